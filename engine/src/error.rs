@@ -1,0 +1,150 @@
+//! Engine error type.
+
+use std::fmt;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An integrity rule a write broke. Every variant fails the whole write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntegrityViolation {
+    /// Two rows with the same key (within the write or against the graph).
+    DuplicateKey { table: String, id: String },
+    /// Two rows share a value of a `@unique` property.
+    UniqueViolation { table: String, column: String, value: String },
+    /// An edge endpoint does not exist in its node table.
+    MissingEndpoint { table: String, endpoint: &'static str, node_table: String, id: String },
+    /// A required (non-nullable) property has no value.
+    MissingProperty { table: String, column: String },
+    /// A value does not fit the property's type.
+    InvalidValue { table: String, column: String, message: String },
+    /// A property the type does not declare.
+    UnknownProperty { table: String, column: String },
+    /// `@card(min..max)` broken for a source node.
+    Cardinality { table: String, src: String, count: u64, min: u64, max: Option<u64> },
+}
+
+impl fmt::Display for IntegrityViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IntegrityViolation::DuplicateKey { table, id } => {
+                write!(f, "duplicate key: {table} already has a row with id '{id}'")
+            }
+            IntegrityViolation::UniqueViolation { table, column, value } => {
+                write!(f, "unique violation: {table}.{column} already has value '{value}'")
+            }
+            IntegrityViolation::MissingEndpoint { table, endpoint, node_table, id } => write!(
+                f,
+                "missing endpoint: {table}.{endpoint} '{id}' does not exist in {node_table}"
+            ),
+            IntegrityViolation::MissingProperty { table, column } => {
+                write!(f, "missing required property {table}.{column}")
+            }
+            IntegrityViolation::InvalidValue { table, column, message } => {
+                write!(f, "invalid value for {table}.{column}: {message}")
+            }
+            IntegrityViolation::UnknownProperty { table, column } => {
+                write!(f, "unknown property {table}.{column}")
+            }
+            IntegrityViolation::Cardinality { table, src, count, min, max } => {
+                let max = max.map(|m| m.to_string()).unwrap_or_default();
+                write!(
+                    f,
+                    "cardinality violation: node '{src}' would have {count} {table} edges, allowed {min}..{max}"
+                )
+            }
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("schema error at line {line}, column {column}: {message}")]
+    SchemaParse { line: usize, column: usize, message: String },
+
+    #[error("schema change refused: {0}")]
+    SchemaChange(String),
+
+    #[error("the graph has no schema yet; apply one first (apply_schema)")]
+    NoSchema,
+
+    #[error("no graph at '{0}'")]
+    GraphNotFound(String),
+
+    #[error("a graph already exists at '{0}'")]
+    GraphExists(String),
+
+    #[error("unknown table '{0}'")]
+    UnknownTable(String),
+
+    #[error("unknown branch '{0}'")]
+    UnknownBranch(String),
+
+    #[error("branch '{0}' already exists")]
+    BranchExists(String),
+
+    #[error("invalid branch name '{name}': {reason}")]
+    InvalidBranchName { name: String, reason: String },
+
+    #[error("branch 'main' cannot be deleted")]
+    CannotDeleteMain,
+
+    #[error("unknown ref '{0}' (expected a branch name, commit id, graph version or timestamp)")]
+    UnknownRef(String),
+
+    #[error("{0}")]
+    Integrity(IntegrityViolation),
+
+    #[error("line {line}: {source}")]
+    AtLine { line: u64, source: Box<Error> },
+
+    #[error("malformed input: {0}")]
+    BadInput(String),
+
+    #[error("invalid load mode '{0}' (expected 'append', 'merge' or 'overwrite')")]
+    InvalidLoadMode(String),
+
+    #[error("write conflict: {0}")]
+    Conflict(String),
+
+    #[error("the graph is opened read-only")]
+    ReadOnly,
+
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+
+    #[error("recovery failed: {0}")]
+    Recovery(String),
+
+    #[error("storage error: {0}")]
+    Lance(#[from] lance::Error),
+
+    #[error("arrow error: {0}")]
+    Arrow(#[from] arrow_schema::ArrowError),
+
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+
+    #[error("corrupt graph metadata: {0}")]
+    Corrupt(String),
+}
+
+impl From<IntegrityViolation> for Error {
+    fn from(v: IntegrityViolation) -> Self {
+        Error::Integrity(v)
+    }
+}
+
+impl Error {
+    /// Wraps an error raised while processing a numbered input line.
+    pub fn at_line(line: u64, err: impl Into<Error>) -> Error {
+        Error::AtLine { line, source: Box::new(err.into()) }
+    }
+
+    /// The error without line context, for classifying it.
+    pub fn root(&self) -> &Error {
+        match self {
+            Error::AtLine { source, .. } => source.root(),
+            other => other,
+        }
+    }
+}

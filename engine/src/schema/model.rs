@@ -1,0 +1,219 @@
+//! The typed graph schema: node types, edge types and their properties.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A property's value type as declared in the schema language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PropType {
+    String,
+    Bool,
+    I32,
+    I64,
+    U32,
+    U64,
+    F32,
+    F64,
+    Date,
+    DateTime,
+    List(Box<PropType>),
+    Enum(Vec<String>),
+    Vector(u32),
+    Blob,
+}
+
+impl fmt::Display for PropType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PropType::String => f.write_str("String"),
+            PropType::Bool => f.write_str("Bool"),
+            PropType::I32 => f.write_str("I32"),
+            PropType::I64 => f.write_str("I64"),
+            PropType::U32 => f.write_str("U32"),
+            PropType::U64 => f.write_str("U64"),
+            PropType::F32 => f.write_str("F32"),
+            PropType::F64 => f.write_str("F64"),
+            PropType::Date => f.write_str("Date"),
+            PropType::DateTime => f.write_str("DateTime"),
+            PropType::List(inner) => write!(f, "[{inner}]"),
+            PropType::Enum(values) => write!(f, "enum({})", values.join(", ")),
+            PropType::Vector(n) => write!(f, "Vector({n})"),
+            PropType::Blob => f.write_str("Blob"),
+        }
+    }
+}
+
+/// One declared property of a node or edge type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Property {
+    /// Name as written in the schema.
+    pub declared_name: String,
+    /// Column name: snake_case of the declared name.
+    pub column: String,
+    pub ty: PropType,
+    pub nullable: bool,
+    pub unique: bool,
+    pub indexed: bool,
+}
+
+/// Edge cardinality per source node: `@card(min..max)`; `max = None` is unbounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cardinality {
+    pub min: u64,
+    pub max: Option<u64>,
+}
+
+impl fmt::Display for Cardinality {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.max {
+            Some(max) => write!(f, "@card({}..{})", self.min, max),
+            None => write!(f, "@card({}..)", self.min),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeType {
+    pub declared_name: String,
+    /// SQL table name: snake_case of the declared name.
+    pub table: String,
+    pub properties: Vec<Property>,
+    /// Columns of the key, in key order; empty for keyless types (ULID ids).
+    pub key: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EdgeType {
+    pub declared_name: String,
+    pub table: String,
+    /// Table name of the source node type.
+    pub src_table: String,
+    /// Table name of the destination node type.
+    pub dst_table: String,
+    pub properties: Vec<Property>,
+    /// Key columns identifying an edge besides its endpoints; empty for keyless edges.
+    pub key: Vec<String>,
+    pub cardinality: Option<Cardinality>,
+}
+
+/// Whether a table holds nodes or edges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TableKind {
+    Node,
+    Edge,
+}
+
+impl TableKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            TableKind::Node => "node",
+            TableKind::Edge => "edge",
+        }
+    }
+}
+
+/// A borrowed view of either kind of type, for code that treats tables uniformly.
+#[derive(Debug, Clone, Copy)]
+pub enum TableDef<'a> {
+    Node(&'a NodeType),
+    Edge(&'a EdgeType),
+}
+
+impl<'a> TableDef<'a> {
+    pub fn table(&self) -> &'a str {
+        match self {
+            TableDef::Node(n) => &n.table,
+            TableDef::Edge(e) => &e.table,
+        }
+    }
+    pub fn declared_name(&self) -> &'a str {
+        match self {
+            TableDef::Node(n) => &n.declared_name,
+            TableDef::Edge(e) => &e.declared_name,
+        }
+    }
+    pub fn kind(&self) -> TableKind {
+        match self {
+            TableDef::Node(_) => TableKind::Node,
+            TableDef::Edge(_) => TableKind::Edge,
+        }
+    }
+    pub fn properties(&self) -> &'a [Property] {
+        match self {
+            TableDef::Node(n) => &n.properties,
+            TableDef::Edge(e) => &e.properties,
+        }
+    }
+    pub fn key(&self) -> &'a [String] {
+        match self {
+            TableDef::Node(n) => &n.key,
+            TableDef::Edge(e) => &e.key,
+        }
+    }
+    pub fn property(&self, column: &str) -> Option<&'a Property> {
+        self.properties()
+            .iter()
+            .find(|p| p.column.eq_ignore_ascii_case(column))
+    }
+}
+
+/// A parsed, validated graph schema together with the text it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphSchema {
+    pub source: String,
+    /// Keyed by table name, so iteration order is deterministic.
+    pub nodes: BTreeMap<String, NodeType>,
+    pub edges: BTreeMap<String, EdgeType>,
+}
+
+impl GraphSchema {
+    pub fn empty() -> Self {
+        GraphSchema {
+            source: String::new(),
+            nodes: BTreeMap::new(),
+            edges: BTreeMap::new(),
+        }
+    }
+
+    /// Looks a table up by SQL name (case-insensitive) or by declared type name.
+    pub fn table(&self, name: &str) -> Option<TableDef<'_>> {
+        let lower = name.to_ascii_lowercase();
+        let snake = crate::schema::snake_case(name);
+        for candidate in [&lower, &snake] {
+            if let Some(n) = self.nodes.get(candidate.as_str()) {
+                return Some(TableDef::Node(n));
+            }
+            if let Some(e) = self.edges.get(candidate.as_str()) {
+                return Some(TableDef::Edge(e));
+            }
+        }
+        None
+    }
+
+    /// Looks up a node type by its declared name (as used in NDJSON `"type"`) or table name.
+    pub fn node(&self, name: &str) -> Option<&NodeType> {
+        match self.table(name) {
+            Some(TableDef::Node(n)) => Some(n),
+            _ => None,
+        }
+    }
+
+    pub fn edge(&self, name: &str) -> Option<&EdgeType> {
+        match self.table(name) {
+            Some(TableDef::Edge(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// All tables, nodes first, each group in name order.
+    pub fn tables(&self) -> impl Iterator<Item = TableDef<'_>> {
+        self.nodes
+            .values()
+            .map(TableDef::Node)
+            .chain(self.edges.values().map(TableDef::Edge))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty() && self.edges.is_empty()
+    }
+}

@@ -1,0 +1,614 @@
+//! Parser for the `.pg` schema language.
+//!
+//! ```text
+//! node Person  { name: String @key, age: I32?, email: String? @unique }
+//! edge WorksAt: Person -> Company @card(0..1) { since: Date? }
+//! ```
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::model::{Cardinality, EdgeType, GraphSchema, NodeType, PropType, Property};
+use super::snake_case;
+use crate::error::{Error, Result};
+
+/// Column names every table carries; properties may not use them.
+pub const RESERVED_COLUMNS: [&str; 3] = ["id", "src", "dst"];
+
+/// Names that cannot be table names because they collide with schemas or system tables.
+const RESERVED_TABLES: [&str; 4] = ["public", "omnigraph", "pg_catalog", "information_schema"];
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Ident(String),
+    Int(u64),
+    Punct(char),
+    Arrow,
+    DotDot,
+    At,
+    Eof,
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    tok: Tok,
+    line: usize,
+    col: usize,
+}
+
+fn describe(tok: &Tok) -> String {
+    match tok {
+        Tok::Ident(s) => format!("'{s}'"),
+        Tok::Int(n) => format!("'{n}'"),
+        Tok::Punct(c) => format!("'{c}'"),
+        Tok::Arrow => "'->'".to_string(),
+        Tok::DotDot => "'..'".to_string(),
+        Tok::At => "'@'".to_string(),
+        Tok::Eof => "end of input".to_string(),
+    }
+}
+
+fn tokenize(src: &str) -> Result<Vec<Token>> {
+    let chars: Vec<char> = src.chars().collect();
+    let mut out = Vec::new();
+    let (mut i, mut line, mut col) = (0usize, 1usize, 1usize);
+    while i < chars.len() {
+        let c = chars[i];
+        let (start_line, start_col) = (line, col);
+        let advance = |n: usize, i: &mut usize, col: &mut usize| {
+            *i += n;
+            *col += n;
+        };
+        if c == '\n' {
+            i += 1;
+            line += 1;
+            col = 1;
+            continue;
+        }
+        if c.is_whitespace() {
+            advance(1, &mut i, &mut col);
+            continue;
+        }
+        if c == '#' || (c == '/' && chars.get(i + 1) == Some(&'/')) {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+            continue;
+        }
+        let tok = if c.is_ascii_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            col += i - start;
+            Tok::Ident(chars[start..i].iter().collect())
+        } else if c.is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            col += i - start;
+            let text: String = chars[start..i].iter().collect();
+            let n = text.parse::<u64>().map_err(|_| Error::SchemaParse {
+                line: start_line,
+                column: start_col,
+                message: format!("number '{text}' is out of range"),
+            })?;
+            Tok::Int(n)
+        } else if c == '-' && chars.get(i + 1) == Some(&'>') {
+            advance(2, &mut i, &mut col);
+            Tok::Arrow
+        } else if c == '.' && chars.get(i + 1) == Some(&'.') {
+            advance(2, &mut i, &mut col);
+            Tok::DotDot
+        } else if c == '@' {
+            advance(1, &mut i, &mut col);
+            Tok::At
+        } else if "{}()[]:,?;".contains(c) {
+            advance(1, &mut i, &mut col);
+            Tok::Punct(c)
+        } else {
+            return Err(Error::SchemaParse {
+                line,
+                column: col,
+                message: format!("unexpected character '{c}'"),
+            });
+        };
+        out.push(Token {
+            tok,
+            line: start_line,
+            col: start_col,
+        });
+    }
+    out.push(Token {
+        tok: Tok::Eof,
+        line,
+        col,
+    });
+    Ok(out)
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    pos: usize,
+}
+
+/// A type declaration before cross-type validation, with positions for errors.
+struct RawProperty {
+    prop: Property,
+    key: bool,
+    line: usize,
+    col: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> &Token {
+        &self.tokens[self.pos]
+    }
+
+    fn next(&mut self) -> Token {
+        let t = self.tokens[self.pos].clone();
+        if self.pos + 1 < self.tokens.len() {
+            self.pos += 1;
+        }
+        t
+    }
+
+    fn error_at(tok: &Token, message: impl Into<String>) -> Error {
+        Error::SchemaParse {
+            line: tok.line,
+            column: tok.col,
+            message: message.into(),
+        }
+    }
+
+    fn expect_punct(&mut self, c: char) -> Result<Token> {
+        let t = self.next();
+        if t.tok == Tok::Punct(c) {
+            Ok(t)
+        } else {
+            Err(Self::error_at(
+                &t,
+                format!("expected '{c}', found {}", describe(&t.tok)),
+            ))
+        }
+    }
+
+    fn eat_punct(&mut self, c: char) -> bool {
+        if self.peek().tok == Tok::Punct(c) {
+            self.next();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect_ident(&mut self, what: &str) -> Result<(String, Token)> {
+        let t = self.next();
+        match &t.tok {
+            Tok::Ident(s) => Ok((s.clone(), t.clone())),
+            other => Err(Self::error_at(
+                &t,
+                format!("expected {what}, found {}", describe(other)),
+            )),
+        }
+    }
+
+    fn expect_int(&mut self, what: &str) -> Result<u64> {
+        let t = self.next();
+        match t.tok {
+            Tok::Int(n) => Ok(n),
+            ref other => Err(Self::error_at(
+                &t,
+                format!("expected {what}, found {}", describe(other)),
+            )),
+        }
+    }
+
+    fn parse_type(&mut self) -> Result<PropType> {
+        let t = self.next();
+        match &t.tok {
+            Tok::Punct('[') => {
+                let inner = self.parse_type()?;
+                if matches!(inner, PropType::List(_)) {
+                    return Err(Self::error_at(&t, "nested lists are not supported"));
+                }
+                self.expect_punct(']')?;
+                Ok(PropType::List(Box::new(inner)))
+            }
+            Tok::Ident(name) => match name.as_str() {
+                "String" => Ok(PropType::String),
+                "Bool" => Ok(PropType::Bool),
+                "I32" => Ok(PropType::I32),
+                "I64" => Ok(PropType::I64),
+                "U32" => Ok(PropType::U32),
+                "U64" => Ok(PropType::U64),
+                "F32" => Ok(PropType::F32),
+                "F64" => Ok(PropType::F64),
+                "Date" => Ok(PropType::Date),
+                "DateTime" => Ok(PropType::DateTime),
+                "Blob" => Ok(PropType::Blob),
+                "Vector" => {
+                    self.expect_punct('(')?;
+                    let n = self.expect_int("vector dimension")?;
+                    if n == 0 || n > 65_536 {
+                        return Err(Self::error_at(
+                            &t,
+                            format!("vector dimension {n} must be between 1 and 65536"),
+                        ));
+                    }
+                    self.expect_punct(')')?;
+                    Ok(PropType::Vector(n as u32))
+                }
+                "enum" => {
+                    self.expect_punct('(')?;
+                    let mut values = Vec::new();
+                    loop {
+                        let (v, vt) = self.expect_ident("enum value")?;
+                        if values.contains(&v) {
+                            return Err(Self::error_at(&vt, format!("duplicate enum value '{v}'")));
+                        }
+                        values.push(v);
+                        if self.eat_punct(')') {
+                            break;
+                        }
+                        self.expect_punct(',')?;
+                    }
+                    Ok(PropType::Enum(values))
+                }
+                other => Err(Self::error_at(
+                    &t,
+                    format!(
+                        "unknown type '{other}' (expected String, Bool, I32, I64, U32, U64, F32, F64, Date, DateTime, [T], enum(...), Vector(n) or Blob)"
+                    ),
+                )),
+            },
+            other => Err(Self::error_at(&t, format!("expected a type, found {}", describe(other)))),
+        }
+    }
+
+    fn parse_property(&mut self) -> Result<RawProperty> {
+        let (name, nt) = self.expect_ident("property name")?;
+        let column = snake_case(&name);
+        if RESERVED_COLUMNS.contains(&column.as_str()) {
+            return Err(Self::error_at(
+                &nt,
+                format!("property name '{name}' is reserved (id, src and dst are system columns)"),
+            ));
+        }
+        self.expect_punct(':')?;
+        let ty = self.parse_type()?;
+        let nullable = self.eat_punct('?');
+        let mut prop = Property {
+            declared_name: name,
+            column,
+            ty,
+            nullable,
+            unique: false,
+            indexed: false,
+        };
+        let mut key = false;
+        while self.peek().tok == Tok::At {
+            self.next();
+            let (ann, at) = self.expect_ident("annotation name")?;
+            match ann.as_str() {
+                "key" => key = true,
+                "unique" => prop.unique = true,
+                "index" => prop.indexed = true,
+                "card" => {
+                    return Err(Self::error_at(
+                        &at,
+                        "@card belongs on an edge type, not on a property",
+                    ));
+                }
+                other => {
+                    return Err(Self::error_at(
+                        &at,
+                        format!("unknown property annotation '@{other}' (expected @key, @unique or @index)"),
+                    ));
+                }
+            }
+        }
+        if key && prop.nullable {
+            return Err(Self::error_at(
+                &nt,
+                format!("key property '{}' cannot be nullable", prop.declared_name),
+            ));
+        }
+        if key && matches!(prop.ty, PropType::List(_) | PropType::Vector(_) | PropType::Blob) {
+            return Err(Self::error_at(
+                &nt,
+                format!("key property '{}' cannot have type {}", prop.declared_name, prop.ty),
+            ));
+        }
+        Ok(RawProperty {
+            prop,
+            key,
+            line: nt.line,
+            col: nt.col,
+        })
+    }
+
+    fn parse_body(&mut self) -> Result<Vec<RawProperty>> {
+        self.expect_punct('{')?;
+        let mut props: Vec<RawProperty> = Vec::new();
+        loop {
+            if self.eat_punct('}') {
+                break;
+            }
+            let p = self.parse_property()?;
+            if let Some(dup) = props.iter().find(|q| q.prop.column == p.prop.column) {
+                return Err(Error::SchemaParse {
+                    line: p.line,
+                    column: p.col,
+                    message: format!(
+                        "property '{}' is declared twice (first at line {})",
+                        p.prop.declared_name, dup.line
+                    ),
+                });
+            }
+            props.push(p);
+            if self.eat_punct(',') || self.eat_punct(';') {
+                continue;
+            }
+            if self.peek().tok != Tok::Punct('}') && !matches!(self.peek().tok, Tok::Ident(_)) {
+                let t = self.peek().clone();
+                return Err(Self::error_at(
+                    &t,
+                    format!("expected ',' or '}}', found {}", describe(&t.tok)),
+                ));
+            }
+        }
+        Ok(props)
+    }
+
+    /// Parses `@key(a, b)` after a type name; returns the named properties.
+    fn parse_type_annotations(&mut self, edge: bool) -> Result<(Vec<(String, Token)>, Option<Cardinality>)> {
+        let mut key = Vec::new();
+        let mut card = None;
+        while self.peek().tok == Tok::At {
+            self.next();
+            let (ann, at) = self.expect_ident("annotation name")?;
+            match ann.as_str() {
+                "key" => {
+                    self.expect_punct('(')?;
+                    loop {
+                        key.push(self.expect_ident("key property name")?);
+                        if self.eat_punct(')') {
+                            break;
+                        }
+                        self.expect_punct(',')?;
+                    }
+                }
+                "card" if edge => {
+                    self.expect_punct('(')?;
+                    let min = self.expect_int("minimum cardinality")?;
+                    let dd = self.next();
+                    if dd.tok != Tok::DotDot {
+                        return Err(Self::error_at(&dd, format!("expected '..', found {}", describe(&dd.tok))));
+                    }
+                    let max = match self.peek().tok {
+                        Tok::Int(_) => Some(self.expect_int("maximum cardinality")?),
+                        _ => None,
+                    };
+                    self.expect_punct(')')?;
+                    if let Some(max) = max
+                        && max < min
+                    {
+                        return Err(Self::error_at(
+                            &at,
+                            format!("@card({min}..{max}): maximum is below minimum"),
+                        ));
+                    }
+                    card = Some(Cardinality { min, max });
+                }
+                other => {
+                    let expected = if edge { "@key(...) or @card(min..max)" } else { "@key(...)" };
+                    return Err(Self::error_at(
+                        &at,
+                        format!("unknown type annotation '@{other}' (expected {expected})"),
+                    ));
+                }
+            }
+        }
+        Ok((key, card))
+    }
+}
+
+fn resolve_key(
+    props: &[RawProperty],
+    type_key: Vec<(String, Token)>,
+    type_name: &str,
+) -> Result<Vec<String>> {
+    let prop_key: Vec<String> = props.iter().filter(|p| p.key).map(|p| p.prop.column.clone()).collect();
+    if !type_key.is_empty() && !prop_key.is_empty() {
+        let t = &type_key[0].1;
+        return Err(Parser::error_at(
+            t,
+            format!("type '{type_name}' declares its key both with @key(...) and on properties; use one"),
+        ));
+    }
+    if prop_key.is_empty() {
+        let mut cols = Vec::new();
+        for (name, tok) in type_key {
+            let col = snake_case(&name);
+            let Some(p) = props.iter().find(|p| p.prop.column == col) else {
+                return Err(Parser::error_at(
+                    &tok,
+                    format!("key property '{name}' is not declared on '{type_name}'"),
+                ));
+            };
+            if p.prop.nullable {
+                return Err(Parser::error_at(&tok, format!("key property '{name}' cannot be nullable")));
+            }
+            if cols.contains(&col) {
+                return Err(Parser::error_at(&tok, format!("key property '{name}' listed twice")));
+            }
+            cols.push(col);
+        }
+        Ok(cols)
+    } else {
+        Ok(prop_key)
+    }
+}
+
+/// Parses and validates schema text.
+pub fn parse_schema(source: &str) -> Result<GraphSchema> {
+    let tokens = tokenize(source)?;
+    let mut p = Parser { tokens, pos: 0 };
+    let mut nodes: BTreeMap<String, NodeType> = BTreeMap::new();
+    let mut edges_raw: Vec<(EdgeType, Token, Token, String, String)> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+
+    loop {
+        let t = p.next();
+        let kw = match &t.tok {
+            Tok::Eof => break,
+            Tok::Ident(s) if s == "node" || s == "edge" => s.clone(),
+            other => {
+                return Err(Parser::error_at(
+                    &t,
+                    format!("expected 'node' or 'edge', found {}", describe(other)),
+                ));
+            }
+        };
+        let (name, name_tok) = p.expect_ident("type name")?;
+        let table = snake_case(&name);
+        if RESERVED_TABLES.contains(&table.as_str()) || table.starts_with('_') {
+            return Err(Parser::error_at(&name_tok, format!("type name '{name}' is reserved")));
+        }
+        if !seen.insert(table.clone()) {
+            return Err(Parser::error_at(
+                &name_tok,
+                format!("type '{name}' is declared twice (table names must be unique across node and edge types)"),
+            ));
+        }
+        if kw == "node" {
+            let (type_key, _) = p.parse_type_annotations(false)?;
+            let props = p.parse_body()?;
+            let key = resolve_key(&props, type_key, &name)?;
+            nodes.insert(
+                table.clone(),
+                NodeType {
+                    declared_name: name,
+                    table,
+                    properties: props.into_iter().map(|r| r.prop).collect(),
+                    key,
+                },
+            );
+        } else {
+            p.expect_punct(':')?;
+            let (src, src_tok) = p.expect_ident("source node type")?;
+            let arrow = p.next();
+            if arrow.tok != Tok::Arrow {
+                return Err(Parser::error_at(&arrow, format!("expected '->', found {}", describe(&arrow.tok))));
+            }
+            let (dst, dst_tok) = p.expect_ident("destination node type")?;
+            let (type_key, card) = p.parse_type_annotations(true)?;
+            let props = if p.peek().tok == Tok::Punct('{') { p.parse_body()? } else { Vec::new() };
+            let key = resolve_key(&props, type_key, &name)?;
+            edges_raw.push((
+                EdgeType {
+                    declared_name: name,
+                    table,
+                    src_table: String::new(),
+                    dst_table: String::new(),
+                    properties: props.into_iter().map(|r| r.prop).collect(),
+                    key,
+                    cardinality: card,
+                },
+                src_tok,
+                dst_tok,
+                src,
+                dst,
+            ));
+        }
+        p.eat_punct(';');
+    }
+
+    let mut edges = BTreeMap::new();
+    for (mut edge, src_tok, dst_tok, src, dst) in edges_raw {
+        for (endpoint, tok, slot) in [(&src, &src_tok, &mut edge.src_table), (&dst, &dst_tok, &mut edge.dst_table)] {
+            let endpoint_table = snake_case(endpoint);
+            if !nodes.contains_key(&endpoint_table) {
+                return Err(Parser::error_at(
+                    tok,
+                    format!("edge '{}' refers to unknown node type '{endpoint}'", edge.declared_name),
+                ));
+            }
+            *slot = endpoint_table;
+        }
+        edges.insert(edge.table.clone(), edge);
+    }
+
+    Ok(GraphSchema {
+        source: source.to_string(),
+        nodes,
+        edges,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_reference_example() {
+        let s = parse_schema(
+            "node Person  { name: String @key, age: I32?, email: String? @unique }\n\
+             node Company { name: String @key }\n\
+             edge Knows:   Person -> Person  { since: Date? }\n\
+             edge WorksAt: Person -> Company @card(0..1)\n",
+        )
+        .unwrap();
+        assert_eq!(s.nodes["person"].key, vec!["name"]);
+        assert!(s.nodes["person"].properties[2].unique);
+        let works = &s.edges["works_at"];
+        assert_eq!(works.src_table, "person");
+        assert_eq!(works.dst_table, "company");
+        assert_eq!(works.cardinality, Some(Cardinality { min: 0, max: Some(1) }));
+    }
+
+    #[test]
+    fn parses_every_type() {
+        let s = parse_schema(
+            "node T @key(a, b) { a: String, b: I64, c: Bool?, d: U32?, e: U64?, f: F32?, g: F64?, \
+             h: Date?, i: DateTime?, j: [String]?, k: enum(red, green)?, l: Vector(3)?, m: Blob?, createdAt: I32? @index }",
+        )
+        .unwrap();
+        let t = &s.nodes["t"];
+        assert_eq!(t.key, vec!["a", "b"]);
+        assert_eq!(t.properties.last().unwrap().column, "created_at");
+        assert_eq!(t.properties[10].ty, PropType::Enum(vec!["red".into(), "green".into()]));
+        assert_eq!(t.properties[11].ty, PropType::Vector(3));
+    }
+
+    #[test]
+    fn errors_carry_line_and_column() {
+        let err = parse_schema("node A { x: String }\nnode B { y: Strin }").unwrap_err();
+        match err {
+            Error::SchemaParse { line, column, message } => {
+                assert_eq!((line, column), (2, 13));
+                assert!(message.contains("unknown type 'Strin'"), "{message}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reserved_and_invalid_declarations_are_refused() {
+        for (src, needle) in [
+            ("node A { id: String }", "reserved"),
+            ("node A { src: String }", "reserved"),
+            ("node A { x: String? @key }", "cannot be nullable"),
+            ("edge E: A -> B", "unknown node type 'A'"),
+            ("node A {} node A {}", "declared twice"),
+            ("node A { x: String, x: I32 }", "declared twice"),
+            ("node A {} edge E: A -> A @card(3..1)", "below minimum"),
+            ("node Omnigraph {}", "reserved"),
+            ("node A { x: String @wat }", "unknown property annotation"),
+        ] {
+            let err = parse_schema(src).unwrap_err().to_string();
+            assert!(err.contains(needle), "{src}: {err}");
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! A pinned, immutable view of one graph version.
+
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
+use futures::TryStreamExt;
+use lance::Dataset;
+
+use crate::error::{Error, Result};
+use crate::graph::Graph;
+use crate::manifest::{ManifestState, TableEntry};
+use crate::schema::{GraphSchema, TableDef, table_arrow_schema};
+
+/// Every table of one graph version, resolved once. Reads through a snapshot never see a
+/// later commit, however long they run.
+#[derive(Clone)]
+pub struct Snapshot {
+    graph: Graph,
+    branch: String,
+    state: Arc<(ManifestState, GraphSchema)>,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("branch", &self.branch)
+            .field("version", &self.version())
+            .finish()
+    }
+}
+
+impl Snapshot {
+    pub(crate) fn new(graph: Graph, branch: String, state: Arc<(ManifestState, GraphSchema)>) -> Self {
+        Snapshot { graph, branch, state }
+    }
+
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    pub fn branch(&self) -> &str {
+        &self.branch
+    }
+
+    /// The graph version (manifest version on this branch).
+    pub fn version(&self) -> u64 {
+        self.state.0.graph_version
+    }
+
+    pub fn head_commit(&self) -> Option<&str> {
+        self.state.0.head_commit.as_deref()
+    }
+
+    pub fn schema(&self) -> &GraphSchema {
+        &self.state.1
+    }
+
+    pub fn table_entries(&self) -> impl Iterator<Item = &TableEntry> {
+        self.state.0.tables.values()
+    }
+
+    /// The table definition and its manifest entry, looked up case-insensitively.
+    pub fn table(&self, name: &str) -> Result<(TableDef<'_>, &TableEntry)> {
+        let def = self
+            .schema()
+            .table(name)
+            .ok_or_else(|| Error::UnknownTable(name.to_string()))?;
+        let entry = self
+            .state
+            .0
+            .tables
+            .get(def.table())
+            .ok_or_else(|| Error::Corrupt(format!("table '{}' is not in the manifest", def.table())))?;
+        Ok((def, entry))
+    }
+
+    pub fn arrow_schema(&self, name: &str) -> Result<SchemaRef> {
+        let (def, _) = self.table(name)?;
+        Ok(table_arrow_schema(def))
+    }
+
+    /// The Lance dataset of `name` at its pinned version (cached handle).
+    pub async fn dataset(&self, name: &str) -> Result<Arc<Dataset>> {
+        let (_, entry) = self.table(name)?;
+        self.graph.table_dataset(entry).await
+    }
+
+    pub async fn count_rows(&self, name: &str) -> Result<u64> {
+        let ds = self.dataset(name).await?;
+        Ok(ds.count_rows(None).await? as u64)
+    }
+
+    /// Every row of `name` (all columns), for tests and small tables.
+    pub async fn read_all(&self, name: &str) -> Result<Vec<RecordBatch>> {
+        let ds = self.dataset(name).await?;
+        let stream = ds.scan().try_into_stream().await?;
+        Ok(stream.try_collect().await?)
+    }
+}

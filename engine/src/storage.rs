@@ -1,0 +1,252 @@
+//! Thin layer over Lance: opening datasets on a shared session, strict compare-and-swap
+//! commits, and small metadata files (recovery sidecars) through Lance's object store.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use arrow_array::{Array, RecordBatch, RecordBatchIterator, StringArray};
+use arrow_schema::{ArrowError, SchemaRef};
+use futures::TryStreamExt;
+use lance::Dataset;
+use lance::dataset::builder::DatasetBuilder;
+use lance::dataset::transaction::Transaction;
+use lance::dataset::{CommitBuilder, WriteMode, WriteParams};
+use lance::io::ObjectStore;
+use lance::session::Session;
+use lance_table::format::{IndexMetadata, Manifest};
+use lance_table::io::commit::{
+    CommitError, CommitHandler, ManifestLocation, ManifestNamingScheme, ManifestWriter,
+    commit_handler_from_url,
+};
+use object_store::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Joins a graph root URI and a relative path.
+pub fn join_uri(root: &str, rel: &str) -> String {
+    format!("{}/{}", root.trim_end_matches('/'), rel)
+}
+
+/// Opens a dataset at `uri` on `branch` (None = main) at `version` (None = latest).
+pub async fn open_dataset(
+    session: &Arc<Session>,
+    uri: &str,
+    branch: Option<&str>,
+    version: Option<u64>,
+) -> Result<Dataset> {
+    let mut builder = DatasetBuilder::from_uri(uri).with_session(session.clone());
+    builder = match (branch, version) {
+        (Some(b), v) => builder.with_branch(b, v),
+        (None, Some(v)) => builder.with_version(v),
+        (None, None) => builder,
+    };
+    Ok(builder.load().await?)
+}
+
+/// Creates an empty dataset with `schema` (stable row ids on, so row versions are tracked).
+pub async fn create_empty_dataset(
+    session: &Arc<Session>,
+    uri: &str,
+    schema: SchemaRef,
+) -> Result<Dataset> {
+    let reader = RecordBatchIterator::new(
+        std::iter::empty::<std::result::Result<RecordBatch, ArrowError>>(),
+        schema,
+    );
+    let params = WriteParams {
+        mode: WriteMode::Create,
+        enable_stable_row_ids: true,
+        session: Some(session.clone()),
+        ..Default::default()
+    };
+    Ok(Dataset::write(reader, uri, Some(params)).await?)
+}
+
+/// A commit handler that only accepts the manifest version it was built for.
+///
+/// Lance rebases compatible concurrent commits (two appends both succeed); wrapping the
+/// store's own handler turns a commit into a compare-and-swap on the version instead:
+/// if anyone committed since our read version, our target version differs and we fail.
+#[derive(Debug)]
+struct ExpectVersionHandler {
+    inner: Arc<dyn CommitHandler>,
+    expected: u64,
+}
+
+#[async_trait::async_trait]
+impl CommitHandler for ExpectVersionHandler {
+    fn is_version_not_found_definitive(&self) -> bool {
+        self.inner.is_version_not_found_definitive()
+    }
+
+    fn propagate_commit_error_after_success(&self) -> bool {
+        self.inner.propagate_commit_error_after_success()
+    }
+
+    async fn commit(
+        &self,
+        manifest: &mut Manifest,
+        indices: Option<Vec<IndexMetadata>>,
+        base_path: &Path,
+        object_store: &ObjectStore,
+        manifest_writer: ManifestWriter,
+        naming_scheme: ManifestNamingScheme,
+        transaction: Option<lance_table::format::Transaction>,
+    ) -> std::result::Result<ManifestLocation, CommitError> {
+        if manifest.version != self.expected {
+            return Err(CommitError::CommitConflict);
+        }
+        self.inner
+            .commit(
+                manifest,
+                indices,
+                base_path,
+                object_store,
+                manifest_writer,
+                naming_scheme,
+                transaction,
+            )
+            .await
+    }
+}
+
+/// Commits `txn` onto `dataset` only if nobody committed since `txn.read_version`.
+///
+/// Returns the new dataset version, which is always `read_version + 1`.
+pub async fn commit_exact(
+    dataset: Arc<Dataset>,
+    txn: Transaction,
+    what: &str,
+) -> Result<Dataset> {
+    let expected = txn.read_version + 1;
+    let inner = commit_handler_from_url(dataset.uri(), &None).await?;
+    let handler = Arc::new(ExpectVersionHandler { inner, expected });
+    let result = CommitBuilder::new(dataset)
+        .with_commit_handler(handler)
+        .with_max_retries(0)
+        .with_skip_auto_cleanup(true)
+        .execute(txn)
+        .await;
+    match result {
+        Ok(ds) if ds.version_id() == expected => Ok(ds),
+        Ok(ds) => Err(Error::Conflict(format!(
+            "{what}: committed at version {} instead of {expected}",
+            ds.version_id()
+        ))),
+        Err(
+            lance::Error::CommitConflict { .. }
+            | lance::Error::RetryableCommitConflict { .. }
+            | lance::Error::IncompatibleTransaction { .. }
+            | lance::Error::TooMuchWriteContention { .. },
+        ) => Err(Error::Conflict(format!(
+            "{what} was changed by a concurrent commit"
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Reads every value of string column `column` (optionally filtered) into a set.
+pub async fn scan_string_set(
+    dataset: &Dataset,
+    column: &str,
+    filter: Option<&str>,
+) -> Result<HashSet<String>> {
+    let mut out = HashSet::new();
+    let mut scanner = dataset.scan();
+    scanner.project(&[column])?;
+    if let Some(f) = filter {
+        scanner.filter(f)?;
+    }
+    let mut stream = scanner.try_into_stream().await?;
+    while let Some(batch) = stream.try_next().await? {
+        let col = string_column(&batch, 0)?;
+        for i in 0..col.len() {
+            if col.is_valid(i) {
+                out.insert(col.value(i).to_string());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Reads the given columns of a dataset (optionally filtered) as a stream of batches.
+pub async fn scan_columns(
+    dataset: &Dataset,
+    columns: &[&str],
+    filter: Option<&str>,
+) -> Result<Vec<RecordBatch>> {
+    let mut scanner = dataset.scan();
+    scanner.project(columns)?;
+    if let Some(f) = filter {
+        scanner.filter(f)?;
+    }
+    let stream = scanner.try_into_stream().await?;
+    Ok(stream.try_collect().await?)
+}
+
+pub fn string_column(batch: &RecordBatch, index: usize) -> Result<&StringArray> {
+    batch
+        .column(index)
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .ok_or_else(|| Error::Corrupt(format!("column {index} is not a string column")))
+}
+
+/// Small metadata files under the graph root (recovery sidecars), stored through Lance's
+/// object store so any URI Lance accepts works.
+#[derive(Clone)]
+pub struct MetaStore {
+    store: Arc<ObjectStore>,
+    base: Path,
+}
+
+impl MetaStore {
+    pub async fn new(root: &str) -> Result<Self> {
+        let (store, base) = ObjectStore::from_uri(root).await?;
+        Ok(MetaStore { store, base })
+    }
+
+    fn path(&self, rel: &str) -> Path {
+        let mut p = self.base.clone();
+        for part in rel.split('/') {
+            p = p.join(part);
+        }
+        p
+    }
+
+    pub async fn put(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        self.store.put(&self.path(rel), bytes).await?;
+        Ok(())
+    }
+
+    pub async fn get(&self, rel: &str) -> Result<Vec<u8>> {
+        Ok(self.store.read_one_all(&self.path(rel)).await?.to_vec())
+    }
+
+    pub async fn delete(&self, rel: &str) -> Result<()> {
+        self.store.delete(&self.path(rel)).await?;
+        Ok(())
+    }
+
+    pub async fn exists(&self, rel: &str) -> Result<bool> {
+        Ok(self.store.exists(&self.path(rel)).await?)
+    }
+
+    /// File names directly under `dir`, sorted.
+    pub async fn list(&self, dir: &str) -> Result<Vec<String>> {
+        let path = self.path(dir);
+        let mut names = match self.store.read_dir(path).await {
+            Ok(names) => names,
+            Err(lance::Error::NotFound { .. }) => Vec::new(),
+            Err(lance::Error::IO { .. }) if !self.exists_dir(dir).await => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        names.sort();
+        Ok(names)
+    }
+
+    async fn exists_dir(&self, dir: &str) -> bool {
+        let mut stream = self.store.list(Some(self.path(dir)));
+        matches!(stream.try_next().await, Ok(Some(_)))
+    }
+}

@@ -1,0 +1,203 @@
+//! The graph commit protocol: sidecar, per-table commits, one manifest publish.
+//!
+//! 1. Under the process's writer lock, check the branch is still at the version the
+//!    write was validated against (optimistic concurrency).
+//! 2. Write the recovery sidecar (the intended publish and every table's base version).
+//! 3. Commit each table with a strict version CAS (`base + 1` or fail).
+//! 4. Publish the manifest once, as a CAS on the branch's manifest version.
+//! 5. Delete the sidecar.
+//!
+//! A crash anywhere leaves a sidecar that the next read-write open resolves all or
+//! nothing (see `recovery`). An error (not a crash) is resolved inline the same way.
+
+use std::sync::Arc;
+
+use arrow_schema::SchemaRef;
+use chrono::Utc;
+use lance::Dataset;
+use lance::dataset::NewColumnTransform;
+use lance::dataset::transaction::Transaction;
+
+use crate::error::{Error, Result};
+use crate::failpoints::crash_point;
+use crate::graph::Graph;
+use crate::manifest::{self, CommitRecord, Publish, TableEntry};
+use crate::recovery::{self, Sidecar, SidecarAction, SidecarTable};
+use crate::storage;
+
+/// What happens to one table in a commit.
+pub(crate) enum TableAction {
+    /// Commit a staged Lance transaction made against the base version.
+    Transaction(Transaction),
+    /// Add nullable, all-null columns (Lance schema evolution commits directly).
+    AddColumns(SchemaRef),
+    /// A dataset created for a new table; registering it is the whole change.
+    Created,
+}
+
+/// One table's part of a commit.
+pub(crate) struct StagedTable {
+    /// The table's entry after the commit, except `version`, which is the base version.
+    pub entry: TableEntry,
+    /// The dataset at the base version on `entry.lance_branch`.
+    pub dataset: Arc<Dataset>,
+    /// Whether this write forked the table onto the branch.
+    pub forked: bool,
+    pub action: TableAction,
+}
+
+/// Everything needed to publish one graph commit.
+pub(crate) struct CommitRequest {
+    pub kind: &'static str,
+    pub branch: String,
+    /// The graph version the write was validated against.
+    pub base_version: u64,
+    pub tables: Vec<StagedTable>,
+    pub schema_source: Option<String>,
+    pub actor: String,
+    pub message: String,
+}
+
+/// The result of a published commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitOutcome {
+    pub commit_id: String,
+    pub graph_version: u64,
+}
+
+fn post_version(base: u64, action: &TableAction) -> u64 {
+    match action {
+        TableAction::Created => base,
+        TableAction::Transaction(_) | TableAction::AddColumns(_) => base + 1,
+    }
+}
+
+/// Runs the commit protocol for `req`.
+pub(crate) async fn commit(graph: &Graph, mut req: CommitRequest) -> Result<CommitOutcome> {
+    graph.require_writable()?;
+    let _guard = graph.inner.write_lock.lock().await;
+    recovery::heal_own(graph).await?;
+
+    let head = graph.snapshot(&req.branch).await?;
+    if head.version() != req.base_version {
+        return Err(Error::Conflict(format!(
+            "branch '{}' moved from version {} to {} while this write was prepared",
+            req.branch,
+            req.base_version,
+            head.version()
+        )));
+    }
+    req.tables.sort_by(|a, b| a.entry.name.cmp(&b.entry.name));
+
+    let commit = CommitRecord {
+        commit_id: ulid::Ulid::new().to_string(),
+        parents: head.head_commit().map(|c| vec![c.to_string()]).unwrap_or_default(),
+        branch: req.branch.clone(),
+        graph_version: req.base_version + 1,
+        actor: req.actor.clone(),
+        message: req.message.clone(),
+        committed_at_micros: Utc::now().timestamp_micros(),
+    };
+    let publish = Publish {
+        tables: req
+            .tables
+            .iter()
+            .map(|t| TableEntry {
+                version: post_version(t.entry.version, &t.action),
+                ..t.entry.clone()
+            })
+            .collect(),
+        schema_source: req.schema_source.clone(),
+        commit: commit.clone(),
+    };
+    let mut sidecar = Sidecar {
+        id: ulid::Ulid::new().to_string(),
+        kind: req.kind.to_string(),
+        branch: req.branch.clone(),
+        expected_manifest_version: req.base_version,
+        rolling_back: false,
+        tables: req
+            .tables
+            .iter()
+            .map(|t| SidecarTable {
+                entry: t.entry.clone(),
+                base_version: t.entry.version,
+                forked: t.forked,
+                action: match t.action {
+                    TableAction::Transaction(_) => SidecarAction::Commit,
+                    TableAction::AddColumns(_) => SidecarAction::AddColumns,
+                    TableAction::Created => SidecarAction::Created,
+                },
+            })
+            .collect(),
+        publish,
+    };
+    sidecar.write(graph).await?;
+    crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_SIDECAR);
+
+    let mut committed = Vec::new();
+    match commit_tables_and_publish(graph, &req.branch, req.tables, &sidecar, &mut committed).await {
+        Ok(()) => {
+            crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_PUBLISH);
+            sidecar.delete(graph).await?;
+            Ok(CommitOutcome {
+                commit_id: commit.commit_id,
+                graph_version: commit.graph_version,
+            })
+        }
+        Err(err) => {
+            // Not a crash: undo what was committed now instead of waiting for a reopen.
+            // Only tables this writer committed are restored: a table at `base + 1` that we
+            // did not commit belongs to a concurrent writer in another process.
+            if let Err(undo) = recovery::roll_back(graph, &mut sidecar, Some(&committed)).await {
+                graph.inner.unresolved_sidecars.lock().unwrap_or_else(|p| p.into_inner()).push(sidecar.id.clone());
+                return Err(Error::Recovery(format!(
+                    "{err}; rolling back also failed ({undo}); the sidecar is kept and the next read-write open retries"
+                )));
+            }
+            Err(err)
+        }
+    }
+}
+
+async fn commit_tables_and_publish(
+    graph: &Graph,
+    branch: &str,
+    tables: Vec<StagedTable>,
+    sidecar: &Sidecar,
+    committed: &mut Vec<String>,
+) -> Result<()> {
+    for t in tables {
+        let base = t.entry.version;
+        match t.action {
+            TableAction::Transaction(txn) => {
+                storage::commit_exact(t.dataset, txn, &format!("table '{}'", t.entry.name)).await?;
+            }
+            TableAction::AddColumns(schema) => {
+                let latest = t.dataset.latest_version_id().await?;
+                if latest != base {
+                    return Err(Error::Conflict(format!(
+                        "table '{}' was changed by a concurrent commit",
+                        t.entry.name
+                    )));
+                }
+                let mut ds: Dataset = (*t.dataset).clone();
+                ds.add_columns(NewColumnTransform::AllNulls(schema), None, None)
+                    .await?;
+                if ds.version_id() != base + 1 {
+                    return Err(Error::Conflict(format!(
+                        "table '{}' was changed by a concurrent commit",
+                        t.entry.name
+                    )));
+                }
+            }
+            TableAction::Created => {}
+        }
+        committed.push(t.entry.name.clone());
+        crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_TABLE);
+    }
+    crash_point!(graph.root(), crate::failpoints::COMMIT_BEFORE_PUBLISH);
+    let manifest_head = graph.manifest_at(branch, sidecar.expected_manifest_version).await?;
+    manifest::publish(manifest_head, &sidecar.publish).await?;
+    Ok(())
+}

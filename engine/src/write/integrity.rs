@@ -1,0 +1,279 @@
+//! Integrity validation of a write against its snapshot plus the write's own rows.
+//!
+//! The write's side is kept as ids, endpoints and `@unique` values only (never whole rows),
+//! and the snapshot's side is streamed column by column, so memory grows with the number
+//! of ids a write touches, not with the size of its rows or of the graph.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use arrow_array::{Array, RecordBatch};
+use arrow_cast::display::{ArrayFormatter, FormatOptions};
+use futures::TryStreamExt;
+use lance::dataset::scanner::DatasetRecordBatchStream;
+
+use crate::error::{Error, IntegrityViolation, Result};
+use crate::schema::TableDef;
+use crate::snapshot::Snapshot;
+use crate::storage::string_column;
+
+/// What a write does to a table's existing rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExistingRows {
+    /// Kept; a write id that already exists is a duplicate key.
+    Kept,
+    /// Kept, except rows whose id the write carries, which it replaces.
+    ReplacedById,
+    /// All dropped; the write is the table's new content.
+    Dropped,
+}
+
+/// The identifying parts of one table's written rows.
+#[derive(Debug, Default)]
+pub(crate) struct TableFacts {
+    /// id → input line (or row number) where it was written.
+    pub ids: HashMap<String, u64>,
+    /// (line, src, dst) per written edge.
+    pub edges: Vec<(u64, String, String)>,
+    /// `@unique` column → value text → id of the written row holding it.
+    pub unique: BTreeMap<String, HashMap<String, String>>,
+}
+
+impl TableFacts {
+    /// Records the `@unique` values of a written batch; duplicates within the write fail.
+    pub(crate) fn record_unique(&mut self, def: TableDef<'_>, batch: &RecordBatch) -> Result<()> {
+        let unique_cols: Vec<&str> = def
+            .properties()
+            .iter()
+            .filter(|p| p.unique)
+            .map(|p| p.column.as_str())
+            .collect();
+        if unique_cols.is_empty() {
+            return Ok(());
+        }
+        let ids = string_column(batch, 0)?;
+        let opts = FormatOptions::default();
+        for col in unique_cols {
+            let array = batch
+                .column_by_name(col)
+                .ok_or_else(|| Error::Corrupt(format!("missing column {col}")))?;
+            let fmt = ArrayFormatter::try_new(array.as_ref(), &opts)?;
+            let seen = self.unique.entry(col.to_string()).or_default();
+            for i in 0..batch.num_rows() {
+                if array.is_null(i) {
+                    continue;
+                }
+                let value = fmt.value(i).to_string();
+                let id = ids.value(i).to_string();
+                if let Some(other) = seen.insert(value.clone(), id.clone())
+                    && other != id
+                {
+                    return Err(IntegrityViolation::UniqueViolation {
+                        table: def.table().to_string(),
+                        column: col.to_string(),
+                        value,
+                    }
+                    .into());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Streams `columns` of a snapshot table.
+async fn stream_columns(
+    snapshot: &Snapshot,
+    table: &str,
+    columns: &[&str],
+) -> Result<DatasetRecordBatchStream> {
+    let ds = snapshot.dataset(table).await?;
+    let mut scanner = ds.scan();
+    scanner.project(columns)?;
+    Ok(scanner.try_into_stream().await?)
+}
+
+/// Validates a write: keys, `@unique`, endpoints and `@card`.
+///
+/// `facts` holds every table the write touches; `existing` says what happens to each
+/// touched table's current rows (untouched tables keep theirs).
+pub(crate) async fn validate(
+    snapshot: &Snapshot,
+    facts: &BTreeMap<String, TableFacts>,
+    existing: &BTreeMap<String, ExistingRows>,
+) -> Result<()> {
+    let schema = snapshot.schema();
+    let fate = |table: &str| existing.get(table).copied().unwrap_or(ExistingRows::Kept);
+
+    for (table, f) in facts {
+        let def = schema
+            .table(table)
+            .ok_or_else(|| Error::UnknownTable(table.clone()))?;
+        // Duplicate keys against the snapshot.
+        if fate(table) == ExistingRows::Kept && !f.ids.is_empty() {
+            let mut stream = stream_columns(snapshot, table, &["id"]).await?;
+            while let Some(batch) = stream.try_next().await? {
+                let ids = string_column(&batch, 0)?;
+                for i in 0..ids.len() {
+                    if let Some(line) = f.ids.get(ids.value(i)) {
+                        return Err(Error::at_line(
+                            *line,
+                            IntegrityViolation::DuplicateKey {
+                                table: table.clone(),
+                                id: ids.value(i).to_string(),
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        // `@unique` against the snapshot rows that survive the write.
+        if fate(table) != ExistingRows::Dropped {
+            for (col, values) in &f.unique {
+                if values.is_empty() {
+                    continue;
+                }
+                let mut stream = stream_columns(snapshot, table, &["id", col]).await?;
+                let opts = FormatOptions::default();
+                while let Some(batch) = stream.try_next().await? {
+                    let ids = string_column(&batch, 0)?;
+                    let array = batch.column(1);
+                    let fmt = ArrayFormatter::try_new(array.as_ref(), &opts)?;
+                    for i in 0..batch.num_rows() {
+                        if array.is_null(i) || f.ids.contains_key(ids.value(i)) {
+                            continue;
+                        }
+                        let value = fmt.value(i).to_string();
+                        if values.contains_key(&value) {
+                            return Err(IntegrityViolation::UniqueViolation {
+                                table: table.clone(),
+                                column: col.clone(),
+                                value,
+                            }
+                            .into());
+                        }
+                    }
+                }
+            }
+        }
+        if let TableDef::Edge(edge) = def {
+            check_endpoints(snapshot, facts, &fate, table, &edge.src_table, "src", f).await?;
+            check_endpoints(snapshot, facts, &fate, table, &edge.dst_table, "dst", f).await?;
+            if let Some(card) = edge.cardinality {
+                let mut counts: HashMap<&str, u64> = HashMap::new();
+                for (_, src, _) in &f.edges {
+                    *counts.entry(src.as_str()).or_default() += 1;
+                }
+                if fate(table) != ExistingRows::Dropped {
+                    let mut stream = stream_columns(snapshot, table, &["id", "src"]).await?;
+                    while let Some(batch) = stream.try_next().await? {
+                        let ids = string_column(&batch, 0)?;
+                        let srcs = string_column(&batch, 1)?;
+                        for i in 0..batch.num_rows() {
+                            if f.ids.contains_key(ids.value(i)) {
+                                continue;
+                            }
+                            if let Some(c) = counts.get_mut(srcs.value(i)) {
+                                *c += 1;
+                            }
+                        }
+                    }
+                }
+                let mut violations: Vec<(&str, u64)> = counts
+                    .into_iter()
+                    .filter(|(_, c)| *c < card.min || card.max.is_some_and(|m| *c > m))
+                    .collect();
+                violations.sort();
+                if let Some((src, count)) = violations.first() {
+                    return Err(IntegrityViolation::Cardinality {
+                        table: table.clone(),
+                        src: src.to_string(),
+                        count: *count,
+                        min: card.min,
+                        max: card.max,
+                    }
+                    .into());
+                }
+            }
+        }
+    }
+
+    // Edges the write keeps must still have their endpoints when node tables are replaced.
+    for edge in schema.edges.values() {
+        if facts.contains_key(&edge.table) {
+            continue;
+        }
+        for (node_table, column) in [(&edge.src_table, "src"), (&edge.dst_table, "dst")] {
+            if fate(node_table) != ExistingRows::Dropped {
+                continue;
+            }
+            let new_ids = facts.get(node_table).map(|f| &f.ids);
+            let mut stream = stream_columns(snapshot, &edge.table, &["id", column]).await?;
+            while let Some(batch) = stream.try_next().await? {
+                let ends = string_column(&batch, 1)?;
+                for i in 0..batch.num_rows() {
+                    if !new_ids.is_some_and(|ids| ids.contains_key(ends.value(i))) {
+                        return Err(Error::InvalidArgument(format!(
+                            "overwriting {node_table} would leave {} edge '{}' without its {column} node '{}'; include the {} edges in the load",
+                            edge.table,
+                            string_column(&batch, 0)?.value(i),
+                            ends.value(i),
+                            edge.table
+                        )));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn check_endpoints(
+    snapshot: &Snapshot,
+    facts: &BTreeMap<String, TableFacts>,
+    fate: &impl Fn(&str) -> ExistingRows,
+    edge_table: &str,
+    node_table: &str,
+    endpoint: &'static str,
+    f: &TableFacts,
+) -> Result<()> {
+    let written = facts.get(node_table).map(|n| &n.ids);
+    // Endpoint ids not written by this load, with the first line that uses each.
+    let mut unresolved: HashMap<&str, u64> = HashMap::new();
+    for (line, src, dst) in &f.edges {
+        let id = if endpoint == "src" { src } else { dst };
+        if written.is_some_and(|w| w.contains_key(id.as_str())) {
+            continue;
+        }
+        unresolved.entry(id.as_str()).or_insert(*line);
+    }
+    if unresolved.is_empty() {
+        return Ok(());
+    }
+    if fate(node_table) != ExistingRows::Dropped {
+        let mut stream = stream_columns(snapshot, node_table, &["id"]).await?;
+        let mut found: HashSet<String> = HashSet::new();
+        while let Some(batch) = stream.try_next().await? {
+            let ids = string_column(&batch, 0)?;
+            for i in 0..ids.len() {
+                if unresolved.contains_key(ids.value(i)) {
+                    found.insert(ids.value(i).to_string());
+                }
+            }
+        }
+        unresolved.retain(|id, _| !found.contains(*id));
+    }
+    let mut missing: Vec<(u64, &str)> = unresolved.into_iter().map(|(id, line)| (line, id)).collect();
+    missing.sort();
+    if let Some((line, id)) = missing.first() {
+        return Err(Error::at_line(
+            *line,
+            IntegrityViolation::MissingEndpoint {
+                table: edge_table.to_string(),
+                endpoint,
+                node_table: node_table.to_string(),
+                id: id.to_string(),
+            },
+        ));
+    }
+    Ok(())
+}

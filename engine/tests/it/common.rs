@@ -1,0 +1,63 @@
+use arrow_array::{Array, RecordBatch, StringArray};
+use omnigraph_engine::{Graph, LoadMode, WriteOptions};
+use tempfile::TempDir;
+
+pub const SOCIAL: &str = "\
+node Person  { name: String @key, age: I32?, email: String? @unique }
+node Company { name: String @key }
+edge Knows:   Person -> Person  { since: Date? }
+edge WorksAt: Person -> Company @card(0..1)
+";
+
+pub const PEOPLE: &str = r#"{"type":"Person","data":{"name":"alice","age":30}}
+{"type":"Person","data":{"name":"bob","age":25}}
+{"type":"Company","data":{"name":"acme"}}
+{"edge":"Knows","from":"alice","to":"bob","data":{"since":"2020-01-01"}}
+{"edge":"WorksAt","from":"alice","to":"acme"}
+"#;
+
+pub fn opts() -> WriteOptions {
+    WriteOptions::default()
+}
+
+/// A new graph with the social schema in a fresh temporary directory.
+pub async fn social_graph() -> (TempDir, Graph) {
+    let dir = TempDir::new().unwrap();
+    let graph = Graph::create(dir.path().to_str().unwrap()).await.unwrap();
+    graph.apply_schema("main", SOCIAL, &opts()).await.unwrap();
+    (dir, graph)
+}
+
+/// The social graph with `PEOPLE` loaded.
+pub async fn loaded_graph() -> (TempDir, Graph) {
+    let (dir, graph) = social_graph().await;
+    graph
+        .load_ndjson("main", PEOPLE, LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    (dir, graph)
+}
+
+/// Sorted values of string column `column` over `batches`.
+pub fn strings(batches: &[RecordBatch], column: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for b in batches {
+        let col = b.column_by_name(column).expect("column exists");
+        let col = col.as_any().downcast_ref::<StringArray>().expect("string column");
+        for i in 0..col.len() {
+            out.push(if col.is_null(i) { "<null>".to_string() } else { col.value(i).to_string() });
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Sorted ids of `table` on `branch` at its head.
+pub async fn ids(graph: &Graph, branch: &str, table: &str) -> Vec<String> {
+    let snap = graph.snapshot(branch).await.unwrap();
+    strings(&snap.read_all(table).await.unwrap(), "id")
+}
+
+pub fn person_line(name: &str, age: i32) -> String {
+    format!(r#"{{"type":"Person","data":{{"name":"{name}","age":{age}}}}}"#)
+}

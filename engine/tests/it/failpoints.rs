@@ -1,0 +1,169 @@
+//! One test per crash window of the write path: crash (panic) at the window, reopen the
+//! graph read-write (which runs the recovery sweep), and check all or nothing.
+
+use omnigraph_engine::failpoints::{self, arm, disarm};
+use omnigraph_engine::{Error, Graph, LoadMode, recovery};
+
+use crate::common::*;
+
+/// The `fail` registry is process-global: failpoint tests run one at a time, and each
+/// point fires only for the graph the test armed.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A load touching two tables (`knows` commits before `person`).
+const CAROL: &str = r#"{"type":"Person","data":{"name":"carol","age":3}}
+{"edge":"Knows","from":"alice","to":"carol"}"#;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    Old,
+    New,
+}
+
+/// Runs the CAROL load on `branch` with `point` set to `action`; returns how it ended.
+async fn load_with_fault(graph: &Graph, branch: &str, point: &str, action: &str) -> Result<(), String> {
+    fail::cfg(point, action).unwrap();
+    arm(graph.root());
+    let g = graph.clone();
+    let b = branch.to_string();
+    let joined = tokio::spawn(async move { g.load_ndjson(&b, CAROL, LoadMode::Append, &opts()).await }).await;
+    fail::remove(point);
+    disarm(graph.root());
+    match joined {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(join) => {
+            assert!(join.is_panic(), "{join}");
+            Err("crashed".to_string())
+        }
+    }
+}
+
+async fn assert_state(graph: &Graph, branch: &str, expect: Expect) {
+    let people = ids(graph, branch, "person").await;
+    let knows = graph.snapshot(branch).await.unwrap().count_rows("knows").await.unwrap();
+    match expect {
+        Expect::Old => {
+            assert_eq!(people, ["alice", "bob"]);
+            assert_eq!(knows, 1);
+        }
+        Expect::New => {
+            assert_eq!(people, ["alice", "bob", "carol"]);
+            assert_eq!(knows, 2);
+        }
+    }
+    assert!(recovery::pending_sidecars(graph).await.unwrap().is_empty());
+}
+
+/// After recovery the graph takes further writes on every touched table.
+async fn assert_writable(graph: &Graph, branch: &str) {
+    let input = r#"{"type":"Person","data":{"name":"zed"}}
+{"edge":"Knows","from":"zed","to":"alice"}"#;
+    graph.load_ndjson(branch, input, LoadMode::Append, &opts()).await.unwrap();
+    assert!(ids(graph, branch, "person").await.contains(&"zed".to_string()));
+}
+
+async fn crash_and_reopen(point: &str, action: &str, branch: &str, expect: Expect) {
+    let _serial = SERIAL.lock().await;
+    let (dir, graph) = loaded_graph().await;
+    if branch != "main" {
+        graph.create_branch(branch, None).await.unwrap();
+    }
+    let outcome = load_with_fault(&graph, branch, point, action).await;
+    assert!(outcome.is_err(), "{point}: the fault must stop the load");
+    drop(graph);
+    let graph = Graph::open(dir.path().to_str().unwrap()).await.unwrap();
+    assert_state(&graph, branch, expect).await;
+    let main_expect = if branch == "main" { expect } else { Expect::Old };
+    assert_state(&graph, "main", main_expect).await;
+    assert_writable(&graph, branch).await;
+}
+
+#[tokio::test]
+async fn crash_after_sidecar_rolls_back() {
+    crash_and_reopen(failpoints::COMMIT_AFTER_SIDECAR, "panic", "main", Expect::Old).await;
+}
+
+#[tokio::test]
+async fn crash_after_some_tables_committed_rolls_back() {
+    crash_and_reopen(failpoints::COMMIT_AFTER_TABLE, "panic", "main", Expect::Old).await;
+}
+
+#[tokio::test]
+async fn crash_before_publish_rolls_forward() {
+    crash_and_reopen(failpoints::COMMIT_BEFORE_PUBLISH, "panic", "main", Expect::New).await;
+}
+
+#[tokio::test]
+async fn crash_after_publish_keeps_the_commit() {
+    crash_and_reopen(failpoints::COMMIT_AFTER_PUBLISH, "panic", "main", Expect::New).await;
+}
+
+#[tokio::test]
+async fn crash_midway_on_a_branch_rolls_back_only_the_branch() {
+    crash_and_reopen(failpoints::COMMIT_AFTER_TABLE, "panic", "feature", Expect::Old).await;
+}
+
+#[tokio::test]
+async fn crash_before_publish_on_a_branch_rolls_forward() {
+    crash_and_reopen(failpoints::COMMIT_BEFORE_PUBLISH, "panic", "feature", Expect::New).await;
+}
+
+#[tokio::test]
+async fn an_error_midway_rolls_back_inline_without_a_reopen() {
+    let _serial = SERIAL.lock().await;
+    let (_dir, graph) = loaded_graph().await;
+    let outcome = load_with_fault(&graph, "main", failpoints::COMMIT_AFTER_TABLE, "return").await;
+    assert!(outcome.unwrap_err().contains("injected"));
+    assert_state(&graph, "main", Expect::Old).await;
+    assert_writable(&graph, "main").await;
+}
+
+#[tokio::test]
+async fn a_crash_during_roll_back_is_finished_by_the_next_open() {
+    let _serial = SERIAL.lock().await;
+    let (dir, graph) = loaded_graph().await;
+    let root = graph.root().to_string();
+    load_with_fault(&graph, "main", failpoints::COMMIT_AFTER_TABLE, "panic").await.unwrap_err();
+    drop(graph);
+    // The first recovery restores the committed table and crashes before publishing.
+    fail::cfg(failpoints::RECOVERY_BEFORE_PUBLISH, "panic").unwrap();
+    arm(&root);
+    let r = root.clone();
+    let crashed = tokio::spawn(async move { Graph::open(&r).await.map(|_| ()) }).await;
+    fail::remove(failpoints::RECOVERY_BEFORE_PUBLISH);
+    disarm(&root);
+    assert!(crashed.unwrap_err().is_panic());
+    let graph = Graph::open(dir.path().to_str().unwrap()).await.unwrap();
+    assert_state(&graph, "main", Expect::Old).await;
+    assert_writable(&graph, "main").await;
+}
+
+#[tokio::test]
+async fn an_interrupted_schema_apply_is_all_or_nothing() {
+    let _serial = SERIAL.lock().await;
+    let (dir, graph) = loaded_graph().await;
+    let root = graph.root().to_string();
+    let migrated = format!("{SOCIAL}\nnode City {{ name: String @key }}\n")
+        .replace("age: I32?", "age: I32?, nickname: String?")
+        .replace("node Company { name: String @key }", "node Company { name: String @key, founded: I32? }");
+    fail::cfg(failpoints::COMMIT_AFTER_TABLE, "panic").unwrap();
+    arm(&root);
+    let g = graph.clone();
+    let m = migrated.clone();
+    let crashed = tokio::spawn(async move { g.apply_schema("main", &m, &opts()).await.map(|_| ()) }).await;
+    fail::remove(failpoints::COMMIT_AFTER_TABLE);
+    disarm(&root);
+    assert!(crashed.unwrap_err().is_panic());
+    drop(graph);
+    let graph = Graph::open(dir.path().to_str().unwrap()).await.unwrap();
+    let snap = graph.snapshot("main").await.unwrap();
+    assert!(snap.schema().node("City").is_none());
+    let person = snap.arrow_schema("person").unwrap();
+    assert!(person.field_with_name("nickname").is_err());
+    // Retrying the apply works and the data survived.
+    graph.apply_schema("main", &migrated, &opts()).await.unwrap();
+    assert_eq!(ids(&graph, "main", "person").await, ["alice", "bob"]);
+    let err = graph.apply_schema("main", "node Q {}", &opts()).await.unwrap_err();
+    assert!(matches!(err, Error::SchemaChange(_)));
+}

@@ -1,0 +1,12 @@
+//! Engine integration tests: real Lance datasets in temporary directories.
+#![recursion_limit = "256"]
+
+mod branches;
+mod common;
+mod concurrency;
+#[cfg(feature = "failpoints")]
+mod failpoints;
+mod history;
+mod load;
+mod schema;
+mod snapshot;
