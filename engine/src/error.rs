@@ -10,17 +10,36 @@ pub enum IntegrityViolation {
     /// Two rows with the same key (within the write or against the graph).
     DuplicateKey { table: String, id: String },
     /// Two rows share a value of a `@unique` property.
-    UniqueViolation { table: String, column: String, value: String },
+    UniqueViolation {
+        table: String,
+        column: String,
+        value: String,
+    },
     /// An edge endpoint does not exist in its node table.
-    MissingEndpoint { table: String, endpoint: &'static str, node_table: String, id: String },
+    MissingEndpoint {
+        table: String,
+        endpoint: &'static str,
+        node_table: String,
+        id: String,
+    },
     /// A required (non-nullable) property has no value.
     MissingProperty { table: String, column: String },
     /// A value does not fit the property's type.
-    InvalidValue { table: String, column: String, message: String },
+    InvalidValue {
+        table: String,
+        column: String,
+        message: String,
+    },
     /// A property the type does not declare.
     UnknownProperty { table: String, column: String },
     /// `@card(min..max)` broken for a source node.
-    Cardinality { table: String, src: String, count: u64, min: u64, max: Option<u64> },
+    Cardinality {
+        table: String,
+        src: String,
+        count: u64,
+        min: u64,
+        max: Option<u64>,
+    },
 }
 
 impl fmt::Display for IntegrityViolation {
@@ -29,23 +48,45 @@ impl fmt::Display for IntegrityViolation {
             IntegrityViolation::DuplicateKey { table, id } => {
                 write!(f, "duplicate key: {table} already has a row with id '{id}'")
             }
-            IntegrityViolation::UniqueViolation { table, column, value } => {
-                write!(f, "unique violation: {table}.{column} already has value '{value}'")
+            IntegrityViolation::UniqueViolation {
+                table,
+                column,
+                value,
+            } => {
+                write!(
+                    f,
+                    "unique violation: {table}.{column} already has value '{value}'"
+                )
             }
-            IntegrityViolation::MissingEndpoint { table, endpoint, node_table, id } => write!(
+            IntegrityViolation::MissingEndpoint {
+                table,
+                endpoint,
+                node_table,
+                id,
+            } => write!(
                 f,
                 "missing endpoint: {table}.{endpoint} '{id}' does not exist in {node_table}"
             ),
             IntegrityViolation::MissingProperty { table, column } => {
                 write!(f, "missing required property {table}.{column}")
             }
-            IntegrityViolation::InvalidValue { table, column, message } => {
+            IntegrityViolation::InvalidValue {
+                table,
+                column,
+                message,
+            } => {
                 write!(f, "invalid value for {table}.{column}: {message}")
             }
             IntegrityViolation::UnknownProperty { table, column } => {
                 write!(f, "unknown property {table}.{column}")
             }
-            IntegrityViolation::Cardinality { table, src, count, min, max } => {
+            IntegrityViolation::Cardinality {
+                table,
+                src,
+                count,
+                min,
+                max,
+            } => {
                 let max = max.map(|m| m.to_string()).unwrap_or_default();
                 write!(
                     f,
@@ -59,7 +100,11 @@ impl fmt::Display for IntegrityViolation {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("schema error at line {line}, column {column}: {message}")]
-    SchemaParse { line: usize, column: usize, message: String },
+    SchemaParse {
+        line: usize,
+        column: usize,
+        message: String,
+    },
 
     #[error("schema change refused: {0}")]
     SchemaChange(String),
@@ -137,7 +182,10 @@ impl From<IntegrityViolation> for Error {
 impl Error {
     /// Wraps an error raised while processing a numbered input line.
     pub fn at_line(line: u64, err: impl Into<Error>) -> Error {
-        Error::AtLine { line, source: Box::new(err.into()) }
+        Error::AtLine {
+            line,
+            source: Box::new(err.into()),
+        }
     }
 
     /// The error without line context, for classifying it.

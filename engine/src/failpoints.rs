@@ -29,7 +29,10 @@ macro_rules! crash_point {
     ($root:expr, $name:expr) => {
         #[cfg(feature = "failpoints")]
         fail::fail_point!($name, $crate::failpoints::armed($root), |_| {
-            Err($crate::error::Error::Recovery(format!("failpoint {} injected", $name)))
+            Err($crate::error::Error::Recovery(format!(
+                "failpoint {} injected",
+                $name
+            )))
         });
     };
 }
@@ -41,16 +44,26 @@ static ARMED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 /// Lets failpoints fire for the graph at `root` (as `Graph::root` reports it).
 #[cfg(feature = "failpoints")]
 pub fn arm(root: &str) {
-    ARMED.lock().unwrap_or_else(|p| p.into_inner()).push(root.to_string());
+    ARMED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(root.to_string());
 }
 
 /// Stops failpoints firing for the graph at `root`.
 #[cfg(feature = "failpoints")]
 pub fn disarm(root: &str) {
-    ARMED.lock().unwrap_or_else(|p| p.into_inner()).retain(|r| r != root);
+    ARMED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .retain(|r| r != root);
 }
 
 #[cfg(feature = "failpoints")]
 pub(crate) fn armed(root: &str) -> bool {
-    ARMED.lock().unwrap_or_else(|p| p.into_inner()).iter().any(|r| r == root)
+    ARMED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .any(|r| r == root)
 }

@@ -78,7 +78,9 @@ pub struct Graph {
 
 impl std::fmt::Debug for Graph {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Graph").field("root", &self.inner.root).finish()
+        f.debug_struct("Graph")
+            .field("root", &self.inner.root)
+            .finish()
     }
 }
 
@@ -101,7 +103,9 @@ pub fn validate_branch_name(name: &str) -> Result<()> {
         return Err(invalid("it is longer than 200 characters"));
     }
     if name.starts_with('/') || name.ends_with('/') || name.contains("//") || name.contains("..") {
-        return Err(invalid("'/' separates non-empty segments and '..' is not allowed"));
+        return Err(invalid(
+            "'/' separates non-empty segments and '..' is not allowed",
+        ));
     }
     if name.ends_with(".lock") {
         return Err(invalid("it may not end in '.lock'"));
@@ -124,7 +128,11 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Some(dt.with_timezone(&Utc));
     }
-    for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(t, fmt) {
             return Some(n.and_utc());
         }
@@ -148,7 +156,10 @@ impl Graph {
         let root = normalize_root(root)?;
         let session = Arc::new(Session::default());
         let manifest_uri = storage::join_uri(&root, manifest::MANIFEST_DIR);
-        if storage::open_dataset(&session, &manifest_uri, None, None).await.is_ok() {
+        if storage::open_dataset(&session, &manifest_uri, None, None)
+            .await
+            .is_ok()
+        {
             return Err(Error::GraphExists(root));
         }
         let ds = manifest::create(&session, &root).await?;
@@ -184,7 +195,10 @@ impl Graph {
         let root = normalize_root(root)?;
         let session = Arc::new(Session::default());
         let manifest_uri = storage::join_uri(&root, manifest::MANIFEST_DIR);
-        if storage::open_dataset(&session, &manifest_uri, None, None).await.is_err() {
+        if storage::open_dataset(&session, &manifest_uri, None, None)
+            .await
+            .is_err()
+        {
             return Err(Error::GraphNotFound(root));
         }
         let graph = Graph::from_parts(root, session, mode).await?;
@@ -257,24 +271,24 @@ impl Graph {
                 return Ok(ds);
             }
             let fresh = Arc::new(ds.checkout_version((branch, latest)).await?);
-            self.caches().manifests.insert(branch.to_string(), fresh.clone());
+            self.caches()
+                .manifests
+                .insert(branch.to_string(), fresh.clone());
             return Ok(fresh);
         }
-        let ds = match storage::open_dataset(
-            self.session(),
-            &self.manifest_uri(),
-            Some(branch),
-            None,
-        )
-        .await
-        {
-            Ok(ds) => Arc::new(ds),
-            Err(Error::Lance(e)) if branch != MAIN_BRANCH && is_not_found(&e) => {
-                return Err(Error::UnknownBranch(branch.to_string()));
-            }
-            Err(e) => return Err(e),
-        };
-        self.caches().manifests.insert(branch.to_string(), ds.clone());
+        let ds =
+            match storage::open_dataset(self.session(), &self.manifest_uri(), Some(branch), None)
+                .await
+            {
+                Ok(ds) => Arc::new(ds),
+                Err(Error::Lance(e)) if branch != MAIN_BRANCH && is_not_found(&e) => {
+                    return Err(Error::UnknownBranch(branch.to_string()));
+                }
+                Err(e) => return Err(e),
+            };
+        self.caches()
+            .manifests
+            .insert(branch.to_string(), ds.clone());
         Ok(ds)
     }
 
@@ -302,7 +316,11 @@ impl Graph {
         self.inner.caches.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    async fn state_of(&self, branch: &str, manifest: &Dataset) -> Result<Arc<(ManifestState, GraphSchema)>> {
+    async fn state_of(
+        &self,
+        branch: &str,
+        manifest: &Dataset,
+    ) -> Result<Arc<(ManifestState, GraphSchema)>> {
         let key = (branch.to_string(), manifest.version_id());
         if let Some(hit) = self.caches().states.get(&key).cloned() {
             return Ok(hit);
@@ -352,13 +370,18 @@ impl Graph {
     }
 
     /// A snapshot at `graph_ref`, with versions and timestamps read on `current_branch`.
-    pub async fn snapshot_at(&self, current_branch: &str, graph_ref: &GraphRef) -> Result<Snapshot> {
+    pub async fn snapshot_at(
+        &self,
+        current_branch: &str,
+        graph_ref: &GraphRef,
+    ) -> Result<Snapshot> {
         match graph_ref {
             GraphRef::Branch(b) => self.snapshot(b).await,
             GraphRef::Version(v) => self.snapshot_at_version(current_branch, *v).await,
             GraphRef::Commit(id) => {
                 let commit = self.find_commit(current_branch, id).await?;
-                self.snapshot_at_version(&commit.branch, commit.graph_version).await
+                self.snapshot_at_version(&commit.branch, commit.graph_version)
+                    .await
             }
             GraphRef::Timestamp(ts) => {
                 let commits = self.commits(current_branch).await?;
@@ -472,7 +495,9 @@ impl Graph {
             }
             Err(e) => return Err(e.into()),
         };
-        self.caches().manifests.insert(name.to_string(), Arc::new(created));
+        self.caches()
+            .manifests
+            .insert(name.to_string(), Arc::new(created));
         Ok(BranchInfo {
             name: name.to_string(),
             head_commit: source.head_commit().map(str::to_string),
@@ -514,9 +539,13 @@ impl Graph {
         self.caches().manifests.remove(name);
         for entry in snapshot.table_entries() {
             if entry.lance_branch.as_deref() == Some(name) {
-                let mut table = storage::open_dataset(self.session(), &self.table_uri(&entry.path), None, None).await?;
+                let mut table =
+                    storage::open_dataset(self.session(), &self.table_uri(&entry.path), None, None)
+                        .await?;
                 match table.force_delete_branch(name).await {
-                    Ok(()) | Err(lance::Error::RefNotFound { .. }) | Err(lance::Error::NotFound { .. }) => {}
+                    Ok(())
+                    | Err(lance::Error::RefNotFound { .. })
+                    | Err(lance::Error::NotFound { .. }) => {}
                     Err(e) => return Err(e.into()),
                 }
             }
@@ -526,7 +555,11 @@ impl Graph {
 
     /// Opens (or reuses) the dataset of `entry` at its pinned version.
     pub(crate) async fn table_dataset(&self, entry: &TableEntry) -> Result<Arc<Dataset>> {
-        let key = (entry.path.clone(), entry.lance_branch.clone(), entry.version);
+        let key = (
+            entry.path.clone(),
+            entry.lance_branch.clone(),
+            entry.version,
+        );
         if let Some(ds) = self.caches().datasets.get(&key).cloned() {
             return Ok(ds);
         }
@@ -565,7 +598,9 @@ impl Graph {
 fn is_not_found(e: &lance::Error) -> bool {
     matches!(
         e,
-        lance::Error::NotFound { .. } | lance::Error::DatasetNotFound { .. } | lance::Error::RefNotFound { .. }
+        lance::Error::NotFound { .. }
+            | lance::Error::DatasetNotFound { .. }
+            | lance::Error::RefNotFound { .. }
     ) || e.to_string().contains("not found")
         || e.to_string().contains("Not found")
 }

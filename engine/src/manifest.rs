@@ -17,7 +17,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use arrow_array::builder::{StringBuilder, TimestampMicrosecondBuilder, UInt64Builder};
-use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchIterator, StringArray, TimestampMicrosecondArray, UInt64Array};
+use arrow_array::{
+    Array, ArrayRef, RecordBatch, RecordBatchIterator, StringArray, TimestampMicrosecondArray,
+    UInt64Array,
+};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use chrono::{DateTime, TimeZone, Utc};
 use futures::TryStreamExt;
@@ -267,8 +270,12 @@ impl RowsBuilder {
 
 /// Creates the empty `_manifest` dataset (graph version 1, no commit yet).
 pub async fn create(session: &Arc<Session>, root: &str) -> Result<Dataset> {
-    storage::create_empty_dataset(session, &storage::join_uri(root, MANIFEST_DIR), manifest_schema())
-        .await
+    storage::create_empty_dataset(
+        session,
+        &storage::join_uri(root, MANIFEST_DIR),
+        manifest_schema(),
+    )
+    .await
 }
 
 /// Publishes `publish` on the manifest branch `dataset` is checked out at, if and only if
@@ -358,7 +365,11 @@ pub async fn read_state(dataset: &Dataset) -> Result<ManifestState> {
                 }
                 "head" => state.head_commit = opt(commit, i),
                 "schema" => state.schema_source = source.value(i).to_string(),
-                other => return Err(Error::Corrupt(format!("unknown manifest row kind '{other}'"))),
+                other => {
+                    return Err(Error::Corrupt(format!(
+                        "unknown manifest row kind '{other}'"
+                    )));
+                }
             }
         }
     }

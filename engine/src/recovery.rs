@@ -57,7 +57,11 @@ impl Sidecar {
     pub(crate) async fn write(&self, graph: &Graph) -> Result<()> {
         let bytes = serde_json::to_vec_pretty(self)
             .map_err(|e| Error::Corrupt(format!("sidecar encoding: {e}")))?;
-        graph.inner.meta.put(&Self::rel_path(&self.id), &bytes).await
+        graph
+            .inner
+            .meta
+            .put(&Self::rel_path(&self.id), &bytes)
+            .await
     }
 
     pub(crate) async fn delete(&self, graph: &Graph) -> Result<()> {
@@ -65,7 +69,11 @@ impl Sidecar {
     }
 
     async fn read(graph: &Graph, file: &str) -> Result<Sidecar> {
-        let bytes = graph.inner.meta.get(&format!("{RECOVERY_DIR}/{file}")).await?;
+        let bytes = graph
+            .inner
+            .meta
+            .get(&format!("{RECOVERY_DIR}/{file}"))
+            .await?;
         serde_json::from_slice(&bytes)
             .map_err(|e| Error::Corrupt(format!("recovery sidecar {file}: {e}")))
     }
@@ -102,11 +110,20 @@ pub async fn sweep(graph: &Graph) -> Result<Vec<RecoveryOutcome>> {
 /// they may belong to a writer that is still running.
 pub(crate) async fn heal_own(graph: &Graph) -> Result<()> {
     let ids: Vec<String> = std::mem::take(
-        &mut *graph.inner.unresolved_sidecars.lock().unwrap_or_else(|p| p.into_inner()),
+        &mut *graph
+            .inner
+            .unresolved_sidecars
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()),
     );
     for id in ids {
         let file = format!("{id}.json");
-        if !graph.inner.meta.exists(&format!("{RECOVERY_DIR}/{file}")).await? {
+        if !graph
+            .inner
+            .meta
+            .exists(&format!("{RECOVERY_DIR}/{file}"))
+            .await?
+        {
             continue;
         }
         let mut sidecar = Sidecar::read(graph, &file).await?;
@@ -211,7 +228,9 @@ pub(crate) async fn roll_back(
             continue;
         }
         let uri = graph.table_uri(&t.entry.path);
-        let latest = storage::open_dataset(graph.session(), &uri, t.entry.lance_branch.as_deref(), None).await?;
+        let latest =
+            storage::open_dataset(graph.session(), &uri, t.entry.lance_branch.as_deref(), None)
+                .await?;
         let restored_version = if head == t.base_version + 1 {
             let mut base = latest.checkout_version(t.base_version).await?;
             base.restore().await?;
@@ -232,11 +251,17 @@ pub(crate) async fn roll_back(
         let manifest_head = graph.manifest_at(&sidecar.branch, live.version()).await?;
         let commit = CommitRecord {
             commit_id: ulid::Ulid::new().to_string(),
-            parents: live.head_commit().map(|c| vec![c.to_string()]).unwrap_or_default(),
+            parents: live
+                .head_commit()
+                .map(|c| vec![c.to_string()])
+                .unwrap_or_default(),
             branch: sidecar.branch.clone(),
             graph_version: live.version() + 1,
             actor: "omnigraph-recovery".to_string(),
-            message: format!("recovery: rolled back interrupted {} {}", sidecar.kind, sidecar.id),
+            message: format!(
+                "recovery: rolled back interrupted {} {}",
+                sidecar.kind, sidecar.id
+            ),
             committed_at_micros: Utc::now().timestamp_micros(),
         };
         manifest::publish(
@@ -256,7 +281,13 @@ pub(crate) async fn roll_back(
 /// `base` has; anything else means a writer we do not know about moved the table.
 async fn verify_is_restore_of(latest: &lance::Dataset, base: u64) -> Result<()> {
     let base_ds = latest.checkout_version(base).await?;
-    let fragment_ids = |d: &lance::Dataset| d.manifest.fragments.iter().map(|f| f.id).collect::<Vec<_>>();
+    let fragment_ids = |d: &lance::Dataset| {
+        d.manifest
+            .fragments
+            .iter()
+            .map(|f| f.id)
+            .collect::<Vec<_>>()
+    };
     if fragment_ids(latest) == fragment_ids(&base_ds) && latest.schema() == base_ds.schema() {
         Ok(())
     } else {

@@ -31,8 +31,16 @@ impl std::fmt::Debug for Snapshot {
 }
 
 impl Snapshot {
-    pub(crate) fn new(graph: Graph, branch: String, state: Arc<(ManifestState, GraphSchema)>) -> Self {
-        Snapshot { graph, branch, state }
+    pub(crate) fn new(
+        graph: Graph,
+        branch: String,
+        state: Arc<(ManifestState, GraphSchema)>,
+    ) -> Self {
+        Snapshot {
+            graph,
+            branch,
+            state,
+        }
     }
 
     pub fn graph(&self) -> &Graph {
@@ -66,12 +74,9 @@ impl Snapshot {
             .schema()
             .table(name)
             .ok_or_else(|| Error::UnknownTable(name.to_string()))?;
-        let entry = self
-            .state
-            .0
-            .tables
-            .get(def.table())
-            .ok_or_else(|| Error::Corrupt(format!("table '{}' is not in the manifest", def.table())))?;
+        let entry = self.state.0.tables.get(def.table()).ok_or_else(|| {
+            Error::Corrupt(format!("table '{}' is not in the manifest", def.table()))
+        })?;
         Ok((def, entry))
     }
 

@@ -113,11 +113,7 @@ impl CommitHandler for ExpectVersionHandler {
 /// Commits `txn` onto `dataset` only if nobody committed since `txn.read_version`.
 ///
 /// Returns the new dataset version, which is always `read_version + 1`.
-pub async fn commit_exact(
-    dataset: Arc<Dataset>,
-    txn: Transaction,
-    what: &str,
-) -> Result<Dataset> {
+pub async fn commit_exact(dataset: Arc<Dataset>, txn: Transaction, what: &str) -> Result<Dataset> {
     let expected = txn.read_version + 1;
     let inner = commit_handler_from_url(dataset.uri(), &None).await?;
     let handler = Arc::new(ExpectVersionHandler { inner, expected });

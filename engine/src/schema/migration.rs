@@ -70,7 +70,10 @@ pub fn plan_migration(old: &GraphSchema, new: &GraphSchema) -> Result<Migration>
             }
         }
         for old_prop in old_def.properties() {
-            let Some(new_prop) = new_def.properties().iter().find(|p| p.column == old_prop.column)
+            let Some(new_prop) = new_def
+                .properties()
+                .iter()
+                .find(|p| p.column == old_prop.column)
             else {
                 return Err(refuse(format!(
                     "property '{}.{}' would be dropped; dropping properties is not supported",
@@ -104,7 +107,11 @@ pub fn plan_migration(old: &GraphSchema, new: &GraphSchema) -> Result<Migration>
         }
         let mut added = Vec::new();
         for new_prop in new_def.properties() {
-            if old_def.properties().iter().any(|p| p.column == new_prop.column) {
+            if old_def
+                .properties()
+                .iter()
+                .any(|p| p.column == new_prop.column)
+            {
                 continue;
             }
             if !new_prop.nullable {
@@ -130,7 +137,10 @@ pub fn plan_migration(old: &GraphSchema, new: &GraphSchema) -> Result<Migration>
         }
     }
     for new_def in new.tables() {
-        if old.table(new_def.table()).is_none_or(|d| d.table() != new_def.table()) {
+        if old
+            .table(new_def.table())
+            .is_none_or(|d| d.table() != new_def.table())
+        {
             migration.new_tables.push(new_def.table().to_string());
         }
     }
@@ -158,7 +168,10 @@ mod tests {
             ("node B {}", "dropped"),
             ("node A { k: String @key }", "dropped"),
             ("node A { k: String @key, x: I64? }", "change type"),
-            ("node A { k: String @key, x: I32?, y: I32 }", "must be nullable"),
+            (
+                "node A { k: String @key, x: I32?, y: I32 }",
+                "must be nullable",
+            ),
             ("node A { k: String, x: I32? }", "key"),
         ] {
             let new = parse_schema(src).unwrap();

@@ -127,6 +127,9 @@ fn tokenize(src: &str) -> Result<Vec<Token>> {
     Ok(out)
 }
 
+/// Type-level annotations: `@key(...)` names with their tokens, and `@card`.
+type TypeAnnotations = (Vec<(String, Token)>, Option<Cardinality>);
+
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
@@ -262,7 +265,10 @@ impl Parser {
                     ),
                 )),
             },
-            other => Err(Self::error_at(&t, format!("expected a type, found {}", describe(other)))),
+            other => Err(Self::error_at(
+                &t,
+                format!("expected a type, found {}", describe(other)),
+            )),
         }
     }
 
@@ -303,7 +309,9 @@ impl Parser {
                 other => {
                     return Err(Self::error_at(
                         &at,
-                        format!("unknown property annotation '@{other}' (expected @key, @unique or @index)"),
+                        format!(
+                            "unknown property annotation '@{other}' (expected @key, @unique or @index)"
+                        ),
                     ));
                 }
             }
@@ -314,10 +322,18 @@ impl Parser {
                 format!("key property '{}' cannot be nullable", prop.declared_name),
             ));
         }
-        if key && matches!(prop.ty, PropType::List(_) | PropType::Vector(_) | PropType::Blob) {
+        if key
+            && matches!(
+                prop.ty,
+                PropType::List(_) | PropType::Vector(_) | PropType::Blob
+            )
+        {
             return Err(Self::error_at(
                 &nt,
-                format!("key property '{}' cannot have type {}", prop.declared_name, prop.ty),
+                format!(
+                    "key property '{}' cannot have type {}",
+                    prop.declared_name, prop.ty
+                ),
             ));
         }
         Ok(RawProperty {
@@ -362,7 +378,10 @@ impl Parser {
     }
 
     /// Parses `@key(a, b)` after a type name; returns the named properties.
-    fn parse_type_annotations(&mut self, edge: bool) -> Result<(Vec<(String, Token)>, Option<Cardinality>)> {
+    fn parse_type_annotations(
+        &mut self,
+        edge: bool,
+    ) -> Result<TypeAnnotations> {
         let mut key = Vec::new();
         let mut card = None;
         while self.peek().tok == Tok::At {
@@ -384,7 +403,10 @@ impl Parser {
                     let min = self.expect_int("minimum cardinality")?;
                     let dd = self.next();
                     if dd.tok != Tok::DotDot {
-                        return Err(Self::error_at(&dd, format!("expected '..', found {}", describe(&dd.tok))));
+                        return Err(Self::error_at(
+                            &dd,
+                            format!("expected '..', found {}", describe(&dd.tok)),
+                        ));
                     }
                     let max = match self.peek().tok {
                         Tok::Int(_) => Some(self.expect_int("maximum cardinality")?),
@@ -402,7 +424,11 @@ impl Parser {
                     card = Some(Cardinality { min, max });
                 }
                 other => {
-                    let expected = if edge { "@key(...) or @card(min..max)" } else { "@key(...)" };
+                    let expected = if edge {
+                        "@key(...) or @card(min..max)"
+                    } else {
+                        "@key(...)"
+                    };
                     return Err(Self::error_at(
                         &at,
                         format!("unknown type annotation '@{other}' (expected {expected})"),
@@ -419,12 +445,18 @@ fn resolve_key(
     type_key: Vec<(String, Token)>,
     type_name: &str,
 ) -> Result<Vec<String>> {
-    let prop_key: Vec<String> = props.iter().filter(|p| p.key).map(|p| p.prop.column.clone()).collect();
+    let prop_key: Vec<String> = props
+        .iter()
+        .filter(|p| p.key)
+        .map(|p| p.prop.column.clone())
+        .collect();
     if !type_key.is_empty() && !prop_key.is_empty() {
         let t = &type_key[0].1;
         return Err(Parser::error_at(
             t,
-            format!("type '{type_name}' declares its key both with @key(...) and on properties; use one"),
+            format!(
+                "type '{type_name}' declares its key both with @key(...) and on properties; use one"
+            ),
         ));
     }
     if prop_key.is_empty() {
@@ -438,10 +470,16 @@ fn resolve_key(
                 ));
             };
             if p.prop.nullable {
-                return Err(Parser::error_at(&tok, format!("key property '{name}' cannot be nullable")));
+                return Err(Parser::error_at(
+                    &tok,
+                    format!("key property '{name}' cannot be nullable"),
+                ));
             }
             if cols.contains(&col) {
-                return Err(Parser::error_at(&tok, format!("key property '{name}' listed twice")));
+                return Err(Parser::error_at(
+                    &tok,
+                    format!("key property '{name}' listed twice"),
+                ));
             }
             cols.push(col);
         }
@@ -474,12 +512,17 @@ pub fn parse_schema(source: &str) -> Result<GraphSchema> {
         let (name, name_tok) = p.expect_ident("type name")?;
         let table = snake_case(&name);
         if RESERVED_TABLES.contains(&table.as_str()) || table.starts_with('_') {
-            return Err(Parser::error_at(&name_tok, format!("type name '{name}' is reserved")));
+            return Err(Parser::error_at(
+                &name_tok,
+                format!("type name '{name}' is reserved"),
+            ));
         }
         if !seen.insert(table.clone()) {
             return Err(Parser::error_at(
                 &name_tok,
-                format!("type '{name}' is declared twice (table names must be unique across node and edge types)"),
+                format!(
+                    "type '{name}' is declared twice (table names must be unique across node and edge types)"
+                ),
             ));
         }
         if kw == "node" {
@@ -500,11 +543,18 @@ pub fn parse_schema(source: &str) -> Result<GraphSchema> {
             let (src, src_tok) = p.expect_ident("source node type")?;
             let arrow = p.next();
             if arrow.tok != Tok::Arrow {
-                return Err(Parser::error_at(&arrow, format!("expected '->', found {}", describe(&arrow.tok))));
+                return Err(Parser::error_at(
+                    &arrow,
+                    format!("expected '->', found {}", describe(&arrow.tok)),
+                ));
             }
             let (dst, dst_tok) = p.expect_ident("destination node type")?;
             let (type_key, card) = p.parse_type_annotations(true)?;
-            let props = if p.peek().tok == Tok::Punct('{') { p.parse_body()? } else { Vec::new() };
+            let props = if p.peek().tok == Tok::Punct('{') {
+                p.parse_body()?
+            } else {
+                Vec::new()
+            };
             let key = resolve_key(&props, type_key, &name)?;
             edges_raw.push((
                 EdgeType {
@@ -527,12 +577,18 @@ pub fn parse_schema(source: &str) -> Result<GraphSchema> {
 
     let mut edges = BTreeMap::new();
     for (mut edge, src_tok, dst_tok, src, dst) in edges_raw {
-        for (endpoint, tok, slot) in [(&src, &src_tok, &mut edge.src_table), (&dst, &dst_tok, &mut edge.dst_table)] {
+        for (endpoint, tok, slot) in [
+            (&src, &src_tok, &mut edge.src_table),
+            (&dst, &dst_tok, &mut edge.dst_table),
+        ] {
             let endpoint_table = snake_case(endpoint);
             if !nodes.contains_key(&endpoint_table) {
                 return Err(Parser::error_at(
                     tok,
-                    format!("edge '{}' refers to unknown node type '{endpoint}'", edge.declared_name),
+                    format!(
+                        "edge '{}' refers to unknown node type '{endpoint}'",
+                        edge.declared_name
+                    ),
                 ));
             }
             *slot = endpoint_table;
@@ -565,7 +621,13 @@ mod tests {
         let works = &s.edges["works_at"];
         assert_eq!(works.src_table, "person");
         assert_eq!(works.dst_table, "company");
-        assert_eq!(works.cardinality, Some(Cardinality { min: 0, max: Some(1) }));
+        assert_eq!(
+            works.cardinality,
+            Some(Cardinality {
+                min: 0,
+                max: Some(1)
+            })
+        );
     }
 
     #[test]
@@ -578,7 +640,10 @@ mod tests {
         let t = &s.nodes["t"];
         assert_eq!(t.key, vec!["a", "b"]);
         assert_eq!(t.properties.last().unwrap().column, "created_at");
-        assert_eq!(t.properties[10].ty, PropType::Enum(vec!["red".into(), "green".into()]));
+        assert_eq!(
+            t.properties[10].ty,
+            PropType::Enum(vec!["red".into(), "green".into()])
+        );
         assert_eq!(t.properties[11].ty, PropType::Vector(3));
     }
 
@@ -586,7 +651,11 @@ mod tests {
     fn errors_carry_line_and_column() {
         let err = parse_schema("node A { x: String }\nnode B { y: Strin }").unwrap_err();
         match err {
-            Error::SchemaParse { line, column, message } => {
+            Error::SchemaParse {
+                line,
+                column,
+                message,
+            } => {
                 assert_eq!((line, column), (2, 13));
                 assert!(message.contains("unknown type 'Strin'"), "{message}");
             }

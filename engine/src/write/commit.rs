@@ -28,7 +28,7 @@ use crate::storage;
 /// What happens to one table in a commit.
 pub(crate) enum TableAction {
     /// Commit a staged Lance transaction made against the base version.
-    Transaction(Transaction),
+    Transaction(Box<Transaction>),
     /// Add nullable, all-null columns (Lance schema evolution commits directly).
     AddColumns(SchemaRef),
     /// A dataset created for a new table; registering it is the whole change.
@@ -91,7 +91,10 @@ pub(crate) async fn commit(graph: &Graph, mut req: CommitRequest) -> Result<Comm
 
     let commit = CommitRecord {
         commit_id: ulid::Ulid::new().to_string(),
-        parents: head.head_commit().map(|c| vec![c.to_string()]).unwrap_or_default(),
+        parents: head
+            .head_commit()
+            .map(|c| vec![c.to_string()])
+            .unwrap_or_default(),
         branch: req.branch.clone(),
         graph_version: req.base_version + 1,
         actor: req.actor.clone(),
@@ -136,7 +139,8 @@ pub(crate) async fn commit(graph: &Graph, mut req: CommitRequest) -> Result<Comm
     crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_SIDECAR);
 
     let mut committed = Vec::new();
-    match commit_tables_and_publish(graph, &req.branch, req.tables, &sidecar, &mut committed).await {
+    match commit_tables_and_publish(graph, &req.branch, req.tables, &sidecar, &mut committed).await
+    {
         Ok(()) => {
             crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_PUBLISH);
             sidecar.delete(graph).await?;
@@ -150,7 +154,12 @@ pub(crate) async fn commit(graph: &Graph, mut req: CommitRequest) -> Result<Comm
             // Only tables this writer committed are restored: a table at `base + 1` that we
             // did not commit belongs to a concurrent writer in another process.
             if let Err(undo) = recovery::roll_back(graph, &mut sidecar, Some(&committed)).await {
-                graph.inner.unresolved_sidecars.lock().unwrap_or_else(|p| p.into_inner()).push(sidecar.id.clone());
+                graph
+                    .inner
+                    .unresolved_sidecars
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(sidecar.id.clone());
                 return Err(Error::Recovery(format!(
                     "{err}; rolling back also failed ({undo}); the sidecar is kept and the next read-write open retries"
                 )));
@@ -171,7 +180,7 @@ async fn commit_tables_and_publish(
         let base = t.entry.version;
         match t.action {
             TableAction::Transaction(txn) => {
-                storage::commit_exact(t.dataset, txn, &format!("table '{}'", t.entry.name)).await?;
+                storage::commit_exact(t.dataset, *txn, &format!("table '{}'", t.entry.name)).await?;
             }
             TableAction::AddColumns(schema) => {
                 let latest = t.dataset.latest_version_id().await?;
@@ -197,7 +206,9 @@ async fn commit_tables_and_publish(
         crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_TABLE);
     }
     crash_point!(graph.root(), crate::failpoints::COMMIT_BEFORE_PUBLISH);
-    let manifest_head = graph.manifest_at(branch, sidecar.expected_manifest_version).await?;
+    let manifest_head = graph
+        .manifest_at(branch, sidecar.expected_manifest_version)
+        .await?;
     manifest::publish(manifest_head, &sidecar.publish).await?;
     Ok(())
 }

@@ -262,7 +262,10 @@ async fn check_endpoints(
         }
         unresolved.retain(|id, _| !found.contains(*id));
     }
-    let mut missing: Vec<(u64, &str)> = unresolved.into_iter().map(|(id, line)| (line, id)).collect();
+    let mut missing: Vec<(u64, &str)> = unresolved
+        .into_iter()
+        .map(|(id, line)| (line, id))
+        .collect();
     missing.sort();
     if let Some((line, id)) = missing.first() {
         return Err(Error::at_line(

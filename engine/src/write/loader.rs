@@ -113,25 +113,31 @@ fn bad(line: u64, message: impl Into<String>) -> Error {
 fn field_str<'v>(obj: &'v Map<String, Value>, key: &str, line: u64) -> Result<&'v str> {
     match obj.get(key) {
         Some(Value::String(s)) => Ok(s),
-        Some(other) => Err(bad(line, format!("\"{key}\" must be a string, found {other}"))),
+        Some(other) => Err(bad(
+            line,
+            format!("\"{key}\" must be a string, found {other}"),
+        )),
         None => Err(bad(line, format!("missing \"{key}\""))),
     }
 }
 
 impl<'s> Load<'s> {
     fn table(&mut self, def: TableDef<'s>) -> &mut TableLoad<'s> {
-        self.tables.entry(def.table().to_string()).or_insert_with(|| TableLoad {
-            def,
-            buffer: RowBuffer::new(def),
-            stager: None,
-            facts: TableFacts::default(),
-            rows: 0,
-            pair_ids: None,
-        })
+        self.tables
+            .entry(def.table().to_string())
+            .or_insert_with(|| TableLoad {
+                def,
+                buffer: RowBuffer::new(def),
+                stager: None,
+                facts: TableFacts::default(),
+                rows: 0,
+                pair_ids: None,
+            })
     }
 
     async fn line(&mut self, line: u64, text: &str) -> Result<()> {
-        let value: Value = serde_json::from_str(text).map_err(|e| bad(line, format!("invalid JSON: {e}")))?;
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| bad(line, format!("invalid JSON: {e}")))?;
         let Value::Object(obj) = value else {
             return Err(bad(line, "expected a JSON object"));
         };
@@ -139,12 +145,20 @@ impl<'s> Load<'s> {
         let data = match obj.get("data") {
             None | Some(Value::Null) => &empty,
             Some(Value::Object(m)) => m,
-            Some(other) => return Err(bad(line, format!("\"data\" must be an object, found {other}"))),
+            Some(other) => {
+                return Err(bad(
+                    line,
+                    format!("\"data\" must be an object, found {other}"),
+                ));
+            }
         };
         let schema = self.snapshot.schema();
         if obj.contains_key("type") {
             if let Some(k) = obj.keys().find(|k| !matches!(k.as_str(), "type" | "data")) {
-                return Err(bad(line, format!("unexpected field \"{k}\" in a node line")));
+                return Err(bad(
+                    line,
+                    format!("unexpected field \"{k}\" in a node line"),
+                ));
             }
             let name = field_str(&obj, "type", line)?;
             let node = schema
@@ -157,8 +171,14 @@ impl<'s> Load<'s> {
             };
             self.push(def, line, id, None, data).await
         } else if obj.contains_key("edge") {
-            if let Some(k) = obj.keys().find(|k| !matches!(k.as_str(), "edge" | "from" | "to" | "data")) {
-                return Err(bad(line, format!("unexpected field \"{k}\" in an edge line")));
+            if let Some(k) = obj
+                .keys()
+                .find(|k| !matches!(k.as_str(), "edge" | "from" | "to" | "data"))
+            {
+                return Err(bad(
+                    line,
+                    format!("unexpected field \"{k}\" in an edge line"),
+                ));
             }
             let name = field_str(&obj, "edge", line)?;
             let edge = schema
@@ -181,11 +201,19 @@ impl<'s> Load<'s> {
             };
             self.push(def, line, id, Some((from, to)), data).await
         } else {
-            Err(bad(line, "expected a node line ({\"type\": ...}) or an edge line ({\"edge\": ...})"))
+            Err(bad(
+                line,
+                "expected a node line ({\"type\": ...}) or an edge line ({\"edge\": ...})",
+            ))
         }
     }
 
-    async fn existing_pair_id(&mut self, def: TableDef<'s>, from: &str, to: &str) -> Result<Option<String>> {
+    async fn existing_pair_id(
+        &mut self,
+        def: TableDef<'s>,
+        from: &str,
+        to: &str,
+    ) -> Result<Option<String>> {
         let snapshot = self.snapshot;
         let t = self.table(def);
         if t.pair_ids.is_none() {
@@ -195,7 +223,11 @@ impl<'s> Load<'s> {
             let mut stream = scanner.try_into_stream().await?;
             let mut map = HashMap::new();
             while let Some(batch) = stream.try_next().await? {
-                let (ids, srcs, dsts) = (string_column(&batch, 0)?, string_column(&batch, 1)?, string_column(&batch, 2)?);
+                let (ids, srcs, dsts) = (
+                    string_column(&batch, 0)?,
+                    string_column(&batch, 1)?,
+                    string_column(&batch, 2)?,
+                );
                 for i in 0..batch.num_rows() {
                     map.entry((srcs.value(i).to_string(), dsts.value(i).to_string()))
                         .or_insert_with(|| ids.value(i).to_string());
@@ -227,7 +259,11 @@ impl<'s> Load<'s> {
             ));
         }
         t.buffer
-            .push(&id, endpoints.as_ref().map(|(s, d)| (s.as_str(), d.as_str())), data)
+            .push(
+                &id,
+                endpoints.as_ref().map(|(s, d)| (s.as_str(), d.as_str())),
+                data,
+            )
             .map_err(|v| Error::at_line(line, v))?;
         t.facts.ids.insert(id, line);
         if let Some((s, d)) = endpoints {
@@ -251,7 +287,8 @@ impl<'s> Load<'s> {
         t.facts.record_unique(t.def, &batch)?;
         if t.stager.is_none() {
             let prepared = prepare_table(snapshot, &table).await?;
-            let stager = TableStager::start(prepared.dataset.clone(), table_arrow_schema(t.def), mode);
+            let stager =
+                TableStager::start(prepared.dataset.clone(), table_arrow_schema(t.def), mode);
             t.stager = Some((prepared, stager));
         }
         let (_, stager) = t.stager.as_mut().expect("started above");
@@ -271,11 +308,18 @@ impl Graph {
         let file = tokio::fs::File::open(path)
             .await
             .map_err(|e| Error::InvalidArgument(format!("cannot open '{path}': {e}")))?;
-        self.load_reader(branch, BufReader::new(file), mode, opts).await
+        self.load_reader(branch, BufReader::new(file), mode, opts)
+            .await
     }
 
     /// Loads NDJSON text into `branch` as one commit.
-    pub async fn load_ndjson(&self, branch: &str, text: &str, mode: LoadMode, opts: &WriteOptions) -> Result<LoadSummary> {
+    pub async fn load_ndjson(
+        &self,
+        branch: &str,
+        text: &str,
+        mode: LoadMode,
+        opts: &WriteOptions,
+    ) -> Result<LoadSummary> {
         self.load_reader(branch, text.as_bytes(), mode, opts).await
     }
 
@@ -299,7 +343,11 @@ impl Graph {
         };
         let mut lines = reader.lines();
         let mut number = 0u64;
-        while let Some(text) = lines.next_line().await.map_err(|e| bad(number + 1, e.to_string()))? {
+        while let Some(text) = lines
+            .next_line()
+            .await
+            .map_err(|e| bad(number + 1, e.to_string()))?
+        {
             number += 1;
             if text.trim().is_empty() {
                 continue;
@@ -345,7 +393,7 @@ impl Graph {
                 entry: prepared.entry,
                 dataset: prepared.dataset,
                 forked: prepared.forked,
-                action: TableAction::Transaction(txn),
+                action: TableAction::Transaction(Box::new(txn)),
             });
         }
         let message = opts.message.clone().unwrap_or_else(|| {

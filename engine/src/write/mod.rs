@@ -68,7 +68,10 @@ pub(crate) async fn prepare_table(snapshot: &Snapshot, table: &str) -> Result<Pr
     let fork_name = target.expect("main tables are never on another lance branch");
     let source = graph.table_dataset(entry).await?;
     let parent_branch = entry.lance_branch.clone();
-    let parent = (parent_branch.as_deref().unwrap_or(MAIN_BRANCH), entry.version);
+    let parent = (
+        parent_branch.as_deref().unwrap_or(MAIN_BRANCH),
+        entry.version,
+    );
     let mut handle: Dataset = (*source).clone();
     // A fork of this name that the manifest does not reference was left by an interrupted
     // or concurrent write: reuse it while it is untouched, otherwise reclaim the name.

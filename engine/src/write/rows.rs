@@ -64,7 +64,9 @@ pub fn derive_key_id(
     }
     let mut parts = Vec::with_capacity(def.key().len());
     for col in def.key() {
-        let prop = def.property(col).expect("key columns are declared properties");
+        let prop = def
+            .property(col)
+            .expect("key columns are declared properties");
         let v = find_value(data, prop).ok_or_else(|| IntegrityViolation::MissingProperty {
             table: def.table().to_string(),
             column: prop.column.clone(),
@@ -113,9 +115,16 @@ impl RowBuffer {
     }
 
     /// Checks every key of `data` names a declared property.
-    fn check_known(&self, data: &Map<String, Value>) -> std::result::Result<(), IntegrityViolation> {
+    fn check_known(
+        &self,
+        data: &Map<String, Value>,
+    ) -> std::result::Result<(), IntegrityViolation> {
         for k in data.keys() {
-            if !self.props.iter().any(|(p, _)| &p.declared_name == k || &p.column == k) {
+            if !self
+                .props
+                .iter()
+                .any(|(p, _)| &p.declared_name == k || &p.column == k)
+            {
                 return Err(IntegrityViolation::UnknownProperty {
                     table: self.table.clone(),
                     column: k.clone(),
@@ -141,11 +150,15 @@ impl RowBuffer {
         }
         for (prop, builder) in &mut self.props {
             match find_value(data, prop) {
-                Some(v) => builder.append_json(v).map_err(|message| IntegrityViolation::InvalidValue {
-                    table: self.table.clone(),
-                    column: prop.column.clone(),
-                    message,
-                })?,
+                Some(v) => {
+                    builder
+                        .append_json(v)
+                        .map_err(|message| IntegrityViolation::InvalidValue {
+                            table: self.table.clone(),
+                            column: prop.column.clone(),
+                            message,
+                        })?
+                }
                 None if prop.nullable => builder.append_null(),
                 None => {
                     return Err(IntegrityViolation::MissingProperty {

@@ -44,14 +44,19 @@ impl Graph {
 
         let mut tables = Vec::new();
         for name in &migration.new_tables {
-            let def = new.table(name).expect("planned tables exist in the new schema");
+            let def = new
+                .table(name)
+                .expect("planned tables exist in the new schema");
             let dir = match def.kind() {
                 crate::schema::TableKind::Node => "nodes",
                 crate::schema::TableKind::Edge => "edges",
             };
             // A fresh path per creation: a dataset left by an interrupted apply is never
             // reused, so it cannot leak rows into a later table of the same name.
-            let path = format!("{dir}/{name}-{}.lance", ulid::Ulid::new().to_string().to_ascii_lowercase());
+            let path = format!(
+                "{dir}/{name}-{}.lance",
+                ulid::Ulid::new().to_string().to_ascii_lowercase()
+            );
             let dataset = storage::create_empty_dataset(
                 self.session(),
                 &self.table_uri(&path),

@@ -7,14 +7,16 @@ use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
-use futures::channel::mpsc;
 use futures::SinkExt;
+use futures::channel::mpsc;
 use lance::Dataset;
 use lance::dataset::transaction::Transaction;
-use lance::dataset::{InsertBuilder, MergeInsertBuilder, WhenMatched, WhenNotMatched, WriteMode, WriteParams};
+use lance::dataset::{
+    InsertBuilder, MergeInsertBuilder, WhenMatched, WhenNotMatched, WriteMode, WriteParams,
+};
 use lance::deps::datafusion::error::DataFusionError;
-use lance::deps::datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use lance::deps::datafusion::physical_plan::SendableRecordBatchStream;
+use lance::deps::datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use tokio::task::JoinHandle;
 
 use crate::error::{Error, Result};
@@ -86,7 +88,10 @@ impl TableStager {
     }
 
     async fn abort_reason(&mut self) -> Error {
-        let task = std::mem::replace(&mut self.task, tokio::spawn(async { Err(Error::Recovery("stager already finished".into())) }));
+        let task = std::mem::replace(
+            &mut self.task,
+            tokio::spawn(async { Err(Error::Recovery("stager already finished".into())) }),
+        );
         match task.await {
             Ok(Err(e)) => e,
             Ok(Ok(_)) => Error::Corrupt("table writer finished before its input".into()),

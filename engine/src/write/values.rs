@@ -7,8 +7,8 @@ use arrow_array::builder::{
     LargeBinaryBuilder, StringBuilder, TimestampMicrosecondBuilder, UInt32Builder, UInt64Builder,
 };
 use arrow_array::{ArrayRef, FixedSizeListArray, Float32Array, ListArray};
-use arrow_schema::{DataType, Field};
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
+use arrow_schema::{DataType, Field};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::Value;
 
@@ -76,7 +76,9 @@ fn int_in_range<T: TryFrom<i128>>(v: &Value, what: &str) -> Result<T, String> {
 
 fn float(v: &Value, what: &str) -> Result<f64, String> {
     match v {
-        Value::Number(n) => n.as_f64().ok_or_else(|| format!("{n} is not a valid {what}")),
+        Value::Number(n) => n
+            .as_f64()
+            .ok_or_else(|| format!("{n} is not a valid {what}")),
         other => Err(expected(what, other)),
     }
 }
@@ -95,14 +97,18 @@ pub(crate) fn parse_datetime(text: &str) -> Result<i64, String> {
     }
     NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
         .map(|n| n.and_utc().timestamp_micros())
-        .map_err(|_| format!("'{text}' is not a date-time (expected RFC 3339, e.g. 2024-01-31T12:00:00Z)"))
+        .map_err(|_| {
+            format!("'{text}' is not a date-time (expected RFC 3339, e.g. 2024-01-31T12:00:00Z)")
+        })
 }
 
 impl ColumnBuilder {
     pub(crate) fn new(ty: &PropType) -> ColumnBuilder {
         match ty {
             PropType::String => ColumnBuilder::Str(StringBuilder::new(), None),
-            PropType::Enum(values) => ColumnBuilder::Str(StringBuilder::new(), Some(values.clone())),
+            PropType::Enum(values) => {
+                ColumnBuilder::Str(StringBuilder::new(), Some(values.clone()))
+            }
             PropType::Bool => ColumnBuilder::Bool(BooleanBuilder::new()),
             PropType::I32 => ColumnBuilder::I32(Int32Builder::new()),
             PropType::I64 => ColumnBuilder::I64(Int64Builder::new()),
@@ -184,7 +190,12 @@ impl ColumnBuilder {
                 Value::String(s) => b.append_value(parse_datetime(s)?),
                 other => return Err(expected("a date-time string", other)),
             },
-            ColumnBuilder::List { items, offsets, valid, .. } => {
+            ColumnBuilder::List {
+                items,
+                offsets,
+                valid,
+                ..
+            } => {
                 let Value::Array(elements) = v else {
                     return Err(expected("an array", v));
                 };
@@ -192,7 +203,9 @@ impl ColumnBuilder {
                     if e.is_null() {
                         items.append_null();
                     } else {
-                        items.append_json(e).map_err(|m| format!("element {i}: {m}"))?;
+                        items
+                            .append_json(e)
+                            .map_err(|m| format!("element {i}: {m}"))?;
                     }
                 }
                 let last = *offsets.last().expect("offsets start at 0");
@@ -243,9 +256,18 @@ impl ColumnBuilder {
             ColumnBuilder::F64(b) => Arc::new(b.finish()),
             ColumnBuilder::Date(b) => Arc::new(b.finish()),
             ColumnBuilder::DateTime(b) => Arc::new(b.finish().with_timezone("UTC")),
-            ColumnBuilder::List { item_type, items, offsets, valid } => {
+            ColumnBuilder::List {
+                item_type,
+                items,
+                offsets,
+                valid,
+            } => {
                 let values = items.finish();
-                let field = Arc::new(Field::new("item", crate::schema::arrow_type(item_type), true));
+                let field = Arc::new(Field::new(
+                    "item",
+                    crate::schema::arrow_type(item_type),
+                    true,
+                ));
                 let offs = std::mem::replace(offsets, vec![0]);
                 let validity = std::mem::take(valid);
                 let array = ListArray::new(
@@ -260,7 +282,12 @@ impl ColumnBuilder {
                 let flat = Float32Array::from(std::mem::take(values));
                 let field = Arc::new(Field::new("item", DataType::Float32, true));
                 let validity = std::mem::take(valid);
-                Arc::new(FixedSizeListArray::new(field, *dim as i32, Arc::new(flat), Some(validity.into())))
+                Arc::new(FixedSizeListArray::new(
+                    field,
+                    *dim as i32,
+                    Arc::new(flat),
+                    Some(validity.into()),
+                ))
             }
             ColumnBuilder::Blob(b) => Arc::new(b.finish()),
         }

@@ -8,17 +8,28 @@ async fn a_write_on_a_branch_is_invisible_on_main_and_other_branches() {
     graph.create_branch("feature", None).await.unwrap();
     graph.create_branch("other", None).await.unwrap();
     graph
-        .load_ndjson("feature", &person_line("carol", 1), LoadMode::Append, &opts())
+        .load_ndjson(
+            "feature",
+            &person_line("carol", 1),
+            LoadMode::Append,
+            &opts(),
+        )
         .await
         .unwrap();
-    assert_eq!(ids(&graph, "feature", "person").await, ["alice", "bob", "carol"]);
+    assert_eq!(
+        ids(&graph, "feature", "person").await,
+        ["alice", "bob", "carol"]
+    );
     assert_eq!(ids(&graph, "main", "person").await, ["alice", "bob"]);
     assert_eq!(ids(&graph, "other", "person").await, ["alice", "bob"]);
     graph
         .load_ndjson("main", &person_line("dan", 1), LoadMode::Append, &opts())
         .await
         .unwrap();
-    assert_eq!(ids(&graph, "feature", "person").await, ["alice", "bob", "carol"]);
+    assert_eq!(
+        ids(&graph, "feature", "person").await,
+        ["alice", "bob", "carol"]
+    );
     assert_eq!(ids(&graph, "main", "person").await, ["alice", "bob", "dan"]);
 }
 
@@ -27,9 +38,17 @@ async fn tables_fork_lazily_on_first_write() {
     let (_dir, graph) = loaded_graph().await;
     graph.create_branch("feature", None).await.unwrap();
     let snap = graph.snapshot("feature").await.unwrap();
-    assert!(snap.table_entries().all(|e| e.lance_branch.is_none()), "nothing forked yet");
+    assert!(
+        snap.table_entries().all(|e| e.lance_branch.is_none()),
+        "nothing forked yet"
+    );
     graph
-        .load_ndjson("feature", &person_line("carol", 1), LoadMode::Append, &opts())
+        .load_ndjson(
+            "feature",
+            &person_line("carol", 1),
+            LoadMode::Append,
+            &opts(),
+        )
         .await
         .unwrap();
     let snap = graph.snapshot("feature").await.unwrap();
@@ -47,20 +66,41 @@ async fn branches_are_listed_created_from_refs_and_deleted() {
         .load_ndjson("main", &person_line("carol", 1), LoadMode::Append, &opts())
         .await
         .unwrap();
-    let info = graph.create_branch("old", Some(&v_loaded.to_string())).await.unwrap();
-    assert_eq!(info.created_from.as_deref(), Some(format!("main@{v_loaded}").as_str()));
+    let info = graph
+        .create_branch("old", Some(&v_loaded.to_string()))
+        .await
+        .unwrap();
+    assert_eq!(
+        info.created_from.as_deref(),
+        Some(format!("main@{v_loaded}").as_str())
+    );
     assert_eq!(ids(&graph, "old", "person").await, ["alice", "bob"]);
     graph.create_branch("team/x", Some("old")).await.unwrap();
-    let names: Vec<_> = graph.branches().await.unwrap().into_iter().map(|b| b.name).collect();
+    let names: Vec<_> = graph
+        .branches()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|b| b.name)
+        .collect();
     assert_eq!(names, ["main", "old", "team/x"]);
 
     let err = graph.delete_branch("old").await.unwrap_err();
     assert!(err.to_string().contains("team/x"), "{err}");
     graph.delete_branch("team/x").await.unwrap();
     graph.delete_branch("old").await.unwrap();
-    let names: Vec<_> = graph.branches().await.unwrap().into_iter().map(|b| b.name).collect();
+    let names: Vec<_> = graph
+        .branches()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|b| b.name)
+        .collect();
     assert_eq!(names, ["main"]);
-    assert!(matches!(graph.snapshot("old").await.unwrap_err(), Error::UnknownBranch(_)));
+    assert!(matches!(
+        graph.snapshot("old").await.unwrap_err(),
+        Error::UnknownBranch(_)
+    ));
 }
 
 #[tokio::test]
@@ -84,15 +124,46 @@ async fn a_deleted_branch_can_be_recreated_fresh() {
 #[tokio::test]
 async fn branch_names_are_validated() {
     let (_dir, graph) = loaded_graph().await;
-    for bad in ["", "main", "public", "a b", "x..y", "/x", "x/", "omnigraph", "a;b"] {
+    for bad in [
+        "",
+        "main",
+        "public",
+        "a b",
+        "x..y",
+        "/x",
+        "x/",
+        "omnigraph",
+        "a;b",
+    ] {
         let err = graph.create_branch(bad, None).await.unwrap_err();
-        assert!(matches!(err, Error::InvalidBranchName { .. } | Error::BranchExists(_)), "{bad}: {err}");
+        assert!(
+            matches!(
+                err,
+                Error::InvalidBranchName { .. } | Error::BranchExists(_)
+            ),
+            "{bad}: {err}"
+        );
     }
     graph.create_branch("dup", None).await.unwrap();
-    assert!(matches!(graph.create_branch("dup", None).await.unwrap_err(), Error::BranchExists(_)));
-    assert!(matches!(graph.delete_branch("main").await.unwrap_err(), Error::CannotDeleteMain));
-    assert!(matches!(graph.delete_branch("nope").await.unwrap_err(), Error::UnknownBranch(_)));
-    assert!(matches!(graph.create_branch("x", Some("no-such-ref")).await.unwrap_err(), Error::UnknownRef(_)));
+    assert!(matches!(
+        graph.create_branch("dup", None).await.unwrap_err(),
+        Error::BranchExists(_)
+    ));
+    assert!(matches!(
+        graph.delete_branch("main").await.unwrap_err(),
+        Error::CannotDeleteMain
+    ));
+    assert!(matches!(
+        graph.delete_branch("nope").await.unwrap_err(),
+        Error::UnknownBranch(_)
+    ));
+    assert!(matches!(
+        graph
+            .create_branch("x", Some("no-such-ref"))
+            .await
+            .unwrap_err(),
+        Error::UnknownRef(_)
+    ));
 }
 
 #[tokio::test]
@@ -100,11 +171,19 @@ async fn branches_survive_reopen() {
     let (dir, graph) = loaded_graph().await;
     graph.create_branch("feature", None).await.unwrap();
     graph
-        .load_ndjson("feature", &person_line("carol", 1), LoadMode::Append, &opts())
+        .load_ndjson(
+            "feature",
+            &person_line("carol", 1),
+            LoadMode::Append,
+            &opts(),
+        )
         .await
         .unwrap();
     drop(graph);
     let graph = Graph::open(dir.path().to_str().unwrap()).await.unwrap();
-    assert_eq!(ids(&graph, "feature", "person").await, ["alice", "bob", "carol"]);
+    assert_eq!(
+        ids(&graph, "feature", "person").await,
+        ["alice", "bob", "carol"]
+    );
     assert_eq!(ids(&graph, "main", "person").await, ["alice", "bob"]);
 }

@@ -43,9 +43,16 @@ pub fn strings(batches: &[RecordBatch], column: &str) -> Vec<String> {
     let mut out = Vec::new();
     for b in batches {
         let col = b.column_by_name(column).expect("column exists");
-        let col = col.as_any().downcast_ref::<StringArray>().expect("string column");
+        let col = col
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .expect("string column");
         for i in 0..col.len() {
-            out.push(if col.is_null(i) { "<null>".to_string() } else { col.value(i).to_string() });
+            out.push(if col.is_null(i) {
+                "<null>".to_string()
+            } else {
+                col.value(i).to_string()
+            });
         }
     }
     out.sort();

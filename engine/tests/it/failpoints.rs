@@ -21,12 +21,19 @@ enum Expect {
 }
 
 /// Runs the CAROL load on `branch` with `point` set to `action`; returns how it ended.
-async fn load_with_fault(graph: &Graph, branch: &str, point: &str, action: &str) -> Result<(), String> {
+async fn load_with_fault(
+    graph: &Graph,
+    branch: &str,
+    point: &str,
+    action: &str,
+) -> Result<(), String> {
     fail::cfg(point, action).unwrap();
     arm(graph.root());
     let g = graph.clone();
     let b = branch.to_string();
-    let joined = tokio::spawn(async move { g.load_ndjson(&b, CAROL, LoadMode::Append, &opts()).await }).await;
+    let joined =
+        tokio::spawn(async move { g.load_ndjson(&b, CAROL, LoadMode::Append, &opts()).await })
+            .await;
     fail::remove(point);
     disarm(graph.root());
     match joined {
@@ -41,7 +48,13 @@ async fn load_with_fault(graph: &Graph, branch: &str, point: &str, action: &str)
 
 async fn assert_state(graph: &Graph, branch: &str, expect: Expect) {
     let people = ids(graph, branch, "person").await;
-    let knows = graph.snapshot(branch).await.unwrap().count_rows("knows").await.unwrap();
+    let knows = graph
+        .snapshot(branch)
+        .await
+        .unwrap()
+        .count_rows("knows")
+        .await
+        .unwrap();
     match expect {
         Expect::Old => {
             assert_eq!(people, ["alice", "bob"]);
@@ -59,8 +72,15 @@ async fn assert_state(graph: &Graph, branch: &str, expect: Expect) {
 async fn assert_writable(graph: &Graph, branch: &str) {
     let input = r#"{"type":"Person","data":{"name":"zed"}}
 {"edge":"Knows","from":"zed","to":"alice"}"#;
-    graph.load_ndjson(branch, input, LoadMode::Append, &opts()).await.unwrap();
-    assert!(ids(graph, branch, "person").await.contains(&"zed".to_string()));
+    graph
+        .load_ndjson(branch, input, LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    assert!(
+        ids(graph, branch, "person")
+            .await
+            .contains(&"zed".to_string())
+    );
 }
 
 async fn crash_and_reopen(point: &str, action: &str, branch: &str, expect: Expect) {
@@ -74,14 +94,24 @@ async fn crash_and_reopen(point: &str, action: &str, branch: &str, expect: Expec
     drop(graph);
     let graph = Graph::open(dir.path().to_str().unwrap()).await.unwrap();
     assert_state(&graph, branch, expect).await;
-    let main_expect = if branch == "main" { expect } else { Expect::Old };
+    let main_expect = if branch == "main" {
+        expect
+    } else {
+        Expect::Old
+    };
     assert_state(&graph, "main", main_expect).await;
     assert_writable(&graph, branch).await;
 }
 
 #[tokio::test]
 async fn crash_after_sidecar_rolls_back() {
-    crash_and_reopen(failpoints::COMMIT_AFTER_SIDECAR, "panic", "main", Expect::Old).await;
+    crash_and_reopen(
+        failpoints::COMMIT_AFTER_SIDECAR,
+        "panic",
+        "main",
+        Expect::Old,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -91,22 +121,46 @@ async fn crash_after_some_tables_committed_rolls_back() {
 
 #[tokio::test]
 async fn crash_before_publish_rolls_forward() {
-    crash_and_reopen(failpoints::COMMIT_BEFORE_PUBLISH, "panic", "main", Expect::New).await;
+    crash_and_reopen(
+        failpoints::COMMIT_BEFORE_PUBLISH,
+        "panic",
+        "main",
+        Expect::New,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn crash_after_publish_keeps_the_commit() {
-    crash_and_reopen(failpoints::COMMIT_AFTER_PUBLISH, "panic", "main", Expect::New).await;
+    crash_and_reopen(
+        failpoints::COMMIT_AFTER_PUBLISH,
+        "panic",
+        "main",
+        Expect::New,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn crash_midway_on_a_branch_rolls_back_only_the_branch() {
-    crash_and_reopen(failpoints::COMMIT_AFTER_TABLE, "panic", "feature", Expect::Old).await;
+    crash_and_reopen(
+        failpoints::COMMIT_AFTER_TABLE,
+        "panic",
+        "feature",
+        Expect::Old,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn crash_before_publish_on_a_branch_rolls_forward() {
-    crash_and_reopen(failpoints::COMMIT_BEFORE_PUBLISH, "panic", "feature", Expect::New).await;
+    crash_and_reopen(
+        failpoints::COMMIT_BEFORE_PUBLISH,
+        "panic",
+        "feature",
+        Expect::New,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -124,7 +178,9 @@ async fn a_crash_during_roll_back_is_finished_by_the_next_open() {
     let _serial = SERIAL.lock().await;
     let (dir, graph) = loaded_graph().await;
     let root = graph.root().to_string();
-    load_with_fault(&graph, "main", failpoints::COMMIT_AFTER_TABLE, "panic").await.unwrap_err();
+    load_with_fault(&graph, "main", failpoints::COMMIT_AFTER_TABLE, "panic")
+        .await
+        .unwrap_err();
     drop(graph);
     // The first recovery restores the committed table and crashes before publishing.
     fail::cfg(failpoints::RECOVERY_BEFORE_PUBLISH, "panic").unwrap();
@@ -146,12 +202,16 @@ async fn an_interrupted_schema_apply_is_all_or_nothing() {
     let root = graph.root().to_string();
     let migrated = format!("{SOCIAL}\nnode City {{ name: String @key }}\n")
         .replace("age: I32?", "age: I32?, nickname: String?")
-        .replace("node Company { name: String @key }", "node Company { name: String @key, founded: I32? }");
+        .replace(
+            "node Company { name: String @key }",
+            "node Company { name: String @key, founded: I32? }",
+        );
     fail::cfg(failpoints::COMMIT_AFTER_TABLE, "panic").unwrap();
     arm(&root);
     let g = graph.clone();
     let m = migrated.clone();
-    let crashed = tokio::spawn(async move { g.apply_schema("main", &m, &opts()).await.map(|_| ()) }).await;
+    let crashed =
+        tokio::spawn(async move { g.apply_schema("main", &m, &opts()).await.map(|_| ()) }).await;
     fail::remove(failpoints::COMMIT_AFTER_TABLE);
     disarm(&root);
     assert!(crashed.unwrap_err().is_panic());
@@ -162,8 +222,14 @@ async fn an_interrupted_schema_apply_is_all_or_nothing() {
     let person = snap.arrow_schema("person").unwrap();
     assert!(person.field_with_name("nickname").is_err());
     // Retrying the apply works and the data survived.
-    graph.apply_schema("main", &migrated, &opts()).await.unwrap();
+    graph
+        .apply_schema("main", &migrated, &opts())
+        .await
+        .unwrap();
     assert_eq!(ids(&graph, "main", "person").await, ["alice", "bob"]);
-    let err = graph.apply_schema("main", "node Q {}", &opts()).await.unwrap_err();
+    let err = graph
+        .apply_schema("main", "node Q {}", &opts())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::SchemaChange(_)));
 }

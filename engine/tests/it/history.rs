@@ -10,7 +10,10 @@ async fn the_commit_log_records_every_write() {
     let mut o = opts();
     o.actor = "tester".into();
     o.message = Some("add carol".into());
-    graph.load_ndjson("main", &person_line("carol", 1), LoadMode::Append, &o).await.unwrap();
+    graph
+        .load_ndjson("main", &person_line("carol", 1), LoadMode::Append, &o)
+        .await
+        .unwrap();
     let log = graph.commits("main").await.unwrap();
     let last = log.last().unwrap();
     assert_eq!(last.actor, "tester");
@@ -31,18 +34,39 @@ async fn time_travel_by_commit_id_version_and_timestamp() {
     tokio::time::sleep(Duration::from_millis(20)).await;
     let between = chrono::Utc::now();
     tokio::time::sleep(Duration::from_millis(20)).await;
-    graph.load_ndjson("main", &person_line("carol", 1), LoadMode::Append, &opts()).await.unwrap();
+    graph
+        .load_ndjson("main", &person_line("carol", 1), LoadMode::Append, &opts())
+        .await
+        .unwrap();
 
     let by_commit = graph.snapshot_at_text("main", &first_commit).await.unwrap();
-    let by_version = graph.snapshot_at_text("main", &first.version().to_string()).await.unwrap();
-    let by_time = graph.snapshot_at_text("main", &between.to_rfc3339()).await.unwrap();
+    let by_version = graph
+        .snapshot_at_text("main", &first.version().to_string())
+        .await
+        .unwrap();
+    let by_time = graph
+        .snapshot_at_text("main", &between.to_rfc3339())
+        .await
+        .unwrap();
     for snap in [&by_commit, &by_version, &by_time] {
         assert_eq!(snap.version(), first.version());
-        assert_eq!(strings(&snap.read_all("person").await.unwrap(), "id"), ["alice", "bob"]);
+        assert_eq!(
+            strings(&snap.read_all("person").await.unwrap(), "id"),
+            ["alice", "bob"]
+        );
     }
-    assert!(matches!(graph.parse_ref(&first_commit).await.unwrap(), GraphRef::Commit(_)));
-    assert!(matches!(graph.parse_ref("main").await.unwrap(), GraphRef::Branch(_)));
-    assert!(matches!(graph.parse_ref("2024-01-01").await.unwrap(), GraphRef::Timestamp(_)));
+    assert!(matches!(
+        graph.parse_ref(&first_commit).await.unwrap(),
+        GraphRef::Commit(_)
+    ));
+    assert!(matches!(
+        graph.parse_ref("main").await.unwrap(),
+        GraphRef::Branch(_)
+    ));
+    assert!(matches!(
+        graph.parse_ref("2024-01-01").await.unwrap(),
+        GraphRef::Timestamp(_)
+    ));
 }
 
 #[tokio::test]
@@ -59,9 +83,18 @@ async fn a_branch_reads_its_own_history_by_version() {
     let (_dir, graph) = loaded_graph().await;
     graph.create_branch("f", None).await.unwrap();
     let fork_version = graph.snapshot("f").await.unwrap().version();
-    graph.load_ndjson("f", &person_line("carol", 1), LoadMode::Append, &opts()).await.unwrap();
-    let back = graph.snapshot_at_text("f", &fork_version.to_string()).await.unwrap();
-    assert_eq!(strings(&back.read_all("person").await.unwrap(), "id"), ["alice", "bob"]);
+    graph
+        .load_ndjson("f", &person_line("carol", 1), LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    let back = graph
+        .snapshot_at_text("f", &fork_version.to_string())
+        .await
+        .unwrap();
+    assert_eq!(
+        strings(&back.read_all("person").await.unwrap(), "id"),
+        ["alice", "bob"]
+    );
     let commits = graph.commits("f").await.unwrap();
     assert_eq!(commits.last().unwrap().branch, "f");
 }

@@ -20,7 +20,10 @@ fn line_of(err: &Error) -> Option<u64> {
 async fn append_load_writes_nodes_and_edges_in_one_commit() {
     let (_dir, graph) = social_graph().await;
     let before = graph.snapshot("main").await.unwrap().version();
-    let out = graph.load_ndjson("main", PEOPLE, LoadMode::Append, &opts()).await.unwrap();
+    let out = graph
+        .load_ndjson("main", PEOPLE, LoadMode::Append, &opts())
+        .await
+        .unwrap();
     assert_eq!((out.nodes, out.edges), (3, 2));
     let commit = out.commit.unwrap();
     assert_eq!(commit.graph_version, before + 1);
@@ -36,10 +39,23 @@ async fn append_load_writes_nodes_and_edges_in_one_commit() {
 async fn a_failed_load_leaves_the_snapshot_intact_and_the_next_write_succeeds() {
     let (_dir, graph) = loaded_graph().await;
     let before = graph.snapshot("main").await.unwrap();
-    let bad = format!("{}\n{}\n{{\"type\":\"Person\",\"data\":{{\"name\":\"x\",\"age\":\"old\"}}}}\n", person_line("carol", 1), person_line("dave", 2));
-    let err = graph.load_ndjson("main", &bad, LoadMode::Append, &opts()).await.unwrap_err();
+    let bad = format!(
+        "{}\n{}\n{{\"type\":\"Person\",\"data\":{{\"name\":\"x\",\"age\":\"old\"}}}}\n",
+        person_line("carol", 1),
+        person_line("dave", 2)
+    );
+    let err = graph
+        .load_ndjson("main", &bad, LoadMode::Append, &opts())
+        .await
+        .unwrap_err();
     assert_eq!(line_of(&err), Some(3), "{err}");
-    assert!(matches!(root_violation(&err), Some(IntegrityViolation::InvalidValue { .. })), "{err}");
+    assert!(
+        matches!(
+            root_violation(&err),
+            Some(IntegrityViolation::InvalidValue { .. })
+        ),
+        "{err}"
+    );
     let after = graph.snapshot("main").await.unwrap();
     assert_eq!(after.version(), before.version());
     assert_eq!(ids(&graph, "main", "person").await, ["alice", "bob"]);
@@ -47,22 +63,48 @@ async fn a_failed_load_leaves_the_snapshot_intact_and_the_next_write_succeeds() 
         .load_ndjson("main", &person_line("carol", 1), LoadMode::Append, &opts())
         .await
         .unwrap();
-    assert_eq!(ids(&graph, "main", "person").await, ["alice", "bob", "carol"]);
+    assert_eq!(
+        ids(&graph, "main", "person").await,
+        ["alice", "bob", "carol"]
+    );
 }
 
 #[tokio::test]
 async fn malformed_lines_fail_with_their_line_number() {
     let (_dir, graph) = social_graph().await;
     for (input, line, needle) in [
-        ("{\"type\":\"Person\",\"data\":{\"name\":\"a\"}}\nnot json", 2, "invalid JSON"),
-        ("\n\n{\"type\":\"Robot\",\"data\":{}}", 3, "unknown node type"),
+        (
+            "{\"type\":\"Person\",\"data\":{\"name\":\"a\"}}\nnot json",
+            2,
+            "invalid JSON",
+        ),
+        (
+            "\n\n{\"type\":\"Robot\",\"data\":{}}",
+            3,
+            "unknown node type",
+        ),
         ("{\"edge\":\"Knows\",\"from\":\"a\"}", 1, "missing \"to\""),
-        ("{\"type\":\"Person\",\"data\":{\"name\":\"a\",\"shoe\":4}}", 1, "unknown property"),
-        ("{\"type\":\"Person\",\"data\":{\"age\":4}}", 1, "missing required property person.name"),
-        ("{\"type\":\"Person\",\"data\":{\"name\":\"a\",\"age\":3000000000}}", 1, "out of range"),
+        (
+            "{\"type\":\"Person\",\"data\":{\"name\":\"a\",\"shoe\":4}}",
+            1,
+            "unknown property",
+        ),
+        (
+            "{\"type\":\"Person\",\"data\":{\"age\":4}}",
+            1,
+            "missing required property person.name",
+        ),
+        (
+            "{\"type\":\"Person\",\"data\":{\"name\":\"a\",\"age\":3000000000}}",
+            1,
+            "out of range",
+        ),
         ("[1,2]", 1, "expected a JSON object"),
     ] {
-        let err = graph.load_ndjson("main", input, LoadMode::Append, &opts()).await.unwrap_err();
+        let err = graph
+            .load_ndjson("main", input, LoadMode::Append, &opts())
+            .await
+            .unwrap_err();
         assert_eq!(line_of(&err), Some(line), "{input}: {err}");
         assert!(err.to_string().contains(needle), "{input}: {err}");
     }
@@ -76,40 +118,94 @@ async fn append_refuses_duplicate_keys_in_the_load_and_in_the_graph() {
         .load_ndjson("main", &person_line("alice", 3), LoadMode::Append, &opts())
         .await
         .unwrap_err();
-    assert!(matches!(root_violation(&err), Some(IntegrityViolation::DuplicateKey { .. })), "{err}");
+    assert!(
+        matches!(
+            root_violation(&err),
+            Some(IntegrityViolation::DuplicateKey { .. })
+        ),
+        "{err}"
+    );
     let twice = format!("{}\n{}", person_line("zed", 1), person_line("zed", 2));
-    let err = graph.load_ndjson("main", &twice, LoadMode::Append, &opts()).await.unwrap_err();
+    let err = graph
+        .load_ndjson("main", &twice, LoadMode::Append, &opts())
+        .await
+        .unwrap_err();
     assert_eq!(line_of(&err), Some(2), "{err}");
-    assert!(matches!(root_violation(&err), Some(IntegrityViolation::DuplicateKey { .. })), "{err}");
+    assert!(
+        matches!(
+            root_violation(&err),
+            Some(IntegrityViolation::DuplicateKey { .. })
+        ),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn edges_need_existing_endpoints() {
     let (_dir, graph) = loaded_graph().await;
     let input = "{\"edge\":\"Knows\",\"from\":\"alice\",\"to\":\"bob\"}\n{\"edge\":\"Knows\",\"from\":\"alice\",\"to\":\"nobody\"}";
-    let err = graph.load_ndjson("main", input, LoadMode::Append, &opts()).await.unwrap_err();
+    let err = graph
+        .load_ndjson("main", input, LoadMode::Append, &opts())
+        .await
+        .unwrap_err();
     assert_eq!(line_of(&err), Some(2), "{err}");
-    assert!(matches!(root_violation(&err), Some(IntegrityViolation::MissingEndpoint { .. })), "{err}");
+    assert!(
+        matches!(
+            root_violation(&err),
+            Some(IntegrityViolation::MissingEndpoint { .. })
+        ),
+        "{err}"
+    );
     // Endpoints written earlier in the same load count.
-    let input = format!("{}\n{{\"edge\":\"Knows\",\"from\":\"carol\",\"to\":\"alice\"}}", person_line("carol", 5));
-    graph.load_ndjson("main", &input, LoadMode::Append, &opts()).await.unwrap();
+    let input = format!(
+        "{}\n{{\"edge\":\"Knows\",\"from\":\"carol\",\"to\":\"alice\"}}",
+        person_line("carol", 5)
+    );
+    graph
+        .load_ndjson("main", &input, LoadMode::Append, &opts())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn unique_properties_are_enforced_against_the_graph_and_the_load() {
     let (_dir, graph) = social_graph().await;
     let a = r#"{"type":"Person","data":{"name":"a","email":"x@example.com"}}"#;
-    graph.load_ndjson("main", a, LoadMode::Append, &opts()).await.unwrap();
+    graph
+        .load_ndjson("main", a, LoadMode::Append, &opts())
+        .await
+        .unwrap();
     let b = r#"{"type":"Person","data":{"name":"b","email":"x@example.com"}}"#;
-    let err = graph.load_ndjson("main", b, LoadMode::Append, &opts()).await.unwrap_err();
-    assert!(matches!(root_violation(&err), Some(IntegrityViolation::UniqueViolation { .. })), "{err}");
+    let err = graph
+        .load_ndjson("main", b, LoadMode::Append, &opts())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            root_violation(&err),
+            Some(IntegrityViolation::UniqueViolation { .. })
+        ),
+        "{err}"
+    );
     let both = r#"{"type":"Person","data":{"name":"c","email":"y@example.com"}}
 {"type":"Person","data":{"name":"d","email":"y@example.com"}}"#;
-    let err = graph.load_ndjson("main", both, LoadMode::Append, &opts()).await.unwrap_err();
-    assert!(matches!(root_violation(&err), Some(IntegrityViolation::UniqueViolation { .. })), "{err}");
+    let err = graph
+        .load_ndjson("main", both, LoadMode::Append, &opts())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            root_violation(&err),
+            Some(IntegrityViolation::UniqueViolation { .. })
+        ),
+        "{err}"
+    );
     // Upserting the row that holds the value keeps it unique.
     let same = r#"{"type":"Person","data":{"name":"a","email":"x@example.com","age":9}}"#;
-    graph.load_ndjson("main", same, LoadMode::Merge, &opts()).await.unwrap();
+    graph
+        .load_ndjson("main", same, LoadMode::Merge, &opts())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -117,10 +213,22 @@ async fn cardinality_is_enforced() {
     let (_dir, graph) = loaded_graph().await;
     let second_job = r#"{"type":"Company","data":{"name":"globex"}}
 {"edge":"WorksAt","from":"alice","to":"globex"}"#;
-    let err = graph.load_ndjson("main", second_job, LoadMode::Append, &opts()).await.unwrap_err();
-    assert!(matches!(root_violation(&err), Some(IntegrityViolation::Cardinality { .. })), "{err}");
+    let err = graph
+        .load_ndjson("main", second_job, LoadMode::Append, &opts())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            root_violation(&err),
+            Some(IntegrityViolation::Cardinality { .. })
+        ),
+        "{err}"
+    );
     let bobs_job = r#"{"edge":"WorksAt","from":"bob","to":"acme"}"#;
-    graph.load_ndjson("main", bobs_job, LoadMode::Append, &opts()).await.unwrap();
+    graph
+        .load_ndjson("main", bobs_job, LoadMode::Append, &opts())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -129,13 +237,26 @@ async fn merge_upserts_nodes_and_matches_keyless_edges_by_endpoints() {
     let input = r#"{"type":"Person","data":{"name":"alice","age":31}}
 {"type":"Person","data":{"name":"carol","age":40}}
 {"edge":"Knows","from":"alice","to":"bob","data":{"since":"2021-06-01"}}"#;
-    graph.load_ndjson("main", input, LoadMode::Merge, &opts()).await.unwrap();
+    graph
+        .load_ndjson("main", input, LoadMode::Merge, &opts())
+        .await
+        .unwrap();
     let snap = graph.snapshot("main").await.unwrap();
-    assert_eq!(ids(&graph, "main", "person").await, ["alice", "bob", "carol"]);
+    assert_eq!(
+        ids(&graph, "main", "person").await,
+        ["alice", "bob", "carol"]
+    );
     let knows = snap.read_all("knows").await.unwrap();
-    assert_eq!(knows.iter().map(|b| b.num_rows()).sum::<usize>(), 1, "edge upserted, not duplicated");
+    assert_eq!(
+        knows.iter().map(|b| b.num_rows()).sum::<usize>(),
+        1,
+        "edge upserted, not duplicated"
+    );
     // Loading the same file again in merge mode changes nothing in row counts.
-    graph.load_ndjson("main", input, LoadMode::Merge, &opts()).await.unwrap();
+    graph
+        .load_ndjson("main", input, LoadMode::Merge, &opts())
+        .await
+        .unwrap();
     let snap = graph.snapshot("main").await.unwrap();
     assert_eq!(snap.count_rows("person").await.unwrap(), 3);
     assert_eq!(snap.count_rows("knows").await.unwrap(), 1);
@@ -146,7 +267,12 @@ async fn overwrite_replaces_the_tables_in_the_input() {
     let (_dir, graph) = loaded_graph().await;
     // Replacing people without alice would orphan alice's edges: refused.
     let err = graph
-        .load_ndjson("main", &person_line("bob", 26), LoadMode::Overwrite, &opts())
+        .load_ndjson(
+            "main",
+            &person_line("bob", 26),
+            LoadMode::Overwrite,
+            &opts(),
+        )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("without its"), "{err}");
@@ -156,17 +282,26 @@ async fn overwrite_replaces_the_tables_in_the_input() {
         person_line("yan", 2),
         person_line("alice", 3)
     );
-    graph.load_ndjson("main", &input, LoadMode::Overwrite, &opts()).await.unwrap();
+    graph
+        .load_ndjson("main", &input, LoadMode::Overwrite, &opts())
+        .await
+        .unwrap();
     assert_eq!(ids(&graph, "main", "person").await, ["alice", "yan", "zoe"]);
     let snap = graph.snapshot("main").await.unwrap();
     assert_eq!(snap.count_rows("knows").await.unwrap(), 1);
-    assert_eq!(snap.count_rows("works_at").await.unwrap(), 1, "tables not in the input are kept");
+    assert_eq!(
+        snap.count_rows("works_at").await.unwrap(),
+        1,
+        "tables not in the input are kept"
+    );
 }
 
 #[tokio::test]
 async fn every_type_loads_and_round_trips() {
     let dir = tempfile::TempDir::new().unwrap();
-    let graph = omnigraph_engine::Graph::create(dir.path().to_str().unwrap()).await.unwrap();
+    let graph = omnigraph_engine::Graph::create(dir.path().to_str().unwrap())
+        .await
+        .unwrap();
     graph
         .apply_schema(
             "main",
@@ -177,13 +312,22 @@ async fn every_type_loads_and_round_trips() {
         .await
         .unwrap();
     let row = r#"{"type":"T","data":{"a":"x|y","b":7,"c":true,"d":1,"e":2,"f":1.5,"g":2.5,"h":"2024-02-29","i":"2024-02-29T10:00:00Z","j":["p",null,"q"],"k":"red","l":[1,2,3],"m":"bytes"}}"#;
-    graph.load_ndjson("main", row, LoadMode::Append, &opts()).await.unwrap();
+    graph
+        .load_ndjson("main", row, LoadMode::Append, &opts())
+        .await
+        .unwrap();
     assert_eq!(ids(&graph, "main", "t").await, ["x\\|y|7"]);
     let bad_enum = r#"{"type":"T","data":{"a":"z","b":1,"k":"blue"}}"#;
-    let err = graph.load_ndjson("main", bad_enum, LoadMode::Append, &opts()).await.unwrap_err();
+    let err = graph
+        .load_ndjson("main", bad_enum, LoadMode::Append, &opts())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("not one of"), "{err}");
     let bad_vec = r#"{"type":"T","data":{"a":"z","b":1,"l":[1,2]}}"#;
-    let err = graph.load_ndjson("main", bad_vec, LoadMode::Append, &opts()).await.unwrap_err();
+    let err = graph
+        .load_ndjson("main", bad_vec, LoadMode::Append, &opts())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("vector of 3"), "{err}");
 }
 
@@ -196,10 +340,16 @@ async fn large_loads_stream_in_batches_and_commit_once() {
         input.push('\n');
     }
     for i in 0..20_000 {
-        input.push_str(&format!("{{\"edge\":\"Knows\",\"from\":\"p{i}\",\"to\":\"p{}\"}}\n", (i * 7 + 1) % 20_000));
+        input.push_str(&format!(
+            "{{\"edge\":\"Knows\",\"from\":\"p{i}\",\"to\":\"p{}\"}}\n",
+            (i * 7 + 1) % 20_000
+        ));
     }
     let before = graph.commits("main").await.unwrap().len();
-    let out = graph.load_ndjson("main", &input, LoadMode::Append, &opts()).await.unwrap();
+    let out = graph
+        .load_ndjson("main", &input, LoadMode::Append, &opts())
+        .await
+        .unwrap();
     assert_eq!((out.nodes, out.edges), (20_000, 20_000));
     assert_eq!(graph.commits("main").await.unwrap().len(), before + 1);
     let snap = graph.snapshot("main").await.unwrap();
@@ -210,8 +360,13 @@ async fn large_loads_stream_in_batches_and_commit_once() {
 #[tokio::test]
 async fn loading_without_a_schema_or_with_a_bad_mode_is_refused() {
     let dir = tempfile::TempDir::new().unwrap();
-    let graph = omnigraph_engine::Graph::create(dir.path().to_str().unwrap()).await.unwrap();
-    let err = graph.load_ndjson("main", PEOPLE, LoadMode::Append, &opts()).await.unwrap_err();
+    let graph = omnigraph_engine::Graph::create(dir.path().to_str().unwrap())
+        .await
+        .unwrap();
+    let err = graph
+        .load_ndjson("main", PEOPLE, LoadMode::Append, &opts())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::NoSchema), "{err}");
     assert!("replace".parse::<LoadMode>().is_err());
     assert_eq!("MERGE".parse::<LoadMode>().unwrap(), LoadMode::Merge);

@@ -29,9 +29,14 @@ async fn reapplying_the_same_schema_is_a_no_op() {
 #[tokio::test]
 async fn additive_migration_adds_types_and_nullable_columns() {
     let (_dir, graph) = loaded_graph().await;
-    let migrated = format!("{SOCIAL}\nnode City {{ name: String @key }}\n")
-        .replace("email: String? @unique }", "email: String? @unique, nickname: String? }");
-    let out = graph.apply_schema("main", &migrated, &opts()).await.unwrap();
+    let migrated = format!("{SOCIAL}\nnode City {{ name: String @key }}\n").replace(
+        "email: String? @unique }",
+        "email: String? @unique, nickname: String? }",
+    );
+    let out = graph
+        .apply_schema("main", &migrated, &opts())
+        .await
+        .unwrap();
     assert_eq!(out.migration.new_tables, ["city"]);
     assert!(out.migration.new_columns.contains_key("person"));
     let snap = graph.snapshot("main").await.unwrap();
@@ -49,7 +54,13 @@ async fn additive_migration_adds_types_and_nullable_columns() {
         .await
         .unwrap();
     assert_eq!(ids(&graph, "main", "city").await, ["paris"]);
-    let rows = graph.snapshot("main").await.unwrap().read_all("person").await.unwrap();
+    let rows = graph
+        .snapshot("main")
+        .await
+        .unwrap()
+        .read_all("person")
+        .await
+        .unwrap();
     assert_eq!(strings(&rows, "nickname"), ["<null>", "<null>", "cc"]);
 }
 
@@ -58,11 +69,17 @@ async fn refused_migrations_say_why_and_change_nothing() {
     let (_dir, graph) = loaded_graph().await;
     let before = graph.snapshot("main").await.unwrap().version();
     let required = SOCIAL.replace("age: I32?", "age: I32?, height: I32");
-    let err = graph.apply_schema("main", &required, &opts()).await.unwrap_err();
+    let err = graph
+        .apply_schema("main", &required, &opts())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::SchemaChange(_)), "{err}");
     assert!(err.to_string().contains("must be nullable"), "{err}");
     let dropped = SOCIAL.replace("node Company { name: String @key }", "");
-    let err = graph.apply_schema("main", &dropped, &opts()).await.unwrap_err();
+    let err = graph
+        .apply_schema("main", &dropped, &opts())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("Company"), "{err}");
     assert_eq!(graph.snapshot("main").await.unwrap().version(), before);
 }
@@ -72,7 +89,11 @@ async fn schema_errors_carry_line_and_column() {
     let dir = tempfile::TempDir::new().unwrap();
     let graph = Graph::create(dir.path().to_str().unwrap()).await.unwrap();
     let err = graph
-        .apply_schema("main", "node A { x: String }\nedge E: A -> Missing", &opts())
+        .apply_schema(
+            "main",
+            "node A { x: String }\nedge E: A -> Missing",
+            &opts(),
+        )
         .await
         .unwrap_err();
     match err {
@@ -86,8 +107,19 @@ async fn the_schema_is_versioned_with_the_data() {
     let (_dir, graph) = social_graph().await;
     let v1 = graph.snapshot("main").await.unwrap().version();
     let migrated = format!("{SOCIAL}\nnode City {{ name: String @key }}\n");
-    graph.apply_schema("main", &migrated, &opts()).await.unwrap();
+    graph
+        .apply_schema("main", &migrated, &opts())
+        .await
+        .unwrap();
     let old = graph.snapshot_at_version("main", v1).await.unwrap();
     assert!(old.schema().node("City").is_none());
-    assert!(graph.snapshot("main").await.unwrap().schema().node("City").is_some());
+    assert!(
+        graph
+            .snapshot("main")
+            .await
+            .unwrap()
+            .schema()
+            .node("City")
+            .is_some()
+    );
 }
