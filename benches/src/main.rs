@@ -2,10 +2,14 @@
 //!
 //! ```text
 //! cargo run --release -p omnigraph-benches -- load [--edges N] [--nodes N]
+//! cargo run --release -p omnigraph-benches -- scan [--rows N] [--reps N]
 //! ```
 //!
 //! `load` generates a deterministic Person/Knows graph as NDJSON (seeded), loads it into a
 //! fresh graph in one commit, and reports rows per second.
+//!
+//! `scan` loads N Person rows, then times the same filtered aggregate through SQL on our
+//! table provider and as a hand-written raw Lance scan, reporting the median of `reps`.
 
 use std::io::Write;
 use std::time::Instant;
@@ -27,7 +31,9 @@ impl SplitMix {
 
 const SCHEMA: &str = "node Person { name: String @key, age: I32?, city: String? }\n\
                       edge Knows: Person -> Person { since: Date? }\n";
-const CITIES: [&str; 8] = ["paris", "berlin", "tokyo", "lima", "oslo", "rome", "cairo", "quito"];
+const CITIES: [&str; 8] = [
+    "paris", "berlin", "tokyo", "lima", "oslo", "rome", "cairo", "quito",
+];
 
 fn arg(args: &[String], flag: &str, default: u64) -> u64 {
     args.iter()
@@ -37,18 +43,29 @@ fn arg(args: &[String], flag: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-fn write_social_ndjson(path: &std::path::Path, nodes: u64, edges: u64, seed: u64) -> std::io::Result<()> {
+fn write_social_ndjson(
+    path: &std::path::Path,
+    nodes: u64,
+    edges: u64,
+    seed: u64,
+) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     let mut rng = SplitMix(seed);
     for i in 0..nodes {
         let age = 18 + rng.next() % 70;
         let city = CITIES[(rng.next() % CITIES.len() as u64) as usize];
-        writeln!(out, r#"{{"type":"Person","data":{{"name":"p{i}","age":{age},"city":"{city}"}}}}"#)?;
+        writeln!(
+            out,
+            r#"{{"type":"Person","data":{{"name":"p{i}","age":{age},"city":"{city}"}}}}"#
+        )?;
     }
     for _ in 0..edges {
         let (s, d) = (rng.next() % nodes, rng.next() % nodes);
         let year = 2000 + rng.next() % 24;
-        writeln!(out, r#"{{"edge":"Knows","from":"p{s}","to":"p{d}","data":{{"since":"{year}-01-01"}}}}"#)?;
+        writeln!(
+            out,
+            r#"{{"edge":"Knows","from":"p{s}","to":"p{d}","data":{{"since":"{year}-01-01"}}}}"#
+        )?;
     }
     out.flush()
 }
@@ -64,16 +81,169 @@ async fn bench_load(args: &[String]) {
         .await
         .expect("create graph");
     let opts = WriteOptions::default();
-    graph.apply_schema("main", SCHEMA, &opts).await.expect("schema");
+    graph
+        .apply_schema("main", SCHEMA, &opts)
+        .await
+        .expect("schema");
     let start = Instant::now();
     let summary = graph
-        .load_file("main", input.to_str().expect("utf-8 path"), LoadMode::Append, &opts)
+        .load_file(
+            "main",
+            input.to_str().expect("utf-8 path"),
+            LoadMode::Append,
+            &opts,
+        )
         .await
         .expect("load");
     let secs = start.elapsed().as_secs_f64();
     let rows = summary.nodes + summary.edges;
-    println!("load: {} nodes + {} edges ({:.1} MB NDJSON) in {secs:.2} s", summary.nodes, summary.edges, size as f64 / 1e6);
-    println!("load: {:.0} rows/s ({:.0} edges/s)", rows as f64 / secs, summary.edges as f64 / secs);
+    println!(
+        "load: {} nodes + {} edges ({:.1} MB NDJSON) in {secs:.2} s",
+        summary.nodes,
+        summary.edges,
+        size as f64 / 1e6
+    );
+    println!(
+        "load: {:.0} rows/s ({:.0} edges/s)",
+        rows as f64 / secs,
+        summary.edges as f64 / secs
+    );
+}
+
+/// Median seconds of `reps` runs of `f`, which returns a checksum to compare engines.
+async fn median<F, Fut>(reps: usize, mut f: F) -> (f64, String)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = String>,
+{
+    let mut times = Vec::with_capacity(reps);
+    let mut answer = String::new();
+    for _ in 0..reps {
+        let start = Instant::now();
+        answer = f().await;
+        times.push(start.elapsed().as_secs_f64());
+    }
+    times.sort_by(|a, b| a.partial_cmp(b).expect("finite times"));
+    (times[times.len() / 2], answer)
+}
+
+async fn bench_scan(args: &[String]) {
+    use datafusion::arrow::array::{Array, Int32Array, StringArray};
+    use futures::TryStreamExt;
+
+    let rows = arg(args, "--rows", 1_000_000);
+    let reps = arg(args, "--reps", 5) as usize;
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let input = dir.path().join("people.ndjson");
+    write_social_ndjson(&input, rows, 0, 7).expect("write input");
+    let graph = Graph::create(dir.path().join("graph").to_str().expect("utf-8 path"))
+        .await
+        .expect("create graph");
+    let opts = WriteOptions::default();
+    graph
+        .apply_schema("main", SCHEMA, &opts)
+        .await
+        .expect("schema");
+    graph
+        .load_file(
+            "main",
+            input.to_str().expect("utf-8 path"),
+            LoadMode::Append,
+            &opts,
+        )
+        .await
+        .expect("load");
+
+    let ctx = datafusion::prelude::SessionContext::new();
+    datafusion_omnigraph::register(&ctx, graph.clone())
+        .await
+        .expect("register");
+    let sql = "SELECT city, count(*) AS n, sum(age) AS total FROM person WHERE age > 40 GROUP BY city ORDER BY city";
+    let (sql_secs, sql_answer) = median(reps, || async {
+        let batches = ctx
+            .sql(sql)
+            .await
+            .expect("plan")
+            .collect()
+            .await
+            .expect("run");
+        let mut out = Vec::new();
+        for b in &batches {
+            let city = b
+                .column(0)
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .expect("city");
+            let n = b
+                .column(1)
+                .as_any()
+                .downcast_ref::<datafusion::arrow::array::Int64Array>()
+                .expect("n");
+            let total = b
+                .column(2)
+                .as_any()
+                .downcast_ref::<datafusion::arrow::array::Int64Array>()
+                .expect("sum");
+            for i in 0..b.num_rows() {
+                out.push(format!(
+                    "{}:{}:{}",
+                    city.value(i),
+                    n.value(i),
+                    total.value(i)
+                ));
+            }
+        }
+        out.join(",")
+    })
+    .await;
+
+    let snapshot = graph.snapshot("main").await.expect("snapshot");
+    let dataset = snapshot.dataset("person").await.expect("dataset");
+    let (raw_secs, raw_answer) = median(reps, || async {
+        let mut scanner = dataset.scan();
+        scanner.project(&["city", "age"]).expect("project");
+        scanner.filter("age > 40").expect("filter");
+        let mut stream = scanner.try_into_stream().await.expect("scan");
+        let mut groups: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+        while let Some(b) = stream.try_next().await.expect("batch") {
+            let city = b
+                .column(0)
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .expect("city");
+            let age = b
+                .column(1)
+                .as_any()
+                .downcast_ref::<Int32Array>()
+                .expect("age");
+            for i in 0..b.num_rows() {
+                if city.is_valid(i) {
+                    let g = groups.entry(city.value(i).to_string()).or_default();
+                    g.0 += 1;
+                    g.1 += age.value(i) as i64;
+                }
+            }
+        }
+        groups
+            .iter()
+            .map(|(c, (n, t))| format!("{c}:{n}:{t}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    })
+    .await;
+    assert_eq!(sql_answer, raw_answer, "SQL and raw scan disagree");
+    println!("scan: {rows} Person rows, filtered aggregate, median of {reps}");
+    println!(
+        "scan: SQL provider  {:>8.1} ms  {:>12.0} rows/s",
+        sql_secs * 1e3,
+        rows as f64 / sql_secs
+    );
+    println!(
+        "scan: raw Lance     {:>8.1} ms  {:>12.0} rows/s",
+        raw_secs * 1e3,
+        rows as f64 / raw_secs
+    );
+    println!("scan: ratio provider/raw = {:.2}", sql_secs / raw_secs);
 }
 
 #[tokio::main]
@@ -81,8 +251,11 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("load") => bench_load(&args).await,
+        Some("scan") => bench_scan(&args).await,
         _ => {
-            eprintln!("usage: omnigraph-bench load [--edges N] [--nodes N]");
+            eprintln!(
+                "usage: omnigraph-bench load [--edges N] [--nodes N] | scan [--rows N] [--reps N]"
+            );
             std::process::exit(2);
         }
     }

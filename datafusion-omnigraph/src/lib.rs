@@ -1,1 +1,87 @@
+//! DataFusion extension for OmniGraph: the graph's branches as schemas, node and edge
+//! types as tables (Lance scans with projection, filter and limit pushdown), time travel
+//! (`as_of` and `FOR SYSTEM_TIME AS OF`), procedures as table functions, and the
+//! `omnigraph` system tables.
+//!
+//! ```no_run
+//! # async fn demo() -> datafusion::error::Result<()> {
+//! use datafusion::prelude::SessionContext;
+//! let graph = omnigraph_engine::Graph::open("/tmp/social").await.unwrap();
+//! let ctx = SessionContext::new();
+//! datafusion_omnigraph::register(&ctx, graph).await?;
+//! ctx.sql("SELECT name, age FROM person WHERE age > 30").await?.show().await?;
+//! # Ok(()) }
+//! ```
 
+mod blocking;
+pub mod catalog;
+pub mod context;
+pub mod dialect;
+pub mod error;
+pub mod functions;
+pub mod provider;
+pub mod pushdown;
+pub mod system_tables;
+pub mod time_travel;
+
+use std::sync::Arc;
+
+use datafusion::prelude::SessionContext;
+use omnigraph_engine::Graph;
+
+pub use catalog::{GraphCatalog, PUBLIC_SCHEMA, SYSTEM_SCHEMA};
+pub use context::{GraphContext, SessionSettings, SnapshotSelector};
+pub use dialect::OmniGraphDialect;
+pub use error::{engine_error, to_df};
+pub use functions::procedures::{PROCEDURES, ProcedureCall, ProcedureTable};
+
+/// Installs `graph` into `ctx` and returns the session's graph state.
+///
+/// The graph's catalog replaces the context's default catalog (schemas registered there
+/// before, other than `public`, stay reachable): schema `public` is the session's
+/// branch, every branch is a schema of its own name, and `omnigraph` holds the system
+/// tables. Also registers `as_of` and the procedures as table functions, and the
+/// relation planner for `FOR SYSTEM_TIME AS OF` (parse with [`OmniGraphDialect`]).
+pub async fn register(
+    ctx: &SessionContext,
+    graph: Graph,
+) -> datafusion::error::Result<Arc<GraphContext>> {
+    let graph_ctx = GraphContext::new(graph);
+    graph_ctx.refresh_branches().await.map_err(to_df)?;
+    register_context(ctx, graph_ctx.clone())?;
+    Ok(graph_ctx)
+}
+
+/// Like [`register`], with a graph state the caller already holds.
+pub fn register_context(
+    ctx: &SessionContext,
+    graph_ctx: Arc<GraphContext>,
+) -> datafusion::error::Result<()> {
+    let catalog_name = ctx
+        .state()
+        .config()
+        .options()
+        .catalog
+        .default_catalog
+        .clone();
+    let previous = ctx.catalog(&catalog_name);
+    ctx.register_catalog(
+        &catalog_name,
+        Arc::new(GraphCatalog::new(graph_ctx.clone(), previous)),
+    );
+    ctx.register_udtf(
+        "as_of",
+        Arc::new(functions::as_of::AsOfFunction::new(graph_ctx.clone())),
+    );
+    for name in PROCEDURES {
+        ctx.register_udtf(
+            name,
+            Arc::new(functions::procedures::ProcedureFunction::new(
+                graph_ctx.clone(),
+                name,
+            )),
+        );
+    }
+    ctx.register_relation_planner(Arc::new(time_travel::AsOfRelationPlanner::new(graph_ctx)))?;
+    Ok(())
+}

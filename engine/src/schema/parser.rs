@@ -378,10 +378,7 @@ impl Parser {
     }
 
     /// Parses `@key(a, b)` after a type name; returns the named properties.
-    fn parse_type_annotations(
-        &mut self,
-        edge: bool,
-    ) -> Result<TypeAnnotations> {
+    fn parse_type_annotations(&mut self, edge: bool) -> Result<TypeAnnotations> {
         let mut key = Vec::new();
         let mut card = None;
         while self.peek().tok == Tok::At {

@@ -180,7 +180,8 @@ async fn commit_tables_and_publish(
         let base = t.entry.version;
         match t.action {
             TableAction::Transaction(txn) => {
-                storage::commit_exact(t.dataset, *txn, &format!("table '{}'", t.entry.name)).await?;
+                storage::commit_exact(t.dataset, *txn, &format!("table '{}'", t.entry.name))
+                    .await?;
             }
             TableAction::AddColumns(schema) => {
                 let latest = t.dataset.latest_version_id().await?;

@@ -1,0 +1,182 @@
+//! Per-session graph state shared by the catalog, table providers and functions.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, RwLock};
+
+use omnigraph_engine::{Graph, MAIN_BRANCH, Result, Snapshot, WriteOptions};
+
+/// The settings a session can change with `SET omnigraph.*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSettings {
+    /// The branch schema `public` reads and writes go to.
+    pub branch: String,
+    /// When set, `public` reads this ref and the session is read-only.
+    pub as_of: Option<String>,
+    /// Message for the following commits; `None` lets each write describe itself.
+    pub commit_message: Option<String>,
+    /// Recorded as the actor of commits.
+    pub actor: String,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            branch: MAIN_BRANCH.to_string(),
+            as_of: None,
+            commit_message: None,
+            actor: "omnigraph".to_string(),
+        }
+    }
+}
+
+/// Which graph version a schema of the catalog reads.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SnapshotSelector {
+    /// The session's current branch, honouring `omnigraph.as_of`.
+    Current,
+    /// The head of a named branch.
+    Branch(String),
+}
+
+/// How many statements' pinned snapshots are remembered.
+const PINNED_STATEMENTS: usize = 64;
+
+/// Snapshots pinned per statement, so every scan of one statement reads one version.
+#[derive(Default)]
+struct Pins {
+    map: HashMap<(i64, String), Snapshot>,
+    order: VecDeque<(i64, String)>,
+}
+
+/// The graph plus one session's state. Shared (`Arc`) by everything `register` installs.
+pub struct GraphContext {
+    graph: Graph,
+    settings: RwLock<SessionSettings>,
+    pins: Mutex<Pins>,
+    branch_names: RwLock<Vec<String>>,
+}
+
+impl std::fmt::Debug for GraphContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphContext")
+            .field("graph", &self.graph)
+            .field("settings", &self.settings())
+            .finish()
+    }
+}
+
+impl GraphContext {
+    pub fn new(graph: Graph) -> Arc<GraphContext> {
+        Arc::new(GraphContext {
+            graph,
+            settings: RwLock::new(SessionSettings::default()),
+            pins: Mutex::new(Pins::default()),
+            branch_names: RwLock::new(vec![MAIN_BRANCH.to_string()]),
+        })
+    }
+
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    pub fn settings(&self) -> SessionSettings {
+        self.settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn update_settings(&self, f: impl FnOnce(&mut SessionSettings)) {
+        f(&mut self.settings.write().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    /// Commit options for a write made by this session.
+    pub fn write_options(&self) -> WriteOptions {
+        let s = self.settings();
+        WriteOptions {
+            actor: s.actor,
+            message: s.commit_message,
+        }
+    }
+
+    /// Fails when the session is pinned to a past version.
+    pub fn require_writable(&self) -> Result<()> {
+        match self.settings().as_of {
+            Some(r) => Err(omnigraph_engine::Error::InvalidArgument(format!(
+                "the session reads as of '{r}' and is read-only; RESET omnigraph.as_of to write"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Branch names as last refreshed (for the synchronous parts of the catalog API).
+    pub fn cached_branch_names(&self) -> Vec<String> {
+        self.branch_names
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Re-reads the branch list.
+    pub async fn refresh_branches(&self) -> Result<()> {
+        let names: Vec<String> = self
+            .graph
+            .branches()
+            .await?
+            .into_iter()
+            .map(|b| b.name)
+            .collect();
+        *self.branch_names.write().unwrap_or_else(|p| p.into_inner()) = names;
+        Ok(())
+    }
+
+    /// Resolves `selector` now (no pinning).
+    pub async fn resolve(&self, selector: &SnapshotSelector) -> Result<Snapshot> {
+        match selector {
+            SnapshotSelector::Current => {
+                let s = self.settings();
+                match &s.as_of {
+                    Some(r) => self.graph.snapshot_at_text(&s.branch, r).await,
+                    None => self.graph.snapshot(&s.branch).await,
+                }
+            }
+            SnapshotSelector::Branch(b) => self.graph.snapshot(b).await,
+        }
+    }
+
+    /// The snapshot `selector` reads for the statement identified by `statement`: the
+    /// first scan of a statement resolves it, later scans of the same statement reuse it.
+    pub async fn pinned(&self, selector: &SnapshotSelector, statement: i64) -> Result<Snapshot> {
+        let s = self.settings();
+        let key_text = match selector {
+            SnapshotSelector::Current => {
+                format!("current:{}:{}", s.branch, s.as_of.unwrap_or_default())
+            }
+            SnapshotSelector::Branch(b) => format!("branch:{b}"),
+        };
+        let key = (statement, key_text);
+        if let Some(hit) = self
+            .pins
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .map
+            .get(&key)
+        {
+            return Ok(hit.clone());
+        }
+        let snapshot = self.resolve(selector).await?;
+        let mut pins = self.pins.lock().unwrap_or_else(|p| p.into_inner());
+        // Another scan of the same statement may have pinned first: keep its snapshot.
+        if let Some(hit) = pins.map.get(&key) {
+            return Ok(hit.clone());
+        }
+        if pins.order.len() >= PINNED_STATEMENTS
+            && let Some(old) = pins.order.pop_front()
+        {
+            pins.map.remove(&old);
+        }
+        pins.order.push_back(key.clone());
+        pins.map.insert(key, snapshot.clone());
+        Ok(snapshot)
+    }
+}

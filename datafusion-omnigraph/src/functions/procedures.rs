@@ -1,0 +1,316 @@
+//! Procedures as table functions: `apply_schema`, `load`, `create_branch`, `delete_branch`.
+//!
+//! Planning a procedure only checks its arguments; the effect runs when the plan is
+//! executed, once per execution — never at planning or `EXPLAIN`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::execution::TaskContext;
+use datafusion::logical_expr::{Expr, TableType};
+use datafusion::physical_expr::EquivalenceProperties;
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
+    SendableRecordBatchStream,
+};
+use futures::future::BoxFuture;
+use omnigraph_engine::LoadMode;
+
+use super::args::Args;
+use crate::context::GraphContext;
+use crate::error::{DfResult, to_df};
+
+/// Names of every procedure, in documentation order.
+pub const PROCEDURES: [&str; 4] = ["apply_schema", "load", "create_branch", "delete_branch"];
+
+/// A procedure call with its arguments checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProcedureCall {
+    ApplySchema { source: String },
+    Load { path: String, mode: LoadMode },
+    CreateBranch { name: String, from: Option<String> },
+    DeleteBranch { name: String },
+}
+
+impl ProcedureCall {
+    /// Parses a call of procedure `name` with literal arguments `exprs`.
+    pub fn parse(name: &str, exprs: &[Expr]) -> DfResult<ProcedureCall> {
+        Ok(match name {
+            "apply_schema" => {
+                let a = Args::new(name, exprs, 1, 1)?;
+                ProcedureCall::ApplySchema {
+                    source: a.text(0, "schema")?,
+                }
+            }
+            "load" => {
+                let a = Args::new(name, exprs, 1, 2)?;
+                let mode = match a.opt_text(1, "mode")? {
+                    Some(m) => m.parse::<LoadMode>().map_err(to_df)?,
+                    None => LoadMode::Merge,
+                };
+                ProcedureCall::Load {
+                    path: a.text(0, "path")?,
+                    mode,
+                }
+            }
+            "create_branch" => {
+                let a = Args::new(name, exprs, 1, 2)?;
+                ProcedureCall::CreateBranch {
+                    name: a.text(0, "name")?,
+                    from: a.opt_text(1, "from_ref")?,
+                }
+            }
+            "delete_branch" => {
+                let a = Args::new(name, exprs, 1, 1)?;
+                ProcedureCall::DeleteBranch {
+                    name: a.text(0, "name")?,
+                }
+            }
+            other => return datafusion::common::plan_err!("unknown procedure '{other}'"),
+        })
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            ProcedureCall::ApplySchema { .. } => "apply_schema",
+            ProcedureCall::Load { .. } => "load",
+            ProcedureCall::CreateBranch { .. } => "create_branch",
+            ProcedureCall::DeleteBranch { .. } => "delete_branch",
+        }
+    }
+
+    /// The columns the procedure returns (one row).
+    pub fn schema(&self) -> SchemaRef {
+        let text = |n: &str| Field::new(n, DataType::Utf8, true);
+        let num = |n: &str| Field::new(n, DataType::UInt64, true);
+        Arc::new(Schema::new(match self {
+            ProcedureCall::ApplySchema { .. } => {
+                vec![
+                    text("commit_id"),
+                    num("version"),
+                    text("new_tables"),
+                    text("altered_tables"),
+                ]
+            }
+            ProcedureCall::Load { .. } => {
+                vec![
+                    num("nodes"),
+                    num("edges"),
+                    text("commit_id"),
+                    num("version"),
+                ]
+            }
+            ProcedureCall::CreateBranch { .. } => vec![text("branch"), text("created_from")],
+            ProcedureCall::DeleteBranch { .. } => vec![text("branch")],
+        }))
+    }
+
+    /// Performs the effect and returns the result row.
+    pub async fn run(&self, ctx: &GraphContext) -> omnigraph_engine::Result<RecordBatch> {
+        ctx.require_writable()?;
+        let graph = ctx.graph();
+        let branch = ctx.settings().branch;
+        let opts = ctx.write_options();
+        let text = |v: Option<String>| -> ArrayRef { Arc::new(StringArray::from(vec![v])) };
+        let num = |v: Option<u64>| -> ArrayRef { Arc::new(UInt64Array::from(vec![v])) };
+        let columns = match self {
+            ProcedureCall::ApplySchema { source } => {
+                let out = graph.apply_schema(&branch, source, &opts).await?;
+                let altered: Vec<&str> = out
+                    .migration
+                    .new_columns
+                    .keys()
+                    .map(String::as_str)
+                    .collect();
+                vec![
+                    text(out.commit.as_ref().map(|c| c.commit_id.clone())),
+                    num(out.commit.as_ref().map(|c| c.graph_version)),
+                    text(Some(out.migration.new_tables.join(","))),
+                    text(Some(altered.join(","))),
+                ]
+            }
+            ProcedureCall::Load { path, mode } => {
+                let out = graph.load_file(&branch, path, *mode, &opts).await?;
+                vec![
+                    num(Some(out.nodes)),
+                    num(Some(out.edges)),
+                    text(out.commit.as_ref().map(|c| c.commit_id.clone())),
+                    num(out.commit.as_ref().map(|c| c.graph_version)),
+                ]
+            }
+            ProcedureCall::CreateBranch { name, from } => {
+                let info = graph.create_branch(name, from.as_deref()).await?;
+                ctx.refresh_branches().await?;
+                vec![text(Some(info.name)), text(info.created_from)]
+            }
+            ProcedureCall::DeleteBranch { name } => {
+                if ctx.settings().branch == *name {
+                    return Err(omnigraph_engine::Error::InvalidArgument(format!(
+                        "cannot delete branch '{name}': it is this session's current branch"
+                    )));
+                }
+                graph.delete_branch(name).await?;
+                ctx.refresh_branches().await?;
+                vec![text(Some(name.clone()))]
+            }
+        };
+        Ok(RecordBatch::try_new(self.schema(), columns)?)
+    }
+}
+
+/// The table function of one procedure.
+#[derive(Debug)]
+pub struct ProcedureFunction {
+    ctx: Arc<GraphContext>,
+    name: &'static str,
+}
+
+impl ProcedureFunction {
+    pub fn new(ctx: Arc<GraphContext>, name: &'static str) -> Self {
+        ProcedureFunction { ctx, name }
+    }
+}
+
+impl TableFunctionImpl for ProcedureFunction {
+    fn call_with_args(&self, args: TableFunctionArgs) -> DfResult<Arc<dyn TableProvider>> {
+        let call = ProcedureCall::parse(self.name, args.exprs())?;
+        Ok(Arc::new(ProcedureTable {
+            ctx: self.ctx.clone(),
+            call,
+        }))
+    }
+}
+
+/// A procedure call as a table: scanning it yields the plan that performs it.
+#[derive(Debug)]
+pub struct ProcedureTable {
+    ctx: Arc<GraphContext>,
+    call: ProcedureCall,
+}
+
+impl ProcedureTable {
+    pub fn new(ctx: Arc<GraphContext>, call: ProcedureCall) -> Self {
+        ProcedureTable { ctx, call }
+    }
+}
+
+#[async_trait]
+impl TableProvider for ProcedureTable {
+    fn schema(&self) -> SchemaRef {
+        self.call.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Temporary
+    }
+
+    async fn scan(
+        &self,
+        _state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        Ok(Arc::new(ProcedureExec::new(
+            self.ctx.clone(),
+            self.call.clone(),
+            projection.cloned(),
+        )?))
+    }
+}
+
+/// Runs a procedure when executed and yields its result row.
+pub struct ProcedureExec {
+    ctx: Arc<GraphContext>,
+    call: ProcedureCall,
+    projection: Option<Vec<usize>>,
+    properties: Arc<PlanProperties>,
+}
+
+impl fmt::Debug for ProcedureExec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcedureExec")
+            .field("call", &self.call)
+            .finish()
+    }
+}
+
+impl ProcedureExec {
+    fn new(
+        ctx: Arc<GraphContext>,
+        call: ProcedureCall,
+        projection: Option<Vec<usize>>,
+    ) -> DfResult<Self> {
+        let full = call.schema();
+        let schema = match &projection {
+            Some(p) => Arc::new(full.project(p)?),
+            None => full,
+        };
+        let properties = Arc::new(PlanProperties::new(
+            EquivalenceProperties::new(schema),
+            Partitioning::UnknownPartitioning(1),
+            EmissionType::Final,
+            Boundedness::Bounded,
+        ));
+        Ok(ProcedureExec {
+            ctx,
+            call,
+            projection,
+            properties,
+        })
+    }
+}
+
+impl DisplayAs for ProcedureExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ProcedureExec: {}", self.call.name())
+    }
+}
+
+impl ExecutionPlan for ProcedureExec {
+    fn name(&self) -> &str {
+        "ProcedureExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![]
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        _children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        Ok(self)
+    }
+
+    fn execute(
+        &self,
+        _partition: usize,
+        _context: Arc<TaskContext>,
+    ) -> DfResult<SendableRecordBatchStream> {
+        let ctx = self.ctx.clone();
+        let call = self.call.clone();
+        let projection = self.projection.clone();
+        let effect: BoxFuture<'static, DfResult<RecordBatch>> = Box::pin(async move {
+            let batch = call.run(&ctx).await.map_err(to_df)?;
+            match projection {
+                Some(p) => Ok(batch.project(&p)?),
+                None => Ok(batch),
+            }
+        });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            self.properties.eq_properties.schema().clone(),
+            futures::stream::once(effect),
+        )))
+    }
+}

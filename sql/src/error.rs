@@ -1,0 +1,239 @@
+//! SQL errors with their PostgreSQL SQLSTATE.
+
+use std::fmt;
+
+use datafusion::arrow::error::ArrowError;
+use datafusion::error::DataFusionError;
+use datafusion::sql::sqlparser::parser::ParserError;
+use datafusion_omnigraph::engine_error;
+use omnigraph_engine::{Error as EngineError, IntegrityViolation};
+
+/// What went wrong, by PostgreSQL error class. Each kind has one SQLSTATE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// 42601 syntax_error
+    Syntax,
+    /// 42P01 undefined_table
+    UndefinedTable,
+    /// 42703 undefined_column
+    UndefinedColumn,
+    /// 42883 undefined_function
+    UndefinedFunction,
+    /// 42704 undefined_object (unknown setting)
+    UndefinedObject,
+    /// 3F000 invalid_schema_name (unknown branch)
+    UnknownBranch,
+    /// 42P06 duplicate_schema (branch exists)
+    DuplicateBranch,
+    /// 42602 invalid_name
+    InvalidName,
+    /// 22023 invalid_parameter_value (unknown ref, bad argument)
+    InvalidParameter,
+    /// 22P02 invalid_text_representation (a value that does not fit its type)
+    InvalidValue,
+    /// 22012 division_by_zero
+    DivisionByZero,
+    /// 23505 unique_violation
+    UniqueViolation,
+    /// 23503 foreign_key_violation (missing edge endpoint)
+    MissingEndpoint,
+    /// 23502 not_null_violation
+    NotNullViolation,
+    /// 23514 check_violation (cardinality)
+    CheckViolation,
+    /// 42P16 invalid_table_definition (refused schema change)
+    InvalidSchemaChange,
+    /// 40001 serialization_failure (concurrent commit)
+    SerializationFailure,
+    /// 25006 read_only_sql_transaction
+    ReadOnly,
+    /// 0A000 feature_not_supported
+    NotSupported,
+    /// 3D000 invalid_catalog_name (no such graph)
+    UnknownGraph,
+    /// 58030 io_error
+    Io,
+    /// XX000 internal_error
+    Internal,
+}
+
+impl ErrorKind {
+    pub fn sqlstate(&self) -> &'static str {
+        match self {
+            ErrorKind::Syntax => "42601",
+            ErrorKind::UndefinedTable => "42P01",
+            ErrorKind::UndefinedColumn => "42703",
+            ErrorKind::UndefinedFunction => "42883",
+            ErrorKind::UndefinedObject => "42704",
+            ErrorKind::UnknownBranch => "3F000",
+            ErrorKind::DuplicateBranch => "42P06",
+            ErrorKind::InvalidName => "42602",
+            ErrorKind::InvalidParameter => "22023",
+            ErrorKind::InvalidValue => "22P02",
+            ErrorKind::DivisionByZero => "22012",
+            ErrorKind::UniqueViolation => "23505",
+            ErrorKind::MissingEndpoint => "23503",
+            ErrorKind::NotNullViolation => "23502",
+            ErrorKind::CheckViolation => "23514",
+            ErrorKind::InvalidSchemaChange => "42P16",
+            ErrorKind::SerializationFailure => "40001",
+            ErrorKind::ReadOnly => "25006",
+            ErrorKind::NotSupported => "0A000",
+            ErrorKind::UnknownGraph => "3D000",
+            ErrorKind::Io => "58030",
+            ErrorKind::Internal => "XX000",
+        }
+    }
+}
+
+/// An error of a SQL statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl fmt::Display for SqlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (SQLSTATE {})", self.message, self.kind.sqlstate())
+    }
+}
+
+impl std::error::Error for SqlError {}
+
+pub type Result<T, E = SqlError> = std::result::Result<T, E>;
+
+impl SqlError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        SqlError {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn sqlstate(&self) -> &'static str {
+        self.kind.sqlstate()
+    }
+}
+
+fn engine_kind(err: &EngineError) -> ErrorKind {
+    match err.root() {
+        EngineError::SchemaParse { .. } => ErrorKind::Syntax,
+        EngineError::SchemaChange(_) => ErrorKind::InvalidSchemaChange,
+        EngineError::NoSchema | EngineError::UnknownTable(_) => ErrorKind::UndefinedTable,
+        EngineError::GraphNotFound(_) => ErrorKind::UnknownGraph,
+        EngineError::GraphExists(_) => ErrorKind::InvalidParameter,
+        EngineError::UnknownBranch(_) => ErrorKind::UnknownBranch,
+        EngineError::BranchExists(_) => ErrorKind::DuplicateBranch,
+        EngineError::InvalidBranchName { .. } => ErrorKind::InvalidName,
+        EngineError::CannotDeleteMain => ErrorKind::NotSupported,
+        EngineError::UnknownRef(_) => ErrorKind::InvalidParameter,
+        EngineError::Integrity(v) => match v {
+            IntegrityViolation::DuplicateKey { .. }
+            | IntegrityViolation::UniqueViolation { .. } => ErrorKind::UniqueViolation,
+            IntegrityViolation::MissingEndpoint { .. } => ErrorKind::MissingEndpoint,
+            IntegrityViolation::MissingProperty { .. } => ErrorKind::NotNullViolation,
+            IntegrityViolation::InvalidValue { .. } => ErrorKind::InvalidValue,
+            IntegrityViolation::UnknownProperty { .. } => ErrorKind::UndefinedColumn,
+            IntegrityViolation::Cardinality { .. } => ErrorKind::CheckViolation,
+        },
+        EngineError::AtLine { .. } => ErrorKind::Internal,
+        EngineError::BadInput(_) => ErrorKind::InvalidValue,
+        EngineError::InvalidLoadMode(_) | EngineError::InvalidArgument(_) => {
+            ErrorKind::InvalidParameter
+        }
+        EngineError::Conflict(_) => ErrorKind::SerializationFailure,
+        EngineError::ReadOnly => ErrorKind::ReadOnly,
+        EngineError::Io(_) => ErrorKind::Io,
+        EngineError::Recovery(_)
+        | EngineError::Lance(_)
+        | EngineError::Arrow(_)
+        | EngineError::Corrupt(_) => ErrorKind::Internal,
+    }
+}
+
+impl From<EngineError> for SqlError {
+    fn from(err: EngineError) -> Self {
+        SqlError::new(engine_kind(&err), err.to_string())
+    }
+}
+
+impl From<ParserError> for SqlError {
+    fn from(err: ParserError) -> Self {
+        SqlError::new(ErrorKind::Syntax, err.to_string())
+    }
+}
+
+fn arrow_kind(err: &ArrowError) -> ErrorKind {
+    match err {
+        ArrowError::DivideByZero => ErrorKind::DivisionByZero,
+        ArrowError::CastError(_) | ArrowError::ParseError(_) => ErrorKind::InvalidValue,
+        _ => ErrorKind::Internal,
+    }
+}
+
+fn datafusion_kind(err: &DataFusionError) -> ErrorKind {
+    if let Some(engine) = engine_error(err) {
+        return engine_kind(engine);
+    }
+    match err {
+        DataFusionError::SQL(_, _) => ErrorKind::Syntax,
+        DataFusionError::SchemaError(e, _) => match **e {
+            datafusion::common::SchemaError::FieldNotFound { .. } => ErrorKind::UndefinedColumn,
+            _ => ErrorKind::UndefinedColumn,
+        },
+        DataFusionError::ArrowError(e, _) => arrow_kind(e),
+        DataFusionError::NotImplemented(_) => ErrorKind::NotSupported,
+        DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
+            datafusion_kind(inner)
+        }
+        DataFusionError::Shared(inner) => datafusion_kind(inner),
+        DataFusionError::Plan(msg) => {
+            let m = msg.to_ascii_lowercase();
+            if m.contains("table function") && m.contains("not found") {
+                ErrorKind::UndefinedFunction
+            } else if m.contains("table '") && m.contains("not found") {
+                ErrorKind::UndefinedTable
+            } else if m.contains("invalid function")
+                || m.contains("no function matches")
+                || m.contains("unknown procedure")
+            {
+                ErrorKind::UndefinedFunction
+            } else if m.contains("no field named") {
+                ErrorKind::UndefinedColumn
+            } else if m.contains("arguments")
+                || m.contains("must be a")
+                || m.contains("as of needs")
+            {
+                ErrorKind::InvalidParameter
+            } else {
+                ErrorKind::Syntax
+            }
+        }
+        DataFusionError::Execution(msg) => {
+            let m = msg.to_ascii_lowercase();
+            if m.contains("divide by zero") || m.contains("division by zero") {
+                ErrorKind::DivisionByZero
+            } else if m.contains("cast") || m.contains("cannot parse") {
+                ErrorKind::InvalidValue
+            } else {
+                ErrorKind::Internal
+            }
+        }
+        _ => ErrorKind::Internal,
+    }
+}
+
+/// The message without DataFusion's layers of prefixes around an engine error.
+fn datafusion_message(err: &DataFusionError) -> String {
+    match engine_error(err) {
+        Some(engine) => engine.to_string(),
+        None => err.to_string(),
+    }
+}
+
+impl From<DataFusionError> for SqlError {
+    fn from(err: DataFusionError) -> Self {
+        SqlError::new(datafusion_kind(&err), datafusion_message(&err))
+    }
+}

@@ -1,0 +1,358 @@
+//! A SQL session on one graph: one DataFusion context plus session state, and the
+//! statement router (`CALL`, `SET/SHOW/RESET omnigraph.*`, everything else → DataFusion).
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::execution::SessionStateBuilder;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::sql::parser::{DFParser, ResetStatement, Statement as DFStatement};
+use datafusion::sql::sqlparser::ast::{
+    Expr as SqlExpr, FunctionArguments, ObjectName, Set, Statement, Value,
+};
+use datafusion_omnigraph::{GraphContext, OmniGraphDialect, PROCEDURES, SessionSettings};
+use futures::TryStreamExt;
+use omnigraph_engine::{Graph, MAIN_BRANCH};
+
+use crate::error::{ErrorKind, Result, SqlError};
+
+/// Settings under `omnigraph.` that `SET`, `SHOW` and `RESET` understand.
+pub const SETTINGS: [&str; 3] = [
+    "omnigraph.branch",
+    "omnigraph.as_of",
+    "omnigraph.commit_message",
+];
+
+/// The result of one statement.
+#[derive(Debug, Clone)]
+pub struct StatementResult {
+    pub schema: SchemaRef,
+    pub batches: Vec<RecordBatch>,
+    /// A PostgreSQL-style command tag: `SELECT 3`, `SET`, `CALL`, ...
+    pub tag: String,
+}
+
+impl StatementResult {
+    fn command(tag: &str) -> Self {
+        StatementResult {
+            schema: Arc::new(Schema::empty()),
+            batches: vec![],
+            tag: tag.to_string(),
+        }
+    }
+
+    pub fn row_count(&self) -> usize {
+        self.batches.iter().map(|b| b.num_rows()).sum()
+    }
+
+    /// Whether the statement returns rows (a query), as opposed to a command.
+    pub fn has_columns(&self) -> bool {
+        !self.schema.fields().is_empty()
+    }
+}
+
+/// A SQL session. Both the shell and the Postgres server use it, so behaviour is the same.
+pub struct Session {
+    ctx: SessionContext,
+    graph: Arc<GraphContext>,
+}
+
+impl Session {
+    /// Opens (or creates) the graph at `path` and starts a session on `main`.
+    pub async fn open(path: &str) -> Result<Session> {
+        let graph = Graph::open_or_create(path).await?;
+        Session::new(graph).await
+    }
+
+    /// Starts a session on `graph`'s `main` branch.
+    pub async fn new(graph: Graph) -> Result<Session> {
+        let config = SessionConfig::new()
+            .with_default_catalog_and_schema("omnigraph", datafusion_omnigraph::PUBLIC_SCHEMA)
+            .with_create_default_catalog_and_schema(false)
+            .with_information_schema(true);
+        let state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_default_features()
+            .build();
+        let ctx = SessionContext::new_with_state(state);
+        let graph_ctx = GraphContext::new(graph);
+        graph_ctx.refresh_branches().await?;
+        datafusion_omnigraph::register_context(&ctx, graph_ctx.clone())?;
+        Ok(Session {
+            ctx,
+            graph: graph_ctx,
+        })
+    }
+
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    pub fn graph_context(&self) -> &Arc<GraphContext> {
+        &self.graph
+    }
+
+    pub fn settings(&self) -> SessionSettings {
+        self.graph.settings()
+    }
+
+    /// Sets the actor recorded on this session's commits (the connected user).
+    pub fn set_actor(&self, actor: &str) {
+        self.graph.update_settings(|s| s.actor = actor.to_string());
+    }
+
+    /// Switches the session to `branch`, which must exist.
+    pub async fn set_branch(&self, branch: &str) -> Result<()> {
+        if !self.graph.graph().branch_exists(branch).await? {
+            return Err(SqlError::new(
+                ErrorKind::UnknownBranch,
+                format!("unknown branch '{branch}'"),
+            ));
+        }
+        self.graph
+            .update_settings(|s| s.branch = branch.to_string());
+        Ok(())
+    }
+
+    /// Parses `sql` (one or more statements) with the session's dialect.
+    pub fn parse(sql: &str) -> Result<Vec<DFStatement>> {
+        let statements = DFParser::parse_sql_with_dialect(sql, &OmniGraphDialect::default())
+            .map_err(|e| SqlError::new(ErrorKind::Syntax, e.to_string()))?;
+        Ok(statements.into_iter().collect())
+    }
+
+    /// Runs every statement of `sql` in order, stopping at the first error.
+    pub async fn execute(&self, sql: &str) -> Result<Vec<StatementResult>> {
+        let mut out = Vec::new();
+        for statement in Session::parse(sql)? {
+            out.push(self.execute_statement(statement).await?);
+        }
+        Ok(out)
+    }
+
+    /// Runs `sql`, which must be one statement, and returns its rows.
+    pub async fn query(&self, sql: &str) -> Result<Vec<RecordBatch>> {
+        let mut results = self.execute(sql).await?;
+        match results.len() {
+            1 => Ok(results.remove(0).batches),
+            n => Err(SqlError::new(
+                ErrorKind::Syntax,
+                format!("expected one statement, got {n}"),
+            )),
+        }
+    }
+
+    pub async fn execute_statement(&self, statement: DFStatement) -> Result<StatementResult> {
+        self.graph.refresh_branches().await?;
+        match &statement {
+            DFStatement::Statement(s) => match s.as_ref() {
+                Statement::Call(function) => return self.call(function).await,
+                Statement::Set(set) => {
+                    if let Some(result) = self.set(set).await? {
+                        return Ok(result);
+                    }
+                }
+                Statement::ShowVariable { variable } => {
+                    let name = variable
+                        .iter()
+                        .map(|i| i.value.to_ascii_lowercase())
+                        .collect::<Vec<_>>()
+                        .join(".");
+                    if name.starts_with("omnigraph.") {
+                        return self.show(&name);
+                    }
+                }
+                _ => {}
+            },
+            DFStatement::Reset(ResetStatement::Variable(name)) => {
+                let name = object_name(name);
+                if name.starts_with("omnigraph.") {
+                    return self.reset(&name);
+                }
+            }
+            _ => {}
+        }
+        self.run_datafusion(statement).await
+    }
+
+    async fn run_datafusion(&self, statement: DFStatement) -> Result<StatementResult> {
+        let state = self.ctx.state();
+        let plan = state.statement_to_plan(statement).await?;
+        let tag = command_tag(&plan);
+        let df = self.ctx.execute_logical_plan(plan).await?;
+        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+        let stream = df.execute_stream().await?;
+        let batches: Vec<RecordBatch> = stream.try_collect().await?;
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        let tag = match tag {
+            Some(t) => t.to_string(),
+            None => format!("SELECT {rows}"),
+        };
+        Ok(StatementResult {
+            schema,
+            batches,
+            tag,
+        })
+    }
+
+    /// `CALL p(args)` is `SELECT * FROM p(args)`: procedures are table functions.
+    async fn call(
+        &self,
+        function: &datafusion::sql::sqlparser::ast::Function,
+    ) -> Result<StatementResult> {
+        let name = object_name(&function.name);
+        if !PROCEDURES.contains(&name.as_str()) {
+            return Err(SqlError::new(
+                ErrorKind::UndefinedFunction,
+                format!(
+                    "procedure {name} does not exist (procedures: {})",
+                    PROCEDURES.join(", ")
+                ),
+            ));
+        }
+        let args = match &function.args {
+            FunctionArguments::None => String::new(),
+            FunctionArguments::List(list) => list
+                .args
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            FunctionArguments::Subquery(_) => {
+                return Err(SqlError::new(
+                    ErrorKind::Syntax,
+                    "CALL takes literal arguments",
+                ));
+            }
+        };
+        let sql = format!("SELECT * FROM {name}({args})");
+        let mut statements = Session::parse(&sql)?;
+        let mut result = self.run_datafusion(statements.remove(0)).await?;
+        result.tag = "CALL".to_string();
+        Ok(result)
+    }
+
+    async fn set(&self, set: &Set) -> Result<Option<StatementResult>> {
+        let Set::SingleAssignment {
+            variable, values, ..
+        } = set
+        else {
+            return Ok(None);
+        };
+        let name = object_name(variable);
+        if !name.starts_with("omnigraph.") {
+            return Ok(None);
+        }
+        let value = match values.as_slice() {
+            [v] => setting_value(v)?,
+            _ => {
+                return Err(SqlError::new(
+                    ErrorKind::Syntax,
+                    format!("SET {name} takes one value"),
+                ));
+            }
+        };
+        match name.as_str() {
+            "omnigraph.branch" => self.set_branch(&value).await?,
+            "omnigraph.as_of" => {
+                let branch = self.graph.settings().branch;
+                self.graph.graph().snapshot_at_text(&branch, &value).await?;
+                self.graph.update_settings(|s| s.as_of = Some(value));
+            }
+            "omnigraph.commit_message" => self
+                .graph
+                .update_settings(|s| s.commit_message = Some(value)),
+            other => return Err(unknown_setting(other)),
+        }
+        Ok(Some(StatementResult::command("SET")))
+    }
+
+    fn show(&self, name: &str) -> Result<StatementResult> {
+        let s = self.graph.settings();
+        let value = match name {
+            "omnigraph.branch" => Some(s.branch),
+            "omnigraph.as_of" => s.as_of,
+            "omnigraph.commit_message" => s.commit_message,
+            other => return Err(unknown_setting(other)),
+        };
+        let schema = Arc::new(Schema::new(vec![Field::new(name, DataType::Utf8, true)]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(StringArray::from(vec![value]))],
+        )
+        .map_err(|e| SqlError::new(ErrorKind::Internal, e.to_string()))?;
+        Ok(StatementResult {
+            schema,
+            batches: vec![batch],
+            tag: "SHOW".to_string(),
+        })
+    }
+
+    fn reset(&self, name: &str) -> Result<StatementResult> {
+        match name {
+            "omnigraph.branch" => self
+                .graph
+                .update_settings(|s| s.branch = MAIN_BRANCH.to_string()),
+            "omnigraph.as_of" => self.graph.update_settings(|s| s.as_of = None),
+            "omnigraph.commit_message" => self.graph.update_settings(|s| s.commit_message = None),
+            other => return Err(unknown_setting(other)),
+        }
+        Ok(StatementResult::command("RESET"))
+    }
+}
+
+fn unknown_setting(name: &str) -> SqlError {
+    SqlError::new(
+        ErrorKind::UndefinedObject,
+        format!(
+            "unrecognized configuration parameter \"{name}\" (known: {})",
+            SETTINGS.join(", ")
+        ),
+    )
+}
+
+fn object_name(name: &ObjectName) -> String {
+    name.0
+        .iter()
+        .map(|p| {
+            p.as_ident()
+                .map(|i| i.value.clone())
+                .unwrap_or_else(|| p.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+        .to_ascii_lowercase()
+}
+
+/// The text of a `SET` value: a string or number literal, or a bare identifier.
+fn setting_value(expr: &SqlExpr) -> Result<String> {
+    match expr {
+        SqlExpr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => Ok(s.clone()),
+            Value::Number(n, _) => Ok(n.clone()),
+            other => Ok(other.to_string()),
+        },
+        SqlExpr::Identifier(i) => Ok(i.value.clone()),
+        SqlExpr::CompoundIdentifier(parts) => Ok(parts
+            .iter()
+            .map(|i| i.value.clone())
+            .collect::<Vec<_>>()
+            .join(".")),
+        other => Err(SqlError::new(
+            ErrorKind::Syntax,
+            format!("SET value must be a literal or a name, got {other}"),
+        )),
+    }
+}
+
+/// The command tag of a plan that is not a query.
+fn command_tag(plan: &LogicalPlan) -> Option<&'static str> {
+    match plan {
+        LogicalPlan::Ddl(_) => Some("CREATE"),
+        LogicalPlan::Statement(_) => Some("SET"),
+        LogicalPlan::Explain(_) | LogicalPlan::Analyze(_) => Some("EXPLAIN"),
+        _ => None,
+    }
+}

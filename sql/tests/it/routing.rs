@@ -1,0 +1,166 @@
+use crate::common::*;
+
+#[tokio::test]
+async fn the_demo_graph_is_queryable() {
+    let (_dir, s) = demo_session().await;
+    assert!(
+        table(&s, "SELECT count(*) AS n FROM person")
+            .await
+            .contains("| 200 |")
+    );
+    assert!(
+        table(&s, "SELECT count(*) AS n FROM company")
+            .await
+            .contains("| 20 |")
+    );
+    assert!(
+        table(&s, "SELECT count(*) AS n FROM knows")
+            .await
+            .contains("| 500 |")
+    );
+    let t = table(
+        &s,
+        "SELECT c.name, count(*) AS staff FROM works_at w JOIN company c ON w.dst = c.id \
+         GROUP BY c.name ORDER BY staff DESC, c.name LIMIT 3",
+    )
+    .await;
+    assert_eq!(t.lines().count(), 7, "{t}");
+}
+
+#[tokio::test]
+async fn call_runs_procedures_and_set_switches_branches() {
+    let (_dir, s) = demo_session().await;
+    let r = s.execute("CALL create_branch('feature')").await.unwrap();
+    assert_eq!(r[0].tag, "CALL");
+    s.execute("SET omnigraph.branch = 'feature'").await.unwrap();
+    assert!(table(&s, "SHOW omnigraph.branch").await.contains("feature"));
+    s.execute("SET omnigraph.commit_message = 'new schema on feature'")
+        .await
+        .unwrap();
+    s.execute(&format!(
+        "CALL apply_schema('{}')",
+        format!(
+            "{}\nnode City {{ name: String @key }}",
+            omnigraph_sql::demo::DEMO_SCHEMA
+        )
+        .replace('\'', "''")
+    ))
+    .await
+    .unwrap();
+    assert!(
+        table(
+            &s,
+            "SELECT message FROM omnigraph.commits ORDER BY committed_at DESC LIMIT 1"
+        )
+        .await
+        .contains("new schema on feature")
+    );
+    assert!(
+        table(&s, "SELECT count(*) AS n FROM omnigraph.tables")
+            .await
+            .contains("| 5 |")
+    );
+    s.execute("RESET omnigraph.branch").await.unwrap();
+    assert!(table(&s, "SHOW omnigraph.branch").await.contains("main"));
+    assert!(
+        table(&s, "SELECT count(*) AS n FROM omnigraph.tables")
+            .await
+            .contains("| 4 |")
+    );
+    assert!(
+        table(&s, "SELECT count(*) AS n FROM \"feature\".city")
+            .await
+            .contains("| 0 |")
+    );
+    s.execute("CALL delete_branch('feature')").await.unwrap();
+    assert_eq!(
+        err(&s, "SELECT * FROM feature.person").await.sqlstate(),
+        "3F000"
+    );
+}
+
+#[tokio::test]
+async fn all_three_time_travel_forms_return_historical_rows() {
+    let (_dir, s) = demo_session().await;
+    let version = s
+        .graph_context()
+        .graph()
+        .snapshot("main")
+        .await
+        .unwrap()
+        .version();
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("more.ndjson");
+    std::fs::write(
+        &path,
+        "{\"type\":\"Person\",\"data\":{\"name\":\"newcomer\"}}\n",
+    )
+    .unwrap();
+    s.execute(&format!("CALL load('{}', 'append')", path.display()))
+        .await
+        .unwrap();
+    assert!(
+        table(&s, "SELECT count(*) AS n FROM person")
+            .await
+            .contains("| 201 |")
+    );
+    assert!(
+        table(
+            &s,
+            &format!("SELECT count(*) AS n FROM person FOR SYSTEM_TIME AS OF {version}")
+        )
+        .await
+        .contains("| 200 |")
+    );
+    assert!(
+        table(
+            &s,
+            &format!("SELECT count(*) AS n FROM as_of('person', {version})")
+        )
+        .await
+        .contains("| 200 |")
+    );
+    s.execute(&format!("SET omnigraph.as_of = {version}"))
+        .await
+        .unwrap();
+    assert!(
+        table(&s, "SELECT count(*) AS n FROM person")
+            .await
+            .contains("| 200 |")
+    );
+    let e = err(&s, &format!("CALL load('{}')", path.display())).await;
+    assert!(e.message.contains("read-only"), "{e}");
+    s.execute("RESET omnigraph.as_of").await.unwrap();
+    assert!(
+        table(&s, "SELECT count(*) AS n FROM person")
+            .await
+            .contains("| 201 |")
+    );
+}
+
+#[tokio::test]
+async fn errors_carry_sqlstates() {
+    let (_dir, s) = demo_session().await;
+    for (sql, state) in [
+        ("SELECT * FROM robots", "42P01"),
+        ("SELECT shoe_size FROM person", "42703"),
+        ("SELEC 1", "42601"),
+        ("SELECT * FROM nosuch.person", "3F000"),
+        ("SET omnigraph.branch = 'nosuch'", "3F000"),
+        ("SET omnigraph.as_of = 'not-a-ref'", "22023"),
+        ("SET omnigraph.colour = 'blue'", "42704"),
+        ("SELECT * FROM as_of('person', 'nope')", "22023"),
+        ("CALL frobnicate()", "42883"),
+        ("CALL create_branch('main')", "42602"),
+        ("CALL apply_schema('node A { x: Strin }')", "42601"),
+        ("SELECT 1/0", "22012"),
+    ] {
+        let e = err(&s, sql).await;
+        assert_eq!(e.sqlstate(), state, "{sql}: {e}");
+    }
+    s.execute("CALL create_branch('dup')").await.unwrap();
+    assert_eq!(
+        err(&s, "CALL create_branch('dup')").await.sqlstate(),
+        "42P06"
+    );
+}
