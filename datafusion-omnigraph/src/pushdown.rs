@@ -7,7 +7,6 @@
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::logical_expr::{Between, BinaryExpr, Expr, Operator, TableProviderFilterPushDown};
-use datafusion::scalar::ScalarValue;
 
 fn scalar_type_ok(dt: &DataType) -> bool {
     dt.is_primitive()
@@ -22,21 +21,7 @@ fn is_column(e: &Expr) -> bool {
 }
 
 fn is_literal(e: &Expr) -> bool {
-    match e {
-        Expr::Literal(v, _) => {
-            !v.is_null()
-                && scalar_type_ok(&v.data_type())
-                && !matches!(v, ScalarValue::Float32(_) | ScalarValue::Float64(_))
-                || matches!(
-                    e,
-                    Expr::Literal(
-                        ScalarValue::Float64(Some(_)) | ScalarValue::Float32(Some(_)),
-                        _
-                    )
-                )
-        }
-        _ => false,
-    }
+    matches!(e, Expr::Literal(v, _) if !v.is_null() && scalar_type_ok(&v.data_type()))
 }
 
 /// Whether Lance evaluates `expr` exactly as DataFusion would.
@@ -82,6 +67,7 @@ pub fn classify(filters: &[&Expr]) -> Vec<TableProviderFilterPushDown> {
 #[cfg(test)]
 mod tests {
     use datafusion::logical_expr::{col, lit};
+    use datafusion::scalar::ScalarValue;
 
     use super::*;
 

@@ -302,8 +302,10 @@ async fn main() -> ExitCode {
         print_error(&e);
         return ExitCode::FAILURE;
     }
-    let mut format_options = FormatOptions::default();
-    format_options.null = "NULL".to_string();
+    let format_options = FormatOptions {
+        null: "NULL".to_string(),
+        ..Default::default()
+    };
     let mut shell = Shell {
         session,
         format: args.format,
