@@ -1,7 +1,7 @@
 //! DataFusion extension for OmniGraph: the graph's branches as schemas, node and edge
 //! types as tables (Lance scans with projection, filter and limit pushdown), time travel
-//! (`as_of` and `FOR SYSTEM_TIME AS OF`), procedures as table functions, and the
-//! `omnigraph` system tables.
+//! (`as_of` and `FOR SYSTEM_TIME AS OF`), procedures as table functions, traversals on a
+//! CSR topology index, and the `omnigraph` system tables.
 //!
 //! ```no_run
 //! # async fn demo() -> datafusion::error::Result<()> {
@@ -34,6 +34,7 @@ pub use context::{GraphContext, SessionSettings, SnapshotSelector};
 pub use dialect::OmniGraphDialect;
 pub use error::{engine_error, to_df};
 pub use functions::procedures::{PROCEDURES, ProcedureCall, ProcedureTable};
+pub use functions::traversal::{TRAVERSAL_FUNCTIONS, TraversalCall, TraversalExec};
 
 /// Installs `graph` into `ctx` and returns the session's graph state.
 ///
@@ -77,6 +78,15 @@ pub fn register_context(
         ctx.register_udtf(
             name,
             Arc::new(functions::procedures::ProcedureFunction::new(
+                graph_ctx.clone(),
+                name,
+            )),
+        );
+    }
+    for name in TRAVERSAL_FUNCTIONS {
+        ctx.register_udtf(
+            name,
+            Arc::new(functions::traversal::TraversalFunction::new(
                 graph_ctx.clone(),
                 name,
             )),

@@ -7,12 +7,14 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use lance::Dataset;
 use lance::session::Session;
 
+use crate::derived::DerivedCache;
 use crate::error::{Error, Result};
 use crate::manifest::{self, CommitRecord, ManifestState, Publish, TableEntry};
 use crate::recovery;
 use crate::schema::{GraphSchema, parse_schema};
 use crate::snapshot::Snapshot;
 use crate::storage::{self, MetaStore};
+use crate::topology::{IdIndex, Topology};
 
 pub const MAIN_BRANCH: &str = "main";
 
@@ -20,6 +22,16 @@ pub const MAIN_BRANCH: &str = "main";
 const RESERVED_BRANCHES: [&str; 4] = ["public", "omnigraph", "pg_catalog", "information_schema"];
 
 const DATASET_CACHE_CAPACITY: usize = 512;
+
+/// Memory bound of the topology cache: `OMNIGRAPH_TOPOLOGY_CACHE_MB`, default 2 GiB.
+fn topology_cache_bytes() -> usize {
+    std::env::var("OMNIGRAPH_TOPOLOGY_CACHE_MB")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(2048)
+        * 1024
+        * 1024
+}
 
 /// Whether a graph handle may write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +80,8 @@ pub(crate) struct GraphInner {
     /// Sidecars this process could not roll back inline; retried by its next writer.
     pub(crate) unresolved_sidecars: Mutex<Vec<String>>,
     caches: Mutex<ReadCaches>,
+    pub(crate) topologies: DerivedCache<Topology>,
+    pub(crate) id_indexes: DerivedCache<IdIndex>,
 }
 
 /// A handle to one graph. Cheap to clone; clones share caches and the writer lock.
@@ -227,6 +241,8 @@ impl Graph {
                 write_lock: tokio::sync::Mutex::new(()),
                 unresolved_sidecars: Mutex::new(Vec::new()),
                 caches: Mutex::new(ReadCaches::default()),
+                topologies: DerivedCache::new(topology_cache_bytes()),
+                id_indexes: DerivedCache::new(topology_cache_bytes() / 4),
             }),
         })
     }
@@ -592,6 +608,11 @@ impl Graph {
     pub fn cache_sizes(&self) -> (usize, usize) {
         let c = self.caches();
         (c.states.len(), c.datasets.len())
+    }
+
+    /// Number of cached topologies (for tests and metrics).
+    pub fn cached_topologies(&self) -> usize {
+        self.inner.topologies.len()
     }
 }
 

@@ -12,6 +12,7 @@
 //! # Ok(()) }
 //! ```
 
+mod derived;
 pub mod error;
 pub mod failpoints;
 pub mod graph;
@@ -20,12 +21,14 @@ pub mod recovery;
 pub mod schema;
 pub mod snapshot;
 pub mod storage;
+pub mod topology;
 pub mod write;
 
 pub use error::{Error, IntegrityViolation, Result};
 pub use graph::{BranchInfo, Graph, GraphRef, MAIN_BRANCH, OpenMode, validate_branch_name};
 pub use manifest::{CommitRecord, TableEntry};
 pub use snapshot::Snapshot;
+pub use topology::{Direction, IdIndex, PathStep, Topology};
 pub use write::loader::{LoadMode, LoadSummary};
 pub use write::schema_apply::SchemaApplyOutcome;
 pub use write::{CommitOutcome, WriteOptions};

@@ -10,7 +10,8 @@ use lance::Dataset;
 use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::manifest::{ManifestState, TableEntry};
-use crate::schema::{GraphSchema, TableDef, table_arrow_schema};
+use crate::schema::{GraphSchema, TableDef, TableKind, table_arrow_schema};
+use crate::topology::{IdIndex, Topology};
 
 /// Every table of one graph version, resolved once. Reads through a snapshot never see a
 /// later commit, however long they run.
@@ -94,6 +95,64 @@ impl Snapshot {
     pub async fn count_rows(&self, name: &str) -> Result<u64> {
         let ds = self.dataset(name).await?;
         Ok(ds.count_rows(None).await? as u64)
+    }
+
+    /// The traversal topology of edge table `name` at this version (built once, cached).
+    pub async fn topology(&self, name: &str) -> Result<Arc<Topology>> {
+        let (def, entry) = self.table(name)?;
+        if def.kind() != TableKind::Edge {
+            return Err(Error::InvalidArgument(format!(
+                "'{}' is a node table; traversals need an edge table",
+                def.table()
+            )));
+        }
+        let key = (
+            "topology",
+            entry.path.clone(),
+            entry.lance_branch.clone(),
+            entry.version,
+        );
+        let dataset = self.graph.table_dataset(entry).await?;
+        self.graph
+            .inner
+            .topologies
+            .get_or_build(key, Topology::memory_size, || async move {
+                let mut scanner = dataset.scan();
+                scanner.project(&["id", "src", "dst"])?;
+                let batches: Vec<RecordBatch> =
+                    scanner.try_into_stream().await?.try_collect().await?;
+                Topology::from_batches(&batches)
+            })
+            .await
+    }
+
+    /// The sorted ids of node table `name` at this version (built once, cached).
+    pub async fn node_ids(&self, name: &str) -> Result<Arc<IdIndex>> {
+        let (def, entry) = self.table(name)?;
+        if def.kind() != TableKind::Node {
+            return Err(Error::InvalidArgument(format!(
+                "'{}' is not a node table",
+                def.table()
+            )));
+        }
+        let key = (
+            "node_ids",
+            entry.path.clone(),
+            entry.lance_branch.clone(),
+            entry.version,
+        );
+        let dataset = self.graph.table_dataset(entry).await?;
+        self.graph
+            .inner
+            .id_indexes
+            .get_or_build(key, IdIndex::memory_size, || async move {
+                let mut scanner = dataset.scan();
+                scanner.project(&["id"])?;
+                let batches: Vec<RecordBatch> =
+                    scanner.try_into_stream().await?.try_collect().await?;
+                IdIndex::from_id_batches(&batches)
+            })
+            .await
     }
 
     /// Every row of `name` (all columns), for tests and small tables.

@@ -1,5 +1,6 @@
-//! Table functions: `as_of` for time travel and the procedures.
+//! Table functions: `as_of` for time travel, the procedures, and the traversals.
 
 pub mod args;
 pub mod as_of;
 pub mod procedures;
+pub mod traversal;

@@ -6,3 +6,4 @@ mod procedures;
 mod queries;
 mod snapshots;
 mod time_travel;
+mod traversal;

@@ -10,3 +10,4 @@ mod history;
 mod load;
 mod schema;
 mod snapshot;
+mod topology;
