@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release -p omnigraph-benches -- load [--edges N] [--nodes N]
 //! cargo run --release -p omnigraph-benches -- scan [--rows N] [--reps N]
+//! cargo run --release -p omnigraph-benches -- traverse [--scale S] [--reps N]
 //! ```
 //!
 //! `load` generates a deterministic Person/Knows graph as NDJSON (seeded), loads it into a
@@ -10,6 +11,12 @@
 //!
 //! `scan` loads N Person rows, then times the same filtered aggregate through SQL on our
 //! table provider and as a hand-written raw Lance scan, reporting the median of `reps`.
+//!
+//! `traverse` generates an R-MAT graph (Graph500 parameters A=0.57, B=C=0.19, edge
+//! factor 16, seeded, vertices relabelled by a seeded permutation) with 2^S nodes, loads
+//! it, and reports index build time and medians of 1-hop, 2-hop distinct, 3-hop distinct,
+//! full reachability and shortest path over fixed start nodes, through the engine API and
+//! through SQL.
 
 use std::io::Write;
 use std::time::Instant;
@@ -108,6 +115,214 @@ async fn bench_load(args: &[String]) {
         rows as f64 / secs,
         summary.edges as f64 / secs
     );
+}
+
+/// R-MAT edges (Graph500 parameters), vertex ids relabelled by a seeded permutation.
+fn rmat_edges(scale: u32, edge_factor: u64, seed: u64) -> Vec<(u64, u64)> {
+    let n = 1u64 << scale;
+    let m = n * edge_factor;
+    let mut rng = SplitMix(seed);
+    let unit = |r: &mut SplitMix| (r.next() >> 11) as f64 / (1u64 << 53) as f64;
+    let (a, b, c) = (0.57, 0.19, 0.19);
+    let mut perm: Vec<u64> = (0..n).collect();
+    for i in (1..n as usize).rev() {
+        let j = (rng.next() % (i as u64 + 1)) as usize;
+        perm.swap(i, j);
+    }
+    let mut edges = Vec::with_capacity(m as usize);
+    for _ in 0..m {
+        let (mut s, mut d) = (0u64, 0u64);
+        for bit in (0..scale).rev() {
+            let r = unit(&mut rng);
+            let (si, di) = if r < a {
+                (0, 0)
+            } else if r < a + b {
+                (0, 1)
+            } else if r < a + b + c {
+                (1, 0)
+            } else {
+                (1, 1)
+            };
+            s |= si << bit;
+            d |= di << bit;
+        }
+        edges.push((perm[s as usize], perm[d as usize]));
+    }
+    edges
+}
+
+async fn bench_traverse(args: &[String]) {
+    use omnigraph_engine::Direction;
+
+    let scale = arg(args, "--scale", 16) as u32;
+    let reps = arg(args, "--reps", 5) as usize;
+    let n = 1u64 << scale;
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let input = dir.path().join("rmat.ndjson");
+    let gen_start = Instant::now();
+    let edges = rmat_edges(scale, 16, 2024);
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&input).expect("create input"));
+        for i in 0..n {
+            writeln!(out, r#"{{"type":"Person","data":{{"name":"p{i}"}}}}"#).expect("write");
+        }
+        for (s, d) in &edges {
+            writeln!(out, r#"{{"edge":"Knows","from":"p{s}","to":"p{d}"}}"#).expect("write");
+        }
+        out.flush().expect("flush");
+    }
+    println!(
+        "traverse: R-MAT scale {scale}: {n} nodes, {} edges (generated in {:.1}s)",
+        edges.len(),
+        gen_start.elapsed().as_secs_f64()
+    );
+    drop(edges);
+    let graph = Graph::create(dir.path().join("graph").to_str().expect("utf-8 path"))
+        .await
+        .expect("create graph");
+    let opts = WriteOptions::default();
+    graph
+        .apply_schema("main", SCHEMA, &opts)
+        .await
+        .expect("schema");
+    let load_start = Instant::now();
+    graph
+        .load_file(
+            "main",
+            input.to_str().expect("utf-8 path"),
+            LoadMode::Append,
+            &opts,
+        )
+        .await
+        .expect("load");
+    println!(
+        "traverse: loaded in {:.1}s",
+        load_start.elapsed().as_secs_f64()
+    );
+    std::fs::remove_file(&input).ok();
+
+    let snapshot = graph.snapshot("main").await.expect("snapshot");
+    let build_start = Instant::now();
+    let topology = snapshot.topology("knows").await.expect("topology");
+    let build_secs = build_start.elapsed().as_secs_f64();
+    snapshot.node_ids("person").await.expect("node ids");
+    println!(
+        "traverse: index build {:.1} ms ({} MB)",
+        build_secs * 1e3,
+        topology.memory_size() / (1 << 20)
+    );
+
+    // Fixed start nodes: the first ids (in permuted order) that have out-edges.
+    let mut starts = Vec::new();
+    let mut i = 0u64;
+    while starts.len() < 8 && i < n {
+        let id = format!("p{i}");
+        if let Some(o) = topology.ordinal(&id) {
+            let mut deg = 0;
+            topology.for_each_neighbor(o, Direction::Out, |_, _| deg += 1);
+            if deg > 0 {
+                starts.push(o);
+            }
+        }
+        i += 1;
+    }
+    let per_start = |f: &dyn Fn(u32) -> usize| -> (f64, usize) {
+        let mut times = Vec::new();
+        let mut check = 0;
+        for _ in 0..reps {
+            for &s in &starts {
+                let t = Instant::now();
+                check = f(s);
+                times.push(t.elapsed().as_secs_f64());
+            }
+        }
+        times.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
+        (times[times.len() / 2], check)
+    };
+    let report = |name: &str, (secs, check): (f64, usize)| {
+        println!(
+            "traverse: {name:<22} median {:>9.3} ms   (last result size {check})",
+            secs * 1e3
+        )
+    };
+    report(
+        "1-hop",
+        per_start(&|s| {
+            let mut k = 0;
+            topology.for_each_neighbor(s, Direction::Out, |_, _| k += 1);
+            k
+        }),
+    );
+    report(
+        "2-hop distinct",
+        per_start(&|s| topology.traverse(s, 1, 2, Direction::Out).len()),
+    );
+    report(
+        "3-hop distinct",
+        per_start(&|s| topology.traverse(s, 1, 3, Direction::Out).len()),
+    );
+    report(
+        "full reachability",
+        per_start(&|s| topology.traverse(s, 1, u32::MAX, Direction::Out).len()),
+    );
+    let targets: Vec<u32> = starts.iter().rev().copied().collect();
+    let mut sp_times = Vec::new();
+    let mut sp_len = 0;
+    for _ in 0..reps {
+        for (s, t) in starts.iter().zip(&targets) {
+            let start = Instant::now();
+            sp_len = topology
+                .shortest_path(*s, *t, None, Direction::Out)
+                .map(|p| p.len())
+                .unwrap_or(0);
+            sp_times.push(start.elapsed().as_secs_f64());
+        }
+    }
+    sp_times.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
+    report("shortest path", (sp_times[sp_times.len() / 2], sp_len));
+
+    // The same walks through SQL (planning + snapshot + operator + Arrow output).
+    let ctx = datafusion::prelude::SessionContext::new();
+    datafusion_omnigraph::register(&ctx, graph.clone())
+        .await
+        .expect("register");
+    let start_id = topology.node_id(starts[0]).to_string();
+    let target_id = topology.node_id(targets[0]).to_string();
+    for (name, sql) in [
+        (
+            "SQL 1-hop",
+            format!("SELECT count(*) FROM neighbors('knows', '{start_id}')"),
+        ),
+        (
+            "SQL 2-hop distinct",
+            format!("SELECT count(*) FROM traverse('knows', '{start_id}', 2)"),
+        ),
+        (
+            "SQL 3-hop distinct",
+            format!("SELECT count(*) FROM traverse('knows', '{start_id}', 3)"),
+        ),
+        (
+            "SQL full reachability",
+            format!("SELECT count(*) FROM traverse('knows', '{start_id}', 1000000)"),
+        ),
+        (
+            "SQL shortest path",
+            format!("SELECT count(*) FROM shortest_path('knows', '{start_id}', '{target_id}')"),
+        ),
+    ] {
+        let (secs, _) = median(reps.max(3), || async {
+            let b = ctx
+                .sql(&sql)
+                .await
+                .expect("plan")
+                .collect()
+                .await
+                .expect("run");
+            format!("{}", b.iter().map(|b| b.num_rows()).sum::<usize>())
+        })
+        .await;
+        println!("traverse: {name:<22} median {:>9.3} ms", secs * 1e3);
+    }
 }
 
 /// Median seconds of `reps` runs of `f`, which returns a checksum to compare engines.
@@ -252,9 +467,10 @@ async fn main() {
     match args.first().map(String::as_str) {
         Some("load") => bench_load(&args).await,
         Some("scan") => bench_scan(&args).await,
+        Some("traverse") => bench_traverse(&args).await,
         _ => {
             eprintln!(
-                "usage: omnigraph-bench load [--edges N] [--nodes N] | scan [--rows N] [--reps N]"
+                "usage: omnigraph-bench load [--edges N] [--nodes N] | scan [--rows N] [--reps N] | traverse [--scale S] [--reps N]"
             );
             std::process::exit(2);
         }
