@@ -102,9 +102,7 @@ impl GraphContext {
     /// Fails when the session is pinned to a past version.
     pub fn require_writable(&self) -> Result<()> {
         match self.settings().as_of {
-            Some(r) => Err(omnigraph_engine::Error::InvalidArgument(format!(
-                "the session reads as of '{r}' and is read-only; RESET omnigraph.as_of to write"
-            ))),
+            Some(r) => Err(omnigraph_engine::Error::ReadOnlySession(r)),
             None => Ok(()),
         }
     }
@@ -148,11 +146,12 @@ impl GraphContext {
     /// first scan of a statement resolves it, later scans of the same statement reuse it.
     pub async fn pinned(&self, selector: &SnapshotSelector, statement: i64) -> Result<Snapshot> {
         let s = self.settings();
-        let key_text = match selector {
-            SnapshotSelector::Current => {
-                format!("current:{}:{}", s.branch, s.as_of.unwrap_or_default())
-            }
-            SnapshotSelector::Branch(b) => format!("branch:{b}"),
+        // `public` without an as-of pin and the branch's own schema are the same head:
+        // one key, so a statement reading both sees one version.
+        let key_text = match (selector, &s.as_of) {
+            (SnapshotSelector::Current, Some(r)) => format!("as_of:{}:{r}", s.branch),
+            (SnapshotSelector::Current, None) => format!("branch:{}", s.branch),
+            (SnapshotSelector::Branch(b), _) => format!("branch:{b}"),
         };
         let key = (statement, key_text);
         if let Some(hit) = self

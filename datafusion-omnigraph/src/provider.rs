@@ -5,8 +5,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::Statistics;
 use datafusion::common::stats::Precision;
-use datafusion::common::{Statistics, plan_err};
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::ExecutionPlan;
 use omnigraph_engine::Snapshot;
@@ -67,9 +67,12 @@ impl GraphTable {
                 let statement = state
                     .execution_props()
                     .query_execution_start_time
-                    .and_then(|t| t.timestamp_nanos_opt())
-                    .unwrap_or_default();
-                self.ctx.pinned(selector, statement).await.map_err(to_df)
+                    .and_then(|t| t.timestamp_nanos_opt());
+                match statement {
+                    Some(statement) => self.ctx.pinned(selector, statement).await.map_err(to_df),
+                    // No statement identity to pin by: read the head now.
+                    None => self.ctx.resolve(selector).await.map_err(to_df),
+                }
             }
         }
     }
@@ -96,10 +99,10 @@ impl TableProvider for GraphTable {
         let dataset = snapshot.dataset(&self.table).await.map_err(to_df)?;
         let scan_schema = datafusion::arrow::datatypes::Schema::from(dataset.schema());
         if scan_schema.fields() != self.schema.fields() {
-            return plan_err!(
+            return Err(to_df(omnigraph_engine::Error::Conflict(format!(
                 "the schema of table '{}' changed while the statement was planned; run it again",
                 self.table
-            );
+            ))));
         }
         LanceTableProvider::new(dataset, false, false)
             .scan(state, projection, filters, limit)
@@ -110,7 +113,7 @@ impl TableProvider for GraphTable {
         &self,
         filters: &[&Expr],
     ) -> DfResult<Vec<TableProviderFilterPushDown>> {
-        Ok(pushdown::classify(filters))
+        Ok(pushdown::classify(filters, &self.schema))
     }
 
     fn statistics(&self) -> Option<Statistics> {

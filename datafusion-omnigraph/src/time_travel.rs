@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use datafusion::common::{DFSchema, TableReference, plan_err};
+use datafusion::common::{DFSchema, plan_err};
 use datafusion::datasource::provider_as_source;
 use datafusion::logical_expr::planner::{
     PlannedRelation, RelationPlanner, RelationPlannerContext, RelationPlanning,
@@ -90,12 +90,8 @@ impl RelationPlanner for AsOfRelationPlanner {
             Some(branch) => branch.to_string(),
         };
         let provider = as_of_table(&self.ctx, &branch, table_ref.table(), &reference)?;
-        let plan = LogicalPlanBuilder::scan(
-            TableReference::bare(table_ref.table()),
-            provider_as_source(provider),
-            None,
-        )?
-        .build()?;
+        let plan = LogicalPlanBuilder::scan(table_ref.clone(), provider_as_source(provider), None)?
+            .build()?;
         Ok(RelationPlanning::Planned(Box::new(PlannedRelation::new(
             plan, alias,
         ))))

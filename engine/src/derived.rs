@@ -14,6 +14,9 @@ use crate::error::Result;
 /// is never stale.
 pub(crate) type DerivedKey = (&'static str, String, Option<String>, u64);
 
+/// The entries, their use order (least recent first) and their total size in bytes.
+type Entries<T> = (HashMap<DerivedKey, Entry<T>>, VecDeque<DerivedKey>, usize);
+
 struct Entry<T> {
     cell: Arc<OnceCell<Arc<T>>>,
     bytes: usize,
@@ -21,7 +24,7 @@ struct Entry<T> {
 
 pub(crate) struct DerivedCache<T> {
     capacity_bytes: usize,
-    inner: Mutex<(HashMap<DerivedKey, Entry<T>>, VecDeque<DerivedKey>, usize)>,
+    inner: Mutex<Entries<T>>,
 }
 
 impl<T> DerivedCache<T> {
@@ -32,10 +35,7 @@ impl<T> DerivedCache<T> {
         }
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, (HashMap<DerivedKey, Entry<T>>, VecDeque<DerivedKey>, usize)>
-    {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries<T>> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 

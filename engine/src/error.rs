@@ -154,6 +154,9 @@ pub enum Error {
     #[error("the graph is opened read-only")]
     ReadOnly,
 
+    #[error("the session reads as of '{0}' and is read-only; RESET omnigraph.as_of to write")]
+    ReadOnlySession(String),
+
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
 

@@ -22,6 +22,7 @@ pub const MAIN_BRANCH: &str = "main";
 const RESERVED_BRANCHES: [&str; 4] = ["public", "omnigraph", "pg_catalog", "information_schema"];
 
 const DATASET_CACHE_CAPACITY: usize = 512;
+const STATE_CACHE_CAPACITY: usize = 1024;
 
 /// Memory bound of the topology cache: `OMNIGRAPH_TOPOLOGY_CACHE_MB`, default 2 GiB.
 fn topology_cache_bytes() -> usize {
@@ -119,6 +120,19 @@ pub fn validate_branch_name(name: &str) -> Result<()> {
     if name.starts_with('/') || name.ends_with('/') || name.contains("//") || name.contains("..") {
         return Err(invalid(
             "'/' separates non-empty segments and '..' is not allowed",
+        ));
+    }
+    if name.chars().all(|c| c.is_ascii_digit())
+        || parse_timestamp(name).is_some()
+        || looks_like_ulid(name)
+    {
+        return Err(invalid(
+            "it would read as a version number, timestamp or commit id",
+        ));
+    }
+    if name.split('/').any(|seg| seg.starts_with("fork-")) {
+        return Err(invalid(
+            "segments starting with 'fork-' are reserved for table forks",
         ));
     }
     if name.ends_with(".lock") {
@@ -274,10 +288,6 @@ impl Graph {
         }
     }
 
-    fn lance_branch(branch: &str) -> Option<&str> {
-        (branch != MAIN_BRANCH).then_some(branch)
-    }
-
     /// The manifest of `branch` at its latest version (one cheap probe when unchanged).
     pub(crate) async fn manifest_head(&self, branch: &str) -> Result<Arc<Dataset>> {
         let cached = self.caches().manifests.get(branch).cloned();
@@ -348,7 +358,11 @@ impl Graph {
             parse_schema(&state.schema_source)?
         };
         let entry = Arc::new((state, schema));
-        self.caches().states.insert(key, entry.clone());
+        let mut caches = self.caches();
+        if caches.states.len() >= STATE_CACHE_CAPACITY {
+            caches.states.clear();
+        }
+        caches.states.insert(key, entry.clone());
         Ok(entry)
     }
 
@@ -484,10 +498,22 @@ impl Graph {
         Ok(out)
     }
 
-    /// Creates branch `name` of the whole graph from `from` (default: head of `main`).
+    /// Creates branch `name` of the whole graph from `from` (default: head of `main`);
+    /// versions and timestamps in `from` are read on `main`.
     ///
     /// Only the manifest is branched; each table forks lazily on its first write.
     pub async fn create_branch(&self, name: &str, from: Option<&str>) -> Result<BranchInfo> {
+        self.create_branch_on(name, from, MAIN_BRANCH).await
+    }
+
+    /// Like [`Graph::create_branch`], reading versions and timestamps in `from` on
+    /// `current_branch` (and defaulting to its head).
+    pub async fn create_branch_on(
+        &self,
+        name: &str,
+        from: Option<&str>,
+        current_branch: &str,
+    ) -> Result<BranchInfo> {
         self.require_writable()?;
         validate_branch_name(name)?;
         let _guard = self.inner.write_lock.lock().await;
@@ -495,8 +521,8 @@ impl Graph {
             return Err(Error::BranchExists(name.to_string()));
         }
         let source = match from {
-            None => self.snapshot(MAIN_BRANCH).await?,
-            Some(text) => self.snapshot_at_text(MAIN_BRANCH, text).await?,
+            None => self.snapshot(current_branch).await?,
+            Some(text) => self.snapshot_at_text(current_branch, text).await?,
         };
         let source_manifest = self.manifest_at(source.branch(), source.version()).await?;
         let mut handle = (*source_manifest).clone();
@@ -552,13 +578,19 @@ impl Graph {
         // unreferenced, and a crash before they are removed leaves only reclaimable forks.
         let mut handle = (*main).clone();
         handle.delete_branch(name).await?;
-        self.caches().manifests.remove(name);
+        self.forget_branch(name);
+        self.forget_branch(name);
         for entry in snapshot.table_entries() {
-            if entry.lance_branch.as_deref() == Some(name) {
+            if entry
+                .lance_branch
+                .as_deref()
+                .is_some_and(|lb| crate::write::is_fork_of(lb, name))
+            {
                 let mut table =
                     storage::open_dataset(self.session(), &self.table_uri(&entry.path), None, None)
                         .await?;
-                match table.force_delete_branch(name).await {
+                let fork = entry.lance_branch.as_deref().expect("checked above");
+                match table.force_delete_branch(fork).await {
                     Ok(())
                     | Err(lance::Error::RefNotFound { .. })
                     | Err(lance::Error::NotFound { .. }) => {}
@@ -599,9 +631,12 @@ impl Graph {
         Ok(ds)
     }
 
-    /// Lance branch name a graph branch writes its tables on.
-    pub(crate) fn lance_branch_of(branch: &str) -> Option<String> {
-        Self::lance_branch(branch).map(str::to_string)
+    /// Drops every cached read state of `branch`: a deleted branch's name can come back
+    /// with the same version numbers but different content.
+    fn forget_branch(&self, branch: &str) {
+        let mut c = self.caches();
+        c.manifests.remove(branch);
+        c.states.retain(|(b, _), _| b != branch);
     }
 
     /// Number of manifest states and datasets currently cached (for tests and metrics).

@@ -28,7 +28,7 @@ pub use error::{Error, IntegrityViolation, Result};
 pub use graph::{BranchInfo, Graph, GraphRef, MAIN_BRANCH, OpenMode, validate_branch_name};
 pub use manifest::{CommitRecord, TableEntry};
 pub use snapshot::Snapshot;
-pub use topology::{Direction, IdIndex, PathStep, Topology};
+pub use topology::{Direction, IdIndex, PathStep, Side, Topology};
 pub use write::loader::{LoadMode, LoadSummary};
 pub use write::schema_apply::SchemaApplyOutcome;
 pub use write::{CommitOutcome, WriteOptions};

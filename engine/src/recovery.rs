@@ -109,15 +109,53 @@ pub async fn sweep(graph: &Graph) -> Result<Vec<RecoveryOutcome>> {
 /// holds the writer lock. Sidecars of other processes are left to the open-time sweep:
 /// they may belong to a writer that is still running.
 pub(crate) async fn heal_own(graph: &Graph) -> Result<()> {
-    let ids: Vec<String> = std::mem::take(
-        &mut *graph
+    let ids: Vec<String> = graph
+        .inner
+        .unresolved_sidecars
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    for id in ids {
+        let file = format!("{id}.json");
+        if graph
+            .inner
+            .meta
+            .exists(&format!("{RECOVERY_DIR}/{file}"))
+            .await?
+        {
+            let mut sidecar = Sidecar::read(graph, &file).await?;
+            resolve(graph, &mut sidecar).await?;
+        }
+        graph
             .inner
             .unresolved_sidecars
             .lock()
-            .unwrap_or_else(|p| p.into_inner()),
-    );
-    for id in ids {
-        let file = format!("{id}.json");
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|s| s != &id);
+    }
+    Ok(())
+}
+
+/// [`heal_own`] for writers that do not hold the lock yet: called before a write
+/// prepares its tables, so a table this process left past its pin is repaired first.
+pub(crate) async fn heal_own_before_write(graph: &Graph) -> Result<()> {
+    if graph
+        .inner
+        .unresolved_sidecars
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let _guard = graph.inner.write_lock.lock().await;
+    heal_own(graph).await
+}
+
+async fn resolve_all(graph: &Graph) -> Result<Vec<RecoveryOutcome>> {
+    let mut outcomes = Vec::new();
+    for file in pending_sidecars(graph).await? {
+        // Another sweep may have resolved it since the listing.
         if !graph
             .inner
             .meta
@@ -127,36 +165,32 @@ pub(crate) async fn heal_own(graph: &Graph) -> Result<()> {
             continue;
         }
         let mut sidecar = Sidecar::read(graph, &file).await?;
-        resolve(graph, &mut sidecar).await?;
-    }
-    Ok(())
-}
-
-async fn resolve_all(graph: &Graph) -> Result<Vec<RecoveryOutcome>> {
-    let mut outcomes = Vec::new();
-    for file in pending_sidecars(graph).await? {
-        let mut sidecar = Sidecar::read(graph, &file).await?;
         outcomes.push(resolve(graph, &mut sidecar).await?);
     }
     Ok(outcomes)
 }
 
-async fn is_published(graph: &Graph, sidecar: &Sidecar) -> Result<bool> {
+pub(crate) async fn is_published(graph: &Graph, sidecar: &Sidecar) -> Result<bool> {
     let head = graph.manifest_head(&sidecar.branch).await?;
     let filter = format!("key = 'commit:{}'", sidecar.publish.commit.commit_id);
     Ok(head.count_rows(Some(filter)).await? > 0)
 }
 
-/// Latest Lance version of a sidecar table on its branch.
+/// Latest Lance version of a sidecar table on its branch; a fork that no longer exists
+/// (or never got created) counts as untouched.
 async fn table_head(graph: &Graph, t: &SidecarTable) -> Result<u64> {
-    let ds = storage::open_dataset(
+    let opened = storage::open_dataset(
         graph.session(),
         &graph.table_uri(&t.entry.path),
         t.entry.lance_branch.as_deref(),
         None,
     )
-    .await?;
-    Ok(ds.version_id())
+    .await;
+    match opened {
+        Ok(ds) => Ok(ds.version_id()),
+        Err(_) if t.forked => Ok(t.base_version),
+        Err(e) => Err(e),
+    }
 }
 
 async fn resolve(graph: &Graph, sidecar: &mut Sidecar) -> Result<RecoveryOutcome> {
@@ -232,9 +266,10 @@ pub(crate) async fn roll_back(
             storage::open_dataset(graph.session(), &uri, t.entry.lance_branch.as_deref(), None)
                 .await?;
         let restored_version = if head == t.base_version + 1 {
-            let mut base = latest.checkout_version(t.base_version).await?;
-            base.restore().await?;
-            base.version_id()
+            let what = format!("table '{}' (recovery restore)", t.entry.name);
+            storage::restore_exact(latest, t.base_version, &what)
+                .await?
+                .version_id()
         } else {
             // A previous roll-back restored the table and stopped before publishing: the
             // head must be that restore, whose content is the base version.

@@ -106,6 +106,10 @@ impl Snapshot {
                 def.table()
             )));
         }
+        let separate_sides = match def {
+            TableDef::Edge(e) => e.src_table != e.dst_table,
+            TableDef::Node(_) => false,
+        };
         let key = (
             "topology",
             entry.path.clone(),
@@ -121,7 +125,7 @@ impl Snapshot {
                 scanner.project(&["id", "src", "dst"])?;
                 let batches: Vec<RecordBatch> =
                     scanner.try_into_stream().await?.try_collect().await?;
-                Topology::from_batches(&batches)
+                Topology::from_batches(&batches, separate_sides)
             })
             .await
     }

@@ -141,6 +141,17 @@ pub async fn commit_exact(dataset: Arc<Dataset>, txn: Transaction, what: &str) -
     }
 }
 
+/// Makes version `base` the content of a new version on top of `latest`, as a version
+/// CAS: if anyone committed after `latest`, this fails instead of stacking another restore.
+pub async fn restore_exact(latest: Dataset, base: u64, what: &str) -> Result<Dataset> {
+    let txn = Transaction::new(
+        latest.version_id(),
+        lance::dataset::transaction::Operation::Restore { version: base },
+        None,
+    );
+    commit_exact(Arc::new(latest), txn, what).await
+}
+
 /// Reads every value of string column `column` (optionally filtered) into a set.
 pub async fn scan_string_set(
     dataset: &Dataset,
@@ -231,12 +242,10 @@ impl MetaStore {
     /// File names directly under `dir`, sorted.
     pub async fn list(&self, dir: &str) -> Result<Vec<String>> {
         let path = self.path(dir);
-        let mut names = match self.store.read_dir(path).await {
-            Ok(names) => names,
-            Err(lance::Error::NotFound { .. }) => Vec::new(),
-            Err(lance::Error::IO { .. }) if !self.exists_dir(dir).await => Vec::new(),
-            Err(e) => return Err(e.into()),
-        };
+        if !self.exists_dir(dir).await {
+            return Ok(Vec::new());
+        }
+        let mut names = self.store.read_dir(path).await?;
         names.sort();
         Ok(names)
     }

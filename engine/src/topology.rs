@@ -58,19 +58,50 @@ impl FromStr for Direction {
     }
 }
 
-/// Sorted text ids with binary-search lookup; one string buffer, no per-id allocation.
+/// Which endpoint column a node of an edge table appears in. Nodes of an edge table
+/// between two different node types are numbered per side, so a `Person` and a
+/// `Company` with the same id text stay two nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Side {
+    Src = 0,
+    Dst = 1,
+}
+
+/// Sorted text ids (optionally with a side) with binary-search lookup; one string buffer,
+/// no per-id allocation.
 #[derive(Debug)]
 pub struct IdIndex {
     ids: StringArray,
-    /// Positions into `ids`, sorted by id.
+    /// Side of each id; empty when every id is on one side.
+    sides: Vec<u8>,
+    /// Positions into `ids`, sorted by (id, side).
     sorted: Vec<u32>,
 }
 
 impl IdIndex {
     fn new(ids: StringArray) -> IdIndex {
+        Self::with_sides(ids, Vec::new())
+    }
+
+    fn with_sides(ids: StringArray, sides: Vec<u8>) -> IdIndex {
         let mut sorted: Vec<u32> = (0..ids.len() as u32).collect();
-        sorted.sort_unstable_by(|a, b| ids.value(*a as usize).cmp(ids.value(*b as usize)));
-        IdIndex { ids, sorted }
+        let side = |i: u32| sides.get(i as usize).copied().unwrap_or(0);
+        sorted.sort_unstable_by(|a, b| {
+            (ids.value(*a as usize), side(*a)).cmp(&(ids.value(*b as usize), side(*b)))
+        });
+        IdIndex { ids, sides, sorted }
+    }
+
+    fn side(&self, position: u32) -> u8 {
+        self.sides.get(position as usize).copied().unwrap_or(0)
+    }
+
+    /// Position of `id` on `side`.
+    fn position_on(&self, id: &str, side: u8) -> Option<u32> {
+        self.sorted
+            .binary_search_by(|p| (self.ids.value(*p as usize), self.side(*p)).cmp(&(id, side)))
+            .ok()
+            .map(|i| self.sorted[i])
     }
 
     /// Builds the index of every id in `batches`' first column (a node table's `id`).
@@ -98,12 +129,9 @@ impl IdIndex {
         self.ids.is_empty()
     }
 
-    /// Position of `id`, if present.
+    /// Position of `id` (on any side), if present.
     pub fn position(&self, id: &str) -> Option<u32> {
-        self.sorted
-            .binary_search_by(|p| self.ids.value(*p as usize).cmp(id))
-            .ok()
-            .map(|i| self.sorted[i])
+        self.position_on(id, 0).or_else(|| self.position_on(id, 1))
     }
 
     pub fn contains(&self, id: &str) -> bool {
@@ -116,7 +144,7 @@ impl IdIndex {
 
     /// Approximate heap size in bytes.
     pub fn memory_size(&self) -> usize {
-        self.ids.get_buffer_memory_size() + self.sorted.len() * 4
+        self.ids.get_buffer_memory_size() + self.sorted.len() * 4 + self.sides.len()
     }
 }
 
@@ -179,8 +207,10 @@ pub struct PathStep {
 }
 
 impl Topology {
-    /// Builds the topology from batches with columns (`id`, `src`, `dst`).
-    pub fn from_batches(batches: &[RecordBatch]) -> Result<Topology> {
+    /// Builds the topology from batches with columns (`id`, `src`, `dst`). With
+    /// `separate_sides` (an edge type between two different node types) a `src` id and a
+    /// `dst` id with the same text are different nodes.
+    pub fn from_batches(batches: &[RecordBatch], separate_sides: bool) -> Result<Topology> {
         let edges: usize = batches.iter().map(|b| b.num_rows()).sum();
         if edges >= u32::MAX as usize {
             return Err(Error::InvalidArgument(format!(
@@ -188,8 +218,10 @@ impl Topology {
                 u32::MAX - 1
             )));
         }
-        let mut ordinal: HashMap<&str, u32> = HashMap::with_capacity(edges.min(1 << 24) / 2 + 16);
+        let mut ordinal: HashMap<(&str, u8), u32> =
+            HashMap::with_capacity(edges.min(1 << 24) / 2 + 16);
         let mut node_ids = StringBuilder::new();
+        let mut sides: Vec<u8> = Vec::new();
         let mut src = Vec::with_capacity(edges);
         let mut dst = Vec::with_capacity(edges);
         let mut edge_ids = StringBuilder::with_capacity(edges, edges * 26);
@@ -201,10 +233,15 @@ impl Topology {
             );
             for i in 0..b.num_rows() {
                 edge_ids.append_value(ids.value(i));
-                for (value, out) in [(s.value(i), &mut src), (d.value(i), &mut dst)] {
+                for (value, side, out) in [(s.value(i), 0u8, &mut src), (d.value(i), 1u8, &mut dst)]
+                {
+                    let side = if separate_sides { side } else { 0 };
                     let next = ordinal.len() as u32;
-                    let o = *ordinal.entry(value).or_insert_with(|| {
+                    let o = *ordinal.entry((value, side)).or_insert_with(|| {
                         node_ids.append_value(value);
+                        if separate_sides {
+                            sides.push(side);
+                        }
                         next
                     });
                     out.push(o);
@@ -214,7 +251,7 @@ impl Topology {
         let n = ordinal.len();
         drop(ordinal);
         Ok(Topology {
-            nodes: IdIndex::new(node_ids.finish()),
+            nodes: IdIndex::with_sides(node_ids.finish(), sides),
             out: Adjacency::build(n, &src, &dst),
             inc: Adjacency::build(n, &dst, &src),
             edge_ids: edge_ids.finish(),
@@ -230,8 +267,19 @@ impl Topology {
         self.edge_ids.len()
     }
 
+    /// The ordinal of node `id`; on an edge type between two node types, the `src`-side
+    /// node first.
     pub fn ordinal(&self, id: &str) -> Option<u32> {
         self.nodes.position(id)
+    }
+
+    /// The ordinal of node `id` as it appears on `side`.
+    pub fn ordinal_on(&self, id: &str, side: Side) -> Option<u32> {
+        if self.nodes.sides.is_empty() {
+            self.nodes.position_on(id, 0)
+        } else {
+            self.nodes.position_on(id, side as u8)
+        }
     }
 
     pub fn node_id(&self, ordinal: u32) -> &str {
@@ -355,8 +403,8 @@ impl Topology {
             let mut best: Option<(u32, u32)> = None;
             for &n in frontier.iter() {
                 self.for_each_neighbor(n, side_dir, |m, e| {
-                    if !seen.contains_key(&m) {
-                        seen.insert(m, (n, e, depth));
+                    if let std::collections::hash_map::Entry::Vacant(slot) = seen.entry(m) {
+                        slot.insert((n, e, depth));
                         next.push(m);
                     }
                     if let Some(&(_, _, d)) = other.get(&m) {
@@ -448,7 +496,7 @@ mod tests {
             ],
         )
         .unwrap();
-        Topology::from_batches(&[batch]).unwrap()
+        Topology::from_batches(&[batch], false).unwrap()
     }
 
     fn names(t: &Topology, v: &[(u32, u32)]) -> Vec<(String, u32)> {
@@ -509,6 +557,35 @@ mod tests {
         assert_eq!(
             t.shortest_path(a, a, None, Direction::Out).unwrap().len(),
             1
+        );
+    }
+
+    #[test]
+    fn two_node_types_with_the_same_id_text_stay_apart() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Utf8, false),
+            Field::new("src", DataType::Utf8, false),
+            Field::new("dst", DataType::Utf8, false),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(StringArray::from(vec!["e0", "e1"])),
+                Arc::new(StringArray::from(vec!["alice", "acme"])),
+                Arc::new(StringArray::from(vec!["acme", "x"])),
+            ],
+        )
+        .unwrap();
+        let t = Topology::from_batches(&[batch], true).unwrap();
+        let alice = t.ordinal_on("alice", Side::Src).unwrap();
+        // Person 'acme' (a src) and Company 'acme' (a dst) are different nodes.
+        assert_ne!(
+            t.ordinal_on("acme", Side::Src),
+            t.ordinal_on("acme", Side::Dst)
+        );
+        assert_eq!(
+            names(&t, &t.traverse(alice, 1, 5, Direction::Out)),
+            [("acme".into(), 1)]
         );
     }
 

@@ -17,6 +17,8 @@ pub enum ErrorKind {
     UndefinedTable,
     /// 42703 undefined_column
     UndefinedColumn,
+    /// 42702 ambiguous_column
+    AmbiguousColumn,
     /// 42883 undefined_function
     UndefinedFunction,
     /// 42704 undefined_object (unknown setting)
@@ -63,6 +65,7 @@ impl ErrorKind {
             ErrorKind::Syntax => "42601",
             ErrorKind::UndefinedTable => "42P01",
             ErrorKind::UndefinedColumn => "42703",
+            ErrorKind::AmbiguousColumn => "42702",
             ErrorKind::UndefinedFunction => "42883",
             ErrorKind::UndefinedObject => "42704",
             ErrorKind::UnknownBranch => "3F000",
@@ -143,7 +146,7 @@ fn engine_kind(err: &EngineError) -> ErrorKind {
             ErrorKind::InvalidParameter
         }
         EngineError::Conflict(_) => ErrorKind::SerializationFailure,
-        EngineError::ReadOnly => ErrorKind::ReadOnly,
+        EngineError::ReadOnly | EngineError::ReadOnlySession(_) => ErrorKind::ReadOnly,
         EngineError::Io(_) => ErrorKind::Io,
         EngineError::Recovery(_)
         | EngineError::Lance(_)
@@ -179,7 +182,9 @@ fn datafusion_kind(err: &DataFusionError) -> ErrorKind {
     match err {
         DataFusionError::SQL(_, _) => ErrorKind::Syntax,
         DataFusionError::SchemaError(e, _) => match **e {
-            datafusion::common::SchemaError::FieldNotFound { .. } => ErrorKind::UndefinedColumn,
+            datafusion::common::SchemaError::AmbiguousReference { .. } => {
+                ErrorKind::AmbiguousColumn
+            }
             _ => ErrorKind::UndefinedColumn,
         },
         DataFusionError::ArrowError(e, _) => arrow_kind(e),

@@ -1,10 +1,14 @@
 //! Literal arguments of table functions.
 
-use datafusion::common::plan_err;
 use datafusion::logical_expr::Expr;
 use datafusion::scalar::ScalarValue;
 
-use crate::error::DfResult;
+use crate::error::{DfResult, to_df};
+
+/// An argument error (SQLSTATE 22023 over SQL).
+pub(crate) fn invalid(message: String) -> datafusion::error::DataFusionError {
+    to_df(omnigraph_engine::Error::InvalidArgument(message))
+}
 
 /// A table function's arguments, checked by name and position for clear errors.
 pub struct Args<'a> {
@@ -20,10 +24,10 @@ impl<'a> Args<'a> {
             } else {
                 format!("{min} to {max}")
             };
-            return plan_err!(
+            return Err(invalid(format!(
                 "{function}() takes {expected} arguments, got {}",
                 exprs.len()
-            );
+            )));
         }
         Ok(Args { function, exprs })
     }
@@ -47,15 +51,19 @@ impl<'a> Args<'a> {
                 ScalarValue::Int64(Some(n)) => Ok(n.to_string()),
                 ScalarValue::Int32(Some(n)) => Ok(n.to_string()),
                 ScalarValue::UInt64(Some(n)) => Ok(n.to_string()),
-                other if other.is_null() => {
-                    plan_err!("{}(): {name} must not be NULL", self.function)
-                }
-                other => plan_err!(
+                other if other.is_null() => Err(invalid(format!(
+                    "{}(): {name} must not be NULL",
+                    self.function
+                ))),
+                other => Err(invalid(format!(
                     "{}(): {name} must be a string literal, got {other:?}",
                     self.function
-                ),
+                ))),
             },
-            other => plan_err!("{}(): {name} must be a literal, got {other}", self.function),
+            other => Err(invalid(format!(
+                "{}(): {name} must be a literal, got {other}",
+                self.function
+            ))),
         }
     }
 

@@ -145,7 +145,9 @@ impl ProcedureCall {
                 ]
             }
             ProcedureCall::CreateBranch { name, from } => {
-                let info = graph.create_branch(name, from.as_deref()).await?;
+                let info = graph
+                    .create_branch_on(name, from.as_deref(), &branch)
+                    .await?;
                 ctx.refresh_branches().await?;
                 vec![text(Some(info.name)), text(info.created_from)]
             }
@@ -180,23 +182,27 @@ impl ProcedureFunction {
 impl TableFunctionImpl for ProcedureFunction {
     fn call_with_args(&self, args: TableFunctionArgs) -> DfResult<Arc<dyn TableProvider>> {
         let call = ProcedureCall::parse(self.name, args.exprs())?;
-        Ok(Arc::new(ProcedureTable {
-            ctx: self.ctx.clone(),
-            call,
-        }))
+        Ok(Arc::new(ProcedureTable::new(self.ctx.clone(), call)))
     }
 }
 
-/// A procedure call as a table: scanning it yields the plan that performs it.
+/// A procedure call as a table: scanning it yields the plan that performs it. However
+/// often the plan refers to it (a CTE used twice is copied), the effect runs once per
+/// planned call: every copy shares one result cell.
 #[derive(Debug)]
 pub struct ProcedureTable {
     ctx: Arc<GraphContext>,
     call: ProcedureCall,
+    result: Arc<tokio::sync::OnceCell<RecordBatch>>,
 }
 
 impl ProcedureTable {
     pub fn new(ctx: Arc<GraphContext>, call: ProcedureCall) -> Self {
-        ProcedureTable { ctx, call }
+        ProcedureTable {
+            ctx,
+            call,
+            result: Arc::new(tokio::sync::OnceCell::new()),
+        }
     }
 }
 
@@ -220,6 +226,7 @@ impl TableProvider for ProcedureTable {
         Ok(Arc::new(ProcedureExec::new(
             self.ctx.clone(),
             self.call.clone(),
+            self.result.clone(),
             projection.cloned(),
         )?))
     }
@@ -229,6 +236,7 @@ impl TableProvider for ProcedureTable {
 pub struct ProcedureExec {
     ctx: Arc<GraphContext>,
     call: ProcedureCall,
+    result: Arc<tokio::sync::OnceCell<RecordBatch>>,
     projection: Option<Vec<usize>>,
     properties: Arc<PlanProperties>,
 }
@@ -245,6 +253,7 @@ impl ProcedureExec {
     fn new(
         ctx: Arc<GraphContext>,
         call: ProcedureCall,
+        result: Arc<tokio::sync::OnceCell<RecordBatch>>,
         projection: Option<Vec<usize>>,
     ) -> DfResult<Self> {
         let full = call.schema();
@@ -261,6 +270,7 @@ impl ProcedureExec {
         Ok(ProcedureExec {
             ctx,
             call,
+            result,
             projection,
             properties,
         })
@@ -300,9 +310,13 @@ impl ExecutionPlan for ProcedureExec {
     ) -> DfResult<SendableRecordBatchStream> {
         let ctx = self.ctx.clone();
         let call = self.call.clone();
+        let result = self.result.clone();
         let projection = self.projection.clone();
         let effect: BoxFuture<'static, DfResult<RecordBatch>> = Box::pin(async move {
-            let batch = call.run(&ctx).await.map_err(to_df)?;
+            let batch = result
+                .get_or_try_init(|| async { call.run(&ctx).await.map_err(to_df) })
+                .await?
+                .clone();
             match projection {
                 Some(p) => Ok(batch.project(&p)?),
                 None => Ok(batch),

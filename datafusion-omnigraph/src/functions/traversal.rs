@@ -23,7 +23,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::{exec_err, plan_err};
 use datafusion::execution::{SessionState, TaskContext};
-use datafusion::logical_expr::{Expr, TableType};
+use datafusion::logical_expr::{Expr, LogicalPlan, TableType};
 use datafusion::physical_expr::EquivalenceProperties;
 use datafusion::physical_plan::ExecutionPlanProperties;
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
@@ -33,12 +33,14 @@ use datafusion::physical_plan::{
     SendableRecordBatchStream,
 };
 use datafusion::scalar::ScalarValue;
+use datafusion::sql::parser::DFParser;
 use futures::{StreamExt, TryStreamExt};
 use omnigraph_engine::schema::TableDef;
-use omnigraph_engine::{Direction, IdIndex, Snapshot, Topology};
+use omnigraph_engine::{Direction, IdIndex, Side, Snapshot, Topology};
 
-use super::args::Args;
+use super::args::{Args, invalid};
 use crate::context::{GraphContext, SnapshotSelector};
+use crate::dialect::OmniGraphDialect;
 use crate::error::{DfResult, to_df};
 
 /// Names of the traversal functions.
@@ -81,12 +83,12 @@ fn depth_arg(exprs: &[Expr], i: usize, name: &str, function: &str) -> DfResult<u
         Expr::Literal(ScalarValue::Int64(Some(n)), _) if *n >= 0 && *n <= u32::MAX as i64 => {
             Ok(*n as u32)
         }
-        Expr::Literal(ScalarValue::Int64(Some(n)), _) => {
-            plan_err!("{function}(): {name} must be >= 0, got {n}")
-        }
-        other => {
-            plan_err!("{function}(): {name} must be a non-negative integer literal, got {other}")
-        }
+        Expr::Literal(ScalarValue::Int64(Some(n)), _) => Err(invalid(format!(
+            "{function}(): {name} must be >= 0, got {n}"
+        ))),
+        other => Err(invalid(format!(
+            "{function}(): {name} must be a non-negative integer literal, got {other}"
+        ))),
     }
 }
 
@@ -140,9 +142,9 @@ impl TraversalCall {
                     1
                 };
                 if min_depth > max_depth {
-                    return plan_err!(
+                    return Err(invalid(format!(
                         "{function}(): min_depth {min_depth} is greater than max_depth {max_depth}"
-                    );
+                    )));
                 }
                 Walk::Traverse {
                     min_depth,
@@ -220,15 +222,19 @@ pub struct TraversalTable {
     call: TraversalCall,
 }
 
-/// The node tables a start id may belong to for a walk in `direction`.
-fn start_tables(edge: &omnigraph_engine::schema::EdgeType, direction: Direction) -> Vec<String> {
-    let mut t = match direction {
-        Direction::Out => vec![edge.src_table.clone()],
-        Direction::In => vec![edge.dst_table.clone()],
-        Direction::Both => vec![edge.src_table.clone(), edge.dst_table.clone()],
-    };
-    t.dedup();
-    t
+/// Where an id may be, for a walk leaving it in `direction`: (node table, side).
+fn start_sides(
+    edge: &omnigraph_engine::schema::EdgeType,
+    direction: Direction,
+) -> Vec<(String, Side)> {
+    match direction {
+        Direction::Out => vec![(edge.src_table.clone(), Side::Src)],
+        Direction::In => vec![(edge.dst_table.clone(), Side::Dst)],
+        Direction::Both => vec![
+            (edge.src_table.clone(), Side::Src),
+            (edge.dst_table.clone(), Side::Dst),
+        ],
+    }
 }
 
 #[async_trait]
@@ -251,20 +257,19 @@ impl TableProvider for TraversalTable {
         let statement = state
             .execution_props()
             .query_execution_start_time
-            .and_then(|t| t.timestamp_nanos_opt())
-            .unwrap_or_default();
-        let snapshot = self
-            .ctx
-            .pinned(&SnapshotSelector::Current, statement)
-            .await
-            .map_err(to_df)?;
+            .and_then(|t| t.timestamp_nanos_opt());
+        let snapshot = match statement {
+            Some(statement) => self.ctx.pinned(&SnapshotSelector::Current, statement).await,
+            None => self.ctx.resolve(&SnapshotSelector::Current).await,
+        }
+        .map_err(to_df)?;
         let (def, _) = snapshot.table(&self.call.edge_table).map_err(to_df)?;
         let TableDef::Edge(edge) = def else {
-            return plan_err!(
+            return Err(invalid(format!(
                 "{}(): '{}' is a node table; traversals need an edge table",
                 self.call.function,
                 def.table()
-            );
+            )));
         };
         let direction = match &self.call.walk {
             Walk::Neighbors { direction }
@@ -278,12 +283,34 @@ impl TableProvider for TraversalTable {
                 let Some(session_state) = state.as_any().downcast_ref::<SessionState>() else {
                     return exec_err!("{}() needs a DataFusion SessionState", self.call.function);
                 };
-                let plan = session_state.create_logical_plan(sql).await?;
+                // The same dialect as the statement, so the start query may use AS OF too.
+                let mut statements =
+                    DFParser::parse_sql_with_dialect(sql, &OmniGraphDialect::default())?;
+                if statements.len() != 1 {
+                    return Err(invalid(format!(
+                        "{}(): the start query must be one SELECT",
+                        self.call.function
+                    )));
+                }
+                let statement = statements.pop_front().expect("one statement");
+                let plan = session_state.statement_to_plan(statement).await?;
+                if matches!(
+                    plan,
+                    LogicalPlan::Dml(_)
+                        | LogicalPlan::Ddl(_)
+                        | LogicalPlan::Statement(_)
+                        | LogicalPlan::Copy(_)
+                ) {
+                    return Err(invalid(format!(
+                        "{}(): the start query must be a SELECT",
+                        self.call.function
+                    )));
+                }
                 if plan.schema().fields().is_empty() {
-                    return plan_err!(
+                    return Err(invalid(format!(
                         "{}(): the start query returns no columns",
                         self.call.function
-                    );
+                    )));
                 }
                 Some(session_state.create_physical_plan(&plan).await?)
             }
@@ -291,7 +318,8 @@ impl TableProvider for TraversalTable {
         Ok(Arc::new(TraversalExec::new(
             snapshot,
             edge.table.clone(),
-            start_tables(&edge, direction),
+            start_sides(&edge, direction),
+            start_sides(&edge, direction.reverse()),
             self.call.clone(),
             input,
             projection.cloned(),
@@ -303,7 +331,10 @@ impl TableProvider for TraversalTable {
 pub struct TraversalExec {
     snapshot: Snapshot,
     edge_table: String,
-    start_tables: Vec<String>,
+    /// Where start ids may be (node table, side).
+    start_sides: Vec<(String, Side)>,
+    /// Where shortest-path targets may be.
+    target_sides: Vec<(String, Side)>,
     call: TraversalCall,
     input: Option<Arc<dyn ExecutionPlan>>,
     projection: Option<Vec<usize>>,
@@ -322,7 +353,8 @@ impl TraversalExec {
     fn new(
         snapshot: Snapshot,
         edge_table: String,
-        start_tables: Vec<String>,
+        start_sides: Vec<(String, Side)>,
+        target_sides: Vec<(String, Side)>,
         call: TraversalCall,
         input: Option<Arc<dyn ExecutionPlan>>,
         projection: Option<Vec<usize>>,
@@ -341,7 +373,8 @@ impl TraversalExec {
         Ok(TraversalExec {
             snapshot,
             edge_table,
-            start_tables,
+            start_sides,
+            target_sides,
             call,
             input,
             projection,
@@ -397,35 +430,39 @@ impl Output {
     }
 }
 
-/// Resolves a start id to a topology ordinal; `Ok(None)` for an existing node without
-/// edges, an error for an id in none of the start tables.
-fn resolve_start(
+/// The node tables (with their id index) an id may be in, and the side it has there.
+type Candidates = Vec<(String, Side, Arc<IdIndex>)>;
+
+/// Resolves an id to a topology ordinal: `Ok(None)` for an existing node without edges,
+/// an error for an id in none of the candidate node tables.
+fn resolve_id(
     topology: &Topology,
-    indexes: &[(String, Arc<IdIndex>)],
+    candidates: &Candidates,
     id: &str,
     function: &str,
 ) -> DfResult<Option<u32>> {
-    if let Some(o) = topology.ordinal(id) {
-        return Ok(Some(o));
+    for (_, side, index) in candidates {
+        if index.contains(id) {
+            return Ok(topology.ordinal_on(id, *side));
+        }
     }
-    if indexes.iter().any(|(_, ix)| ix.contains(id)) {
-        return Ok(None);
-    }
-    let tables: Vec<&str> = indexes.iter().map(|(t, _)| t.as_str()).collect();
-    exec_err!(
+    let mut tables: Vec<&str> = candidates.iter().map(|(t, _, _)| t.as_str()).collect();
+    tables.dedup();
+    Err(invalid(format!(
         "{function}(): node '{id}' does not exist in {}",
         tables.join(" or ")
-    )
+    )))
 }
 
 fn walk_one(
     topology: &Topology,
-    indexes: &[(String, Arc<IdIndex>)],
+    starts: &Candidates,
+    targets: &Candidates,
     call: &TraversalCall,
     start_id: &str,
     out: &mut Output,
 ) -> DfResult<()> {
-    let start = resolve_start(topology, indexes, start_id, call.function)?;
+    let start = resolve_id(topology, starts, start_id, call.function)?;
     match &call.walk {
         Walk::Neighbors { direction } => {
             if let Some(s) = start {
@@ -460,7 +497,7 @@ fn walk_one(
             max_depth,
             direction,
         } => {
-            let target = resolve_start(topology, indexes, to, call.function)?;
+            let target = resolve_id(topology, targets, to, call.function)?;
             if start_id == to {
                 out.int.append_value(0);
                 out.node.append_value(start_id);
@@ -504,7 +541,8 @@ impl ExecutionPlan for TraversalExec {
         Ok(Arc::new(TraversalExec::new(
             self.snapshot.clone(),
             self.edge_table.clone(),
-            self.start_tables.clone(),
+            self.start_sides.clone(),
+            self.target_sides.clone(),
             self.call.clone(),
             children.into_iter().next(),
             self.projection.clone(),
@@ -513,27 +551,16 @@ impl ExecutionPlan for TraversalExec {
 
     fn execute(
         &self,
-        partition: usize,
+        _partition: usize,
         context: Arc<TaskContext>,
     ) -> DfResult<SendableRecordBatchStream> {
         let snapshot = self.snapshot.clone();
         let edge_table = self.edge_table.clone();
-        let mut tables = self.start_tables.clone();
+        let (start_sides, target_sides) = (self.start_sides.clone(), self.target_sides.clone());
         let call = self.call.clone();
         let projection = self.projection.clone();
         let full_schema = call.schema();
         let out_schema = self.properties.eq_properties.schema().clone();
-        if let Walk::ShortestPath { direction, .. } = &call.walk {
-            // The target must exist on the far side of the walk.
-            let edge = snapshot.schema().edge(&edge_table).cloned();
-            if let Some(edge) = edge {
-                for t in start_tables(&edge, direction.reverse()) {
-                    if !tables.contains(&t) {
-                        tables.push(t);
-                    }
-                }
-            }
-        }
         let input = match &self.input {
             Some(plan) => {
                 let mut streams = Vec::new();
@@ -544,12 +571,15 @@ impl ExecutionPlan for TraversalExec {
             }
             None => None,
         };
-        let _ = partition;
         let stream = futures::stream::once(async move {
             let topology = snapshot.topology(&edge_table).await.map_err(to_df)?;
-            let mut indexes = Vec::new();
-            for t in &tables {
-                indexes.push((t.clone(), snapshot.node_ids(t).await.map_err(to_df)?));
+            let mut starts: Candidates = Vec::new();
+            for (t, side) in &start_sides {
+                starts.push((t.clone(), *side, snapshot.node_ids(t).await.map_err(to_df)?));
+            }
+            let mut targets: Candidates = Vec::new();
+            for (t, side) in &target_sides {
+                targets.push((t.clone(), *side, snapshot.node_ids(t).await.map_err(to_df)?));
             }
             let project = move |columns: Vec<ArrayRef>| -> DfResult<RecordBatch> {
                 let batch = RecordBatch::try_new(full_schema.clone(), columns)?;
@@ -562,7 +592,7 @@ impl ExecutionPlan for TraversalExec {
                 match (input, &call.starts) {
                     (None, Starts::Id(id)) => {
                         let mut out = Output::new();
-                        walk_one(&topology, &indexes, &call, id, &mut out)?;
+                        walk_one(&topology, &starts, &targets, &call, id, &mut out)?;
                         Box::pin(futures::stream::once(futures::future::ready(project(
                             out.finish(&call),
                         ))))
@@ -579,7 +609,14 @@ impl ExecutionPlan for TraversalExec {
                             let mut out = Output::new();
                             for i in 0..ids.len() {
                                 if ids.is_valid(i) {
-                                    walk_one(&topology, &indexes, &call, ids.value(i), &mut out)?;
+                                    walk_one(
+                                        &topology,
+                                        &starts,
+                                        &targets,
+                                        &call,
+                                        ids.value(i),
+                                        &mut out,
+                                    )?;
                                 }
                             }
                             project(out.finish(&call))

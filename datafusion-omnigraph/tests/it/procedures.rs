@@ -75,3 +75,15 @@ async fn a_failed_load_procedure_changes_nothing() {
     assert!(e.contains("line 2") && e.contains("ghost"), "{e}");
     assert_eq!(f.graph.snapshot("main").await.unwrap().version(), before);
 }
+
+#[tokio::test]
+async fn a_procedure_referenced_twice_runs_once() {
+    let f = fixture().await;
+    let t = table(
+        &f.ctx,
+        "WITH b AS (SELECT * FROM create_branch('cte')) SELECT branch FROM b UNION ALL SELECT branch FROM b",
+    )
+    .await;
+    assert_eq!(t.matches("| cte    |").count(), 2, "{t}");
+    assert!(f.graph.branch_exists("cte").await.unwrap());
+}

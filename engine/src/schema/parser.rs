@@ -211,6 +211,10 @@ impl Parser {
         let t = self.next();
         match &t.tok {
             Tok::Punct('[') => {
+                if self.peek().tok == Tok::Punct('[') {
+                    let nested = self.peek().clone();
+                    return Err(Self::error_at(&nested, "nested lists are not supported"));
+                }
                 let inner = self.parse_type()?;
                 if matches!(inner, PropType::List(_)) {
                     return Err(Self::error_at(&t, "nested lists are not supported"));
@@ -322,12 +326,7 @@ impl Parser {
                 format!("key property '{}' cannot be nullable", prop.declared_name),
             ));
         }
-        if key
-            && matches!(
-                prop.ty,
-                PropType::List(_) | PropType::Vector(_) | PropType::Blob
-            )
-        {
+        if key && !is_key_type(&prop.ty) {
             return Err(Self::error_at(
                 &nt,
                 format!(
@@ -437,6 +436,15 @@ impl Parser {
     }
 }
 
+/// Types a key may have: exact scalars whose text form is canonical (no floats, lists,
+/// vectors or blobs).
+fn is_key_type(ty: &PropType) -> bool {
+    !matches!(
+        ty,
+        PropType::List(_) | PropType::Vector(_) | PropType::Blob | PropType::F32 | PropType::F64
+    )
+}
+
 fn resolve_key(
     props: &[RawProperty],
     type_key: Vec<(String, Token)>,
@@ -470,6 +478,12 @@ fn resolve_key(
                 return Err(Parser::error_at(
                     &tok,
                     format!("key property '{name}' cannot be nullable"),
+                ));
+            }
+            if !is_key_type(&p.prop.ty) {
+                return Err(Parser::error_at(
+                    &tok,
+                    format!("key property '{name}' cannot have type {}", p.prop.ty),
                 ));
             }
             if cols.contains(&col) {
@@ -672,6 +686,12 @@ mod tests {
             ("node A {} edge E: A -> A @card(3..1)", "below minimum"),
             ("node Omnigraph {}", "reserved"),
             ("node A { x: String @wat }", "unknown property annotation"),
+            ("node A { x: F64 @key }", "cannot have type F64"),
+            (
+                "node A @key(x) { x: [String] }",
+                "cannot have type [String]",
+            ),
+            ("node A { x: [[String]] }", "nested lists"),
         ] {
             let err = parse_schema(src).unwrap_err().to_string();
             assert!(err.contains(needle), "{src}: {err}");

@@ -139,34 +139,46 @@ pub(crate) async fn commit(graph: &Graph, mut req: CommitRequest) -> Result<Comm
     crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_SIDECAR);
 
     let mut committed = Vec::new();
-    match commit_tables_and_publish(graph, &req.branch, req.tables, &sidecar, &mut committed).await
-    {
+    let outcome = CommitOutcome {
+        commit_id: commit.commit_id.clone(),
+        graph_version: commit.graph_version,
+    };
+    let result =
+        commit_tables_and_publish(graph, &req.branch, req.tables, &sidecar, &mut committed).await;
+    let err = match result {
         Ok(()) => {
             crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_PUBLISH);
-            sidecar.delete(graph).await?;
-            Ok(CommitOutcome {
-                commit_id: commit.commit_id,
-                graph_version: commit.graph_version,
-            })
+            // The commit is durable and visible: a sidecar that cannot be deleted now is
+            // recognised as published and removed by the next sweep.
+            let _ = sidecar.delete(graph).await;
+            return Ok(outcome);
         }
-        Err(err) => {
-            // Not a crash: undo what was committed now instead of waiting for a reopen.
-            // Only tables this writer committed are restored: a table at `base + 1` that we
-            // did not commit belongs to a concurrent writer in another process.
-            if let Err(undo) = recovery::roll_back(graph, &mut sidecar, Some(&committed)).await {
-                graph
-                    .inner
-                    .unresolved_sidecars
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push(sidecar.id.clone());
-                return Err(Error::Recovery(format!(
-                    "{err}; rolling back also failed ({undo}); the sidecar is kept and the next read-write open retries"
-                )));
-            }
-            Err(err)
-        }
+        Err(err) => err,
+    };
+    if recovery::is_published(graph, &sidecar)
+        .await
+        .unwrap_or(false)
+    {
+        // The publish landed although a step reported an error (an ambiguous storage
+        // response): acknowledge it, so a caller never retries a commit that happened.
+        let _ = sidecar.delete(graph).await;
+        return Ok(outcome);
     }
+    // Not a crash: undo what was committed now instead of waiting for a reopen. Only
+    // tables this writer committed are restored: a table at `base + 1` that we did not
+    // commit belongs to a concurrent writer in another process.
+    if let Err(undo) = recovery::roll_back(graph, &mut sidecar, Some(&committed)).await {
+        graph
+            .inner
+            .unresolved_sidecars
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(sidecar.id.clone());
+        return Err(Error::Recovery(format!(
+            "{err}; rolling back also failed ({undo}); this process retries before its next write, and the next read-write open resolves it"
+        )));
+    }
+    Err(err)
 }
 
 async fn commit_tables_and_publish(

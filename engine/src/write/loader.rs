@@ -98,6 +98,8 @@ struct TableLoad<'s> {
     rows: u64,
     /// Merge mode, keyless edges: existing (src, dst) → id.
     pair_ids: Option<HashMap<(String, String), String>>,
+    /// Merge mode, keyless edges: (src, dst) pairs of this load → first line.
+    pairs_seen: HashMap<(String, String), u64>,
 }
 
 struct Load<'s> {
@@ -132,6 +134,7 @@ impl<'s> Load<'s> {
                 facts: TableFacts::default(),
                 rows: 0,
                 pair_ids: None,
+                pairs_seen: HashMap::new(),
             })
     }
 
@@ -194,6 +197,18 @@ impl<'s> Load<'s> {
                     join_key_parts(&all)
                 }
                 None if self.mode == LoadMode::Merge => {
+                    // A keyless edge's identity in merge mode is (from, to): the same pair
+                    // twice in one load is a duplicate, whether or not it exists already.
+                    let pair = (from.clone(), to.clone());
+                    if let Some(first) = self.table(def).pairs_seen.insert(pair, line) {
+                        return Err(Error::at_line(
+                            line,
+                            IntegrityViolation::DuplicateKey {
+                                table: def.table().to_string(),
+                                id: format!("{from}->{to}' (also on line {first})"),
+                            },
+                        ));
+                    }
                     let existing = self.existing_pair_id(def, &from, &to).await?;
                     existing.unwrap_or_else(|| ulid::Ulid::new().to_string())
                 }
@@ -332,6 +347,7 @@ impl Graph {
         opts: &WriteOptions,
     ) -> Result<LoadSummary> {
         self.require_writable()?;
+        crate::recovery::heal_own_before_write(self).await?;
         let snapshot = self.snapshot(branch).await?;
         if snapshot.schema().is_empty() {
             return Err(Error::NoSchema);

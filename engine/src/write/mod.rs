@@ -13,10 +13,9 @@ use std::sync::Arc;
 use lance::Dataset;
 
 use crate::error::{Error, Result};
-use crate::graph::{Graph, MAIN_BRANCH};
+use crate::graph::MAIN_BRANCH;
 use crate::manifest::TableEntry;
 use crate::snapshot::Snapshot;
-use crate::storage;
 
 pub use commit::CommitOutcome;
 pub use rows::{KEY_SEPARATOR, join_key_parts};
@@ -45,13 +44,31 @@ pub(crate) struct PreparedTable {
     pub forked: bool,
 }
 
-/// Makes `table` writable on the snapshot's branch, forking it lazily (a Lance branch of
-/// the table) on the first write of a non-main graph branch.
+/// The prefix of the Lance branch names of table forks made by graph branch `branch`.
+fn fork_prefix(branch: &str) -> String {
+    format!("{branch}/fork-")
+}
+
+/// Whether Lance branch `lance_branch` is a table fork made by graph branch `branch`
+/// (`<branch>/fork-<ulid>`; the ULID makes every fork name new, so a name is never
+/// reused, reclaimed or confused with another branch's fork).
+pub(crate) fn is_fork_of(lance_branch: &str, branch: &str) -> bool {
+    lance_branch
+        .strip_prefix(&fork_prefix(branch))
+        .is_some_and(|rest| rest.len() == 26 && rest.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// Makes `table` writable on the snapshot's branch, forking it lazily (a new Lance branch
+/// of the table) on the first write of a non-main graph branch.
 pub(crate) async fn prepare_table(snapshot: &Snapshot, table: &str) -> Result<PreparedTable> {
     let graph = snapshot.graph();
     let (_, entry) = snapshot.table(table)?;
-    let target = Graph::lance_branch_of(snapshot.branch());
-    if entry.lance_branch == target {
+    let branch = snapshot.branch();
+    let writable_here = match &entry.lance_branch {
+        None => branch == MAIN_BRANCH,
+        Some(lb) => is_fork_of(lb, branch),
+    };
+    if writable_here {
         let dataset = graph.table_dataset(entry).await?;
         if dataset.latest_version_id().await? != entry.version {
             return Err(Error::Conflict(format!(
@@ -65,46 +82,15 @@ pub(crate) async fn prepare_table(snapshot: &Snapshot, table: &str) -> Result<Pr
             forked: false,
         });
     }
-    let fork_name = target.expect("main tables are never on another lance branch");
+    let fork_name = format!("{}{}", fork_prefix(branch), ulid::Ulid::new());
     let source = graph.table_dataset(entry).await?;
-    let parent_branch = entry.lance_branch.clone();
     let parent = (
-        parent_branch.as_deref().unwrap_or(MAIN_BRANCH),
+        entry.lance_branch.as_deref().unwrap_or(MAIN_BRANCH),
         entry.version,
     );
     let mut handle: Dataset = (*source).clone();
-    // A fork of this name that the manifest does not reference was left by an interrupted
-    // or concurrent write: reuse it while it is untouched, otherwise reclaim the name.
-    if let Some(existing) = handle.list_branches().await?.get(&fork_name) {
-        if existing.parent_branch == parent_branch && existing.parent_version == entry.version {
-            let fork = storage::open_dataset(
-                graph.session(),
-                &graph.table_uri(&entry.path),
-                Some(&fork_name),
-                None,
-            )
-            .await;
-            if let Ok(fork) = fork
-                && fork.version_id() == entry.version
-            {
-                return Ok(prepared_fork(entry, fork_name, fork));
-            }
-        }
-        handle.force_delete_branch(&fork_name).await?;
-    }
-    let forked = match handle.create_branch(&fork_name, parent, None).await {
-        Ok(ds) => ds,
-        Err(_) => {
-            // A crash inside create_branch leaves a dataset without a branch record.
-            handle.force_delete_branch(&fork_name).await?;
-            handle.create_branch(&fork_name, parent, None).await?
-        }
-    };
-    Ok(prepared_fork(entry, fork_name, forked))
-}
-
-fn prepared_fork(entry: &TableEntry, fork_name: String, forked: Dataset) -> PreparedTable {
-    PreparedTable {
+    let forked = handle.create_branch(&fork_name, parent, None).await?;
+    Ok(PreparedTable {
         entry: TableEntry {
             lance_branch: Some(fork_name),
             version: forked.version_id(),
@@ -112,5 +98,5 @@ fn prepared_fork(entry: &TableEntry, fork_name: String, forked: Dataset) -> Prep
         },
         dataset: Arc::new(forked),
         forked: true,
-    }
+    })
 }

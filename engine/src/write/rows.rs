@@ -6,9 +6,9 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::SchemaRef;
 use serde_json::{Map, Value};
 
-use super::values::ColumnBuilder;
+use super::values::{ColumnBuilder, parse_date, parse_datetime};
 use crate::error::{IntegrityViolation, Result};
-use crate::schema::{Property, TableDef, table_arrow_schema};
+use crate::schema::{PropType, Property, TableDef, table_arrow_schema};
 
 /// Separator between the parts of a composite key in an id; parts escape `\` and `|`.
 pub const KEY_SEPARATOR: char = '|';
@@ -38,13 +38,30 @@ pub fn join_key_parts(parts: &[String]) -> String {
     out
 }
 
-/// The text form of a key value.
-fn key_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
+/// The canonical text form of a key value, so equal values always give equal ids
+/// (`2024-01-01T01:00:00+01:00` and `2024-01-01T00:00:00Z` are one DateTime).
+fn key_text(v: &Value, ty: &PropType) -> std::result::Result<String, String> {
+    match (ty, v) {
+        (PropType::Date, Value::String(s)) => {
+            let days = parse_date(s)?;
+            let date = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date")
+                + chrono::Duration::days(days as i64);
+            Ok(date.format("%Y-%m-%d").to_string())
+        }
+        (PropType::DateTime, Value::String(s)) => {
+            let micros = parse_datetime(s)?;
+            let ts =
+                chrono::DateTime::from_timestamp_micros(micros).ok_or("date-time out of range")?;
+            Ok(ts.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        }
+        (PropType::I32 | PropType::I64 | PropType::U32 | PropType::U64, Value::Number(n))
+            if n.is_i64() || n.is_u64() =>
+        {
+            Ok(n.to_string())
+        }
+        (PropType::String | PropType::Enum(_), Value::String(s)) => Ok(s.clone()),
+        (PropType::Bool, Value::Bool(b)) => Ok(b.to_string()),
+        (ty, other) => Err(format!("a key of type {ty} cannot be {other}")),
     }
 }
 
@@ -71,11 +88,13 @@ pub fn derive_key_id(
             table: def.table().to_string(),
             column: prop.column.clone(),
         })?;
-        parts.push(key_text(v).ok_or_else(|| IntegrityViolation::InvalidValue {
-            table: def.table().to_string(),
-            column: prop.column.clone(),
-            message: "key values must be strings, numbers or booleans".into(),
-        })?);
+        parts.push(
+            key_text(v, &prop.ty).map_err(|message| IntegrityViolation::InvalidValue {
+                table: def.table().to_string(),
+                column: prop.column.clone(),
+                message,
+            })?,
+        );
     }
     Ok(Some(parts))
 }
@@ -120,14 +139,27 @@ impl RowBuffer {
         data: &Map<String, Value>,
     ) -> std::result::Result<(), IntegrityViolation> {
         for k in data.keys() {
-            if !self
+            let Some((p, _)) = self
                 .props
                 .iter()
-                .any(|(p, _)| &p.declared_name == k || &p.column == k)
-            {
+                .find(|(p, _)| &p.declared_name == k || &p.column == k)
+            else {
                 return Err(IntegrityViolation::UnknownProperty {
                     table: self.table.clone(),
                     column: k.clone(),
+                });
+            };
+            if p.declared_name != p.column
+                && data.contains_key(&p.declared_name)
+                && data.contains_key(&p.column)
+            {
+                return Err(IntegrityViolation::InvalidValue {
+                    table: self.table.clone(),
+                    column: p.column.clone(),
+                    message: format!(
+                        "given twice, as '{}' and as '{}'",
+                        p.declared_name, p.column
+                    ),
                 });
             }
         }

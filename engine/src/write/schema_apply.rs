@@ -32,6 +32,7 @@ impl Graph {
         opts: &WriteOptions,
     ) -> Result<SchemaApplyOutcome> {
         self.require_writable()?;
+        crate::recovery::heal_own_before_write(self).await?;
         let snapshot = self.snapshot(branch).await?;
         let new = parse_schema(source)?;
         let migration = plan_migration(snapshot.schema(), &new)?;

@@ -180,7 +180,13 @@ impl ColumnBuilder {
             ColumnBuilder::I64(b) => b.append_value(int_in_range::<i64>(v, "an I64")?),
             ColumnBuilder::U32(b) => b.append_value(int_in_range::<u32>(v, "a U32")?),
             ColumnBuilder::U64(b) => b.append_value(int_in_range::<u64>(v, "a U64")?),
-            ColumnBuilder::F32(b) => b.append_value(float(v, "an F32")? as f32),
+            ColumnBuilder::F32(b) => {
+                let x = float(v, "an F32")?;
+                if x.is_finite() && !(x as f32).is_finite() {
+                    return Err(format!("{x} is out of range for an F32"));
+                }
+                b.append_value(x as f32)
+            }
             ColumnBuilder::F64(b) => b.append_value(float(v, "an F64")?),
             ColumnBuilder::Date(b) => match v {
                 Value::String(s) => b.append_value(parse_date(s)?),

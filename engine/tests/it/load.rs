@@ -371,3 +371,92 @@ async fn loading_without_a_schema_or_with_a_bad_mode_is_refused() {
     assert!("replace".parse::<LoadMode>().is_err());
     assert_eq!("MERGE".parse::<LoadMode>().unwrap(), LoadMode::Merge);
 }
+
+#[tokio::test]
+async fn keys_are_compared_by_value_not_by_spelling() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let graph = omnigraph_engine::Graph::create(dir.path().to_str().unwrap())
+        .await
+        .unwrap();
+    graph
+        .apply_schema(
+            "main",
+            "node Event { at: DateTime @key }\nnode Day { d: Date @key }",
+            &opts(),
+        )
+        .await
+        .unwrap();
+    graph
+        .load_ndjson(
+            "main",
+            r#"{"type":"Event","data":{"at":"2024-01-01T00:00:00Z"}}"#,
+            LoadMode::Append,
+            &opts(),
+        )
+        .await
+        .unwrap();
+    let same_instant = r#"{"type":"Event","data":{"at":"2024-01-01T01:00:00+01:00"}}"#;
+    let err = graph
+        .load_ndjson("main", same_instant, LoadMode::Append, &opts())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            root_violation(&err),
+            Some(IntegrityViolation::DuplicateKey { .. })
+        ),
+        "{err}"
+    );
+    assert_eq!(ids(&graph, "main", "event").await, ["2024-01-01T00:00:00Z"]);
+}
+
+#[tokio::test]
+async fn merge_refuses_the_same_keyless_edge_twice_in_one_load() {
+    let (_dir, graph) = loaded_graph().await;
+    for input in [
+        "{\"edge\":\"Knows\",\"from\":\"alice\",\"to\":\"bob\"}\n{\"edge\":\"Knows\",\"from\":\"alice\",\"to\":\"bob\"}",
+        "{\"edge\":\"Knows\",\"from\":\"bob\",\"to\":\"alice\"}\n{\"edge\":\"Knows\",\"from\":\"bob\",\"to\":\"alice\"}",
+    ] {
+        let err = graph
+            .load_ndjson("main", input, LoadMode::Merge, &opts())
+            .await
+            .unwrap_err();
+        assert_eq!(line_of(&err), Some(2), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn out_of_range_and_doubly_given_values_are_refused() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let graph = omnigraph_engine::Graph::create(dir.path().to_str().unwrap())
+        .await
+        .unwrap();
+    graph
+        .apply_schema(
+            "main",
+            "node M { k: String @key, ratio: F32?, firstName: String? }",
+            &opts(),
+        )
+        .await
+        .unwrap();
+    let err = graph
+        .load_ndjson(
+            "main",
+            r#"{"type":"M","data":{"k":"a","ratio":1e300}}"#,
+            LoadMode::Append,
+            &opts(),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("out of range"), "{err}");
+    let err = graph
+        .load_ndjson(
+            "main",
+            r#"{"type":"M","data":{"k":"a","firstName":"x","first_name":"y"}}"#,
+            LoadMode::Append,
+            &opts(),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("given twice"), "{err}");
+}

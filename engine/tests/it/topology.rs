@@ -43,10 +43,13 @@ fn build(n: usize, edges: &[(usize, usize)]) -> Topology {
     .unwrap();
     // Split into two batches to exercise multi-batch builds.
     let half = batch.num_rows() / 2;
-    Topology::from_batches(&[
-        batch.slice(0, half),
-        batch.slice(half, batch.num_rows() - half),
-    ])
+    Topology::from_batches(
+        &[
+            batch.slice(0, half),
+            batch.slice(half, batch.num_rows() - half),
+        ],
+        false,
+    )
     .unwrap()
 }
 

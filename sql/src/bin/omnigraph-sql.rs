@@ -15,7 +15,12 @@ use datafusion::config::{Dialect, FormatOptions};
 use datafusion_cli::helper::CliHelper;
 use datafusion_cli::print_format::PrintFormat;
 use datafusion_cli::print_options::MaxRows;
-use omnigraph_sql::{Session, SqlError, StatementResult, demo};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::util::display::ArrayFormatter;
+use omnigraph_sql::{ErrorKind, Session, SqlError, StatementResult, demo};
 use rustyline::completion::{Completer, Pair};
 use rustyline::error::ReadlineError;
 use rustyline::highlight::{CmdKind, Highlighter};
@@ -77,10 +82,64 @@ struct Shell {
     format_options: FormatOptions,
 }
 
+/// CSV cannot hold nested values (lists, vectors): such columns are written as their
+/// text form, as psql shows arrays.
+fn csv_safe(result: &StatementResult) -> std::io::Result<(SchemaRef, Vec<RecordBatch>)> {
+    let nested =
+        |dt: &DataType| dt.is_nested() || matches!(dt, DataType::Binary | DataType::LargeBinary);
+    if !result.schema.fields().iter().any(|f| nested(f.data_type())) {
+        return Ok((result.schema.clone(), result.batches.clone()));
+    }
+    let fields: Vec<Field> = result
+        .schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if nested(f.data_type()) {
+                Field::new(f.name(), DataType::Utf8, true)
+            } else {
+                f.as_ref().clone()
+            }
+        })
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let options = datafusion::arrow::util::display::FormatOptions::default();
+    let mut batches = Vec::with_capacity(result.batches.len());
+    for batch in &result.batches {
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(batch.num_columns());
+        for (i, column) in batch.columns().iter().enumerate() {
+            if nested(result.schema.field(i).data_type()) {
+                let fmt = ArrayFormatter::try_new(column.as_ref(), &options)
+                    .map_err(std::io::Error::other)?;
+                let text: StringArray = (0..column.len())
+                    .map(|r| column.is_valid(r).then(|| fmt.value(r).to_string()))
+                    .collect();
+                columns.push(Arc::new(text));
+            } else {
+                columns.push(column.clone());
+            }
+        }
+        batches.push(RecordBatch::try_new(schema.clone(), columns).map_err(std::io::Error::other)?);
+    }
+    Ok((schema, batches))
+}
+
 impl Shell {
     fn print(&self, result: &StatementResult, started: Instant) -> std::io::Result<()> {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
+        let csv;
+        let result = if self.format == Format::Csv {
+            let (schema, batches) = csv_safe(result)?;
+            csv = StatementResult {
+                schema,
+                batches,
+                tag: result.tag.clone(),
+            };
+            &csv
+        } else {
+            result
+        };
         if result.has_columns() {
             let empty = result.row_count() == 0;
             match (self.format, empty) {
@@ -123,9 +182,9 @@ impl Shell {
         for statement in Session::parse(sql)? {
             let started = Instant::now();
             let result = self.session.execute_statement(statement).await?;
-            if let Err(e) = self.print(&result, started) {
-                eprintln!("could not write output: {e}");
-            }
+            self.print(&result, started).map_err(|e| {
+                SqlError::new(ErrorKind::Io, format!("could not write the result: {e}"))
+            })?;
         }
         Ok(())
     }
@@ -224,7 +283,18 @@ struct ReplHelper(CliHelper);
 fn ends_statement(input: &str) -> bool {
     let (mut single, mut double) = (false, false);
     let mut last_significant = None;
-    for c in input.chars() {
+    let chars: Vec<char> = input.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
+        if !single && !double && c == '-' && chars.get(i) == Some(&'-') {
+            // A `--` comment runs to the end of the line.
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+            continue;
+        }
         match c {
             '\'' if !double => single = !single,
             '"' if !single => double = !double,

@@ -130,6 +130,7 @@ async fn all_three_time_travel_forms_return_historical_rows() {
     );
     let e = err(&s, &format!("CALL load('{}')", path.display())).await;
     assert!(e.message.contains("read-only"), "{e}");
+    assert_eq!(e.sqlstate(), "25006");
     s.execute("RESET omnigraph.as_of").await.unwrap();
     assert!(
         table(&s, "SELECT count(*) AS n FROM person")
@@ -154,6 +155,16 @@ async fn errors_carry_sqlstates() {
         ("CALL create_branch('main')", "42602"),
         ("CALL apply_schema('node A { x: Strin }')", "42601"),
         ("SELECT 1/0", "22012"),
+        ("SELECT * FROM neighbors('knows', 'nobody')", "22023"),
+        (
+            "SELECT * FROM traverse('person', 'alice.smith', 2)",
+            "22023",
+        ),
+        (
+            "SELECT * FROM traverse('knows', 'alice.smith', 1, 2)",
+            "22023",
+        ),
+        ("SELECT * FROM neighbors('robots', 'x')", "42P01"),
     ] {
         let e = err(&s, sql).await;
         assert_eq!(e.sqlstate(), state, "{sql}: {e}");
