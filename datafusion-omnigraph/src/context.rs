@@ -117,13 +117,7 @@ impl GraphContext {
 
     /// Re-reads the branch list.
     pub async fn refresh_branches(&self) -> Result<()> {
-        let names: Vec<String> = self
-            .graph
-            .branches()
-            .await?
-            .into_iter()
-            .map(|b| b.name)
-            .collect();
+        let names = self.graph.branch_names().await?;
         *self.branch_names.write().unwrap_or_else(|p| p.into_inner()) = names;
         Ok(())
     }

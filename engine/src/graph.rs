@@ -466,6 +466,15 @@ impl Graph {
         Ok(main.list_branches().await?.contains_key(name))
     }
 
+    /// Branch names, `main` first, then by name (one listing, no per-branch reads).
+    pub async fn branch_names(&self) -> Result<Vec<String>> {
+        let main = self.manifest_head(MAIN_BRANCH).await?;
+        let mut names: Vec<String> = main.list_branches().await?.into_keys().collect();
+        names.sort();
+        names.insert(0, MAIN_BRANCH.to_string());
+        Ok(names)
+    }
+
     /// Every branch, `main` first, then by name.
     pub async fn branches(&self) -> Result<Vec<BranchInfo>> {
         let main = self.manifest_head(MAIN_BRANCH).await?;
