@@ -2,7 +2,7 @@
 //! and published as one graph commit.
 //!
 //! ```text
-//! {"type":"Person","data":{"name":"Alice","age":30}}
+//! {"type":"Person","data":{"name":"alice","age":30}}
 //! {"edge":"Knows","from":"alice","to":"bob","data":{"since":"2020-01-01"}}
 //! ```
 
