@@ -218,8 +218,8 @@ impl Topology {
                 u32::MAX - 1
             )));
         }
-        let mut ordinal: HashMap<(&str, u8), u32> =
-            HashMap::with_capacity(edges.min(1 << 24) / 2 + 16);
+        let mut ordinal: HashMap<(&str, u8), u32, foldhash::fast::RandomState> =
+            HashMap::with_capacity_and_hasher(edges.min(1 << 24) / 2 + 16, Default::default());
         let mut node_ids = StringBuilder::new();
         let mut sides: Vec<u8> = Vec::new();
         let mut src = Vec::with_capacity(edges);

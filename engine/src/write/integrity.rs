@@ -212,13 +212,15 @@ pub(crate) async fn validate(
                 let ends = string_column(&batch, 1)?;
                 for i in 0..batch.num_rows() {
                     if !new_ids.is_some_and(|ids| ids.contains_key(ends.value(i))) {
-                        return Err(Error::InvalidArgument(format!(
-                            "overwriting {node_table} would leave {} edge '{}' without its {column} node '{}'; include the {} edges in the load",
-                            edge.table,
-                            string_column(&batch, 0)?.value(i),
-                            ends.value(i),
-                            edge.table
-                        )));
+                        // The overwrite would orphan a kept edge: the same violation as
+                        // an edge written to a missing node.
+                        return Err(IntegrityViolation::MissingEndpoint {
+                            table: edge.table.clone(),
+                            endpoint: if column == "src" { "src" } else { "dst" },
+                            node_table: node_table.clone(),
+                            id: ends.value(i).to_string(),
+                        }
+                        .into());
                     }
                 }
             }
