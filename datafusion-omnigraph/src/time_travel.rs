@@ -12,12 +12,12 @@ use datafusion::logical_expr::planner::{
     PlannedRelation, RelationPlanner, RelationPlannerContext, RelationPlanning,
 };
 use datafusion::logical_expr::{Expr, LogicalPlanBuilder};
-use datafusion::scalar::ScalarValue;
 use datafusion::sql::sqlparser::ast::{TableFactor, TableVersion};
 
 use crate::catalog::{PUBLIC_SCHEMA, SYSTEM_SCHEMA};
 use crate::context::GraphContext;
 use crate::error::DfResult;
+use crate::functions::args::literal_text;
 use crate::functions::as_of::as_of_table;
 
 #[derive(Debug)]
@@ -34,16 +34,9 @@ impl AsOfRelationPlanner {
 /// The ref text of a version clause value: a string, an integer or a typed literal.
 fn ref_text(expr: &Expr) -> DfResult<String> {
     match expr {
-        Expr::Literal(v, _) => match v {
-            ScalarValue::Utf8(Some(s))
-            | ScalarValue::LargeUtf8(Some(s))
-            | ScalarValue::Utf8View(Some(s)) => Ok(s.clone()),
-            ScalarValue::Int64(Some(n)) => Ok(n.to_string()),
-            ScalarValue::Int32(Some(n)) => Ok(n.to_string()),
-            ScalarValue::UInt64(Some(n)) => Ok(n.to_string()),
-            other => {
-                plan_err!("AS OF needs a branch, commit id, version or timestamp, got {other}")
-            }
+        Expr::Literal(v, _) => match literal_text(v) {
+            Some(text) => Ok(text),
+            None => plan_err!("AS OF needs a branch, commit id, version or timestamp, got {v}"),
         },
         Expr::Cast(c) => ref_text(&c.expr),
         Expr::TryCast(c) => ref_text(&c.expr),

@@ -10,6 +10,20 @@ pub(crate) fn invalid(message: String) -> datafusion::error::DataFusionError {
     to_df(omnigraph_engine::Error::InvalidArgument(message))
 }
 
+/// The text of a string or integer literal (integers in decimal, so a version number can
+/// be written as `3` or `'3'`); `None` for anything else.
+pub(crate) fn literal_text(v: &ScalarValue) -> Option<String> {
+    match v {
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::LargeUtf8(Some(s))
+        | ScalarValue::Utf8View(Some(s)) => Some(s.clone()),
+        ScalarValue::Int64(Some(n)) => Some(n.to_string()),
+        ScalarValue::Int32(Some(n)) => Some(n.to_string()),
+        ScalarValue::UInt64(Some(n)) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 /// A table function's arguments, checked by name and position for clear errors.
 pub struct Args<'a> {
     function: &'a str,
@@ -43,26 +57,19 @@ impl<'a> Args<'a> {
     /// Argument `i` as text: string literals as they are, integers in decimal (so a
     /// version number can be written as `3` or `'3'`).
     pub fn text(&self, i: usize, name: &str) -> DfResult<String> {
+        let function = self.function;
         match &self.exprs[i] {
-            Expr::Literal(v, _) => match v {
-                ScalarValue::Utf8(Some(s))
-                | ScalarValue::LargeUtf8(Some(s))
-                | ScalarValue::Utf8View(Some(s)) => Ok(s.clone()),
-                ScalarValue::Int64(Some(n)) => Ok(n.to_string()),
-                ScalarValue::Int32(Some(n)) => Ok(n.to_string()),
-                ScalarValue::UInt64(Some(n)) => Ok(n.to_string()),
-                other if other.is_null() => Err(invalid(format!(
-                    "{}(): {name} must not be NULL",
-                    self.function
-                ))),
-                other => Err(invalid(format!(
-                    "{}(): {name} must be a string literal, got {other:?}",
-                    self.function
+            Expr::Literal(v, _) => match literal_text(v) {
+                Some(text) => Ok(text),
+                None if v.is_null() => {
+                    Err(invalid(format!("{function}(): {name} must not be NULL")))
+                }
+                None => Err(invalid(format!(
+                    "{function}(): {name} must be a string literal, got {v:?}"
                 ))),
             },
             other => Err(invalid(format!(
-                "{}(): {name} must be a literal, got {other}",
-                self.function
+                "{function}(): {name} must be a literal, got {other}"
             ))),
         }
     }
