@@ -9,7 +9,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Parser, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, ValueEnum};
 use datafusion::arrow::csv::WriterBuilder;
 use datafusion::config::{Dialect, FormatOptions};
 use datafusion_cli::helper::CliHelper;
@@ -272,6 +272,28 @@ impl Shell {
     }
 }
 
+/// A `-c` command or a `-f` file, in the order given on the command line.
+enum Script {
+    Command(String),
+    File(String),
+}
+
+fn scripts_in_order(matches: &clap::ArgMatches) -> Vec<Script> {
+    let mut ordered: Vec<(usize, Script)> = Vec::new();
+    for (id, make) in [
+        ("commands", Script::Command as fn(String) -> Script),
+        ("files", Script::File),
+    ] {
+        if let (Some(indices), Some(values)) =
+            (matches.indices_of(id), matches.get_many::<String>(id))
+        {
+            ordered.extend(indices.zip(values).map(|(i, v)| (i, make(v.clone()))));
+        }
+    }
+    ordered.sort_by_key(|(i, _)| *i);
+    ordered.into_iter().map(|(_, s)| s).collect()
+}
+
 fn print_error(e: &SqlError) {
     eprintln!("ERROR:  {} (SQLSTATE {})", e.message, e.sqlstate());
 }
@@ -350,7 +372,9 @@ impl Helper for ReplHelper {}
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
+    let matches = Args::command().get_matches();
+    let args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let scripts = scripts_in_order(&matches);
     let session = if args.demo {
         match demo::ensure_demo_graph(&args.graph).await {
             Ok(graph) => Session::new(graph).await,
@@ -386,19 +410,16 @@ async fn main() -> ExitCode {
         shell.repl().await;
         return ExitCode::SUCCESS;
     }
-    for sql in &args.commands {
-        if let Err(e) = shell.run(sql).await {
-            print_error(&e);
-            return ExitCode::FAILURE;
-        }
-    }
-    for file in &args.files {
-        let sql = match std::fs::read_to_string(file) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("ERROR:  cannot read {file}: {e}");
-                return ExitCode::FAILURE;
-            }
+    for script in scripts {
+        let sql = match script {
+            Script::Command(sql) => sql,
+            Script::File(file) => match std::fs::read_to_string(&file) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("ERROR:  cannot read {file}: {e}");
+                    return ExitCode::FAILURE;
+                }
+            },
         };
         if let Err(e) = shell.run(&sql).await {
             print_error(&e);

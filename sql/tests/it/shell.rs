@@ -87,6 +87,21 @@ fn commands_files_branches_and_exit_status() {
         String::from_utf8(out.stdout).unwrap(),
         "omnigraph.branch\nf\nn\n200\n"
     );
+    // -c and -f run in the order given.
+    let out = shell(&[
+        "--graph",
+        g,
+        "--format",
+        "csv",
+        "-f",
+        script.to_str().unwrap(),
+        "-c",
+        "SELECT 'last' AS x",
+    ]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "omnigraph.branch\nmain\nn\n200\nx\nlast\n"
+    );
     let out = shell(&["--graph", g, "-c", "SELECT * FROM robots"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("42P01"));
