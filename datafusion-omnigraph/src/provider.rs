@@ -56,10 +56,6 @@ impl GraphTable {
         })
     }
 
-    pub fn table_name(&self) -> &str {
-        &self.table
-    }
-
     async fn scan_snapshot(&self, state: &dyn Session) -> DfResult<Snapshot> {
         match &self.source {
             SnapshotSource::Fixed(s) => Ok(s.clone()),

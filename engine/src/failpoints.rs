@@ -13,15 +13,6 @@ pub const COMMIT_AFTER_PUBLISH: &str = "commit.after_publish";
 /// In the recovery sweep, after tables are restored and before the recovery publish.
 pub const RECOVERY_BEFORE_PUBLISH: &str = "recovery.before_publish";
 
-/// Every failpoint, for tests that check each one fires.
-pub const ALL: [&str; 5] = [
-    COMMIT_AFTER_SIDECAR,
-    COMMIT_AFTER_TABLE,
-    COMMIT_BEFORE_PUBLISH,
-    COMMIT_AFTER_PUBLISH,
-    RECOVERY_BEFORE_PUBLISH,
-];
-
 /// A fault-injection point that fires only for graphs whose root a test has armed, so
 /// failpoint tests can run beside other tests in one process. `return` actions make the
 /// enclosing function fail with an injected error; `panic` actions simulate a crash.

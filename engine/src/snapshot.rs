@@ -6,11 +6,14 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use futures::TryStreamExt;
 use lance::Dataset;
+use lance::dataset::scanner::DatasetRecordBatchStream;
 
+use crate::derived::DerivedKey;
 use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::manifest::{ManifestState, TableEntry};
 use crate::schema::{GraphSchema, TableDef, TableKind, table_arrow_schema};
+use crate::storage;
 use crate::topology::{IdIndex, Topology};
 
 /// Every table of one graph version, resolved once. Reads through a snapshot never see a
@@ -110,21 +113,13 @@ impl Snapshot {
             TableDef::Edge(e) => e.src_table != e.dst_table,
             TableDef::Node(_) => false,
         };
-        let key = (
-            "topology",
-            entry.path.clone(),
-            entry.lance_branch.clone(),
-            entry.version,
-        );
+        let key = derived_key("topology", entry);
         let dataset = self.graph.table_dataset(entry).await?;
         self.graph
             .inner
             .topologies
             .get_or_build(key, Topology::memory_size, || async move {
-                let mut scanner = dataset.scan();
-                scanner.project(&["id", "src", "dst"])?;
-                let batches: Vec<RecordBatch> =
-                    scanner.try_into_stream().await?.try_collect().await?;
+                let batches = storage::scan_columns(&dataset, &["id", "src", "dst"]).await?;
                 Topology::from_batches(&batches, separate_sides)
             })
             .await
@@ -139,24 +134,25 @@ impl Snapshot {
                 def.table()
             )));
         }
-        let key = (
-            "node_ids",
-            entry.path.clone(),
-            entry.lance_branch.clone(),
-            entry.version,
-        );
+        let key = derived_key("node_ids", entry);
         let dataset = self.graph.table_dataset(entry).await?;
         self.graph
             .inner
             .id_indexes
             .get_or_build(key, IdIndex::memory_size, || async move {
-                let mut scanner = dataset.scan();
-                scanner.project(&["id"])?;
-                let batches: Vec<RecordBatch> =
-                    scanner.try_into_stream().await?.try_collect().await?;
+                let batches = storage::scan_columns(&dataset, &["id"]).await?;
                 IdIndex::from_id_batches(&batches)
             })
             .await
+    }
+
+    /// Streams the given columns of table `name` at this version.
+    pub async fn stream_columns(
+        &self,
+        name: &str,
+        columns: &[&str],
+    ) -> Result<DatasetRecordBatchStream> {
+        storage::stream_columns(&*self.dataset(name).await?, columns).await
     }
 
     /// Every row of `name` (all columns), for tests and small tables.
@@ -165,4 +161,14 @@ impl Snapshot {
         let stream = ds.scan().try_into_stream().await?;
         Ok(stream.try_collect().await?)
     }
+}
+
+/// The cache key of derived state `what` of a table version.
+fn derived_key(what: &'static str, entry: &TableEntry) -> DerivedKey {
+    (
+        what,
+        entry.path.clone(),
+        entry.lance_branch.clone(),
+        entry.version,
+    )
 }

@@ -1,14 +1,14 @@
 //! Thin layer over Lance: opening datasets on a shared session, strict compare-and-swap
 //! commits, and small metadata files (recovery sidecars) through Lance's object store.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
-use arrow_array::{Array, RecordBatch, RecordBatchIterator, StringArray};
+use arrow_array::{RecordBatch, RecordBatchIterator, StringArray};
 use arrow_schema::{ArrowError, SchemaRef};
 use futures::TryStreamExt;
 use lance::Dataset;
 use lance::dataset::builder::DatasetBuilder;
+use lance::dataset::scanner::DatasetRecordBatchStream;
 use lance::dataset::transaction::Transaction;
 use lance::dataset::{CommitBuilder, WriteMode, WriteParams};
 use lance::io::ObjectStore;
@@ -152,43 +152,22 @@ pub async fn restore_exact(latest: Dataset, base: u64, what: &str) -> Result<Dat
     commit_exact(Arc::new(latest), txn, what).await
 }
 
-/// Reads every value of string column `column` (optionally filtered) into a set.
-pub async fn scan_string_set(
-    dataset: &Dataset,
-    column: &str,
-    filter: Option<&str>,
-) -> Result<HashSet<String>> {
-    let mut out = HashSet::new();
-    let mut scanner = dataset.scan();
-    scanner.project(&[column])?;
-    if let Some(f) = filter {
-        scanner.filter(f)?;
-    }
-    let mut stream = scanner.try_into_stream().await?;
-    while let Some(batch) = stream.try_next().await? {
-        let col = string_column(&batch, 0)?;
-        for i in 0..col.len() {
-            if col.is_valid(i) {
-                out.insert(col.value(i).to_string());
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Reads the given columns of a dataset (optionally filtered) as a stream of batches.
-pub async fn scan_columns(
+/// Streams the given columns of a dataset.
+pub async fn stream_columns(
     dataset: &Dataset,
     columns: &[&str],
-    filter: Option<&str>,
-) -> Result<Vec<RecordBatch>> {
+) -> Result<DatasetRecordBatchStream> {
     let mut scanner = dataset.scan();
     scanner.project(columns)?;
-    if let Some(f) = filter {
-        scanner.filter(f)?;
-    }
-    let stream = scanner.try_into_stream().await?;
-    Ok(stream.try_collect().await?)
+    Ok(scanner.try_into_stream().await?)
+}
+
+/// Reads the given columns of a dataset into memory.
+pub async fn scan_columns(dataset: &Dataset, columns: &[&str]) -> Result<Vec<RecordBatch>> {
+    Ok(stream_columns(dataset, columns)
+        .await?
+        .try_collect()
+        .await?)
 }
 
 pub fn string_column(batch: &RecordBatch, index: usize) -> Result<&StringArray> {

@@ -12,12 +12,10 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::execution::TaskContext;
 use datafusion::logical_expr::{Expr, TableType};
-use datafusion::physical_expr::EquivalenceProperties;
-use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::execution_plan::EmissionType;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
-    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
-    SendableRecordBatchStream,
+    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream,
 };
 use futures::future::BoxFuture;
 use omnigraph_engine::LoadMode;
@@ -256,17 +254,7 @@ impl ProcedureExec {
         result: Arc<tokio::sync::OnceCell<RecordBatch>>,
         projection: Option<Vec<usize>>,
     ) -> DfResult<Self> {
-        let full = call.schema();
-        let schema = match &projection {
-            Some(p) => Arc::new(full.project(p)?),
-            None => full,
-        };
-        let properties = Arc::new(PlanProperties::new(
-            EquivalenceProperties::new(schema),
-            Partitioning::UnknownPartitioning(1),
-            EmissionType::Final,
-            Boundedness::Bounded,
-        ));
+        let properties = super::leaf_properties(call.schema(), &projection, EmissionType::Final)?;
         Ok(ProcedureExec {
             ctx,
             call,

@@ -24,13 +24,11 @@ use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TablePr
 use datafusion::common::{exec_err, plan_err};
 use datafusion::execution::{SessionState, TaskContext};
 use datafusion::logical_expr::{Expr, LogicalPlan, TableType};
-use datafusion::physical_expr::EquivalenceProperties;
 use datafusion::physical_plan::ExecutionPlanProperties;
-use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::execution_plan::EmissionType;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
-    DisplayAs, DisplayFormatType, ExecutionPlan, Partitioning, PlanProperties,
-    SendableRecordBatchStream,
+    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream,
 };
 use datafusion::scalar::ScalarValue;
 use datafusion::sql::parser::DFParser;
@@ -359,17 +357,8 @@ impl TraversalExec {
         input: Option<Arc<dyn ExecutionPlan>>,
         projection: Option<Vec<usize>>,
     ) -> DfResult<Self> {
-        let full = call.schema();
-        let schema = match &projection {
-            Some(p) => Arc::new(full.project(p)?),
-            None => full,
-        };
-        let properties = Arc::new(PlanProperties::new(
-            EquivalenceProperties::new(schema),
-            Partitioning::UnknownPartitioning(1),
-            EmissionType::Incremental,
-            Boundedness::Bounded,
-        ));
+        let properties =
+            super::leaf_properties(call.schema(), &projection, EmissionType::Incremental)?;
         Ok(TraversalExec {
             snapshot,
             edge_table,

@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use arrow_array::{Array, RecordBatch};
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
 use futures::TryStreamExt;
-use lance::dataset::scanner::DatasetRecordBatchStream;
 
 use crate::error::{Error, IntegrityViolation, Result};
 use crate::schema::TableDef;
@@ -80,18 +79,6 @@ impl TableFacts {
     }
 }
 
-/// Streams `columns` of a snapshot table.
-async fn stream_columns(
-    snapshot: &Snapshot,
-    table: &str,
-    columns: &[&str],
-) -> Result<DatasetRecordBatchStream> {
-    let ds = snapshot.dataset(table).await?;
-    let mut scanner = ds.scan();
-    scanner.project(columns)?;
-    Ok(scanner.try_into_stream().await?)
-}
-
 /// Validates a write: keys, `@unique`, endpoints and `@card`.
 ///
 /// `facts` holds every table the write touches; `existing` says what happens to each
@@ -110,7 +97,7 @@ pub(crate) async fn validate(
             .ok_or_else(|| Error::UnknownTable(table.clone()))?;
         // Duplicate keys against the snapshot.
         if fate(table) == ExistingRows::Kept && !f.ids.is_empty() {
-            let mut stream = stream_columns(snapshot, table, &["id"]).await?;
+            let mut stream = snapshot.stream_columns(table, &["id"]).await?;
             while let Some(batch) = stream.try_next().await? {
                 let ids = string_column(&batch, 0)?;
                 for i in 0..ids.len() {
@@ -132,7 +119,7 @@ pub(crate) async fn validate(
                 if values.is_empty() {
                     continue;
                 }
-                let mut stream = stream_columns(snapshot, table, &["id", col]).await?;
+                let mut stream = snapshot.stream_columns(table, &["id", col]).await?;
                 let opts = FormatOptions::default();
                 while let Some(batch) = stream.try_next().await? {
                     let ids = string_column(&batch, 0)?;
@@ -164,7 +151,7 @@ pub(crate) async fn validate(
                     *counts.entry(src.as_str()).or_default() += 1;
                 }
                 if fate(table) != ExistingRows::Dropped {
-                    let mut stream = stream_columns(snapshot, table, &["id", "src"]).await?;
+                    let mut stream = snapshot.stream_columns(table, &["id", "src"]).await?;
                     while let Some(batch) = stream.try_next().await? {
                         let ids = string_column(&batch, 0)?;
                         let srcs = string_column(&batch, 1)?;
@@ -207,7 +194,9 @@ pub(crate) async fn validate(
                 continue;
             }
             let new_ids = facts.get(node_table).map(|f| &f.ids);
-            let mut stream = stream_columns(snapshot, &edge.table, &["id", column]).await?;
+            let mut stream = snapshot
+                .stream_columns(&edge.table, &["id", column])
+                .await?;
             while let Some(batch) = stream.try_next().await? {
                 let ends = string_column(&batch, 1)?;
                 for i in 0..batch.num_rows() {
@@ -252,7 +241,7 @@ async fn check_endpoints(
         return Ok(());
     }
     if fate(node_table) != ExistingRows::Dropped {
-        let mut stream = stream_columns(snapshot, node_table, &["id"]).await?;
+        let mut stream = snapshot.stream_columns(node_table, &["id"]).await?;
         let mut found: HashSet<String> = HashSet::new();
         while let Some(batch) = stream.try_next().await? {
             let ids = string_column(&batch, 0)?;

@@ -232,10 +232,9 @@ impl<'s> Load<'s> {
         let snapshot = self.snapshot;
         let t = self.table(def);
         if t.pair_ids.is_none() {
-            let ds = snapshot.dataset(def.table()).await?;
-            let mut scanner = ds.scan();
-            scanner.project(&["id", "src", "dst"])?;
-            let mut stream = scanner.try_into_stream().await?;
+            let mut stream = snapshot
+                .stream_columns(def.table(), &["id", "src", "dst"])
+                .await?;
             let mut map = HashMap::new();
             while let Some(batch) = stream.try_next().await? {
                 let (ids, srcs, dsts) = (
