@@ -175,3 +175,76 @@ async fn errors_carry_sqlstates() {
         "42P06"
     );
 }
+
+#[tokio::test]
+async fn integrity_errors_carry_their_sqlstates_and_change_nothing() {
+    let (_dir, s) = demo_session().await;
+    let dir = tempfile::TempDir::new().unwrap();
+    let before = s
+        .graph_context()
+        .graph()
+        .snapshot("main")
+        .await
+        .unwrap()
+        .version();
+    for (name, content, mode, state) in [
+        (
+            "dup.ndjson",
+            r#"{"type":"Person","data":{"name":"alice.smith"}}"#,
+            "append",
+            "23505",
+        ),
+        (
+            "orphan.ndjson",
+            r#"{"edge":"Knows","from":"alice.smith","to":"nobody"}"#,
+            "append",
+            "23503",
+        ),
+        (
+            "required.ndjson",
+            r#"{"type":"Company","data":{"industry":"x"}}"#,
+            "append",
+            "23502",
+        ),
+        ("json.ndjson", "{not json", "append", "22P02"),
+        (
+            "type.ndjson",
+            r#"{"type":"Person","data":{"name":"x","age":"old"}}"#,
+            "append",
+            "22P02",
+        ),
+        (
+            "card.ndjson",
+            r#"{"type":"Person","data":{"name":"new"}}
+{"edge":"WorksAt","from":"new","to":"acme"}
+{"edge":"WorksAt","from":"new","to":"globex"}"#,
+            "append",
+            "23514",
+        ),
+        (
+            "mode.ndjson",
+            r#"{"type":"Person","data":{"name":"y"}}"#,
+            "sideways",
+            "22023",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        let e = err(&s, &format!("CALL load('{}', '{mode}')", path.display())).await;
+        assert_eq!(e.sqlstate(), state, "{name}: {e}");
+    }
+    let e = err(&s, "CALL apply_schema('node Person { name: String @key }')").await;
+    assert_eq!(e.sqlstate(), "42P16", "{e}");
+    assert_eq!(
+        err(&s, "SELECT id FROM person, company").await.sqlstate(),
+        "42702"
+    );
+    let after = s
+        .graph_context()
+        .graph()
+        .snapshot("main")
+        .await
+        .unwrap()
+        .version();
+    assert_eq!(before, after, "no failed statement published anything");
+}
