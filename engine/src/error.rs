@@ -174,6 +174,18 @@ pub enum Error {
 
     #[error("corrupt graph metadata: {0}")]
     Corrupt(String),
+
+    #[error("{}", crate::merge::describe_conflicts(.0))]
+    MergeConflicts(Vec<crate::merge::MergeConflict>),
+
+    #[error("merge refused: {0}")]
+    MergeRefused(String),
+}
+
+impl From<lance::deps::datafusion::error::DataFusionError> for Error {
+    fn from(e: lance::deps::datafusion::error::DataFusionError) -> Self {
+        Error::Lance(e.into())
+    }
 }
 
 impl From<IntegrityViolation> for Error {

@@ -6,6 +6,8 @@
 pub const COMMIT_AFTER_SIDECAR: &str = "commit.after_sidecar";
 /// After each table commit (configure with a count, e.g. `1*off->panic`, to stop midway).
 pub const COMMIT_AFTER_TABLE: &str = "commit.after_table_commit";
+/// After each Lance version of a multi-step table change (merge, delete).
+pub const COMMIT_AFTER_STEP: &str = "commit.after_table_step";
 /// After every table is committed, before the manifest publish.
 pub const COMMIT_BEFORE_PUBLISH: &str = "commit.before_publish";
 /// After the manifest publish, before the sidecar is deleted.

@@ -204,9 +204,11 @@ impl Graph {
         manifest::publish(
             Arc::new(ds),
             &Publish {
+                graph_version: commit.graph_version,
                 tables: vec![],
                 schema_source: Some(String::new()),
                 commit,
+                copied_commits: vec![],
             },
         )
         .await?;
@@ -414,7 +416,7 @@ impl Graph {
                     .await
             }
             GraphRef::Timestamp(ts) => {
-                let commits = self.commits(current_branch).await?;
+                let commits = self.first_parent_history(current_branch).await?;
                 let micros = ts.timestamp_micros();
                 let Some(c) = commits
                     .iter()
@@ -450,6 +452,25 @@ impl Graph {
             .into_iter()
             .find(|c| c.commit_id == id)
             .ok_or_else(|| Error::UnknownRef(id.to_string()))
+    }
+
+    /// The states `branch` has been in: its head commit and its first parents, newest
+    /// first. Commits a merge brought in from another branch are not states of this one.
+    pub async fn first_parent_history(&self, branch: &str) -> Result<Vec<CommitRecord>> {
+        let snapshot = self.snapshot(branch).await?;
+        let commits = self.commits(branch).await?;
+        let by_id: HashMap<&str, &CommitRecord> =
+            commits.iter().map(|c| (c.commit_id.as_str(), c)).collect();
+        let mut out = Vec::new();
+        let mut next = snapshot.head_commit().map(str::to_string);
+        while let Some(id) = next {
+            let Some(c) = by_id.get(id.as_str()) else {
+                break;
+            };
+            out.push((*c).clone());
+            next = c.parents.first().cloned();
+        }
+        Ok(out)
     }
 
     /// Commits visible from the head of `branch`, oldest first.

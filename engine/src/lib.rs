@@ -12,11 +12,13 @@
 //! # Ok(()) }
 //! ```
 
+pub mod changes;
 mod derived;
 pub mod error;
 pub mod failpoints;
 pub mod graph;
 pub mod manifest;
+pub mod merge;
 pub mod recovery;
 pub mod schema;
 pub mod snapshot;
@@ -24,11 +26,14 @@ pub mod storage;
 pub mod topology;
 pub mod write;
 
+pub use changes::{ChangeKind, RowChange};
 pub use error::{Error, IntegrityViolation, Result};
 pub use graph::{BranchInfo, Graph, GraphRef, MAIN_BRANCH, OpenMode, validate_branch_name};
 pub use manifest::{CommitRecord, TableEntry};
+pub use merge::{ConflictKind, MergeConflict, MergeKind, MergeOutcome};
 pub use snapshot::Snapshot;
 pub use topology::{Direction, IdIndex, PathStep, Side, Topology};
+pub use write::delete::DeleteSummary;
 pub use write::loader::{LoadMode, LoadSummary};
 pub use write::schema_apply::SchemaApplyOutcome;
 pub use write::{CommitOutcome, WriteOptions};

@@ -83,9 +83,16 @@ pub struct ManifestState {
 /// What a publish changes: new or moved tables, a new schema, and the commit to record.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Publish {
+    /// The manifest version this publish creates (the branch's version + 1).
+    pub graph_version: u64,
     pub tables: Vec<TableEntry>,
     pub schema_source: Option<String>,
+    /// The branch's new head commit. Usually a new commit made at `graph_version`; after a
+    /// fast-forward merge it is the source branch's head commit.
     pub commit: CommitRecord,
+    /// Commits of another branch that become part of this branch's history (a merge).
+    #[serde(default)]
+    pub copied_commits: Vec<CommitRecord>,
 }
 
 impl TableKind {
@@ -288,8 +295,13 @@ pub async fn publish(dataset: Arc<Dataset>, publish: &Publish) -> Result<Dataset
     if let Some(source) = &publish.schema_source {
         rows.schema(source);
     }
+    for c in &publish.copied_commits {
+        if c.commit_id != publish.commit.commit_id {
+            rows.commit(c);
+        }
+    }
     rows.commit(&publish.commit);
-    rows.head(&publish.commit.commit_id, publish.commit.graph_version);
+    rows.head(&publish.commit.commit_id, publish.graph_version);
     let batch = rows.finish()?;
     let schema = batch.schema();
     let mut builder = MergeInsertBuilder::try_new(dataset.clone(), vec!["key".to_string()])?;
@@ -303,10 +315,10 @@ pub async fn publish(dataset: Arc<Dataset>, publish: &Publish) -> Result<Dataset
         .execute_uncommitted(RecordBatchIterator::new(vec![Ok(batch)], schema))
         .await?;
     let expected = dataset.version_id() + 1;
-    if publish.commit.graph_version != expected {
+    if publish.graph_version != expected {
         return Err(Error::Conflict(format!(
             "publish expected graph version {} but the manifest is at {}",
-            publish.commit.graph_version,
+            publish.graph_version,
             dataset.version_id()
         )));
     }

@@ -33,6 +33,8 @@ pub(crate) struct SidecarTable {
     /// The entry the commit publishes, with `version` = the base version.
     pub entry: TableEntry,
     pub base_version: u64,
+    /// The table's version once the commit's changes to it are all committed.
+    pub post_version: u64,
     pub forked: bool,
     pub action: SidecarAction,
 }
@@ -211,7 +213,7 @@ async fn resolve(graph: &Graph, sidecar: &mut Sidecar) -> Result<RecoveryOutcome
             if t.action == SidecarAction::Created {
                 continue;
             }
-            if table_head(graph, t).await? != t.base_version + 1 {
+            if table_head(graph, t).await? != t.post_version {
                 all_committed = false;
             }
         }
@@ -265,16 +267,21 @@ pub(crate) async fn roll_back(
         let latest =
             storage::open_dataset(graph.session(), &uri, t.entry.lance_branch.as_deref(), None)
                 .await?;
-        let restored_version = if head == t.base_version + 1 {
+        let restored_version = if has_content_of(&latest, t.base_version).await? {
+            // A previous roll-back restored the table and stopped before publishing.
+            head
+        } else if head <= t.post_version {
             let what = format!("table '{}' (recovery restore)", t.entry.name);
             storage::restore_exact(latest, t.base_version, &what)
                 .await?
                 .version_id()
         } else {
-            // A previous roll-back restored the table and stopped before publishing: the
-            // head must be that restore, whose content is the base version.
-            verify_is_restore_of(&latest, t.base_version).await?;
-            head
+            return Err(Error::Recovery(format!(
+                "table at {} moved to version {} by an unknown writer; it is neither a version of the interrupted commit nor a restore of base version {}",
+                latest.uri(),
+                latest.version_id(),
+                t.base_version
+            )));
         };
         restored.push(TableEntry {
             version: restored_version,
@@ -302,9 +309,11 @@ pub(crate) async fn roll_back(
         manifest::publish(
             manifest_head,
             &Publish {
+                graph_version: commit.graph_version,
                 tables: restored,
                 schema_source: None,
                 commit,
+                copied_commits: vec![],
             },
         )
         .await?;
@@ -312,24 +321,17 @@ pub(crate) async fn roll_back(
     sidecar.delete(graph).await
 }
 
-/// Whether `latest` has the content of `base` (same fragments and schema), as a restore of
-/// `base` has; anything else means a writer we do not know about moved the table.
-async fn verify_is_restore_of(latest: &lance::Dataset, base: u64) -> Result<()> {
+/// Whether `latest` has the content of version `base` (same fragments and schema), as a
+/// restore of `base` has. Every committed step changes fragments or schema, so a version of
+/// the interrupted commit never passes for the base.
+async fn has_content_of(latest: &lance::Dataset, base: u64) -> Result<bool> {
     let base_ds = latest.checkout_version(base).await?;
-    let fragment_ids = |d: &lance::Dataset| {
+    let fragments = |d: &lance::Dataset| {
         d.manifest
             .fragments
             .iter()
-            .map(|f| f.id)
+            .map(|f| (f.id, f.deletion_file.clone()))
             .collect::<Vec<_>>()
     };
-    if fragment_ids(latest) == fragment_ids(&base_ds) && latest.schema() == base_ds.schema() {
-        Ok(())
-    } else {
-        Err(Error::Recovery(format!(
-            "table at {} moved to version {} by an unknown writer; it is neither the base version {base} nor a restore of it",
-            latest.uri(),
-            latest.version_id()
-        )))
-    }
+    Ok(fragments(latest) == fragments(&base_ds) && latest.schema() == base_ds.schema())
 }

@@ -47,6 +47,8 @@ pub enum ErrorKind {
     InvalidSchemaChange,
     /// 40001 serialization_failure (concurrent commit)
     SerializationFailure,
+    /// 23000 integrity_constraint_violation (merge conflicts)
+    MergeConflict,
     /// 25006 read_only_sql_transaction
     ReadOnly,
     /// 0A000 feature_not_supported
@@ -80,6 +82,7 @@ impl ErrorKind {
             ErrorKind::CheckViolation => "23514",
             ErrorKind::InvalidSchemaChange => "42P16",
             ErrorKind::SerializationFailure => "40001",
+            ErrorKind::MergeConflict => "23000",
             ErrorKind::ReadOnly => "25006",
             ErrorKind::NotSupported => "0A000",
             ErrorKind::UnknownGraph => "3D000",
@@ -146,6 +149,8 @@ fn engine_kind(err: &EngineError) -> ErrorKind {
             ErrorKind::InvalidParameter
         }
         EngineError::Conflict(_) => ErrorKind::SerializationFailure,
+        EngineError::MergeConflicts(_) => ErrorKind::MergeConflict,
+        EngineError::MergeRefused(_) => ErrorKind::NotSupported,
         EngineError::ReadOnly | EngineError::ReadOnlySession(_) => ErrorKind::ReadOnly,
         EngineError::Io(_) => ErrorKind::Io,
         EngineError::Recovery(_)

@@ -12,11 +12,12 @@
 
 use std::sync::Arc;
 
+use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use chrono::Utc;
 use lance::Dataset;
-use lance::dataset::NewColumnTransform;
 use lance::dataset::transaction::Transaction;
+use lance::dataset::{DeleteBuilder, InsertBuilder, NewColumnTransform, WriteMode, WriteParams};
 
 use crate::error::{Error, Result};
 use crate::failpoints::crash_point;
@@ -33,6 +34,29 @@ pub(crate) enum TableAction {
     AddColumns(SchemaRef),
     /// A dataset created for a new table; registering it is the whole change.
     Created,
+    /// Small changes staged at commit time, each its own Lance version (`base + n`).
+    Steps(Vec<TableStep>),
+}
+
+/// One Lance version of a [`TableAction::Steps`] change.
+pub(crate) enum TableStep {
+    /// Add nullable, all-null columns.
+    AddColumns(SchemaRef),
+    /// Delete the rows matching a filter (which must match at least one row).
+    Delete(String),
+    /// Append rows (their ids are new to the table after the steps before).
+    Append(RecordBatch),
+}
+
+/// How a commit joins the branch's history; the default is a plain commit.
+#[derive(Default)]
+pub(crate) struct CommitHistory {
+    /// The other parent of a merge commit.
+    pub merged_parent: Option<String>,
+    /// A fast-forward: the branch's new head is this existing commit.
+    pub fast_forward_to: Option<CommitRecord>,
+    /// Commits of the merged branch that join this branch's history.
+    pub copied_commits: Vec<CommitRecord>,
 }
 
 /// One table's part of a commit.
@@ -56,6 +80,7 @@ pub(crate) struct CommitRequest {
     pub schema_source: Option<String>,
     pub actor: String,
     pub message: String,
+    pub history: CommitHistory,
 }
 
 /// The result of a published commit.
@@ -69,6 +94,7 @@ fn post_version(base: u64, action: &TableAction) -> u64 {
     match action {
         TableAction::Created => base,
         TableAction::Transaction(_) | TableAction::AddColumns(_) => base + 1,
+        TableAction::Steps(steps) => base + steps.len() as u64,
     }
 }
 
@@ -89,19 +115,26 @@ pub(crate) async fn commit(graph: &Graph, mut req: CommitRequest) -> Result<Comm
     }
     req.tables.sort_by(|a, b| a.entry.name.cmp(&b.entry.name));
 
-    let commit = CommitRecord {
-        commit_id: ulid::Ulid::new().to_string(),
-        parents: head
-            .head_commit()
-            .map(|c| vec![c.to_string()])
-            .unwrap_or_default(),
-        branch: req.branch.clone(),
-        graph_version: req.base_version + 1,
-        actor: req.actor.clone(),
-        message: req.message.clone(),
-        committed_at_micros: Utc::now().timestamp_micros(),
+    let commit = match req.history.fast_forward_to.take() {
+        Some(existing) => existing,
+        None => CommitRecord {
+            commit_id: ulid::Ulid::new().to_string(),
+            parents: head
+                .head_commit()
+                .map(str::to_string)
+                .into_iter()
+                .chain(req.history.merged_parent.take())
+                .collect(),
+            branch: req.branch.clone(),
+            graph_version: req.base_version + 1,
+            actor: req.actor.clone(),
+            message: req.message.clone(),
+            committed_at_micros: Utc::now().timestamp_micros(),
+        },
     };
     let publish = Publish {
+        graph_version: req.base_version + 1,
+        copied_commits: std::mem::take(&mut req.history.copied_commits),
         tables: req
             .tables
             .iter()
@@ -125,9 +158,10 @@ pub(crate) async fn commit(graph: &Graph, mut req: CommitRequest) -> Result<Comm
             .map(|t| SidecarTable {
                 entry: t.entry.clone(),
                 base_version: t.entry.version,
+                post_version: post_version(t.entry.version, &t.action),
                 forked: t.forked,
                 action: match t.action {
-                    TableAction::Transaction(_) => SidecarAction::Commit,
+                    TableAction::Transaction(_) | TableAction::Steps(_) => SidecarAction::Commit,
                     TableAction::AddColumns(_) => SidecarAction::AddColumns,
                     TableAction::Created => SidecarAction::Created,
                 },
@@ -141,7 +175,7 @@ pub(crate) async fn commit(graph: &Graph, mut req: CommitRequest) -> Result<Comm
     let mut committed = Vec::new();
     let outcome = CommitOutcome {
         commit_id: commit.commit_id.clone(),
-        graph_version: commit.graph_version,
+        graph_version: req.base_version + 1,
     };
     let result =
         commit_tables_and_publish(graph, &req.branch, req.tables, &sidecar, &mut committed).await;
@@ -214,6 +248,57 @@ async fn commit_tables_and_publish(
                 }
             }
             TableAction::Created => {}
+            TableAction::Steps(steps) => {
+                let what = format!("table '{}'", t.entry.name);
+                let mut dataset = t.dataset;
+                for (i, step) in steps.into_iter().enumerate() {
+                    let txn = match step {
+                        TableStep::AddColumns(schema) => {
+                            let mut ds: Dataset = (*dataset).clone();
+                            let expected = ds.version_id() + 1;
+                            ds.add_columns(NewColumnTransform::AllNulls(schema), None, None)
+                                .await?;
+                            if ds.version_id() != expected {
+                                return Err(Error::Conflict(format!(
+                                    "{what} was changed by a concurrent commit"
+                                )));
+                            }
+                            dataset = Arc::new(ds);
+                            if i == 0 {
+                                committed.push(t.entry.name.clone());
+                            }
+                            crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_STEP);
+                            continue;
+                        }
+                        TableStep::Delete(filter) => {
+                            DeleteBuilder::new(dataset.clone(), filter)
+                                .conflict_retries(0)
+                                .execute_uncommitted()
+                                .await?
+                                .transaction
+                        }
+                        TableStep::Append(batch) => {
+                            let params = WriteParams {
+                                mode: WriteMode::Append,
+                                enable_stable_row_ids: true,
+                                session: Some(dataset.session()),
+                                ..Default::default()
+                            };
+                            InsertBuilder::new(dataset.clone())
+                                .with_params(&params)
+                                .execute_uncommitted(vec![batch])
+                                .await?
+                        }
+                    };
+                    dataset = Arc::new(storage::commit_exact(dataset, txn, &what).await?);
+                    if i == 0 {
+                        committed.push(t.entry.name.clone());
+                    }
+                    crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_STEP);
+                }
+                crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_TABLE);
+                continue;
+            }
         }
         committed.push(t.entry.name.clone());
         crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_TABLE);

@@ -429,6 +429,7 @@ impl Graph {
                 schema_source: None,
                 actor: opts.actor.clone(),
                 message,
+                history: Default::default(),
             },
         )
         .await?;

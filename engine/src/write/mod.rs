@@ -1,6 +1,7 @@
 //! The write path: staging, integrity validation and the commit protocol.
 
 pub(crate) mod commit;
+pub mod delete;
 pub(crate) mod integrity;
 pub mod loader;
 pub(crate) mod rows;
@@ -61,8 +62,16 @@ pub(crate) fn is_fork_of(lance_branch: &str, branch: &str) -> bool {
 /// Makes `table` writable on the snapshot's branch, forking it lazily (a new Lance branch
 /// of the table) on the first write of a non-main graph branch.
 pub(crate) async fn prepare_table(snapshot: &Snapshot, table: &str) -> Result<PreparedTable> {
-    let graph = snapshot.graph();
     let (_, entry) = snapshot.table(table)?;
+    prepare_entry(snapshot, entry).await
+}
+
+/// [`prepare_table`] for a table version `entry` that the snapshot's branch is to hold.
+pub(crate) async fn prepare_entry(
+    snapshot: &Snapshot,
+    entry: &TableEntry,
+) -> Result<PreparedTable> {
+    let graph = snapshot.graph();
     let branch = snapshot.branch();
     let writable_here = match &entry.lance_branch {
         None => branch == MAIN_BRANCH,

@@ -111,6 +111,7 @@ impl Graph {
                 schema_source: Some(source.to_string()),
                 actor: opts.actor.clone(),
                 message,
+                history: Default::default(),
             },
         )
         .await?;

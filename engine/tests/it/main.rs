@@ -8,6 +8,7 @@ mod concurrency;
 mod failpoints;
 mod history;
 mod load;
+mod merge;
 mod schema;
 mod snapshot;
 mod topology;
