@@ -233,3 +233,103 @@ async fn an_interrupted_schema_apply_is_all_or_nothing() {
         .unwrap_err();
     assert!(matches!(err, Error::SchemaChange(_)));
 }
+
+/// A merge touching two tables, one of them in two steps (alice's update is a delete and
+/// an append): main and `feature` both changed since the base.
+async fn merge_setup() -> (tempfile::TempDir, Graph) {
+    let (dir, graph) = loaded_graph().await;
+    graph.create_branch("feature", None).await.unwrap();
+    let theirs = r#"{"type":"Person","data":{"name":"alice","age":31}}
+{"type":"Person","data":{"name":"erin","age":5}}
+{"edge":"Knows","from":"bob","to":"erin"}"#;
+    graph
+        .load_ndjson("feature", theirs, LoadMode::Merge, &opts())
+        .await
+        .unwrap();
+    graph
+        .load_ndjson("main", &person_line("dan", 1), LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    (dir, graph)
+}
+
+async fn assert_merge_state(graph: &Graph, merged: bool) {
+    let people = ids(graph, "main", "person").await;
+    let knows = graph
+        .snapshot("main")
+        .await
+        .unwrap()
+        .count_rows("knows")
+        .await
+        .unwrap();
+    if merged {
+        assert_eq!(people, ["alice", "bob", "dan", "erin"]);
+        assert_eq!(knows, 2);
+    } else {
+        assert_eq!(people, ["alice", "bob", "dan"]);
+        assert_eq!(knows, 1);
+    }
+    assert!(recovery::pending_sidecars(graph).await.unwrap().is_empty());
+}
+
+async fn merge_crash_and_reopen(point: &str, action: &str, merged: bool) {
+    let _serial = SERIAL.lock().await;
+    let (dir, graph) = merge_setup().await;
+    fail::cfg(point, action).unwrap();
+    arm(graph.root());
+    let g = graph.clone();
+    let joined = tokio::spawn(async move { g.merge("feature", "main", &opts()).await }).await;
+    fail::remove(point);
+    disarm(graph.root());
+    assert!(joined.is_err(), "{point}: the crash must stop the merge");
+    drop(graph);
+    let graph = Graph::open(dir.path().to_str().unwrap()).await.unwrap();
+    assert_merge_state(&graph, merged).await;
+    // Whatever happened, merging again finishes the job and the graph stays writable.
+    let again = graph.merge("feature", "main", &opts()).await.unwrap();
+    assert_eq!(
+        again.kind,
+        if merged {
+            omnigraph_engine::MergeKind::UpToDate
+        } else {
+            omnigraph_engine::MergeKind::Merged
+        }
+    );
+    assert_merge_state(&graph, true).await;
+    assert_writable(&graph, "main").await;
+}
+
+#[tokio::test]
+async fn a_merge_crashing_after_its_sidecar_rolls_back() {
+    merge_crash_and_reopen(failpoints::COMMIT_AFTER_SIDECAR, "panic", false).await;
+}
+
+#[tokio::test]
+async fn a_merge_crashing_between_steps_of_one_table_rolls_back() {
+    merge_crash_and_reopen(failpoints::COMMIT_AFTER_STEP, "1*off->panic", false).await;
+}
+
+#[tokio::test]
+async fn a_merge_crashing_before_its_publish_rolls_forward() {
+    merge_crash_and_reopen(failpoints::COMMIT_BEFORE_PUBLISH, "panic", true).await;
+}
+
+#[tokio::test]
+async fn a_merge_crashing_after_its_publish_keeps_the_merge() {
+    merge_crash_and_reopen(failpoints::COMMIT_AFTER_PUBLISH, "panic", true).await;
+}
+
+#[tokio::test]
+async fn a_merge_failing_midway_rolls_back_inline() {
+    let _serial = SERIAL.lock().await;
+    let (_dir, graph) = merge_setup().await;
+    fail::cfg(failpoints::COMMIT_AFTER_STEP, "2*off->return").unwrap();
+    arm(graph.root());
+    let result = graph.merge("feature", "main", &opts()).await;
+    fail::remove(failpoints::COMMIT_AFTER_STEP);
+    disarm(graph.root());
+    assert!(result.unwrap_err().to_string().contains("injected"));
+    assert_merge_state(&graph, false).await;
+    graph.merge("feature", "main", &opts()).await.unwrap();
+    assert_merge_state(&graph, true).await;
+}
