@@ -74,6 +74,10 @@ pub fn register_context(
         "as_of",
         Arc::new(functions::as_of::AsOfFunction::new(graph_ctx.clone())),
     );
+    ctx.register_udtf(
+        "diff",
+        Arc::new(functions::diff::DiffFunction::new(graph_ctx.clone())),
+    );
     for name in PROCEDURES {
         ctx.register_udtf(
             name,

@@ -396,5 +396,35 @@ pub(crate) fn rows_to_batch(columns: &SchemaRef, rows: &[&RowValues]) -> Result<
     Ok(RecordBatch::try_new(columns.clone(), arrays)?)
 }
 
+/// The columns of [`changes_batch`]: `change`, then the table's columns.
+pub fn changes_schema(columns: &SchemaRef) -> SchemaRef {
+    let mut fields = vec![Arc::new(arrow_schema::Field::new(
+        "change",
+        arrow_schema::DataType::Utf8,
+        false,
+    ))];
+    fields.extend(columns.fields().iter().cloned());
+    Arc::new(arrow_schema::Schema::new(fields))
+}
+
+/// Changes as rows: `change` (insert/update/delete), then the row's columns (the new
+/// values, or the deleted row's last values).
+pub fn changes_batch(columns: &SchemaRef, changes: &[RowChange]) -> Result<RecordBatch> {
+    let rows: Vec<&RowValues> = changes
+        .iter()
+        .filter_map(|c| c.after.as_ref().or(c.before.as_ref()))
+        .collect();
+    let values = rows_to_batch(columns, &rows)?;
+    let kinds = arrow_array::StringArray::from(
+        changes
+            .iter()
+            .map(|c| c.kind().as_str())
+            .collect::<Vec<_>>(),
+    );
+    let mut arrays: Vec<arrow_array::ArrayRef> = vec![Arc::new(kinds)];
+    arrays.extend(values.columns().iter().cloned());
+    Ok(RecordBatch::try_new(changes_schema(columns), arrays)?)
+}
+
 /// Changes per table, for reports.
 pub type ChangeCounts = BTreeMap<String, (u64, u64, u64)>;

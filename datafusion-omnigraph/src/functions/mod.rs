@@ -1,7 +1,8 @@
-//! Table functions: `as_of` for time travel, the procedures, and the traversals.
+//! Table functions: `as_of` for time travel, `diff`, the procedures, and the traversals.
 
 pub mod args;
 pub mod as_of;
+pub mod diff;
 pub mod procedures;
 pub mod traversal;
 

@@ -1,4 +1,5 @@
-//! Procedures as table functions: `apply_schema`, `load`, `create_branch`, `delete_branch`.
+//! Procedures as table functions: `apply_schema`, `load`, `create_branch`, `delete_branch`,
+//! `merge` and `merge_conflicts`.
 //!
 //! Planning a procedure only checks its arguments; the effect runs when the plan is
 //! executed, once per execution — never at planning or `EXPLAIN`.
@@ -25,15 +26,41 @@ use crate::context::GraphContext;
 use crate::error::{DfResult, to_df};
 
 /// Names of every procedure, in documentation order.
-pub const PROCEDURES: [&str; 4] = ["apply_schema", "load", "create_branch", "delete_branch"];
+pub const PROCEDURES: [&str; 6] = [
+    "apply_schema",
+    "load",
+    "create_branch",
+    "delete_branch",
+    "merge",
+    "merge_conflicts",
+];
 
 /// A procedure call with its arguments checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProcedureCall {
-    ApplySchema { source: String },
-    Load { path: String, mode: LoadMode },
-    CreateBranch { name: String, from: Option<String> },
-    DeleteBranch { name: String },
+    ApplySchema {
+        source: String,
+    },
+    Load {
+        path: String,
+        mode: LoadMode,
+    },
+    CreateBranch {
+        name: String,
+        from: Option<String>,
+    },
+    DeleteBranch {
+        name: String,
+    },
+    /// `target` defaults to the session's branch.
+    Merge {
+        source: String,
+        target: Option<String>,
+    },
+    MergeConflicts {
+        source: String,
+        target: Option<String>,
+    },
 }
 
 impl ProcedureCall {
@@ -70,6 +97,16 @@ impl ProcedureCall {
                     name: a.text(0, "name")?,
                 }
             }
+            "merge" | "merge_conflicts" => {
+                let a = Args::new(name, exprs, 1, 2)?;
+                let source = a.text(0, "source")?;
+                let target = a.opt_text(1, "target")?;
+                if name == "merge" {
+                    ProcedureCall::Merge { source, target }
+                } else {
+                    ProcedureCall::MergeConflicts { source, target }
+                }
+            }
             other => return datafusion::common::plan_err!("unknown procedure '{other}'"),
         })
     }
@@ -80,6 +117,8 @@ impl ProcedureCall {
             ProcedureCall::Load { .. } => "load",
             ProcedureCall::CreateBranch { .. } => "create_branch",
             ProcedureCall::DeleteBranch { .. } => "delete_branch",
+            ProcedureCall::Merge { .. } => "merge",
+            ProcedureCall::MergeConflicts { .. } => "merge_conflicts",
         }
     }
 
@@ -106,12 +145,32 @@ impl ProcedureCall {
             }
             ProcedureCall::CreateBranch { .. } => vec![text("branch"), text("created_from")],
             ProcedureCall::DeleteBranch { .. } => vec![text("branch")],
+            ProcedureCall::Merge { .. } => vec![
+                text("outcome"),
+                text("commit_id"),
+                num("version"),
+                text("base_commit"),
+                num("inserted"),
+                num("updated"),
+                num("deleted"),
+            ],
+            ProcedureCall::MergeConflicts { .. } => vec![
+                Field::new("table_name", DataType::Utf8, false),
+                Field::new("id", DataType::Utf8, false),
+                Field::new("kind", DataType::Utf8, false),
+                Field::new("detail", DataType::Utf8, false),
+                text("base"),
+                text("ours"),
+                text("theirs"),
+            ],
         }))
     }
 
     /// Performs the effect and returns the result row.
     pub async fn run(&self, ctx: &GraphContext) -> omnigraph_engine::Result<RecordBatch> {
-        ctx.require_writable()?;
+        if !matches!(self, ProcedureCall::MergeConflicts { .. }) {
+            ctx.require_writable()?;
+        }
         let graph = ctx.graph();
         let branch = ctx.settings().branch;
         let opts = ctx.write_options();
@@ -158,6 +217,40 @@ impl ProcedureCall {
                 graph.delete_branch(name).await?;
                 ctx.refresh_branches().await?;
                 vec![text(Some(name.clone()))]
+            }
+            ProcedureCall::Merge { source, target } => {
+                let target = target.clone().unwrap_or_else(|| branch.clone());
+                let out = graph.merge(source, &target, &opts).await?;
+                let total =
+                    |pick: fn(&(u64, u64, u64)) -> u64| out.changes.values().map(pick).sum();
+                vec![
+                    text(Some(out.kind.as_str().to_string())),
+                    text(out.commit_id.clone()),
+                    num(Some(out.graph_version)),
+                    text(out.base_commit.clone()),
+                    num(Some(total(|c| c.0))),
+                    num(Some(total(|c| c.1))),
+                    num(Some(total(|c| c.2))),
+                ]
+            }
+            ProcedureCall::MergeConflicts { source, target } => {
+                let target = target.clone().unwrap_or_else(|| branch.clone());
+                let conflicts = graph.merge_conflicts(source, &target).await?;
+                let column =
+                    |f: fn(&omnigraph_engine::MergeConflict) -> Option<String>| -> ArrayRef {
+                        Arc::new(StringArray::from(
+                            conflicts.iter().map(f).collect::<Vec<_>>(),
+                        ))
+                    };
+                vec![
+                    column(|c| Some(c.table.clone())),
+                    column(|c| Some(c.id.clone())),
+                    column(|c| Some(c.kind.as_str().to_string())),
+                    column(|c| Some(c.detail.clone())),
+                    column(|c| c.base.clone()),
+                    column(|c| c.ours.clone()),
+                    column(|c| c.theirs.clone()),
+                ]
             }
         };
         Ok(RecordBatch::try_new(self.schema(), columns)?)

@@ -2,6 +2,7 @@
 #![recursion_limit = "256"]
 
 mod common;
+mod merge;
 mod procedures;
 mod queries;
 mod snapshots;

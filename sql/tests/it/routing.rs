@@ -248,3 +248,40 @@ async fn integrity_errors_carry_their_sqlstates_and_change_nothing() {
         .version();
     assert_eq!(before, after, "no failed statement published anything");
 }
+
+#[tokio::test]
+async fn call_merge_and_its_conflicts_over_the_session() {
+    let (_dir, s) = demo_session().await;
+    s.execute("CALL create_branch('feature')").await.unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let theirs = write(
+        "theirs.ndjson",
+        "{\"type\":\"Person\",\"data\":{\"name\":\"alice.smith\",\"age\":1,\"city\":\"Oslo\"}}\n",
+    );
+    let ours = write(
+        "ours.ndjson",
+        "{\"type\":\"Person\",\"data\":{\"name\":\"alice.smith\",\"age\":2,\"city\":\"Oslo\"}}\n",
+    );
+    s.execute("SET omnigraph.branch = 'feature'").await.unwrap();
+    s.execute(&format!("CALL load('{theirs}')")).await.unwrap();
+    s.execute("RESET omnigraph.branch").await.unwrap();
+    s.execute(&format!("CALL load('{ours}')")).await.unwrap();
+    let t = table(&s, "CALL merge_conflicts('feature')").await;
+    assert!(t.contains("divergent_update"), "{t}");
+    let e = err(&s, "CALL merge('feature')").await;
+    assert_eq!(e.sqlstate(), "23000", "{e}");
+    assert!(e.to_string().contains("alice.smith"), "{e}");
+    // Resolve by taking the source's value on main, then merge.
+    s.execute(&format!("CALL load('{theirs}')")).await.unwrap();
+    let r = s.execute("CALL merge('feature')").await.unwrap();
+    assert_eq!(r[0].tag, "CALL");
+    let t = table(&s, "CALL merge('feature', 'main')").await;
+    assert!(t.contains("up_to_date"), "{t}");
+    assert_eq!(err(&s, "CALL merge('main')").await.sqlstate(), "22023");
+    assert_eq!(err(&s, "CALL merge('ghost')").await.sqlstate(), "3F000");
+}
