@@ -4,6 +4,7 @@
 //! cargo run --release -p omnigraph-benches -- load [--edges N] [--nodes N]
 //! cargo run --release -p omnigraph-benches -- scan [--rows N] [--reps N]
 //! cargo run --release -p omnigraph-benches -- traverse [--scale S] [--reps N]
+//! cargo run --release -p omnigraph-benches -- merge [--rows N] [--changes N] [--reps N]
 //! ```
 //!
 //! `load` generates a deterministic Person/Knows graph as NDJSON (seeded), loads it into a
@@ -17,6 +18,11 @@
 //! it, and reports index build time and medians of 1-hop, 2-hop distinct, 3-hop distinct,
 //! full reachability and shortest path over fixed start nodes, through the engine API and
 //! through SQL.
+//!
+//! `merge` loads N Person rows on `main`, then per repetition creates a branch, changes
+//! `changes` rows on it (half updates of existing rows, half inserts), and times
+//! `merge_conflicts`, a fast-forward merge, and (with one unrelated write on `main`
+//! first) a three-way merge, each into a fresh branch of the same state.
 
 use std::io::Write;
 use std::time::Instant;
@@ -461,6 +467,110 @@ async fn bench_scan(args: &[String]) {
     println!("scan: ratio provider/raw = {:.2}", sql_secs / raw_secs);
 }
 
+async fn bench_merge(args: &[String]) {
+    let rows = arg(args, "--rows", 1_000_000);
+    let changes = arg(args, "--changes", 10);
+    let reps = arg(args, "--reps", 5) as usize;
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let input = dir.path().join("people.ndjson");
+    write_social_ndjson(&input, rows, 0, 11).expect("write input");
+    let graph = Graph::create(dir.path().join("graph").to_str().expect("utf-8 path"))
+        .await
+        .expect("create graph");
+    let opts = WriteOptions::default();
+    graph
+        .apply_schema("main", SCHEMA, &opts)
+        .await
+        .expect("schema");
+    graph
+        .load_file(
+            "main",
+            input.to_str().expect("utf-8 path"),
+            LoadMode::Append,
+            &opts,
+        )
+        .await
+        .expect("load");
+
+    let mut conflicts_times = Vec::new();
+    let mut ff_times = Vec::new();
+    let mut merged_times = Vec::new();
+    for rep in 0..reps {
+        let mut text = String::new();
+        for j in 0..changes {
+            if j % 2 == 0 {
+                let k = (rep as u64 * 7919 + j * 104_729) % rows;
+                text.push_str(&format!(
+                    "{{\"type\":\"Person\",\"data\":{{\"name\":\"p{k}\",\"age\":{},\"city\":\"bench\"}}}}\n",
+                    rep
+                ));
+            } else {
+                text.push_str(&format!(
+                    "{{\"type\":\"Person\",\"data\":{{\"name\":\"new{rep}_{j}\",\"age\":1}}}}\n"
+                ));
+            }
+        }
+        let feature = format!("feature{rep}");
+        graph.create_branch(&feature, None).await.expect("branch");
+        graph
+            .load_ndjson(&feature, &text, LoadMode::Merge, &opts)
+            .await
+            .expect("change on the branch");
+
+        // A fast-forward into a copy of main.
+        let ff_target = format!("ff{rep}");
+        graph.create_branch(&ff_target, None).await.expect("branch");
+        let start = Instant::now();
+        let out = graph
+            .merge(&feature, &ff_target, &opts)
+            .await
+            .expect("merge");
+        ff_times.push(start.elapsed().as_secs_f64());
+        assert_eq!(out.kind, omnigraph_engine::MergeKind::FastForward);
+
+        // A three-way merge into main after an unrelated write there.
+        graph
+            .load_ndjson(
+                "main",
+                &format!("{{\"type\":\"Person\",\"data\":{{\"name\":\"main{rep}\"}}}}"),
+                LoadMode::Merge,
+                &opts,
+            )
+            .await
+            .expect("write on main");
+        let start = Instant::now();
+        let found = graph.merge_conflicts(&feature, "main").await.expect("plan");
+        conflicts_times.push(start.elapsed().as_secs_f64());
+        assert!(found.is_empty());
+        let start = Instant::now();
+        let out = graph.merge(&feature, "main", &opts).await.expect("merge");
+        merged_times.push(start.elapsed().as_secs_f64());
+        assert_eq!(out.kind, omnigraph_engine::MergeKind::Merged);
+        let written: u64 = out.changes.values().map(|c| c.0 + c.1 + c.2).sum();
+        assert_eq!(
+            written, changes,
+            "the merge writes exactly the changed rows"
+        );
+    }
+    let med = |mut v: Vec<f64>| {
+        v.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
+        v[v.len() / 2] * 1e3
+    };
+    println!("merge: {changes} changed rows on a {rows}-row table, median of {reps}");
+    println!(
+        "merge: merge_conflicts (plan only) {:>8.1} ms",
+        med(conflicts_times)
+    );
+    println!(
+        "merge: fast-forward merge         {:>8.1} ms",
+        med(ff_times)
+    );
+    println!(
+        "merge: three-way merge            {:>8.1} ms",
+        med(merged_times)
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -468,9 +578,10 @@ async fn main() {
         Some("load") => bench_load(&args).await,
         Some("scan") => bench_scan(&args).await,
         Some("traverse") => bench_traverse(&args).await,
+        Some("merge") => bench_merge(&args).await,
         _ => {
             eprintln!(
-                "usage: omnigraph-bench load [--edges N] [--nodes N] | scan [--rows N] [--reps N] | traverse [--scale S] [--reps N]"
+                "usage: omnigraph-bench load [--edges N] [--nodes N] | scan [--rows N] [--reps N] | traverse [--scale S] [--reps N] | merge [--rows N] [--changes N] [--reps N]"
             );
             std::process::exit(2);
         }

@@ -13,7 +13,9 @@ use arrow_array::{Array, RecordBatch};
 use arrow_schema::{FieldRef, SchemaRef};
 use futures::TryStreamExt;
 use lance::Dataset;
+use lance::dataset::fragment::FileFragment;
 use lance::deps::datafusion::scalar::ScalarValue;
+use lance_core::utils::deletion::DeletionVector;
 
 use crate::error::{Error, Result};
 use crate::graph::{Graph, MAIN_BRANCH};
@@ -112,72 +114,130 @@ fn common_ancestor(a: &[LanceVersion], b: &[LanceVersion]) -> Option<LanceVersio
     })
 }
 
-/// Ids of rows that may differ between ancestor version `ancestor` and `side`, a
-/// descendant of it: rows written after the ancestor, and rows of ancestor fragments that
-/// `side` no longer holds with the same deletions.
-async fn candidate_ids(
+/// How one side of a lineage differs from its ancestor version.
+#[derive(Default)]
+struct SideDelta {
+    /// Rows written (or revived) after the ancestor, live on the side: their values there,
+    /// and whether the row was created after the ancestor (else updated in place).
+    after: HashMap<String, (RowValues, bool)>,
+    /// Rows live at the ancestor that the side deleted (or rewrote): their ancestor values.
+    before: HashMap<String, RowValues>,
+}
+
+impl SideDelta {
+    fn ids(&self) -> impl Iterator<Item = &String> {
+        self.after.keys().chain(self.before.keys())
+    }
+}
+
+fn is_version(dataset: &Dataset, at: &LanceVersion) -> bool {
+    dataset.version_id() == at.1 && normalize_branch(dataset.manifest.branch.as_deref()) == at.0
+}
+
+/// The rows of `side`, a descendant of version `ancestor`, that differ from it: rows
+/// written after the ancestor (found through the row-version columns, pruned by fragment
+/// metadata), and rows of ancestor fragments whose deletions differ on the side (read by
+/// physical offset). Nothing else is read.
+async fn side_delta(
     graph: &Graph,
     path: &str,
     ancestor: &LanceVersion,
     side: &Dataset,
-    out: &mut HashSet<String>,
-) -> Result<()> {
-    let since = ancestor.1;
-    if side.version_id() == since && normalize_branch(side.manifest.branch.as_deref()) == ancestor.0
-    {
-        return Ok(());
+    reader: &RowReader,
+) -> Result<SideDelta> {
+    let mut delta = SideDelta::default();
+    if is_version(side, ancestor) {
+        return Ok(delta);
     }
+    let since = ancestor.1;
+    let mut columns = reader.projection(side);
+    columns.push("_row_created_at_version".to_string());
     let mut scanner = side.scan();
-    scanner.project(&[
-        "id",
-        "_row_created_at_version",
-        "_row_last_updated_at_version",
-    ])?;
+    scanner.project(&columns)?;
     scanner.filter(&format!(
         "_row_created_at_version > {since} OR _row_last_updated_at_version > {since}"
     ))?;
-    collect_ids(scanner.try_into_stream().await?, out).await?;
-
-    let base = storage::open_dataset(
-        graph.session(),
-        &graph.table_uri(path),
-        ancestor.0.as_deref(),
-        Some(since),
-    )
-    .await?;
-    let held: HashMap<u64, _> = side
-        .manifest
-        .fragments
-        .iter()
-        .map(|f| (f.id, &f.deletion_file))
-        .collect();
-    let touched: Vec<_> = base
-        .manifest
-        .fragments
-        .iter()
-        .filter(|f| held.get(&f.id) != Some(&&f.deletion_file))
-        .cloned()
-        .collect();
-    if !touched.is_empty() {
-        let mut scanner = base.scan();
-        scanner.with_fragments(touched);
-        scanner.project(&["id"])?;
-        collect_ids(scanner.try_into_stream().await?, out).await?;
-    }
-    Ok(())
-}
-
-async fn collect_ids(
-    mut stream: lance::dataset::scanner::DatasetRecordBatchStream,
-    out: &mut HashSet<String>,
-) -> Result<()> {
+    let mut stream = scanner.try_into_stream().await?;
     while let Some(batch) = stream.try_next().await? {
-        let ids = string_column(&batch, 0)?;
-        for i in 0..ids.len() {
-            out.insert(ids.value(i).to_string());
+        let created = batch
+            .column_by_name("_row_created_at_version")
+            .and_then(|c| c.as_any().downcast_ref::<arrow_array::UInt64Array>())
+            .ok_or_else(|| Error::Corrupt(format!("{path}: no row versions")))?
+            .clone();
+        for (i, (id, row)) in reader.rows(&batch)?.into_iter().enumerate() {
+            delta.after.insert(id, (row, created.value(i) > since));
         }
     }
-    Ok(())
+
+    let base = Arc::new(
+        storage::open_dataset(
+            graph.session(),
+            &graph.table_uri(path),
+            ancestor.0.as_deref(),
+            Some(since),
+        )
+        .await?,
+    );
+    let side_arc = Arc::new(side.clone());
+    let held: HashMap<u64, &lance_table::format::Fragment> =
+        side.manifest.fragments.iter().map(|f| (f.id, f)).collect();
+    let projection = base.schema().project(&reader.projection(&base))?;
+    let mut removed = Vec::new();
+    for fragment in base.manifest.fragments.iter() {
+        let Some(kept) = held.get(&fragment.id) else {
+            removed.push(fragment.clone());
+            continue;
+        };
+        if kept.deletion_file == fragment.deletion_file {
+            continue;
+        }
+        let deletions = |f: &lance_table::format::Fragment, ds: &Arc<Dataset>| {
+            let file = FileFragment::new(ds.clone(), f.clone());
+            async move { file.get_deletion_vector().await }
+        };
+        let at_ancestor = deletions(fragment, &base).await?;
+        let on_side = deletions(kept, &side_arc).await?;
+        let only_in = |a: &Option<Arc<DeletionVector>>, b: &Option<Arc<DeletionVector>>| {
+            let mut v: Vec<u32> = a
+                .iter()
+                .flat_map(|dv| dv.to_sorted_iter())
+                .filter(|o| !b.as_ref().is_some_and(|b| b.contains(*o)))
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        // Offsets are physical: read them from the fragment without its deletions.
+        let physical = FileFragment::new(
+            base.clone(),
+            lance_table::format::Fragment {
+                deletion_file: None,
+                ..fragment.clone()
+            },
+        );
+        let deleted = only_in(&on_side, &at_ancestor);
+        if !deleted.is_empty() {
+            let batch = physical.take(&deleted, &projection).await?;
+            delta.before.extend(reader.rows(&batch)?);
+        }
+        // Rows a restore revived are live on the side and were not at the ancestor.
+        let revived = only_in(&at_ancestor, &on_side);
+        if !revived.is_empty() {
+            let batch = physical.take(&revived, &projection).await?;
+            for (id, row) in reader.rows(&batch)? {
+                delta.after.entry(id).or_insert((row, true));
+            }
+        }
+    }
+    if !removed.is_empty() {
+        let mut scanner = base.scan();
+        scanner.with_fragments(removed);
+        scanner.project(&reader.projection(&base))?;
+        let mut stream = scanner.try_into_stream().await?;
+        while let Some(batch) = stream.try_next().await? {
+            delta.before.extend(reader.rows(&batch)?);
+        }
+    }
+    Ok(delta)
 }
 
 /// Reads rows of a table version into `columns` order; columns the version does not have
@@ -206,12 +266,17 @@ impl RowReader {
             .collect()
     }
 
-    fn absorb(
+    /// The rows of `batch` as (id, values), in batch order.
+    fn rows(&self, batch: &RecordBatch) -> Result<Vec<(String, RowValues)>> {
+        self.rows_where(batch, None)
+    }
+
+    /// [`RowReader::rows`] of the rows whose id is in `wanted` (all when `None`).
+    fn rows_where(
         &self,
         batch: &RecordBatch,
         wanted: Option<&HashSet<String>>,
-        out: &mut HashMap<String, RowValues>,
-    ) -> Result<()> {
+    ) -> Result<Vec<(String, RowValues)>> {
         let ids = string_column(batch, 0)?;
         let sources: Vec<(&FieldRef, Option<&Arc<dyn Array>>)> = self
             .columns
@@ -219,9 +284,9 @@ impl RowReader {
             .iter()
             .map(|f| (f, batch.column_by_name(f.name())))
             .collect();
+        let mut out = Vec::with_capacity(batch.num_rows());
         for i in 0..batch.num_rows() {
-            let id = ids.value(i);
-            if wanted.is_some_and(|w| !w.contains(id)) {
+            if wanted.is_some_and(|w| !w.contains(ids.value(i))) {
                 continue;
             }
             let mut row = Vec::with_capacity(sources.len());
@@ -231,8 +296,18 @@ impl RowReader {
                     None => ScalarValue::try_from(field.data_type())?,
                 });
             }
-            out.insert(id.to_string(), row);
+            out.push((ids.value(i).to_string(), row));
         }
+        Ok(out)
+    }
+
+    fn absorb(
+        &self,
+        batch: &RecordBatch,
+        wanted: Option<&HashSet<String>>,
+        out: &mut HashMap<String, RowValues>,
+    ) -> Result<()> {
+        out.extend(self.rows_where(batch, wanted)?);
         Ok(())
     }
 
@@ -308,10 +383,31 @@ pub(crate) async fn net_changes(
             let to_ds = graph.table_dataset(t).await?;
             let (a, b) = (lineage(&from_ds, f).await?, lineage(&to_ds, t).await?);
             match common_ancestor(&a, &b) {
+                Some(ancestor) if is_version(&from_ds, &ancestor) => {
+                    // The usual case (the source descends from the merge base): everything
+                    // comes from the delta, except ancestor values of rows updated in place.
+                    let delta = side_delta(graph, &t.path, &ancestor, &to_ds, reader).await?;
+                    let in_place: HashSet<String> = delta
+                        .after
+                        .iter()
+                        .filter(|(id, (_, created))| !created && !delta.before.contains_key(*id))
+                        .map(|(id, _)| id.clone())
+                        .collect();
+                    let mut before = reader.by_ids(&from_ds, &in_place).await?;
+                    before.extend(delta.before);
+                    let after = delta
+                        .after
+                        .into_iter()
+                        .map(|(id, (row, _))| (id, row))
+                        .collect();
+                    (before, after)
+                }
                 Some(ancestor) => {
-                    let mut ids = HashSet::new();
-                    candidate_ids(graph, &f.path, &ancestor, &from_ds, &mut ids).await?;
-                    candidate_ids(graph, &t.path, &ancestor, &to_ds, &mut ids).await?;
+                    let from_delta =
+                        side_delta(graph, &f.path, &ancestor, &from_ds, reader).await?;
+                    let to_delta = side_delta(graph, &t.path, &ancestor, &to_ds, reader).await?;
+                    let ids: HashSet<String> =
+                        from_delta.ids().chain(to_delta.ids()).cloned().collect();
                     (
                         reader.by_ids(&from_ds, &ids).await?,
                         reader.by_ids(&to_ds, &ids).await?,
@@ -343,6 +439,45 @@ pub(crate) async fn net_changes(
                 after: a.cloned(),
             })
         })
+        .collect())
+}
+
+/// The rows the entities of `changes` have in table version `side`, given their rows at
+/// version `base` (each change's `before`). When `side` descends from `base` in Lance
+/// history, only the delta since `base` is read; otherwise the rows are looked up by id.
+pub(crate) async fn rows_given_base(
+    graph: &Graph,
+    reader: &RowReader,
+    base: Option<&TableEntry>,
+    side: &TableEntry,
+    changes: &[RowChange],
+) -> Result<HashMap<String, Option<RowValues>>> {
+    let side_ds = graph.table_dataset(side).await?;
+    if let Some(b) = base.filter(|b| b.path == side.path) {
+        let base_ds = graph.table_dataset(b).await?;
+        let chains = (lineage(&base_ds, b).await?, lineage(&side_ds, side).await?);
+        if let Some(ancestor) = common_ancestor(&chains.0, &chains.1)
+            && is_version(&base_ds, &ancestor)
+        {
+            let delta = side_delta(graph, &side.path, &ancestor, &side_ds, reader).await?;
+            return Ok(changes
+                .iter()
+                .map(|c| {
+                    let row = match delta.after.get(&c.id) {
+                        Some((row, _)) => Some(row.clone()),
+                        None if delta.before.contains_key(&c.id) => None,
+                        None => c.before.clone(),
+                    };
+                    (c.id.clone(), row)
+                })
+                .collect());
+        }
+    }
+    let ids: HashSet<String> = changes.iter().map(|c| c.id.clone()).collect();
+    let mut found = reader.by_ids(&side_ds, &ids).await?;
+    Ok(changes
+        .iter()
+        .map(|c| (c.id.clone(), found.remove(&c.id)))
         .collect())
 }
 

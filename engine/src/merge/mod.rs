@@ -16,7 +16,9 @@ use std::sync::Arc;
 
 use arrow_schema::{Field, Schema, SchemaRef};
 
-use crate::changes::{ChangeCounts, RowChange, RowReader, RowValues, net_changes, row_json};
+use crate::changes::{
+    ChangeCounts, RowChange, RowReader, RowValues, net_changes, row_json, rows_given_base,
+};
 use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::manifest::{CommitRecord, TableEntry};
@@ -474,16 +476,15 @@ impl Graph {
                 let theirs_changes =
                     net_changes(self, &reader, base_entry.as_ref(), table.theirs.as_ref()).await?;
                 let ours_rows = match (&table.ours, plan.kind) {
-                    (Some(o), MergeKind::Merged) if Some(o) != base_entry.as_ref() => {
-                        let ids: HashSet<String> =
-                            theirs_changes.iter().map(|c| c.id.clone()).collect();
-                        Some(reader.by_ids(&*self.table_dataset(o).await?, &ids).await?)
-                    }
+                    (Some(o), MergeKind::Merged) if Some(o) != base_entry.as_ref() => Some(
+                        rows_given_base(self, &reader, base_entry.as_ref(), o, &theirs_changes)
+                            .await?,
+                    ),
                     _ => None,
                 };
                 for change in &theirs_changes {
                     let ours = match &ours_rows {
-                        Some(rows) => rows.get(&change.id),
+                        Some(rows) => rows.get(&change.id).and_then(Option::as_ref),
                         // The target did not change this table since the base.
                         None => change.before.as_ref(),
                     };
