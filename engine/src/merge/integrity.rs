@@ -13,6 +13,7 @@ use super::{ConflictKind, MergeConflict, TableMerge};
 use crate::changes::{RowReader, id_in_filter, row_json};
 use crate::error::Result;
 use crate::graph::Graph;
+use crate::manifest::TableEntry;
 use crate::schema::GraphSchema;
 use crate::snapshot::Snapshot;
 use crate::storage::string_column;
@@ -36,6 +37,18 @@ impl<'a> Checker<'a> {
         self.tables.get(table).copied()
     }
 
+    /// The version of `table` the merge writes onto: the target's, or the one it adopts.
+    fn ours(&self, table: &str) -> Option<TableEntry> {
+        match self.plan(table).and_then(|p| p.ours.clone()) {
+            Some(entry) => Some(entry),
+            None => self
+                .target
+                .table_entries()
+                .find(|e| e.name == table)
+                .cloned(),
+        }
+    }
+
     /// Which of `ids` exist in node table `table` after the merge.
     async fn existing(&self, table: &str, ids: &HashSet<String>) -> Result<HashSet<String>> {
         let plan = self.plan(table);
@@ -52,14 +65,13 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        let entry = self.target.table_entries().find(|e| e.name == table);
-        if let (Some(entry), false) = (entry, lookup.is_empty()) {
+        if let (Some(entry), false) = (self.ours(table), lookup.is_empty()) {
             let reader = RowReader::new(Arc::new(Schema::new(vec![Field::new(
                 "id",
                 DataType::Utf8,
                 false,
             )])));
-            let dataset = self.graph.table_dataset(entry).await?;
+            let dataset = self.graph.table_dataset(&entry).await?;
             found.extend(reader.by_ids(&dataset, &lookup).await?.into_keys());
         }
         Ok(found)
@@ -129,12 +141,7 @@ impl<'a> Checker<'a> {
     /// Nodes the merge deletes must not keep edges the target has.
     async fn deleted_node_edges(&mut self, schema: &GraphSchema) -> Result<()> {
         for edge in schema.edges.values() {
-            let Some(entry) = self
-                .target
-                .table_entries()
-                .find(|e| e.name == edge.table)
-                .cloned()
-            else {
+            let Some(entry) = self.ours(&edge.table) else {
                 continue;
             };
             let edge_plan_removed = self.plan(&edge.table).map(|p| p.removed.clone());
@@ -204,8 +211,8 @@ impl<'a> Checker<'a> {
                         clashes.push((id.clone(), format!("{value} (also written for '{other}')")));
                     }
                 }
-                if let Some(entry) = self.target.table_entries().find(|e| e.name == def.table()) {
-                    let dataset = self.graph.table_dataset(entry).await?;
+                if let Some(entry) = self.ours(def.table()) {
+                    let dataset = self.graph.table_dataset(&entry).await?;
                     let present = dataset.schema().field(&prop.column).is_some();
                     if present {
                         let mut scanner = dataset.scan();
@@ -266,12 +273,7 @@ impl<'a> Checker<'a> {
             if counts.is_empty() {
                 continue;
             }
-            if let Some(entry) = self
-                .target
-                .table_entries()
-                .find(|e| e.name == edge.table)
-                .cloned()
-            {
+            if let Some(entry) = self.ours(&edge.table) {
                 let dataset = self.graph.table_dataset(&entry).await?;
                 let srcs: Vec<String> = counts.keys().cloned().collect();
                 for chunk in srcs.chunks(1024) {

@@ -27,7 +27,7 @@ use crate::snapshot::Snapshot;
 use crate::write::commit::{
     self, CommitHistory, CommitRequest, StagedTable, TableAction, TableStep,
 };
-use crate::write::{WriteOptions, prepare_entry};
+use crate::write::{WriteOptions, fork_entry, prepare_entry};
 
 pub(crate) use base::CommitGraph;
 
@@ -150,6 +150,8 @@ pub(crate) struct TableMerge {
     pub upserts: BTreeMap<String, RowValues>,
     /// Ids of target rows that are removed (deleted, or replaced by an upsert).
     pub removed: BTreeSet<String>,
+    /// Whether the target takes this table from the source (it did not have it).
+    pub adopted: bool,
     /// Ids the merge deletes outright.
     pub deleted: BTreeSet<String>,
     /// The source's changes that were applied, with their base rows (for integrity).
@@ -331,11 +333,18 @@ impl Graph {
             .to_string();
         let history = match plan.kind {
             MergeKind::FastForward => CommitHistory {
+                // The target's copy of the source's head names where the target holds its
+                // state, so the commit stays readable (and a merge base) from the target
+                // whatever happens to the source branch.
                 fast_forward_to: plan
                     .copied_commits
                     .iter()
                     .find(|c| c.commit_id == source_head)
-                    .cloned(),
+                    .map(|c| CommitRecord {
+                        branch: target.to_string(),
+                        graph_version: plan.target.version() + 1,
+                        ..c.clone()
+                    }),
                 copied_commits: plan.copied_commits.clone(),
                 merged_parent: None,
             },
@@ -434,14 +443,25 @@ impl Graph {
             plan.kind = MergeKind::FastForward;
             plan.target.clone()
         } else {
-            self.snapshot_at_version(&base_commit.branch, base_commit.graph_version)
+            let unreadable = |why: String| {
+                Error::MergeRefused(format!(
+                    "the merge base {} (made on branch '{}') cannot be read: {why}",
+                    base_commit.commit_id, base_commit.branch
+                ))
+            };
+            let snapshot = self
+                .snapshot_at_version(&base_commit.branch, base_commit.graph_version)
                 .await
-                .map_err(|e| {
-                    Error::MergeRefused(format!(
-                        "the merge base {} (on branch '{}') cannot be read: {e}",
-                        base_commit.commit_id, base_commit.branch
-                    ))
-                })?
+                .map_err(|e| unreadable(e.to_string()))?;
+            // A branch deleted and created again reuses version numbers: make sure this
+            // is the base's state, never another commit's.
+            if snapshot.head_commit() != Some(base_commit.commit_id.as_str()) {
+                return Err(unreadable(format!(
+                    "branch '{}' at version {} now holds a different commit",
+                    base_commit.branch, base_commit.graph_version
+                )));
+            }
+            snapshot
         };
         let merged_schema = merged_schema(&base, &plan.target, &plan.source)?;
         if merged_schema.source != plan.target.schema().source {
@@ -465,12 +485,32 @@ impl Graph {
                 ours: entry(&plan.target),
                 theirs: entry(&plan.source),
                 add_columns,
+                adopted: false,
                 upserts: BTreeMap::new(),
                 removed: BTreeSet::new(),
                 deleted: BTreeSet::new(),
                 applied: Vec::new(),
             };
-            let base_entry = entry(&base);
+            let mut base_entry = entry(&base);
+            if let (None, Some(theirs)) = (&table.ours, &table.theirs) {
+                // A table the source created: the target takes the same dataset from the
+                // Lance-main version the source's forks start at (what the target then
+                // holds), and the source's changes since that version.
+                let root = adopted_root(self, theirs).await?;
+                let root_dataset = self.table_dataset(&root).await?;
+                let missing: Vec<Field> = columns
+                    .fields()
+                    .iter()
+                    .filter(|f| root_dataset.schema().field(f.name()).is_none())
+                    .map(|f| Field::new(f.name(), f.data_type().clone(), true))
+                    .collect();
+                if !missing.is_empty() {
+                    table.add_columns = Some(Arc::new(Schema::new(missing)));
+                }
+                table.ours = Some(root.clone());
+                table.adopted = true;
+                base_entry = Some(root);
+            }
             if table.theirs != base_entry {
                 let reader = RowReader::new(columns);
                 let theirs_changes =
@@ -491,7 +531,7 @@ impl Graph {
                     merge_entity(&mut table, &mut plan.conflicts, change, ours);
                 }
             }
-            if !table.is_noop() || (table.ours.is_none() && table.theirs.is_some()) {
+            if !table.is_noop() || table.adopted {
                 plan.tables.push(table);
             }
         }
@@ -559,6 +599,17 @@ fn merged_schema(base: &Snapshot, target: &Snapshot, source: &Snapshot) -> Resul
     ))
 }
 
+/// The Lance-main version of the dataset of `theirs` that the source's forks start from.
+async fn adopted_root(graph: &Graph, theirs: &TableEntry) -> Result<TableEntry> {
+    let dataset = graph.table_dataset(theirs).await?;
+    let version = crate::changes::lineage_root(&dataset, theirs).await?;
+    Ok(TableEntry {
+        lance_branch: None,
+        version,
+        ..theirs.clone()
+    })
+}
+
 /// The table action that applies `t` to the target.
 async fn stage_table(target: &Snapshot, t: &TableMerge) -> Result<Option<StagedTable>> {
     let mut steps = Vec::new();
@@ -577,23 +628,12 @@ async fn stage_table(target: &Snapshot, t: &TableMerge) -> Result<Option<StagedT
             &t.columns, &rows,
         )?));
     }
-    let entry = match &t.ours {
-        Some(e) => e.clone(),
-        None => {
-            // A table the source created: the target takes the same dataset, starting
-            // from the version it was created at (the root of the source's forks).
-            let theirs = t.theirs.as_ref().expect("new tables come from the source");
-            let dataset = target.graph().table_dataset(theirs).await?;
-            let root = crate::changes::lineage_root(&dataset, theirs).await?;
-            TableEntry {
-                lance_branch: None,
-                version: root,
-                ..theirs.clone()
-            }
-        }
-    };
+    let entry = t
+        .ours
+        .clone()
+        .expect("the target has every merged table, adopted ones included");
     if steps.is_empty() {
-        if t.ours.is_some() {
+        if !t.adopted {
             return Ok(None);
         }
         let dataset = target.graph().table_dataset(&entry).await?;
@@ -604,7 +644,14 @@ async fn stage_table(target: &Snapshot, t: &TableMerge) -> Result<Option<StagedT
             action: TableAction::Created,
         }));
     }
-    let prepared = prepare_entry(target, &entry).await?;
+    // An adopted table is written on a fresh fork even on `main`: the dataset's Lance main
+    // stays at the version the source's forks start from, and an interrupted merge leaves
+    // only an unreferenced fork behind.
+    let prepared = if t.adopted {
+        fork_entry(target, &entry).await?
+    } else {
+        prepare_entry(target, &entry).await?
+    };
     Ok(Some(StagedTable {
         entry: prepared.entry,
         dataset: prepared.dataset,

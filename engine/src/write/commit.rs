@@ -228,6 +228,7 @@ async fn commit_tables_and_publish(
             TableAction::Transaction(txn) => {
                 storage::commit_exact(t.dataset, *txn, &format!("table '{}'", t.entry.name))
                     .await?;
+                committed.push(t.entry.name.clone());
             }
             TableAction::AddColumns(schema) => {
                 let latest = t.dataset.latest_version_id().await?;
@@ -240,6 +241,10 @@ async fn commit_tables_and_publish(
                 let mut ds: Dataset = (*t.dataset).clone();
                 ds.add_columns(NewColumnTransform::AllNulls(schema), None, None)
                     .await?;
+                // Lance's own commit path may land past base + 1; record the table as ours
+                // first so a failure is rolled back (roll-back only restores a table whose
+                // live pin is still the base, so a concurrent writer's commit is kept).
+                committed.push(t.entry.name.clone());
                 if ds.version_id() != base + 1 {
                     return Err(Error::Conflict(format!(
                         "table '{}' was changed by a concurrent commit",
@@ -247,7 +252,9 @@ async fn commit_tables_and_publish(
                     )));
                 }
             }
-            TableAction::Created => {}
+            TableAction::Created => {
+                committed.push(t.entry.name.clone());
+            }
             TableAction::Steps(steps) => {
                 let what = format!("table '{}'", t.entry.name);
                 let mut dataset = t.dataset;
@@ -258,15 +265,15 @@ async fn commit_tables_and_publish(
                             let expected = ds.version_id() + 1;
                             ds.add_columns(NewColumnTransform::AllNulls(schema), None, None)
                                 .await?;
+                            if i == 0 {
+                                committed.push(t.entry.name.clone());
+                            }
                             if ds.version_id() != expected {
                                 return Err(Error::Conflict(format!(
                                     "{what} was changed by a concurrent commit"
                                 )));
                             }
                             dataset = Arc::new(ds);
-                            if i == 0 {
-                                committed.push(t.entry.name.clone());
-                            }
                             crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_STEP);
                             continue;
                         }
@@ -300,7 +307,6 @@ async fn commit_tables_and_publish(
                 continue;
             }
         }
-        committed.push(t.entry.name.clone());
         crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_TABLE);
     }
     crash_point!(graph.root(), crate::failpoints::COMMIT_BEFORE_PUBLISH);

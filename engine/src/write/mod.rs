@@ -91,7 +91,13 @@ pub(crate) async fn prepare_entry(
             forked: false,
         });
     }
-    let fork_name = format!("{}{}", fork_prefix(branch), ulid::Ulid::new());
+    fork_entry(snapshot, entry).await
+}
+
+/// Forks table version `entry` onto the snapshot's branch as a new Lance branch.
+pub(crate) async fn fork_entry(snapshot: &Snapshot, entry: &TableEntry) -> Result<PreparedTable> {
+    let graph = snapshot.graph();
+    let fork_name = format!("{}{}", fork_prefix(snapshot.branch()), ulid::Ulid::new());
     let source = graph.table_dataset(entry).await?;
     let parent = (
         entry.lance_branch.as_deref().unwrap_or(MAIN_BRANCH),

@@ -333,3 +333,48 @@ async fn a_merge_failing_midway_rolls_back_inline() {
     graph.merge("feature", "main", &opts()).await.unwrap();
     assert_merge_state(&graph, true).await;
 }
+
+#[tokio::test]
+async fn a_failed_merge_restores_a_table_it_was_adopting() {
+    let _serial = SERIAL.lock().await;
+    let (_dir, graph) = loaded_graph().await;
+    graph.create_branch("feature", None).await.unwrap();
+    let schema = format!("{SOCIAL}node City {{ name: String @key }}\n");
+    graph
+        .apply_schema("feature", &schema, &opts())
+        .await
+        .unwrap();
+    graph
+        .load_ndjson(
+            "feature",
+            r#"{"type":"City","data":{"name":"rome"}}"#,
+            LoadMode::Append,
+            &opts(),
+        )
+        .await
+        .unwrap();
+    graph
+        .load_ndjson("main", &person_line("dan", 1), LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    // The first step (the adopted city table's rows) commits, then the merge fails.
+    fail::cfg(failpoints::COMMIT_AFTER_STEP, "return").unwrap();
+    arm(graph.root());
+    let result = graph.merge("feature", "main", &opts()).await;
+    fail::remove(failpoints::COMMIT_AFTER_STEP);
+    disarm(graph.root());
+    assert!(result.unwrap_err().to_string().contains("injected"));
+    assert!(graph.snapshot("main").await.unwrap().table("city").is_err());
+    graph.merge("feature", "main", &opts()).await.unwrap();
+    assert_eq!(ids(&graph, "main", "city").await, ["rome"]);
+    graph
+        .load_ndjson(
+            "main",
+            r#"{"type":"City","data":{"name":"oslo"}}"#,
+            LoadMode::Append,
+            &opts(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids(&graph, "main", "city").await, ["oslo", "rome"]);
+}

@@ -594,3 +594,91 @@ async fn merging_into_itself_or_an_unknown_branch_is_an_error() {
         Err(Error::UnknownBranch(_))
     ));
 }
+
+#[tokio::test]
+async fn a_table_created_on_one_branch_is_adopted_once_with_its_later_columns() {
+    let (_dir, graph) = graph().await;
+    graph.create_branch("feature", None).await.unwrap();
+    let with_city = format!("{SCHEMA}node City {{ name: String @key }}\n");
+    graph
+        .apply_schema("main", &with_city, &opts())
+        .await
+        .unwrap();
+    load(&graph, "main", r#"{"type":"City","data":{"name":"rome"}}"#).await;
+    load(&graph, "feature", &person("zoe", 9, "x")).await;
+    // main's City rows arrive on the feature branch exactly once.
+    assert_eq!(
+        graph.merge("main", "feature", &opts()).await.unwrap().kind,
+        MergeKind::Merged
+    );
+    assert_eq!(ids(&graph, "feature", "city").await, ["rome"]);
+    assert_eq!(
+        graph.merge("feature", "main", &opts()).await.unwrap().kind,
+        MergeKind::FastForward
+    );
+    assert_eq!(ids(&graph, "main", "city").await, ["rome"]);
+    assert!(
+        ids(&graph, "main", "person")
+            .await
+            .contains(&"zoe".to_string())
+    );
+
+    // A type created on a branch and then given a new column comes with that column.
+    graph.create_branch("tags", None).await.unwrap();
+    let with_tag = format!("{with_city}node Tag {{ name: String @key }}\n");
+    graph
+        .apply_schema("tags", &with_tag, &opts())
+        .await
+        .unwrap();
+    load(&graph, "tags", r#"{"type":"Tag","data":{"name":"a"}}"#).await;
+    let with_tag_color = with_tag.replace(
+        "node Tag { name: String @key }",
+        "node Tag { name: String @key, color: String? }",
+    );
+    graph
+        .apply_schema("tags", &with_tag_color, &opts())
+        .await
+        .unwrap();
+    load(
+        &graph,
+        "tags",
+        r#"{"type":"Tag","data":{"name":"b","color":"red"}}"#,
+    )
+    .await;
+    load(&graph, "main", &person("yan", 1, "x")).await;
+    let outcome = graph.merge("tags", "main", &opts()).await.unwrap();
+    assert_eq!(outcome.kind, MergeKind::Merged);
+    assert_eq!(ids(&graph, "main", "tag").await, ["a", "b"]);
+    assert!(
+        row(&graph, "main", "tag", "b")
+            .await
+            .unwrap()
+            .contains("color=red")
+    );
+    // And main keeps writing the adopted table after the branch is gone.
+    graph.delete_branch("tags").await.unwrap();
+    load(&graph, "main", r#"{"type":"Tag","data":{"name":"c"}}"#).await;
+    assert_eq!(ids(&graph, "main", "tag").await, ["a", "b", "c"]);
+}
+
+#[tokio::test]
+async fn a_branch_recreated_after_a_fast_forward_merges_against_the_right_base() {
+    let (_dir, graph) = graph().await;
+    graph.create_branch("feature", None).await.unwrap();
+    load(&graph, "feature", &person("f1", 1, "x")).await;
+    assert_eq!(
+        graph.merge("feature", "main", &opts()).await.unwrap().kind,
+        MergeKind::FastForward
+    );
+    graph.delete_branch("feature").await.unwrap();
+    graph.create_branch("feature", None).await.unwrap();
+    load(&graph, "feature", &person("n1", 1, "x")).await;
+    load(&graph, "feature", &person("n2", 1, "x")).await;
+    load(&graph, "main", &person("m1", 1, "x")).await;
+    let outcome = graph.merge("feature", "main", &opts()).await.unwrap();
+    assert_eq!(outcome.kind, MergeKind::Merged);
+    assert_eq!(
+        ids(&graph, "main", "person").await,
+        ["alice", "bob", "f1", "m1", "n1", "n2"]
+    );
+}
