@@ -682,3 +682,38 @@ async fn a_branch_recreated_after_a_fast_forward_merges_against_the_right_base()
         ["alice", "bob", "f1", "m1", "n1", "n2"]
     );
 }
+
+#[tokio::test]
+async fn criss_cross_histories_merge() {
+    let (_dir, graph) = graph().await;
+    graph.create_branch("a", None).await.unwrap();
+    graph.create_branch("b", None).await.unwrap();
+    load(&graph, "a", &person("a1", 1, "x")).await;
+    load(&graph, "b", &person("b1", 1, "x")).await;
+    // Each merges the other's first commit: two best common ancestors from now on.
+    graph.create_branch("a_snapshot", Some("a")).await.unwrap();
+    assert_eq!(
+        graph.merge("b", "a", &opts()).await.unwrap().kind,
+        MergeKind::Merged
+    );
+    assert_eq!(
+        graph.merge("a_snapshot", "b", &opts()).await.unwrap().kind,
+        MergeKind::Merged
+    );
+    load(&graph, "a", &person("a2", 2, "x")).await;
+    load(&graph, "b", &person("alice", 31, "paris")).await;
+    let bases = graph.merge_base("a", "b").await.unwrap();
+    assert!(bases.is_some());
+    let outcome = graph.merge("b", "a", &opts()).await.unwrap();
+    assert_eq!(outcome.kind, MergeKind::Merged);
+    assert_eq!(
+        ids(&graph, "a", "person").await,
+        ["a1", "a2", "alice", "b1", "bob"]
+    );
+    assert!(
+        row(&graph, "a", "person", "alice")
+            .await
+            .unwrap()
+            .contains("age=31")
+    );
+}
