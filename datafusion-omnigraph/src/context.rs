@@ -54,6 +54,13 @@ pub struct GraphContext {
     settings: RwLock<SessionSettings>,
     pins: Mutex<Pins>,
     branch_names: RwLock<Vec<String>>,
+    /// How the next `INSERT` treats existing keys (set by a frontend that parsed an
+    /// `ON CONFLICT` clause DataFusion cannot plan).
+    insert_mode: Mutex<Option<omnigraph_engine::InsertMode>>,
+    /// Messages for the client about the statements that ran (cascaded deletes).
+    notices: Mutex<Vec<String>>,
+    /// The running statement's text: the default message of the commits it makes.
+    statement_text: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for GraphContext {
@@ -72,11 +79,46 @@ impl GraphContext {
             settings: RwLock::new(SessionSettings::default()),
             pins: Mutex::new(Pins::default()),
             branch_names: RwLock::new(vec![MAIN_BRANCH.to_string()]),
+            insert_mode: Mutex::new(None),
+            notices: Mutex::new(Vec::new()),
+            statement_text: Mutex::new(None),
         })
     }
 
     pub fn graph(&self) -> &Graph {
         &self.graph
+    }
+
+    /// Records the text of the statement about to run (the default commit message).
+    pub fn set_statement_text(&self, text: Option<String>) {
+        *self
+            .statement_text
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = text;
+    }
+
+    /// Makes the next `INSERT` planned in this session use `mode`.
+    pub fn set_insert_mode(&self, mode: Option<omnigraph_engine::InsertMode>) {
+        *self.insert_mode.lock().unwrap_or_else(|p| p.into_inner()) = mode;
+    }
+
+    pub(crate) fn take_insert_mode(&self) -> Option<omnigraph_engine::InsertMode> {
+        self.insert_mode
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+
+    pub(crate) fn add_notice(&self, notice: String) {
+        self.notices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(notice);
+    }
+
+    /// Notices raised since the last call (for the frontend to show).
+    pub fn take_notices(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notices.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     pub fn settings(&self) -> SessionSettings {
@@ -93,9 +135,14 @@ impl GraphContext {
     /// Commit options for a write made by this session.
     pub fn write_options(&self) -> WriteOptions {
         let s = self.settings();
+        let statement = self
+            .statement_text
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         WriteOptions {
             actor: s.actor,
-            message: s.commit_message,
+            message: s.commit_message.or(statement),
         }
     }
 

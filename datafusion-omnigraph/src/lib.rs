@@ -17,6 +17,7 @@ mod blocking;
 pub mod catalog;
 pub mod context;
 pub mod dialect;
+pub mod dml;
 pub mod error;
 pub mod functions;
 pub mod provider;

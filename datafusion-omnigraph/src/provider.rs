@@ -5,14 +5,18 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::DFSchema;
 use datafusion::common::Statistics;
 use datafusion::common::stats::Precision;
-use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
+use datafusion::logical_expr::ExprSchemable;
+use datafusion::logical_expr::dml::InsertOp;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType, col};
 use datafusion::physical_plan::ExecutionPlan;
-use omnigraph_engine::Snapshot;
 use omnigraph_engine::lance::datafusion::LanceTableProvider;
+use omnigraph_engine::{Error as EngineError, InsertMode, Snapshot};
 
 use crate::context::{GraphContext, SnapshotSelector};
+use crate::dml::{DmlExec, DmlOp, filtered, projected, unqualified};
 use crate::error::{DfResult, to_df};
 use crate::pushdown;
 
@@ -54,6 +58,25 @@ impl GraphTable {
             schema: Arc::new(datafusion::arrow::datatypes::Schema::from(dataset.schema())),
             row_count,
         })
+    }
+
+    /// The branch a write to this table goes to; time-travel reads and read-only
+    /// sessions refuse writes (SQLSTATE 25006).
+    fn write_branch(&self) -> DfResult<String> {
+        match &self.source {
+            SnapshotSource::Fixed(s) => Err(to_df(EngineError::ReadOnlySession(format!(
+                "version {} of {}",
+                s.version(),
+                s.branch()
+            )))),
+            SnapshotSource::Statement(selector) => {
+                self.ctx.require_writable().map_err(to_df)?;
+                Ok(match selector {
+                    SnapshotSelector::Current => self.ctx.settings().branch,
+                    SnapshotSelector::Branch(b) => b.clone(),
+                })
+            }
+        }
     }
 
     async fn scan_snapshot(&self, state: &dyn Session) -> DfResult<Snapshot> {
@@ -110,6 +133,98 @@ impl TableProvider for GraphTable {
         filters: &[&Expr],
     ) -> DfResult<Vec<TableProviderFilterPushDown>> {
         Ok(pushdown::classify(filters, &self.schema))
+    }
+
+    async fn insert_into(
+        &self,
+        _state: &dyn Session,
+        input: Arc<dyn ExecutionPlan>,
+        insert_op: InsertOp,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let branch = self.write_branch()?;
+        let mode = match (self.ctx.take_insert_mode(), insert_op) {
+            (Some(mode), _) => mode,
+            (None, InsertOp::Append) => InsertMode::Insert,
+            (None, InsertOp::Replace) => InsertMode::Upsert,
+            (None, InsertOp::Overwrite) => {
+                return Err(to_df(EngineError::NotSupported(
+                    "INSERT OVERWRITE; use TRUNCATE and INSERT in a transaction".into(),
+                )));
+            }
+        };
+        Ok(Arc::new(DmlExec::try_new(
+            self.ctx.clone(),
+            branch,
+            self.table.clone(),
+            DmlOp::Insert(mode),
+            input,
+        )?))
+    }
+
+    async fn delete_from(
+        &self,
+        state: &dyn Session,
+        filters: Vec<Expr>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let branch = self.write_branch()?;
+        let scan = self.scan(state, None, &filters, None).await?;
+        let rows = filtered(state, scan, &self.schema, filters)?;
+        let ids = projected(state, rows, &self.schema, vec![(col("id"), "id".into())])?;
+        Ok(Arc::new(DmlExec::try_new(
+            self.ctx.clone(),
+            branch,
+            self.table.clone(),
+            DmlOp::Delete,
+            ids,
+        )?))
+    }
+
+    async fn truncate(&self, state: &dyn Session) -> DfResult<Arc<dyn ExecutionPlan>> {
+        self.delete_from(state, vec![]).await
+    }
+
+    async fn update(
+        &self,
+        state: &dyn Session,
+        assignments: Vec<(String, Expr)>,
+        filters: Vec<Expr>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let branch = self.write_branch()?;
+        let snapshot = self.scan_snapshot(state).await?;
+        let (def, _) = snapshot.table(&self.table).map_err(to_df)?;
+        let mut immutable: Vec<&str> = vec!["id"];
+        if def.kind() == omnigraph_engine::schema::TableKind::Edge {
+            immutable.extend(["src", "dst"]);
+        }
+        immutable.extend(def.key().iter().map(String::as_str));
+        if let Some((column, _)) = assignments
+            .iter()
+            .find(|(c, _)| immutable.contains(&c.as_str()))
+        {
+            return Err(to_df(EngineError::NotSupported(format!(
+                "UPDATE of {}.{column}: key columns (and id, src, dst) are immutable; delete the row and insert a new one",
+                self.table
+            ))));
+        }
+        let df_schema = DFSchema::try_from(self.schema.as_ref().clone())?;
+        let mut exprs = Vec::with_capacity(self.schema.fields().len());
+        for field in self.schema.fields() {
+            let expr = match assignments.iter().find(|(c, _)| c == field.name()) {
+                Some((_, e)) => unqualified(e.clone())?.cast_to(field.data_type(), &df_schema)?,
+                None => col(field.name().as_str()),
+            };
+            exprs.push((expr, field.name().clone()));
+        }
+        let scan = self.scan(state, None, &filters, None).await?;
+        let rows = filtered(state, scan, &self.schema, filters)?;
+        let updated = projected(state, rows, &self.schema, exprs)?;
+        Ok(Arc::new(DmlExec::try_new(
+            self.ctx.clone(),
+            branch,
+            self.table.clone(),
+            DmlOp::Update,
+            updated,
+        )?))
     }
 
     fn statistics(&self) -> Option<Statistics> {

@@ -180,6 +180,9 @@ pub enum Error {
 
     #[error("merge refused: {0}")]
     MergeRefused(String),
+
+    #[error("not supported: {0}")]
+    NotSupported(String),
 }
 
 impl From<lance::deps::datafusion::error::DataFusionError> for Error {

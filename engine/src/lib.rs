@@ -33,6 +33,7 @@ pub use manifest::{CommitRecord, TableEntry};
 pub use merge::{ConflictKind, MergeConflict, MergeKind, MergeOutcome};
 pub use snapshot::Snapshot;
 pub use topology::{Direction, IdIndex, PathStep, Side, Topology};
+pub use write::batches::InsertMode;
 pub use write::delete::DeleteSummary;
 pub use write::loader::{LoadMode, LoadSummary};
 pub use write::schema_apply::SchemaApplyOutcome;

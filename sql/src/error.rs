@@ -150,7 +150,7 @@ fn engine_kind(err: &EngineError) -> ErrorKind {
         }
         EngineError::Conflict(_) => ErrorKind::SerializationFailure,
         EngineError::MergeConflicts(_) => ErrorKind::MergeConflict,
-        EngineError::MergeRefused(_) => ErrorKind::NotSupported,
+        EngineError::MergeRefused(_) | EngineError::NotSupported(_) => ErrorKind::NotSupported,
         EngineError::ReadOnly | EngineError::ReadOnlySession(_) => ErrorKind::ReadOnly,
         EngineError::Io(_) => ErrorKind::Io,
         EngineError::Recovery(_)

@@ -30,8 +30,10 @@ pub const SETTINGS: [&str; 3] = [
 pub struct StatementResult {
     pub schema: SchemaRef,
     pub batches: Vec<RecordBatch>,
-    /// A PostgreSQL-style command tag: `SELECT 3`, `SET`, `CALL`, ...
+    /// A PostgreSQL-style command tag: `SELECT 3`, `INSERT 0 2`, `SET`, `CALL`, ...
     pub tag: String,
+    /// Notices for the client (for example the edges a node delete took along).
+    pub notices: Vec<String>,
 }
 
 impl StatementResult {
@@ -40,6 +42,7 @@ impl StatementResult {
             schema: Arc::new(Schema::empty()),
             batches: vec![],
             tag: tag.to_string(),
+            notices: vec![],
         }
     }
 
@@ -146,9 +149,28 @@ impl Session {
 
     pub async fn execute_statement(&self, statement: DFStatement) -> Result<StatementResult> {
         self.graph.refresh_branches().await?;
+        self.graph.set_statement_text(Some(statement.to_string()));
+        self.graph.take_notices();
+        let result = self.route(statement).await;
+        self.graph.set_statement_text(None);
+        self.graph.set_insert_mode(None);
+        let mut result = result?;
+        result.notices = self.graph.take_notices();
+        Ok(result)
+    }
+
+    async fn route(&self, statement: DFStatement) -> Result<StatementResult> {
         match &statement {
             DFStatement::Statement(s) => match s.as_ref() {
                 Statement::Call(function) => return self.call(function).await,
+                Statement::Insert(insert) if insert.on.is_some() => {
+                    let mut insert = insert.clone();
+                    let mode = self.on_conflict_mode(&insert).await?;
+                    insert.on = None;
+                    self.graph.set_insert_mode(Some(mode));
+                    let plain = DFStatement::Statement(Box::new(Statement::Insert(insert)));
+                    return self.run_datafusion(plain).await;
+                }
                 Statement::Set(set) => {
                     if let Some(result) = self.set(set).await? {
                         return Ok(result);
@@ -186,14 +208,27 @@ impl Session {
         let stream = df.execute_stream().await?;
         let batches: Vec<RecordBatch> = stream.try_collect().await?;
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        let count = || {
+            batches
+                .first()
+                .and_then(|b| {
+                    b.column(0)
+                        .as_any()
+                        .downcast_ref::<datafusion::arrow::array::UInt64Array>()
+                        .map(|c| c.value(0))
+                })
+                .unwrap_or(0)
+        };
         let tag = match tag {
-            Some(t) => t.to_string(),
+            Some(CommandTag::Fixed(t)) => t.to_string(),
+            Some(CommandTag::Counted(t)) => format!("{t}{}", count()),
             None => format!("SELECT {rows}"),
         };
         Ok(StatementResult {
             schema,
             batches,
             tag,
+            notices: vec![],
         })
     }
 
@@ -232,6 +267,76 @@ impl Session {
         let mut result = self.run_datafusion(statements.remove(0)).await?;
         result.tag = "CALL".to_string();
         Ok(result)
+    }
+
+    /// The insert mode an `ON CONFLICT` clause asks for. `DO UPDATE` must take every
+    /// non-key property from the new row (`SET col = EXCLUDED.col`): the row is replaced.
+    async fn on_conflict_mode(
+        &self,
+        insert: &datafusion::sql::sqlparser::ast::Insert,
+    ) -> Result<omnigraph_engine::InsertMode> {
+        use datafusion::sql::sqlparser::ast::{
+            AssignmentTarget, OnConflictAction, OnInsert, TableObject,
+        };
+        let not_supported = |what: &str| SqlError::new(ErrorKind::NotSupported, what.to_string());
+        let Some(OnInsert::OnConflict(on_conflict)) = &insert.on else {
+            return Err(not_supported("ON DUPLICATE KEY UPDATE; use ON CONFLICT"));
+        };
+        match &on_conflict.action {
+            OnConflictAction::DoNothing => Ok(omnigraph_engine::InsertMode::SkipExisting),
+            OnConflictAction::DoUpdate(update) => {
+                if update.selection.is_some() {
+                    return Err(not_supported("ON CONFLICT DO UPDATE ... WHERE"));
+                }
+                let TableObject::TableName(name) = &insert.table else {
+                    return Err(not_supported("INSERT INTO a table function"));
+                };
+                let table = object_name(name);
+                let table = table.rsplit('.').next().unwrap_or(&table).to_string();
+                let snapshot = self
+                    .graph
+                    .graph()
+                    .snapshot(&self.graph.settings().branch)
+                    .await?;
+                let (def, _) = snapshot.table(&table)?;
+                let mut listed = Vec::new();
+                for a in &update.assignments {
+                    let AssignmentTarget::ColumnName(column) = &a.target else {
+                        return Err(not_supported("ON CONFLICT DO UPDATE SET (a, b) = ..."));
+                    };
+                    let column = object_name(column);
+                    let takes_new_value = match &a.value {
+                        SqlExpr::CompoundIdentifier(parts) => {
+                            parts.len() == 2
+                                && parts[0].value.eq_ignore_ascii_case("excluded")
+                                && parts[1].value.eq_ignore_ascii_case(&column)
+                        }
+                        _ => false,
+                    };
+                    if !takes_new_value {
+                        return Err(not_supported(&format!(
+                            "ON CONFLICT DO UPDATE SET {column} = {}: only SET {column} = EXCLUDED.{column} is supported",
+                            a.value
+                        )));
+                    }
+                    listed.push(column.to_ascii_lowercase());
+                }
+                let missing: Vec<&str> = def
+                    .properties()
+                    .iter()
+                    .filter(|p| !def.key().contains(&p.column) && !listed.contains(&p.column))
+                    .map(|p| p.column.as_str())
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(not_supported(&format!(
+                        "ON CONFLICT DO UPDATE must set every non-key column of {} from EXCLUDED (missing: {}); the row is replaced as a whole",
+                        def.table(),
+                        missing.join(", ")
+                    )));
+                }
+                Ok(omnigraph_engine::InsertMode::Upsert)
+            }
+        }
     }
 
     async fn set(&self, set: &Set) -> Result<Option<StatementResult>> {
@@ -287,6 +392,7 @@ impl Session {
             schema,
             batches: vec![batch],
             tag: "SHOW".to_string(),
+            notices: vec![],
         })
     }
 
@@ -348,11 +454,25 @@ fn setting_value(expr: &SqlExpr) -> Result<String> {
 }
 
 /// The command tag of a plan that is not a query.
-fn command_tag(plan: &LogicalPlan) -> Option<&'static str> {
+/// The command tag of a plan: fixed, or a prefix followed by the affected row count.
+enum CommandTag {
+    Fixed(&'static str),
+    Counted(&'static str),
+}
+
+fn command_tag(plan: &LogicalPlan) -> Option<CommandTag> {
+    use datafusion::logical_expr::WriteOp;
     match plan {
-        LogicalPlan::Ddl(_) => Some("CREATE"),
-        LogicalPlan::Statement(_) => Some("SET"),
-        LogicalPlan::Explain(_) | LogicalPlan::Analyze(_) => Some("EXPLAIN"),
+        LogicalPlan::Ddl(_) => Some(CommandTag::Fixed("CREATE")),
+        LogicalPlan::Statement(_) => Some(CommandTag::Fixed("SET")),
+        LogicalPlan::Explain(_) | LogicalPlan::Analyze(_) => Some(CommandTag::Fixed("EXPLAIN")),
+        LogicalPlan::Dml(dml) => Some(match dml.op {
+            WriteOp::Insert(_) => CommandTag::Counted("INSERT 0 "),
+            WriteOp::Delete => CommandTag::Counted("DELETE "),
+            WriteOp::Update => CommandTag::Counted("UPDATE "),
+            WriteOp::Truncate => CommandTag::Fixed("TRUNCATE TABLE"),
+            WriteOp::Ctas => CommandTag::Counted("SELECT "),
+        }),
         _ => None,
     }
 }

@@ -1,5 +1,6 @@
 //! The write path: staging, integrity validation and the commit protocol.
 
+pub mod batches;
 pub(crate) mod commit;
 pub mod delete;
 pub(crate) mod integrity;

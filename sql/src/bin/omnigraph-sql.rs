@@ -135,11 +135,15 @@ impl Shell {
                 schema,
                 batches,
                 tag: result.tag.clone(),
+                notices: result.notices.clone(),
             };
             &csv
         } else {
             result
         };
+        for notice in &result.notices {
+            eprintln!("NOTICE:  {notice}");
+        }
         if result.has_columns() {
             let empty = result.row_count() == 0;
             match (self.format, empty) {

@@ -4,3 +4,4 @@
 mod common;
 mod routing;
 mod shell;
+mod writes;

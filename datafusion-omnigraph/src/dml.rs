@@ -1,0 +1,269 @@
+//! `INSERT`, `UPDATE`, `DELETE` and `TRUNCATE` on graph tables: DataFusion plans the
+//! rows (the inserted values, or the updated rows with their new values, or the ids to
+//! delete) and `DmlExec` hands them to the engine as one graph commit when executed.
+
+use std::fmt;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, RecordBatch, UInt64Array};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::catalog::Session;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{Column, DFSchema};
+use datafusion::execution::TaskContext;
+use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::utils::conjunction;
+use datafusion::physical_plan::execution_plan::EmissionType;
+use datafusion::physical_plan::filter::FilterExec;
+use datafusion::physical_plan::projection::ProjectionExec;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream, collect,
+};
+use futures::future::BoxFuture;
+use omnigraph_engine::{Error as EngineError, InsertMode};
+
+use crate::context::GraphContext;
+use crate::error::{DfResult, to_df};
+
+/// What a DML statement does with its input rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DmlOp {
+    Insert(InsertMode),
+    /// Input: full rows with their new values.
+    Update,
+    /// Input: the ids to delete (first column); nodes take their edges along.
+    Delete,
+}
+
+impl DmlOp {
+    fn name(&self) -> &'static str {
+        match self {
+            DmlOp::Insert(_) => "insert",
+            DmlOp::Update => "update",
+            DmlOp::Delete => "delete",
+        }
+    }
+}
+
+/// The `count` column every DML plan returns.
+pub fn count_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![Field::new(
+        "count",
+        DataType::UInt64,
+        false,
+    )]))
+}
+
+/// Removes table qualifiers, so expressions resolve against the bare table schema.
+pub(crate) fn unqualified(expr: Expr) -> DfResult<Expr> {
+    Ok(expr
+        .transform(|e| {
+            Ok(match e {
+                Expr::Column(c) if c.relation.is_some() => {
+                    Transformed::yes(Expr::Column(Column::new_unqualified(c.name)))
+                }
+                other => Transformed::no(other),
+            })
+        })?
+        .data)
+}
+
+/// `input` filtered by `filters` (all of them, whatever the scan already applied).
+pub(crate) fn filtered(
+    state: &dyn Session,
+    input: Arc<dyn ExecutionPlan>,
+    schema: &SchemaRef,
+    filters: Vec<Expr>,
+) -> DfResult<Arc<dyn ExecutionPlan>> {
+    let filters = filters
+        .into_iter()
+        .map(unqualified)
+        .collect::<DfResult<Vec<_>>>()?;
+    let Some(predicate) = conjunction(filters) else {
+        return Ok(input);
+    };
+    let df_schema = DFSchema::try_from(schema.as_ref().clone())?;
+    let predicate = state.create_physical_expr(predicate, &df_schema)?;
+    Ok(Arc::new(FilterExec::try_new(predicate, input)?))
+}
+
+/// `input` (rows of `schema`) projected to `(expr AS name)` pairs.
+pub(crate) fn projected(
+    state: &dyn Session,
+    input: Arc<dyn ExecutionPlan>,
+    schema: &SchemaRef,
+    exprs: Vec<(Expr, String)>,
+) -> DfResult<Arc<dyn ExecutionPlan>> {
+    let df_schema = DFSchema::try_from(schema.as_ref().clone())?;
+    let mut physical = Vec::with_capacity(exprs.len());
+    for (expr, name) in exprs {
+        physical.push((
+            state.create_physical_expr(unqualified(expr)?, &df_schema)?,
+            name,
+        ));
+    }
+    Ok(Arc::new(ProjectionExec::try_new(physical, input)?))
+}
+
+/// Performs one DML statement when executed and yields its row count.
+pub struct DmlExec {
+    ctx: Arc<GraphContext>,
+    branch: String,
+    table: String,
+    op: DmlOp,
+    input: Arc<dyn ExecutionPlan>,
+    properties: Arc<PlanProperties>,
+}
+
+impl fmt::Debug for DmlExec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DmlExec")
+            .field("op", &self.op)
+            .field("table", &self.table)
+            .field("branch", &self.branch)
+            .finish()
+    }
+}
+
+impl DmlExec {
+    pub fn try_new(
+        ctx: Arc<GraphContext>,
+        branch: String,
+        table: String,
+        op: DmlOp,
+        input: Arc<dyn ExecutionPlan>,
+    ) -> DfResult<Self> {
+        let properties =
+            crate::functions::leaf_properties(count_schema(), &None, EmissionType::Final)?;
+        Ok(DmlExec {
+            ctx,
+            branch,
+            table,
+            op,
+            input,
+            properties,
+        })
+    }
+
+    async fn run(
+        ctx: Arc<GraphContext>,
+        branch: String,
+        table: String,
+        op: DmlOp,
+        batches: Vec<RecordBatch>,
+    ) -> omnigraph_engine::Result<u64> {
+        let graph = ctx.graph();
+        let opts = ctx.write_options();
+        match op {
+            DmlOp::Insert(mode) => {
+                let out = graph
+                    .insert_batches(&branch, &table, &batches, mode, &opts)
+                    .await?;
+                Ok(out.nodes + out.edges)
+            }
+            DmlOp::Update => {
+                let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+                graph.replace_rows(&branch, &table, &batches, &opts).await?;
+                Ok(rows as u64)
+            }
+            DmlOp::Delete => {
+                let mut ids = Vec::new();
+                for b in &batches {
+                    let col = b
+                        .column(0)
+                        .as_any()
+                        .downcast_ref::<datafusion::arrow::array::StringArray>()
+                        .ok_or_else(|| EngineError::Corrupt("ids are not strings".into()))?;
+                    ids.extend((0..col.len()).map(|i| col.value(i).to_string()));
+                }
+                if ids.is_empty() {
+                    return Ok(0);
+                }
+                let out = graph.delete_ids(&branch, &table, &ids, &opts).await?;
+                let own = out.tables.get(&table).copied().unwrap_or(0);
+                let cascaded: u64 = out.tables.values().sum::<u64>() - own;
+                if cascaded > 0 {
+                    ctx.add_notice(format!(
+                        "deleting from {table} also deleted {cascaded} incident edges ({})",
+                        out.tables
+                            .iter()
+                            .filter(|(t, _)| **t != table)
+                            .map(|(t, n)| format!("{t}: {n}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                Ok(own)
+            }
+        }
+    }
+}
+
+impl DisplayAs for DmlExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "DmlExec: {} {} on branch {}",
+            self.op.name(),
+            self.table,
+            self.branch
+        )
+    }
+}
+
+impl ExecutionPlan for DmlExec {
+    fn name(&self) -> &str {
+        "DmlExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let input = children.into_iter().next().unwrap_or(self.input.clone());
+        Ok(Arc::new(DmlExec::try_new(
+            self.ctx.clone(),
+            self.branch.clone(),
+            self.table.clone(),
+            self.op,
+            input,
+        )?))
+    }
+
+    fn execute(
+        &self,
+        _partition: usize,
+        context: Arc<TaskContext>,
+    ) -> DfResult<SendableRecordBatchStream> {
+        let (ctx, branch, table, op) = (
+            self.ctx.clone(),
+            self.branch.clone(),
+            self.table.clone(),
+            self.op,
+        );
+        let input = self.input.clone();
+        let effect: BoxFuture<'static, DfResult<RecordBatch>> = Box::pin(async move {
+            let batches = collect(input, context).await?;
+            let count = DmlExec::run(ctx, branch, table, op, batches)
+                .await
+                .map_err(to_df)?;
+            Ok(RecordBatch::try_new(
+                count_schema(),
+                vec![Arc::new(UInt64Array::from(vec![count]))],
+            )?)
+        });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(
+            count_schema(),
+            futures::stream::once(effect),
+        )))
+    }
+}

@@ -1,0 +1,375 @@
+//! Writing Arrow rows of a table: inserts and upserts (through the loader, so they are
+//! checked exactly as loaded rows are) and replacements of existing rows (updates).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use arrow_array::{Array, RecordBatch};
+use arrow_cast::display::{ArrayFormatter, FormatOptions};
+use futures::TryStreamExt;
+use lance::deps::datafusion::scalar::ScalarValue;
+use serde_json::{Map, Value};
+
+use super::commit::{self, CommitOutcome, CommitRequest, StagedTable, TableAction, TableStep};
+use super::loader::{LoadMode, LoadSummary};
+use super::rows::{derive_key_id, join_key_parts};
+use super::{WriteOptions, prepare_table};
+use crate::changes::id_in_filter;
+use crate::error::{Error, IntegrityViolation, Result};
+use crate::graph::Graph;
+use crate::schema::TableDef;
+use crate::storage::string_column;
+
+/// How inserted rows meet existing rows with the same key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertMode {
+    /// An existing key is an error (SQLSTATE 23505).
+    Insert,
+    /// An existing key's row is replaced.
+    Upsert,
+    /// Rows whose key exists are skipped.
+    SkipExisting,
+}
+
+fn json_value(array: &dyn Array, i: usize) -> Result<Value> {
+    if array.is_null(i) {
+        return Ok(Value::Null);
+    }
+    let scalar = ScalarValue::try_from_array(array, i)?;
+    Ok(match scalar {
+        ScalarValue::Boolean(Some(b)) => Value::Bool(b),
+        ScalarValue::Int8(Some(v)) => v.into(),
+        ScalarValue::Int16(Some(v)) => v.into(),
+        ScalarValue::Int32(Some(v)) => v.into(),
+        ScalarValue::Int64(Some(v)) => v.into(),
+        ScalarValue::UInt8(Some(v)) => v.into(),
+        ScalarValue::UInt16(Some(v)) => v.into(),
+        ScalarValue::UInt32(Some(v)) => v.into(),
+        ScalarValue::UInt64(Some(v)) => v.into(),
+        ScalarValue::Float32(Some(v)) => serde_json::Number::from_f64(v as f64)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
+        ScalarValue::Float64(Some(v)) => serde_json::Number::from_f64(v)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
+        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) => Value::String(s),
+        ScalarValue::Utf8View(Some(s)) => Value::String(s),
+        ScalarValue::TimestampMicrosecond(Some(us), _) => {
+            let ts = chrono::DateTime::from_timestamp_micros(us)
+                .ok_or_else(|| Error::BadInput(format!("timestamp {us} µs is out of range")))?;
+            Value::String(ts.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        }
+        ScalarValue::List(list) => {
+            let values = list.value(0);
+            let mut out = Vec::with_capacity(values.len());
+            for j in 0..values.len() {
+                out.push(json_value(values.as_ref(), j)?);
+            }
+            Value::Array(out)
+        }
+        ScalarValue::FixedSizeList(list) => {
+            let values = list.value(0);
+            let mut out = Vec::with_capacity(values.len());
+            for j in 0..values.len() {
+                out.push(json_value(values.as_ref(), j)?);
+            }
+            Value::Array(out)
+        }
+        // Dates and other types whose text form the loader parses.
+        _ => Value::String(
+            ArrayFormatter::try_new(array, &FormatOptions::default())?
+                .value(i)
+                .to_string(),
+        ),
+    })
+}
+
+/// One row as a load line (`{"type":..,"data":..}` or `{"edge":..,"from":..,"to":..}`).
+fn load_line(def: TableDef<'_>, batch: &RecordBatch, i: usize) -> Result<Map<String, Value>> {
+    let mut data = Map::new();
+    for prop in def.properties() {
+        if let Some(column) = batch.column_by_name(&prop.column) {
+            let v = json_value(column.as_ref(), i)?;
+            if !v.is_null() {
+                data.insert(prop.declared_name.clone(), v);
+            }
+        }
+    }
+    let mut line = Map::new();
+    match def {
+        TableDef::Node(n) => {
+            line.insert("type".into(), Value::String(n.declared_name.clone()));
+        }
+        TableDef::Edge(e) => {
+            line.insert("edge".into(), Value::String(e.declared_name.clone()));
+            for (end, column) in [("from", "src"), ("to", "dst")] {
+                let v = match batch.column_by_name(column) {
+                    Some(c) => json_value(c.as_ref(), i)?,
+                    None => Value::Null,
+                };
+                if v.is_null() {
+                    return Err(IntegrityViolation::MissingProperty {
+                        table: def.table().to_string(),
+                        column: column.to_string(),
+                    }
+                    .into());
+                }
+                line.insert(end.into(), v);
+            }
+        }
+    }
+    line.insert("data".into(), Value::Object(data));
+    Ok(line)
+}
+
+/// The id a load line gets when its type has a key.
+fn keyed_id(def: TableDef<'_>, line: &Map<String, Value>) -> Result<Option<String>> {
+    let empty = Map::new();
+    let data = match line.get("data") {
+        Some(Value::Object(m)) => m,
+        _ => &empty,
+    };
+    let Some(parts) = derive_key_id(def, data)? else {
+        return Ok(None);
+    };
+    Ok(Some(match def {
+        TableDef::Node(_) => join_key_parts(&parts),
+        TableDef::Edge(_) => {
+            let text = |k: &str| line.get(k).and_then(Value::as_str).unwrap_or_default();
+            let mut all = vec![text("from").to_string(), text("to").to_string()];
+            all.extend(parts);
+            join_key_parts(&all)
+        }
+    }))
+}
+
+impl Graph {
+    /// Inserts rows of `table` (columns by name; `id` is derived from the key and ignored
+    /// if given) on `branch` as one commit, with every check of a load.
+    pub async fn insert_batches(
+        &self,
+        branch: &str,
+        table: &str,
+        batches: &[RecordBatch],
+        mode: InsertMode,
+        opts: &WriteOptions,
+    ) -> Result<LoadSummary> {
+        let snapshot = self.snapshot(branch).await?;
+        let (def, _) = snapshot.table(table)?;
+        let mut lines = Vec::new();
+        for batch in batches {
+            for i in 0..batch.num_rows() {
+                lines.push(load_line(def, batch, i)?);
+            }
+        }
+        if mode == InsertMode::SkipExisting {
+            let mut keyed = Vec::with_capacity(lines.len());
+            for line in lines {
+                let id = keyed_id(def, &line)?;
+                keyed.push((id, line));
+            }
+            let wanted: HashSet<String> = keyed.iter().filter_map(|(id, _)| id.clone()).collect();
+            let existing = existing_ids(&snapshot, def.table(), &wanted).await?;
+            let mut seen = HashSet::new();
+            lines = keyed
+                .into_iter()
+                .filter(|(id, _)| match id {
+                    Some(id) => !existing.contains(id) && seen.insert(id.clone()),
+                    None => true,
+                })
+                .map(|(_, line)| line)
+                .collect();
+        }
+        let mut text = String::new();
+        for line in &lines {
+            text.push_str(&Value::Object(line.clone()).to_string());
+            text.push('\n');
+        }
+        let load_mode = match mode {
+            InsertMode::Upsert => LoadMode::Merge,
+            InsertMode::Insert | InsertMode::SkipExisting => LoadMode::Append,
+        };
+        let opts =
+            WriteOptions {
+                message: Some(opts.message.clone().unwrap_or_else(|| {
+                    format!("insert {} rows into {}", lines.len(), def.table())
+                })),
+                ..opts.clone()
+            };
+        self.load_reader(branch, text.as_bytes(), load_mode, &opts)
+            .await
+            .map_err(|e| match e {
+                // Row numbers of a statement's rows, not lines of a file.
+                Error::AtLine { source, .. } => *source,
+                other => other,
+            })
+    }
+
+    /// Replaces existing rows of `table` on `branch` (an update): `batches` hold every
+    /// column, `id` included. Keys cannot change (the id is kept), so the checks are the
+    /// required properties and `@unique`.
+    pub async fn replace_rows(
+        &self,
+        branch: &str,
+        table: &str,
+        batches: &[RecordBatch],
+        opts: &WriteOptions,
+    ) -> Result<Option<CommitOutcome>> {
+        self.require_writable()?;
+        crate::recovery::heal_own_before_write(self).await?;
+        let snapshot = self.snapshot(branch).await?;
+        let (def, _) = snapshot.table(table)?;
+        let schema = crate::schema::table_arrow_schema(def);
+        let mut ids: BTreeMap<String, ()> = BTreeMap::new();
+        let mut rows = Vec::new();
+        for batch in batches {
+            if batch.num_rows() == 0 {
+                continue;
+            }
+            let batch = batch.project(
+                &schema
+                    .fields()
+                    .iter()
+                    .map(|f| batch.schema().index_of(f.name()))
+                    .collect::<std::result::Result<Vec<_>, _>>()?,
+            )?;
+            let batch =
+                RecordBatch::try_new(schema.clone(), batch.columns().to_vec()).map_err(|e| {
+                    match def.properties().iter().find(|p| {
+                        !p.nullable
+                            && batch
+                                .column_by_name(&p.column)
+                                .is_some_and(|c| c.null_count() > 0)
+                    }) {
+                        Some(p) => Error::Integrity(IntegrityViolation::MissingProperty {
+                            table: def.table().to_string(),
+                            column: p.column.clone(),
+                        }),
+                        None => Error::Arrow(e),
+                    }
+                })?;
+            let id_column = string_column(&batch, 0)?;
+            for i in 0..batch.num_rows() {
+                if ids.insert(id_column.value(i).to_string(), ()).is_some() {
+                    return Err(IntegrityViolation::DuplicateKey {
+                        table: def.table().to_string(),
+                        id: id_column.value(i).to_string(),
+                    }
+                    .into());
+                }
+            }
+            rows.push(batch);
+        }
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        check_unique_after_replace(&snapshot, def, &rows, &ids).await?;
+        let prepared = prepare_table(&snapshot, def.table()).await?;
+        let batch = arrow_select::concat::concat_batches(&schema, &rows)?;
+        let staged = StagedTable {
+            entry: prepared.entry,
+            dataset: prepared.dataset,
+            forked: prepared.forked,
+            action: TableAction::Steps(vec![
+                TableStep::Delete(id_in_filter("id", ids.keys().map(String::as_str))),
+                TableStep::Append(batch),
+            ]),
+        };
+        let message = opts
+            .message
+            .clone()
+            .unwrap_or_else(|| format!("update {} rows of {}", ids.len(), def.table()));
+        let outcome = commit::commit(
+            self,
+            CommitRequest {
+                kind: "update",
+                branch: branch.to_string(),
+                base_version: snapshot.version(),
+                tables: vec![staged],
+                schema_source: None,
+                actor: opts.actor.clone(),
+                message,
+                history: Default::default(),
+            },
+        )
+        .await?;
+        Ok(Some(outcome))
+    }
+}
+
+async fn existing_ids(
+    snapshot: &crate::snapshot::Snapshot,
+    table: &str,
+    wanted: &HashSet<String>,
+) -> Result<HashSet<String>> {
+    let mut found = HashSet::new();
+    if wanted.is_empty() {
+        return Ok(found);
+    }
+    let mut stream = snapshot.stream_columns(table, &["id"]).await?;
+    while let Some(batch) = stream.try_next().await? {
+        let ids = string_column(&batch, 0)?;
+        for i in 0..ids.len() {
+            if wanted.contains(ids.value(i)) {
+                found.insert(ids.value(i).to_string());
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// `@unique` values of replaced rows must not clash with each other or other rows.
+async fn check_unique_after_replace(
+    snapshot: &crate::snapshot::Snapshot,
+    def: TableDef<'_>,
+    rows: &[RecordBatch],
+    ids: &BTreeMap<String, ()>,
+) -> Result<()> {
+    for prop in def.properties().iter().filter(|p| p.unique) {
+        let mut written: HashMap<ScalarValue, String> = HashMap::new();
+        for batch in rows {
+            let id_column = string_column(batch, 0)?;
+            let values = batch
+                .column_by_name(&prop.column)
+                .ok_or_else(|| Error::Corrupt(format!("missing column {}", prop.column)))?;
+            for i in 0..batch.num_rows() {
+                if values.is_null(i) {
+                    continue;
+                }
+                let v = ScalarValue::try_from_array(values, i)?;
+                if written
+                    .insert(v.clone(), id_column.value(i).to_string())
+                    .is_some()
+                {
+                    return Err(IntegrityViolation::UniqueViolation {
+                        table: def.table().to_string(),
+                        column: prop.column.clone(),
+                        value: v.to_string(),
+                    }
+                    .into());
+                }
+            }
+        }
+        let mut stream = snapshot
+            .stream_columns(def.table(), &["id", prop.column.as_str()])
+            .await?;
+        while let Some(batch) = stream.try_next().await? {
+            let id_column = string_column(&batch, 0)?;
+            let values = batch.column(1);
+            for i in 0..batch.num_rows() {
+                if values.is_null(i) || ids.contains_key(id_column.value(i)) {
+                    continue;
+                }
+                let v = ScalarValue::try_from_array(values, i)?;
+                if written.contains_key(&v) {
+                    return Err(IntegrityViolation::UniqueViolation {
+                        table: def.table().to_string(),
+                        column: prop.column.clone(),
+                        value: v.to_string(),
+                    }
+                    .into());
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,271 @@
+//! `INSERT`, `UPDATE`, `DELETE`, `TRUNCATE` and `ON CONFLICT` through the session.
+
+use omnigraph_engine::{Graph, WriteOptions};
+use omnigraph_sql::Session;
+
+use crate::common::*;
+
+const SCHEMA: &str = "\
+node Person  { name: String @key, age: I32?, email: String? @unique, nick: String }
+node Company { name: String @key }
+edge Knows:   Person -> Person { since: Date? }
+edge WorksAt: Person -> Company @card(0..1)
+";
+
+async fn session() -> (tempfile::TempDir, Session) {
+    let dir = tempfile::TempDir::new().unwrap();
+    let graph = Graph::create(dir.path().to_str().unwrap()).await.unwrap();
+    graph
+        .apply_schema("main", SCHEMA, &WriteOptions::default())
+        .await
+        .unwrap();
+    let s = Session::new(graph).await.unwrap();
+    s.execute(
+        "INSERT INTO person (name, age, nick) VALUES ('alice', 30, 'al'), ('bob', 25, 'b'); \
+         INSERT INTO company (name) VALUES ('acme'), ('globex'); \
+         INSERT INTO knows (src, dst, since) VALUES ('alice', 'bob', DATE '2020-01-01')",
+    )
+    .await
+    .unwrap();
+    (dir, s)
+}
+
+async fn commits(s: &Session) -> usize {
+    s.graph_context()
+        .graph()
+        .commits(&s.settings().branch)
+        .await
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn insert_values_and_select_with_tags_and_one_commit_each() {
+    let (_dir, s) = session().await;
+    let before = commits(&s).await;
+    let r = s
+        .execute("INSERT INTO person (name, nick) VALUES ('carol', 'c'), ('dan', 'd')")
+        .await
+        .unwrap();
+    assert_eq!(r[0].tag, "INSERT 0 2");
+    assert_eq!(commits(&s).await, before + 1);
+    let t = table(
+        &s,
+        "SELECT message FROM omnigraph.commits ORDER BY committed_at DESC LIMIT 1",
+    )
+    .await;
+    assert!(t.contains("INSERT INTO person"), "{t}");
+    assert!(
+        table(&s, "SELECT id, nick FROM person WHERE name = 'carol'")
+            .await
+            .contains("| carol | c    |")
+    );
+    // INSERT ... SELECT copies rows between tables (and branches).
+    s.execute("CALL create_branch('copy')").await.unwrap();
+    let r = s
+        .execute(
+            "INSERT INTO \"copy\".company (name) SELECT name FROM person WHERE age IS NOT NULL",
+        )
+        .await
+        .unwrap();
+    assert_eq!(r[0].tag, "INSERT 0 2");
+    assert!(
+        table(&s, "SELECT count(*) AS n FROM \"copy\".company")
+            .await
+            .contains("| 4 |")
+    );
+    assert!(
+        table(&s, "SELECT count(*) AS n FROM company")
+            .await
+            .contains("| 2 |"),
+        "a write on a branch is invisible on main"
+    );
+}
+
+#[tokio::test]
+async fn integrity_rules_fail_with_their_sqlstate_and_publish_nothing() {
+    let (_dir, s) = session().await;
+    let before = commits(&s).await;
+    let cases = [
+        (
+            "INSERT INTO person (name, nick) VALUES ('alice', 'x')",
+            "23505",
+        ),
+        (
+            "INSERT INTO person (name, nick) VALUES ('x1', 'a'), ('x1', 'b')",
+            "23505",
+        ),
+        (
+            "INSERT INTO person (name, nick, email) VALUES ('e1', 'a', 'same@x'), ('e2', 'b', 'same@x')",
+            "23505",
+        ),
+        ("INSERT INTO person (name) VALUES ('nonick')", "23502"),
+        (
+            "INSERT INTO person (age, nick) VALUES (3, 'nokey')",
+            "23502",
+        ),
+        (
+            "INSERT INTO knows (src, dst) VALUES ('alice', 'ghost')",
+            "23503",
+        ),
+        (
+            "INSERT INTO works_at (src, dst) VALUES ('alice', 'acme'), ('alice', 'globex')",
+            "23514",
+        ),
+        (
+            "INSERT INTO person (name, nick, age) VALUES ('z', 'z', 'old')",
+            "22P02",
+        ),
+    ];
+    for (sql, state) in cases {
+        let e = err(&s, sql).await;
+        assert_eq!(e.sqlstate(), state, "{sql}: {e}");
+    }
+    assert_eq!(
+        commits(&s).await,
+        before,
+        "failed statements publish nothing"
+    );
+}
+
+#[tokio::test]
+async fn update_changes_properties_but_never_keys() {
+    let (_dir, s) = session().await;
+    let r = s
+        .execute("UPDATE person SET age = age + 1, nick = upper(nick) WHERE age >= 25")
+        .await
+        .unwrap();
+    assert_eq!(r[0].tag, "UPDATE 2");
+    let t = table(&s, "SELECT name, age, nick FROM person ORDER BY name").await;
+    assert!(t.contains("| alice | 31  | AL   |"), "{t}");
+    assert!(t.contains("| bob   | 26  | B    |"), "{t}");
+    // Edges keep their endpoints and ids.
+    s.execute("UPDATE knows SET since = DATE '2021-06-01'")
+        .await
+        .unwrap();
+    assert!(
+        table(&s, "SELECT src, dst, since FROM knows")
+            .await
+            .contains("| alice | bob | 2021-06-01 |")
+    );
+    assert_eq!(
+        err(&s, "UPDATE person SET name = 'al' WHERE name = 'alice'")
+            .await
+            .sqlstate(),
+        "0A000"
+    );
+    assert_eq!(
+        err(&s, "UPDATE knows SET dst = 'alice'").await.sqlstate(),
+        "0A000"
+    );
+    assert_eq!(
+        err(&s, "UPDATE person SET nick = NULL").await.sqlstate(),
+        "23502"
+    );
+    s.execute("UPDATE person SET email = 'a@x' WHERE name = 'alice'")
+        .await
+        .unwrap();
+    assert_eq!(
+        err(&s, "UPDATE person SET email = 'a@x' WHERE name = 'bob'")
+            .await
+            .sqlstate(),
+        "23505"
+    );
+    let r = s
+        .execute("UPDATE person SET age = 1 WHERE name = 'nobody'")
+        .await
+        .unwrap();
+    assert_eq!(r[0].tag, "UPDATE 0");
+}
+
+#[tokio::test]
+async fn delete_takes_incident_edges_along_and_truncate_empties() {
+    let (_dir, s) = session().await;
+    s.execute("INSERT INTO works_at (src, dst) VALUES ('bob', 'acme')")
+        .await
+        .unwrap();
+    let r = s
+        .execute("DELETE FROM person WHERE name = 'bob'")
+        .await
+        .unwrap();
+    assert_eq!(r[0].tag, "DELETE 1");
+    assert_eq!(r[0].notices.len(), 1, "{:?}", r[0].notices);
+    assert!(r[0].notices[0].contains("knows: 1"), "{:?}", r[0].notices);
+    assert!(
+        r[0].notices[0].contains("works_at: 1"),
+        "{:?}",
+        r[0].notices
+    );
+    assert!(
+        table(&s, "SELECT count(*) AS n FROM knows")
+            .await
+            .contains("| 0 |")
+    );
+    let r = s
+        .execute("DELETE FROM person WHERE age > 100")
+        .await
+        .unwrap();
+    assert_eq!(r[0].tag, "DELETE 0");
+    let r = s.execute("TRUNCATE company").await.unwrap();
+    assert_eq!(r[0].tag, "TRUNCATE TABLE");
+    assert!(
+        table(&s, "SELECT count(*) AS n FROM company")
+            .await
+            .contains("| 0 |")
+    );
+}
+
+#[tokio::test]
+async fn on_conflict_do_nothing_and_do_update() {
+    let (_dir, s) = session().await;
+    let r = s
+        .execute(
+            "INSERT INTO person (name, age, nick) VALUES ('alice', 99, 'x'), ('erin', 5, 'e') \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .await
+        .unwrap();
+    assert_eq!(r[0].tag, "INSERT 0 1");
+    let t = table(&s, "SELECT name, age FROM person ORDER BY name").await;
+    assert!(
+        t.contains("| alice | 30  |") && t.contains("| erin  | 5   |"),
+        "{t}"
+    );
+    let r = s
+        .execute(
+            "INSERT INTO person (name, age, nick, email) VALUES ('alice', 31, 'al2', NULL) \
+             ON CONFLICT (name) DO UPDATE SET age = EXCLUDED.age, nick = EXCLUDED.nick, email = EXCLUDED.email",
+        )
+        .await
+        .unwrap();
+    assert_eq!(r[0].tag, "INSERT 0 1");
+    assert!(
+        table(&s, "SELECT age, nick FROM person WHERE name = 'alice'")
+            .await
+            .contains("| 31  | al2  |")
+    );
+    let e = err(
+        &s,
+        "INSERT INTO person (name, age, nick) VALUES ('alice', 1, 'x') \
+         ON CONFLICT (name) DO UPDATE SET age = person.age + 1",
+    )
+    .await;
+    assert_eq!(e.sqlstate(), "0A000", "{e}");
+}
+
+#[tokio::test]
+async fn writes_are_refused_while_reading_the_past() {
+    let (_dir, s) = session().await;
+    s.execute("SET omnigraph.as_of = 3").await.unwrap();
+    for sql in [
+        "INSERT INTO company (name) VALUES ('x')",
+        "UPDATE person SET age = 1",
+        "DELETE FROM person",
+    ] {
+        assert_eq!(err(&s, sql).await.sqlstate(), "25006", "{sql}");
+    }
+    s.execute("RESET omnigraph.as_of").await.unwrap();
+    s.execute("INSERT INTO company (name) VALUES ('x')")
+        .await
+        .unwrap();
+}
