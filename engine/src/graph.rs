@@ -21,6 +21,9 @@ pub const MAIN_BRANCH: &str = "main";
 /// Branch names that would collide with SQL schema names.
 const RESERVED_BRANCHES: [&str; 4] = ["public", "omnigraph", "pg_catalog", "information_schema"];
 
+/// Prefix of the private branches that hold open transactions (hidden from listings).
+pub const TRANSACTION_PREFIX: &str = "_tx/";
+
 const DATASET_CACHE_CAPACITY: usize = 512;
 const STATE_CACHE_CAPACITY: usize = 1024;
 
@@ -133,6 +136,11 @@ pub fn validate_branch_name(name: &str) -> Result<()> {
     if name.split('/').any(|seg| seg.starts_with("fork-")) {
         return Err(invalid(
             "segments starting with 'fork-' are reserved for table forks",
+        ));
+    }
+    if name.starts_with(TRANSACTION_PREFIX) {
+        return Err(invalid(
+            "names starting with '_tx/' are reserved for transactions",
         ));
     }
     if name.ends_with(".lock") {
@@ -490,7 +498,12 @@ impl Graph {
     /// Branch names, `main` first, then by name (one listing, no per-branch reads).
     pub async fn branch_names(&self) -> Result<Vec<String>> {
         let main = self.manifest_head(MAIN_BRANCH).await?;
-        let mut names: Vec<String> = main.list_branches().await?.into_keys().collect();
+        let mut names: Vec<String> = main
+            .list_branches()
+            .await?
+            .into_keys()
+            .filter(|n| !n.starts_with(TRANSACTION_PREFIX))
+            .collect();
         names.sort();
         names.insert(0, MAIN_BRANCH.to_string());
         Ok(names)
@@ -499,7 +512,12 @@ impl Graph {
     /// Every branch, `main` first, then by name.
     pub async fn branches(&self) -> Result<Vec<BranchInfo>> {
         let main = self.manifest_head(MAIN_BRANCH).await?;
-        let mut listed: Vec<_> = main.list_branches().await?.into_iter().collect();
+        let mut listed: Vec<_> = main
+            .list_branches()
+            .await?
+            .into_iter()
+            .filter(|(n, _)| !n.starts_with(TRANSACTION_PREFIX))
+            .collect();
         listed.sort_by(|a, b| a.0.cmp(&b.0));
         let mut out = Vec::with_capacity(listed.len() + 1);
         let main_state = self.state_of(MAIN_BRANCH, &main).await?;
@@ -544,8 +562,28 @@ impl Graph {
         from: Option<&str>,
         current_branch: &str,
     ) -> Result<BranchInfo> {
-        self.require_writable()?;
         validate_branch_name(name)?;
+        self.create_branch_unchecked(name, from, current_branch)
+            .await
+    }
+
+    /// Creates a private branch `_tx/<ulid>` from the head of `branch`, for a transaction.
+    pub async fn create_transaction_branch(&self, branch: &str) -> Result<String> {
+        let name = format!(
+            "{TRANSACTION_PREFIX}{}",
+            ulid::Ulid::new().to_string().to_ascii_lowercase()
+        );
+        self.create_branch_unchecked(&name, None, branch).await?;
+        Ok(name)
+    }
+
+    async fn create_branch_unchecked(
+        &self,
+        name: &str,
+        from: Option<&str>,
+        current_branch: &str,
+    ) -> Result<BranchInfo> {
+        self.require_writable()?;
         let _guard = self.inner.write_lock.lock().await;
         if self.branch_exists(name).await? {
             return Err(Error::BranchExists(name.to_string()));

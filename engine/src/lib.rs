@@ -30,7 +30,7 @@ pub use changes::{ChangeKind, RowChange};
 pub use error::{Error, IntegrityViolation, Result};
 pub use graph::{BranchInfo, Graph, GraphRef, MAIN_BRANCH, OpenMode, validate_branch_name};
 pub use manifest::{CommitRecord, TableEntry};
-pub use merge::{ConflictKind, MergeConflict, MergeKind, MergeOutcome};
+pub use merge::{ConflictKind, MergeConflict, MergeKind, MergeOutcome, MergeStyle};
 pub use snapshot::Snapshot;
 pub use topology::{Direction, IdIndex, PathStep, Side, Topology};
 pub use write::batches::InsertMode;

@@ -51,6 +51,10 @@ pub enum ErrorKind {
     MergeConflict,
     /// 25006 read_only_sql_transaction
     ReadOnly,
+    /// 25P02 in_failed_sql_transaction
+    InFailedTransaction,
+    /// 25001 active_sql_transaction
+    ActiveTransaction,
     /// 0A000 feature_not_supported
     NotSupported,
     /// 3D000 invalid_catalog_name (no such graph)
@@ -84,6 +88,8 @@ impl ErrorKind {
             ErrorKind::SerializationFailure => "40001",
             ErrorKind::MergeConflict => "23000",
             ErrorKind::ReadOnly => "25006",
+            ErrorKind::InFailedTransaction => "25P02",
+            ErrorKind::ActiveTransaction => "25001",
             ErrorKind::NotSupported => "0A000",
             ErrorKind::UnknownGraph => "3D000",
             ErrorKind::Io => "58030",

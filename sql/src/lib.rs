@@ -4,6 +4,7 @@
 pub mod demo;
 pub mod error;
 pub mod session;
+mod transaction;
 
 pub use error::{ErrorKind, Result, SqlError};
 pub use session::{SETTINGS, Session, StatementResult};

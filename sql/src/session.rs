@@ -17,6 +17,7 @@ use futures::TryStreamExt;
 use omnigraph_engine::{Graph, MAIN_BRANCH};
 
 use crate::error::{ErrorKind, Result, SqlError};
+use crate::transaction::Transaction;
 
 /// Settings under `omnigraph.` that `SET`, `SHOW` and `RESET` understand.
 pub const SETTINGS: [&str; 3] = [
@@ -37,7 +38,7 @@ pub struct StatementResult {
 }
 
 impl StatementResult {
-    fn command(tag: &str) -> Self {
+    pub(crate) fn command(tag: &str) -> Self {
         StatementResult {
             schema: Arc::new(Schema::empty()),
             batches: vec![],
@@ -60,6 +61,7 @@ impl StatementResult {
 pub struct Session {
     ctx: SessionContext,
     graph: Arc<GraphContext>,
+    transaction: std::sync::Mutex<Option<Transaction>>,
 }
 
 impl Session {
@@ -86,6 +88,7 @@ impl Session {
         Ok(Session {
             ctx,
             graph: graph_ctx,
+            transaction: std::sync::Mutex::new(None),
         })
     }
 
@@ -97,8 +100,40 @@ impl Session {
         &self.graph
     }
 
+    /// The session's settings; inside a transaction `branch` is the transaction's branch.
     pub fn settings(&self) -> SessionSettings {
-        self.graph.settings()
+        let mut s = self.graph.settings();
+        if let Some(tx) = self.transaction() {
+            s.branch = tx.target;
+        }
+        s
+    }
+
+    /// Whether a transaction is open (`BEGIN` without `COMMIT`/`ROLLBACK` yet).
+    pub fn in_transaction(&self) -> bool {
+        self.transaction().is_some()
+    }
+
+    pub(crate) fn transaction(&self) -> Option<Transaction> {
+        self.transaction
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn set_transaction(&self, tx: Option<Transaction>) {
+        *self.transaction.lock().unwrap_or_else(|p| p.into_inner()) = tx;
+    }
+
+    fn update_transaction(&self, f: impl FnOnce(&mut Transaction)) {
+        if let Some(tx) = self
+            .transaction
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_mut()
+        {
+            f(tx);
+        }
     }
 
     /// Sets the actor recorded on this session's commits (the connected user).
@@ -148,6 +183,45 @@ impl Session {
     }
 
     pub async fn execute_statement(&self, statement: DFStatement) -> Result<StatementResult> {
+        if let DFStatement::Statement(s) = &statement {
+            match s.as_ref() {
+                Statement::StartTransaction { .. } => return self.begin().await,
+                Statement::Commit { .. } => return self.commit().await,
+                Statement::Rollback {
+                    savepoint: None, ..
+                } => return self.rollback().await,
+                _ => {}
+            }
+        }
+        let text = statement.to_string();
+        if self.transaction().is_some_and(|tx| tx.failed) {
+            return Err(SqlError::new(
+                ErrorKind::InFailedTransaction,
+                "current transaction is aborted, commands ignored until end of transaction block",
+            ));
+        }
+        let result = self.run_statement(statement).await;
+        match &result {
+            Ok(_) => self.update_transaction(|tx| tx.statements.push(text)),
+            Err(_) => self.update_transaction(|tx| tx.failed = true),
+        }
+        result
+    }
+
+    async fn run_statement(&self, statement: DFStatement) -> Result<StatementResult> {
+        if let DFStatement::Statement(s) = &statement
+            && matches!(
+                s.as_ref(),
+                Statement::Savepoint { .. }
+                    | Statement::ReleaseSavepoint { .. }
+                    | Statement::Rollback { .. }
+            )
+        {
+            return Err(SqlError::new(
+                ErrorKind::NotSupported,
+                "savepoints are not supported; ROLLBACK the whole transaction instead",
+            ));
+        }
         self.graph.refresh_branches().await?;
         self.graph.set_statement_text(Some(statement.to_string()));
         self.graph.take_notices();
@@ -360,6 +434,12 @@ impl Session {
             }
         };
         match name.as_str() {
+            "omnigraph.branch" | "omnigraph.as_of" if self.in_transaction() => {
+                return Err(SqlError::new(
+                    ErrorKind::ActiveTransaction,
+                    format!("{name} cannot change inside a transaction"),
+                ));
+            }
             "omnigraph.branch" => self.set_branch(&value).await?,
             "omnigraph.as_of" => {
                 let branch = self.graph.settings().branch;
@@ -375,7 +455,7 @@ impl Session {
     }
 
     fn show(&self, name: &str) -> Result<StatementResult> {
-        let s = self.graph.settings();
+        let s = self.settings();
         let value = match name {
             "omnigraph.branch" => Some(s.branch),
             "omnigraph.as_of" => s.as_of,
@@ -397,6 +477,12 @@ impl Session {
     }
 
     fn reset(&self, name: &str) -> Result<StatementResult> {
+        if self.in_transaction() && matches!(name, "omnigraph.branch" | "omnigraph.as_of") {
+            return Err(SqlError::new(
+                ErrorKind::ActiveTransaction,
+                format!("{name} cannot change inside a transaction"),
+            ));
+        }
         match name {
             "omnigraph.branch" => self
                 .graph

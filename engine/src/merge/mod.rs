@@ -52,6 +52,17 @@ impl MergeKind {
     }
 }
 
+/// How a merge joins the target's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergeStyle {
+    /// Git-style: a fast-forward moves the head to the source's commit, a merge commit has
+    /// the source's head as second parent, and the source's commits join the history.
+    History,
+    /// One new commit on the target whose only parent is the target's head; the source's
+    /// commits stay out of the target's history (a transaction's private branch).
+    Squash,
+}
+
 /// The result of a merge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MergeOutcome {
@@ -299,6 +310,18 @@ impl Graph {
         target: &str,
         opts: &WriteOptions,
     ) -> Result<MergeOutcome> {
+        self.merge_with(source, target, MergeStyle::History, opts)
+            .await
+    }
+
+    /// [`Graph::merge`] with a choice of how the merge joins the target's history.
+    pub async fn merge_with(
+        &self,
+        source: &str,
+        target: &str,
+        style: MergeStyle,
+        opts: &WriteOptions,
+    ) -> Result<MergeOutcome> {
         self.require_writable()?;
         crate::recovery::heal_own_before_write(self).await?;
         let plan = self.plan_merge(source, target).await?;
@@ -331,8 +354,9 @@ impl Graph {
             .head_commit()
             .ok_or_else(|| Error::MergeRefused(format!("branch '{source}' has no commits")))?
             .to_string();
-        let history = match plan.kind {
-            MergeKind::FastForward => CommitHistory {
+        let history = match (style, plan.kind) {
+            (MergeStyle::Squash, _) => CommitHistory::default(),
+            (MergeStyle::History, MergeKind::FastForward) => CommitHistory {
                 // The target's copy of the source's head names where the target holds its
                 // state, so the commit stays readable (and a merge base) from the target
                 // whatever happens to the source branch.

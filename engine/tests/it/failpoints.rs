@@ -378,3 +378,61 @@ async fn a_failed_merge_restores_a_table_it_was_adopting() {
         .unwrap();
     assert_eq!(ids(&graph, "main", "city").await, ["oslo", "rome"]);
 }
+
+#[tokio::test]
+async fn a_cascading_delete_crashing_after_one_table_rolls_back() {
+    let _serial = SERIAL.lock().await;
+    let (dir, graph) = loaded_graph().await;
+    // Deleting bob also deletes the knows edge: two tables, `knows` commits first.
+    fail::cfg(failpoints::COMMIT_AFTER_TABLE, "panic").unwrap();
+    arm(graph.root());
+    let g = graph.clone();
+    let joined = tokio::spawn(async move {
+        g.delete_ids("main", "person", &["bob".into()], &opts())
+            .await
+    })
+    .await;
+    fail::remove(failpoints::COMMIT_AFTER_TABLE);
+    disarm(graph.root());
+    assert!(joined.is_err());
+    drop(graph);
+    let graph = Graph::open(dir.path().to_str().unwrap()).await.unwrap();
+    assert_state(&graph, "main", Expect::Old).await;
+    graph
+        .delete_ids("main", "person", &["bob".into()], &opts())
+        .await
+        .unwrap();
+    assert_eq!(ids(&graph, "main", "person").await, ["alice"]);
+    assert_eq!(ids(&graph, "main", "knows").await.len(), 0);
+}
+
+#[tokio::test]
+async fn a_transaction_commit_crashing_before_its_publish_rolls_forward() {
+    let _serial = SERIAL.lock().await;
+    let (dir, graph) = loaded_graph().await;
+    let private = graph.create_transaction_branch("main").await.unwrap();
+    graph
+        .load_ndjson(&private, CAROL, LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    fail::cfg(failpoints::COMMIT_BEFORE_PUBLISH, "panic").unwrap();
+    arm(graph.root());
+    let (g, p) = (graph.clone(), private.clone());
+    let joined = tokio::spawn(async move {
+        g.merge_with(&p, "main", omnigraph_engine::MergeStyle::Squash, &opts())
+            .await
+    })
+    .await;
+    fail::remove(failpoints::COMMIT_BEFORE_PUBLISH);
+    disarm(graph.root());
+    assert!(joined.is_err());
+    drop(graph);
+    let graph = Graph::open(dir.path().to_str().unwrap()).await.unwrap();
+    assert_state(&graph, "main", Expect::New).await;
+    let commits = graph.commits("main").await.unwrap();
+    assert_eq!(
+        commits.last().unwrap().parents.len(),
+        1,
+        "a squashed commit"
+    );
+}

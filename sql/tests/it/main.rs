@@ -4,4 +4,5 @@
 mod common;
 mod routing;
 mod shell;
+mod transactions;
 mod writes;

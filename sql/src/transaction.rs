@@ -1,0 +1,151 @@
+//! `BEGIN` … `COMMIT` / `ROLLBACK`: a transaction is a private branch of the session's
+//! branch, created at `BEGIN` (snapshot isolation from `BEGIN`). Statements inside write
+//! to it, so queries see the transaction's own writes over its snapshot, and nothing is
+//! held in memory however large it grows. `COMMIT` merges it into the branch as one commit
+//! (three-way, by entity): if a concurrent commit changed the same entities, `COMMIT`
+//! fails with 40001 and publishes nothing. `ROLLBACK` drops the private branch.
+
+use omnigraph_engine::{Error as EngineError, MergeStyle, WriteOptions};
+
+use crate::error::{ErrorKind, Result, SqlError};
+use crate::session::{Session, StatementResult};
+
+/// An open transaction of a session.
+#[derive(Debug, Clone)]
+pub(crate) struct Transaction {
+    /// The branch the transaction commits to.
+    pub target: String,
+    /// The private branch holding its writes.
+    pub private: String,
+    /// Set by the first failed statement: everything but `ROLLBACK` then fails (25P02).
+    pub failed: bool,
+    /// The statements run in it, for the commit message.
+    pub statements: Vec<String>,
+}
+
+/// The commit message of a transaction: its statements, shortened.
+fn message(statements: &[String]) -> String {
+    const LIMIT: usize = 500;
+    let mut text = format!("transaction: {}", statements.join("; "));
+    if text.len() > LIMIT {
+        let mut cut = LIMIT;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push_str(" ...");
+    }
+    text
+}
+
+impl Session {
+    pub(crate) async fn begin(&self) -> Result<StatementResult> {
+        if self.transaction().is_some() {
+            let mut r = StatementResult::command("BEGIN");
+            r.notices
+                .push("there is already a transaction in progress".to_string());
+            return Ok(r);
+        }
+        let settings = self.graph_context().settings();
+        if let Some(as_of) = settings.as_of {
+            return Err(EngineError::ReadOnlySession(as_of).into());
+        }
+        let graph = self.graph_context().graph();
+        let private = graph.create_transaction_branch(&settings.branch).await?;
+        self.graph_context()
+            .update_settings(|s| s.branch = private.clone());
+        self.set_transaction(Some(Transaction {
+            target: settings.branch,
+            private,
+            failed: false,
+            statements: Vec::new(),
+        }));
+        Ok(StatementResult::command("BEGIN"))
+    }
+
+    /// Ends the transaction: back on its branch, private branch dropped.
+    async fn finish(&self, tx: &Transaction) -> Result<()> {
+        self.set_transaction(None);
+        self.graph_context()
+            .update_settings(|s| s.branch = tx.target.clone());
+        self.graph_context()
+            .graph()
+            .delete_branch(&tx.private)
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn commit(&self) -> Result<StatementResult> {
+        let Some(tx) = self.transaction() else {
+            let mut r = StatementResult::command("COMMIT");
+            r.notices
+                .push("there is no transaction in progress".to_string());
+            return Ok(r);
+        };
+        if tx.failed {
+            self.finish(&tx).await?;
+            return Ok(StatementResult::command("ROLLBACK"));
+        }
+        let settings = self.graph_context().settings();
+        let opts = WriteOptions {
+            actor: settings.actor,
+            message: Some(
+                settings
+                    .commit_message
+                    .unwrap_or_else(|| message(&tx.statements)),
+            ),
+        };
+        let merged = self
+            .graph_context()
+            .graph()
+            .merge_with(&tx.private, &tx.target, MergeStyle::Squash, &opts)
+            .await;
+        let finished = self.finish(&tx).await;
+        match merged {
+            Ok(_) => {
+                finished?;
+                Ok(StatementResult::command("COMMIT"))
+            }
+            Err(EngineError::MergeConflicts(conflicts)) => Err(SqlError::new(
+                ErrorKind::SerializationFailure,
+                format!(
+                    "could not serialize the transaction: a concurrent commit on '{}' changed the same rows; nothing was committed\n{}",
+                    tx.target,
+                    omnigraph_engine::merge::describe_conflicts(&conflicts)
+                ),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub(crate) async fn rollback(&self) -> Result<StatementResult> {
+        match self.transaction() {
+            Some(tx) => {
+                self.finish(&tx).await?;
+                Ok(StatementResult::command("ROLLBACK"))
+            }
+            None => {
+                let mut r = StatementResult::command("ROLLBACK");
+                r.notices
+                    .push("there is no transaction in progress".to_string());
+                Ok(r)
+            }
+        }
+    }
+}
+
+impl Drop for Session {
+    /// A session that ends inside a transaction rolls it back: its private branch is
+    /// dropped in the background when a runtime is available (otherwise it stays until
+    /// dropped by hand; it is never listed and never merged).
+    fn drop(&mut self) {
+        if let Some(tx) = self.transaction()
+            && let Ok(handle) = tokio::runtime::Handle::try_current()
+        {
+            let graph = self.graph_context().graph().clone();
+            handle.spawn(async move {
+                let _ = graph.delete_branch(&tx.private).await;
+            });
+        }
+    }
+}

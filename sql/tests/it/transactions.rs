@@ -1,0 +1,241 @@
+//! `BEGIN` ... `COMMIT` / `ROLLBACK`: read-your-writes, isolation, conflicts, 25P02.
+
+use omnigraph_engine::{Graph, WriteOptions};
+use omnigraph_sql::Session;
+
+use crate::common::*;
+
+const SCHEMA: &str = "\
+node Person { name: String @key, age: I32? }
+edge Knows: Person -> Person
+";
+
+async fn two_sessions() -> (tempfile::TempDir, Session, Session) {
+    let dir = tempfile::TempDir::new().unwrap();
+    let graph = Graph::create(dir.path().to_str().unwrap()).await.unwrap();
+    graph
+        .apply_schema("main", SCHEMA, &WriteOptions::default())
+        .await
+        .unwrap();
+    let a = Session::new(graph.clone()).await.unwrap();
+    let b = Session::new(graph).await.unwrap();
+    a.execute("INSERT INTO person (name, age) VALUES ('alice', 30), ('bob', 25)")
+        .await
+        .unwrap();
+    (dir, a, b)
+}
+
+async fn count(s: &Session, sql: &str) -> String {
+    table(s, sql).await
+}
+
+#[tokio::test]
+async fn writes_are_visible_inside_and_published_as_one_commit() {
+    let (_dir, a, b) = two_sessions().await;
+    let commits_before = a
+        .graph_context()
+        .graph()
+        .commits("main")
+        .await
+        .unwrap()
+        .len();
+    a.execute("BEGIN").await.unwrap();
+    assert!(a.in_transaction());
+    a.execute("INSERT INTO person (name, age) VALUES ('carol', 41)")
+        .await
+        .unwrap();
+    a.execute("UPDATE person SET age = 31 WHERE name = 'alice'")
+        .await
+        .unwrap();
+    a.execute("INSERT INTO knows (src, dst) VALUES ('carol', 'alice')")
+        .await
+        .unwrap();
+    // Read-your-writes inside; nothing outside.
+    assert!(
+        count(&a, "SELECT count(*) AS n FROM person")
+            .await
+            .contains("| 3 |")
+    );
+    assert!(
+        count(&a, "SELECT age FROM person WHERE name = 'alice'")
+            .await
+            .contains("| 31  |")
+    );
+    assert!(
+        count(&b, "SELECT count(*) AS n FROM person")
+            .await
+            .contains("| 2 |")
+    );
+    assert!(table(&a, "SHOW omnigraph.branch").await.contains("main"));
+    assert!(
+        !table(&a, "SELECT name FROM omnigraph.branches")
+            .await
+            .contains("_tx/"),
+        "the private branch is not listed"
+    );
+    let r = a.execute("COMMIT").await.unwrap();
+    assert_eq!(r[0].tag, "COMMIT");
+    assert!(!a.in_transaction());
+    assert!(
+        count(&b, "SELECT count(*) AS n FROM person")
+            .await
+            .contains("| 3 |")
+    );
+    assert!(
+        count(&b, "SELECT count(*) AS n FROM knows")
+            .await
+            .contains("| 1 |")
+    );
+    let commits = a.graph_context().graph().commits("main").await.unwrap();
+    assert_eq!(
+        commits.len(),
+        commits_before + 1,
+        "one commit per transaction"
+    );
+    assert!(
+        commits
+            .last()
+            .unwrap()
+            .message
+            .starts_with("transaction: INSERT")
+    );
+}
+
+#[tokio::test]
+async fn rollback_discards_and_errors_abort_until_rollback() {
+    let (_dir, a, _b) = two_sessions().await;
+    a.execute("BEGIN; INSERT INTO person (name) VALUES ('tmp')")
+        .await
+        .unwrap();
+    let r = a.execute("ROLLBACK").await.unwrap();
+    assert_eq!(r[0].tag, "ROLLBACK");
+    assert!(
+        count(&a, "SELECT count(*) AS n FROM person")
+            .await
+            .contains("| 2 |")
+    );
+
+    a.execute("BEGIN; INSERT INTO person (name) VALUES ('kept')")
+        .await
+        .unwrap();
+    assert_eq!(
+        err(&a, "INSERT INTO person (name) VALUES ('alice')")
+            .await
+            .sqlstate(),
+        "23505"
+    );
+    assert_eq!(err(&a, "SELECT 1").await.sqlstate(), "25P02");
+    // COMMIT of a failed transaction rolls it back.
+    let r = a.execute("COMMIT").await.unwrap();
+    assert_eq!(r[0].tag, "ROLLBACK");
+    assert!(
+        count(&a, "SELECT count(*) AS n FROM person")
+            .await
+            .contains("| 2 |")
+    );
+    a.execute("SELECT 1").await.unwrap();
+}
+
+#[tokio::test]
+async fn a_concurrent_conflicting_commit_fails_with_40001_and_loses_nothing() {
+    let (_dir, a, b) = two_sessions().await;
+    a.execute("BEGIN").await.unwrap();
+    b.execute("BEGIN").await.unwrap();
+    a.execute("UPDATE person SET age = 40 WHERE name = 'alice'")
+        .await
+        .unwrap();
+    b.execute("UPDATE person SET age = 50 WHERE name = 'alice'")
+        .await
+        .unwrap();
+    // Snapshot isolation: b does not see a's uncommitted or committed write.
+    a.execute("COMMIT").await.unwrap();
+    assert!(
+        count(&b, "SELECT age FROM person WHERE name = 'alice'")
+            .await
+            .contains("| 50  |")
+    );
+    let e = err(&b, "COMMIT").await;
+    assert_eq!(e.sqlstate(), "40001", "{e}");
+    assert!(!b.in_transaction());
+    assert!(
+        count(&b, "SELECT age FROM person WHERE name = 'alice'")
+            .await
+            .contains("| 40  |"),
+        "the first commit is kept"
+    );
+
+    // Transactions touching different rows both commit.
+    a.execute("BEGIN; UPDATE person SET age = 1 WHERE name = 'alice'")
+        .await
+        .unwrap();
+    b.execute("BEGIN; UPDATE person SET age = 2 WHERE name = 'bob'")
+        .await
+        .unwrap();
+    a.execute("COMMIT").await.unwrap();
+    b.execute("COMMIT").await.unwrap();
+    let t = table(&a, "SELECT name, age FROM person ORDER BY name").await;
+    assert!(
+        t.contains("| alice | 1   |") && t.contains("| bob   | 2   |"),
+        "{t}"
+    );
+}
+
+#[tokio::test]
+async fn snapshot_isolation_from_begin() {
+    let (_dir, a, b) = two_sessions().await;
+    a.execute("BEGIN").await.unwrap();
+    b.execute("INSERT INTO person (name) VALUES ('late')")
+        .await
+        .unwrap();
+    assert!(
+        count(&a, "SELECT count(*) AS n FROM person")
+            .await
+            .contains("| 2 |")
+    );
+    a.execute("INSERT INTO person (name) VALUES ('mine')")
+        .await
+        .unwrap();
+    a.execute("COMMIT").await.unwrap();
+    assert!(
+        count(&a, "SELECT count(*) AS n FROM person")
+            .await
+            .contains("| 4 |")
+    );
+}
+
+#[tokio::test]
+async fn savepoints_and_branch_switches_are_refused_inside() {
+    let (_dir, a, _b) = two_sessions().await;
+    a.execute("CALL create_branch('feature')").await.unwrap();
+    a.execute("BEGIN").await.unwrap();
+    assert_eq!(
+        err(&a, "SET omnigraph.branch = 'feature'").await.sqlstate(),
+        "25001"
+    );
+    a.execute("ROLLBACK").await.unwrap();
+    a.execute("BEGIN").await.unwrap();
+    assert_eq!(err(&a, "SAVEPOINT s1").await.sqlstate(), "0A000");
+    assert_eq!(err(&a, "SELECT 1").await.sqlstate(), "25P02");
+    a.execute("ROLLBACK").await.unwrap();
+
+    // A transaction on a branch commits to that branch only.
+    a.execute("SET omnigraph.branch = 'feature'").await.unwrap();
+    a.execute("BEGIN; INSERT INTO person (name) VALUES ('f'); COMMIT")
+        .await
+        .unwrap();
+    assert!(
+        count(&a, "SELECT count(*) AS n FROM person")
+            .await
+            .contains("| 3 |")
+    );
+    assert!(
+        count(&a, "SELECT count(*) AS n FROM main.person")
+            .await
+            .contains("| 2 |")
+    );
+    // BEGIN while reading the past is refused.
+    a.execute("RESET omnigraph.branch; SET omnigraph.as_of = 3")
+        .await
+        .unwrap();
+    assert_eq!(err(&a, "BEGIN").await.sqlstate(), "25006");
+}
