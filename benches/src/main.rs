@@ -5,6 +5,7 @@
 //! cargo run --release -p omnigraph-benches -- scan [--rows N] [--reps N]
 //! cargo run --release -p omnigraph-benches -- traverse [--scale S] [--reps N]
 //! cargo run --release -p omnigraph-benches -- merge [--rows N] [--changes N] [--reps N]
+//! cargo run --release -p omnigraph-benches -- writes [--rows N] [--inserts N]
 //! ```
 //!
 //! `load` generates a deterministic Person/Knows graph as NDJSON (seeded), loads it into a
@@ -18,6 +19,10 @@
 //! it, and reports index build time and medians of 1-hop, 2-hop distinct, 3-hop distinct,
 //! full reachability and shortest path over fixed start nodes, through the engine API and
 //! through SQL.
+//!
+//! `writes` loads N Person rows, then times single-row `INSERT` statements through SQL
+//! (each its own graph commit; median and p95) and one `INSERT INTO company SELECT` of
+//! the N rows (rows per second), integrity checks included.
 //!
 //! `merge` loads N Person rows on `main`, then per repetition creates a branch, changes
 //! `changes` rows on it (half updates of existing rows, half inserts), and times
@@ -571,6 +576,76 @@ async fn bench_merge(args: &[String]) {
     );
 }
 
+async fn bench_writes(args: &[String]) {
+    let rows = arg(args, "--rows", 1_000_000);
+    let inserts = arg(args, "--inserts", 50) as usize;
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let input = dir.path().join("people.ndjson");
+    write_social_ndjson(&input, rows, 0, 5).expect("write input");
+    let graph = Graph::create(dir.path().join("graph").to_str().expect("utf-8 path"))
+        .await
+        .expect("create graph");
+    let opts = WriteOptions::default();
+    let schema = format!("{SCHEMA}node Company {{ name: String @key, size: I32? }}\n");
+    graph
+        .apply_schema("main", &schema, &opts)
+        .await
+        .expect("schema");
+    graph
+        .load_file(
+            "main",
+            input.to_str().expect("utf-8 path"),
+            LoadMode::Append,
+            &opts,
+        )
+        .await
+        .expect("load");
+    let ctx = datafusion::prelude::SessionContext::new();
+    datafusion_omnigraph::register(&ctx, graph.clone())
+        .await
+        .expect("register");
+    let run = |sql: String| {
+        let ctx = ctx.clone();
+        async move {
+            ctx.sql(&sql)
+                .await
+                .expect("plan")
+                .collect()
+                .await
+                .expect("run")
+        }
+    };
+    let mut times = Vec::with_capacity(inserts);
+    for i in 0..inserts {
+        let sql = format!("INSERT INTO person (name, age, city) VALUES ('new{i}', 30, 'oslo')");
+        let start = Instant::now();
+        run(sql).await;
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
+    let p95 = times[((times.len() * 95) / 100).min(times.len() - 1)];
+    println!(
+        "writes: single-row INSERT into a {rows}-row table, {inserts} statements: median {:.1} ms, p95 {p95:.1} ms",
+        times[times.len() / 2]
+    );
+    let start = Instant::now();
+    run("INSERT INTO company (name, size) SELECT name, age FROM person".to_string()).await;
+    let secs = start.elapsed().as_secs_f64();
+    let copied = rows + inserts as u64;
+    let check = graph
+        .snapshot("main")
+        .await
+        .expect("snapshot")
+        .count_rows("company")
+        .await
+        .expect("count");
+    assert_eq!(check, copied, "every row copied");
+    println!(
+        "writes: INSERT ... SELECT of {copied} rows in {secs:.2} s: {:.0} rows/s",
+        copied as f64 / secs
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -579,9 +654,10 @@ async fn main() {
         Some("scan") => bench_scan(&args).await,
         Some("traverse") => bench_traverse(&args).await,
         Some("merge") => bench_merge(&args).await,
+        Some("writes") => bench_writes(&args).await,
         _ => {
             eprintln!(
-                "usage: omnigraph-bench load [--edges N] [--nodes N] | scan [--rows N] [--reps N] | traverse [--scale S] [--reps N] | merge [--rows N] [--changes N] [--reps N]"
+                "usage: omnigraph-bench load [--edges N] [--nodes N] | scan [--rows N] [--reps N] | traverse [--scale S] [--reps N] | merge [--rows N] [--changes N] [--reps N] | writes [--rows N] [--inserts N]"
             );
             std::process::exit(2);
         }

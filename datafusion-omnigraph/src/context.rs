@@ -16,7 +16,13 @@ pub struct SessionSettings {
     pub commit_message: Option<String>,
     /// Recorded as the actor of commits.
     pub actor: String,
+    /// The most rows one `INSERT`/`UPDATE`/`DELETE` may write; larger statements are
+    /// refused before they are held in memory (use `CALL load` for bulk data).
+    pub max_write_rows: u64,
 }
+
+/// Default of [`SessionSettings::max_write_rows`].
+pub const DEFAULT_MAX_WRITE_ROWS: u64 = 5_000_000;
 
 impl Default for SessionSettings {
     fn default() -> Self {
@@ -25,6 +31,7 @@ impl Default for SessionSettings {
             as_of: None,
             commit_message: None,
             actor: "omnigraph".to_string(),
+            max_write_rows: DEFAULT_MAX_WRITE_ROWS,
         }
     }
 }

@@ -18,8 +18,10 @@ use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
-    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream, collect,
+    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream,
+    execute_stream,
 };
+use futures::StreamExt;
 use futures::future::BoxFuture;
 use omnigraph_engine::{Error as EngineError, InsertMode};
 
@@ -200,6 +202,28 @@ impl DmlExec {
     }
 }
 
+/// Collects the statement's rows, refusing more than `limit` before holding them.
+async fn collect_at_most(
+    input: Arc<dyn ExecutionPlan>,
+    context: Arc<TaskContext>,
+    limit: u64,
+) -> DfResult<Vec<RecordBatch>> {
+    let mut stream = execute_stream(input, context)?;
+    let mut batches = Vec::new();
+    let mut rows = 0u64;
+    while let Some(batch) = stream.next().await {
+        let batch = batch?;
+        rows += batch.num_rows() as u64;
+        if rows > limit {
+            return Err(to_df(EngineError::LimitExceeded(format!(
+                "the statement writes more than {limit} rows (SET omnigraph.max_write_rows to raise the limit, or load bulk data with CALL load)"
+            ))));
+        }
+        batches.push(batch);
+    }
+    Ok(batches)
+}
+
 impl DisplayAs for DmlExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -251,8 +275,9 @@ impl ExecutionPlan for DmlExec {
             self.op,
         );
         let input = self.input.clone();
+        let limit = ctx.settings().max_write_rows;
         let effect: BoxFuture<'static, DfResult<RecordBatch>> = Box::pin(async move {
-            let batches = collect(input, context).await?;
+            let batches = collect_at_most(input, context, limit).await?;
             let count = DmlExec::run(ctx, branch, table, op, batches)
                 .await
                 .map_err(to_df)?;

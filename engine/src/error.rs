@@ -183,6 +183,9 @@ pub enum Error {
 
     #[error("not supported: {0}")]
     NotSupported(String),
+
+    #[error("limit exceeded: {0}")]
+    LimitExceeded(String),
 }
 
 impl From<lance::deps::datafusion::error::DataFusionError> for Error {

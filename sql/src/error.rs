@@ -51,6 +51,8 @@ pub enum ErrorKind {
     MergeConflict,
     /// 25006 read_only_sql_transaction
     ReadOnly,
+    /// 54000 program_limit_exceeded
+    LimitExceeded,
     /// 25P02 in_failed_sql_transaction
     InFailedTransaction,
     /// 25001 active_sql_transaction
@@ -89,6 +91,7 @@ impl ErrorKind {
             ErrorKind::MergeConflict => "23000",
             ErrorKind::ReadOnly => "25006",
             ErrorKind::InFailedTransaction => "25P02",
+            ErrorKind::LimitExceeded => "54000",
             ErrorKind::ActiveTransaction => "25001",
             ErrorKind::NotSupported => "0A000",
             ErrorKind::UnknownGraph => "3D000",
@@ -156,6 +159,7 @@ fn engine_kind(err: &EngineError) -> ErrorKind {
         }
         EngineError::Conflict(_) => ErrorKind::SerializationFailure,
         EngineError::MergeConflicts(_) => ErrorKind::MergeConflict,
+        EngineError::LimitExceeded(_) => ErrorKind::LimitExceeded,
         EngineError::MergeRefused(_) | EngineError::NotSupported(_) => ErrorKind::NotSupported,
         EngineError::ReadOnly | EngineError::ReadOnlySession(_) => ErrorKind::ReadOnly,
         EngineError::Io(_) => ErrorKind::Io,

@@ -20,10 +20,11 @@ use crate::error::{ErrorKind, Result, SqlError};
 use crate::transaction::Transaction;
 
 /// Settings under `omnigraph.` that `SET`, `SHOW` and `RESET` understand.
-pub const SETTINGS: [&str; 3] = [
+pub const SETTINGS: [&str; 4] = [
     "omnigraph.branch",
     "omnigraph.as_of",
     "omnigraph.commit_message",
+    "omnigraph.max_write_rows",
 ];
 
 /// The result of one statement.
@@ -449,6 +450,17 @@ impl Session {
             "omnigraph.commit_message" => self
                 .graph
                 .update_settings(|s| s.commit_message = Some(value)),
+            "omnigraph.max_write_rows" => {
+                let rows: u64 = value.trim().parse().map_err(|_| {
+                    SqlError::new(
+                        ErrorKind::InvalidParameter,
+                        format!(
+                            "omnigraph.max_write_rows must be a positive integer, got '{value}'"
+                        ),
+                    )
+                })?;
+                self.graph.update_settings(|s| s.max_write_rows = rows);
+            }
             other => return Err(unknown_setting(other)),
         }
         Ok(Some(StatementResult::command("SET")))
@@ -460,6 +472,7 @@ impl Session {
             "omnigraph.branch" => Some(s.branch),
             "omnigraph.as_of" => s.as_of,
             "omnigraph.commit_message" => s.commit_message,
+            "omnigraph.max_write_rows" => Some(s.max_write_rows.to_string()),
             other => return Err(unknown_setting(other)),
         };
         let schema = Arc::new(Schema::new(vec![Field::new(name, DataType::Utf8, true)]));
@@ -489,6 +502,9 @@ impl Session {
                 .update_settings(|s| s.branch = MAIN_BRANCH.to_string()),
             "omnigraph.as_of" => self.graph.update_settings(|s| s.as_of = None),
             "omnigraph.commit_message" => self.graph.update_settings(|s| s.commit_message = None),
+            "omnigraph.max_write_rows" => self.graph.update_settings(|s| {
+                s.max_write_rows = datafusion_omnigraph::context::DEFAULT_MAX_WRITE_ROWS
+            }),
             other => return Err(unknown_setting(other)),
         }
         Ok(StatementResult::command("RESET"))

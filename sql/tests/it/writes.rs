@@ -269,3 +269,28 @@ async fn writes_are_refused_while_reading_the_past() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn statements_over_the_write_limit_are_refused_before_anything_is_written() {
+    let (_dir, s) = session().await;
+    s.execute("SET omnigraph.max_write_rows = 2").await.unwrap();
+    assert!(
+        table(&s, "SHOW omnigraph.max_write_rows")
+            .await
+            .contains("| 2 ")
+    );
+    let before = commits(&s).await;
+    let e = err(&s, "INSERT INTO company (name) VALUES ('a'), ('b'), ('c')").await;
+    assert_eq!(e.sqlstate(), "54000", "{e}");
+    assert_eq!(commits(&s).await, before);
+    s.execute("INSERT INTO company (name) VALUES ('a'), ('b')")
+        .await
+        .unwrap();
+    s.execute("RESET omnigraph.max_write_rows").await.unwrap();
+    assert_eq!(
+        err(&s, "SET omnigraph.max_write_rows = 'many'")
+            .await
+            .sqlstate(),
+        "22023"
+    );
+}
