@@ -32,8 +32,10 @@ use crate::error::{DfResult, to_df};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DmlOp {
     Insert(InsertMode),
-    /// Input: full rows with their new values.
-    Update,
+    /// Input: full rows with their new values, computed from this graph version.
+    Update {
+        read_at: u64,
+    },
     /// Input: the ids to delete (first column); nodes take their edges along.
     Delete,
 }
@@ -42,7 +44,7 @@ impl DmlOp {
     fn name(&self) -> &'static str {
         match self {
             DmlOp::Insert(_) => "insert",
-            DmlOp::Update => "update",
+            DmlOp::Update { .. } => "update",
             DmlOp::Delete => "delete",
         }
     }
@@ -164,9 +166,11 @@ impl DmlExec {
                     .await?;
                 Ok(out.nodes + out.edges)
             }
-            DmlOp::Update => {
+            DmlOp::Update { read_at } => {
                 let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-                graph.replace_rows(&branch, &table, &batches, &opts).await?;
+                graph
+                    .replace_rows(&branch, &table, &batches, Some(read_at), &opts)
+                    .await?;
                 Ok(rows as u64)
             }
             DmlOp::Delete => {

@@ -222,7 +222,9 @@ impl TableProvider for GraphTable {
             self.ctx.clone(),
             branch,
             self.table.clone(),
-            DmlOp::Update,
+            DmlOp::Update {
+                read_at: snapshot.version(),
+            },
             updated,
         )?))
     }

@@ -206,17 +206,28 @@ impl Graph {
 
     /// Replaces existing rows of `table` on `branch` (an update): `batches` hold every
     /// column, `id` included. Keys cannot change (the id is kept), so the checks are the
-    /// required properties and `@unique`.
+    /// required properties and `@unique`. `read_at` is the graph version the new values
+    /// were computed from: if the branch moved since, nothing is written (a conflict), so
+    /// a concurrent update is never overwritten with values computed from older ones.
     pub async fn replace_rows(
         &self,
         branch: &str,
         table: &str,
         batches: &[RecordBatch],
+        read_at: Option<u64>,
         opts: &WriteOptions,
     ) -> Result<Option<CommitOutcome>> {
         self.require_writable()?;
         crate::recovery::heal_own_before_write(self).await?;
         let snapshot = self.snapshot(branch).await?;
+        if let Some(version) = read_at
+            && version != snapshot.version()
+        {
+            return Err(Error::Conflict(format!(
+                "branch '{branch}' moved from version {version} to {} while the update read its rows; run it again",
+                snapshot.version()
+            )));
+        }
         let (def, _) = snapshot.table(table)?;
         let schema = crate::schema::table_arrow_schema(def);
         let mut ids: BTreeMap<String, ()> = BTreeMap::new();
