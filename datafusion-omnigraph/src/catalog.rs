@@ -55,6 +55,15 @@ impl CatalogProvider for GraphCatalog {
                 if let Some(s) = self.others.as_ref().and_then(|o| o.schema(other)) {
                     return Some(s);
                 }
+                // Inside a transaction its branch's schema shows the transaction's state.
+                if let Some((target, private)) = self.ctx.transaction_branches()
+                    && other == target
+                {
+                    return Some(Arc::new(BranchSchema {
+                        ctx: self.ctx.clone(),
+                        selector: SnapshotSelector::Branch(private),
+                    }));
+                }
                 // Any well-formed branch name: a branch created by another session since the
                 // last refresh must resolve too; an unknown one fails with "unknown branch".
                 let is_branch =

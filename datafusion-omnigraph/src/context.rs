@@ -68,6 +68,8 @@ pub struct GraphContext {
     notices: Mutex<Vec<String>>,
     /// The running statement's text: the default message of the commits it makes.
     statement_text: Mutex<Option<String>>,
+    /// While a transaction is open: (its branch, the private branch holding its writes).
+    transaction: RwLock<Option<(String, String)>>,
 }
 
 impl std::fmt::Debug for GraphContext {
@@ -89,11 +91,37 @@ impl GraphContext {
             insert_mode: Mutex::new(None),
             notices: Mutex::new(Vec::new()),
             statement_text: Mutex::new(None),
+            transaction: RwLock::new(None),
         })
     }
 
     pub fn graph(&self) -> &Graph {
         &self.graph
+    }
+
+    /// Marks a transaction open on branch `target` with its writes on `private` (or none).
+    /// Inside it, the target's schema reads the private branch, and writes, branch
+    /// procedures and merges touching any other branch are refused.
+    pub fn set_transaction_branches(&self, branches: Option<(String, String)>) {
+        *self.transaction.write().unwrap_or_else(|p| p.into_inner()) = branches;
+    }
+
+    /// (target, private) while a transaction is open.
+    pub fn transaction_branches(&self) -> Option<(String, String)> {
+        self.transaction
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Fails inside a transaction: `what` cannot be part of one (SQLSTATE 25001).
+    pub fn require_no_transaction(&self, what: &str) -> Result<()> {
+        match self.transaction_branches() {
+            Some((target, _)) => Err(omnigraph_engine::Error::InTransaction(format!(
+                "{what} cannot run inside a transaction (on branch '{target}'); COMMIT or ROLLBACK first"
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Records the text of the statement about to run (the default commit message).

@@ -36,8 +36,11 @@ pub enum DmlOp {
     Update {
         read_at: u64,
     },
-    /// Input: the ids to delete (first column); nodes take their edges along.
-    Delete,
+    /// Input: the ids to delete (first column), read at this graph version; nodes take
+    /// their edges along.
+    Delete {
+        read_at: u64,
+    },
 }
 
 impl DmlOp {
@@ -45,7 +48,7 @@ impl DmlOp {
         match self {
             DmlOp::Insert(_) => "insert",
             DmlOp::Update { .. } => "update",
-            DmlOp::Delete => "delete",
+            DmlOp::Delete { .. } => "delete",
         }
     }
 }
@@ -173,7 +176,7 @@ impl DmlExec {
                     .await?;
                 Ok(rows as u64)
             }
-            DmlOp::Delete => {
+            DmlOp::Delete { read_at } => {
                 let mut ids = Vec::new();
                 for b in &batches {
                     let col = b
@@ -186,7 +189,9 @@ impl DmlExec {
                 if ids.is_empty() {
                     return Ok(0);
                 }
-                let out = graph.delete_ids(&branch, &table, &ids, &opts).await?;
+                let out = graph
+                    .delete_ids_read_at(&branch, &table, &ids, Some(read_at), &opts)
+                    .await?;
                 let own = out.tables.get(&table).copied().unwrap_or(0);
                 let cascaded: u64 = out.tables.values().sum::<u64>() - own;
                 if cascaded > 0 {

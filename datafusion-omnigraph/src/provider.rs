@@ -60,6 +60,15 @@ impl GraphTable {
         })
     }
 
+    /// The filters Lance evaluates exactly as DataFusion does (the rest stay above the scan).
+    fn exact(&self, filters: &[Expr]) -> Vec<Expr> {
+        filters
+            .iter()
+            .filter(|f| pushdown::is_exact(f, &self.schema))
+            .cloned()
+            .collect()
+    }
+
     /// The branch a write to this table goes to; time-travel reads and read-only
     /// sessions refuse writes (SQLSTATE 25006).
     fn write_branch(&self) -> DfResult<String> {
@@ -71,10 +80,18 @@ impl GraphTable {
             )))),
             SnapshotSource::Statement(selector) => {
                 self.ctx.require_writable().map_err(to_df)?;
-                Ok(match selector {
+                let branch = match selector {
                     SnapshotSelector::Current => self.ctx.settings().branch,
                     SnapshotSelector::Branch(b) => b.clone(),
-                })
+                };
+                if let Some((target, private)) = self.ctx.transaction_branches()
+                    && branch != private
+                {
+                    return Err(to_df(EngineError::InTransaction(format!(
+                        "a transaction on branch '{target}' can only write to that branch; write to '{branch}' after COMMIT or ROLLBACK"
+                    ))));
+                }
+                Ok(branch)
             }
         }
     }
@@ -167,14 +184,15 @@ impl TableProvider for GraphTable {
         filters: Vec<Expr>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let branch = self.write_branch()?;
-        let scan = self.scan(state, None, &filters, None).await?;
+        let read_at = self.scan_snapshot(state).await?.version();
+        let scan = self.scan(state, None, &self.exact(&filters), None).await?;
         let rows = filtered(state, scan, &self.schema, filters)?;
         let ids = projected(state, rows, &self.schema, vec![(col("id"), "id".into())])?;
         Ok(Arc::new(DmlExec::try_new(
             self.ctx.clone(),
             branch,
             self.table.clone(),
-            DmlOp::Delete,
+            DmlOp::Delete { read_at },
             ids,
         )?))
     }
@@ -215,7 +233,7 @@ impl TableProvider for GraphTable {
             };
             exprs.push((expr, field.name().clone()));
         }
-        let scan = self.scan(state, None, &filters, None).await?;
+        let scan = self.scan(state, None, &self.exact(&filters), None).await?;
         let rows = filtered(state, scan, &self.schema, filters)?;
         let updated = projected(state, rows, &self.schema, exprs)?;
         Ok(Arc::new(DmlExec::try_new(

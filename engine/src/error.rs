@@ -186,6 +186,9 @@ pub enum Error {
 
     #[error("limit exceeded: {0}")]
     LimitExceeded(String),
+
+    #[error("{0}")]
+    InTransaction(String),
 }
 
 impl From<lance::deps::datafusion::error::DataFusionError> for Error {

@@ -160,6 +160,7 @@ fn engine_kind(err: &EngineError) -> ErrorKind {
         EngineError::Conflict(_) => ErrorKind::SerializationFailure,
         EngineError::MergeConflicts(_) => ErrorKind::MergeConflict,
         EngineError::LimitExceeded(_) => ErrorKind::LimitExceeded,
+        EngineError::InTransaction(_) => ErrorKind::ActiveTransaction,
         EngineError::MergeRefused(_) | EngineError::NotSupported(_) => ErrorKind::NotSupported,
         EngineError::ReadOnly | EngineError::ReadOnlySession(_) => ErrorKind::ReadOnly,
         EngineError::Io(_) => ErrorKind::Io,

@@ -63,6 +63,8 @@ pub struct Session {
     ctx: SessionContext,
     graph: Arc<GraphContext>,
     transaction: std::sync::Mutex<Option<Transaction>>,
+    /// Values of `$n` placeholders for the statement being run (extended protocol).
+    params: std::sync::Mutex<Option<Vec<datafusion::scalar::ScalarValue>>>,
 }
 
 impl Session {
@@ -90,6 +92,7 @@ impl Session {
             ctx,
             graph: graph_ctx,
             transaction: std::sync::Mutex::new(None),
+            params: std::sync::Mutex::new(None),
         })
     }
 
@@ -171,6 +174,98 @@ impl Session {
         Ok(out)
     }
 
+    /// Runs one statement with values for its `$1, $2, ...` placeholders.
+    pub async fn execute_with_params(
+        &self,
+        sql: &str,
+        params: Vec<datafusion::scalar::ScalarValue>,
+    ) -> Result<StatementResult> {
+        let mut statements = Session::parse(sql)?;
+        if statements.len() != 1 {
+            return Err(SqlError::new(
+                ErrorKind::Syntax,
+                format!(
+                    "a prepared statement must be one statement, got {}",
+                    statements.len()
+                ),
+            ));
+        }
+        if !params.is_empty() {
+            *self.params.lock().unwrap_or_else(|p| p.into_inner()) = Some(params);
+        }
+        let result = self.execute_statement(statements.remove(0)).await;
+        self.params.lock().unwrap_or_else(|p| p.into_inner()).take();
+        result
+    }
+
+    /// The placeholder types and result columns of one statement, without running it
+    /// (procedures only run when executed). Commands return no columns.
+    pub async fn describe(&self, sql: &str) -> Result<(Vec<Option<DataType>>, SchemaRef)> {
+        let mut statements = Session::parse(sql)?;
+        let empty = || Arc::new(Schema::empty());
+        let Some(statement) = statements.pop() else {
+            return Ok((vec![], empty()));
+        };
+        if !statements.is_empty() {
+            return Ok((vec![], empty()));
+        }
+        let statement = match &statement {
+            DFStatement::Statement(s) => match s.as_ref() {
+                Statement::Call(function) => Session::parse(&call_as_select(function)?)?.remove(0),
+                Statement::ShowVariable { variable } => {
+                    let name = variable
+                        .iter()
+                        .map(|i| i.value.to_ascii_lowercase())
+                        .collect::<Vec<_>>()
+                        .join(".");
+                    if name.starts_with("omnigraph.") {
+                        let schema = Schema::new(vec![Field::new(&name, DataType::Utf8, true)]);
+                        return Ok((vec![], Arc::new(schema)));
+                    }
+                    statement
+                }
+                Statement::StartTransaction { .. }
+                | Statement::Commit { .. }
+                | Statement::Rollback { .. }
+                | Statement::Savepoint { .. }
+                | Statement::ReleaseSavepoint { .. }
+                | Statement::Set(_) => return Ok((vec![], empty())),
+                _ => statement,
+            },
+            DFStatement::Reset(_) => return Ok((vec![], empty())),
+            _ => statement,
+        };
+        if self.transaction().is_some_and(|tx| tx.failed) {
+            return Err(SqlError::new(
+                ErrorKind::InFailedTransaction,
+                "current transaction is aborted, commands ignored until end of transaction block",
+            ));
+        }
+        self.graph.refresh_branches().await?;
+        let plan = self.ctx.state().statement_to_plan(statement).await?;
+        let types = plan.get_parameter_types()?;
+        let mut numbered: Vec<(usize, Option<DataType>)> = types
+            .into_iter()
+            .filter_map(|(name, ty)| {
+                name.trim_start_matches('$')
+                    .parse::<usize>()
+                    .ok()
+                    .map(|n| (n, ty))
+            })
+            .collect();
+        numbered.sort_by_key(|(n, _)| *n);
+        let count = numbered.last().map(|(n, _)| *n).unwrap_or(0);
+        let mut params = vec![None; count];
+        for (n, ty) in numbered {
+            params[n - 1] = ty;
+        }
+        let schema = match &plan {
+            LogicalPlan::Dml(_) | LogicalPlan::Ddl(_) | LogicalPlan::Statement(_) => empty(),
+            other => Arc::new(other.schema().as_arrow().clone()),
+        };
+        Ok((params, schema))
+    }
+
     /// Runs `sql`, which must be one statement, and returns its rows.
     pub async fn query(&self, sql: &str) -> Result<Vec<RecordBatch>> {
         let mut results = self.execute(sql).await?;
@@ -186,7 +281,7 @@ impl Session {
     pub async fn execute_statement(&self, statement: DFStatement) -> Result<StatementResult> {
         if let DFStatement::Statement(s) = &statement {
             match s.as_ref() {
-                Statement::StartTransaction { .. } => return self.begin().await,
+                Statement::StartTransaction { modes, .. } => return self.begin(modes).await,
                 Statement::Commit { .. } => return self.commit().await,
                 Statement::Rollback {
                     savepoint: None, ..
@@ -276,7 +371,14 @@ impl Session {
 
     async fn run_datafusion(&self, statement: DFStatement) -> Result<StatementResult> {
         let state = self.ctx.state();
-        let plan = state.statement_to_plan(statement).await?;
+        let mut plan = state.statement_to_plan(statement).await?;
+        let params = self.params.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(values) = params {
+            plan = plan.with_param_values(values)?;
+        }
+        if let Some(tag) = self.guard_dml(&plan)? {
+            return Ok(StatementResult::command(tag));
+        }
         let tag = command_tag(&plan);
         let df = self.ctx.execute_logical_plan(plan).await?;
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
@@ -307,37 +409,73 @@ impl Session {
         })
     }
 
+    /// `UPDATE`/`DELETE` reach the table provider as the target table plus the filters
+    /// DataFusion extracts from the plan; a shape whose meaning would be lost on the way
+    /// (a subquery or join in `WHERE`, `LIMIT`) is refused, and a `WHERE` the optimizer
+    /// proves false writes nothing (its filter would otherwise vanish). Returns the tag of
+    /// a statement that affects no rows.
+    fn guard_dml(&self, plan: &LogicalPlan) -> Result<Option<&'static str>> {
+        use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+        use datafusion::logical_expr::{Expr, WriteOp};
+        let LogicalPlan::Dml(dml) = plan else {
+            return Ok(None);
+        };
+        let tag = match dml.op {
+            WriteOp::Delete => "DELETE 0",
+            WriteOp::Update => "UPDATE 0",
+            _ => return Ok(None),
+        };
+        let mut scans = 0;
+        let mut refused: Option<String> = None;
+        dml.input.apply(|node| {
+            match node {
+                LogicalPlan::TableScan(_) => scans += 1,
+                LogicalPlan::Projection(_)
+                | LogicalPlan::Filter(_)
+                | LogicalPlan::SubqueryAlias(_) => {}
+                other => refused = Some(other.display().to_string()),
+            }
+            for expr in node.expressions() {
+                if expr.exists(|e| {
+                    Ok(matches!(
+                        e,
+                        Expr::Exists(_) | Expr::InSubquery(_) | Expr::ScalarSubquery(_)
+                    ))
+                })? {
+                    refused = Some("a subquery".to_string());
+                }
+            }
+            Ok(TreeNodeRecursion::Continue)
+        })?;
+        if scans != 1 && refused.is_none() {
+            refused = Some(format!("{scans} table scans"));
+        }
+        if let Some(what) = refused {
+            return Err(SqlError::new(
+                ErrorKind::NotSupported,
+                format!(
+                    "{} with {what}: only WHERE conditions on the table's own columns are supported",
+                    &tag[..6]
+                ),
+            ));
+        }
+        let optimized = self.ctx.state().optimize(plan)?;
+        let mut empty = false;
+        optimized.apply(|node| {
+            if matches!(node, LogicalPlan::EmptyRelation(e) if !e.produce_one_row) {
+                empty = true;
+            }
+            Ok(TreeNodeRecursion::Continue)
+        })?;
+        Ok(empty.then_some(tag))
+    }
+
     /// `CALL p(args)` is `SELECT * FROM p(args)`: procedures are table functions.
     async fn call(
         &self,
         function: &datafusion::sql::sqlparser::ast::Function,
     ) -> Result<StatementResult> {
-        let name = object_name(&function.name);
-        if !PROCEDURES.contains(&name.as_str()) {
-            return Err(SqlError::new(
-                ErrorKind::UndefinedFunction,
-                format!(
-                    "procedure {name} does not exist (procedures: {})",
-                    PROCEDURES.join(", ")
-                ),
-            ));
-        }
-        let args = match &function.args {
-            FunctionArguments::None => String::new(),
-            FunctionArguments::List(list) => list
-                .args
-                .iter()
-                .map(|a| a.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            FunctionArguments::Subquery(_) => {
-                return Err(SqlError::new(
-                    ErrorKind::Syntax,
-                    "CALL takes literal arguments",
-                ));
-            }
-        };
-        let sql = format!("SELECT * FROM {name}({args})");
+        let sql = call_as_select(function)?;
         let mut statements = Session::parse(&sql)?;
         let mut result = self.run_datafusion(statements.remove(0)).await?;
         result.tag = "CALL".to_string();
@@ -351,29 +489,76 @@ impl Session {
         insert: &datafusion::sql::sqlparser::ast::Insert,
     ) -> Result<omnigraph_engine::InsertMode> {
         use datafusion::sql::sqlparser::ast::{
-            AssignmentTarget, OnConflictAction, OnInsert, TableObject,
+            AssignmentTarget, ConflictTarget, OnConflictAction, OnInsert, TableObject,
         };
         let not_supported = |what: &str| SqlError::new(ErrorKind::NotSupported, what.to_string());
         let Some(OnInsert::OnConflict(on_conflict)) = &insert.on else {
             return Err(not_supported("ON DUPLICATE KEY UPDATE; use ON CONFLICT"));
         };
+        let TableObject::TableName(name) = &insert.table else {
+            return Err(not_supported("INSERT INTO a table function"));
+        };
+        let parts: Vec<String> = name
+            .0
+            .iter()
+            .filter_map(|p| p.as_ident().map(|i| i.value.clone()))
+            .collect();
+        let (branch, table) = match parts.as_slice() {
+            [table] => (self.graph.settings().branch, table.clone()),
+            [.., schema, table] if schema == datafusion_omnigraph::PUBLIC_SCHEMA => {
+                (self.graph.settings().branch, table.clone())
+            }
+            [.., schema, table] => (schema.clone(), table.clone()),
+            [] => return Err(not_supported("INSERT without a table")),
+        };
+        let branch = match self.graph.transaction_branches() {
+            Some((target, private)) if branch == target => private,
+            _ => branch,
+        };
+        let snapshot = self.graph.graph().snapshot(&branch).await?;
+        let (def, _) = snapshot.table(&table)?;
+        // The conflict target must be the key: only key conflicts are detected.
+        let key_columns: Vec<String> = match def {
+            omnigraph_engine::schema::TableDef::Edge(_) => {
+                let mut k = vec!["src".to_string(), "dst".to_string()];
+                k.extend(def.key().iter().cloned());
+                k
+            }
+            _ => def.key().to_vec(),
+        };
+        match &on_conflict.conflict_target {
+            None => {}
+            Some(ConflictTarget::Columns(columns)) => {
+                let mut named: Vec<String> = columns.iter().map(|c| c.value.clone()).collect();
+                let mut key = key_columns.clone();
+                named.sort();
+                key.sort();
+                let is_key = named == key || (named == ["id"] && !key.is_empty());
+                if !is_key {
+                    return Err(not_supported(&format!(
+                        "ON CONFLICT ({}): the conflict target must be the key of {} ({})",
+                        named.join(", "),
+                        def.table(),
+                        key_columns.join(", ")
+                    )));
+                }
+            }
+            Some(ConflictTarget::OnConstraint(c)) => {
+                return Err(not_supported(&format!("ON CONFLICT ON CONSTRAINT {c}")));
+            }
+        }
+        if key_columns.is_empty() {
+            return Err(not_supported(&format!(
+                "ON CONFLICT on {}: the type has no key, so rows never conflict",
+                def.table()
+            )));
+        }
         match &on_conflict.action {
             OnConflictAction::DoNothing => Ok(omnigraph_engine::InsertMode::SkipExisting),
             OnConflictAction::DoUpdate(update) => {
                 if update.selection.is_some() {
                     return Err(not_supported("ON CONFLICT DO UPDATE ... WHERE"));
                 }
-                let TableObject::TableName(name) = &insert.table else {
-                    return Err(not_supported("INSERT INTO a table function"));
-                };
-                let table = object_name(name);
-                let table = table.rsplit('.').next().unwrap_or(&table).to_string();
-                let snapshot = self
-                    .graph
-                    .graph()
-                    .snapshot(&self.graph.settings().branch)
-                    .await?;
-                let (def, _) = snapshot.table(&table)?;
                 let mut listed = Vec::new();
                 for a in &update.assignments {
                     let AssignmentTarget::ColumnName(column) = &a.target else {
@@ -394,7 +579,7 @@ impl Session {
                             a.value
                         )));
                     }
-                    listed.push(column.to_ascii_lowercase());
+                    listed.push(column);
                 }
                 let missing: Vec<&str> = def
                     .properties()
@@ -451,14 +636,19 @@ impl Session {
                 .graph
                 .update_settings(|s| s.commit_message = Some(value)),
             "omnigraph.max_write_rows" => {
-                let rows: u64 = value.trim().parse().map_err(|_| {
-                    SqlError::new(
-                        ErrorKind::InvalidParameter,
-                        format!(
-                            "omnigraph.max_write_rows must be a positive integer, got '{value}'"
-                        ),
-                    )
-                })?;
+                let rows: u64 = value
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| {
+                        SqlError::new(
+                            ErrorKind::InvalidParameter,
+                            format!(
+                                "omnigraph.max_write_rows must be a positive integer, got '{value}'"
+                            ),
+                        )
+                    })?;
                 self.graph.update_settings(|s| s.max_write_rows = rows);
             }
             other => return Err(unknown_setting(other)),
@@ -556,6 +746,36 @@ fn setting_value(expr: &SqlExpr) -> Result<String> {
 }
 
 /// The command tag of a plan that is not a query.
+/// The `SELECT * FROM p(args)` a `CALL p(args)` stands for.
+fn call_as_select(function: &datafusion::sql::sqlparser::ast::Function) -> Result<String> {
+    let name = object_name(&function.name);
+    if !PROCEDURES.contains(&name.as_str()) {
+        return Err(SqlError::new(
+            ErrorKind::UndefinedFunction,
+            format!(
+                "procedure {name} does not exist (procedures: {})",
+                PROCEDURES.join(", ")
+            ),
+        ));
+    }
+    let args = match &function.args {
+        FunctionArguments::None => String::new(),
+        FunctionArguments::List(list) => list
+            .args
+            .iter()
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        FunctionArguments::Subquery(_) => {
+            return Err(SqlError::new(
+                ErrorKind::Syntax,
+                "CALL takes literal arguments",
+            ));
+        }
+    };
+    Ok(format!("SELECT * FROM {name}({args})"))
+}
+
 /// The command tag of a plan: fixed, or a prefix followed by the affected row count.
 enum CommandTag {
     Fixed(&'static str),

@@ -5,6 +5,9 @@
 //! (three-way, by entity): if a concurrent commit changed the same entities, `COMMIT`
 //! fails with 40001 and publishes nothing. `ROLLBACK` drops the private branch.
 
+use datafusion::sql::sqlparser::ast::{
+    TransactionAccessMode, TransactionIsolationLevel, TransactionMode,
+};
 use omnigraph_engine::{Error as EngineError, MergeStyle, WriteOptions};
 
 use crate::error::{ErrorKind, Result, SqlError};
@@ -39,7 +42,30 @@ fn message(statements: &[String]) -> String {
 }
 
 impl Session {
-    pub(crate) async fn begin(&self) -> Result<StatementResult> {
+    pub(crate) async fn begin(&self, modes: &[TransactionMode]) -> Result<StatementResult> {
+        if self.transaction().is_some_and(|tx| tx.failed) {
+            return Err(SqlError::new(
+                ErrorKind::InFailedTransaction,
+                "current transaction is aborted, commands ignored until end of transaction block",
+            ));
+        }
+        for mode in modes {
+            let refused = match mode {
+                TransactionMode::IsolationLevel(TransactionIsolationLevel::Serializable) => Some(
+                    "SERIALIZABLE: transactions run under snapshot isolation (REPEATABLE READ)",
+                ),
+                TransactionMode::AccessMode(TransactionAccessMode::ReadOnly) => {
+                    Some("READ ONLY transactions; use SET omnigraph.as_of for read-only sessions")
+                }
+                _ => None,
+            };
+            if let Some(what) = refused {
+                return Err(SqlError::new(
+                    ErrorKind::NotSupported,
+                    format!("{what} is not supported"),
+                ));
+            }
+        }
         if self.transaction().is_some() {
             let mut r = StatementResult::command("BEGIN");
             r.notices
@@ -54,6 +80,8 @@ impl Session {
         let private = graph.create_transaction_branch(&settings.branch).await?;
         self.graph_context()
             .update_settings(|s| s.branch = private.clone());
+        self.graph_context()
+            .set_transaction_branches(Some((settings.branch.clone(), private.clone())));
         self.set_transaction(Some(Transaction {
             target: settings.branch,
             private,
@@ -66,6 +94,7 @@ impl Session {
     /// Ends the transaction: back on its branch, private branch dropped.
     async fn finish(&self, tx: &Transaction) -> Result<()> {
         self.set_transaction(None);
+        self.graph_context().set_transaction_branches(None);
         self.graph_context()
             .update_settings(|s| s.branch = tx.target.clone());
         self.graph_context()
@@ -103,8 +132,16 @@ impl Session {
         let finished = self.finish(&tx).await;
         match merged {
             Ok(_) => {
-                finished?;
-                Ok(StatementResult::command("COMMIT"))
+                // The transaction is committed; failing to drop its private branch must not
+                // make the client think otherwise (and retry it).
+                let mut r = StatementResult::command("COMMIT");
+                if let Err(e) = finished {
+                    r.notices.push(format!(
+                        "the transaction's private branch {} was not dropped: {e}",
+                        tx.private
+                    ));
+                }
+                Ok(r)
             }
             Err(EngineError::MergeConflicts(conflicts)) => Err(SqlError::new(
                 ErrorKind::SerializationFailure,

@@ -171,6 +171,14 @@ impl ProcedureCall {
         if !matches!(self, ProcedureCall::MergeConflicts { .. }) {
             ctx.require_writable()?;
         }
+        if matches!(
+            self,
+            ProcedureCall::CreateBranch { .. }
+                | ProcedureCall::DeleteBranch { .. }
+                | ProcedureCall::Merge { .. }
+        ) {
+            ctx.require_no_transaction(self.name())?;
+        }
         let graph = ctx.graph();
         let branch = ctx.settings().branch;
         let opts = ctx.write_options();

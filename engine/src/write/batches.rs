@@ -30,6 +30,13 @@ pub enum InsertMode {
     SkipExisting,
 }
 
+/// A float as JSON; NaN and infinities are not property values.
+fn finite(v: f64) -> Result<Value> {
+    serde_json::Number::from_f64(v)
+        .map(Value::Number)
+        .ok_or_else(|| Error::BadInput(format!("{v} is not a valid property value")))
+}
+
 fn json_value(array: &dyn Array, i: usize) -> Result<Value> {
     if array.is_null(i) {
         return Ok(Value::Null);
@@ -45,12 +52,11 @@ fn json_value(array: &dyn Array, i: usize) -> Result<Value> {
         ScalarValue::UInt16(Some(v)) => v.into(),
         ScalarValue::UInt32(Some(v)) => v.into(),
         ScalarValue::UInt64(Some(v)) => v.into(),
-        ScalarValue::Float32(Some(v)) => serde_json::Number::from_f64(v as f64)
-            .map(Value::Number)
-            .unwrap_or(Value::Null),
-        ScalarValue::Float64(Some(v)) => serde_json::Number::from_f64(v)
-            .map(Value::Number)
-            .unwrap_or(Value::Null),
+        ScalarValue::Float32(Some(v)) => finite(v as f64)?,
+        ScalarValue::Float64(Some(v)) => finite(v)?,
+        ScalarValue::Binary(Some(bytes)) | ScalarValue::LargeBinary(Some(bytes)) => {
+            Value::Array(bytes.into_iter().map(Value::from).collect())
+        }
         ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) => Value::String(s),
         ScalarValue::Utf8View(Some(s)) => Value::String(s),
         ScalarValue::TimestampMicrosecond(Some(us), _) => {
@@ -273,6 +279,9 @@ impl Graph {
         if rows.is_empty() {
             return Ok(None);
         }
+        for batch in &rows {
+            check_values(def, batch)?;
+        }
         check_unique_after_replace(&snapshot, def, &rows, &ids).await?;
         let prepared = prepare_table(&snapshot, def.table()).await?;
         let batch = arrow_select::concat::concat_batches(&schema, &rows)?;
@@ -305,6 +314,56 @@ impl Graph {
         .await?;
         Ok(Some(outcome))
     }
+}
+
+/// Values an update assigns must fit the property as a loaded value must: enum members,
+/// finite floats.
+fn check_values(def: TableDef<'_>, batch: &RecordBatch) -> Result<()> {
+    use crate::schema::PropType;
+    for prop in def.properties() {
+        let Some(column) = batch.column_by_name(&prop.column) else {
+            continue;
+        };
+        let invalid = |message: String| -> Error {
+            IntegrityViolation::InvalidValue {
+                table: def.table().to_string(),
+                column: prop.column.clone(),
+                message,
+            }
+            .into()
+        };
+        match &prop.ty {
+            PropType::Enum(members) => {
+                let values = string_column(batch, batch.schema().index_of(&prop.column)?)?;
+                for i in 0..values.len() {
+                    if values.is_valid(i) && !members.iter().any(|m| m == values.value(i)) {
+                        return Err(invalid(format!(
+                            "'{}' is not one of {}",
+                            values.value(i),
+                            members.join(", ")
+                        )));
+                    }
+                }
+            }
+            PropType::F32 | PropType::F64 => {
+                for i in 0..column.len() {
+                    if column.is_valid(i) {
+                        let v = ScalarValue::try_from_array(column, i)?;
+                        let finite = match v {
+                            ScalarValue::Float32(Some(f)) => f.is_finite(),
+                            ScalarValue::Float64(Some(f)) => f.is_finite(),
+                            _ => true,
+                        };
+                        if !finite {
+                            return Err(invalid(format!("{v} is not a valid value")));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 async fn existing_ids(

@@ -59,9 +59,32 @@ impl Graph {
         ids: &[String],
         opts: &WriteOptions,
     ) -> Result<DeleteSummary> {
+        self.delete_ids_read_at(branch, table, ids, None, opts)
+            .await
+    }
+
+    /// [`Graph::delete_ids`] for ids chosen by reading graph version `read_at`: if the
+    /// branch moved since, nothing is deleted (a conflict), so rows changed meanwhile are
+    /// never deleted on the strength of their old values.
+    pub async fn delete_ids_read_at(
+        &self,
+        branch: &str,
+        table: &str,
+        ids: &[String],
+        read_at: Option<u64>,
+        opts: &WriteOptions,
+    ) -> Result<DeleteSummary> {
         self.require_writable()?;
         crate::recovery::heal_own_before_write(self).await?;
         let snapshot = self.snapshot(branch).await?;
+        if let Some(version) = read_at
+            && version != snapshot.version()
+        {
+            return Err(crate::error::Error::Conflict(format!(
+                "branch '{branch}' moved from version {version} to {} while the delete read its rows; run it again",
+                snapshot.version()
+            )));
+        }
         let (def, _) = snapshot.table(table)?;
         let table = def.table().to_string();
         let requested: BTreeSet<String> = ids.iter().cloned().collect();

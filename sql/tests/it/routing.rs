@@ -285,3 +285,45 @@ async fn call_merge_and_its_conflicts_over_the_session() {
     assert_eq!(err(&s, "CALL merge('main')").await.sqlstate(), "22023");
     assert_eq!(err(&s, "CALL merge('ghost')").await.sqlstate(), "3F000");
 }
+
+#[tokio::test]
+async fn statements_with_placeholders_are_described_and_run_with_values() {
+    let (_dir, s) = demo_session().await;
+    let (params, schema) = s
+        .describe("SELECT name FROM person WHERE age > $1 AND city = $2")
+        .await
+        .unwrap();
+    assert_eq!(params.len(), 2);
+    assert_eq!(
+        params[0],
+        Some(datafusion::arrow::datatypes::DataType::Int32)
+    );
+    assert_eq!(schema.field(0).name(), "name");
+    let (_, none) = s.describe("CALL create_branch('x')").await.unwrap();
+    assert_eq!(none.field(0).name(), "branch");
+    assert!(
+        !s.graph_context().graph().branch_exists("x").await.unwrap(),
+        "describing a procedure does not run it"
+    );
+    let (_, insert) = s
+        .describe("INSERT INTO company (name) VALUES ($1)")
+        .await
+        .unwrap();
+    assert!(insert.fields().is_empty());
+    let r = s
+        .execute_with_params(
+            "SELECT count(*) AS n FROM person WHERE age > $1",
+            vec![datafusion::scalar::ScalarValue::Int32(Some(200))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.tag, "SELECT 1");
+    let r = s
+        .execute_with_params(
+            "INSERT INTO company (name) VALUES ($1)",
+            vec![datafusion::scalar::ScalarValue::Utf8(Some("newco".into()))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.tag, "INSERT 0 1");
+}

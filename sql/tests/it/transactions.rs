@@ -239,3 +239,48 @@ async fn savepoints_and_branch_switches_are_refused_inside() {
         .unwrap();
     assert_eq!(err(&a, "BEGIN").await.sqlstate(), "25006");
 }
+
+#[tokio::test]
+async fn a_transaction_stays_on_its_branch() {
+    let (_dir, a, b) = two_sessions().await;
+    a.execute("CALL create_branch('feature')").await.unwrap();
+    a.execute("BEGIN; INSERT INTO person (name) VALUES ('t1')")
+        .await
+        .unwrap();
+    // Its branch's schema shows the transaction's state.
+    assert!(
+        count(&a, "SELECT count(*) AS n FROM main.person")
+            .await
+            .contains("| 3 |")
+    );
+    assert_eq!(
+        err(&a, "INSERT INTO feature.person (name) VALUES ('x')")
+            .await
+            .sqlstate(),
+        "25001"
+    );
+    a.execute("ROLLBACK").await.unwrap();
+    for sql in [
+        "CALL create_branch('x')",
+        "CALL delete_branch('feature')",
+        "CALL merge('feature')",
+    ] {
+        a.execute("BEGIN").await.unwrap();
+        assert_eq!(err(&a, sql).await.sqlstate(), "25001", "{sql}");
+        a.execute("ROLLBACK").await.unwrap();
+    }
+    assert!(
+        count(&b, "SELECT count(*) AS n FROM person")
+            .await
+            .contains("| 2 |")
+    );
+    assert_eq!(
+        err(&a, "BEGIN ISOLATION LEVEL SERIALIZABLE")
+            .await
+            .sqlstate(),
+        "0A000"
+    );
+    a.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; ROLLBACK")
+        .await
+        .unwrap();
+}

@@ -7,7 +7,7 @@ use crate::common::*;
 
 const SCHEMA: &str = "\
 node Person  { name: String @key, age: I32?, email: String? @unique, nick: String }
-node Company { name: String @key }
+node Company { name: String @key, kind: enum(big, small)?, score: F64? }
 edge Knows:   Person -> Person { since: Date? }
 edge WorksAt: Person -> Company @card(0..1)
 ";
@@ -291,6 +291,77 @@ async fn statements_over_the_write_limit_are_refused_before_anything_is_written(
         err(&s, "SET omnigraph.max_write_rows = 'many'")
             .await
             .sqlstate(),
+        "22023"
+    );
+}
+
+#[tokio::test]
+async fn where_clauses_that_would_not_reach_the_table_are_refused_or_write_nothing() {
+    let (_dir, s) = session().await;
+    let before = commits(&s).await;
+    for sql in [
+        "DELETE FROM person WHERE name IN (SELECT src FROM knows)",
+        "DELETE FROM person WHERE EXISTS (SELECT 1 FROM knows WHERE knows.src = person.id)",
+        "UPDATE person SET age = 1 WHERE name = (SELECT min(src) FROM knows)",
+    ] {
+        assert_eq!(err(&s, sql).await.sqlstate(), "0A000", "{sql}");
+    }
+    let r = s.execute("DELETE FROM person WHERE false").await.unwrap();
+    assert_eq!(r[0].tag, "DELETE 0");
+    let r = s
+        .execute("UPDATE person SET age = 1 WHERE 1 = 0")
+        .await
+        .unwrap();
+    assert_eq!(r[0].tag, "UPDATE 0");
+    assert_eq!(commits(&s).await, before);
+    assert!(
+        table(&s, "SELECT count(*) AS n FROM person")
+            .await
+            .contains("| 2 |")
+    );
+}
+
+#[tokio::test]
+async fn values_are_checked_like_loaded_values() {
+    let (_dir, s) = session().await;
+    assert_eq!(
+        err(
+            &s,
+            "INSERT INTO company (name, score) VALUES ('n', 'NaN'::double)"
+        )
+        .await
+        .sqlstate(),
+        "22P02"
+    );
+    s.execute("INSERT INTO company (name, kind) VALUES ('initech', 'small')")
+        .await
+        .unwrap();
+    assert_eq!(
+        err(&s, "INSERT INTO company (name, kind) VALUES ('x', 'huge')")
+            .await
+            .sqlstate(),
+        "22P02"
+    );
+    assert_eq!(
+        err(
+            &s,
+            "UPDATE company SET kind = 'huge' WHERE name = 'initech'"
+        )
+        .await
+        .sqlstate(),
+        "22P02"
+    );
+    assert_eq!(
+        err(
+            &s,
+            "INSERT INTO person (name, nick, email) VALUES ('a2', 'x', 'e') ON CONFLICT (email) DO NOTHING"
+        )
+        .await
+        .sqlstate(),
+        "0A000"
+    );
+    assert_eq!(
+        err(&s, "SET omnigraph.max_write_rows = 0").await.sqlstate(),
         "22023"
     );
 }
