@@ -18,6 +18,7 @@ pub mod catalog;
 pub mod context;
 pub mod dialect;
 pub mod dml;
+pub mod dml_guard;
 pub mod error;
 pub mod functions;
 pub mod provider;
@@ -97,6 +98,7 @@ pub fn register_context(
             )),
         );
     }
+    ctx.add_analyzer_rule(std::sync::Arc::new(dml_guard::DmlGuard));
     ctx.register_relation_planner(Arc::new(time_travel::AsOfRelationPlanner::new(graph_ctx)))?;
     Ok(())
 }

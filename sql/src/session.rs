@@ -376,9 +376,6 @@ impl Session {
         if let Some(values) = params {
             plan = plan.with_param_values(values)?;
         }
-        if let Some(tag) = self.guard_dml(&plan)? {
-            return Ok(StatementResult::command(tag));
-        }
         let tag = command_tag(&plan);
         let df = self.ctx.execute_logical_plan(plan).await?;
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
@@ -407,67 +404,6 @@ impl Session {
             tag,
             notices: vec![],
         })
-    }
-
-    /// `UPDATE`/`DELETE` reach the table provider as the target table plus the filters
-    /// DataFusion extracts from the plan; a shape whose meaning would be lost on the way
-    /// (a subquery or join in `WHERE`, `LIMIT`) is refused, and a `WHERE` the optimizer
-    /// proves false writes nothing (its filter would otherwise vanish). Returns the tag of
-    /// a statement that affects no rows.
-    fn guard_dml(&self, plan: &LogicalPlan) -> Result<Option<&'static str>> {
-        use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
-        use datafusion::logical_expr::{Expr, WriteOp};
-        let LogicalPlan::Dml(dml) = plan else {
-            return Ok(None);
-        };
-        let tag = match dml.op {
-            WriteOp::Delete => "DELETE 0",
-            WriteOp::Update => "UPDATE 0",
-            _ => return Ok(None),
-        };
-        let mut scans = 0;
-        let mut refused: Option<String> = None;
-        dml.input.apply(|node| {
-            match node {
-                LogicalPlan::TableScan(_) => scans += 1,
-                LogicalPlan::Projection(_)
-                | LogicalPlan::Filter(_)
-                | LogicalPlan::SubqueryAlias(_) => {}
-                other => refused = Some(other.display().to_string()),
-            }
-            for expr in node.expressions() {
-                if expr.exists(|e| {
-                    Ok(matches!(
-                        e,
-                        Expr::Exists(_) | Expr::InSubquery(_) | Expr::ScalarSubquery(_)
-                    ))
-                })? {
-                    refused = Some("a subquery".to_string());
-                }
-            }
-            Ok(TreeNodeRecursion::Continue)
-        })?;
-        if scans != 1 && refused.is_none() {
-            refused = Some(format!("{scans} table scans"));
-        }
-        if let Some(what) = refused {
-            return Err(SqlError::new(
-                ErrorKind::NotSupported,
-                format!(
-                    "{} with {what}: only WHERE conditions on the table's own columns are supported",
-                    &tag[..6]
-                ),
-            ));
-        }
-        let optimized = self.ctx.state().optimize(plan)?;
-        let mut empty = false;
-        optimized.apply(|node| {
-            if matches!(node, LogicalPlan::EmptyRelation(e) if !e.produce_one_row) {
-                empty = true;
-            }
-            Ok(TreeNodeRecursion::Continue)
-        })?;
-        Ok(empty.then_some(tag))
     }
 
     /// `CALL p(args)` is `SELECT * FROM p(args)`: procedures are table functions.

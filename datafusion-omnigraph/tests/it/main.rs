@@ -8,3 +8,4 @@ mod queries;
 mod snapshots;
 mod time_travel;
 mod traversal;
+mod writes;
