@@ -167,6 +167,20 @@ impl Session {
 
     /// Runs every statement of `sql` in order, stopping at the first error.
     pub async fn execute(&self, sql: &str) -> Result<Vec<StatementResult>> {
+        if let Some(insert) = replace_into_as_insert(sql) {
+            let mut statements = Session::parse(&insert)?;
+            let is_insert = statements.len() == 1
+                && matches!(&statements[0], DFStatement::Statement(s) if matches!(s.as_ref(), Statement::Insert(i) if i.on.is_none()));
+            if !is_insert {
+                return Err(SqlError::new(
+                    ErrorKind::Syntax,
+                    "REPLACE INTO takes one INSERT-shaped statement",
+                ));
+            }
+            self.graph
+                .set_insert_mode(Some(omnigraph_engine::InsertMode::Upsert));
+            return Ok(vec![self.execute_statement(statements.remove(0)).await?]);
+        }
         let mut out = Vec::new();
         for statement in Session::parse(sql)? {
             out.push(self.execute_statement(statement).await?);
@@ -682,6 +696,23 @@ fn setting_value(expr: &SqlExpr) -> Result<String> {
 }
 
 /// The command tag of a plan that is not a query.
+/// `REPLACE INTO t ...` (MySQL's upsert, which the PostgreSQL grammar does not have) as the
+/// `INSERT INTO t ...` it is run as, in upsert mode.
+fn replace_into_as_insert(sql: &str) -> Option<String> {
+    let text = sql.trim_start();
+    let keyword = text.get(..7)?;
+    if !keyword.eq_ignore_ascii_case("replace") {
+        return None;
+    }
+    let rest = text[7..].trim_start();
+    let into = rest.get(..4)?;
+    if into.eq_ignore_ascii_case("into") && rest[4..].starts_with(char::is_whitespace) {
+        Some(format!("INSERT {rest}"))
+    } else {
+        None
+    }
+}
+
 /// The `SELECT * FROM p(args)` a `CALL p(args)` stands for.
 fn call_as_select(function: &datafusion::sql::sqlparser::ast::Function) -> Result<String> {
     let name = object_name(&function.name);

@@ -251,6 +251,19 @@ async fn on_conflict_do_nothing_and_do_update() {
     )
     .await;
     assert_eq!(e.sqlstate(), "0A000", "{e}");
+    // REPLACE INTO upserts too.
+    let r = s
+        .execute(
+            "REPLACE INTO person (name, age, nick) VALUES ('alice', 40, 'al3'), ('fay', 2, 'f')",
+        )
+        .await
+        .unwrap();
+    assert_eq!(r[0].tag, "INSERT 0 2");
+    assert!(
+        table(&s, "SELECT age, nick FROM person WHERE name = 'alice'")
+            .await
+            .contains("| 40  | al3  |")
+    );
 }
 
 #[tokio::test]
