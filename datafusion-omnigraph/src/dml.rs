@@ -29,7 +29,7 @@ use crate::context::GraphContext;
 use crate::error::{DfResult, to_df};
 
 /// What a DML statement does with its input rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DmlOp {
     Insert(InsertMode),
     /// Input: full rows with their new values, computed from this graph version.
@@ -267,7 +267,7 @@ impl ExecutionPlan for DmlExec {
             self.ctx.clone(),
             self.branch.clone(),
             self.table.clone(),
-            self.op,
+            self.op.clone(),
             input,
         )?))
     }
@@ -281,7 +281,7 @@ impl ExecutionPlan for DmlExec {
             self.ctx.clone(),
             self.branch.clone(),
             self.table.clone(),
-            self.op,
+            self.op.clone(),
         );
         let input = self.input.clone();
         let limit = ctx.settings().max_write_rows;

@@ -531,20 +531,16 @@ impl Session {
                     }
                     listed.push(column);
                 }
-                let missing: Vec<&str> = def
-                    .properties()
+                if let Some(unknown) = listed
                     .iter()
-                    .filter(|p| !def.key().contains(&p.column) && !listed.contains(&p.column))
-                    .map(|p| p.column.as_str())
-                    .collect();
-                if !missing.is_empty() {
+                    .find(|c| def.property(c).is_none() || def.key().contains(*c))
+                {
                     return Err(not_supported(&format!(
-                        "ON CONFLICT DO UPDATE must set every non-key column of {} from EXCLUDED (missing: {}); the row is replaced as a whole",
-                        def.table(),
-                        missing.join(", ")
+                        "ON CONFLICT DO UPDATE SET {unknown}: not a non-key property of {}",
+                        def.table()
                     )));
                 }
-                Ok(omnigraph_engine::InsertMode::Upsert)
+                Ok(omnigraph_engine::InsertMode::UpsertColumns(listed))
             }
         }
     }

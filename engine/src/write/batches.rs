@@ -20,12 +20,15 @@ use crate::schema::TableDef;
 use crate::storage::string_column;
 
 /// How inserted rows meet existing rows with the same key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InsertMode {
     /// An existing key is an error (SQLSTATE 23505).
     Insert,
     /// An existing key's row is replaced.
     Upsert,
+    /// An existing key's row takes these columns from the new row and keeps the others
+    /// (`ON CONFLICT DO UPDATE SET c = EXCLUDED.c, ...`).
+    UpsertColumns(Vec<String>),
     /// Rows whose key exists are skipped.
     SkipExisting,
 }
@@ -167,6 +170,9 @@ impl Graph {
                 lines.push(load_line(def, batch, i)?);
             }
         }
+        if let InsertMode::UpsertColumns(columns) = &mode {
+            keep_unlisted_columns(&snapshot, def, &mut lines, columns).await?;
+        }
         if mode == InsertMode::SkipExisting {
             let mut keyed = Vec::with_capacity(lines.len());
             for line in lines {
@@ -191,7 +197,7 @@ impl Graph {
             text.push('\n');
         }
         let load_mode = match mode {
-            InsertMode::Upsert => LoadMode::Merge,
+            InsertMode::Upsert | InsertMode::UpsertColumns(_) => LoadMode::Merge,
             InsertMode::Insert | InsertMode::SkipExisting => LoadMode::Append,
         };
         let opts =
@@ -361,6 +367,65 @@ fn check_values(def: TableDef<'_>, batch: &RecordBatch) -> Result<()> {
                 }
             }
             _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// For lines whose key exists, the properties not in `columns` keep their current values.
+async fn keep_unlisted_columns(
+    snapshot: &crate::snapshot::Snapshot,
+    def: TableDef<'_>,
+    lines: &mut [Map<String, Value>],
+    columns: &[String],
+) -> Result<()> {
+    let mut ids = Vec::with_capacity(lines.len());
+    for line in lines.iter() {
+        ids.push(keyed_id(def, line)?);
+    }
+    let wanted: Vec<&str> = ids.iter().flatten().map(String::as_str).collect();
+    let kept: Vec<&crate::schema::Property> = def
+        .properties()
+        .iter()
+        .filter(|p| !def.key().contains(&p.column) && !columns.contains(&p.column))
+        .collect();
+    if wanted.is_empty() || kept.is_empty() {
+        return Ok(());
+    }
+    let dataset = snapshot.dataset(def.table()).await?;
+    let mut current: HashMap<String, Map<String, Value>> = HashMap::new();
+    for chunk in wanted.chunks(1024) {
+        let mut scanner = dataset.scan();
+        scanner.filter(&id_in_filter("id", chunk.iter().copied()))?;
+        let mut stream = scanner.try_into_stream().await?;
+        while let Some(batch) = stream.try_next().await? {
+            let id_column = string_column(&batch, 0)?;
+            for i in 0..batch.num_rows() {
+                let mut values = Map::new();
+                for prop in &kept {
+                    if let Some(column) = batch.column_by_name(&prop.column) {
+                        values.insert(prop.declared_name.clone(), json_value(column.as_ref(), i)?);
+                    }
+                }
+                current.insert(id_column.value(i).to_string(), values);
+            }
+        }
+    }
+    for (line, id) in lines.iter_mut().zip(&ids) {
+        let Some(existing) = id.as_ref().and_then(|id| current.get(id)) else {
+            continue;
+        };
+        if let Some(Value::Object(data)) = line.get_mut("data") {
+            for prop in &kept {
+                match existing.get(&prop.declared_name) {
+                    Some(v) if !v.is_null() => {
+                        data.insert(prop.declared_name.clone(), v.clone());
+                    }
+                    _ => {
+                        data.remove(&prop.declared_name);
+                    }
+                }
+            }
         }
     }
     Ok(())

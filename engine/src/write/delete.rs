@@ -49,6 +49,72 @@ async fn matching_ids(
     Ok(out)
 }
 
+/// Source nodes that keep living must keep at least `@card`'s minimum of edges.
+async fn check_card_minimums(
+    snapshot: &Snapshot,
+    doomed: &BTreeMap<String, BTreeSet<String>>,
+) -> Result<()> {
+    for edge in snapshot.schema().edges.values() {
+        let Some(card) = edge.cardinality.filter(|c| c.min > 0) else {
+            continue;
+        };
+        let Some(deleted) = doomed.get(&edge.table) else {
+            continue;
+        };
+        let dataset = snapshot.dataset(&edge.table).await?;
+        let read = |filter: String| {
+            let dataset = dataset.clone();
+            async move {
+                let mut scanner = dataset.scan();
+                scanner.project(&["id", "src"])?;
+                scanner.filter(&filter)?;
+                let batches: Vec<arrow_array::RecordBatch> =
+                    scanner.try_into_stream().await?.try_collect().await?;
+                Ok::<_, crate::error::Error>(batches)
+            }
+        };
+        let deleted_nodes = doomed.get(&edge.src_table);
+        let mut affected: BTreeSet<String> = BTreeSet::new();
+        let ids: Vec<&str> = deleted.iter().map(String::as_str).collect();
+        for chunk in ids.chunks(FILTER_CHUNK) {
+            for batch in read(id_in_filter("id", chunk.iter().copied())).await? {
+                let src = string_column(&batch, 1)?;
+                for i in 0..batch.num_rows() {
+                    if !deleted_nodes.is_some_and(|d| d.contains(src.value(i))) {
+                        affected.insert(src.value(i).to_string());
+                    }
+                }
+            }
+        }
+        let mut remaining: BTreeMap<String, u64> =
+            affected.iter().map(|s| (s.clone(), 0)).collect();
+        let sources: Vec<&str> = affected.iter().map(String::as_str).collect();
+        for chunk in sources.chunks(FILTER_CHUNK) {
+            for batch in read(id_in_filter("src", chunk.iter().copied())).await? {
+                let (ids, src) = (string_column(&batch, 0)?, string_column(&batch, 1)?);
+                for i in 0..batch.num_rows() {
+                    if !deleted.contains(ids.value(i))
+                        && let Some(n) = remaining.get_mut(src.value(i))
+                    {
+                        *n += 1;
+                    }
+                }
+            }
+        }
+        if let Some((src, count)) = remaining.into_iter().find(|(_, n)| *n < card.min) {
+            return Err(crate::error::IntegrityViolation::Cardinality {
+                table: edge.table.clone(),
+                src,
+                count,
+                min: card.min,
+                max: card.max,
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
 impl Graph {
     /// Deletes the rows of `table` with the given ids on `branch`, as one commit. Deleting
     /// nodes deletes every edge that starts or ends at them. Unknown ids are ignored.
@@ -112,6 +178,7 @@ impl Graph {
         }
         doomed.insert(table.clone(), found);
         doomed.retain(|_, ids| !ids.is_empty());
+        check_card_minimums(&snapshot, &doomed).await?;
 
         let mut staged = Vec::new();
         let mut summary = DeleteSummary {

@@ -4,6 +4,7 @@
 mod branches;
 mod common;
 mod concurrency;
+mod delete;
 #[cfg(feature = "failpoints")]
 mod failpoints;
 mod history;

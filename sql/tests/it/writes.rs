@@ -251,6 +251,20 @@ async fn on_conflict_do_nothing_and_do_update() {
     )
     .await;
     assert_eq!(e.sqlstate(), "0A000", "{e}");
+    // Columns not listed keep their values, as in PostgreSQL.
+    s.execute(
+        "INSERT INTO person (name, age, nick) VALUES ('alice', 35, 'ignored'), ('gus', 3, 'g') \
+         ON CONFLICT (name) DO UPDATE SET age = EXCLUDED.age",
+    )
+    .await
+    .unwrap();
+    let t = table(
+        &s,
+        "SELECT name, age, nick FROM person WHERE name IN ('alice', 'gus') ORDER BY name",
+    )
+    .await;
+    assert!(t.contains("| alice | 35  | al2  |"), "{t}");
+    assert!(t.contains("| gus   | 3   | g    |"), "{t}");
     // REPLACE INTO upserts too.
     let r = s
         .execute(
