@@ -144,7 +144,15 @@ impl Shell {
         for notice in &result.notices {
             eprintln!("NOTICE:  {notice}");
         }
-        if result.has_columns() {
+        // Writes report their command tag (`INSERT 0 2`), as psql shows them.
+        let is_write = ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]
+            .iter()
+            .any(|w| result.tag.starts_with(w));
+        if is_write {
+            if !self.quiet {
+                eprintln!("{}", result.tag);
+            }
+        } else if result.has_columns() {
             let empty = result.row_count() == 0;
             match (self.format, empty) {
                 (Format::Csv, true) => {

@@ -108,3 +108,29 @@ fn commands_files_branches_and_exit_status() {
     let out = shell(&["--graph", g, "--branch", "nope", "-c", "SELECT 1"]);
     assert!(!out.status.success());
 }
+
+#[test]
+fn writes_print_their_command_tag_and_notices() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let graph = dir.path().join("demo");
+    let out = shell(&[
+        "--graph",
+        graph.to_str().unwrap(),
+        "--demo",
+        "-c",
+        "INSERT INTO person (name, age) VALUES ('zz', 3)",
+        "-c",
+        "INSERT INTO knows (src, dst) VALUES ('zz', 'alice.smith')",
+        "-c",
+        "DELETE FROM person WHERE name = 'zz'",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("INSERT 0 1"), "{stderr}");
+    assert!(stderr.contains("DELETE 1"), "{stderr}");
+    assert!(
+        stderr.contains("NOTICE:  deleting from person also deleted 1 incident edges"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "writes print no table");
+}
