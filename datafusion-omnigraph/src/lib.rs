@@ -99,6 +99,7 @@ pub fn register_context(
         );
     }
     ctx.add_analyzer_rule(std::sync::Arc::new(dml_guard::DmlGuard));
+    ctx.add_optimizer_rule(std::sync::Arc::new(dml_guard::DmlEmptyGuard));
     ctx.register_relation_planner(Arc::new(time_travel::AsOfRelationPlanner::new(graph_ctx)))?;
     Ok(())
 }

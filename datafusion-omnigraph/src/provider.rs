@@ -71,7 +71,7 @@ impl GraphTable {
 
     /// The branch a write to this table goes to; time-travel reads and read-only
     /// sessions refuse writes (SQLSTATE 25006).
-    fn write_branch(&self) -> DfResult<String> {
+    pub(crate) fn write_branch(&self) -> DfResult<String> {
         match &self.source {
             SnapshotSource::Fixed(s) => Err(to_df(EngineError::ReadOnlySession(format!(
                 "version {} of {}",

@@ -179,7 +179,10 @@ impl Session {
             }
             self.graph
                 .set_insert_mode(Some(omnigraph_engine::InsertMode::Upsert));
-            return Ok(vec![self.execute_statement(statements.remove(0)).await?]);
+            let result = self.execute_statement(statements.remove(0)).await;
+            // Never left for a later INSERT, whatever happened.
+            self.graph.set_insert_mode(None);
+            return Ok(vec![result?]);
         }
         let mut out = Vec::new();
         for statement in Session::parse(sql)? {
@@ -451,7 +454,7 @@ impl Session {
         let parts: Vec<String> = name
             .0
             .iter()
-            .filter_map(|p| p.as_ident().map(|i| i.value.clone()))
+            .filter_map(|p| p.as_ident().map(normalized))
             .collect();
         let (branch, table) = match parts.as_slice() {
             [table] => (self.graph.settings().branch, table.clone()),
@@ -479,7 +482,7 @@ impl Session {
         match &on_conflict.conflict_target {
             None => {}
             Some(ConflictTarget::Columns(columns)) => {
-                let mut named: Vec<String> = columns.iter().map(|c| c.value.clone()).collect();
+                let mut named: Vec<String> = columns.iter().map(normalized).collect();
                 let mut key = key_columns.clone();
                 named.sort();
                 key.sort();
@@ -497,7 +500,7 @@ impl Session {
                 return Err(not_supported(&format!("ON CONFLICT ON CONSTRAINT {c}")));
             }
         }
-        if key_columns.is_empty() {
+        if def.key().is_empty() {
             return Err(not_supported(&format!(
                 "ON CONFLICT on {}: the type has no key, so rows never conflict",
                 def.table()
@@ -692,6 +695,14 @@ fn setting_value(expr: &SqlExpr) -> Result<String> {
 }
 
 /// The command tag of a plan that is not a query.
+/// An identifier as SQL means it: unquoted ones fold to lower case.
+fn normalized(ident: &datafusion::sql::sqlparser::ast::Ident) -> String {
+    match ident.quote_style {
+        Some(_) => ident.value.clone(),
+        None => ident.value.to_ascii_lowercase(),
+    }
+}
+
 /// `REPLACE INTO t ...` (MySQL's upsert, which the PostgreSQL grammar does not have) as the
 /// `INSERT INTO t ...` it is run as, in upsert mode.
 fn replace_into_as_insert(sql: &str) -> Option<String> {

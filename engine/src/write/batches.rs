@@ -207,7 +207,9 @@ impl Graph {
                 })),
                 ..opts.clone()
             };
-        self.load_reader(branch, text.as_bytes(), load_mode, &opts)
+        // Kept column values were read at this snapshot: they must still be current.
+        let read_at = matches!(mode, InsertMode::UpsertColumns(_)).then(|| snapshot.version());
+        self.load_reader_at(branch, text.as_bytes(), load_mode, read_at, &opts)
             .await
             .map_err(|e| match e {
                 // Row numbers of a statement's rows, not lines of a file.
@@ -325,7 +327,6 @@ impl Graph {
 /// Values an update assigns must fit the property as a loaded value must: enum members,
 /// finite floats.
 fn check_values(def: TableDef<'_>, batch: &RecordBatch) -> Result<()> {
-    use crate::schema::PropType;
     for prop in def.properties() {
         let Some(column) = batch.column_by_name(&prop.column) else {
             continue;
@@ -338,35 +339,8 @@ fn check_values(def: TableDef<'_>, batch: &RecordBatch) -> Result<()> {
             }
             .into()
         };
-        match &prop.ty {
-            PropType::Enum(members) => {
-                let values = string_column(batch, batch.schema().index_of(&prop.column)?)?;
-                for i in 0..values.len() {
-                    if values.is_valid(i) && !members.iter().any(|m| m == values.value(i)) {
-                        return Err(invalid(format!(
-                            "'{}' is not one of {}",
-                            values.value(i),
-                            members.join(", ")
-                        )));
-                    }
-                }
-            }
-            PropType::F32 | PropType::F64 => {
-                for i in 0..column.len() {
-                    if column.is_valid(i) {
-                        let v = ScalarValue::try_from_array(column, i)?;
-                        let finite = match v {
-                            ScalarValue::Float32(Some(f)) => f.is_finite(),
-                            ScalarValue::Float64(Some(f)) => f.is_finite(),
-                            _ => true,
-                        };
-                        if !finite {
-                            return Err(invalid(format!("{v} is not a valid value")));
-                        }
-                    }
-                }
-            }
-            _ => {}
+        if let Some(message) = invalid_value(&prop.ty, column.as_ref())? {
+            return Err(invalid(message));
         }
     }
     Ok(())
@@ -429,6 +403,54 @@ async fn keep_unlisted_columns(
         }
     }
     Ok(())
+}
+
+/// Why a value of `array` does not fit `ty` (enum members, finite floats, list and vector
+/// elements), or `None`.
+fn invalid_value(ty: &crate::schema::PropType, array: &dyn Array) -> Result<Option<String>> {
+    use crate::schema::PropType;
+    match ty {
+        PropType::Enum(members) => {
+            for i in 0..array.len() {
+                if array.is_valid(i)
+                    && let ScalarValue::Utf8(Some(v)) = ScalarValue::try_from_array(array, i)?
+                    && !members.contains(&v)
+                {
+                    return Ok(Some(format!("'{v}' is not one of {}", members.join(", "))));
+                }
+            }
+        }
+        PropType::F32 | PropType::F64 => {
+            for i in 0..array.len() {
+                if array.is_valid(i) {
+                    let v = ScalarValue::try_from_array(array, i)?;
+                    let finite = match v {
+                        ScalarValue::Float32(Some(f)) => f.is_finite(),
+                        ScalarValue::Float64(Some(f)) => f.is_finite(),
+                        _ => true,
+                    };
+                    if !finite {
+                        return Ok(Some(format!("{v} is not a valid value")));
+                    }
+                }
+            }
+        }
+        PropType::List(inner) => {
+            if let Some(list) = array.as_any().downcast_ref::<arrow_array::ListArray>() {
+                return invalid_value(inner, list.values().as_ref());
+            }
+        }
+        PropType::Vector(_) => {
+            if let Some(list) = array
+                .as_any()
+                .downcast_ref::<arrow_array::FixedSizeListArray>()
+            {
+                return invalid_value(&PropType::F32, list.values().as_ref());
+            }
+        }
+        _ => {}
+    }
+    Ok(None)
 }
 
 async fn existing_ids(

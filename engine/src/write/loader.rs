@@ -345,9 +345,31 @@ impl Graph {
         mode: LoadMode,
         opts: &WriteOptions,
     ) -> Result<LoadSummary> {
+        self.load_reader_at(branch, reader, mode, None, opts).await
+    }
+
+    /// [`Graph::load_reader`] for input computed from graph version `read_at` of the
+    /// branch: if the branch is elsewhere by the time the load starts (or commits), the
+    /// load fails with a conflict instead of overwriting what happened in between.
+    pub(crate) async fn load_reader_at<R: AsyncBufRead + Unpin>(
+        &self,
+        branch: &str,
+        reader: R,
+        mode: LoadMode,
+        read_at: Option<u64>,
+        opts: &WriteOptions,
+    ) -> Result<LoadSummary> {
         self.require_writable()?;
         crate::recovery::heal_own_before_write(self).await?;
         let snapshot = self.snapshot(branch).await?;
+        if let Some(version) = read_at
+            && version != snapshot.version()
+        {
+            return Err(Error::Conflict(format!(
+                "branch '{branch}' moved from version {version} to {} while the statement read its rows; run it again",
+                snapshot.version()
+            )));
+        }
         if snapshot.schema().is_empty() {
             return Err(Error::NoSchema);
         }

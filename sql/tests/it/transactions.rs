@@ -259,6 +259,13 @@ async fn a_transaction_stays_on_its_branch() {
             .sqlstate(),
         "25001"
     );
+    a.execute("ROLLBACK; BEGIN").await.unwrap();
+    assert_eq!(
+        err(&a, "DELETE FROM feature.person WHERE false")
+            .await
+            .sqlstate(),
+        "25001"
+    );
     a.execute("ROLLBACK").await.unwrap();
     for sql in [
         "CALL create_branch('x')",

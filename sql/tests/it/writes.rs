@@ -330,6 +330,7 @@ async fn where_clauses_that_would_not_reach_the_table_are_refused_or_write_nothi
         "DELETE FROM person WHERE name IN (SELECT src FROM knows)",
         "DELETE FROM person WHERE EXISTS (SELECT 1 FROM knows WHERE knows.src = person.id)",
         "UPDATE person SET age = 1 WHERE name = (SELECT min(src) FROM knows)",
+        "DELETE FROM person WHERE name = ANY (SELECT src FROM knows)",
     ] {
         assert_eq!(err(&s, sql).await.sqlstate(), "0A000", "{sql}");
     }
@@ -391,4 +392,21 @@ async fn values_are_checked_like_loaded_values() {
         err(&s, "SET omnigraph.max_write_rows = 0").await.sqlstate(),
         "22023"
     );
+    // Keyless types never conflict; an unquoted conflict target folds to lower case.
+    assert_eq!(
+        err(
+            &s,
+            "INSERT INTO knows (src, dst) VALUES ('alice', 'bob') ON CONFLICT (src, dst) DO NOTHING"
+        )
+        .await
+        .sqlstate(),
+        "0A000"
+    );
+    let r = s
+        .execute(
+            "INSERT INTO person (name, nick) VALUES ('alice', 'x') ON CONFLICT (NAME) DO NOTHING",
+        )
+        .await
+        .unwrap();
+    assert_eq!(r[0].tag, "INSERT 0 0");
 }
