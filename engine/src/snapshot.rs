@@ -155,6 +155,23 @@ impl Snapshot {
         storage::stream_columns(&*self.dataset(name).await?, columns).await
     }
 
+    /// Streams the given columns of the rows of table `name` whose `column` is one of
+    /// `values` (a Lance filter, evaluated in the scan). For many values use
+    /// [`Snapshot::stream_columns`] and test membership while reading.
+    pub async fn stream_columns_matching(
+        &self,
+        name: &str,
+        columns: &[&str],
+        column: &str,
+        values: &[&str],
+    ) -> Result<DatasetRecordBatchStream> {
+        let dataset = self.dataset(name).await?;
+        let mut scanner = dataset.scan();
+        scanner.project(columns)?;
+        scanner.filter(&crate::changes::id_in_filter(column, values.iter().copied()))?;
+        Ok(scanner.try_into_stream().await?)
+    }
+
     /// Every row of `name` (all columns), for tests and small tables.
     pub async fn read_all(&self, name: &str) -> Result<Vec<RecordBatch>> {
         let ds = self.dataset(name).await?;

@@ -15,6 +15,28 @@ use crate::schema::TableDef;
 use crate::snapshot::Snapshot;
 use crate::storage::string_column;
 
+/// Up to this many values, a check reads only the matching rows (a filter Lance
+/// evaluates in the scan); beyond it, it streams the column and tests membership.
+const FILTERED_LOOKUP: usize = 1024;
+
+/// The given columns of `table`'s rows whose `column` is among `values`, or of all rows
+/// when there are many values (the caller tests membership either way).
+async fn rows_with(
+    snapshot: &Snapshot,
+    table: &str,
+    columns: &[&str],
+    column: &str,
+    values: Vec<&str>,
+) -> Result<lance::dataset::scanner::DatasetRecordBatchStream> {
+    if values.len() <= FILTERED_LOOKUP {
+        snapshot
+            .stream_columns_matching(table, columns, column, &values)
+            .await
+    } else {
+        snapshot.stream_columns(table, columns).await
+    }
+}
+
 /// What a write does to a table's existing rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ExistingRows {
@@ -97,7 +119,8 @@ pub(crate) async fn validate(
             .ok_or_else(|| Error::UnknownTable(table.clone()))?;
         // Duplicate keys against the snapshot.
         if fate(table) == ExistingRows::Kept && !f.ids.is_empty() {
-            let mut stream = snapshot.stream_columns(table, &["id"]).await?;
+            let written: Vec<&str> = f.ids.keys().map(String::as_str).collect();
+            let mut stream = rows_with(snapshot, table, &["id"], "id", written).await?;
             while let Some(batch) = stream.try_next().await? {
                 let ids = string_column(&batch, 0)?;
                 for i in 0..ids.len() {
@@ -151,7 +174,9 @@ pub(crate) async fn validate(
                     *counts.entry(src.as_str()).or_default() += 1;
                 }
                 if fate(table) != ExistingRows::Dropped {
-                    let mut stream = snapshot.stream_columns(table, &["id", "src"]).await?;
+                    let sources: Vec<&str> = counts.keys().copied().collect();
+                    let mut stream =
+                        rows_with(snapshot, table, &["id", "src"], "src", sources).await?;
                     while let Some(batch) = stream.try_next().await? {
                         let ids = string_column(&batch, 0)?;
                         let srcs = string_column(&batch, 1)?;
@@ -241,7 +266,8 @@ async fn check_endpoints(
         return Ok(());
     }
     if fate(node_table) != ExistingRows::Dropped {
-        let mut stream = snapshot.stream_columns(node_table, &["id"]).await?;
+        let wanted: Vec<&str> = unresolved.keys().copied().collect();
+        let mut stream = rows_with(snapshot, node_table, &["id"], "id", wanted).await?;
         let mut found: HashSet<String> = HashSet::new();
         while let Some(batch) = stream.try_next().await? {
             let ids = string_column(&batch, 0)?;
