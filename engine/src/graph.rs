@@ -24,6 +24,9 @@ const RESERVED_BRANCHES: [&str; 4] = ["public", "omnigraph", "pg_catalog", "info
 /// Prefix of the private branches that hold open transactions (hidden from listings).
 pub const TRANSACTION_PREFIX: &str = "_tx/";
 
+/// Age after which a read-write open drops a private transaction branch as abandoned.
+pub const ABANDONED_TRANSACTION_SECS: u64 = 24 * 60 * 60;
+
 const DATASET_CACHE_CAPACITY: usize = 512;
 const STATE_CACHE_CAPACITY: usize = 1024;
 
@@ -182,6 +185,12 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     None
 }
 
+/// Whether branch `name`, created at `created` (Unix seconds), is a transaction branch
+/// left behind long enough ago to be dropped at `now`.
+fn is_abandoned_transaction(name: &str, created: u64, now: u64) -> bool {
+    name.starts_with(TRANSACTION_PREFIX) && now.saturating_sub(created) > ABANDONED_TRANSACTION_SECS
+}
+
 fn looks_like_ulid(s: &str) -> bool {
     s.len() == 26 && s.chars().all(|c| c.is_ascii_alphanumeric())
 }
@@ -242,8 +251,28 @@ impl Graph {
         let graph = Graph::from_parts(root, session, mode).await?;
         if mode == OpenMode::ReadWrite {
             recovery::sweep(&graph).await?;
+            graph.drop_abandoned_transactions().await?;
         }
         Ok(graph)
+    }
+
+    /// Drops private transaction branches older than [`ABANDONED_TRANSACTION_SECS`]: their
+    /// session ended without `COMMIT`/`ROLLBACK` (a crash), so they are never merged.
+    /// Younger ones may belong to a live session of another process and are kept.
+    async fn drop_abandoned_transactions(&self) -> Result<()> {
+        let main = self.manifest_head(MAIN_BRANCH).await?;
+        let now = Utc::now().timestamp().max(0) as u64;
+        let abandoned: Vec<String> = main
+            .list_branches()
+            .await?
+            .into_iter()
+            .filter(|(name, contents)| is_abandoned_transaction(name, contents.create_at, now))
+            .map(|(name, _)| name)
+            .collect();
+        for name in abandoned {
+            self.delete_branch(&name).await?;
+        }
+        Ok(())
     }
 
     /// Opens the graph at `root`, creating an empty one if none exists.
@@ -744,4 +773,27 @@ fn normalize_root(root: &str) -> Result<String> {
         std::env::current_dir()?.join(path)
     };
     Ok(absolute.to_string_lossy().trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_old_transaction_branches_are_abandoned() {
+        let day = ABANDONED_TRANSACTION_SECS;
+        assert!(is_abandoned_transaction("_tx/abc", 0, day + 1));
+        assert!(
+            !is_abandoned_transaction("_tx/abc", 10, day),
+            "a young one may be live"
+        );
+        assert!(
+            !is_abandoned_transaction("feature", 0, 10 * day),
+            "users' branches stay"
+        );
+        assert!(
+            !is_abandoned_transaction("_tx/abc", 100, 50),
+            "clock skew keeps it"
+        );
+    }
 }

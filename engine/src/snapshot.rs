@@ -168,7 +168,10 @@ impl Snapshot {
         let dataset = self.dataset(name).await?;
         let mut scanner = dataset.scan();
         scanner.project(columns)?;
-        scanner.filter(&crate::changes::id_in_filter(column, values.iter().copied()))?;
+        scanner.filter(&crate::changes::id_in_filter(
+            column,
+            values.iter().copied(),
+        ))?;
         Ok(scanner.try_into_stream().await?)
     }
 
