@@ -449,8 +449,25 @@ impl Graph {
             GraphRef::Version(v) => self.snapshot_at_version(current_branch, *v).await,
             GraphRef::Commit(id) => {
                 let commit = self.find_commit(current_branch, id).await?;
-                self.snapshot_at_version(&commit.branch, commit.graph_version)
+                let unreadable = |why: String| {
+                    Error::UnknownRef(format!(
+                        "{id} (made on branch '{}', which {why})",
+                        commit.branch
+                    ))
+                };
+                let snapshot = self
+                    .snapshot_at_version(&commit.branch, commit.graph_version)
                     .await
+                    .map_err(|e| unreadable(format!("cannot be read: {e}")))?;
+                // A deleted and recreated branch reuses version numbers: never return
+                // another commit's state.
+                if snapshot.head_commit() != Some(id.as_str()) {
+                    return Err(unreadable(format!(
+                        "no longer holds it at version {}",
+                        commit.graph_version
+                    )));
+                }
+                Ok(snapshot)
             }
             GraphRef::Timestamp(ts) => {
                 let commits = self.first_parent_history(current_branch).await?;

@@ -357,17 +357,35 @@ impl Graph {
         let history = match (style, plan.kind) {
             (MergeStyle::Squash, _) => CommitHistory::default(),
             (MergeStyle::History, MergeKind::FastForward) => CommitHistory {
-                // The target's copy of the source's head names where the target holds its
-                // state, so the commit stays readable (and a merge base) from the target
-                // whatever happens to the source branch.
+                // The target's copy of the source's head names where and when the target
+                // took that state, so the commit stays readable (and a merge base) from the
+                // target whatever happens to the source branch, and the target's previous
+                // head is its first parent: the target's own history (first parents, which
+                // `AS OF <time>` follows) stays the target's. The previous head is an
+                // ancestor of the source's head already, so no merge base changes.
                 fast_forward_to: plan
                     .copied_commits
                     .iter()
                     .find(|c| c.commit_id == source_head)
-                    .map(|c| CommitRecord {
-                        branch: target.to_string(),
-                        graph_version: plan.target.version() + 1,
-                        ..c.clone()
+                    .map(|c| {
+                        let mut parents: Vec<String> = plan
+                            .target
+                            .head_commit()
+                            .map(str::to_string)
+                            .into_iter()
+                            .collect();
+                        for p in &c.parents {
+                            if !parents.contains(p) {
+                                parents.push(p.clone());
+                            }
+                        }
+                        CommitRecord {
+                            branch: target.to_string(),
+                            graph_version: plan.target.version() + 1,
+                            parents,
+                            committed_at_micros: chrono::Utc::now().timestamp_micros(),
+                            ..c.clone()
+                        }
                     }),
                 copied_commits: plan.copied_commits.clone(),
                 merged_parent: None,

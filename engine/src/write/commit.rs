@@ -215,6 +215,24 @@ pub(crate) async fn commit(graph: &Graph, mut req: CommitRequest) -> Result<Comm
     Err(err)
 }
 
+/// Records `table` as possibly committed by this writer, unless `result` is a clean
+/// compare-and-swap rejection (nothing landed): a commit can land and still report an
+/// error, and a table left out of the roll-back would stay past its pin.
+fn record_attempt<T>(committed: &mut Vec<String>, table: &str, result: &Result<T>) {
+    let clean_rejection = matches!(
+        result,
+        Err(Error::Conflict(_))
+            | Err(Error::Lance(
+                lance::Error::CommitConflict { .. }
+                    | lance::Error::RetryableCommitConflict { .. }
+                    | lance::Error::IncompatibleTransaction { .. }
+            ))
+    );
+    if !clean_rejection && !committed.iter().any(|t| t == table) {
+        committed.push(table.to_string());
+    }
+}
+
 async fn commit_tables_and_publish(
     graph: &Graph,
     branch: &str,
@@ -226,9 +244,11 @@ async fn commit_tables_and_publish(
         let base = t.entry.version;
         match t.action {
             TableAction::Transaction(txn) => {
-                storage::commit_exact(t.dataset, *txn, &format!("table '{}'", t.entry.name))
-                    .await?;
-                committed.push(t.entry.name.clone());
+                let result =
+                    storage::commit_exact(t.dataset, *txn, &format!("table '{}'", t.entry.name))
+                        .await;
+                record_attempt(committed, &t.entry.name, &result);
+                result?;
             }
             TableAction::AddColumns(schema) => {
                 let latest = t.dataset.latest_version_id().await?;
@@ -239,12 +259,15 @@ async fn commit_tables_and_publish(
                     )));
                 }
                 let mut ds: Dataset = (*t.dataset).clone();
-                ds.add_columns(NewColumnTransform::AllNulls(schema), None, None)
-                    .await?;
-                // Lance's own commit path may land past base + 1; record the table as ours
-                // first so a failure is rolled back (roll-back only restores a table whose
-                // live pin is still the base, so a concurrent writer's commit is kept).
-                committed.push(t.entry.name.clone());
+                // Lance's own commit path may land past base + 1, or land and still report
+                // an error: the table is recorded as ours first, so a failure is rolled
+                // back (roll-back only restores a table whose live pin is still the base).
+                let result = ds
+                    .add_columns(NewColumnTransform::AllNulls(schema), None, None)
+                    .await
+                    .map_err(Error::from);
+                record_attempt(committed, &t.entry.name, &result);
+                result?;
                 if ds.version_id() != base + 1 {
                     return Err(Error::Conflict(format!(
                         "table '{}' was changed by a concurrent commit",
@@ -258,16 +281,17 @@ async fn commit_tables_and_publish(
             TableAction::Steps(steps) => {
                 let what = format!("table '{}'", t.entry.name);
                 let mut dataset = t.dataset;
-                for (i, step) in steps.into_iter().enumerate() {
+                for step in steps {
                     let txn = match step {
                         TableStep::AddColumns(schema) => {
                             let mut ds: Dataset = (*dataset).clone();
                             let expected = ds.version_id() + 1;
-                            ds.add_columns(NewColumnTransform::AllNulls(schema), None, None)
-                                .await?;
-                            if i == 0 {
-                                committed.push(t.entry.name.clone());
-                            }
+                            let result = ds
+                                .add_columns(NewColumnTransform::AllNulls(schema), None, None)
+                                .await
+                                .map_err(Error::from);
+                            record_attempt(committed, &t.entry.name, &result);
+                            result?;
                             if ds.version_id() != expected {
                                 return Err(Error::Conflict(format!(
                                     "{what} was changed by a concurrent commit"
@@ -297,10 +321,9 @@ async fn commit_tables_and_publish(
                                 .await?
                         }
                     };
-                    dataset = Arc::new(storage::commit_exact(dataset, txn, &what).await?);
-                    if i == 0 {
-                        committed.push(t.entry.name.clone());
-                    }
+                    let result = storage::commit_exact(dataset, txn, &what).await;
+                    record_attempt(committed, &t.entry.name, &result);
+                    dataset = Arc::new(result?);
                     crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_STEP);
                 }
                 crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_TABLE);

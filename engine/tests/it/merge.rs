@@ -717,3 +717,62 @@ async fn criss_cross_histories_merge() {
             .contains("age=31")
     );
 }
+
+#[tokio::test]
+async fn time_travel_after_a_fast_forward_follows_the_targets_own_history() {
+    let (_dir, graph) = graph().await;
+    graph.create_branch("feature", None).await.unwrap();
+    load(&graph, "feature", &person("f1", 1, "x")).await;
+    let f1 = graph.snapshot("feature").await.unwrap();
+    let f1_id = f1.head_commit().unwrap().to_string();
+    let f1_time = graph
+        .commits("feature")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.commit_id == f1_id)
+        .unwrap()
+        .committed_at();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    graph.merge("feature", "main", &opts()).await.unwrap();
+    // At the time feature made f1, main had not taken it yet.
+    let then = graph
+        .snapshot_at_text("main", &f1_time.to_rfc3339())
+        .await
+        .unwrap();
+    assert_eq!(
+        strings(&then.read_all("person").await.unwrap(), "id"),
+        ["alice", "bob"]
+    );
+    // The commit id reads main's state after the fast-forward, even once feature is gone.
+    graph.delete_branch("feature").await.unwrap();
+    let at_f1 = graph.snapshot_at_text("main", &f1_id).await.unwrap();
+    assert_eq!(
+        strings(&at_f1.read_all("person").await.unwrap(), "id"),
+        ["alice", "bob", "f1"]
+    );
+}
+
+#[tokio::test]
+async fn a_commit_id_never_reads_another_commits_state() {
+    let (_dir, graph) = graph().await;
+    graph.create_branch("feature", None).await.unwrap();
+    load(&graph, "feature", &person("f1", 1, "x")).await;
+    load(&graph, "main", &person("m1", 1, "x")).await;
+    graph.merge("feature", "main", &opts()).await.unwrap();
+    let f1_id = graph
+        .snapshot("feature")
+        .await
+        .unwrap()
+        .head_commit()
+        .unwrap()
+        .to_string();
+    graph.delete_branch("feature").await.unwrap();
+    graph.create_branch("feature", None).await.unwrap();
+    load(&graph, "feature", &person("other", 1, "x")).await;
+    // f1 was made on the old `feature`; the new one reuses its version numbers.
+    assert!(matches!(
+        graph.snapshot_at_text("main", &f1_id).await,
+        Err(Error::UnknownRef(_))
+    ));
+}
