@@ -1,5 +1,6 @@
 //! A SQL session on one graph: one DataFusion context plus session state, and the
-//! statement router (`CALL`, `SET/SHOW/RESET omnigraph.*`, everything else → DataFusion).
+//! statement router (`CALL`, `SET/SHOW/RESET omnigraph.*`, `BEGIN/COMMIT/ROLLBACK`,
+//! `INSERT ... ON CONFLICT` and `REPLACE INTO`; everything else → DataFusion).
 
 use std::sync::Arc;
 
