@@ -88,6 +88,31 @@ fn write_social_ndjson(
     out.flush()
 }
 
+/// A graph in a temporary directory with `schema` and `rows` seeded Person rows (one load).
+async fn people_graph(rows: u64, seed: u64, schema: &str) -> (tempfile::TempDir, Graph) {
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let input = dir.path().join("people.ndjson");
+    write_social_ndjson(&input, rows, 0, seed).expect("write input");
+    let graph = Graph::create(dir.path().join("graph").to_str().expect("utf-8 path"))
+        .await
+        .expect("create graph");
+    let opts = WriteOptions::default();
+    graph
+        .apply_schema("main", schema, &opts)
+        .await
+        .expect("schema");
+    graph
+        .load_file(
+            "main",
+            input.to_str().expect("utf-8 path"),
+            LoadMode::Append,
+            &opts,
+        )
+        .await
+        .expect("load");
+    (dir, graph)
+}
+
 async fn bench_load(args: &[String]) {
     let edges = arg(args, "--edges", 1_000_000);
     let nodes = arg(args, "--nodes", edges / 16);
@@ -359,26 +384,7 @@ async fn bench_scan(args: &[String]) {
 
     let rows = arg(args, "--rows", 1_000_000);
     let reps = arg(args, "--reps", 5) as usize;
-    let dir = tempfile::TempDir::new().expect("temp dir");
-    let input = dir.path().join("people.ndjson");
-    write_social_ndjson(&input, rows, 0, 7).expect("write input");
-    let graph = Graph::create(dir.path().join("graph").to_str().expect("utf-8 path"))
-        .await
-        .expect("create graph");
-    let opts = WriteOptions::default();
-    graph
-        .apply_schema("main", SCHEMA, &opts)
-        .await
-        .expect("schema");
-    graph
-        .load_file(
-            "main",
-            input.to_str().expect("utf-8 path"),
-            LoadMode::Append,
-            &opts,
-        )
-        .await
-        .expect("load");
+    let (_dir, graph) = people_graph(rows, 7, SCHEMA).await;
 
     let ctx = datafusion::prelude::SessionContext::new();
     datafusion_omnigraph::register(&ctx, graph.clone())
@@ -476,26 +482,8 @@ async fn bench_merge(args: &[String]) {
     let rows = arg(args, "--rows", 1_000_000);
     let changes = arg(args, "--changes", 10);
     let reps = arg(args, "--reps", 5) as usize;
-    let dir = tempfile::TempDir::new().expect("temp dir");
-    let input = dir.path().join("people.ndjson");
-    write_social_ndjson(&input, rows, 0, 11).expect("write input");
-    let graph = Graph::create(dir.path().join("graph").to_str().expect("utf-8 path"))
-        .await
-        .expect("create graph");
+    let (_dir, graph) = people_graph(rows, 11, SCHEMA).await;
     let opts = WriteOptions::default();
-    graph
-        .apply_schema("main", SCHEMA, &opts)
-        .await
-        .expect("schema");
-    graph
-        .load_file(
-            "main",
-            input.to_str().expect("utf-8 path"),
-            LoadMode::Append,
-            &opts,
-        )
-        .await
-        .expect("load");
 
     let mut conflicts_times = Vec::new();
     let mut ff_times = Vec::new();
@@ -579,27 +567,8 @@ async fn bench_merge(args: &[String]) {
 async fn bench_writes(args: &[String]) {
     let rows = arg(args, "--rows", 1_000_000);
     let inserts = arg(args, "--inserts", 50) as usize;
-    let dir = tempfile::TempDir::new().expect("temp dir");
-    let input = dir.path().join("people.ndjson");
-    write_social_ndjson(&input, rows, 0, 5).expect("write input");
-    let graph = Graph::create(dir.path().join("graph").to_str().expect("utf-8 path"))
-        .await
-        .expect("create graph");
-    let opts = WriteOptions::default();
     let schema = format!("{SCHEMA}node Company {{ name: String @key, size: I32? }}\n");
-    graph
-        .apply_schema("main", &schema, &opts)
-        .await
-        .expect("schema");
-    graph
-        .load_file(
-            "main",
-            input.to_str().expect("utf-8 path"),
-            LoadMode::Append,
-            &opts,
-        )
-        .await
-        .expect("load");
+    let (_dir, graph) = people_graph(rows, 5, &schema).await;
     let ctx = datafusion::prelude::SessionContext::new();
     datafusion_omnigraph::register(&ctx, graph.clone())
         .await

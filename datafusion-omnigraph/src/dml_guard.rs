@@ -12,7 +12,10 @@ use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 
 use datafusion::datasource::source_as_provider;
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, WriteOp, lit};
+use std::sync::Arc;
+
+use datafusion::catalog::TableProvider;
+use datafusion::logical_expr::{DmlStatement, Expr, LogicalPlan, LogicalPlanBuilder, WriteOp, lit};
 use datafusion::optimizer::analyzer::AnalyzerRule;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 
@@ -63,25 +66,29 @@ impl DmlGuard {
     }
 }
 
+/// The verb and table provider of an `UPDATE`/`DELETE` of a graph table.
+fn graph_update_or_delete(
+    node: &LogicalPlan,
+) -> Option<(&'static str, &DmlStatement, Arc<dyn TableProvider>)> {
+    let LogicalPlan::Dml(dml) = node else {
+        return None;
+    };
+    let verb = match dml.op {
+        WriteOp::Delete => "DELETE",
+        WriteOp::Update => "UPDATE",
+        _ => return None,
+    };
+    let provider = source_as_provider(&dml.target).ok()?;
+    provider.is::<GraphTable>().then_some((verb, dml, provider))
+}
+
 impl AnalyzerRule for DmlGuard {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> DfResult<LogicalPlan> {
         Ok(plan
             .transform_down(|node| {
-                let LogicalPlan::Dml(dml) = &node else {
-                    return Ok(Transformed::no(node));
-                };
-                let verb = match dml.op {
-                    WriteOp::Delete => "DELETE",
-                    WriteOp::Update => "UPDATE",
-                    _ => return Ok(Transformed::no(node)),
-                };
-                let Ok(provider) = source_as_provider(&dml.target) else {
-                    return Ok(Transformed::no(node));
-                };
-                if !provider.is::<GraphTable>() {
-                    return Ok(Transformed::no(node));
+                if let Some((verb, dml, _)) = graph_update_or_delete(&node) {
+                    DmlGuard::filters(&dml.input, verb)?;
                 }
-                DmlGuard::filters(&dml.input, verb)?;
                 Ok(Transformed::no(node))
             })?
             .data)
@@ -111,13 +118,7 @@ impl OptimizerRule for DmlEmptyGuard {
         _config: &dyn OptimizerConfig,
     ) -> DfResult<Transformed<LogicalPlan>> {
         plan.transform_down(|node| {
-            let LogicalPlan::Dml(dml) = &node else {
-                return Ok(Transformed::no(node));
-            };
-            if !matches!(dml.op, WriteOp::Delete | WriteOp::Update) {
-                return Ok(Transformed::no(node));
-            }
-            let Ok(provider) = source_as_provider(&dml.target) else {
+            let Some((_, dml, provider)) = graph_update_or_delete(&node) else {
                 return Ok(Transformed::no(node));
             };
             let Some(table) = provider.downcast_ref::<GraphTable>() else {

@@ -491,29 +491,11 @@ pub fn row_json(columns: &SchemaRef, row: &RowValues) -> serde_json::Value {
 }
 
 fn scalar_json(value: &ScalarValue) -> serde_json::Value {
-    use serde_json::Value;
-    if value.is_null() {
-        return Value::Null;
-    }
-    match value {
-        ScalarValue::Boolean(Some(b)) => Value::Bool(*b),
-        ScalarValue::Int8(Some(v)) => Value::from(*v),
-        ScalarValue::Int16(Some(v)) => Value::from(*v),
-        ScalarValue::Int32(Some(v)) => Value::from(*v),
-        ScalarValue::Int64(Some(v)) => Value::from(*v),
-        ScalarValue::UInt8(Some(v)) => Value::from(*v),
-        ScalarValue::UInt16(Some(v)) => Value::from(*v),
-        ScalarValue::UInt32(Some(v)) => Value::from(*v),
-        ScalarValue::UInt64(Some(v)) => Value::from(*v),
-        ScalarValue::Float32(Some(v)) => serde_json::Number::from_f64(*v as f64)
-            .map(Value::Number)
-            .unwrap_or_else(|| Value::String(v.to_string())),
-        ScalarValue::Float64(Some(v)) => serde_json::Number::from_f64(*v)
-            .map(Value::Number)
-            .unwrap_or_else(|| Value::String(v.to_string())),
-        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) => Value::String(s.clone()),
-        other => Value::String(other.to_string()),
-    }
+    value
+        .to_array()
+        .map_err(Error::from)
+        .and_then(|array| crate::write::values::json_value(array.as_ref(), 0))
+        .unwrap_or_else(|_| serde_json::Value::String(value.to_string()))
 }
 
 /// Builds a record batch of `rows` in `columns` order.

@@ -175,6 +175,30 @@ impl Snapshot {
         Ok(scanner.try_into_stream().await?)
     }
 
+    /// The ids of table `name`'s rows whose `column` is one of `values`, looked up in
+    /// filtered scans of bounded size.
+    pub async fn ids_where<'v>(
+        &self,
+        name: &str,
+        column: &str,
+        values: impl IntoIterator<Item = &'v str>,
+    ) -> Result<std::collections::BTreeSet<String>> {
+        let values: Vec<&str> = values.into_iter().collect();
+        let mut out = std::collections::BTreeSet::new();
+        for chunk in values.chunks(ID_FILTER_CHUNK) {
+            let mut stream = self
+                .stream_columns_matching(name, &["id"], column, chunk)
+                .await?;
+            while let Some(batch) = stream.try_next().await? {
+                let ids = storage::string_column(&batch, 0)?;
+                for i in 0..batch.num_rows() {
+                    out.insert(ids.value(i).to_string());
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Every row of `name` (all columns), for tests and small tables.
     pub async fn read_all(&self, name: &str) -> Result<Vec<RecordBatch>> {
         let ds = self.dataset(name).await?;
@@ -182,6 +206,9 @@ impl Snapshot {
         Ok(stream.try_collect().await?)
     }
 }
+
+/// Values per `IN (...)` filter of [`Snapshot::ids_where`].
+const ID_FILTER_CHUNK: usize = 1024;
 
 /// The cache key of derived state `what` of a table version.
 fn derived_key(what: &'static str, entry: &TableEntry) -> DerivedKey {

@@ -231,11 +231,7 @@ impl Session {
             DFStatement::Statement(s) => match s.as_ref() {
                 Statement::Call(function) => Session::parse(&call_as_select(function)?)?.remove(0),
                 Statement::ShowVariable { variable } => {
-                    let name = variable
-                        .iter()
-                        .map(|i| i.value.to_ascii_lowercase())
-                        .collect::<Vec<_>>()
-                        .join(".");
+                    let name = variable_name(variable);
                     if name.starts_with("omnigraph.") {
                         let schema = Schema::new(vec![Field::new(&name, DataType::Utf8, true)]);
                         return Ok((vec![], Arc::new(schema)));
@@ -254,10 +250,7 @@ impl Session {
             _ => statement,
         };
         if self.transaction().is_some_and(|tx| tx.failed) {
-            return Err(SqlError::new(
-                ErrorKind::InFailedTransaction,
-                "current transaction is aborted, commands ignored until end of transaction block",
-            ));
+            return Err(transaction_aborted());
         }
         self.graph.refresh_branches().await?;
         let plan = self.ctx.state().statement_to_plan(statement).await?;
@@ -309,10 +302,7 @@ impl Session {
         }
         let text = statement.to_string();
         if self.transaction().is_some_and(|tx| tx.failed) {
-            return Err(SqlError::new(
-                ErrorKind::InFailedTransaction,
-                "current transaction is aborted, commands ignored until end of transaction block",
-            ));
+            return Err(transaction_aborted());
         }
         let result = self.run_statement(statement).await;
         match &result {
@@ -365,11 +355,7 @@ impl Session {
                     }
                 }
                 Statement::ShowVariable { variable } => {
-                    let name = variable
-                        .iter()
-                        .map(|i| i.value.to_ascii_lowercase())
-                        .collect::<Vec<_>>()
-                        .join(".");
+                    let name = variable_name(variable);
                     if name.starts_with("omnigraph.") {
                         return self.show(&name);
                     }
@@ -696,6 +682,23 @@ fn setting_value(expr: &SqlExpr) -> Result<String> {
 }
 
 /// The command tag of a plan that is not a query.
+/// The name of a `SHOW` variable (`omnigraph.branch`), lower-cased.
+fn variable_name(parts: &[datafusion::sql::sqlparser::ast::Ident]) -> String {
+    parts
+        .iter()
+        .map(|i| i.value.to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// The error of any statement but `ROLLBACK`/`COMMIT` in a failed transaction (25P02).
+pub(crate) fn transaction_aborted() -> SqlError {
+    SqlError::new(
+        ErrorKind::InFailedTransaction,
+        "current transaction is aborted, commands ignored until end of transaction block",
+    )
+}
+
 /// An identifier as SQL means it: unquoted ones fold to lower case.
 fn normalized(ident: &datafusion::sql::sqlparser::ast::Ident) -> String {
     match ident.quote_style {

@@ -44,10 +44,7 @@ fn message(statements: &[String]) -> String {
 impl Session {
     pub(crate) async fn begin(&self, modes: &[TransactionMode]) -> Result<StatementResult> {
         if self.transaction().is_some_and(|tx| tx.failed) {
-            return Err(SqlError::new(
-                ErrorKind::InFailedTransaction,
-                "current transaction is aborted, commands ignored until end of transaction block",
-            ));
+            return Err(crate::session::transaction_aborted());
         }
         for mode in modes {
             let refused = match mode {

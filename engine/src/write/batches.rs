@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use arrow_array::{Array, RecordBatch};
-use arrow_cast::display::{ArrayFormatter, FormatOptions};
 use futures::TryStreamExt;
 use lance::deps::datafusion::scalar::ScalarValue;
 use serde_json::{Map, Value};
@@ -12,6 +11,7 @@ use serde_json::{Map, Value};
 use super::commit::{self, CommitOutcome, CommitRequest, StagedTable, TableAction, TableStep};
 use super::loader::{LoadMode, LoadSummary};
 use super::rows::{derive_key_id, join_key_parts};
+use super::values::json_value;
 use super::{WriteOptions, prepare_table};
 use crate::changes::id_in_filter;
 use crate::error::{Error, IntegrityViolation, Result};
@@ -31,65 +31,6 @@ pub enum InsertMode {
     UpsertColumns(Vec<String>),
     /// Rows whose key exists are skipped.
     SkipExisting,
-}
-
-/// A float as JSON; NaN and infinities are not property values.
-fn finite(v: f64) -> Result<Value> {
-    serde_json::Number::from_f64(v)
-        .map(Value::Number)
-        .ok_or_else(|| Error::BadInput(format!("{v} is not a valid property value")))
-}
-
-fn json_value(array: &dyn Array, i: usize) -> Result<Value> {
-    if array.is_null(i) {
-        return Ok(Value::Null);
-    }
-    let scalar = ScalarValue::try_from_array(array, i)?;
-    Ok(match scalar {
-        ScalarValue::Boolean(Some(b)) => Value::Bool(b),
-        ScalarValue::Int8(Some(v)) => v.into(),
-        ScalarValue::Int16(Some(v)) => v.into(),
-        ScalarValue::Int32(Some(v)) => v.into(),
-        ScalarValue::Int64(Some(v)) => v.into(),
-        ScalarValue::UInt8(Some(v)) => v.into(),
-        ScalarValue::UInt16(Some(v)) => v.into(),
-        ScalarValue::UInt32(Some(v)) => v.into(),
-        ScalarValue::UInt64(Some(v)) => v.into(),
-        ScalarValue::Float32(Some(v)) => finite(v as f64)?,
-        ScalarValue::Float64(Some(v)) => finite(v)?,
-        ScalarValue::Binary(Some(bytes)) | ScalarValue::LargeBinary(Some(bytes)) => {
-            Value::Array(bytes.into_iter().map(Value::from).collect())
-        }
-        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) => Value::String(s),
-        ScalarValue::Utf8View(Some(s)) => Value::String(s),
-        ScalarValue::TimestampMicrosecond(Some(us), _) => {
-            let ts = chrono::DateTime::from_timestamp_micros(us)
-                .ok_or_else(|| Error::BadInput(format!("timestamp {us} µs is out of range")))?;
-            Value::String(ts.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
-        }
-        ScalarValue::List(list) => {
-            let values = list.value(0);
-            let mut out = Vec::with_capacity(values.len());
-            for j in 0..values.len() {
-                out.push(json_value(values.as_ref(), j)?);
-            }
-            Value::Array(out)
-        }
-        ScalarValue::FixedSizeList(list) => {
-            let values = list.value(0);
-            let mut out = Vec::with_capacity(values.len());
-            for j in 0..values.len() {
-                out.push(json_value(values.as_ref(), j)?);
-            }
-            Value::Array(out)
-        }
-        // Dates and other types whose text form the loader parses.
-        _ => Value::String(
-            ArrayFormatter::try_new(array, &FormatOptions::default())?
-                .value(i)
-                .to_string(),
-        ),
-    })
 }
 
 /// One row as a load line (`{"type":..,"data":..}` or `{"edge":..,"from":..,"to":..}`).
@@ -179,8 +120,13 @@ impl Graph {
                 let id = keyed_id(def, &line)?;
                 keyed.push((id, line));
             }
-            let wanted: HashSet<String> = keyed.iter().filter_map(|(id, _)| id.clone()).collect();
-            let existing = existing_ids(&snapshot, def.table(), &wanted).await?;
+            let existing = snapshot
+                .ids_where(
+                    def.table(),
+                    "id",
+                    keyed.iter().filter_map(|(id, _)| id.as_deref()),
+                )
+                .await?;
             let mut seen = HashSet::new();
             lines = keyed
                 .into_iter()
@@ -451,27 +397,6 @@ fn invalid_value(ty: &crate::schema::PropType, array: &dyn Array) -> Result<Opti
         _ => {}
     }
     Ok(None)
-}
-
-async fn existing_ids(
-    snapshot: &crate::snapshot::Snapshot,
-    table: &str,
-    wanted: &HashSet<String>,
-) -> Result<HashSet<String>> {
-    let mut found = HashSet::new();
-    if wanted.is_empty() {
-        return Ok(found);
-    }
-    let mut stream = snapshot.stream_columns(table, &["id"]).await?;
-    while let Some(batch) = stream.try_next().await? {
-        let ids = string_column(&batch, 0)?;
-        for i in 0..ids.len() {
-            if wanted.contains(ids.value(i)) {
-                found.insert(ids.value(i).to_string());
-            }
-        }
-    }
-    Ok(found)
 }
 
 /// `@unique` values of replaced rows must not clash with each other or other rows.

@@ -24,27 +24,19 @@ pub struct DeleteSummary {
     pub tables: BTreeMap<String, u64>,
 }
 
-/// Ids of `table` among `ids` (or whose `column` is among them) at the snapshot.
-async fn matching_ids(
+/// `id` and `src` of the edges of `table` whose `column` is one of `values`.
+async fn id_and_src_where(
     snapshot: &Snapshot,
     table: &str,
     column: &str,
-    ids: &BTreeSet<String>,
-) -> Result<BTreeSet<String>> {
-    let dataset = snapshot.dataset(table).await?;
-    let wanted: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let mut out = BTreeSet::new();
-    for chunk in wanted.chunks(FILTER_CHUNK) {
-        let mut scanner = dataset.scan();
-        scanner.project(&["id"])?;
-        scanner.filter(&id_in_filter(column, chunk.iter().copied()))?;
-        let mut stream = scanner.try_into_stream().await?;
-        while let Some(batch) = stream.try_next().await? {
-            let found = string_column(&batch, 0)?;
-            for i in 0..batch.num_rows() {
-                out.insert(found.value(i).to_string());
-            }
-        }
+    values: &[&str],
+) -> Result<Vec<arrow_array::RecordBatch>> {
+    let mut out = Vec::new();
+    for chunk in values.chunks(FILTER_CHUNK) {
+        let stream = snapshot
+            .stream_columns_matching(table, &["id", "src"], column, chunk)
+            .await?;
+        out.extend(stream.try_collect::<Vec<_>>().await?);
     }
     Ok(out)
 }
@@ -61,43 +53,27 @@ async fn check_card_minimums(
         let Some(deleted) = doomed.get(&edge.table) else {
             continue;
         };
-        let dataset = snapshot.dataset(&edge.table).await?;
-        let read = |filter: String| {
-            let dataset = dataset.clone();
-            async move {
-                let mut scanner = dataset.scan();
-                scanner.project(&["id", "src"])?;
-                scanner.filter(&filter)?;
-                let batches: Vec<arrow_array::RecordBatch> =
-                    scanner.try_into_stream().await?.try_collect().await?;
-                Ok::<_, crate::error::Error>(batches)
-            }
-        };
         let deleted_nodes = doomed.get(&edge.src_table);
         let mut affected: BTreeSet<String> = BTreeSet::new();
         let ids: Vec<&str> = deleted.iter().map(String::as_str).collect();
-        for chunk in ids.chunks(FILTER_CHUNK) {
-            for batch in read(id_in_filter("id", chunk.iter().copied())).await? {
-                let src = string_column(&batch, 1)?;
-                for i in 0..batch.num_rows() {
-                    if !deleted_nodes.is_some_and(|d| d.contains(src.value(i))) {
-                        affected.insert(src.value(i).to_string());
-                    }
+        for batch in id_and_src_where(snapshot, &edge.table, "id", &ids).await? {
+            let src = string_column(&batch, 1)?;
+            for i in 0..batch.num_rows() {
+                if !deleted_nodes.is_some_and(|d| d.contains(src.value(i))) {
+                    affected.insert(src.value(i).to_string());
                 }
             }
         }
         let mut remaining: BTreeMap<String, u64> =
             affected.iter().map(|s| (s.clone(), 0)).collect();
         let sources: Vec<&str> = affected.iter().map(String::as_str).collect();
-        for chunk in sources.chunks(FILTER_CHUNK) {
-            for batch in read(id_in_filter("src", chunk.iter().copied())).await? {
-                let (ids, src) = (string_column(&batch, 0)?, string_column(&batch, 1)?);
-                for i in 0..batch.num_rows() {
-                    if !deleted.contains(ids.value(i))
-                        && let Some(n) = remaining.get_mut(src.value(i))
-                    {
-                        *n += 1;
-                    }
+        for batch in id_and_src_where(snapshot, &edge.table, "src", &sources).await? {
+            let (ids, src) = (string_column(&batch, 0)?, string_column(&batch, 1)?);
+            for i in 0..batch.num_rows() {
+                if !deleted.contains(ids.value(i))
+                    && let Some(n) = remaining.get_mut(src.value(i))
+                {
+                    *n += 1;
                 }
             }
         }
@@ -155,7 +131,9 @@ impl Graph {
         let table = def.table().to_string();
         let requested: BTreeSet<String> = ids.iter().cloned().collect();
         let mut doomed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let found = matching_ids(&snapshot, &table, "id", &requested).await?;
+        let found = snapshot
+            .ids_where(&table, "id", requested.iter().map(String::as_str))
+            .await?;
         if found.is_empty() {
             return Ok(DeleteSummary {
                 commit: None,
@@ -168,7 +146,9 @@ impl Graph {
                     if *node_table != table {
                         continue;
                     }
-                    let incident = matching_ids(&snapshot, &edge.table, column, &found).await?;
+                    let incident = snapshot
+                        .ids_where(&edge.table, column, found.iter().map(String::as_str))
+                        .await?;
                     doomed
                         .entry(edge.table.clone())
                         .or_default()

@@ -2,15 +2,20 @@
 
 use std::sync::Arc;
 
+use arrow_array::Array;
 use arrow_array::builder::{
     BooleanBuilder, Date32Builder, Float32Builder, Float64Builder, Int32Builder, Int64Builder,
     LargeBinaryBuilder, StringBuilder, TimestampMicrosecondBuilder, UInt32Builder, UInt64Builder,
 };
 use arrow_array::{ArrayRef, FixedSizeListArray, Float32Array, ListArray};
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
+use arrow_cast::display::{ArrayFormatter, FormatOptions};
 use arrow_schema::{DataType, Field};
 use chrono::{NaiveDate, NaiveDateTime};
+use lance::deps::datafusion::scalar::ScalarValue;
 use serde_json::Value;
+
+use crate::error::{Error, Result};
 
 use crate::graph::parse_timestamp;
 use crate::schema::PropType;
@@ -298,4 +303,65 @@ impl ColumnBuilder {
             ColumnBuilder::Blob(b) => Arc::new(b.finish()),
         }
     }
+}
+
+/// A float as JSON; NaN and infinities are not property values.
+fn finite(v: f64) -> Result<Value> {
+    serde_json::Number::from_f64(v)
+        .map(Value::Number)
+        .ok_or_else(|| Error::BadInput(format!("{v} is not a valid property value")))
+}
+
+/// Value `i` of `array` as the JSON a load line would carry (the reverse of
+/// [`ColumnBuilder::append_json`]): NaN and infinities are not property values.
+pub(crate) fn json_value(array: &dyn Array, i: usize) -> Result<Value> {
+    if array.is_null(i) {
+        return Ok(Value::Null);
+    }
+    let scalar = ScalarValue::try_from_array(array, i)?;
+    Ok(match scalar {
+        ScalarValue::Boolean(Some(b)) => Value::Bool(b),
+        ScalarValue::Int8(Some(v)) => v.into(),
+        ScalarValue::Int16(Some(v)) => v.into(),
+        ScalarValue::Int32(Some(v)) => v.into(),
+        ScalarValue::Int64(Some(v)) => v.into(),
+        ScalarValue::UInt8(Some(v)) => v.into(),
+        ScalarValue::UInt16(Some(v)) => v.into(),
+        ScalarValue::UInt32(Some(v)) => v.into(),
+        ScalarValue::UInt64(Some(v)) => v.into(),
+        ScalarValue::Float32(Some(v)) => finite(v as f64)?,
+        ScalarValue::Float64(Some(v)) => finite(v)?,
+        ScalarValue::Binary(Some(bytes)) | ScalarValue::LargeBinary(Some(bytes)) => {
+            Value::Array(bytes.into_iter().map(Value::from).collect())
+        }
+        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) => Value::String(s),
+        ScalarValue::Utf8View(Some(s)) => Value::String(s),
+        ScalarValue::TimestampMicrosecond(Some(us), _) => {
+            let ts = chrono::DateTime::from_timestamp_micros(us)
+                .ok_or_else(|| Error::BadInput(format!("timestamp {us} µs is out of range")))?;
+            Value::String(ts.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        }
+        ScalarValue::List(list) => {
+            let values = list.value(0);
+            let mut out = Vec::with_capacity(values.len());
+            for j in 0..values.len() {
+                out.push(json_value(values.as_ref(), j)?);
+            }
+            Value::Array(out)
+        }
+        ScalarValue::FixedSizeList(list) => {
+            let values = list.value(0);
+            let mut out = Vec::with_capacity(values.len());
+            for j in 0..values.len() {
+                out.push(json_value(values.as_ref(), j)?);
+            }
+            Value::Array(out)
+        }
+        // Dates and other types whose text form the loader parses.
+        _ => Value::String(
+            ArrayFormatter::try_new(array, &FormatOptions::default())?
+                .value(i)
+                .to_string(),
+        ),
+    })
 }
