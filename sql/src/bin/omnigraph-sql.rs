@@ -3,6 +3,9 @@
 //! Every statement goes through `omnigraph_sql::Session` (so `CALL`, `SET omnigraph.*`
 //! and `FOR SYSTEM_TIME AS OF` work); datafusion-cli's library provides the line editor
 //! helper, history and output formats.
+// The statement router's async state machines (a session inside the shell's loop) nest
+// deeper than the default query depth when their layout is computed for test builds.
+#![recursion_limit = "256"]
 
 use std::borrow::Cow;
 use std::io::Write;
