@@ -1,2 +1,20 @@
-//! The Postgres-wire frontend (`omnigraph-server`) will live here; it serves each
-//! connection with an `omnigraph_sql::Session`. Not built yet: see docs/known-gaps.md.
+//! The Postgres-wire server of OmniGraph SQL: pgwire with our own handlers, one SQL
+//! [`omnigraph_sql::Session`] per connection, Arrow results encoded by arrow-pg, and
+//! `pg_catalog` from datafusion-pg-catalog.
+// The handlers' async state machines nest deeper than the default query depth.
+#![recursion_limit = "256"]
+
+pub mod catalog;
+pub mod connection;
+pub mod copy;
+pub mod encode;
+pub mod errors;
+pub mod handler;
+pub mod params;
+pub mod privilege;
+pub mod registry;
+pub mod server;
+pub mod startup;
+pub mod users;
+
+pub use server::{Server, ServerConfig, ServerError};

@@ -61,6 +61,14 @@ pub enum ErrorKind {
     NotSupported,
     /// 3D000 invalid_catalog_name (no such graph)
     UnknownGraph,
+    /// 57014 query_canceled (cancel request or statement_timeout)
+    QueryCanceled,
+    /// 42501 insufficient_privilege (the role may not run the statement)
+    InsufficientPrivilege,
+    /// 28P01 invalid_password
+    InvalidPassword,
+    /// 08P01 protocol_violation
+    ProtocolViolation,
     /// 58030 io_error
     Io,
     /// XX000 internal_error
@@ -95,6 +103,10 @@ impl ErrorKind {
             ErrorKind::ActiveTransaction => "25001",
             ErrorKind::NotSupported => "0A000",
             ErrorKind::UnknownGraph => "3D000",
+            ErrorKind::QueryCanceled => "57014",
+            ErrorKind::InsufficientPrivilege => "42501",
+            ErrorKind::InvalidPassword => "28P01",
+            ErrorKind::ProtocolViolation => "08P01",
             ErrorKind::Io => "58030",
             ErrorKind::Internal => "XX000",
         }

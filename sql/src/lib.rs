@@ -10,4 +10,4 @@ pub mod session;
 mod transaction;
 
 pub use error::{ErrorKind, Result, SqlError};
-pub use session::{SETTINGS, Session, StatementResult};
+pub use session::{RowStream, SETTINGS, Session, StatementOutput, StatementResult};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::{SendableRecordBatchStream, SessionStateBuilder};
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParser, ResetStatement, Statement as DFStatement};
@@ -56,6 +56,37 @@ impl StatementResult {
     /// Whether the statement returns rows (a query), as opposed to a command.
     pub fn has_columns(&self) -> bool {
         !self.schema.fields().is_empty()
+    }
+}
+
+/// What a statement produced: rows still streaming from a query, or a finished command.
+pub enum StatementOutput {
+    Rows(RowStream),
+    Done(StatementResult),
+}
+
+/// The rows of a query, produced batch by batch as the client reads them.
+pub struct RowStream {
+    pub schema: SchemaRef,
+    pub stream: SendableRecordBatchStream,
+}
+
+impl StatementOutput {
+    /// Runs the output to its end and holds every row in memory.
+    pub async fn collect(self) -> Result<StatementResult> {
+        match self {
+            StatementOutput::Done(result) => Ok(result),
+            StatementOutput::Rows(rows) => {
+                let batches: Vec<RecordBatch> = rows.stream.try_collect().await?;
+                let count: usize = batches.iter().map(|b| b.num_rows()).sum();
+                Ok(StatementResult {
+                    schema: rows.schema,
+                    batches,
+                    tag: format!("SELECT {count}"),
+                    notices: vec![],
+                })
+            }
+        }
     }
 }
 
@@ -198,6 +229,17 @@ impl Session {
         sql: &str,
         params: Vec<datafusion::scalar::ScalarValue>,
     ) -> Result<StatementResult> {
+        self.execute_streaming(sql, params).await?.collect().await
+    }
+
+    /// Runs one statement with values for its placeholders; a query's rows are not read
+    /// yet but stream from the result, so memory stays bounded however many rows it has.
+    /// If reading them fails, call [`Session::statement_failed`].
+    pub async fn execute_streaming(
+        &self,
+        sql: &str,
+        params: Vec<datafusion::scalar::ScalarValue>,
+    ) -> Result<StatementOutput> {
         let mut statements = Session::parse(sql)?;
         if statements.len() != 1 {
             return Err(SqlError::new(
@@ -208,25 +250,50 @@ impl Session {
                 ),
             ));
         }
+        self.statement_output_with_params(statements.remove(0), params)
+            .await
+    }
+
+    /// Runs one parsed statement with values for its placeholders; see
+    /// [`Session::execute_streaming`].
+    pub async fn statement_output_with_params(
+        &self,
+        statement: DFStatement,
+        params: Vec<datafusion::scalar::ScalarValue>,
+    ) -> Result<StatementOutput> {
         if !params.is_empty() {
             *self.params.lock().unwrap_or_else(|p| p.into_inner()) = Some(params);
         }
-        let result = self.execute_statement(statements.remove(0)).await;
+        let result = self.statement_output(statement).await;
         self.params.lock().unwrap_or_else(|p| p.into_inner()).take();
         result
+    }
+
+    /// Marks the open transaction failed after a query's rows could not be read (25P02
+    /// for what follows, as in PostgreSQL).
+    pub fn statement_failed(&self) {
+        self.update_transaction(|tx| tx.failed = true);
     }
 
     /// The placeholder types and result columns of one statement, without running it
     /// (procedures only run when executed). Commands return no columns.
     pub async fn describe(&self, sql: &str) -> Result<(Vec<Option<DataType>>, SchemaRef)> {
         let mut statements = Session::parse(sql)?;
-        let empty = || Arc::new(Schema::empty());
         let Some(statement) = statements.pop() else {
-            return Ok((vec![], empty()));
+            return Ok((vec![], Arc::new(Schema::empty())));
         };
         if !statements.is_empty() {
-            return Ok((vec![], empty()));
+            return Ok((vec![], Arc::new(Schema::empty())));
         }
+        self.describe_statement(statement).await
+    }
+
+    /// [`Session::describe`] of a parsed statement.
+    pub async fn describe_statement(
+        &self,
+        statement: DFStatement,
+    ) -> Result<(Vec<Option<DataType>>, SchemaRef)> {
+        let empty = || Arc::new(Schema::empty());
         let statement = match &statement {
             DFStatement::Statement(s) => match s.as_ref() {
                 Statement::Call(function) => Session::parse(&call_as_select(function)?)?.remove(0),
@@ -290,14 +357,26 @@ impl Session {
     }
 
     pub async fn execute_statement(&self, statement: DFStatement) -> Result<StatementResult> {
+        let result = self.statement_output(statement).await?.collect().await;
+        if result.is_err() {
+            self.statement_failed();
+        }
+        result
+    }
+
+    /// Runs one statement; a query's rows are left to stream.
+    pub async fn statement_output(&self, statement: DFStatement) -> Result<StatementOutput> {
         if let DFStatement::Statement(s) = &statement {
-            match s.as_ref() {
-                Statement::StartTransaction { modes, .. } => return self.begin(modes).await,
-                Statement::Commit { .. } => return self.commit().await,
+            let done = match s.as_ref() {
+                Statement::StartTransaction { modes, .. } => Some(self.begin(modes).await),
+                Statement::Commit { .. } => Some(self.commit().await),
                 Statement::Rollback {
                     savepoint: None, ..
-                } => return self.rollback().await,
-                _ => {}
+                } => Some(self.rollback().await),
+                _ => None,
+            };
+            if let Some(result) = done {
+                return result.map(StatementOutput::Done);
             }
         }
         let text = statement.to_string();
@@ -312,7 +391,7 @@ impl Session {
         result
     }
 
-    async fn run_statement(&self, statement: DFStatement) -> Result<StatementResult> {
+    async fn run_statement(&self, statement: DFStatement) -> Result<StatementOutput> {
         if let DFStatement::Statement(s) = &statement
             && matches!(
                 s.as_ref(),
@@ -332,32 +411,37 @@ impl Session {
         let result = self.route(statement).await;
         self.graph.set_statement_text(None);
         self.graph.set_insert_mode(None);
-        let mut result = result?;
-        result.notices = self.graph.take_notices();
-        Ok(result)
+        match result? {
+            StatementOutput::Done(mut result) => {
+                result.notices = self.graph.take_notices();
+                Ok(StatementOutput::Done(result))
+            }
+            rows => Ok(rows),
+        }
     }
 
-    async fn route(&self, statement: DFStatement) -> Result<StatementResult> {
+    async fn route(&self, statement: DFStatement) -> Result<StatementOutput> {
+        let done = |r: StatementResult| StatementOutput::Done(r);
         match &statement {
             DFStatement::Statement(s) => match s.as_ref() {
-                Statement::Call(function) => return self.call(function).await,
+                Statement::Call(function) => return self.call(function).await.map(done),
                 Statement::Insert(insert) if insert.on.is_some() => {
                     let mut insert = insert.clone();
                     let mode = self.on_conflict_mode(&insert).await?;
                     insert.on = None;
                     self.graph.set_insert_mode(Some(mode));
                     let plain = DFStatement::Statement(Box::new(Statement::Insert(insert)));
-                    return self.run_datafusion(plain).await;
+                    return self.run_datafusion(plain).await.map(done);
                 }
                 Statement::Set(set) => {
                     if let Some(result) = self.set(set).await? {
-                        return Ok(result);
+                        return Ok(done(result));
                     }
                 }
                 Statement::ShowVariable { variable } => {
                     let name = variable_name(variable);
                     if name.starts_with("omnigraph.") {
-                        return self.show(&name);
+                        return self.show(&name).map(done);
                     }
                 }
                 _ => {}
@@ -365,15 +449,23 @@ impl Session {
             DFStatement::Reset(ResetStatement::Variable(name)) => {
                 let name = object_name(name);
                 if name.starts_with("omnigraph.") {
-                    return self.reset(&name);
+                    return self.reset(&name).map(done);
                 }
             }
             _ => {}
         }
-        self.run_datafusion(statement).await
+        let (plan, tag) = self.plan(statement).await?;
+        if tag.is_none() {
+            let df = self.ctx.execute_logical_plan(plan).await?;
+            let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+            let stream = df.execute_stream().await?;
+            return Ok(StatementOutput::Rows(RowStream { schema, stream }));
+        }
+        self.run_plan(plan, tag).await.map(done)
     }
 
-    async fn run_datafusion(&self, statement: DFStatement) -> Result<StatementResult> {
+    /// The logical plan of `statement` with the placeholder values bound, and its tag.
+    async fn plan(&self, statement: DFStatement) -> Result<(LogicalPlan, Option<CommandTag>)> {
         let state = self.ctx.state();
         let mut plan = state.statement_to_plan(statement).await?;
         let params = self.params.lock().unwrap_or_else(|p| p.into_inner()).take();
@@ -381,6 +473,19 @@ impl Session {
             plan = plan.with_param_values(values)?;
         }
         let tag = command_tag(&plan);
+        Ok((plan, tag))
+    }
+
+    async fn run_datafusion(&self, statement: DFStatement) -> Result<StatementResult> {
+        let (plan, tag) = self.plan(statement).await?;
+        self.run_plan(plan, tag).await
+    }
+
+    async fn run_plan(
+        &self,
+        plan: LogicalPlan,
+        tag: Option<CommandTag>,
+    ) -> Result<StatementResult> {
         let df = self.ctx.execute_logical_plan(plan).await?;
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let stream = df.execute_stream().await?;
@@ -415,7 +520,14 @@ impl Session {
         &self,
         function: &datafusion::sql::sqlparser::ast::Function,
     ) -> Result<StatementResult> {
-        let sql = call_as_select(function)?;
+        // Procedure arguments are read while the call is planned, before placeholders
+        // are bound, so `CALL p($1)` takes its values as literals.
+        let params = self.params.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let function = match params {
+            Some(values) => bind_call_arguments(function, &values)?,
+            None => function.clone(),
+        };
+        let sql = call_as_select(&function)?;
         let mut statements = Session::parse(&sql)?;
         let mut result = self.run_datafusion(statements.remove(0)).await?;
         result.tag = "CALL".to_string();
@@ -752,6 +864,59 @@ fn call_as_select(function: &datafusion::sql::sqlparser::ast::Function) -> Resul
         }
     };
     Ok(format!("SELECT * FROM {name}({args})"))
+}
+
+/// `function` with each `$n` argument replaced by the literal of its value.
+fn bind_call_arguments(
+    function: &datafusion::sql::sqlparser::ast::Function,
+    values: &[datafusion::scalar::ScalarValue],
+) -> Result<datafusion::sql::sqlparser::ast::Function> {
+    use datafusion::sql::sqlparser::ast::{FunctionArg, FunctionArgExpr};
+    let mut function = function.clone();
+    let FunctionArguments::List(list) = &mut function.args else {
+        return Ok(function);
+    };
+    for arg in &mut list.args {
+        let expr = match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e))
+            | FunctionArg::Named {
+                arg: FunctionArgExpr::Expr(e),
+                ..
+            } => e,
+            _ => continue,
+        };
+        let SqlExpr::Value(v) = expr else { continue };
+        let Value::Placeholder(name) = &v.value else {
+            continue;
+        };
+        let value = name
+            .trim_start_matches('$')
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| values.get(i))
+            .ok_or_else(|| {
+                SqlError::new(
+                    ErrorKind::InvalidParameter,
+                    format!("no value bound for parameter {name}"),
+                )
+            })?;
+        *expr = scalar_literal(value);
+    }
+    Ok(function)
+}
+
+/// A SQL literal holding `value`.
+fn scalar_literal(value: &datafusion::scalar::ScalarValue) -> SqlExpr {
+    if value.is_null() {
+        return SqlExpr::value(Value::Null);
+    }
+    let text = value.to_string();
+    match value.data_type() {
+        DataType::Boolean => SqlExpr::value(Value::Boolean(text == "true")),
+        t if t.is_numeric() => SqlExpr::value(Value::Number(text, false)),
+        _ => SqlExpr::value(Value::SingleQuotedString(text)),
+    }
 }
 
 /// The command tag of a plan: fixed, or a prefix followed by the affected row count.

@@ -1,0 +1,117 @@
+//! `omnigraph-server`: the Postgres-wire server. See docs/server.md.
+// The server loop's async state machine nests deeper than the default query depth.
+#![recursion_limit = "256"]
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use omnigraph_pg::users::{Role, ScramSecret, User, validate_user_name};
+use omnigraph_pg::{Server, ServerConfig};
+
+#[derive(Parser)]
+#[command(name = "omnigraph-server", version, about = "OmniGraph SQL over the Postgres wire protocol")]
+struct Args {
+    /// Directory holding the graphs; each sub-directory is one graph (database).
+    #[arg(long, default_value = "./omnigraph-data")]
+    data_dir: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:5433")]
+    listen: SocketAddr,
+    /// Create graph `demo` with a small social dataset if it is missing.
+    #[arg(long)]
+    demo: bool,
+    /// Users file (SCRAM-SHA-256 secrets and roles); without it only loopback is allowed
+    /// and every local client is trusted as admin.
+    #[arg(long)]
+    users: Option<PathBuf>,
+    /// TLS certificate chain (PEM).
+    #[arg(long)]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long)]
+    tls_key: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Prints a users-file line for NAME with ROLE (read, write or admin); the password
+    /// is read from standard input.
+    Passwd { name: String, role: String },
+}
+
+fn passwd(name: &str, role: &str) -> Result<String, String> {
+    validate_user_name(name).map_err(|e| e.to_string())?;
+    let role: Role = role.parse().map_err(|e: omnigraph_pg::users::UsersError| e.to_string())?;
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .map_err(|e| e.to_string())?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    if password.is_empty() {
+        return Err("empty password on standard input".to_string());
+    }
+    let secret = ScramSecret::generate(password).map_err(|e| e.to_string())?;
+    Ok(User {
+        name: name.to_string(),
+        role,
+        secret,
+    }
+    .to_string())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    if let Some(Command::Passwd { name, role }) = &args.command {
+        return match passwd(name, role) {
+            Ok(line) => {
+                println!("{line}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("omnigraph-server passwd: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let config = ServerConfig {
+        data_dir: args.data_dir,
+        listen: args.listen,
+        demo: args.demo,
+        users: args.users,
+        tls_cert: args.tls_cert,
+        tls_key: args.tls_key,
+    };
+    let server = match Server::bind(config.clone()).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("omnigraph-server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = server.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    eprintln!(
+        "omnigraph-server: listening on {addr}, data directory {}",
+        config.data_dir.display()
+    );
+    if server.trusts_local_clients() {
+        eprintln!(
+            "omnigraph-server: no --users file: every local connection is trusted with the admin role (development mode)"
+        );
+    }
+    tokio::select! {
+        result = server.serve() => {
+            if let Err(e) = result {
+                eprintln!("omnigraph-server: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        _ = tokio::signal::ctrl_c() => eprintln!("omnigraph-server: shutting down"),
+    }
+    ExitCode::SUCCESS
+}

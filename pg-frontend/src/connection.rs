@@ -1,0 +1,275 @@
+//! One client connection: its session, who it is, its Postgres settings, and the signal
+//! a cancel request fires.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use omnigraph_sql::{ErrorKind, Session, SqlError};
+use tokio::sync::watch;
+
+use crate::server::ServerState;
+use crate::users::Role;
+
+/// Who is connected, fixed at startup.
+pub struct Identity {
+    pub user: String,
+    pub role: Role,
+    pub database: String,
+}
+
+pub struct Connection {
+    server: Arc<ServerState>,
+    session: OnceLock<Arc<Session>>,
+    identity: OnceLock<Identity>,
+    settings: Arc<Mutex<PgSettings>>,
+    /// Bumped by every cancel request; a running statement stops when it changes.
+    cancel: watch::Sender<u64>,
+    /// Notices of the statement just run, sent before its completion.
+    notices: Mutex<Vec<String>>,
+}
+
+impl Connection {
+    pub fn new(server: Arc<ServerState>) -> Arc<Connection> {
+        Arc::new(Connection {
+            server,
+            session: OnceLock::new(),
+            identity: OnceLock::new(),
+            settings: Arc::new(Mutex::new(PgSettings::default())),
+            cancel: watch::Sender::new(0),
+            notices: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn server(&self) -> &Arc<ServerState> {
+        &self.server
+    }
+
+    /// Called once authentication succeeded and the database opened.
+    pub fn start(&self, session: Session, user: String, role: Role, database: String) {
+        let session = Arc::new(session);
+        crate::catalog::install(&session, &database, &user, self.settings.clone());
+        let _ = self.session.set(session);
+        let _ = self.identity.set(Identity {
+            user,
+            role,
+            database,
+        });
+    }
+
+    pub fn session(&self) -> Result<&Arc<Session>, SqlError> {
+        self.session.get().ok_or_else(|| {
+            SqlError::new(
+                ErrorKind::ProtocolViolation,
+                "the connection has not completed startup",
+            )
+        })
+    }
+
+    pub fn identity(&self) -> Option<&Identity> {
+        self.identity.get()
+    }
+
+    pub fn settings(&self) -> std::sync::MutexGuard<'_, PgSettings> {
+        self.settings.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn push_notices(&self, notices: Vec<String>) {
+        self.notices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(notices);
+    }
+
+    pub fn take_notices(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notices.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Fires the cancel signal of whatever statement runs now.
+    pub fn cancel(&self) {
+        self.cancel.send_modify(|n| *n += 1);
+    }
+
+    /// A watch that changes when the statement starting now is cancelled.
+    pub fn cancel_watch(&self) -> watch::Receiver<u64> {
+        let mut rx = self.cancel.subscribe();
+        rx.mark_unchanged();
+        rx
+    }
+}
+
+/// Postgres run-time parameters a client may `SET` and `SHOW`. Only `statement_timeout`
+/// changes behaviour; the others are kept so drivers and BI tools that set them at
+/// connect (and read them back) work.
+#[derive(Debug, Clone)]
+pub struct PgSettings {
+    values: BTreeMap<String, String>,
+}
+
+/// Parameters with their defaults, as PostgreSQL 15 names them.
+const DEFAULTS: &[(&str, &str)] = &[
+    ("application_name", ""),
+    ("bytea_output", "hex"),
+    ("client_encoding", "UTF8"),
+    ("client_min_messages", "notice"),
+    ("datestyle", "ISO, MDY"),
+    ("default_transaction_isolation", "repeatable read"),
+    ("default_transaction_read_only", "off"),
+    ("extra_float_digits", "1"),
+    ("idle_in_transaction_session_timeout", "0"),
+    ("integer_datetimes", "on"),
+    ("intervalstyle", "postgres"),
+    ("lc_collate", "C"),
+    ("lc_ctype", "C"),
+    ("lc_messages", "C"),
+    ("lc_monetary", "C"),
+    ("lc_numeric", "C"),
+    ("lc_time", "C"),
+    ("lock_timeout", "0"),
+    ("max_identifier_length", "63"),
+    ("search_path", "public"),
+    ("server_encoding", "UTF8"),
+    ("server_version", crate::server::SERVER_VERSION),
+    ("server_version_num", crate::server::SERVER_VERSION_NUM),
+    ("standard_conforming_strings", "on"),
+    ("statement_timeout", "0"),
+    ("timezone", "UTC"),
+    ("transaction_isolation", "repeatable read"),
+    ("transaction_read_only", "off"),
+];
+
+/// Parameters a client may read but not change.
+const READ_ONLY: &[&str] = &[
+    "integer_datetimes",
+    "lc_collate",
+    "lc_ctype",
+    "max_identifier_length",
+    "server_encoding",
+    "server_version",
+    "server_version_num",
+];
+
+impl Default for PgSettings {
+    fn default() -> Self {
+        PgSettings {
+            values: DEFAULTS
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+}
+
+impl PgSettings {
+    /// Whether `name` is one of these parameters (or a custom `prefix.name` one).
+    pub fn knows(&self, name: &str) -> bool {
+        self.values.contains_key(name) || name.contains('.')
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.values.iter()
+    }
+
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), SqlError> {
+        if READ_ONLY.contains(&name) {
+            return Err(SqlError::new(
+                ErrorKind::InvalidParameter,
+                format!("parameter \"{name}\" cannot be changed"),
+            ));
+        }
+        if !self.knows(name) {
+            return Err(unknown(name));
+        }
+        let value = match name {
+            "statement_timeout" | "lock_timeout" | "idle_in_transaction_session_timeout" => {
+                parse_duration(value)?.as_millis().to_string()
+            }
+            _ => value.to_string(),
+        };
+        self.values.insert(name.to_string(), value);
+        Ok(())
+    }
+
+    pub fn reset(&mut self, name: &str) -> Result<(), SqlError> {
+        match DEFAULTS.iter().find(|(k, _)| *k == name) {
+            Some((k, v)) => {
+                self.values.insert(k.to_string(), v.to_string());
+                Ok(())
+            }
+            None if name.contains('.') => {
+                self.values.remove(name);
+                Ok(())
+            }
+            None => Err(unknown(name)),
+        }
+    }
+
+    /// `statement_timeout`, `None` when off.
+    pub fn statement_timeout(&self) -> Option<Duration> {
+        let ms: u64 = self.get("statement_timeout")?.parse().ok()?;
+        (ms > 0).then(|| Duration::from_millis(ms))
+    }
+}
+
+pub fn unknown(name: &str) -> SqlError {
+    SqlError::new(
+        ErrorKind::UndefinedObject,
+        format!("unrecognized configuration parameter \"{name}\""),
+    )
+}
+
+/// A Postgres duration setting: a number of milliseconds, or a number with a unit
+/// (`us`, `ms`, `s`, `min`, `h`, `d`).
+pub fn parse_duration(text: &str) -> Result<Duration, SqlError> {
+    let t = text.trim().trim_matches('\'');
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let bad = || {
+        SqlError::new(
+            ErrorKind::InvalidParameter,
+            format!("invalid value for a duration: \"{text}\" (e.g. 500, '2s', '1min')"),
+        )
+    };
+    let n: f64 = number.parse().map_err(|_| bad())?;
+    let ms = match unit.trim() {
+        "" | "ms" => n,
+        "us" => n / 1000.0,
+        "s" => n * 1000.0,
+        "min" => n * 60_000.0,
+        "h" => n * 3_600_000.0,
+        "d" => n * 86_400_000.0,
+        _ => return Err(bad()),
+    };
+    if !ms.is_finite() || ms < 0.0 {
+        return Err(bad());
+    }
+    Ok(Duration::from_millis(ms as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_postgres_units() {
+        assert_eq!(parse_duration("250").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("'2s'").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("1min").unwrap(), Duration::from_secs(60));
+        assert!(parse_duration("soon").is_err());
+        let mut s = PgSettings::default();
+        s.set("statement_timeout", "1s").unwrap();
+        assert_eq!(s.statement_timeout(), Some(Duration::from_secs(1)));
+        s.reset("statement_timeout").unwrap();
+        assert_eq!(s.statement_timeout(), None);
+        assert_eq!(s.set("no_such_thing", "1").unwrap_err().sqlstate(), "42704");
+        assert!(s.set("server_version", "1").is_err());
+        s.set("myapp.tenant", "7").unwrap();
+        assert_eq!(s.get("myapp.tenant"), Some("7"));
+    }
+}

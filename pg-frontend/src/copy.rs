@@ -1,0 +1,292 @@
+//! `COPY (SELECT ...) TO STDOUT` and `COPY table TO STDOUT`, in text or CSV format. Rows
+//! are encoded as Postgres text (the same as a text-format result) and re-framed as COPY
+//! lines, batch by batch.
+
+use bytes::{BufMut, Bytes, BytesMut};
+use datafusion::sql::sqlparser::ast::{
+    CopyLegacyCsvOption, CopyLegacyOption, CopyOption, CopySource, CopyTarget, Statement,
+};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::Parser;
+use omnigraph_sql::{ErrorKind, SqlError};
+use pgwire::messages::data::DataRow;
+
+/// A parsed `COPY ... TO STDOUT`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CopyOut {
+    /// The query whose rows are copied.
+    pub query: String,
+    pub format: CopyFormat,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CopyFormat {
+    Text { delimiter: char, null: String },
+    Csv { delimiter: char, null: String, header: bool },
+}
+
+/// Whether `sql` is a `COPY` statement (handled here rather than by the SQL session).
+pub fn is_copy(sql: &str) -> bool {
+    let t = sql.trim_start();
+    t.len() >= 5 && t[..4].eq_ignore_ascii_case("copy") && t[4..].starts_with(char::is_whitespace)
+}
+
+fn unsupported(what: &str) -> SqlError {
+    SqlError::new(ErrorKind::NotSupported, what.to_string())
+}
+
+pub fn parse(sql: &str) -> Result<CopyOut, SqlError> {
+    let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql)
+        .map_err(|e| SqlError::new(ErrorKind::Syntax, e.to_string()))?;
+    if statements.len() != 1 {
+        return Err(SqlError::new(ErrorKind::Syntax, "COPY must be sent alone"));
+    }
+    let Statement::Copy {
+        source,
+        to,
+        target,
+        options,
+        legacy_options,
+        ..
+    } = statements.remove(0)
+    else {
+        return Err(SqlError::new(ErrorKind::Syntax, "expected COPY"));
+    };
+    if !to {
+        return Err(unsupported(
+            "COPY ... FROM: load rows with INSERT, or with CALL load(path) on the server",
+        ));
+    }
+    if !matches!(target, CopyTarget::Stdout) {
+        return Err(unsupported(
+            "COPY ... TO a file: the server writes no files; use COPY ... TO STDOUT",
+        ));
+    }
+    let query = match source {
+        CopySource::Query(q) => q.to_string(),
+        CopySource::Table {
+            table_name,
+            columns,
+        } => {
+            let cols = if columns.is_empty() {
+                "*".to_string()
+            } else {
+                columns
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            format!("SELECT {cols} FROM {table_name}")
+        }
+    };
+    let mut csv = false;
+    let mut header = false;
+    let mut delimiter = None;
+    let mut null = None;
+    for option in options {
+        match option {
+            CopyOption::Format(f) if f.value.eq_ignore_ascii_case("csv") => csv = true,
+            CopyOption::Format(f) if f.value.eq_ignore_ascii_case("text") => csv = false,
+            CopyOption::Format(f) => {
+                return Err(unsupported(&format!("COPY format {}", f.value)));
+            }
+            CopyOption::Header(h) => header = h,
+            CopyOption::Delimiter(d) => delimiter = Some(d),
+            CopyOption::Null(n) => null = Some(n),
+            other => return Err(unsupported(&format!("COPY option {other}"))),
+        }
+    }
+    for option in legacy_options {
+        match option {
+            CopyLegacyOption::Csv(csv_options) => {
+                csv = true;
+                for o in csv_options {
+                    match o {
+                        CopyLegacyCsvOption::Header => header = true,
+                        other => return Err(unsupported(&format!("COPY option {other}"))),
+                    }
+                }
+            }
+            CopyLegacyOption::Delimiter(d) => delimiter = Some(d),
+            CopyLegacyOption::Null(n) => null = Some(n),
+            other => return Err(unsupported(&format!("COPY option {other}"))),
+        }
+    }
+    let format = if csv {
+        CopyFormat::Csv {
+            delimiter: delimiter.unwrap_or(','),
+            null: null.unwrap_or_default(),
+            header,
+        }
+    } else {
+        if header {
+            return Err(unsupported("COPY HEADER is only available in CSV mode"));
+        }
+        CopyFormat::Text {
+            delimiter: delimiter.unwrap_or('\t'),
+            null: null.unwrap_or_else(|| "\\N".to_string()),
+        }
+    };
+    Ok(CopyOut { query, format })
+}
+
+/// The fields of a text-format data row (`None` for NULL).
+fn fields(row: &DataRow) -> Vec<Option<&[u8]>> {
+    let mut out = Vec::with_capacity(row.field_count.max(0) as usize);
+    let mut data: &[u8] = &row.data;
+    for _ in 0..row.field_count {
+        if data.len() < 4 {
+            break;
+        }
+        let len = i32::from_be_bytes([data[0], data[1], data[2], data[3]]);
+        data = &data[4..];
+        if len < 0 {
+            out.push(None);
+        } else {
+            let len = (len as usize).min(data.len());
+            out.push(Some(&data[..len]));
+            data = &data[len..];
+        }
+    }
+    out
+}
+
+impl CopyFormat {
+    pub fn header(&self, names: &[String]) -> Option<Bytes> {
+        match self {
+            CopyFormat::Csv {
+                header: true,
+                delimiter,
+                ..
+            } => {
+                let mut out = BytesMut::new();
+                for (i, name) in names.iter().enumerate() {
+                    if i > 0 {
+                        out.put_u8(*delimiter as u8);
+                    }
+                    csv_value(&mut out, name.as_bytes(), *delimiter, "");
+                }
+                out.put_u8(b'\n');
+                Some(out.freeze())
+            }
+            _ => None,
+        }
+    }
+
+    /// One COPY line for a text-format data row.
+    pub fn line(&self, row: &DataRow) -> Bytes {
+        let mut out = BytesMut::with_capacity(row.data.len() + 8);
+        let (delimiter, null) = match self {
+            CopyFormat::Text { delimiter, null } | CopyFormat::Csv { delimiter, null, .. } => {
+                (*delimiter, null.as_str())
+            }
+        };
+        for (i, value) in fields(row).into_iter().enumerate() {
+            if i > 0 {
+                out.put_u8(delimiter as u8);
+            }
+            match (self, value) {
+                (_, None) => out.put_slice(null.as_bytes()),
+                (CopyFormat::Text { .. }, Some(v)) => text_value(&mut out, v, delimiter),
+                (CopyFormat::Csv { .. }, Some(v)) => csv_value(&mut out, v, delimiter, null),
+            }
+        }
+        out.put_u8(b'\n');
+        out.freeze()
+    }
+}
+
+fn text_value(out: &mut BytesMut, value: &[u8], delimiter: char) {
+    for &b in value {
+        match b {
+            b'\\' => out.put_slice(b"\\\\"),
+            b'\n' => out.put_slice(b"\\n"),
+            b'\r' => out.put_slice(b"\\r"),
+            b'\t' if delimiter == '\t' => out.put_slice(b"\\t"),
+            b if b == delimiter as u8 => {
+                out.put_u8(b'\\');
+                out.put_u8(b);
+            }
+            b => out.put_u8(b),
+        }
+    }
+}
+
+fn csv_value(out: &mut BytesMut, value: &[u8], delimiter: char, null: &str) {
+    let needs_quotes = value.is_empty() && null.is_empty()
+        || value == null.as_bytes()
+        || value
+            .iter()
+            .any(|&b| b == delimiter as u8 || matches!(b, b'"' | b'\n' | b'\r'));
+    if !needs_quotes {
+        out.put_slice(value);
+        return;
+    }
+    out.put_u8(b'"');
+    for &b in value {
+        if b == b'"' {
+            out.put_u8(b'"');
+        }
+        out.put_u8(b);
+    }
+    out.put_u8(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(values: &[Option<&str>]) -> DataRow {
+        let mut data = BytesMut::new();
+        for v in values {
+            match v {
+                None => data.put_i32(-1),
+                Some(s) => {
+                    data.put_i32(s.len() as i32);
+                    data.put_slice(s.as_bytes());
+                }
+            }
+        }
+        DataRow::new(data, values.len() as i16)
+    }
+
+    #[test]
+    fn parses_query_and_table_forms() {
+        let c = parse("COPY (SELECT name FROM person) TO STDOUT").unwrap();
+        assert_eq!(c.query, "SELECT name FROM person");
+        assert!(matches!(c.format, CopyFormat::Text { .. }));
+        let c = parse("copy person (name, age) to stdout with (format csv, header)").unwrap();
+        assert_eq!(c.query, "SELECT name, age FROM person");
+        assert!(matches!(c.format, CopyFormat::Csv { header: true, .. }));
+        assert_eq!(
+            parse("COPY person FROM STDIN").unwrap_err().sqlstate(),
+            "0A000"
+        );
+        assert_eq!(
+            parse("COPY person TO '/tmp/x'").unwrap_err().sqlstate(),
+            "0A000"
+        );
+    }
+
+    #[test]
+    fn lines_escape_like_postgres() {
+        let text = CopyFormat::Text {
+            delimiter: '\t',
+            null: "\\N".into(),
+        };
+        assert_eq!(
+            &text.line(&row(&[Some("a\tb"), None, Some("c\\d\n")]))[..],
+            b"a\\tb\t\\N\tc\\\\d\\n\n"
+        );
+        let csv = CopyFormat::Csv {
+            delimiter: ',',
+            null: String::new(),
+            header: true,
+        };
+        assert_eq!(
+            &csv.line(&row(&[Some("a,b"), None, Some("say \"hi\""), Some("")]))[..],
+            b"\"a,b\",,\"say \"\"hi\"\"\",\"\"\n"
+        );
+    }
+}

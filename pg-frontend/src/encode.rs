@@ -1,0 +1,133 @@
+//! Arrow results as Postgres rows. arrow-pg encodes the common types; columns it cannot
+//! encode (large and fixed-size lists, dictionaries, 8-bit integers, ...) are cast first
+//! to the nearest type it can, so every value our tables hold reaches the client.
+
+use std::sync::Arc;
+
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::record_batch::RecordBatch;
+use arrow_pg::datatypes::{arrow_schema_to_pg_fields, encode_recordbatch};
+use pgwire::api::portal::Format;
+use pgwire::api::results::FieldInfo;
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::data::DataRow;
+
+/// The type a column of `data_type` is sent as.
+pub fn wire_type(data_type: &DataType) -> DataType {
+    match data_type {
+        DataType::Int8 => DataType::Int16,
+        DataType::Float16 => DataType::Float32,
+        DataType::LargeUtf8 | DataType::Utf8View => DataType::Utf8,
+        DataType::LargeBinary | DataType::BinaryView | DataType::FixedSizeBinary(_) => {
+            DataType::Binary
+        }
+        DataType::Dictionary(_, value) => wire_type(value),
+        DataType::LargeList(f)
+        | DataType::FixedSizeList(f, _)
+        | DataType::ListView(f)
+        | DataType::LargeListView(f) => {
+            DataType::List(Arc::new(Field::new_list_field(wire_type(f.data_type()), true)))
+        }
+        DataType::List(f) => {
+            DataType::List(Arc::new(Field::new_list_field(wire_type(f.data_type()), true)))
+        }
+        DataType::Decimal256(_, _) => DataType::Float64,
+        DataType::Map(_, _) | DataType::Union(_, _) | DataType::Struct(_) => DataType::Utf8,
+        other => other.clone(),
+    }
+}
+
+/// `schema` with every column in its wire type.
+pub fn wire_schema(schema: &Schema) -> SchemaRef {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| Field::new(f.name(), wire_type(f.data_type()), true))
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// `batch` cast to `schema` (its wire schema).
+pub fn to_wire(batch: &RecordBatch, schema: &SchemaRef) -> PgWireResult<RecordBatch> {
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(column, field)| {
+            if column.data_type() == field.data_type() {
+                Ok(column.clone())
+            } else if matches!(field.data_type(), DataType::Utf8)
+                && matches!(
+                    column.data_type(),
+                    DataType::Map(_, _) | DataType::Union(_, _) | DataType::Struct(_)
+                )
+            {
+                Ok(display_column(column))
+            } else {
+                cast(column, field.data_type()).map_err(api_error)
+            }
+        })
+        .collect::<PgWireResult<Vec<_>>>()?;
+    RecordBatch::try_new(schema.clone(), columns).map_err(api_error)
+}
+
+/// Nested values that have no Postgres counterpart are sent as their text.
+fn display_column(column: &arrow::array::ArrayRef) -> arrow::array::ArrayRef {
+    use arrow::util::display::{ArrayFormatter, FormatOptions};
+    let options = FormatOptions::default().with_null("");
+    let values: Vec<Option<String>> = match ArrayFormatter::try_new(column.as_ref(), &options) {
+        Ok(formatter) => (0..column.len())
+            .map(|i| {
+                if column.is_null(i) {
+                    None
+                } else {
+                    Some(formatter.value(i).to_string())
+                }
+            })
+            .collect(),
+        Err(_) => vec![None; column.len()],
+    };
+    Arc::new(arrow::array::StringArray::from(values))
+}
+
+fn api_error(e: impl std::fmt::Display) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "ERROR".to_string(),
+        "XX000".to_string(),
+        format!("cannot encode result: {e}"),
+    )))
+}
+
+/// The row description of `schema` (already in wire types) in `format`.
+pub fn fields(schema: &Schema, format: &Format) -> PgWireResult<Vec<FieldInfo>> {
+    arrow_schema_to_pg_fields(schema, format, None)
+}
+
+/// The rows of one batch (already in wire types).
+pub fn rows(
+    fields: Arc<Vec<FieldInfo>>,
+    batch: RecordBatch,
+) -> impl Iterator<Item = PgWireResult<DataRow>> {
+    encode_recordbatch(fields, batch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsupported_types_map_to_encodable_ones() {
+        let vector = DataType::FixedSizeList(Arc::new(Field::new_list_field(DataType::Float32, true)), 3);
+        assert_eq!(
+            wire_type(&vector),
+            DataType::List(Arc::new(Field::new_list_field(DataType::Float32, true)))
+        );
+        let large = DataType::LargeList(Arc::new(Field::new_list_field(DataType::LargeUtf8, true)));
+        assert_eq!(
+            wire_type(&large),
+            DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))
+        );
+        assert_eq!(wire_type(&DataType::Int8), DataType::Int16);
+    }
+}

@@ -1,0 +1,30 @@
+//! Errors as the client sees them: an `ErrorResponse` with the statement's SQLSTATE.
+
+use omnigraph_sql::{ErrorKind, SqlError};
+use pgwire::error::{ErrorInfo, PgWireError};
+
+fn info(severity: &str, err: &SqlError) -> ErrorInfo {
+    ErrorInfo::new(
+        severity.to_string(),
+        err.sqlstate().to_string(),
+        err.message.clone(),
+    )
+}
+
+/// A statement's error: the statement fails, the connection stays.
+pub fn statement_error(err: &SqlError) -> PgWireError {
+    PgWireError::UserError(Box::new(info("ERROR", err)))
+}
+
+/// An error that ends the connection (at startup).
+pub fn fatal(err: &SqlError) -> PgWireError {
+    PgWireError::UserError(Box::new(info("FATAL", err)))
+}
+
+pub fn canceled(reason: &str) -> SqlError {
+    SqlError::new(ErrorKind::QueryCanceled, reason.to_string())
+}
+
+pub fn protocol(message: impl Into<String>) -> SqlError {
+    SqlError::new(ErrorKind::ProtocolViolation, message)
+}

@@ -1,0 +1,198 @@
+//! Connection start: authentication (trust on loopback without a users file, otherwise
+//! SCRAM-SHA-256), then the database (`graph` or `graph@branch`) is opened and the
+//! connection's [`Session`] created before the client is told it may send queries, so a
+//! bad password is 28P01 and an unknown database 3D000, both at connect as in PostgreSQL.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures::{Sink, SinkExt};
+use pgwire::api::auth::sasl::scram::ScramAuth;
+use pgwire::api::auth::sasl::{SASLState, SCRAM_SHA_256_METHOD};
+use pgwire::api::auth::{
+    AuthSource, LoginInfo, Password, StartupHandler, finish_authentication, protocol_negotiation,
+    save_startup_parameters_to_metadata,
+};
+use pgwire::api::{
+    ClientInfo, METADATA_DATABASE, METADATA_USER, PgWireConnectionState, PidSecretKeyGenerator,
+};
+use pgwire::error::{PgWireError, PgWireResult};
+use pgwire::messages::startup::{Authentication, PasswordMessageFamily};
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+use tokio::sync::Mutex;
+
+use omnigraph_sql::{ErrorKind, Session, SqlError};
+
+use crate::connection::Connection;
+use crate::errors::fatal;
+use crate::registry::DatabaseName;
+use crate::users::{Role, Users};
+
+/// Looks SCRAM secrets up in the users file. An unknown user fails like a bad password,
+/// so a client cannot tell which user names exist.
+#[derive(Debug)]
+pub struct UsersAuthSource {
+    users: Arc<Users>,
+}
+
+impl UsersAuthSource {
+    pub fn new(users: Arc<Users>) -> Self {
+        UsersAuthSource { users }
+    }
+}
+
+#[async_trait]
+impl AuthSource for UsersAuthSource {
+    async fn get_password(&self, login: &LoginInfo) -> PgWireResult<Password> {
+        let name = login.user().unwrap_or_default();
+        match self.users.get(name) {
+            Some(user) => Ok(Password::new(
+                Some(user.secret.salt.clone()),
+                user.secret.salted_password.clone(),
+            )),
+            None => Err(PgWireError::InvalidPassword(name.to_string())),
+        }
+    }
+}
+
+/// The startup handler of one connection.
+pub struct Startup {
+    connection: Arc<Connection>,
+    scram: Option<ScramAuth>,
+    sasl: Mutex<SASLState>,
+}
+
+impl Startup {
+    pub fn new(connection: Arc<Connection>) -> Startup {
+        let scram = connection.server().users.as_ref().map(|users| {
+            let mut scram = ScramAuth::new(Arc::new(UsersAuthSource::new(users.clone())));
+            scram.set_iterations(crate::users::SCRAM_ITERATIONS);
+            scram
+        });
+        Startup {
+            connection,
+            scram,
+            sasl: Mutex::new(SASLState::Initial),
+        }
+    }
+
+    /// After authentication: opens the database, creates the session, and completes
+    /// the startup with the parameters and the cancel key.
+    async fn accept<C>(&self, client: &mut C) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let server = self.connection.server();
+        let user = client
+            .metadata()
+            .get(METADATA_USER)
+            .cloned()
+            .unwrap_or_default();
+        let role = match &server.users {
+            Some(users) => users
+                .get(&user)
+                .map(|u| u.role)
+                .ok_or_else(|| PgWireError::InvalidPassword(user.clone()))?,
+            None => Role::Admin,
+        };
+        // As in PostgreSQL, the database defaults to the user name.
+        let database = client
+            .metadata()
+            .get(METADATA_DATABASE)
+            .cloned()
+            .unwrap_or_else(|| user.clone());
+        let session = self
+            .open_session(&database, &user)
+            .await
+            .map_err(|e| fatal(&e))?;
+        self.connection.start(session, user, role, database);
+
+        // Cancel requests are served by our own signal (see `handler`), so reads stop
+        // while they stream and writes are never dropped half-way.
+        let (pid, secret_key) = server.pid_keys.generate(client);
+        client.set_pid_and_secret_key(pid, secret_key.clone());
+        server.register(pid, secret_key.to_bytes().to_vec(), &self.connection);
+        finish_authentication(client, server.parameters.as_ref()).await
+    }
+
+    async fn open_session(&self, database: &str, user: &str) -> Result<Session, SqlError> {
+        let name = DatabaseName::parse(database)?;
+        let graph = self.connection.server().registry.open(&name.graph).await?;
+        let session = Session::new(graph).await?;
+        session.set_actor(user);
+        if let Some(branch) = &name.branch {
+            session.set_branch(branch).await.map_err(|_| {
+                SqlError::new(
+                    ErrorKind::UnknownGraph,
+                    format!(
+                        "database \"{database}\" does not exist: graph {} has no branch '{branch}'",
+                        name.graph
+                    ),
+                )
+            })?;
+        }
+        Ok(session)
+    }
+}
+
+#[async_trait]
+impl StartupHandler for Startup {
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        match message {
+            PgWireFrontendMessage::Startup(ref startup) => {
+                protocol_negotiation(client, startup).await?;
+                save_startup_parameters_to_metadata(client, startup);
+                if self.scram.is_none() {
+                    return self.accept(client).await;
+                }
+                client.set_state(PgWireConnectionState::AuthenticationInProgress);
+                client
+                    .send(PgWireBackendMessage::Authentication(Authentication::SASL(
+                        vec![SCRAM_SHA_256_METHOD.to_string()],
+                    )))
+                    .await?;
+            }
+            PgWireFrontendMessage::PasswordMessageFamily(msg) => {
+                let Some(scram) = &self.scram else {
+                    return Err(PgWireError::InvalidSASLState);
+                };
+                let mut state = self.sasl.lock().await;
+                let msg = if let SASLState::Initial = *state {
+                    let initial = msg.into_sasl_initial_response()?;
+                    if initial.auth_method != SCRAM_SHA_256_METHOD {
+                        return Err(PgWireError::UnsupportedSASLAuthMethod(
+                            initial.auth_method.clone(),
+                        ));
+                    }
+                    *state = SASLState::ScramClientFirstReceived;
+                    PasswordMessageFamily::SASLInitialResponse(initial)
+                } else {
+                    PasswordMessageFamily::SASLResponse(msg.into_sasl_response()?)
+                };
+                let (response, next) = scram.process_scram_message(client, msg, &state).await?;
+                client
+                    .send(PgWireBackendMessage::Authentication(response))
+                    .await?;
+                *state = next;
+                if matches!(*state, SASLState::Finished) {
+                    drop(state);
+                    self.accept(client).await?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,257 @@
+//! The users file: who may connect, with which SCRAM-SHA-256 secret and which role.
+//!
+//! One user per line, `name:role:SCRAM-SHA-256$<iterations>:<salt>$<salted password>`
+//! (salt and salted password in base64). Blank lines and lines starting with `#` are
+//! ignored. Only the salted password (PBKDF2 of the password) is stored, never the
+//! password; it still lets a holder log in, so keep the file private like a key file.
+//! `omnigraph-server passwd NAME ROLE` prints a line for a password read from stdin.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use ring::rand::{SecureRandom, SystemRandom};
+
+/// PostgreSQL's default SCRAM iteration count; every secret in a file uses it.
+pub const SCRAM_ITERATIONS: usize = 4096;
+
+/// What a user may do. Each role includes the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// Queries, `SET`/`SHOW`, transactions, `merge_conflicts`.
+    Read,
+    /// Also `INSERT`/`UPDATE`/`DELETE`/`TRUNCATE` and the branch procedures.
+    Write,
+    /// Also `apply_schema` and `load` (which reads the server's files).
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Role::Read => "read",
+            Role::Write => "write",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = UsersError;
+
+    fn from_str(s: &str) -> Result<Role, UsersError> {
+        match s {
+            "read" => Ok(Role::Read),
+            "write" => Ok(Role::Write),
+            "admin" => Ok(Role::Admin),
+            other => Err(UsersError::UnknownRole(other.to_string())),
+        }
+    }
+}
+
+/// A user's stored SCRAM secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ScramSecret {
+    pub salt: Vec<u8>,
+    pub salted_password: Vec<u8>,
+}
+
+impl fmt::Debug for ScramSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ScramSecret(..)")
+    }
+}
+
+impl ScramSecret {
+    /// A secret for `password` with a fresh random salt.
+    pub fn generate(password: &str) -> Result<ScramSecret, UsersError> {
+        let mut salt = vec![0u8; 16];
+        SystemRandom::new()
+            .fill(&mut salt)
+            .map_err(|_| UsersError::Random)?;
+        let salted_password =
+            pgwire::api::auth::sasl::scram::gen_salted_password(password, &salt, SCRAM_ITERATIONS);
+        Ok(ScramSecret {
+            salt,
+            salted_password,
+        })
+    }
+
+    fn parse(text: &str) -> Result<ScramSecret, String> {
+        let rest = text
+            .strip_prefix("SCRAM-SHA-256$")
+            .ok_or("the secret must start with SCRAM-SHA-256$")?;
+        let (iterations, rest) = rest.split_once(':').ok_or("expected <iterations>:")?;
+        let iterations: usize = iterations
+            .parse()
+            .map_err(|_| format!("bad iteration count '{iterations}'"))?;
+        if iterations != SCRAM_ITERATIONS {
+            return Err(format!(
+                "iteration count {iterations}: this server uses {SCRAM_ITERATIONS}"
+            ));
+        }
+        let (salt, salted) = rest.split_once('$').ok_or("expected <salt>$<key>")?;
+        let decode = |part: &str| {
+            BASE64
+                .decode(part)
+                .map_err(|e| format!("bad base64 '{part}': {e}"))
+        };
+        Ok(ScramSecret {
+            salt: decode(salt)?,
+            salted_password: decode(salted)?,
+        })
+    }
+}
+
+impl fmt::Display for ScramSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "SCRAM-SHA-256${SCRAM_ITERATIONS}:{}${}",
+            BASE64.encode(&self.salt),
+            BASE64.encode(&self.salted_password)
+        )
+    }
+}
+
+/// One line of the users file.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub name: String,
+    pub role: Role,
+    pub secret: ScramSecret,
+}
+
+impl fmt::Display for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.name, self.role, self.secret)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UsersError {
+    #[error("cannot read users file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("users file line {line}: {message}")]
+    Line { line: usize, message: String },
+    #[error("unknown role '{0}' (roles: read, write, admin)")]
+    UnknownRole(String),
+    #[error("invalid user name '{0}': use letters, digits, '_', '-' and '.'")]
+    InvalidName(String),
+    #[error("the system random number generator failed")]
+    Random,
+}
+
+/// The users allowed to connect.
+#[derive(Debug, Clone, Default)]
+pub struct Users {
+    users: HashMap<String, User>,
+}
+
+pub fn validate_user_name(name: &str) -> Result<(), UsersError> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(UsersError::InvalidName(name.to_string()))
+    }
+}
+
+impl Users {
+    pub fn load(path: &str) -> Result<Users, UsersError> {
+        let text = std::fs::read_to_string(path).map_err(|source| UsersError::Read {
+            path: path.to_string(),
+            source,
+        })?;
+        Users::parse(&text)
+    }
+
+    pub fn parse(text: &str) -> Result<Users, UsersError> {
+        let mut users = HashMap::new();
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let bad = |message: String| UsersError::Line {
+                line: i + 1,
+                message,
+            };
+            let mut parts = line.splitn(3, ':');
+            let (Some(name), Some(role), Some(secret)) = (parts.next(), parts.next(), parts.next())
+            else {
+                return Err(bad("expected name:role:secret".to_string()));
+            };
+            validate_user_name(name).map_err(|e| bad(e.to_string()))?;
+            let role: Role = role.parse().map_err(|e: UsersError| bad(e.to_string()))?;
+            let secret = ScramSecret::parse(secret).map_err(bad)?;
+            let user = User {
+                name: name.to_string(),
+                role,
+                secret,
+            };
+            if users.insert(name.to_string(), user).is_some() {
+                return Err(bad(format!("user '{name}' is listed twice")));
+            }
+        }
+        Ok(Users { users })
+    }
+
+    pub fn get(&self, name: &str) -> Option<&User> {
+        self.users.get(name)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.users.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generated_line_parses_back() {
+        let user = User {
+            name: "ana".to_string(),
+            role: Role::Write,
+            secret: ScramSecret::generate("s3cret").unwrap(),
+        };
+        let users = Users::parse(&format!("# comment\n\n{user}\n")).unwrap();
+        let parsed = users.get("ana").unwrap();
+        assert_eq!(parsed.role, Role::Write);
+        assert_eq!(parsed.secret, user.secret);
+        assert!(!user.to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn bad_lines_name_their_line() {
+        let err = Users::parse("a:read:SCRAM-SHA-256$4096:AAAA$AAAA\nb:root:x\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "users file line 2: unknown role 'root' (roles: read, write, admin)"
+        );
+        let err = Users::parse("a:read:plain\n").unwrap_err();
+        assert!(err.to_string().contains("SCRAM-SHA-256$"), "{err}");
+        let err = Users::parse("a:read:SCRAM-SHA-256$10:AAAA$AAAA\n").unwrap_err();
+        assert!(err.to_string().contains("4096"), "{err}");
+    }
+}

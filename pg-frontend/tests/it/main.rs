@@ -1,0 +1,11 @@
+//! The server over the wire, with tokio-postgres as the client. Client libraries of
+//! other languages are exercised by the suites under the repository's `tests/`.
+
+// Async state machines around the server nest deeper than the default query depth.
+#![recursion_limit = "256"]
+
+mod common;
+
+mod auth;
+mod protocol;
+mod streaming;

@@ -1,0 +1,251 @@
+use tokio_postgres::SimpleQueryMessage;
+use tokio_postgres::types::Type;
+
+use crate::common::{sqlstate, start};
+
+fn simple_rows(messages: &[SimpleQueryMessage]) -> Vec<Vec<Option<String>>> {
+    messages
+        .iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(r) => Some(
+                (0..r.len())
+                    .map(|i| r.get(i).map(str::to_string))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+fn command_tags(messages: &[SimpleQueryMessage]) -> Vec<u64> {
+    messages
+        .iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::CommandComplete(n) => Some(*n),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn simple_and_extended_queries_read_the_graph() {
+    let server = start(None).await;
+    let client = server.connect("demo").await;
+    let messages = client
+        .simple_query("SELECT name, age FROM person WHERE name = 'alice.smith'; SELECT count(*) FROM company")
+        .await
+        .unwrap();
+    let rows = simple_rows(&messages);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0][0].as_deref(), Some("alice.smith"));
+    assert_eq!(rows[1][0].as_deref(), Some("20"));
+
+    // Extended protocol: typed parameters and typed results.
+    let row = client
+        .query_one("SELECT name, age FROM person WHERE name = $1", &[&"alice.smith"])
+        .await
+        .unwrap();
+    let name: &str = row.get(0);
+    assert_eq!(name, "alice.smith");
+    let statement = client
+        .prepare("SELECT count(*) AS n FROM person WHERE age > $1")
+        .await
+        .unwrap();
+    assert_eq!(statement.params(), &[Type::INT4]);
+    assert_eq!(statement.columns()[0].type_(), &Type::INT8);
+    let older: i64 = client.query_one(&statement, &[&30i32]).await.unwrap().get(0);
+    let all: i64 = client.query_one(&statement, &[&0i32]).await.unwrap().get(0);
+    assert!(older > 0 && older < all, "{older} {all}");
+
+    // An untyped NULL parameter keeps its place.
+    let row = client
+        .query_one("SELECT $1::text IS NULL AS a, $2::int + 1 AS b", &[&None::<String>, &Some(1i32)])
+        .await
+        .unwrap();
+    assert!(row.get::<_, bool>(0));
+    assert_eq!(row.get::<_, i32>(1), 2);
+}
+
+#[tokio::test]
+async fn writes_transactions_and_procedures_work_through_both_protocols() {
+    let server = start(None).await;
+    let client = server.connect("demo").await;
+    let messages = client
+        .simple_query("INSERT INTO person (name, age, city) VALUES ('Zed', 40, 'Oslo'), ('Yan', 41, 'Rome')")
+        .await
+        .unwrap();
+    assert_eq!(command_tags(&messages), vec![2]);
+    let n = client
+        .execute("UPDATE person SET age = $1 WHERE name = $2", &[&50i32, &"Zed"])
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+
+    // CALL with a parameter, through the extended protocol.
+    client
+        .execute("CALL create_branch($1)", &[&"feature"])
+        .await
+        .unwrap();
+    let branches = client
+        .query("SELECT name FROM omnigraph.branches ORDER BY name", &[])
+        .await
+        .unwrap();
+    let names: Vec<String> = branches.iter().map(|r| r.get(0)).collect();
+    assert!(names.contains(&"feature".to_string()), "{names:?}");
+
+    // A transaction: read-your-writes inside, nothing visible to others until COMMIT.
+    let other = server.connect("demo").await;
+    client.batch_execute("BEGIN").await.unwrap();
+    client
+        .execute("INSERT INTO person (name, age) VALUES ('Xia', 33)", &[])
+        .await
+        .unwrap();
+    let inside: i64 = client
+        .query_one("SELECT count(*) FROM person WHERE name = 'Xia'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(inside, 1);
+    let outside: i64 = other
+        .query_one("SELECT count(*) FROM person WHERE name = 'Xia'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(outside, 0);
+    client.batch_execute("COMMIT").await.unwrap();
+    let after: i64 = other
+        .query_one("SELECT count(*) FROM person WHERE name = 'Xia'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(after, 1);
+
+    // A failed statement aborts the transaction (25P02) until ROLLBACK.
+    client.batch_execute("BEGIN").await.unwrap();
+    let err = client
+        .execute("INSERT INTO person (name) VALUES ('Zed')", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "23505");
+    let err = client.query("SELECT 1", &[]).await.unwrap_err();
+    assert_eq!(sqlstate(&err), "25P02");
+    client.batch_execute("ROLLBACK").await.unwrap();
+    client.query("SELECT 1", &[]).await.unwrap();
+}
+
+#[tokio::test]
+async fn errors_carry_postgres_sqlstates() {
+    let server = start(None).await;
+    let client = server.connect("demo").await;
+    let cases = [
+        ("SELECT * FROM no_such_table", "42P01"),
+        ("SELECT no_such_column FROM person", "42703"),
+        ("SELEC 1", "42601"),
+        ("SELECT no_such_function(1)", "42883"),
+        ("SELECT 1 / 0", "22012"),
+        ("INSERT INTO person (name) VALUES ('alice.smith')", "23505"),
+        ("INSERT INTO knows (src, dst) VALUES ('alice.smith', 'nobody')", "23503"),
+        ("SELECT CAST('abc' AS INT)", "22P02"),
+        ("SET no_such_setting = 1", "42704"),
+    ];
+    for (sql, expected) in cases {
+        let err = client.simple_query(sql).await.unwrap_err();
+        assert_eq!(sqlstate(&err), expected, "simple: {sql}: {err:?}");
+        let err = client.query(sql, &[]).await.unwrap_err();
+        assert_eq!(sqlstate(&err), expected, "extended: {sql}: {err:?}");
+    }
+    // The connection is still usable.
+    client.simple_query("SELECT 1").await.unwrap();
+}
+
+#[tokio::test]
+async fn connections_keep_their_own_settings_and_branches() {
+    let server = start(None).await;
+    let a = server.connect("demo").await;
+    a.batch_execute("CALL create_branch('b1')").await.unwrap();
+    let b = server.connect("demo@b1").await;
+    let c = server.connect("demo").await;
+    let branch = |rows: Vec<SimpleQueryMessage>| simple_rows(&rows)[0][0].clone().unwrap();
+    assert_eq!(branch(b.simple_query("SHOW omnigraph.branch").await.unwrap()), "b1");
+    assert_eq!(branch(c.simple_query("SHOW omnigraph.branch").await.unwrap()), "main");
+    b.batch_execute("INSERT INTO person (name) VALUES ('OnlyOnB1')")
+        .await
+        .unwrap();
+    let on_main: i64 = c
+        .query_one("SELECT count(*) FROM person WHERE name = 'OnlyOnB1'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(on_main, 0);
+
+    a.batch_execute("SET statement_timeout = '5s'; SET application_name = 'a-app'")
+        .await
+        .unwrap();
+    let a_timeout = branch(a.simple_query("SHOW statement_timeout").await.unwrap());
+    let c_timeout = branch(c.simple_query("SHOW statement_timeout").await.unwrap());
+    assert_eq!((a_timeout.as_str(), c_timeout.as_str()), ("5000", "0"));
+    let setting: String = a
+        .query_one("SELECT current_setting('application_name')", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(setting, "a-app");
+    a.batch_execute("SET omnigraph.branch = 'b1'").await.unwrap();
+    assert_eq!(branch(c.simple_query("SHOW omnigraph.branch").await.unwrap()), "main");
+
+    // Unknown databases and branches: 3D000 at connect.
+    let err = server.try_connect("tester", None, "nope").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "3D000");
+    let err = server.try_connect("tester", None, "demo@nope").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "3D000");
+}
+
+#[tokio::test]
+async fn prepared_statements_follow_schema_and_branch_changes() {
+    let server = start(None).await;
+    let client = server.connect("demo").await;
+    let statement = client.prepare("SELECT * FROM company WHERE name = $1").await.unwrap();
+    let before = client.query(&statement, &[&"acme"]).await.unwrap();
+    let columns_before = statement.columns().len();
+    client
+        .batch_execute("CALL apply_schema('node Person { name: String @key, age: I32?, city: String? }\nnode Company { name: String @key, founded: I32? }\nedge Knows: Person -> Person { since: Date? }\nedge WorksAt: Person -> Company @card(0..1)')")
+        .await
+        .unwrap();
+    let again = client.prepare("SELECT * FROM company WHERE name = $1").await.unwrap();
+    assert_eq!(again.columns().len(), columns_before + 1);
+    // The old handle runs against the new schema rather than failing or reading stale plans.
+    let rows = client.query("SELECT founded FROM company LIMIT 1", &[]).await.unwrap();
+    assert_eq!(rows.len(), before.len().max(1).min(1));
+}
+
+#[tokio::test]
+async fn version_and_catalog_look_like_postgres() {
+    let server = start(None).await;
+    let client = server.connect("demo").await;
+    let version: String = client.query_one("SELECT version()", &[]).await.unwrap().get(0);
+    assert!(version.starts_with("PostgreSQL 15"), "{version}");
+    let database: String = client
+        .query_one("SELECT current_database()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(database, "demo");
+    let tables = client
+        .simple_query(
+            "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' ORDER BY 1",
+        )
+        .await
+        .unwrap();
+    let names: Vec<String> = simple_rows(&tables).into_iter().filter_map(|r| r[0].clone()).collect();
+    for t in ["company", "knows", "person", "works_at"] {
+        assert!(names.contains(&t.to_string()), "{t} missing from {names:?}");
+    }
+    let columns = client
+        .query(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'person' ORDER BY ordinal_position",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(columns.len() >= 4);
+}

@@ -1,0 +1,79 @@
+use std::time::{Duration, Instant};
+
+use futures::{StreamExt, TryStreamExt, pin_mut};
+use tokio_postgres::NoTls;
+
+use crate::common::{sqlstate, start};
+
+#[tokio::test]
+async fn cancel_stops_a_query_while_it_streams() {
+    let server = start(None).await;
+    let client = server.connect("demo").await;
+    let rows = client
+        .query_raw(
+            "SELECT value FROM generate_series(1, 200000000) AS t(value)",
+            std::iter::empty::<i32>(),
+        )
+        .await
+        .unwrap();
+    pin_mut!(rows);
+    let mut seen = 0u64;
+    while seen < 10_000 {
+        rows.next().await.unwrap().unwrap();
+        seen += 1;
+    }
+    let started = Instant::now();
+    client.cancel_token().cancel_query(NoTls).await.unwrap();
+    let err = loop {
+        match rows.next().await {
+            Some(Ok(_)) => seen += 1,
+            Some(Err(e)) => break e,
+            None => panic!("the stream ended after {seen} rows without being canceled"),
+        }
+    };
+    assert_eq!(sqlstate(&err), "57014");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // The connection goes on.
+    let one: i32 = client.query_one("SELECT 1::int", &[]).await.unwrap().get(0);
+    assert_eq!(one, 1);
+}
+
+#[tokio::test]
+async fn statement_timeout_stops_long_queries() {
+    let server = start(None).await;
+    let client = server.connect("demo").await;
+    client.batch_execute("SET statement_timeout = 300").await.unwrap();
+    let started = Instant::now();
+    let err = client
+        .query("SELECT count(*) FROM generate_series(1, 5000000000)", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "57014");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    client.batch_execute("RESET statement_timeout").await.unwrap();
+    client.query("SELECT 1", &[]).await.unwrap();
+}
+
+#[tokio::test]
+async fn copy_to_stdout_streams_text_and_csv() {
+    let server = start(None).await;
+    let client = server.connect("demo").await;
+    let out = client
+        .copy_out("COPY (SELECT name, age FROM person WHERE name IN ('alice.smith') ORDER BY name) TO STDOUT")
+        .await
+        .unwrap();
+    let chunks: Vec<bytes::Bytes> = out.try_collect().await.unwrap();
+    let text: String = chunks.iter().map(|c| String::from_utf8_lossy(c).to_string()).collect();
+    assert!(text.starts_with("alice.smith\t"), "{text:?}");
+    assert!(text.ends_with('\n'));
+
+    let out = client
+        .copy_out("COPY company (name) TO STDOUT WITH (FORMAT csv, HEADER)")
+        .await
+        .unwrap();
+    let chunks: Vec<bytes::Bytes> = out.try_collect().await.unwrap();
+    let text: String = chunks.iter().map(|c| String::from_utf8_lossy(c).to_string()).collect();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "name");
+    assert_eq!(lines.len(), 21, "{text}");
+}
