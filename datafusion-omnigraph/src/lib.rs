@@ -67,7 +67,12 @@ pub fn register_context(
         .catalog
         .default_catalog
         .clone();
-    let previous = ctx.catalog(&catalog_name);
+    // Schemas other than the graph's (pg_catalog of a Postgres front end, an embedding
+    // application's own) live beside them.
+    let previous = ctx.catalog(&catalog_name).or_else(|| {
+        Some(Arc::new(datafusion::catalog::MemoryCatalogProvider::new())
+            as Arc<dyn datafusion::catalog::CatalogProvider>)
+    });
     ctx.register_catalog(
         &catalog_name,
         Arc::new(GraphCatalog::new(graph_ctx.clone(), previous)),

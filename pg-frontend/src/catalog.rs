@@ -27,7 +27,8 @@ pub fn version_text() -> String {
 /// Installs `pg_catalog` and the connection's functions into `session`.
 pub fn install(session: &Session, database: &str, user: &str, settings: Arc<Mutex<PgSettings>>) {
     let ctx = session.context();
-    if let Err(e) = datafusion_pg_catalog::setup_pg_catalog(ctx, "omnigraph", EmptyContextProvider) {
+    if let Err(e) = datafusion_pg_catalog::setup_pg_catalog(ctx, "omnigraph", EmptyContextProvider)
+    {
         eprintln!("omnigraph-server: pg_catalog unavailable: {e}");
     }
     let constant = |name: &str, value: String| {
@@ -37,7 +38,9 @@ pub fn install(session: &Session, database: &str, user: &str, settings: Arc<Mute
             DataType::Utf8,
             Volatility::Stable,
             Arc::new(move |_: &[ColumnarValue]| {
-                Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(value.clone()))))
+                Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(
+                    value.clone(),
+                ))))
             }),
         )
     };
@@ -113,7 +116,9 @@ pub fn install(session: &Session, database: &str, user: &str, settings: Arc<Mute
         vec![],
         DataType::Boolean,
         Volatility::Stable,
-        Arc::new(|_: &[ColumnarValue]| Ok(ColumnarValue::Scalar(ScalarValue::Boolean(Some(false))))),
+        Arc::new(|_: &[ColumnarValue]| {
+            Ok(ColumnarValue::Scalar(ScalarValue::Boolean(Some(false))))
+        }),
     ));
     ctx.register_udf(create_udf(
         "pg_size_pretty",

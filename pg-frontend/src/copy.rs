@@ -21,8 +21,15 @@ pub struct CopyOut {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum CopyFormat {
-    Text { delimiter: char, null: String },
-    Csv { delimiter: char, null: String, header: bool },
+    Text {
+        delimiter: char,
+        null: String,
+    },
+    Csv {
+        delimiter: char,
+        null: String,
+        header: bool,
+    },
 }
 
 /// Whether `sql` is a `COPY` statement (handled here rather than by the SQL session).
@@ -178,9 +185,10 @@ impl CopyFormat {
     pub fn line(&self, row: &DataRow) -> Bytes {
         let mut out = BytesMut::with_capacity(row.data.len() + 8);
         let (delimiter, null) = match self {
-            CopyFormat::Text { delimiter, null } | CopyFormat::Csv { delimiter, null, .. } => {
-                (*delimiter, null.as_str())
-            }
+            CopyFormat::Text { delimiter, null }
+            | CopyFormat::Csv {
+                delimiter, null, ..
+            } => (*delimiter, null.as_str()),
         };
         for (i, value) in fields(row).into_iter().enumerate() {
             if i > 0 {

@@ -26,12 +26,14 @@ pub fn wire_type(data_type: &DataType) -> DataType {
         DataType::LargeList(f)
         | DataType::FixedSizeList(f, _)
         | DataType::ListView(f)
-        | DataType::LargeListView(f) => {
-            DataType::List(Arc::new(Field::new_list_field(wire_type(f.data_type()), true)))
-        }
-        DataType::List(f) => {
-            DataType::List(Arc::new(Field::new_list_field(wire_type(f.data_type()), true)))
-        }
+        | DataType::LargeListView(f) => DataType::List(Arc::new(Field::new_list_field(
+            wire_type(f.data_type()),
+            true,
+        ))),
+        DataType::List(f) => DataType::List(Arc::new(Field::new_list_field(
+            wire_type(f.data_type()),
+            true,
+        ))),
         DataType::Decimal256(_, _) => DataType::Float64,
         DataType::Map(_, _) | DataType::Union(_, _) | DataType::Struct(_) => DataType::Utf8,
         other => other.clone(),
@@ -118,7 +120,8 @@ mod tests {
 
     #[test]
     fn unsupported_types_map_to_encodable_ones() {
-        let vector = DataType::FixedSizeList(Arc::new(Field::new_list_field(DataType::Float32, true)), 3);
+        let vector =
+            DataType::FixedSizeList(Arc::new(Field::new_list_field(DataType::Float32, true)), 3);
         assert_eq!(
             wire_type(&vector),
             DataType::List(Arc::new(Field::new_list_field(DataType::Float32, true)))

@@ -15,20 +15,24 @@ use datafusion::scalar::ScalarValue;
 use datafusion::sql::parser::{ResetStatement, Statement as DFStatement};
 use datafusion::sql::sqlparser::ast::{Expr as SqlExpr, Set, Statement, Value};
 use futures::{Sink, SinkExt, Stream, StreamExt, stream};
+use pgwire::api::copy::send_copy_out_response;
+use pgwire::api::portal::PortalExecutionState;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::api::query::{send_execution_response, send_query_response};
 use pgwire::api::results::{
-    DescribeResponse,
-    CopyResponse, DescribePortalResponse, DescribeStatementResponse, FieldInfo, QueryResponse,
-    Response, Tag,
+    CopyResponse, DescribePortalResponse, DescribeResponse, DescribeStatementResponse, FieldInfo,
+    QueryResponse, Response, Tag,
 };
 use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::PortalStore;
-use pgwire::api::{ClientInfo, ClientPortalStore, Type};
+use pgwire::api::{ClientInfo, ClientPortalStore, DEFAULT_NAME, PgWireConnectionState, Type};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::copy::CopyData;
 use pgwire::messages::data::DataRow;
+use pgwire::messages::extendedquery::Execute;
+use pgwire::messages::response::EmptyQueryResponse;
 use pgwire::messages::response::NoticeResponse;
 use tokio::sync::watch;
 
@@ -101,8 +105,10 @@ impl Stop {
 fn stoppable(statement: &DFStatement) -> bool {
     match statement {
         DFStatement::Statement(s) => {
-            matches!(s.as_ref(), Statement::Query(_) | Statement::ShowVariable { .. })
-                && privilege::required_role(statement) == crate::users::Role::Read
+            matches!(
+                s.as_ref(),
+                Statement::Query(_) | Statement::ShowVariable { .. }
+            ) && privilege::required_role(statement) == crate::users::Role::Read
         }
         DFStatement::Explain(e) => !e.analyze,
         _ => false,
@@ -293,7 +299,11 @@ impl QueryHandler {
     }
 
     /// Runs one statement.
-    async fn run(&self, statement: DFStatement, params: Vec<ScalarValue>) -> Result<Outcome, SqlError> {
+    async fn run(
+        &self,
+        statement: DFStatement,
+        params: Vec<ScalarValue>,
+    ) -> Result<Outcome, SqlError> {
         self.check_role(&statement)?;
         if let Some(setting) = setting_statement(&statement) {
             return self.settings_outcome(setting);
@@ -326,7 +336,7 @@ impl QueryHandler {
             StatementOutput::Done(result) => match transaction {
                 Some(true) => Outcome::TransactionStart,
                 Some(false) => Outcome::TransactionEnd(result.tag),
-                None if result.has_columns() => Outcome::Batches {
+                None if result.has_columns() && returns_rows(&result.tag) => Outcome::Batches {
                     schema: result.schema,
                     batches: result.batches,
                     tag: result.tag,
@@ -386,7 +396,11 @@ impl QueryHandler {
                 response.set_command_tag(&name);
                 Ok(Response::Query(response))
             }
-            Outcome::Rows { schema, stream, tag } => {
+            Outcome::Rows {
+                schema,
+                stream,
+                tag,
+            } => {
                 let wire = encode::wire_schema(&schema);
                 let fields = Arc::new(encode::fields(&wire, format)?);
                 let rows = self.row_stream(stream, wire, fields.clone());
@@ -460,11 +474,20 @@ impl QueryHandler {
         for notice in self.connection.take_notices() {
             let info = ErrorInfo::new("NOTICE".to_string(), "00000".to_string(), notice);
             client
-                .feed(PgWireBackendMessage::NoticeResponse(NoticeResponse::from(info)))
+                .feed(PgWireBackendMessage::NoticeResponse(NoticeResponse::from(
+                    info,
+                )))
                 .await?;
         }
         Ok(())
     }
+}
+
+/// Whether a finished statement with this tag answers with rows (DML answers with its
+/// count in the tag only, as in PostgreSQL).
+fn returns_rows(tag: &str) -> bool {
+    let verb = tag.split(' ').next().unwrap_or_default();
+    matches!(verb, "SELECT" | "SHOW" | "CALL" | "EXPLAIN" | "VALUES")
 }
 
 async fn run_statement(
@@ -475,7 +498,9 @@ async fn run_statement(
     if params.is_empty() {
         session.statement_output(statement).await
     } else {
-        session.statement_output_with_params(statement, params).await
+        session
+            .statement_output_with_params(statement, params)
+            .await
     }
 }
 
@@ -488,13 +513,21 @@ impl SimpleQueryHandler for QueryHandler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         if copy::is_copy(query) {
-            let outcome = self.run_copy(query).await.map_err(|e| statement_error(&e))?;
+            let outcome = self
+                .run_copy(query)
+                .await
+                .map_err(|e| statement_error(&e))?;
             return Ok(vec![self.response(outcome, &Format::UnifiedText)?]);
         }
         let statements = match parse_statements(query) {
             Ok(s) => s,
             // `REPLACE INTO` is not in the Postgres grammar; the session rewrites it.
-            Err(e) if query.trim_start().to_ascii_lowercase().starts_with("replace") => {
+            Err(e)
+                if query
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("replace") =>
+            {
                 let session = self.session().map_err(|e| statement_error(&e))?;
                 let _ = e;
                 let mut results = session
@@ -553,6 +586,10 @@ impl SimpleQueryHandler for QueryHandler {
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub sql: String,
+    /// The result columns when it was prepared: a client decodes rows by them, so if a
+    /// schema change alters them the statement fails (0A000, as PostgreSQL's "cached plan
+    /// must not change result type") instead of sending rows the client misreads.
+    pub columns: Option<SchemaRef>,
 }
 
 pub struct StatementParser {
@@ -563,16 +600,31 @@ pub struct StatementParser {
 impl QueryParser for StatementParser {
     type Statement = Prepared;
 
-    async fn parse_sql<C>(&self, _client: &C, sql: &str, _types: &[Option<Type>]) -> PgWireResult<Prepared>
+    async fn parse_sql<C>(
+        &self,
+        _client: &C,
+        sql: &str,
+        _types: &[Option<Type>],
+    ) -> PgWireResult<Prepared>
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
-        let _ = &self.connection;
-        if !copy::is_copy(sql) {
-            parse_statements(sql).map_err(|e| statement_error(&e))?;
+        if copy::is_copy(sql) {
+            return Ok(Prepared {
+                sql: sql.to_string(),
+                columns: None,
+            });
         }
+        parse_statements(sql).map_err(|e| statement_error(&e))?;
+        let handler = QueryHandler::new(self.connection.clone());
+        let columns = handler
+            .describe(sql)
+            .await
+            .ok()
+            .map(|(_, schema)| encode::wire_schema(&schema));
         Ok(Prepared {
             sql: sql.to_string(),
+            columns,
         })
     }
 
@@ -580,7 +632,11 @@ impl QueryParser for StatementParser {
         Ok(vec![])
     }
 
-    fn get_result_schema(&self, _stmt: &Prepared, _format: Option<&Format>) -> PgWireResult<Vec<FieldInfo>> {
+    fn get_result_schema(
+        &self,
+        _stmt: &Prepared,
+        _format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
         Ok(vec![])
     }
 }
@@ -613,11 +669,22 @@ impl QueryHandler {
         session.describe_statement(statements.remove(0)).await
     }
 
-    async fn execute_prepared<S: Clone>(&self, portal: &Portal<S>, sql: &str) -> Result<Outcome, SqlError> {
+    async fn execute_prepared(&self, portal: &Portal<Prepared>) -> Result<Outcome, SqlError> {
+        let prepared = &portal.statement.statement;
+        let sql = prepared.sql.as_str();
         if copy::is_copy(sql) {
             return self.run_copy(sql).await;
         }
-        let (types, _) = self.describe(sql).await?;
+        let (types, schema) = self.describe(sql).await?;
+        if let Some(columns) = &prepared.columns
+            && !columns.fields().is_empty()
+            && encode::wire_schema(&schema).fields() != columns.fields()
+        {
+            return Err(SqlError::new(
+                ErrorKind::NotSupported,
+                "cached plan must not change result type: the statement's columns changed since it was prepared; prepare it again",
+            ));
+        }
         let values = params::decode(portal, &types)?;
         let mut statements = parse_statements(sql)?;
         if statements.len() != 1 {
@@ -657,6 +724,71 @@ impl ExtendedQueryHandler for QueryHandler {
 
     fn query_parser(&self) -> Arc<StatementParser> {
         self.parser.clone()
+    }
+
+    /// Runs a portal without a row limit as a stream straight to the client: pgwire's
+    /// own path would hold every row of the portal in memory before sending the first.
+    async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Prepared>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if message.max_rows > 0 {
+            return self._on_execute(client, message).await;
+        }
+        if !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
+            return Err(PgWireError::NotReadyForQuery);
+        }
+        let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+        let Some(portal) = client.portal_store().get_portal(name) else {
+            return Err(PgWireError::PortalNotFound(name.to_string()));
+        };
+        if !matches!(*portal.state().lock().await, PortalExecutionState::Initial) {
+            return self._on_execute(client, message).await;
+        }
+        let mut status = client.transaction_status();
+        client.set_state(PgWireConnectionState::QueryInProgress);
+        match ExtendedQueryHandler::do_query(self, client, portal.as_ref(), 0).await? {
+            Response::Query(rows) => {
+                *portal.state().lock().await = PortalExecutionState::Finished;
+                send_query_response(client, rows, false).await?;
+            }
+            Response::EmptyQuery => {
+                client
+                    .feed(PgWireBackendMessage::EmptyQueryResponse(
+                        EmptyQueryResponse::new(),
+                    ))
+                    .await?;
+            }
+            Response::Execution(tag) => send_execution_response(client, tag).await?,
+            Response::TransactionStart(tag) => {
+                send_execution_response(client, tag).await?;
+                status = status.to_in_transaction_state();
+            }
+            Response::TransactionEnd(tag) => {
+                send_execution_response(client, tag).await?;
+                status = status.to_idle_state();
+                client.portal_store().rm_portal(DEFAULT_NAME);
+            }
+            Response::Error(err) => {
+                client
+                    .send(PgWireBackendMessage::ErrorResponse((*err).into()))
+                    .await?;
+                status = status.to_error_state();
+            }
+            Response::CopyOut(copy) => send_copy_out_response(client, copy).await?,
+            Response::CopyIn(_) | Response::CopyBoth(_) => {
+                return Err(statement_error(&SqlError::new(
+                    ErrorKind::NotSupported,
+                    "COPY FROM STDIN",
+                )));
+            }
+        }
+        client.set_state(PgWireConnectionState::ReadyForQuery);
+        client.set_transaction_status(status);
+        Ok(())
     }
 
     async fn do_describe_statement<C>(
@@ -722,7 +854,7 @@ impl ExtendedQueryHandler for QueryHandler {
             return Ok(Response::EmptyQuery);
         }
         let outcome = self
-            .execute_prepared(portal, &sql)
+            .execute_prepared(portal)
             .await
             .map_err(|e| statement_error(&e))?;
         self.send_notices(client).await?;

@@ -69,15 +69,16 @@ fn read<S: Clone>(portal: &Portal<S>, i: usize, ty: &Type) -> Result<ScalarValue
         Type::FLOAT4 => get!(f32).map(|v| ScalarValue::Float32(Some(v))),
         Type::FLOAT8 => get!(f64).map(|v| ScalarValue::Float64(Some(v))),
         Type::NUMERIC => get!(rust_decimal::Decimal).map(|v| {
-            ScalarValue::Float64(Some(rust_decimal::prelude::ToPrimitive::to_f64(&v).unwrap_or(f64::NAN)))
+            ScalarValue::Float64(Some(
+                rust_decimal::prelude::ToPrimitive::to_f64(&v).unwrap_or(f64::NAN),
+            ))
         }),
         Type::DATE => get!(chrono::NaiveDate).map(|d| {
             let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
             ScalarValue::Date32(Some((d - epoch).num_days() as i32))
         }),
-        Type::TIMESTAMP => get!(chrono::NaiveDateTime).map(|t| {
-            ScalarValue::TimestampMicrosecond(Some(t.and_utc().timestamp_micros()), None)
-        }),
+        Type::TIMESTAMP => get!(chrono::NaiveDateTime)
+            .map(|t| ScalarValue::TimestampMicrosecond(Some(t.and_utc().timestamp_micros()), None)),
         Type::TIMESTAMPTZ => get!(chrono::DateTime<chrono::FixedOffset>).map(|t| {
             ScalarValue::TimestampMicrosecond(Some(t.timestamp_micros()), Some("+00:00".into()))
         }),

@@ -6,9 +6,7 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::parser::Statement as DFStatement;
-use datafusion::sql::sqlparser::ast::{
-    ObjectName, Statement, TableFactor, Visit, Visitor,
-};
+use datafusion::sql::sqlparser::ast::{ObjectName, Statement, TableFactor, Visit, Visitor};
 use omnigraph_sql::{ErrorKind, SqlError};
 
 use crate::users::Role;
@@ -109,7 +107,9 @@ pub fn check(statement: &DFStatement, user: &str, role: Role) -> Result<(), SqlE
     }
     Err(SqlError::new(
         ErrorKind::InsufficientPrivilege,
-        format!("permission denied: user \"{user}\" has role {role}; this statement needs role {needed}"),
+        format!(
+            "permission denied: user \"{user}\" has role {role}; this statement needs role {needed}"
+        ),
     ))
 }
 
@@ -128,7 +128,10 @@ mod tests {
         assert_eq!(role_of("SHOW omnigraph.branch"), Role::Read);
         assert_eq!(role_of("BEGIN"), Role::Read);
         assert_eq!(role_of("SELECT * FROM merge_conflicts('x')"), Role::Read);
-        assert_eq!(role_of("INSERT INTO person (name) VALUES ('a')"), Role::Write);
+        assert_eq!(
+            role_of("INSERT INTO person (name) VALUES ('a')"),
+            Role::Write
+        );
         assert_eq!(role_of("UPDATE person SET age = 1"), Role::Write);
         assert_eq!(role_of("DELETE FROM person"), Role::Write);
         assert_eq!(role_of("CALL create_branch('x')"), Role::Write);
@@ -139,7 +142,10 @@ mod tests {
         );
         assert_eq!(role_of("CALL load('/etc/passwd')"), Role::Admin);
         assert_eq!(role_of("SELECT * FROM load('/tmp/x.ndjson')"), Role::Admin);
-        assert_eq!(role_of("CALL apply_schema('node A { n: String @key }')"), Role::Admin);
+        assert_eq!(
+            role_of("CALL apply_schema('node A { n: String @key }')"),
+            Role::Admin
+        );
         assert_eq!(role_of("EXPLAIN SELECT * FROM person"), Role::Read);
         assert_eq!(role_of("EXPLAIN ANALYZE DELETE FROM person"), Role::Write);
     }

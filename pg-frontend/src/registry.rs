@@ -34,7 +34,9 @@ impl DatabaseName {
         if !valid {
             return Err(SqlError::new(
                 ErrorKind::UnknownGraph,
-                format!("database \"{text}\" does not exist (a graph name uses letters, digits, '_', '-', '.')"),
+                format!(
+                    "database \"{text}\" does not exist (a graph name uses letters, digits, '_', '-', '.')"
+                ),
             ));
         }
         if branch.as_deref() == Some("") {

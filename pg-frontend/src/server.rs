@@ -158,7 +158,8 @@ fn tls_acceptor(cert: &Path, key: &Path) -> Result<pgwire::tokio::TlsAcceptor, S
         .map_err(|e| tls(&format!("{}: {e}", cert.display())))?
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| tls(&format!("{}: {e}", cert.display())))?;
-    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| tls(&format!("{}: {e}", key.display())))?;
+    let key =
+        PrivateKeyDer::from_pem_file(key).map_err(|e| tls(&format!("{}: {e}", key.display())))?;
     let provider = Arc::new(pgwire::tokio::tokio_rustls::rustls::crypto::ring::default_provider());
     let mut config = TlsConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -203,12 +204,13 @@ impl Server {
                 .map_err(|e| ServerError::Demo(e.to_string()))?;
             state.registry.insert("demo", graph).await;
         }
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| ServerError::Listen {
-                addr: config.listen,
-                source,
-            })?;
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| ServerError::Listen {
+                    addr: config.listen,
+                    source,
+                })?;
         Ok(Server {
             state,
             listener,

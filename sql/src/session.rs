@@ -296,7 +296,18 @@ impl Session {
         let empty = || Arc::new(Schema::empty());
         let statement = match &statement {
             DFStatement::Statement(s) => match s.as_ref() {
-                Statement::Call(function) => Session::parse(&call_as_select(function)?)?.remove(0),
+                Statement::Call(function) => {
+                    // Procedure arguments are text (or numbers written as text); the call
+                    // runs only when executed, so it is not planned here.
+                    call_as_select(function)?;
+                    let count = call_placeholders(function);
+                    let schema = Arc::new(Schema::new(vec![Field::new(
+                        "result",
+                        DataType::Utf8,
+                        true,
+                    )]));
+                    return Ok((vec![Some(DataType::Utf8); count], schema));
+                }
                 Statement::ShowVariable { variable } => {
                     let name = variable_name(variable);
                     if name.starts_with("omnigraph.") {
@@ -336,6 +347,14 @@ impl Session {
         let mut params = vec![None; count];
         for (n, ty) in numbered {
             params[n - 1] = ty;
+        }
+        // `$1::int`: an untyped placeholder takes the type it is cast to, as in PostgreSQL.
+        if params.iter().any(Option::is_none) {
+            for (n, ty) in placeholder_casts(&plan) {
+                if let Some(slot @ None) = n.checked_sub(1).and_then(|i| params.get_mut(i)) {
+                    *slot = Some(ty);
+                }
+            }
         }
         let schema = match &plan {
             LogicalPlan::Dml(_) | LogicalPlan::Ddl(_) | LogicalPlan::Statement(_) => empty(),
@@ -864,6 +883,46 @@ fn call_as_select(function: &datafusion::sql::sqlparser::ast::Function) -> Resul
         }
     };
     Ok(format!("SELECT * FROM {name}({args})"))
+}
+
+/// Placeholders cast to a type somewhere in `plan`: `(n, type)` for `CAST($n AS type)`.
+fn placeholder_casts(plan: &LogicalPlan) -> Vec<(usize, DataType)> {
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    use datafusion::logical_expr::Expr;
+    let mut found = Vec::new();
+    let _ = plan.apply_with_subqueries(|node| {
+        node.apply_expressions(|expr| {
+            expr.apply(|e| {
+                let cast = match e {
+                    Expr::Cast(c) => Some((&*c.expr, c.field.data_type())),
+                    Expr::TryCast(c) => Some((&*c.expr, c.field.data_type())),
+                    _ => None,
+                };
+                if let Some((Expr::Placeholder(p), ty)) = cast
+                    && let Ok(n) = p.id.trim_start_matches('$').parse::<usize>()
+                {
+                    found.push((n, ty.clone()));
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+        })
+    });
+    found
+}
+
+/// The highest `$n` among a call's arguments.
+fn call_placeholders(function: &datafusion::sql::sqlparser::ast::Function) -> usize {
+    let FunctionArguments::List(list) = &function.args else {
+        return 0;
+    };
+    list.args
+        .iter()
+        .filter_map(|a| {
+            let text = a.to_string();
+            text.strip_prefix('$')?.parse::<usize>().ok()
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// `function` with each `$n` argument replaced by the literal of its value.

@@ -12,7 +12,11 @@ use omnigraph_pg::users::{Role, ScramSecret, User, validate_user_name};
 use omnigraph_pg::{Server, ServerConfig};
 
 #[derive(Parser)]
-#[command(name = "omnigraph-server", version, about = "OmniGraph SQL over the Postgres wire protocol")]
+#[command(
+    name = "omnigraph-server",
+    version,
+    about = "OmniGraph SQL over the Postgres wire protocol"
+)]
 struct Args {
     /// Directory holding the graphs; each sub-directory is one graph (database).
     #[arg(long, default_value = "./omnigraph-data")]
@@ -46,7 +50,9 @@ enum Command {
 
 fn passwd(name: &str, role: &str) -> Result<String, String> {
     validate_user_name(name).map_err(|e| e.to_string())?;
-    let role: Role = role.parse().map_err(|e: omnigraph_pg::users::UsersError| e.to_string())?;
+    let role: Role = role
+        .parse()
+        .map_err(|e: omnigraph_pg::users::UsersError| e.to_string())?;
     let mut password = String::new();
     std::io::stdin()
         .read_to_string(&mut password)
@@ -94,7 +100,10 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let addr = server.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let addr = server
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     eprintln!(
         "omnigraph-server: listening on {addr}, data directory {}",
         config.data_dir.display()

@@ -42,7 +42,10 @@ async fn cancel_stops_a_query_while_it_streams() {
 async fn statement_timeout_stops_long_queries() {
     let server = start(None).await;
     let client = server.connect("demo").await;
-    client.batch_execute("SET statement_timeout = 300").await.unwrap();
+    client
+        .batch_execute("SET statement_timeout = 300")
+        .await
+        .unwrap();
     let started = Instant::now();
     let err = client
         .query("SELECT count(*) FROM generate_series(1, 5000000000)", &[])
@@ -50,7 +53,10 @@ async fn statement_timeout_stops_long_queries() {
         .unwrap_err();
     assert_eq!(sqlstate(&err), "57014");
     assert!(started.elapsed() < Duration::from_secs(10));
-    client.batch_execute("RESET statement_timeout").await.unwrap();
+    client
+        .batch_execute("RESET statement_timeout")
+        .await
+        .unwrap();
     client.query("SELECT 1", &[]).await.unwrap();
 }
 
@@ -63,7 +69,10 @@ async fn copy_to_stdout_streams_text_and_csv() {
         .await
         .unwrap();
     let chunks: Vec<bytes::Bytes> = out.try_collect().await.unwrap();
-    let text: String = chunks.iter().map(|c| String::from_utf8_lossy(c).to_string()).collect();
+    let text: String = chunks
+        .iter()
+        .map(|c| String::from_utf8_lossy(c).to_string())
+        .collect();
     assert!(text.starts_with("alice.smith\t"), "{text:?}");
     assert!(text.ends_with('\n'));
 
@@ -72,7 +81,10 @@ async fn copy_to_stdout_streams_text_and_csv() {
         .await
         .unwrap();
     let chunks: Vec<bytes::Bytes> = out.try_collect().await.unwrap();
-    let text: String = chunks.iter().map(|c| String::from_utf8_lossy(c).to_string()).collect();
+    let text: String = chunks
+        .iter()
+        .map(|c| String::from_utf8_lossy(c).to_string())
+        .collect();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "name");
     assert_eq!(lines.len(), 21, "{text}");
