@@ -89,6 +89,9 @@ pub fn install(session: &Session, database: &str, user: &str, settings: Arc<Mute
         ("shobj_description", vec![DataType::Int64, DataType::Utf8]),
         ("pg_get_indexdef", vec![DataType::Int64]),
         ("pg_get_viewdef", vec![DataType::Int64]),
+        ("pg_get_function_result", vec![DataType::Int64]),
+        ("pg_get_function_arguments", vec![DataType::Int64]),
+        ("pg_get_function_identity_arguments", vec![DataType::Int64]),
     ] {
         ctx.register_udf(create_udf(
             name,
@@ -120,6 +123,16 @@ pub fn install(session: &Session, database: &str, user: &str, settings: Arc<Mute
             Ok(ColumnarValue::Scalar(ScalarValue::Boolean(Some(false))))
         }),
     ));
+    // Graph tables live in Lance datasets whose size the catalog does not track.
+    for name in ["pg_table_size", "pg_indexes_size"] {
+        ctx.register_udf(create_udf(
+            name,
+            vec![DataType::Int64],
+            DataType::Int64,
+            Volatility::Stable,
+            Arc::new(|_: &[ColumnarValue]| Ok(ColumnarValue::Scalar(ScalarValue::Int64(Some(0))))),
+        ));
+    }
     ctx.register_udf(create_udf(
         "pg_size_pretty",
         vec![DataType::Int64],

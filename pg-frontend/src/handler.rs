@@ -216,11 +216,32 @@ fn parse_statements(sql: &str) -> Result<Vec<DFStatement>, SqlError> {
         if let Ok(statements) = parser.parse(sql) {
             return Ok(statements
                 .into_iter()
-                .map(|s| DFStatement::Statement(Box::new(s)))
+                .map(|mut s| {
+                    without_array_subqueries(&mut s);
+                    DFStatement::Statement(Box::new(s))
+                })
                 .collect());
         }
     }
     Session::parse(sql)
+}
+
+/// `ARRAY(SELECT ...)` (psql's `\du` role memberships) as an empty text array: there is
+/// no such constructor in DataFusion, and our roles are not members of one another.
+fn without_array_subqueries(statement: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::{FunctionArguments, visit_expressions_mut};
+    let _ = visit_expressions_mut(statement, |expr| {
+        if let SqlExpr::Function(f) = expr
+            && f.name.to_string().eq_ignore_ascii_case("array")
+            && matches!(f.args, FunctionArguments::Subquery(_))
+        {
+            *expr = SqlExpr::Array(datafusion::sql::sqlparser::ast::Array {
+                elem: vec![],
+                named: true,
+            });
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
 }
 
 fn one_column(name: &str, values: Vec<String>) -> (SchemaRef, Vec<RecordBatch>) {

@@ -8,4 +8,5 @@ mod common;
 
 mod auth;
 mod protocol;
+mod psql;
 mod streaming;

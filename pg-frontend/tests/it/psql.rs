@@ -1,0 +1,55 @@
+//! psql, the reference client: its backslash commands send catalog queries that must
+//! answer in Postgres shape.
+
+use std::process::Command;
+
+use crate::common::start;
+
+fn psql(server: &crate::common::TestServer, database: &str, command: &str) -> (bool, String) {
+    let output = Command::new("psql")
+        .args(["-X", "-v", "ON_ERROR_STOP=1", "-h"])
+        .arg(server.addr.ip().to_string())
+        .arg("-p")
+        .arg(server.addr.port().to_string())
+        .args(["-U", "tester", "-d", database, "-c", command])
+        .output()
+        .expect("psql is installed (.ci/run installs postgresql-client)");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+// psql runs as a blocking child process, so the server needs a thread of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psql_describes_the_graph() {
+    let server = start(None).await;
+    let (ok, out) = psql(&server, "demo", "\\dt");
+    assert!(ok, "{out}");
+    for table in ["person", "knows", "company", "works_at"] {
+        assert!(out.contains(&format!("public    | {table}")), "{out}");
+    }
+    let (ok, out) = psql(&server, "demo", "\\d person");
+    assert!(ok, "{out}");
+    assert!(out.contains("Table \"public.person\""), "{out}");
+    assert!(out.contains(" age    | integer"), "{out}");
+    for command in ["\\dn", "\\l", "\\df", "\\du", "\\dt+"] {
+        let (ok, out) = psql(&server, "demo", command);
+        assert!(ok, "{command}: {out}");
+    }
+    let (ok, out) = psql(
+        &server,
+        "demo",
+        "SELECT name FROM person ORDER BY name LIMIT 2; SHOW omnigraph.branch",
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("main"), "{out}");
+    let (ok, out) = psql(&server, "demo", "SELECT * FROM nope");
+    assert!(!ok);
+    assert!(out.contains("ERROR"), "{out}");
+    let (ok, out) = psql(&server, "nope", "SELECT 1");
+    assert!(!ok);
+    assert!(out.contains("database \"nope\" does not exist"), "{out}");
+}
