@@ -297,16 +297,26 @@ impl Session {
         let statement = match &statement {
             DFStatement::Statement(s) => match s.as_ref() {
                 Statement::Call(function) => {
-                    // Procedure arguments are text (or numbers written as text); the call
-                    // runs only when executed, so it is not planned here.
-                    call_as_select(function)?;
                     let count = call_placeholders(function);
-                    let schema = Arc::new(Schema::new(vec![Field::new(
-                        "result",
-                        DataType::Utf8,
-                        true,
-                    )]));
-                    return Ok((vec![Some(DataType::Utf8); count], schema));
+                    if count == 0 {
+                        Session::parse(&call_as_select(function)?)?.remove(0)
+                    } else {
+                        // Procedure arguments are read while planning, so placeholders
+                        // stand in as text; the result columns do not depend on them.
+                        let sample =
+                            vec![
+                                datafusion::scalar::ScalarValue::Utf8(Some("x".to_string()));
+                                count
+                            ];
+                        let bound = bind_call_arguments(function, &sample)?;
+                        let select = Session::parse(&call_as_select(&bound)?)?.remove(0);
+                        let params = vec![Some(DataType::Utf8); count];
+                        let schema = match self.ctx.state().statement_to_plan(select).await {
+                            Ok(plan) => Arc::new(plan.schema().as_arrow().clone()),
+                            Err(_) => empty(),
+                        };
+                        return Ok((params, schema));
+                    }
                 }
                 Statement::ShowVariable { variable } => {
                     let name = variable_name(variable);
