@@ -60,6 +60,9 @@ pub struct ServerConfig {
     pub tls_key: Option<PathBuf>,
 }
 
+/// A connection's cancel key: its backend pid and secret.
+type CancelKey = (i32, Vec<u8>);
+
 /// What every connection shares.
 pub struct ServerState {
     pub registry: GraphRegistry,
@@ -67,7 +70,7 @@ pub struct ServerState {
     pub parameters: Arc<DefaultServerParameterProvider>,
     pub pid_keys: RandomPidSecretKeyGenerator,
     /// Live connections by their cancel key, for cancel requests.
-    connections: Mutex<HashMap<(i32, Vec<u8>), Weak<Connection>>>,
+    connections: Mutex<HashMap<CancelKey, Weak<Connection>>>,
 }
 
 impl ServerState {
