@@ -1,3 +1,5 @@
+#![recursion_limit = "256"]
+
 //! `omnigraph-bench`: reproducible benchmarks of OmniGraph SQL.
 //!
 //! ```text
@@ -6,6 +8,7 @@
 //! cargo run --release -p omnigraph-benches -- traverse [--scale S] [--reps N]
 //! cargo run --release -p omnigraph-benches -- merge [--rows N] [--changes N] [--reps N]
 //! cargo run --release -p omnigraph-benches -- writes [--rows N] [--inserts N]
+//! cargo run --release -p omnigraph-benches -- server [--rows N] [--queries N] [--reps N]
 //! ```
 //!
 //! `load` generates a deterministic Person/Knows graph as NDJSON (seeded), loads it into a
@@ -24,10 +27,17 @@
 //! (each its own graph commit; median and p95) and one `INSERT INTO company SELECT` of
 //! the N rows (rows per second), integrity checks included.
 //!
+//! `server` runs `omnigraph-server` and a PostgreSQL cluster (apt `postgresql-15`) on the
+//! same N Person rows and compares a `SELECT 1` round trip, a prepared point lookup and
+//! text streaming over the wire (see `server.rs`).
+//!
 //! `merge` loads N Person rows on `main`, then per repetition creates a branch, changes
 //! `changes` rows on it (half updates of existing rows, half inserts), and times
 //! `merge_conflicts`, a fast-forward merge, and (with one unrelated write on `main`
 //! first) a three-way merge, each into a fresh branch of the same state.
+
+mod postgres;
+mod server;
 
 use std::io::Write;
 use std::time::Instant;
@@ -61,6 +71,13 @@ fn arg(args: &[String], flag: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// Person row `i` (name, age, city), drawing from `rng`: the same rows for every engine.
+fn person_row(rng: &mut SplitMix, i: u64) -> (String, u64, &'static str) {
+    let age = 18 + rng.next() % 70;
+    let city = CITIES[(rng.next() % CITIES.len() as u64) as usize];
+    (format!("p{i}"), age, city)
+}
+
 fn write_social_ndjson(
     path: &std::path::Path,
     nodes: u64,
@@ -70,11 +87,10 @@ fn write_social_ndjson(
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     let mut rng = SplitMix(seed);
     for i in 0..nodes {
-        let age = 18 + rng.next() % 70;
-        let city = CITIES[(rng.next() % CITIES.len() as u64) as usize];
+        let (name, age, city) = person_row(&mut rng, i);
         writeln!(
             out,
-            r#"{{"type":"Person","data":{{"name":"p{i}","age":{age},"city":"{city}"}}}}"#
+            r#"{{"type":"Person","data":{{"name":"{name}","age":{age},"city":"{city}"}}}}"#
         )?;
     }
     for _ in 0..edges {
@@ -624,9 +640,11 @@ async fn main() {
         Some("traverse") => bench_traverse(&args).await,
         Some("merge") => bench_merge(&args).await,
         Some("writes") => bench_writes(&args).await,
+        Some("server") => server::bench_server(&args).await,
+        Some("serve") => server::serve(&args).await,
         _ => {
             eprintln!(
-                "usage: omnigraph-bench load [--edges N] [--nodes N] | scan [--rows N] [--reps N] | traverse [--scale S] [--reps N] | merge [--rows N] [--changes N] [--reps N] | writes [--rows N] [--inserts N]"
+                "usage: omnigraph-bench load [--edges N] [--nodes N] | scan [--rows N] [--reps N] | traverse [--scale S] [--reps N] | merge [--rows N] [--changes N] [--reps N] | writes [--rows N] [--inserts N] | server [--rows N] [--queries N] [--reps N]"
             );
             std::process::exit(2);
         }

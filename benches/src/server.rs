@@ -1,0 +1,279 @@
+//! `server`: the Postgres-wire server against PostgreSQL on the same rows, in one run.
+//!
+//! Both servers hold the same seeded Person rows and run as their own processes on
+//! loopback (ours is this binary re-executed as `serve`); one tokio-postgres client
+//! measures, for each, a `SELECT 1` round trip (simple protocol), a prepared point lookup
+//! by key (extended protocol, fresh key each time) and text streaming of every row
+//! (simple protocol). Answers are compared before times are reported.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+use futures::{SinkExt, StreamExt};
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+
+use crate::postgres::PgCluster;
+use crate::{SCHEMA, SplitMix, arg, people_graph, person_row};
+
+/// Our server as a child process; killed when dropped.
+struct ChildServer {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn spawn_ours(data_dir: &std::path::Path) -> ChildServer {
+    let mut child = Command::new(std::env::current_exe().expect("own path"))
+        .arg("serve")
+        .arg(data_dir)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start omnigraph-server");
+    let stdout = child.stdout.take().expect("child stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read port");
+    let port = line
+        .trim()
+        .strip_prefix("port ")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected server output {line:?}"));
+    ChildServer { child, port }
+}
+
+/// The `serve DIR` mode: our server on a free loopback port, printing `port N`.
+pub async fn serve(args: &[String]) {
+    let data_dir = args.get(1).expect("serve DATA_DIR");
+    let server = omnigraph_pg::Server::bind(omnigraph_pg::ServerConfig {
+        data_dir: data_dir.into(),
+        listen: "127.0.0.1:0".parse().expect("address"),
+        demo: false,
+        users: None,
+        tls_cert: None,
+        tls_key: None,
+    })
+    .await
+    .expect("bind");
+    println!("port {}", server.local_addr().expect("address").port());
+    server.serve().await.expect("serve");
+}
+
+async fn connect(conninfo: &str) -> Client {
+    let (client, connection) = tokio_postgres::connect(conninfo, NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("connect {conninfo}: {e}"));
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+}
+
+struct Timings {
+    micros: Vec<f64>,
+}
+
+impl Timings {
+    fn new(mut micros: Vec<f64>) -> Timings {
+        micros.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
+        Timings { micros }
+    }
+    fn median(&self) -> f64 {
+        self.micros[self.micros.len() / 2]
+    }
+    fn p95(&self) -> f64 {
+        self.micros[(self.micros.len() * 95 / 100).min(self.micros.len() - 1)]
+    }
+}
+
+struct Results {
+    round_trip: Timings,
+    lookup: Timings,
+    lookup_answers: Vec<String>,
+    streamed_rows: u64,
+    stream_rows_per_sec: f64,
+}
+
+async fn workload(client: &Client, rows: u64, queries: usize, stream_reps: usize) -> Results {
+    for _ in 0..100 {
+        client.simple_query("SELECT 1").await.expect("warm up");
+    }
+    let mut times = Vec::with_capacity(queries);
+    for _ in 0..queries {
+        let start = Instant::now();
+        let messages = client.simple_query("SELECT 1").await.expect("SELECT 1");
+        times.push(start.elapsed().as_secs_f64() * 1e6);
+        assert!(
+            messages
+                .iter()
+                .any(|m| matches!(m, SimpleQueryMessage::Row(r) if r.get(0) == Some("1"))),
+            "SELECT 1 answers 1"
+        );
+    }
+    let round_trip = Timings::new(times);
+
+    let lookup = client
+        .prepare("SELECT name, age, city FROM person WHERE name = $1")
+        .await
+        .expect("prepare lookup");
+    let mut keys = SplitMix(99);
+    let mut times = Vec::with_capacity(queries);
+    let mut lookup_answers = Vec::with_capacity(queries);
+    for _ in 0..queries {
+        let key = format!("p{}", keys.next() % rows);
+        let start = Instant::now();
+        let row = client.query_one(&lookup, &[&key]).await.expect("lookup");
+        times.push(start.elapsed().as_secs_f64() * 1e6);
+        let age: Option<i32> = row.get(1);
+        let city: Option<String> = row.get(2);
+        lookup_answers.push(format!("{key}:{age:?}:{city:?}"));
+    }
+    let lookup = Timings::new(times);
+
+    let mut secs = Vec::with_capacity(stream_reps);
+    let mut streamed_rows = 0;
+    for _ in 0..stream_reps {
+        let start = Instant::now();
+        let stream = client
+            .simple_query_raw("SELECT name, age, city FROM person")
+            .await
+            .expect("stream");
+        futures::pin_mut!(stream);
+        let mut count = 0u64;
+        while let Some(message) = stream.next().await {
+            if let SimpleQueryMessage::Row(_) = message.expect("row") {
+                count += 1;
+            }
+        }
+        secs.push(start.elapsed().as_secs_f64());
+        streamed_rows = count;
+    }
+    secs.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
+    let stream_rows_per_sec = streamed_rows as f64 / secs[secs.len() / 2];
+    Results {
+        round_trip,
+        lookup,
+        lookup_answers,
+        streamed_rows,
+        stream_rows_per_sec,
+    }
+}
+
+async fn load_postgres(client: &Client, rows: u64, seed: u64) {
+    client
+        .batch_execute(
+            "CREATE TABLE person (name text PRIMARY KEY, age int, city text) WITH (fillfactor = 100)",
+        )
+        .await
+        .expect("create table");
+    let sink = client
+        .copy_in("COPY person (name, age, city) FROM STDIN")
+        .await
+        .expect("copy in");
+    futures::pin_mut!(sink);
+    let mut rng = SplitMix(seed);
+    let mut chunk = String::with_capacity(1 << 20);
+    for i in 0..rows {
+        let (name, age, city) = person_row(&mut rng, i);
+        chunk.push_str(&format!("{name}\t{age}\t{city}\n"));
+        if chunk.len() > (1 << 20) - 256 {
+            sink.send(bytes::Bytes::from(std::mem::take(&mut chunk)))
+                .await
+                .expect("copy chunk");
+        }
+    }
+    sink.send(bytes::Bytes::from(chunk))
+        .await
+        .expect("copy chunk");
+    sink.finish().await.expect("copy done");
+    client
+        .batch_execute("VACUUM ANALYZE person")
+        .await
+        .expect("analyze");
+}
+
+pub async fn bench_server(args: &[String]) {
+    let rows = arg(args, "--rows", 1_000_000);
+    let queries = arg(args, "--queries", 5000) as usize;
+    let stream_reps = arg(args, "--reps", 3) as usize;
+    let seed = 11;
+
+    let (dir, graph) = people_graph(rows, seed, SCHEMA).await;
+    drop(graph);
+    let ours_server = spawn_ours(dir.path());
+    let ours = connect(&format!(
+        "host=127.0.0.1 port={} user=bench dbname=graph",
+        ours_server.port
+    ))
+    .await;
+    let ours_results = workload(&ours, rows, queries, stream_reps).await;
+    drop(ours);
+    drop(ours_server);
+
+    let cluster = match PgCluster::start() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("server: PostgreSQL unavailable ({e}); install postgresql-15");
+            std::process::exit(1);
+        }
+    };
+    let pg = connect(&cluster.conninfo()).await;
+    load_postgres(&pg, rows, seed).await;
+    let pg_results = workload(&pg, rows, queries, stream_reps).await;
+
+    assert_eq!(ours_results.streamed_rows, rows, "ours streamed every row");
+    assert_eq!(pg_results.streamed_rows, rows, "PostgreSQL streamed every row");
+    assert_eq!(
+        ours_results.lookup_answers, pg_results.lookup_answers,
+        "point lookups disagree"
+    );
+
+    println!(
+        "server: {rows} Person rows; {queries} queries per latency row; median of {stream_reps} streams; {}",
+        cluster.version
+    );
+    println!(
+        "server: {:<28} {:>12} {:>12} {:>8}",
+        "workload", "omnigraph", "postgresql", "ratio"
+    );
+    let latency = |name: &str, ours: &Timings, pg: &Timings| {
+        println!(
+            "server: {:<28} {:>9.0} µs {:>9.0} µs {:>8.2}",
+            format!("{name} median"),
+            ours.median(),
+            pg.median(),
+            ours.median() / pg.median()
+        );
+        println!(
+            "server: {:<28} {:>9.0} µs {:>9.0} µs {:>8.2}",
+            format!("{name} p95"),
+            ours.p95(),
+            pg.p95(),
+            ours.p95() / pg.p95()
+        );
+    };
+    latency(
+        "SELECT 1 round trip",
+        &ours_results.round_trip,
+        &pg_results.round_trip,
+    );
+    latency(
+        "prepared point lookup",
+        &ours_results.lookup,
+        &pg_results.lookup,
+    );
+    println!(
+        "server: {:<28} {:>12.0} {:>12.0} {:>8.2}",
+        "text streaming rows/s",
+        ours_results.stream_rows_per_sec,
+        pg_results.stream_rows_per_sec,
+        pg_results.stream_rows_per_sec / ours_results.stream_rows_per_sec
+    );
+}
