@@ -9,7 +9,16 @@ use arrow::array::{ArrayRef, BooleanArray, StringArray};
 use arrow::datatypes::DataType;
 use datafusion::common::{DataFusionError, ScalarValue};
 use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
-use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::CatalogProviderList;
+use datafusion::common::Result as DFResult;
+use datafusion::datasource::TableType;
+use datafusion_pg_catalog::pg_catalog::catalog_info::CatalogInfo;
+use datafusion_pg_catalog::pg_catalog::context::{
+    EmptyContextProvider, PgCatalogContextProvider, Role as PgRole,
+};
+use datafusion_pg_catalog::pg_catalog::{PgCatalogSchemaProvider, PgCatalogStaticTables};
 use omnigraph_sql::Session;
 
 use crate::connection::PgSettings;
@@ -24,11 +33,128 @@ pub fn version_text() -> String {
     )
 }
 
+/// The session's catalogs as `pg_catalog` shows them: the graph's catalog under the
+/// database's name, so `pg_database` lists the database `current_database()` names (DBeaver
+/// and others look their database up by it).
+#[derive(Debug, Clone)]
+struct DatabaseCatalogs {
+    inner: Arc<dyn CatalogProviderList>,
+    database: String,
+}
+
+impl DatabaseCatalogs {
+    fn inner_name<'a>(&self, name: &'a str) -> &'a str {
+        if name == self.database {
+            GRAPH_CATALOG
+        } else {
+            name
+        }
+    }
+}
+
+#[async_trait]
+impl CatalogInfo for DatabaseCatalogs {
+    async fn catalog_names(&self) -> DFResult<Vec<String>> {
+        Ok(CatalogProviderList::catalog_names(self.inner.as_ref())
+            .into_iter()
+            .map(|n| {
+                if n == GRAPH_CATALOG {
+                    self.database.clone()
+                } else {
+                    n
+                }
+            })
+            .collect())
+    }
+
+    async fn schema_names(&self, catalog: &str) -> DFResult<Option<Vec<String>>> {
+        CatalogInfo::schema_names(&self.inner, self.inner_name(catalog)).await
+    }
+
+    async fn table_names(&self, catalog: &str, schema: &str) -> DFResult<Option<Vec<String>>> {
+        CatalogInfo::table_names(&self.inner, self.inner_name(catalog), schema).await
+    }
+
+    async fn table_schema(
+        &self,
+        catalog: &str,
+        schema: &str,
+        table: &str,
+    ) -> DFResult<Option<SchemaRef>> {
+        self.inner
+            .table_schema(self.inner_name(catalog), schema, table)
+            .await
+    }
+
+    async fn table_type(
+        &self,
+        catalog: &str,
+        schema: &str,
+        table: &str,
+    ) -> DFResult<Option<TableType>> {
+        self.inner
+            .table_type(self.inner_name(catalog), schema, table)
+            .await
+    }
+}
+
+/// The users `pg_roles` lists: the users file's, or the one trusted user.
+#[derive(Debug, Clone)]
+struct UserRoles(Arc<Vec<(String, crate::users::Role)>>);
+
+#[async_trait]
+impl PgCatalogContextProvider for UserRoles {
+    async fn roles(&self) -> Vec<String> {
+        self.0.iter().map(|(name, _)| name.clone()).collect()
+    }
+
+    async fn role(&self, name: &str) -> Option<PgRole> {
+        let (name, role) = self.0.iter().find(|(n, _)| n == name)?;
+        let admin = *role == crate::users::Role::Admin;
+        Some(PgRole {
+            name: name.clone(),
+            is_superuser: admin,
+            can_login: true,
+            can_create_db: false,
+            can_create_role: false,
+            can_create_user: false,
+            can_replication: false,
+            grants: vec![],
+            inherited_roles: vec![],
+        })
+    }
+}
+
+/// The DataFusion catalog that holds the graph's schemas.
+const GRAPH_CATALOG: &str = "omnigraph";
+
 /// Installs `pg_catalog` and the connection's functions into `session`.
-pub fn install(session: &Session, database: &str, user: &str, settings: Arc<Mutex<PgSettings>>) {
+pub fn install(
+    session: &Session,
+    database: &str,
+    user: &str,
+    roles: Vec<(String, crate::users::Role)>,
+    settings: Arc<Mutex<PgSettings>>,
+) {
     let ctx = session.context();
-    if let Err(e) = datafusion_pg_catalog::setup_pg_catalog(ctx, "omnigraph", EmptyContextProvider)
-    {
+    let provider = || {
+        datafusion_pg_catalog::setup_pg_catalog(ctx, GRAPH_CATALOG, EmptyContextProvider)?;
+        let tables = Arc::new(PgCatalogStaticTables::try_new().map_err(Box::new)?);
+        let catalogs = DatabaseCatalogs {
+            inner: ctx.state().catalog_list().clone(),
+            database: database.to_string(),
+        };
+        let pg_catalog =
+            PgCatalogSchemaProvider::try_new(catalogs, tables, UserRoles(Arc::new(roles)))
+                .map_err(Box::new)?;
+        if let Some(catalog) = ctx.catalog(GRAPH_CATALOG) {
+            catalog
+                .register_schema("pg_catalog", Arc::new(pg_catalog))
+                .map_err(Box::new)?;
+        }
+        Ok::<_, Box<DataFusionError>>(())
+    };
+    if let Err(e) = provider() {
         eprintln!("omnigraph-server: pg_catalog unavailable: {e}");
     }
     let constant = |name: &str, value: String| {

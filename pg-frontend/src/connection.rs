@@ -48,7 +48,11 @@ impl Connection {
     /// Called once authentication succeeded and the database opened.
     pub fn start(&self, session: Session, user: String, role: Role, database: String) {
         let session = Arc::new(session);
-        crate::catalog::install(&session, &database, &user, self.settings.clone());
+        let roles = match &self.server().users {
+            Some(users) => users.roles(),
+            None => vec![(user.clone(), role)],
+        };
+        crate::catalog::install(&session, &database, &user, roles, self.settings.clone());
         let _ = self.session.set(session);
         let _ = self.identity.set(Identity {
             user,

@@ -19,7 +19,7 @@ use pgwire::api::copy::send_copy_out_response;
 use pgwire::api::portal::PortalExecutionState;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use pgwire::api::query::{send_execution_response, send_query_response};
+use pgwire::api::query::{send_describe_response, send_execution_response, send_query_response};
 use pgwire::api::results::{
     CopyResponse, DescribePortalResponse, DescribeResponse, DescribeStatementResponse, FieldInfo,
     QueryResponse, Response, Tag,
@@ -31,7 +31,7 @@ use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::copy::CopyData;
 use pgwire::messages::data::DataRow;
-use pgwire::messages::extendedquery::Execute;
+use pgwire::messages::extendedquery::{Describe, Execute, TARGET_TYPE_BYTE_STATEMENT};
 use pgwire::messages::response::EmptyQueryResponse;
 use pgwire::messages::response::NoticeResponse;
 use tokio::sync::watch;
@@ -201,15 +201,9 @@ fn setting_statement(statement: &DFStatement) -> Option<SettingStatement> {
 /// statements are left exactly as written.
 fn parse_statements(sql: &str) -> Result<Vec<DFStatement>, SqlError> {
     let lower = sql.to_ascii_lowercase();
-    let catalog_query = lower.contains("pg_catalog")
-        || lower.contains("pg_class")
-        || lower.contains("pg_namespace")
-        || lower.contains("pg_attribute")
-        || lower.contains("pg_type")
-        || lower.contains("pg_database")
-        || lower.contains("pg_proc")
-        || lower.contains("::regclass")
-        || lower.contains("::regtype")
+    let catalog_query = lower.contains("pg_")
+        || lower.contains("information_schema")
+        || lower.contains("::reg")
         || lower.contains("::oid");
     if catalog_query {
         let parser = datafusion_pg_catalog::sql::PostgresCompatibilityParser::new();
@@ -563,6 +557,10 @@ impl SimpleQueryHandler for QueryHandler {
             Err(e) => return Err(statement_error(&e)),
         };
         let count = statements.len();
+        if count == 0 {
+            // Only comments (pgx's `-- ping`): PostgreSQL answers EmptyQueryResponse.
+            return Ok(vec![Response::EmptyQuery]);
+        }
         let mut responses = Vec::with_capacity(count);
         for (i, statement) in statements.into_iter().enumerate() {
             let outcome = match self.run(statement, vec![]).await {
@@ -602,15 +600,45 @@ impl SimpleQueryHandler for QueryHandler {
     }
 }
 
-/// A prepared statement: its text. It is planned again at every execution (and described
-/// at every Describe), so it never goes stale when the schema or the branch changes.
+/// A prepared statement: its text, and what it was described as when prepared. It is
+/// planned again at every execution, so it never reads a stale schema or branch.
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub sql: String,
-    /// The result columns when it was prepared: a client decodes rows by them, so if a
-    /// schema change alters them the statement fails (0A000, as PostgreSQL's "cached plan
-    /// must not change result type") instead of sending rows the client misreads.
-    pub columns: Option<SchemaRef>,
+    /// The placeholder types and result columns when it was prepared (`None` if it could
+    /// not be described then). Clients encode parameters and decode rows by these, so
+    /// parameters are read with these types, and if a schema change alters the columns
+    /// the statement fails (0A000, as PostgreSQL's "cached plan must not change result
+    /// type") instead of sending rows the client misreads.
+    pub described: Option<Described>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Described {
+    pub params: Vec<Option<DataType>>,
+    pub columns: SchemaRef,
+}
+
+/// A statement's Describe answer; unlike pgwire's, a statement with parameters and no
+/// result columns answers NoData, as PostgreSQL does.
+struct StatementDescription(DescribeStatementResponse);
+
+impl DescribeResponse for StatementDescription {
+    fn parameters(&self) -> Option<&[Type]> {
+        Some(&self.0.parameters)
+    }
+
+    fn fields(&self) -> &[FieldInfo] {
+        &self.0.fields
+    }
+
+    fn no_data() -> Self {
+        StatementDescription(DescribeStatementResponse::no_data())
+    }
+
+    fn is_no_data(&self) -> bool {
+        self.0.fields.is_empty()
+    }
 }
 
 pub struct StatementParser {
@@ -633,19 +661,20 @@ impl QueryParser for StatementParser {
         if copy::is_copy(sql) {
             return Ok(Prepared {
                 sql: sql.to_string(),
-                columns: None,
+                described: None,
             });
         }
         parse_statements(sql).map_err(|e| statement_error(&e))?;
-        let handler = QueryHandler::new(self.connection.clone());
-        let columns = handler
-            .describe(sql)
+        let described = describe(&self.connection, sql)
             .await
             .ok()
-            .map(|(_, schema)| encode::wire_schema(&schema));
+            .map(|(params, schema)| Described {
+                params,
+                columns: encode::wire_schema(&schema),
+            });
         Ok(Prepared {
             sql: sql.to_string(),
-            columns,
+            described,
         })
     }
 
@@ -662,10 +691,12 @@ impl QueryParser for StatementParser {
     }
 }
 
-impl QueryHandler {
-    /// The parameter types and result columns of a prepared statement.
-    async fn describe(&self, sql: &str) -> Result<(Vec<Option<DataType>>, SchemaRef), SqlError> {
-        let empty = || Arc::new(Schema::empty());
+/// The parameter types and result columns of a prepared statement.
+async fn describe(
+    connection: &Connection,
+    sql: &str,
+) -> Result<(Vec<Option<DataType>>, SchemaRef), SqlError> {
+    let empty = || Arc::new(Schema::empty());
         if copy::is_copy(sql) {
             return Ok((vec![], empty()));
         }
@@ -686,8 +717,23 @@ impl QueryHandler {
                 _ => (vec![], empty()),
             });
         }
-        let session = self.session()?;
-        session.describe_statement(statements.remove(0)).await
+    let session = connection.session()?;
+    session.describe_statement(statements.remove(0)).await
+}
+
+impl QueryHandler {
+    /// What a prepared statement was described as, or a fresh description if it could
+    /// not be described when prepared.
+    async fn described(&self, prepared: &Prepared) -> Result<Described, SqlError> {
+        match &prepared.described {
+            Some(described) => Ok(described.clone()),
+            None => describe(&self.connection, &prepared.sql)
+                .await
+                .map(|(params, schema)| Described {
+                    params,
+                    columns: encode::wire_schema(&schema),
+                }),
+        }
     }
 
     async fn execute_prepared(&self, portal: &Portal<Prepared>) -> Result<Outcome, SqlError> {
@@ -696,17 +742,8 @@ impl QueryHandler {
         if copy::is_copy(sql) {
             return self.run_copy(sql).await;
         }
-        let (types, schema) = self.describe(sql).await?;
-        if let Some(columns) = &prepared.columns
-            && !columns.fields().is_empty()
-            && encode::wire_schema(&schema).fields() != columns.fields()
-        {
-            return Err(SqlError::new(
-                ErrorKind::NotSupported,
-                "cached plan must not change result type: the statement's columns changed since it was prepared; prepare it again",
-            ));
-        }
-        let values = params::decode(portal, &types)?;
+        let described = self.described(prepared).await?;
+        let values = params::decode(portal, &described.params)?;
         let mut statements = parse_statements(sql)?;
         if statements.len() != 1 {
             return Err(SqlError::new(
@@ -717,7 +754,19 @@ impl QueryHandler {
                 ),
             ));
         }
-        self.run(statements.remove(0), values).await
+        let outcome = self.run(statements.remove(0), values).await?;
+        // Only a query is checked: its rows have not been read yet, so refusing it now
+        // changes nothing.
+        if let Outcome::Rows { schema, .. } = &outcome
+            && !described.columns.fields().is_empty()
+            && encode::wire_schema(schema).fields() != described.columns.fields()
+        {
+            return Err(SqlError::new(
+                ErrorKind::NotSupported,
+                "cached plan must not change result type: the statement's columns changed since it was prepared; prepare it again",
+            ));
+        }
+        Ok(outcome)
     }
 }
 
@@ -812,6 +861,24 @@ impl ExtendedQueryHandler for QueryHandler {
         Ok(())
     }
 
+    async fn on_describe<C>(&self, client: &mut C, message: Describe) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Prepared>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if message.target_type != TARGET_TYPE_BYTE_STATEMENT {
+            return self._on_describe(client, message).await;
+        }
+        let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+        let Some(statement) = client.portal_store().get_statement(name) else {
+            return Err(PgWireError::StatementNotFound(name.to_string()));
+        };
+        let response = self.do_describe_statement(client, &statement).await?;
+        send_describe_response(client, &StatementDescription(response)).await
+    }
+
     async fn do_describe_statement<C>(
         &self,
         _client: &mut C,
@@ -823,14 +890,13 @@ impl ExtendedQueryHandler for QueryHandler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let (types, schema) = self
-            .describe(&target.statement.sql)
+        let described = self
+            .described(&target.statement)
             .await
             .map_err(|e| statement_error(&e))?;
-        let wire = encode::wire_schema(&schema);
-        let fields = encode::fields(&wire, &Format::UnifiedText)?;
+        let fields = encode::fields(&described.columns, &Format::UnifiedText)?;
         Ok(DescribeStatementResponse::new(
-            described_params(&target.parameter_types, &types),
+            described_params(&target.parameter_types, &described.params),
             fields,
         ))
     }
@@ -846,15 +912,14 @@ impl ExtendedQueryHandler for QueryHandler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let (_, schema) = self
-            .describe(&portal.statement.statement.sql)
+        let described = self
+            .described(&portal.statement.statement)
             .await
             .map_err(|e| statement_error(&e))?;
-        if schema.fields().is_empty() {
+        if described.columns.fields().is_empty() {
             return Ok(DescribePortalResponse::no_data());
         }
-        let wire = encode::wire_schema(&schema);
-        let fields = encode::fields(&wire, &portal.result_column_format)?;
+        let fields = encode::fields(&described.columns, &portal.result_column_format)?;
         Ok(DescribePortalResponse::new(fields))
     }
 

@@ -219,6 +219,17 @@ impl Users {
         self.users.is_empty()
     }
 
+    /// Every user with its role, by name.
+    pub fn roles(&self) -> Vec<(String, Role)> {
+        let mut roles: Vec<(String, Role)> = self
+            .users
+            .values()
+            .map(|u| (u.name.clone(), u.role))
+            .collect();
+        roles.sort();
+        roles
+    }
+
     pub fn len(&self) -> usize {
         self.users.len()
     }

@@ -190,6 +190,22 @@ impl Session {
         Ok(())
     }
 
+    /// Re-reads the branch list (the schemas besides `public`) when `statement` may name
+    /// a branch's schema or list schemas. Listing branches reads storage, and a statement
+    /// on the session's own branch (`SELECT 1`, a point lookup) does not need it.
+    async fn refresh_branches_for(&self, statement: &DFStatement) -> Result<()> {
+        let may_name_schemas = match self.ctx.state().resolve_table_references(statement) {
+            Ok(references) => references.iter().any(|r| {
+                r.schema().is_some() || r.table().starts_with("pg_")
+            }),
+            Err(_) => true,
+        };
+        if may_name_schemas {
+            self.graph.refresh_branches().await?;
+        }
+        Ok(())
+    }
+
     /// Parses `sql` (one or more statements) with the session's dialect.
     pub fn parse(sql: &str) -> Result<Vec<DFStatement>> {
         let statements = DFParser::parse_sql_with_dialect(sql, &OmniGraphDialect::default())
@@ -340,7 +356,7 @@ impl Session {
         if self.transaction().is_some_and(|tx| tx.failed) {
             return Err(transaction_aborted());
         }
-        self.graph.refresh_branches().await?;
+        self.refresh_branches_for(&statement).await?;
         let plan = self.ctx.state().statement_to_plan(statement).await?;
         let types = plan.get_parameter_types()?;
         let mut numbered: Vec<(usize, Option<DataType>)> = types
@@ -434,7 +450,7 @@ impl Session {
                 "savepoints are not supported; ROLLBACK the whole transaction instead",
             ));
         }
-        self.graph.refresh_branches().await?;
+        self.refresh_branches_for(&statement).await?;
         self.graph.set_statement_text(Some(statement.to_string()));
         self.graph.take_notices();
         let result = self.route(statement).await;
