@@ -41,6 +41,14 @@ impl Connection {
         })
     }
 
+    /// Marks an open transaction failed after a statement failed at any step (Parse,
+    /// Describe or Execute), as PostgreSQL does: what follows gets 25P02 until it ends.
+    pub fn statement_failed(&self) {
+        if let Ok(session) = self.session() {
+            session.statement_failed();
+        }
+    }
+
     pub fn server(&self) -> &Arc<ServerState> {
         &self.server
     }

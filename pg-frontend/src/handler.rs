@@ -554,7 +554,10 @@ impl SimpleQueryHandler for QueryHandler {
                 self.send_notices(client).await?;
                 return Ok(vec![Response::Execution(Tag::new(&result.tag))]);
             }
-            Err(e) => return Err(statement_error(&e)),
+            Err(e) => {
+                self.connection.statement_failed();
+                return Err(statement_error(&e));
+            }
         };
         let count = statements.len();
         if count == 0 {
@@ -664,7 +667,10 @@ impl QueryParser for StatementParser {
                 described: None,
             });
         }
-        parse_statements(sql).map_err(|e| statement_error(&e))?;
+        if let Err(e) = parse_statements(sql) {
+            self.connection.statement_failed();
+            return Err(statement_error(&e));
+        }
         let described = describe(&self.connection, sql)
             .await
             .ok()
@@ -758,8 +764,7 @@ impl QueryHandler {
         // Only a query is checked: its rows have not been read yet, so refusing it now
         // changes nothing.
         if let Outcome::Rows { schema, .. } = &outcome
-            && !described.columns.fields().is_empty()
-            && encode::wire_schema(schema).fields() != described.columns.fields()
+            && columns_changed(&described.columns, &encode::wire_schema(schema))
         {
             return Err(SqlError::new(
                 ErrorKind::NotSupported,
@@ -768,6 +773,25 @@ impl QueryHandler {
         }
         Ok(outcome)
     }
+}
+
+/// Whether a query's columns differ from those it was described with. A column described
+/// without a type (`SELECT $1` before its parameter's type is known) was announced as
+/// `unknown`, sent as text, so any type it gets later reads the same.
+fn columns_changed(described: &SchemaRef, now: &SchemaRef) -> bool {
+    if described.fields().is_empty() {
+        return false;
+    }
+    described.fields().len() != now.fields().len()
+        || described
+            .fields()
+            .iter()
+            .zip(now.fields())
+            .any(|(before, after)| {
+                before.name() != after.name()
+                    || (before.data_type() != &DataType::Null
+                        && before.data_type() != after.data_type())
+            })
 }
 
 fn described_params(declared: &[Option<Type>], inferred: &[Option<DataType>]) -> Vec<Type> {
@@ -890,10 +914,10 @@ impl ExtendedQueryHandler for QueryHandler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let described = self
-            .described(&target.statement)
-            .await
-            .map_err(|e| statement_error(&e))?;
+        let described = self.described(&target.statement).await.map_err(|e| {
+            self.connection.statement_failed();
+            statement_error(&e)
+        })?;
         let fields = encode::fields(&described.columns, &Format::UnifiedText)?;
         Ok(DescribeStatementResponse::new(
             described_params(&target.parameter_types, &described.params),
@@ -915,7 +939,10 @@ impl ExtendedQueryHandler for QueryHandler {
         let described = self
             .described(&portal.statement.statement)
             .await
-            .map_err(|e| statement_error(&e))?;
+            .map_err(|e| {
+                self.connection.statement_failed();
+                statement_error(&e)
+            })?;
         if described.columns.fields().is_empty() {
             return Ok(DescribePortalResponse::no_data());
         }
@@ -939,10 +966,13 @@ impl ExtendedQueryHandler for QueryHandler {
         if sql.trim().trim_matches(';').trim().is_empty() {
             return Ok(Response::EmptyQuery);
         }
-        let outcome = self
-            .execute_prepared(portal)
-            .await
-            .map_err(|e| statement_error(&e))?;
+        let outcome = match self.execute_prepared(portal).await {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                self.connection.statement_failed();
+                return Err(statement_error(&e));
+            }
+        };
         self.send_notices(client).await?;
         self.response(outcome, &portal.result_column_format)
     }

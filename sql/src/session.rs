@@ -428,7 +428,26 @@ impl Session {
         if self.transaction().is_some_and(|tx| tx.failed) {
             return Err(transaction_aborted());
         }
-        let result = self.run_statement(statement).await;
+        let retries = if self.transaction().is_none() && is_dml(&statement) {
+            AUTOCOMMIT_RETRIES
+        } else {
+            0
+        };
+        let mut attempt = 0;
+        let result = loop {
+            let result = self.run_statement(statement.clone()).await;
+            match &result {
+                // A statement on its own is its own transaction: when another writer
+                // committed first, nothing of it was written, so it runs again on the
+                // new head (as PostgreSQL re-checks rows under READ COMMITTED).
+                Err(e) if e.kind == ErrorKind::SerializationFailure && attempt < retries => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(1 << attempt.min(6)))
+                        .await;
+                }
+                _ => break result,
+            }
+        };
         match &result {
             Ok(_) => self.update_transaction(|tx| tx.statements.push(text)),
             Err(_) => self.update_transaction(|tx| tx.failed = true),
@@ -513,7 +532,7 @@ impl Session {
     async fn plan(&self, statement: DFStatement) -> Result<(LogicalPlan, Option<CommandTag>)> {
         let state = self.ctx.state();
         let mut plan = state.statement_to_plan(statement).await?;
-        let params = self.params.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let params = self.params.lock().unwrap_or_else(|p| p.into_inner()).clone();
         if let Some(values) = params {
             plan = plan.with_param_values(values)?;
         }
@@ -567,7 +586,7 @@ impl Session {
     ) -> Result<StatementResult> {
         // Procedure arguments are read while the call is planned, before placeholders
         // are bound, so `CALL p($1)` takes its values as literals.
-        let params = self.params.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let params = self.params.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let function = match params {
             Some(values) => bind_call_arguments(function, &values)?,
             None => function.clone(),
@@ -934,6 +953,20 @@ fn placeholder_casts(plan: &LogicalPlan) -> Vec<(usize, DataType)> {
         })
     });
     found
+}
+
+/// How often an autocommit `INSERT`/`UPDATE`/`DELETE` runs again after losing a commit
+/// race to another writer before it reports 40001.
+const AUTOCOMMIT_RETRIES: u32 = 8;
+
+fn is_dml(statement: &DFStatement) -> bool {
+    matches!(
+        statement,
+        DFStatement::Statement(s) if matches!(
+            s.as_ref(),
+            Statement::Insert(_) | Statement::Update { .. } | Statement::Delete(_)
+        )
+    )
 }
 
 /// The highest `$n` among a call's arguments.

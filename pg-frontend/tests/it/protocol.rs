@@ -145,6 +145,14 @@ async fn writes_transactions_and_procedures_work_through_both_protocols() {
     let err = client.query("SELECT 1", &[]).await.unwrap_err();
     assert_eq!(sqlstate(&err), "25P02");
     client.batch_execute("ROLLBACK").await.unwrap();
+
+    // Also when the failing statement never ran (an unknown table, found at Execute).
+    client.batch_execute("BEGIN").await.unwrap();
+    let err = client.query("SELECT * FROM nosuch", &[]).await.unwrap_err();
+    assert_eq!(sqlstate(&err), "42P01");
+    let err = client.query("SELECT $1::int", &[&1i32]).await.unwrap_err();
+    assert_eq!(sqlstate(&err), "25P02");
+    client.batch_execute("ROLLBACK").await.unwrap();
     client.query("SELECT 1", &[]).await.unwrap();
 }
 
@@ -308,4 +316,33 @@ async fn version_and_catalog_look_like_postgres() {
         .await
         .unwrap();
     assert!(columns.len() >= 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_autocommit_inserts_all_commit() {
+    let server = start(None).await;
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let client = server.connect("demo").await;
+        writers.push(tokio::spawn(async move {
+            let insert = client
+                .prepare("INSERT INTO person (name, age) VALUES ($1, $2)")
+                .await
+                .unwrap();
+            for i in 0..4 {
+                let name = format!("writer{w}.row{i}");
+                client.execute(&insert, &[&name, &(w * 10 + i)]).await.unwrap();
+            }
+        }));
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let client = server.connect("demo").await;
+    let written: i64 = client
+        .query_one("SELECT count(*) FROM person WHERE name LIKE 'writer%'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(written, 16, "every autocommit insert of a distinct key commits");
 }
