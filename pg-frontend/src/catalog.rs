@@ -6,9 +6,11 @@
 use std::sync::{Arc, Mutex};
 
 use arrow::array::{ArrayRef, BooleanArray, StringArray};
-use arrow::datatypes::DataType;
+use arrow::datatypes::{DataType, Field};
 use datafusion::common::{DataFusionError, ScalarValue};
-use datafusion::logical_expr::{ColumnarValue, Volatility, create_udf};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarUDF, Signature, SimpleScalarUDF, Volatility, create_udf,
+};
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::CatalogProviderList;
@@ -147,6 +149,11 @@ pub fn install(
         let pg_catalog =
             PgCatalogSchemaProvider::try_new(catalogs, tables, UserRoles(Arc::new(roles)))
                 .map_err(Box::new)?;
+        let pg_catalog = crate::catalog_keys::KeyedPgCatalog::new(
+            Arc::new(pg_catalog),
+            ctx.state().catalog_list().clone(),
+            GRAPH_CATALOG,
+        );
         if let Some(catalog) = ctx.catalog(GRAPH_CATALOG) {
             catalog
                 .register_schema("pg_catalog", Arc::new(pg_catalog))
@@ -208,25 +215,74 @@ pub fn install(
             Ok(ColumnarValue::Array(array))
         }),
     ));
-    // Descriptions and index definitions: our tables have none.
-    for (name, inputs) in [
-        ("col_description", vec![DataType::Int64, DataType::Int64]),
-        ("obj_description", vec![DataType::Int64, DataType::Utf8]),
-        ("shobj_description", vec![DataType::Int64, DataType::Utf8]),
-        ("pg_get_indexdef", vec![DataType::Int64]),
-        ("pg_get_viewdef", vec![DataType::Int64]),
-        ("pg_get_function_result", vec![DataType::Int64]),
-        ("pg_get_function_arguments", vec![DataType::Int64]),
-        ("pg_get_function_identity_arguments", vec![DataType::Int64]),
+    // Descriptions, index and view definitions, serial sequences: our tables have none,
+    // and PostgreSQL answers NULL for an object without one (any argument list).
+    for name in [
+        "col_description",
+        "obj_description",
+        "shobj_description",
+        "pg_get_indexdef",
+        "pg_get_viewdef",
+        "pg_get_function_result",
+        "pg_get_function_arguments",
+        "pg_get_function_identity_arguments",
+        "pg_get_serial_sequence",
     ] {
-        ctx.register_udf(create_udf(
-            name,
-            inputs,
-            DataType::Utf8,
-            Volatility::Stable,
-            Arc::new(|_: &[ColumnarValue]| Ok(ColumnarValue::Scalar(ScalarValue::Utf8(None)))),
-        ));
+        ctx.register_udf(any_arguments(name, DataType::Utf8, |_| {
+            Ok(ColumnarValue::Scalar(ScalarValue::Utf8(None)))
+        }));
     }
+    // Everything lives in the default tablespace, whose location PostgreSQL gives as ''.
+    ctx.register_udf(any_arguments("pg_tablespace_location", DataType::Utf8, |_| {
+        Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(String::new()))))
+    }));
+    let root = session.graph_context().graph().root().to_string();
+    ctx.register_udf(any_arguments("pg_database_size", DataType::Int64, move |_| {
+        let bytes = directory_size(std::path::Path::new(&root)).ok();
+        Ok(ColumnarValue::Scalar(ScalarValue::Int64(
+            bytes.map(|b| b as i64),
+        )))
+    }));
+    ctx.register_udf(create_udf(
+        "to_regtype",
+        vec![DataType::Utf8],
+        DataType::Int32,
+        Volatility::Stable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let names = arrays[0]
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| DataFusionError::Execution("to_regtype takes text".into()))?;
+            let oids: arrow::array::Int32Array =
+                names.iter().map(|n| n.and_then(builtin_type_oid)).collect();
+            Ok(ColumnarValue::Array(Arc::new(oids)))
+        }),
+    ));
+    ctx.register_udf(ScalarUDF::from(SimpleScalarUDF::new_with_signature(
+        "_pg_expandarray",
+        Signature::any(1, Volatility::Immutable),
+        expanded_array_type(),
+        Arc::new(|args: &[ColumnarValue]| {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            Ok(ColumnarValue::Array(expand_array(&arrays[0])?))
+        }),
+    )));
+    ctx.register_udf(create_udf(
+        "quote_literal",
+        vec![DataType::Utf8],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let texts = arrays[0]
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| DataFusionError::Execution("quote_literal takes text".into()))?;
+            let quoted: StringArray = texts.iter().map(|t| t.map(quote_literal)).collect();
+            Ok(ColumnarValue::Array(Arc::new(quoted)))
+        }),
+    ));
     for name in ["pg_type_is_visible", "pg_function_is_visible"] {
         ctx.register_udf(create_udf(
             name,
@@ -276,6 +332,128 @@ pub fn install(
     ));
 }
 
+/// A function of any arguments (PostgreSQL's overloads of it all answer alike here).
+fn any_arguments(
+    name: &str,
+    returns: DataType,
+    body: impl Fn(&[ColumnarValue]) -> DFResult<ColumnarValue> + Send + Sync + 'static,
+) -> ScalarUDF {
+    ScalarUDF::from(SimpleScalarUDF::new_with_signature(
+        name,
+        Signature::variadic_any(Volatility::Stable),
+        returns,
+        Arc::new(body),
+    ))
+}
+
+/// `information_schema._pg_expandarray(int2[])`: each element `x` with its 1-based
+/// position `n`. PostgreSQL's is a set-returning function; here it returns the list of
+/// `(x, n)` records and the statement rewriter wraps it in `unnest`.
+fn expanded_array_type() -> DataType {
+    DataType::List(Arc::new(Field::new_list_field(
+        DataType::Struct(expanded_fields()),
+        true,
+    )))
+}
+
+fn expanded_fields() -> arrow::datatypes::Fields {
+    arrow::datatypes::Fields::from(vec![
+        Field::new("x", DataType::Int16, true),
+        Field::new("n", DataType::Int32, false),
+    ])
+}
+
+fn expand_array(array: &ArrayRef) -> DFResult<ArrayRef> {
+    use arrow::array::{Array, Int16Array, Int32Array, ListArray, StructArray};
+    let lists = array
+        .as_any()
+        .downcast_ref::<ListArray>()
+        .ok_or_else(|| DataFusionError::Execution("_pg_expandarray takes an array".into()))?;
+    let values = arrow::compute::cast(lists.values(), &DataType::Int16)?;
+    let values = values
+        .as_any()
+        .downcast_ref::<Int16Array>()
+        .ok_or_else(|| DataFusionError::Execution("_pg_expandarray takes int2[]".into()))?;
+    let offsets = lists.value_offsets();
+    let mut positions = Vec::with_capacity(values.len());
+    for i in 0..lists.len() {
+        let length = offsets[i + 1] - offsets[i];
+        positions.extend(1..=length);
+    }
+    let records = StructArray::try_new(
+        expanded_fields(),
+        vec![
+            Arc::new(values.clone()) as ArrayRef,
+            Arc::new(Int32Array::from(positions)) as ArrayRef,
+        ],
+        None,
+    )?;
+    let list = ListArray::try_new(
+        Arc::new(Field::new_list_field(
+            DataType::Struct(expanded_fields()),
+            true,
+        )),
+        lists.offsets().clone(),
+        Arc::new(records),
+        lists.nulls().cloned(),
+    )?;
+    Ok(Arc::new(list))
+}
+
+/// The OID of a built-in type by any of its SQL names (`to_regtype`); `None` for a type
+/// that does not exist here, such as an extension's (`hstore`).
+fn builtin_type_oid(name: &str) -> Option<i32> {
+    let name = name.trim().trim_start_matches("pg_catalog.").to_ascii_lowercase();
+    Some(match name.as_str() {
+        "bool" | "boolean" => 16,
+        "bytea" => 17,
+        "int8" | "bigint" => 20,
+        "int2" | "smallint" => 21,
+        "int4" | "integer" | "int" => 23,
+        "text" => 25,
+        "oid" => 26,
+        "json" => 114,
+        "float4" | "real" => 700,
+        "float8" | "double precision" => 701,
+        "varchar" | "character varying" => 1043,
+        "date" => 1082,
+        "time" | "time without time zone" => 1083,
+        "timestamp" | "timestamp without time zone" => 1114,
+        "timestamptz" | "timestamp with time zone" => 1184,
+        "interval" => 1186,
+        "numeric" | "decimal" => 1700,
+        "uuid" => 2950,
+        "jsonb" => 3802,
+        _ => return None,
+    })
+}
+
+/// PostgreSQL's `quote_literal`: single quotes doubled; a value with backslashes becomes
+/// an `E'...'` string with them doubled.
+fn quote_literal(text: &str) -> String {
+    let body = text.replace('\'', "''");
+    if body.contains('\\') {
+        format!("E'{}'", body.replace('\\', "\\\\"))
+    } else {
+        format!("'{body}'")
+    }
+}
+
+/// The bytes of the files under `path`.
+fn directory_size(path: &std::path::Path) -> std::io::Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(path)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            total += directory_size(&entry.path())?;
+        } else if kind.is_file() {
+            total += entry.metadata()?.len();
+        }
+    }
+    Ok(total)
+}
+
 /// PostgreSQL's `pg_size_pretty`: bytes up to 10 kB, then kB, MB, GB, TB, rounded.
 pub fn size_pretty(bytes: i64) -> String {
     let units = ["bytes", "kB", "MB", "GB", "TB", "PB"];
@@ -297,5 +475,18 @@ mod tests {
         assert_eq!(size_pretty(123), "123 bytes");
         assert_eq!(size_pretty(10 * 1024), "10 kB");
         assert_eq!(size_pretty(5 * 1024 * 1024 * 1024), "5120 MB");
+    }
+
+    #[test]
+    fn literals_quote_like_postgres() {
+        assert_eq!(quote_literal("it's"), "'it''s'");
+        assert_eq!(quote_literal("a\\b"), "E'a\\\\b'");
+    }
+
+    #[test]
+    fn type_names_resolve_to_builtin_oids() {
+        assert_eq!(builtin_type_oid("integer"), Some(23));
+        assert_eq!(builtin_type_oid("pg_catalog.TEXT"), Some(25));
+        assert_eq!(builtin_type_oid("hstore"), None);
     }
 }

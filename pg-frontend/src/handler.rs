@@ -212,6 +212,7 @@ fn parse_statements(sql: &str) -> Result<Vec<DFStatement>, SqlError> {
                 .into_iter()
                 .map(|mut s| {
                     without_array_subqueries(&mut s);
+                    with_expanded_arrays(&mut s);
                     DFStatement::Statement(Box::new(s))
                 })
                 .collect());
@@ -233,6 +234,54 @@ fn without_array_subqueries(statement: &mut Statement) {
                 elem: vec![],
                 named: true,
             });
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+}
+
+/// `information_schema._pg_expandarray(a)` (pgjdbc's primary-key and index lookups) as
+/// `unnest(_pg_expandarray(a))`: our function returns the `(x, n)` records as a list,
+/// and `unnest` turns it into rows as PostgreSQL's set-returning function does.
+fn with_expanded_arrays(statement: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::{
+        AccessExpr, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments,
+        Ident, ObjectName, visit_expressions_mut,
+    };
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+    use datafusion::sql::sqlparser::parser::Parser;
+    let _ = visit_expressions_mut(statement, |expr| {
+        if let SqlExpr::Function(f) = expr
+            && f.name
+                .0
+                .last()
+                .and_then(|part| part.as_ident())
+                .is_some_and(|i| i.value.eq_ignore_ascii_case("_pg_expandarray"))
+        {
+            let mut inner = f.clone();
+            inner.name = ObjectName::from(vec![Ident::new("_pg_expandarray")]);
+            let mut unnest = f.clone();
+            unnest.name = ObjectName::from(vec![Ident::new("unnest")]);
+            unnest.args = FunctionArguments::List(FunctionArgumentList {
+                duplicate_treatment: None,
+                args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(
+                    SqlExpr::Function(inner),
+                ))],
+                clauses: vec![],
+            });
+            *expr = SqlExpr::Function(unnest);
+        }
+        // `(record).field`, which DataFusion reads only on a plain column.
+        if let SqlExpr::CompoundFieldAccess { root, access_chain } = expr
+            && let [AccessExpr::Dot(SqlExpr::Identifier(field))] = access_chain.as_slice()
+            && matches!(root.as_ref(), SqlExpr::Nested(_))
+        {
+            let text = format!("get_field({root}, '{}')", field.value.replace('\'', "''"));
+            if let Ok(rewritten) = Parser::new(&PostgreSqlDialect {})
+                .try_with_sql(&text)
+                .and_then(|mut p| p.parse_expr())
+            {
+                *expr = rewritten;
+            }
         }
         std::ops::ControlFlow::<()>::Continue(())
     });

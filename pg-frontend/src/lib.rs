@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 pub mod catalog;
+pub mod catalog_keys;
 pub mod connection;
 pub mod copy;
 pub mod encode;

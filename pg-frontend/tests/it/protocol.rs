@@ -316,6 +316,36 @@ async fn version_and_catalog_look_like_postgres() {
         .await
         .unwrap();
     assert!(columns.len() >= 4);
+
+    // Every graph table's `id` is its primary key, as pgjdbc's getPrimaryKeys reads it
+    // (`_pg_expandarray` over `pg_index.indkey`, then `(record).field`).
+    let keys = client
+        .simple_query(
+            "SELECT result.COLUMN_NAME, result.KEY_SEQ, result.PK_NAME FROM (SELECT n.nspname AS TABLE_SCHEM, a.attname AS COLUMN_NAME, (information_schema._pg_expandarray(i.indkey)).n AS KEY_SEQ, ci.relname AS PK_NAME, information_schema._pg_expandarray(i.indkey) AS KEYS, a.attnum AS A_ATTNUM FROM pg_catalog.pg_class ct JOIN pg_catalog.pg_attribute a ON (ct.oid = a.attrelid) JOIN pg_catalog.pg_namespace n ON (ct.relnamespace = n.oid) JOIN pg_catalog.pg_index i ON (a.attrelid = i.indrelid) JOIN pg_catalog.pg_class ci ON (ci.oid = i.indexrelid) WHERE ct.relname = E'person' AND n.nspname = 'public' AND i.indisprimary) result WHERE result.A_ATTNUM = (result.KEYS).x",
+        )
+        .await
+        .unwrap();
+    let keys: Vec<Vec<Option<String>>> = simple_rows(&keys);
+    assert_eq!(
+        keys,
+        vec![vec![
+            Some("id".to_string()),
+            Some("1".to_string()),
+            Some("person_pkey".to_string())
+        ]]
+    );
+    let constraints = client
+        .query(
+            "SELECT conname FROM pg_catalog.pg_constraint c JOIN pg_catalog.pg_class t ON t.oid = c.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace WHERE c.contype = 'p' AND n.nspname = 'public' AND 1 = ANY(c.conkey) ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let names: Vec<String> = constraints.iter().map(|r| r.get(0)).collect();
+    assert_eq!(
+        names,
+        ["company_pkey", "knows_pkey", "person_pkey", "works_at_pkey"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -35,6 +35,9 @@ async fn psql_describes_the_graph() {
     assert!(ok, "{out}");
     assert!(out.contains("Table \"public.person\""), "{out}");
     assert!(out.contains(" age    | integer"), "{out}");
+    let (ok, out) = psql(&server, "demo", "\\d+ person");
+    assert!(ok, "{out}");
+    assert!(out.contains(" city   | text"), "{out}");
     for command in ["\\dn", "\\l", "\\df", "\\du", "\\dt+"] {
         let (ok, out) = psql(&server, "demo", command);
         assert!(ok, "{command}: {out}");
