@@ -7,15 +7,15 @@ use std::sync::{Arc, Mutex};
 
 use arrow::array::{ArrayRef, BooleanArray, StringArray};
 use arrow::datatypes::{DataType, Field};
-use datafusion::common::{DataFusionError, ScalarValue};
-use datafusion::logical_expr::{
-    ColumnarValue, ScalarUDF, Signature, SimpleScalarUDF, Volatility, create_udf,
-};
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::CatalogProviderList;
 use datafusion::common::Result as DFResult;
+use datafusion::common::{DataFusionError, ScalarValue};
 use datafusion::datasource::TableType;
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarUDF, Signature, SimpleScalarUDF, Volatility, create_udf,
+};
 use datafusion_pg_catalog::pg_catalog::catalog_info::CatalogInfo;
 use datafusion_pg_catalog::pg_catalog::context::{
     EmptyContextProvider, PgCatalogContextProvider, Role as PgRole,
@@ -233,16 +233,26 @@ pub fn install(
         }));
     }
     // Everything lives in the default tablespace, whose location PostgreSQL gives as ''.
-    ctx.register_udf(any_arguments("pg_tablespace_location", DataType::Utf8, |_| {
-        Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(String::new()))))
-    }));
+    ctx.register_udf(any_arguments(
+        "pg_tablespace_location",
+        DataType::Utf8,
+        |_| {
+            Ok(ColumnarValue::Scalar(ScalarValue::Utf8(
+                Some(String::new()),
+            )))
+        },
+    ));
     let root = session.graph_context().graph().root().to_string();
-    ctx.register_udf(any_arguments("pg_database_size", DataType::Int64, move |_| {
-        let bytes = directory_size(std::path::Path::new(&root)).ok();
-        Ok(ColumnarValue::Scalar(ScalarValue::Int64(
-            bytes.map(|b| b as i64),
-        )))
-    }));
+    ctx.register_udf(any_arguments(
+        "pg_database_size",
+        DataType::Int64,
+        move |_| {
+            let bytes = directory_size(std::path::Path::new(&root)).ok();
+            Ok(ColumnarValue::Scalar(ScalarValue::Int64(
+                bytes.map(|b| b as i64),
+            )))
+        },
+    ));
     ctx.register_udf(create_udf(
         "to_regtype",
         vec![DataType::Utf8],
@@ -403,7 +413,10 @@ fn expand_array(array: &ArrayRef) -> DFResult<ArrayRef> {
 /// The OID of a built-in type by any of its SQL names (`to_regtype`); `None` for a type
 /// that does not exist here, such as an extension's (`hstore`).
 fn builtin_type_oid(name: &str) -> Option<i32> {
-    let name = name.trim().trim_start_matches("pg_catalog.").to_ascii_lowercase();
+    let name = name
+        .trim()
+        .trim_start_matches("pg_catalog.")
+        .to_ascii_lowercase();
     Some(match name.as_str() {
         "bool" | "boolean" => 16,
         "bytea" => 17,

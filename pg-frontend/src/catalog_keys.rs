@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int16Array, Int16Builder, Int32Array,
-    ListBuilder, RecordBatch, StringArray, new_null_array,
+    Array, ArrayRef, BooleanArray, Float64Array, Int16Array, Int16Builder, Int32Array, ListBuilder,
+    RecordBatch, StringArray, new_null_array,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;

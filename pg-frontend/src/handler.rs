@@ -33,7 +33,8 @@ use pgwire::messages::copy::CopyData;
 use pgwire::messages::data::DataRow;
 use pgwire::messages::extendedquery::{Describe, Execute, TARGET_TYPE_BYTE_STATEMENT};
 use pgwire::messages::response::EmptyQueryResponse;
-use pgwire::messages::response::NoticeResponse;
+use pgwire::messages::response::{NoticeResponse, TransactionStatus};
+use pgwire::messages::simplequery::Query;
 use tokio::sync::watch;
 
 use omnigraph_sql::{ErrorKind, Session, SqlError, StatementOutput};
@@ -42,7 +43,7 @@ use crate::connection::{Connection, unknown};
 use crate::copy::{self, CopyOut};
 use crate::encode;
 use crate::errors::{canceled, statement_error};
-use crate::{params, privilege};
+use crate::{execution, params, privilege};
 
 pub struct QueryHandler {
     connection: Arc<Connection>,
@@ -244,8 +245,8 @@ fn without_array_subqueries(statement: &mut Statement) {
 /// and `unnest` turns it into rows as PostgreSQL's set-returning function does.
 fn with_expanded_arrays(statement: &mut Statement) {
     use datafusion::sql::sqlparser::ast::{
-        AccessExpr, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments,
-        Ident, ObjectName, visit_expressions_mut,
+        AccessExpr, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident,
+        ObjectName, visit_expressions_mut,
     };
     use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
     use datafusion::sql::sqlparser::parser::Parser;
@@ -376,20 +377,23 @@ impl QueryHandler {
         let transaction = match &statement {
             DFStatement::Statement(s) => match s.as_ref() {
                 Statement::StartTransaction { .. } => Some(true),
-                Statement::Commit { .. } | Statement::Rollback { .. } => Some(false),
+                Statement::Commit { .. }
+                | Statement::Rollback {
+                    savepoint: None, ..
+                } => Some(false),
                 _ => None,
             },
             _ => None,
         };
         let mut stop = self.stop();
         let output = if stoppable(&statement) {
-            let run = run_statement(&session, statement, params);
+            let run = execution::run_statement(session.clone(), statement, params);
             tokio::select! {
                 output = run => output?,
                 reason = stop.wait() => return Err(reason),
             }
         } else {
-            run_statement(&session, statement, params).await?
+            execution::run_statement(session.clone(), statement, params).await?
         };
         Ok(match output {
             StatementOutput::Rows(rows) => Outcome::Rows {
@@ -425,7 +429,7 @@ impl QueryHandler {
         let session = self.session()?;
         let mut stop = self.stop();
         let output = tokio::select! {
-            output = run_statement(&session, statement, vec![]) => output?,
+            output = execution::run_statement(session.clone(), statement, vec![]) => output?,
             reason = stop.wait() => return Err(reason),
         };
         match output {
@@ -554,22 +558,38 @@ fn returns_rows(tag: &str) -> bool {
     matches!(verb, "SELECT" | "SHOW" | "CALL" | "EXPLAIN" | "VALUES")
 }
 
-async fn run_statement(
-    session: &Session,
-    statement: DFStatement,
-    params: Vec<ScalarValue>,
-) -> Result<StatementOutput, SqlError> {
-    if params.is_empty() {
-        session.statement_output(statement).await
-    } else {
-        session
-            .statement_output_with_params(statement, params)
-            .await
-    }
+/// Whether `sql` is `ROLLBACK TO [SAVEPOINT] name`, which makes a failed transaction usable
+/// again: the protocol's transaction status must then leave "failed".
+fn rolls_back_to_savepoint(sql: &str) -> bool {
+    Session::parse(sql).is_ok_and(|statements| {
+        statements.iter().any(|s| {
+            matches!(s, DFStatement::Statement(s) if matches!(
+                s.as_ref(),
+                Statement::Rollback { savepoint: Some(_), .. }
+            ))
+        })
+    })
 }
 
 #[async_trait]
 impl SimpleQueryHandler for QueryHandler {
+    async fn on_query<C>(&self, client: &mut C, query: Query) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        // pgwire derives the status after the query from the one before it; a failed
+        // `ROLLBACK TO` still ends in "failed" through its error response.
+        if client.transaction_status() == TransactionStatus::Error
+            && rolls_back_to_savepoint(&query.query)
+        {
+            client.set_transaction_status(TransactionStatus::Transaction);
+        }
+        self._on_query(client, query).await
+    }
+
     async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -752,26 +772,26 @@ async fn describe(
     sql: &str,
 ) -> Result<(Vec<Option<DataType>>, SchemaRef), SqlError> {
     let empty = || Arc::new(Schema::empty());
-        if copy::is_copy(sql) {
-            return Ok((vec![], empty()));
-        }
-        let mut statements = parse_statements(sql)?;
-        if statements.len() != 1 {
-            return Ok((vec![], empty()));
-        }
-        if let Some(setting) = setting_statement(&statements[0]) {
-            return Ok(match setting {
-                SettingStatement::Show(name) => (vec![], one_column(&name, vec![]).0),
-                SettingStatement::ShowAll => (
-                    vec![],
-                    Arc::new(Schema::new(vec![
-                        Field::new("name", DataType::Utf8, false),
-                        Field::new("setting", DataType::Utf8, false),
-                    ])),
-                ),
-                _ => (vec![], empty()),
-            });
-        }
+    if copy::is_copy(sql) {
+        return Ok((vec![], empty()));
+    }
+    let mut statements = parse_statements(sql)?;
+    if statements.len() != 1 {
+        return Ok((vec![], empty()));
+    }
+    if let Some(setting) = setting_statement(&statements[0]) {
+        return Ok(match setting {
+            SettingStatement::Show(name) => (vec![], one_column(&name, vec![]).0),
+            SettingStatement::ShowAll => (
+                vec![],
+                Arc::new(Schema::new(vec![
+                    Field::new("name", DataType::Utf8, false),
+                    Field::new("setting", DataType::Utf8, false),
+                ])),
+            ),
+            _ => (vec![], empty()),
+        });
+    }
     let session = connection.session()?;
     session.describe_statement(statements.remove(0)).await
 }
@@ -892,6 +912,11 @@ impl ExtendedQueryHandler for QueryHandler {
             return self._on_execute(client, message).await;
         }
         let mut status = client.transaction_status();
+        if status == TransactionStatus::Error
+            && rolls_back_to_savepoint(&portal.statement.statement.sql)
+        {
+            status = TransactionStatus::Transaction;
+        }
         client.set_state(PgWireConnectionState::QueryInProgress);
         match ExtendedQueryHandler::do_query(self, client, portal.as_ref(), 0).await? {
             Response::Query(rows) => {

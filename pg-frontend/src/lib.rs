@@ -10,6 +10,7 @@ pub mod connection;
 pub mod copy;
 pub mod encode;
 pub mod errors;
+pub mod execution;
 pub mod handler;
 pub mod params;
 pub mod privilege;

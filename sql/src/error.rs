@@ -69,6 +69,10 @@ pub enum ErrorKind {
     InvalidPassword,
     /// 08P01 protocol_violation
     ProtocolViolation,
+    /// 25P01 no_active_sql_transaction (a savepoint outside `BEGIN`)
+    NoActiveTransaction,
+    /// 3B001 invalid_savepoint_specification
+    InvalidSavepoint,
     /// 58030 io_error
     Io,
     /// XX000 internal_error
@@ -84,6 +88,8 @@ impl ErrorKind {
             ErrorKind::AmbiguousColumn => "42702",
             ErrorKind::UndefinedFunction => "42883",
             ErrorKind::UndefinedObject => "42704",
+            ErrorKind::NoActiveTransaction => "25P01",
+            ErrorKind::InvalidSavepoint => "3B001",
             ErrorKind::UnknownBranch => "3F000",
             ErrorKind::DuplicateBranch => "42P06",
             ErrorKind::InvalidName => "42602",

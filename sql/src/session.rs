@@ -161,7 +161,7 @@ impl Session {
         *self.transaction.lock().unwrap_or_else(|p| p.into_inner()) = tx;
     }
 
-    fn update_transaction(&self, f: impl FnOnce(&mut Transaction)) {
+    pub(crate) fn update_transaction(&self, f: impl FnOnce(&mut Transaction)) {
         if let Some(tx) = self
             .transaction
             .lock()
@@ -195,9 +195,9 @@ impl Session {
     /// on the session's own branch (`SELECT 1`, a point lookup) does not need it.
     async fn refresh_branches_for(&self, statement: &DFStatement) -> Result<()> {
         let may_name_schemas = match self.ctx.state().resolve_table_references(statement) {
-            Ok(references) => references.iter().any(|r| {
-                r.schema().is_some() || r.table().starts_with("pg_")
-            }),
+            Ok(references) => references
+                .iter()
+                .any(|r| r.schema().is_some() || r.table().starts_with("pg_")),
             Err(_) => true,
         };
         if may_name_schemas {
@@ -413,13 +413,33 @@ impl Session {
     pub async fn statement_output(&self, statement: DFStatement) -> Result<StatementOutput> {
         if let DFStatement::Statement(s) = &statement {
             let done = match s.as_ref() {
-                Statement::StartTransaction { modes, .. } => Some(self.begin(modes).await),
-                Statement::Commit { .. } => Some(self.commit().await),
+                Statement::StartTransaction { modes, .. } => {
+                    Some(Box::pin(self.begin(modes)).await)
+                }
+                Statement::Commit { .. } => Some(Box::pin(self.commit()).await),
                 Statement::Rollback {
                     savepoint: None, ..
-                } => Some(self.rollback().await),
+                } => Some(Box::pin(self.rollback()).await),
+                Statement::Rollback {
+                    savepoint: Some(name),
+                    ..
+                } => Some(Box::pin(self.rollback_to_savepoint(&name.value)).await),
+                Statement::Savepoint { name } => Some(Box::pin(self.savepoint(&name.value)).await),
+                Statement::ReleaseSavepoint { name } => Some(self.release_savepoint(&name.value)),
                 _ => None,
             };
+            let savepoint_statement = matches!(
+                s.as_ref(),
+                Statement::Savepoint { .. }
+                    | Statement::ReleaseSavepoint { .. }
+                    | Statement::Rollback {
+                        savepoint: Some(_),
+                        ..
+                    }
+            );
+            if savepoint_statement && matches!(done, Some(Err(_))) {
+                self.update_transaction(|tx| tx.failed = true);
+            }
             if let Some(result) = done {
                 return result.map(StatementOutput::Done);
             }
@@ -435,15 +455,14 @@ impl Session {
         };
         let mut attempt = 0;
         let result = loop {
-            let result = self.run_statement(statement.clone()).await;
+            let result = Box::pin(self.run_statement(statement.clone())).await;
             match &result {
                 // A statement on its own is its own transaction: when another writer
                 // committed first, nothing of it was written, so it runs again on the
                 // new head (as PostgreSQL re-checks rows under READ COMMITTED).
                 Err(e) if e.kind == ErrorKind::SerializationFailure && attempt < retries => {
                     attempt += 1;
-                    tokio::time::sleep(std::time::Duration::from_millis(1 << attempt.min(6)))
-                        .await;
+                    tokio::time::sleep(std::time::Duration::from_millis(1 << attempt.min(6))).await;
                 }
                 _ => break result,
             }
@@ -456,19 +475,6 @@ impl Session {
     }
 
     async fn run_statement(&self, statement: DFStatement) -> Result<StatementOutput> {
-        if let DFStatement::Statement(s) = &statement
-            && matches!(
-                s.as_ref(),
-                Statement::Savepoint { .. }
-                    | Statement::ReleaseSavepoint { .. }
-                    | Statement::Rollback { .. }
-            )
-        {
-            return Err(SqlError::new(
-                ErrorKind::NotSupported,
-                "savepoints are not supported; ROLLBACK the whole transaction instead",
-            ));
-        }
         self.refresh_branches_for(&statement).await?;
         self.graph.set_statement_text(Some(statement.to_string()));
         self.graph.take_notices();
@@ -532,7 +538,11 @@ impl Session {
     async fn plan(&self, statement: DFStatement) -> Result<(LogicalPlan, Option<CommandTag>)> {
         let state = self.ctx.state();
         let mut plan = state.statement_to_plan(statement).await?;
-        let params = self.params.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let params = self
+            .params
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         if let Some(values) = params {
             plan = plan.with_param_values(values)?;
         }
@@ -586,7 +596,11 @@ impl Session {
     ) -> Result<StatementResult> {
         // Procedure arguments are read while the call is planned, before placeholders
         // are bound, so `CALL p($1)` takes its values as literals.
-        let params = self.params.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let params = self
+            .params
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let function = match params {
             Some(values) => bind_call_arguments(function, &values)?,
             None => function.clone(),

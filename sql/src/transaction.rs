@@ -24,6 +24,17 @@ pub(crate) struct Transaction {
     pub failed: bool,
     /// The statements run in it, for the commit message.
     pub statements: Vec<String>,
+    /// Open savepoints, oldest first.
+    pub savepoints: Vec<Savepoint>,
+}
+
+/// A `SAVEPOINT`: where the transaction stood when it was set.
+#[derive(Debug, Clone)]
+pub(crate) struct Savepoint {
+    name: String,
+    /// The private branch's version then: `ROLLBACK TO` is exact while it is unchanged.
+    version: u64,
+    statements: usize,
 }
 
 /// The commit message of a transaction: its statements, shortened.
@@ -84,8 +95,86 @@ impl Session {
             private,
             failed: false,
             statements: Vec::new(),
+            savepoints: Vec::new(),
         }));
         Ok(StatementResult::command("BEGIN"))
+    }
+
+    fn savepoint_transaction(&self, what: &str) -> Result<Transaction> {
+        self.transaction().ok_or_else(|| {
+            SqlError::new(
+                ErrorKind::NoActiveTransaction,
+                format!("{what} can only be used in transaction blocks"),
+            )
+        })
+    }
+
+    async fn private_version(&self, tx: &Transaction) -> Result<u64> {
+        let graph = self.graph_context().graph();
+        Ok(graph.snapshot(&tx.private).await?.version())
+    }
+
+    fn savepoint_position(tx: &Transaction, name: &str) -> Result<usize> {
+        tx.savepoints
+            .iter()
+            .rposition(|s| s.name == name)
+            .ok_or_else(|| {
+                SqlError::new(
+                    ErrorKind::InvalidSavepoint,
+                    format!("savepoint \"{name}\" does not exist"),
+                )
+            })
+    }
+
+    /// `SAVEPOINT name`.
+    pub(crate) async fn savepoint(&self, name: &str) -> Result<StatementResult> {
+        let tx = self.savepoint_transaction("SAVEPOINT")?;
+        if tx.failed {
+            return Err(crate::session::transaction_aborted());
+        }
+        let savepoint = Savepoint {
+            name: name.to_string(),
+            version: self.private_version(&tx).await?,
+            statements: tx.statements.len(),
+        };
+        self.update_transaction(|tx| tx.savepoints.push(savepoint));
+        Ok(StatementResult::command("SAVEPOINT"))
+    }
+
+    /// `RELEASE [SAVEPOINT] name`: forgets it and every later one; their work stays.
+    pub(crate) fn release_savepoint(&self, name: &str) -> Result<StatementResult> {
+        let tx = self.savepoint_transaction("RELEASE SAVEPOINT")?;
+        if tx.failed {
+            return Err(crate::session::transaction_aborted());
+        }
+        let position = Session::savepoint_position(&tx, name)?;
+        self.update_transaction(|tx| tx.savepoints.truncate(position));
+        Ok(StatementResult::command("RELEASE"))
+    }
+
+    /// `ROLLBACK TO [SAVEPOINT] name`: back to where the transaction stood at the
+    /// savepoint, a failed transaction usable again. Only exact while nothing was written
+    /// since the savepoint (reads and failed statements are undone); a transaction that
+    /// wrote since cannot be wound back, so it stays aborted and says so.
+    pub(crate) async fn rollback_to_savepoint(&self, name: &str) -> Result<StatementResult> {
+        let tx = self.savepoint_transaction("ROLLBACK TO SAVEPOINT")?;
+        let position = Session::savepoint_position(&tx, name)?;
+        let savepoint = tx.savepoints[position].clone();
+        if self.private_version(&tx).await? != savepoint.version {
+            self.update_transaction(|tx| tx.failed = true);
+            return Err(SqlError::new(
+                ErrorKind::NotSupported,
+                format!(
+                    "ROLLBACK TO SAVEPOINT {name} after writes since the savepoint is not supported; ROLLBACK the transaction"
+                ),
+            ));
+        }
+        self.update_transaction(|tx| {
+            tx.failed = false;
+            tx.statements.truncate(savepoint.statements);
+            tx.savepoints.truncate(position + 1);
+        });
+        Ok(StatementResult::command("ROLLBACK"))
     }
 
     /// Ends the transaction: back on its branch, private branch dropped.

@@ -154,6 +154,21 @@ async fn writes_transactions_and_procedures_work_through_both_protocols() {
     assert_eq!(sqlstate(&err), "25P02");
     client.batch_execute("ROLLBACK").await.unwrap();
     client.query("SELECT 1", &[]).await.unwrap();
+
+    // ROLLBACK TO a savepoint makes a failed transaction usable again, in both protocols.
+    client.batch_execute("BEGIN; SAVEPOINT s1").await.unwrap();
+    let err = client.query("SELECT * FROM nosuch", &[]).await.unwrap_err();
+    assert_eq!(sqlstate(&err), "42P01");
+    client
+        .batch_execute("ROLLBACK TO SAVEPOINT s1")
+        .await
+        .unwrap();
+    client.query("SELECT 1", &[]).await.unwrap();
+    let err = client.query("SELECT * FROM nosuch", &[]).await.unwrap_err();
+    assert_eq!(sqlstate(&err), "42P01");
+    client.execute("ROLLBACK TO s1", &[]).await.unwrap();
+    client.query("SELECT 1", &[]).await.unwrap();
+    client.batch_execute("COMMIT").await.unwrap();
 }
 
 #[tokio::test]
@@ -361,7 +376,10 @@ async fn concurrent_autocommit_inserts_all_commit() {
                 .unwrap();
             for i in 0..4 {
                 let name = format!("writer{w}.row{i}");
-                client.execute(&insert, &[&name, &(w * 10 + i)]).await.unwrap();
+                client
+                    .execute(&insert, &[&name, &(w * 10 + i)])
+                    .await
+                    .unwrap();
             }
         }));
     }
@@ -374,5 +392,8 @@ async fn concurrent_autocommit_inserts_all_commit() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(written, 16, "every autocommit insert of a distinct key commits");
+    assert_eq!(
+        written, 16,
+        "every autocommit insert of a distinct key commits"
+    );
 }

@@ -204,7 +204,7 @@ async fn snapshot_isolation_from_begin() {
 }
 
 #[tokio::test]
-async fn savepoints_and_branch_switches_are_refused_inside() {
+async fn savepoints_and_branch_switches_inside_transactions() {
     let (_dir, a, _b) = two_sessions().await;
     a.execute("CALL create_branch('feature')").await.unwrap();
     a.execute("BEGIN").await.unwrap();
@@ -213,10 +213,28 @@ async fn savepoints_and_branch_switches_are_refused_inside() {
         "25001"
     );
     a.execute("ROLLBACK").await.unwrap();
+
+    // A savepoint undoes a failed statement: the transaction is usable again.
     a.execute("BEGIN").await.unwrap();
-    assert_eq!(err(&a, "SAVEPOINT s1").await.sqlstate(), "0A000");
+    a.execute("SAVEPOINT s1").await.unwrap();
+    assert_eq!(err(&a, "SELECT * FROM nope").await.sqlstate(), "42P01");
+    assert_eq!(err(&a, "SELECT 1").await.sqlstate(), "25P02");
+    a.execute("ROLLBACK TO SAVEPOINT s1").await.unwrap();
+    a.execute("INSERT INTO person (name) VALUES ('s')")
+        .await
+        .unwrap();
+    a.execute("RELEASE SAVEPOINT s1").await.unwrap();
+    assert_eq!(err(&a, "RELEASE s1").await.sqlstate(), "3B001");
     assert_eq!(err(&a, "SELECT 1").await.sqlstate(), "25P02");
     a.execute("ROLLBACK").await.unwrap();
+    // Writes since a savepoint cannot be wound back: refused, the transaction aborted.
+    a.execute("BEGIN; SAVEPOINT s1; INSERT INTO person (name) VALUES ('t')")
+        .await
+        .unwrap();
+    assert_eq!(err(&a, "ROLLBACK TO s1").await.sqlstate(), "0A000");
+    assert_eq!(err(&a, "SELECT 1").await.sqlstate(), "25P02");
+    a.execute("ROLLBACK").await.unwrap();
+    assert_eq!(err(&a, "SAVEPOINT s1").await.sqlstate(), "25P01");
 
     // A transaction on a branch commits to that branch only.
     a.execute("SET omnigraph.branch = 'feature'").await.unwrap();
