@@ -113,7 +113,10 @@ impl PgCluster {
     }
 
     pub fn conninfo(&self) -> String {
-        format!("host=127.0.0.1 port={} user=bench dbname=postgres", self.port)
+        format!(
+            "host=127.0.0.1 port={} user=bench dbname=postgres",
+            self.port
+        )
     }
 
     fn run(&self, program: &str, args: &[&str]) -> Result<(), String> {

@@ -229,7 +229,10 @@ pub async fn bench_server(args: &[String]) {
     let pg_results = workload(&pg, rows, queries, stream_reps).await;
 
     assert_eq!(ours_results.streamed_rows, rows, "ours streamed every row");
-    assert_eq!(pg_results.streamed_rows, rows, "PostgreSQL streamed every row");
+    assert_eq!(
+        pg_results.streamed_rows, rows,
+        "PostgreSQL streamed every row"
+    );
     assert_eq!(
         ours_results.lookup_answers, pg_results.lookup_answers,
         "point lookups disagree"
