@@ -1,0 +1,694 @@
+"""psycopg 3 against omnigraph-server.
+
+The default psycopg 3 cursor binds parameters server side (extended protocol:
+Parse/Bind/Describe/Execute with the parameters' type OIDs); `psycopg.ClientCursor`
+interpolates them client side and sends a simple Query.
+
+Every write uses names under a per-module prefix so that the tests do not depend on
+each other's rows (they share the module's server). Tests that cancel a query run on a
+server of their own (`private_server`).
+
+Known gaps of the server are strict xfails: when a gap is fixed its test fails (XPASS)
+until the mark is removed.
+"""
+
+import datetime
+import threading
+import time
+import uuid
+
+import psycopg
+import psycopg.errors as pe
+import pytest
+from psycopg.pq import TransactionStatus
+
+from conftest import SCRAM_USERS, server_cpu_load
+
+PREFIX = "pg3." + uuid.uuid4().hex[:8] + "."
+
+# ~2.5 s of CPU: 200^4 rows through a filter DataFusion cannot fold into statistics.
+# (Kept short on purpose: a cancelled query keeps running on the server, see
+# test_cancelled_query_stops_running; the tests that cancel it use a private server.)
+SLOW_QUERY = (
+    "SELECT count(*) FROM person a, person b, person c, person d "
+    "WHERE a.age + b.age + c.age + d.age > 10"
+)
+# Hours of CPU.
+ENDLESS_QUERY = (
+    "SELECT count(*) FROM person a, person b, person c, person d, person e "
+    "WHERE a.age + b.age + c.age + d.age + e.age > 10"
+)
+
+
+@pytest.fixture
+def conn(server):
+    with psycopg.connect(server.dsn(), autocommit=True) as connection:
+        yield connection
+
+
+@pytest.fixture
+def private_conn(private_server):
+    """An autocommit connection to a server of the test's own."""
+    with psycopg.connect(private_server.dsn(), autocommit=True) as connection:
+        yield connection
+
+
+@pytest.fixture
+def txconn(server):
+    # psycopg's default: autocommit off, the driver sends BEGIN before the first statement.
+    with psycopg.connect(server.dsn()) as connection:
+        yield connection
+
+
+def scalar(conn, sql, params=None):
+    cur = conn.execute(sql, params)
+    row = cur.fetchone()
+    assert row is not None
+    return row[0]
+
+
+# ---------------------------------------------------------------- connecting, typed results
+
+
+def test_connect_and_server_identity(conn):
+    assert conn.info.server_version >= 150000
+    assert conn.info.parameter_status("server_version").startswith("15")
+    assert conn.info.parameter_status("client_encoding") == "UTF8"
+    assert conn.info.dbname == "demo"
+    assert scalar(conn, "SELECT version()").startswith("PostgreSQL 15")
+    assert scalar(conn, "SELECT current_database()") == "demo"
+    assert scalar(conn, "SELECT current_user") == "tester"
+
+
+def test_typed_literals(conn):
+    cur = conn.execute(
+        "SELECT 1::int AS i, 9000000000::bigint AS b, 'x'::text AS t, "
+        "DATE '2020-01-02' AS d, NULL AS n, true AS yes, false AS no, "
+        "1.5::float8 AS f, 0.25::real AS r"
+    )
+    row = cur.fetchone()
+    assert row == (1, 9000000000, "x", datetime.date(2020, 1, 2), None, True, False, 1.5, 0.25)
+    assert [type(v) for v in row] == [int, int, str, datetime.date, type(None), bool, bool, float, float]
+    names = [d.name for d in cur.description]
+    assert names == ["i", "b", "t", "d", "n", "yes", "no", "f", "r"]
+    oids = [d.type_code for d in cur.description]
+    assert oids[0] == 23 and oids[1] == 20 and oids[2] == 25 and oids[3] == 1082
+    assert oids[5] == 16 and oids[7] == 701 and oids[8] == 700
+
+
+def test_table_rows_have_types(conn):
+    cur = conn.execute("SELECT id, name, age, city FROM person WHERE name = 'alice.smith'")
+    assert cur.fetchall() == [("alice.smith", "alice.smith", 78, "Oslo")]
+    assert [d.name for d in cur.description] == ["id", "name", "age", "city"]
+    assert [d.type_code for d in cur.description] == [25, 25, 23, 25]
+
+    cur = conn.execute("SELECT industry FROM company WHERE name = 'acme'")
+    assert cur.fetchone() == ("manufacturing",)
+
+    cur = conn.execute("SELECT src, dst, since FROM knows WHERE since IS NOT NULL LIMIT 1")
+    src, dst, since = cur.fetchone()
+    assert isinstance(src, str) and isinstance(dst, str) and isinstance(since, datetime.date)
+
+
+def test_null_column_values(conn):
+    n = scalar(conn, "SELECT count(*) FROM knows WHERE since IS NULL")
+    assert n > 0
+    row = conn.execute("SELECT since FROM knows WHERE since IS NULL LIMIT 1").fetchone()
+    assert row == (None,)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=pe.InvalidParameterValue,
+    reason="known gap: traversal table functions (neighbors()) take no bound parameter ($1) as argument",
+)
+def test_traversal_table_function(conn):
+    cur = conn.execute(
+        "SELECT start_id, node_id, edge_id FROM neighbors('knows', %s) ORDER BY node_id",
+        ["alice.smith"],
+    )
+    rows = cur.fetchall()
+    expected = conn.execute(
+        "SELECT src, dst, id FROM knows WHERE src = 'alice.smith' ORDER BY dst"
+    ).fetchall()
+    assert rows == expected and rows
+
+
+# ---------------------------------------------------------------- parameters
+
+PARAM_VALUES = [
+    pytest.param(41, int, id="int"),
+    pytest.param(9_000_000_000, int, id="bigint"),
+    pytest.param("héllo 'quoted'", str, id="text"),
+    pytest.param(datetime.date(2020, 1, 2), datetime.date, id="date"),
+    pytest.param(True, bool, id="bool"),
+    pytest.param(1.25, float, id="float"),
+    pytest.param(None, type(None), id="null"),
+]
+
+
+BARE_PARAMETER_GAP = pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="known gap: a bare parameter (`SELECT $1`) is described as text, not as the type OID the client gave in Parse",
+)
+SERVER_PARAM_VALUES = [
+    p if p.id in ("text", "null") else pytest.param(*p.values, id=p.id, marks=BARE_PARAMETER_GAP)
+    for p in PARAM_VALUES
+]
+
+
+@pytest.mark.parametrize("value,pytype", SERVER_PARAM_VALUES)
+def test_server_side_param_roundtrip(conn, value, pytype):
+    # Extended protocol: the parameter's type OID comes from psycopg (int2/int4/int8,
+    # unknown for str, date, bool, float8). PostgreSQL answers `SELECT $1` with a column
+    # of that type.
+    cur = conn.cursor()
+    cur.execute("SELECT %s AS v", [value])
+    got = cur.fetchone()[0]
+    assert got == value
+    assert type(got) is pytype
+
+
+@pytest.mark.parametrize("value,pytype", PARAM_VALUES)
+def test_client_side_param_roundtrip(conn, value, pytype):
+    cur = psycopg.ClientCursor(conn)
+    cur.execute("SELECT %s AS v", [value])
+    got = cur.fetchone()[0]
+    assert got == value
+    assert type(got) is pytype
+
+
+@pytest.mark.parametrize("cursor_class", [psycopg.Cursor, psycopg.ClientCursor], ids=["server", "client"])
+def test_params_in_where(conn, cursor_class):
+    cur = cursor_class(conn)
+    cur.execute("SELECT name FROM person WHERE name = %s AND age = %s", ["alice.smith", 78])
+    assert cur.fetchall() == [("alice.smith",)]
+
+    cur.execute("SELECT count(*) FROM person WHERE age > %s", [30])
+    over_30 = cur.fetchone()[0]
+    cur.execute("SELECT count(*) FROM person WHERE age <= %s", [30])
+    upto_30 = cur.fetchone()[0]
+    cur.execute("SELECT count(*) FROM person WHERE age IS NOT NULL AND name NOT LIKE 'pg3.%%'")
+    assert over_30 + upto_30 >= cur.fetchone()[0]
+
+    cur.execute(
+        "SELECT count(*) FROM knows WHERE since >= %s AND since < %s",
+        [datetime.date(2000, 1, 1), datetime.date(2100, 1, 1)],
+    )
+    with_since = cur.fetchone()[0]
+    cur.execute("SELECT count(*) FROM knows WHERE since IS NOT NULL")
+    assert with_since == cur.fetchone()[0]
+
+    cur.execute("SELECT %s::int + %s::int AS s", [40, 2])
+    assert cur.fetchone() == (42,)
+
+    cur.execute("SELECT name FROM person WHERE name = %(n)s", {"n": "alice.jones"})
+    assert cur.fetchall() == [("alice.jones",)]
+
+
+def test_params_in_insert_and_update(conn):
+    name = PREFIX + "params"
+    cur = conn.cursor()
+    cur.execute("INSERT INTO person (name, age, city) VALUES (%s, %s, %s)", [name, 33, None])
+    assert cur.rowcount == 1
+    assert cur.statusmessage == "INSERT 0 1"
+    cur.execute("UPDATE person SET age = %s, city = %s WHERE name = %s", [34, "Lima", name])
+    assert cur.statusmessage == "UPDATE 1"
+    cur.execute("SELECT age, city FROM person WHERE name = %s", [name])
+    assert cur.fetchone() == (34, "Lima")
+    cur.execute("DELETE FROM person WHERE name = %s", [name])
+    assert cur.statusmessage == "DELETE 1"
+
+
+# ---------------------------------------------------------------- prepared statements
+
+
+def test_prepared_statement_reused(conn):
+    cur = conn.cursor()
+    names = ["alice.smith", "alice.jones", "alice.garcia", "alice.chen", "alice.kumar"]
+    ages = []
+    for n in names * 2:
+        cur.execute("SELECT name, age FROM person WHERE name = %s", [n], prepare=True)
+        row = cur.fetchone()
+        assert row[0] == n
+        ages.append(row[1])
+    assert ages[:5] == ages[5:]
+    assert ages[0] == 78
+    # Prepared statements are named `_pg3_N` on the server; psycopg records them.
+    assert len(conn._prepared._names) >= 1
+
+
+def test_prepared_insert_reused(conn):
+    cur = conn.cursor()
+    for i in range(4):
+        cur.execute(
+            "INSERT INTO person (name, age) VALUES (%s, %s)",
+            [f"{PREFIX}prep{i}", 20 + i],
+            prepare=True,
+        )
+        assert cur.rowcount == 1
+    cur.execute("SELECT name, age FROM person WHERE name LIKE %s ORDER BY name", [PREFIX + "prep%"])
+    assert cur.fetchall() == [(f"{PREFIX}prep{i}", 20 + i) for i in range(4)]
+
+
+def test_prepare_threshold_automatic(server):
+    with psycopg.connect(server.dsn(), autocommit=True, prepare_threshold=0) as c:
+        for age in (78, 40, 39):
+            rows = c.execute("SELECT count(*) FROM person WHERE age = %s", [age]).fetchone()
+            assert rows[0] >= 1
+
+
+# ---------------------------------------------------------------- executemany
+
+
+def test_executemany_insert(conn):
+    rows = [(f"{PREFIX}many{i}", 30 + i, "Paris") for i in range(5)]
+    cur = conn.cursor()
+    cur.executemany("INSERT INTO person (name, age, city) VALUES (%s, %s, %s)", rows)
+    assert cur.rowcount == 5
+    cur.execute("SELECT name, age, city FROM person WHERE name LIKE %s ORDER BY name", [PREFIX + "many%"])
+    assert cur.fetchall() == rows
+
+
+def test_executemany_insert_edges(conn):
+    cur = conn.cursor()
+    cur.executemany(
+        "INSERT INTO person (name) VALUES (%s)", [(f"{PREFIX}e{i}",) for i in range(3)]
+    )
+    cur.executemany(
+        "INSERT INTO knows (src, dst, since) VALUES (%s, %s, %s)",
+        [
+            (f"{PREFIX}e0", f"{PREFIX}e1", datetime.date(2021, 5, 6)),
+            (f"{PREFIX}e0", f"{PREFIX}e2", None),
+        ],
+    )
+    cur.execute("SELECT dst, since FROM knows WHERE src = %s ORDER BY dst", [f"{PREFIX}e0"])
+    assert cur.fetchall() == [(f"{PREFIX}e1", datetime.date(2021, 5, 6)), (f"{PREFIX}e2", None)]
+
+
+def test_executemany_returning_no_rows_is_fine_on_error(conn):
+    cur = conn.cursor()
+    name = PREFIX + "dupmany"
+    with pytest.raises(pe.UniqueViolation) as info:
+        cur.executemany("INSERT INTO person (name) VALUES (%s)", [(name,), (name,)])
+    assert info.value.sqlstate == "23505"
+    assert scalar(conn, "SELECT count(*) FROM person WHERE name = %s", [name]) == 1
+
+
+# ---------------------------------------------------------------- transactions
+
+
+def test_commit_persists(txconn, server):
+    name = PREFIX + "committed"
+    txconn.execute("INSERT INTO person (name, age) VALUES (%s, %s)", [name, 50])
+    assert txconn.info.transaction_status == TransactionStatus.INTRANS
+    # read-your-writes inside the transaction
+    assert scalar(txconn, "SELECT age FROM person WHERE name = %s", [name]) == 50
+    with psycopg.connect(server.dsn(), autocommit=True) as other:
+        assert other.execute("SELECT count(*) FROM person WHERE name = %s", [name]).fetchone() == (0,)
+        txconn.commit()
+        assert txconn.info.transaction_status == TransactionStatus.IDLE
+        assert other.execute("SELECT age FROM person WHERE name = %s", [name]).fetchone() == (50,)
+
+
+def test_rollback_discards(txconn, server):
+    name = PREFIX + "rolledback"
+    txconn.execute("INSERT INTO person (name, age) VALUES (%s, %s)", [name, 51])
+    assert scalar(txconn, "SELECT count(*) FROM person WHERE name = %s", [name]) == 1
+    txconn.rollback()
+    assert scalar(txconn, "SELECT count(*) FROM person WHERE name = %s", [name]) == 0
+    with psycopg.connect(server.dsn(), autocommit=True) as other:
+        assert other.execute("SELECT count(*) FROM person WHERE name = %s", [name]).fetchone() == (0,)
+
+
+def test_transaction_context_manager(conn):
+    name = PREFIX + "ctx"
+    with conn.transaction():
+        conn.execute("INSERT INTO person (name) VALUES (%s)", [name])
+    assert scalar(conn, "SELECT count(*) FROM person WHERE name = %s", [name]) == 1
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom):
+        with conn.transaction():
+            conn.execute("DELETE FROM person WHERE name = %s", [name])
+            raise Boom()
+    assert scalar(conn, "SELECT count(*) FROM person WHERE name = %s", [name]) == 1
+
+
+def test_error_in_transaction_then_25p02_then_rollback(txconn):
+    name = PREFIX + "failedtx"
+    txconn.execute("INSERT INTO person (name) VALUES (%s)", [name])
+    with pytest.raises(pe.UndefinedTable) as info:
+        txconn.execute("SELECT * FROM no_such_table")
+    assert info.value.sqlstate == "42P01"
+    assert txconn.info.transaction_status == TransactionStatus.INERROR
+    with pytest.raises(pe.InFailedSqlTransaction) as info:
+        txconn.execute("SELECT 1")
+    assert info.value.sqlstate == "25P02"
+    txconn.rollback()
+    assert txconn.info.transaction_status == TransactionStatus.IDLE
+    assert scalar(txconn, "SELECT 1") == 1
+    assert scalar(txconn, "SELECT count(*) FROM person WHERE name = %s", [name]) == 0
+    txconn.rollback()
+
+
+def test_explicit_begin_commit_in_autocommit(conn):
+    name = PREFIX + "explicit"
+    conn.execute("BEGIN")
+    assert conn.info.transaction_status == TransactionStatus.INTRANS
+    conn.execute("INSERT INTO person (name) VALUES (%s)", [name])
+    conn.execute("COMMIT")
+    assert conn.info.transaction_status == TransactionStatus.IDLE
+    assert scalar(conn, "SELECT count(*) FROM person WHERE name = %s", [name]) == 1
+
+
+# ---------------------------------------------------------------- errors
+
+ERRORS = [
+    ("SELECT * FROM no_such_table", "42P01", pe.UndefinedTable),
+    ("SELECT no_such_column FROM person", "42703", pe.UndefinedColumn),
+    ("SELEC 1", "42601", pe.SyntaxError),
+    ("INSERT INTO person (name) VALUES ('alice.smith')", "23505", pe.UniqueViolation),
+    ("SELECT 1 / 0", "22012", pe.DivisionByZero),
+    ("SELECT no_such_function(1)", "42883", pe.UndefinedFunction),
+    ("INSERT INTO knows (src, dst) VALUES ('alice.smith', 'nobody.at.all')", "23503", pe.ForeignKeyViolation),
+    ("UPDATE person SET name = 'x' WHERE name = 'alice.smith'", "0A000", pe.FeatureNotSupported),
+    ("SET omnigraph.branch = 'no_such_branch'", "3F000", pe.InvalidSchemaName),
+]
+
+
+@pytest.mark.parametrize("sql,sqlstate,cls", ERRORS, ids=[e[1] for e in ERRORS])
+def test_error_sqlstates(conn, sql, sqlstate, cls):
+    with pytest.raises(psycopg.Error) as info:
+        conn.execute(sql)
+    assert info.value.sqlstate == sqlstate, str(info.value)
+    assert isinstance(info.value, cls)
+    assert info.value.diag.message_primary
+    assert info.value.diag.severity in ("ERROR", "FATAL")
+    # the connection is still usable
+    assert scalar(conn, "SELECT 1") == 1
+
+
+@pytest.mark.parametrize("sql,sqlstate,cls", ERRORS[:4], ids=[e[1] for e in ERRORS[:4]])
+def test_error_sqlstates_simple_protocol(conn, sql, sqlstate, cls):
+    cur = psycopg.ClientCursor(conn)
+    with pytest.raises(cls) as info:
+        cur.execute(sql)
+    assert info.value.sqlstate == sqlstate
+
+
+# ---------------------------------------------------------------- streaming / cursors
+
+
+def test_stream_rows(conn):
+    cur = conn.cursor()
+    names = [row[0] for row in cur.stream("SELECT name FROM person WHERE name NOT LIKE 'pg3.%' ORDER BY name")]
+    assert len(names) == 200
+    assert names == sorted(names)
+    assert len(set(names)) == 200
+
+
+def test_fetchmany_chunks_client_cursor(conn):
+    cur = conn.cursor()
+    cur.execute("SELECT name FROM company ORDER BY name")
+    chunks = []
+    while True:
+        chunk = cur.fetchmany(7)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    assert [len(c) for c in chunks] == [7, 7, 6]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=pe.FeatureNotSupported,
+    reason="known gap: server-side cursors (DECLARE ... CURSOR, FETCH, CLOSE) are not supported",
+)
+def test_named_server_side_cursor(txconn):
+    # psycopg's server-side cursor sends DECLARE "name" CURSOR FOR ... then FETCH FORWARD n.
+    with txconn.cursor(name="pg3_named") as cur:
+        cur.itersize = 3
+        cur.execute("SELECT name FROM company ORDER BY name")
+        first = cur.fetchmany(3)
+        rest = cur.fetchall()
+    assert len(first) == 3
+    assert len(first) + len(rest) == 20
+    txconn.rollback()
+
+
+# ---------------------------------------------------------------- COPY TO STDOUT
+
+
+def test_copy_query_to_stdout_text(conn):
+    cur = conn.cursor()
+    with cur.copy(
+        "COPY (SELECT name, age, city FROM person WHERE name IN ('alice.smith', 'alice.jones') "
+        "ORDER BY name) TO STDOUT"
+    ) as copy:
+        data = b"".join(bytes(chunk) for chunk in copy)
+    assert data == b"alice.jones\t40\tBerlin\nalice.smith\t78\tOslo\n"
+
+
+def test_copy_query_to_stdout_rows(conn):
+    cur = conn.cursor()
+    with cur.copy("COPY (SELECT name, industry FROM company ORDER BY name LIMIT 3) TO STDOUT") as copy:
+        rows = list(copy.rows())
+    assert len(rows) == 3
+    assert rows[0][0] == "acme" and rows[0][1] == "manufacturing"
+
+
+def test_copy_null_and_csv_header(conn):
+    cur = conn.cursor()
+    with cur.copy(
+        "COPY (SELECT src, since FROM knows WHERE since IS NULL LIMIT 1) TO STDOUT"
+    ) as copy:
+        data = b"".join(bytes(c) for c in copy)
+    assert data.endswith(b"\t\\N\n")
+    with cur.copy("COPY company (name, industry) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
+        text = b"".join(bytes(c) for c in copy).decode()
+    lines = text.splitlines()
+    assert lines[0] == "name,industry"
+    assert "acme,manufacturing" in lines
+    assert len(lines) == 21
+
+
+# ---------------------------------------------------------------- cancel & timeout
+
+
+def test_cancel_from_thread(private_conn):
+    conn = private_conn
+    conn.execute("SET statement_timeout = '60s'")  # a safety net only
+
+    def cancel_later():
+        time.sleep(0.3)
+        conn.cancel_safe(timeout=5)
+
+    t = threading.Thread(target=cancel_later)
+    t.start()
+    started = time.monotonic()
+    with pytest.raises(pe.QueryCanceled) as info:
+        conn.execute(SLOW_QUERY)
+    elapsed = time.monotonic() - started
+    t.join()
+    assert info.value.sqlstate == "57014"
+    assert elapsed < 1.5
+    assert "statement timeout" not in str(info.value)
+    assert scalar(conn, "SELECT 1") == 1
+
+
+def test_legacy_cancel_from_thread(private_conn):
+    conn = private_conn
+    conn.execute("SET statement_timeout = '60s'")
+    timer = threading.Timer(0.3, conn.cancel)
+    timer.start()
+    with pytest.raises(pe.QueryCanceled) as info:
+        conn.execute(SLOW_QUERY)
+    timer.join()
+    assert info.value.sqlstate == "57014"
+    assert scalar(conn, "SELECT 2") == 2
+
+
+def test_statement_timeout(private_conn):
+    conn = private_conn
+    conn.execute("SET statement_timeout = 300")
+    assert scalar(conn, "SHOW statement_timeout") in ("300ms", "300")
+    started = time.monotonic()
+    with pytest.raises(pe.QueryCanceled) as info:
+        conn.execute(SLOW_QUERY)
+    assert info.value.sqlstate == "57014"
+    assert time.monotonic() - started < 1.5
+    conn.execute("SET statement_timeout = 0")
+    assert scalar(conn, "SELECT count(*) FROM company") >= 20
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="known gap: a query cancelled by statement_timeout or a CancelRequest keeps running on the server",
+)
+def test_cancelled_query_stops_running(private_server):
+    """After 57014 the server must stop computing the query: its CPU use falls back to
+    idle. (When the work is not stopped, the tokio workers stay busy and later timeouts,
+    cancels and new connections are served late, by seconds or more.)"""
+    srv = private_server
+    for i in range(3):
+        # no `with`: closing a connection whose query still runs would block
+        c = psycopg.connect(srv.dsn(), autocommit=True, connect_timeout=5)
+        c.execute("SET statement_timeout = 300")
+        done = []
+
+        def run():
+            try:
+                c.execute(ENDLESS_QUERY)
+                done.append("no error")
+            except psycopg.Error as err:
+                done.append(err.sqlstate)
+
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        worker.join(5)
+        assert done == ["57014"], f"round {i}: statement_timeout did not stop the query within 5 s"
+        time.sleep(0.2)
+        load = server_cpu_load(srv, 1.0)
+        assert load < 0.5, (
+            f"round {i}: the server still computes the cancelled query "
+            f"({load:.2f} cores busy in the second after 57014)"
+        )
+        c.close()
+    ok = []
+
+    def probe():
+        c = psycopg.connect(srv.dsn(), autocommit=True, connect_timeout=5)
+        ok.append(c.execute("SELECT 1").fetchone())
+        c.close()
+
+    prober = threading.Thread(target=probe, daemon=True)
+    prober.start()
+    prober.join(5)
+    assert ok == [(1,)], "server unresponsive after cancelled queries"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="known gap: `-c name=value` in the startup `options` is ignored (statement_timeout stays 0)",
+)
+def test_statement_timeout_startup_option(private_server):
+    server = private_server
+    # libpq `options=-c name=value`: PostgreSQL applies it as a session default.
+    with psycopg.connect(server.dsn(), autocommit=True, options="-c statement_timeout=300") as c:
+        assert scalar(c, "SHOW statement_timeout") in ("300ms", "300")
+        with pytest.raises(pe.QueryCanceled):
+            c.execute(SLOW_QUERY)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="known gap: application_name from the startup packet is not kept (SHOW application_name is empty)",
+)
+def test_application_name_reported(server):
+    with psycopg.connect(server.dsn(), autocommit=True, application_name="pg3-suite") as c:
+        assert scalar(c, "SHOW application_name") == "pg3-suite"
+        c.execute("SET application_name = 'renamed'")
+        assert c.info.parameter_status("application_name") == "renamed"
+
+
+# ---------------------------------------------------------------- branches
+
+
+def test_branch_isolated_per_connection(server):
+    branch = "pg3_b1_" + uuid.uuid4().hex[:6]
+    name = PREFIX + "onbranch"
+    with psycopg.connect(server.dsn(), autocommit=True) as a, psycopg.connect(
+        server.dsn(), autocommit=True
+    ) as b:
+        row = a.execute("CALL create_branch(%s)", [branch]).fetchone()
+        assert row[0] == branch
+        a.execute(f"SET omnigraph.branch = '{branch}'")
+        assert scalar(a, "SHOW omnigraph.branch") == branch
+        a.execute("INSERT INTO person (name, age) VALUES (%s, %s)", [name, 22])
+        assert scalar(a, "SELECT age FROM person WHERE name = %s", [name]) == 22
+
+        # b is untouched: on main, and main has no such row
+        assert scalar(b, "SHOW omnigraph.branch") == "main"
+        assert scalar(b, "SELECT count(*) FROM person WHERE name = %s", [name]) == 0
+        # ... but b can read the branch as a schema
+        assert scalar(b, f'SELECT age FROM "{branch}".person WHERE name = %s', [name]) == 22
+        assert scalar(b, "SELECT count(*) FROM omnigraph.branches WHERE name = %s", [branch]) == 1
+
+    # connecting to demo@branch opens the session on the branch
+    with psycopg.connect(server.dsn(database=f"demo@{branch}"), autocommit=True) as c:
+        assert scalar(c, "SHOW omnigraph.branch") == branch
+        assert scalar(c, "SELECT current_database()") == f"demo@{branch}"
+        assert scalar(c, "SELECT age FROM person WHERE name = %s", [name]) == 22
+
+
+def test_branch_switch_inside_transaction_refused(txconn):
+    txconn.execute("SELECT 1")
+    with pytest.raises(psycopg.Error) as info:
+        txconn.execute("SET omnigraph.branch = 'main'")
+    assert info.value.sqlstate == "25001"
+    txconn.rollback()
+
+
+def test_connect_unknown_branch_and_database(server):
+    # libpq does not expose the SQLSTATE of a connection-time FATAL; the message does.
+    with pytest.raises(psycopg.OperationalError) as info:
+        psycopg.connect(server.dsn(database="demo@nosuch"))
+    assert 'database "demo@nosuch" does not exist' in str(info.value)
+    with pytest.raises(psycopg.OperationalError) as info:
+        psycopg.connect(server.dsn(database="nosuchgraph"))
+    assert 'database "nosuchgraph" does not exist' in str(info.value)
+
+
+# ---------------------------------------------------------------- SCRAM users & roles
+
+
+def test_scram_right_password(scram_server):
+    pw, _ = SCRAM_USERS["reader"]
+    with psycopg.connect(scram_server.dsn(user="reader", password=pw), autocommit=True) as c:
+        assert scalar(c, "SELECT current_user") == "reader"
+        assert scalar(c, "SELECT age FROM person WHERE name = 'alice.smith'") == 78
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason='known gap: the 28P01 "password authentication failed" message names user "" instead of the user',
+)
+def test_scram_wrong_password_and_unknown_user(scram_server):
+    with pytest.raises(psycopg.OperationalError) as info:
+        psycopg.connect(scram_server.dsn(user="reader", password="wrong"))
+    # PostgreSQL: FATAL:  password authentication failed for user "reader"
+    assert "password authentication failed" in str(info.value).lower()
+    assert 'for user "reader"' in str(info.value)
+    with pytest.raises(psycopg.OperationalError) as info:
+        psycopg.connect(scram_server.dsn(user="nobody", password="x"))
+    assert "password authentication failed" in str(info.value).lower()
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(scram_server.dsn(user="reader"))  # no password at all
+
+
+def test_scram_roles(scram_server):
+    rpw, _ = SCRAM_USERS["reader"]
+    wpw, _ = SCRAM_USERS["writer"]
+    name = PREFIX + "byrole"
+    with psycopg.connect(scram_server.dsn(user="reader", password=rpw), autocommit=True) as c:
+        with pytest.raises(pe.InsufficientPrivilege) as info:
+            c.execute("INSERT INTO person (name) VALUES (%s)", [name])
+        assert info.value.sqlstate == "42501"
+        with pytest.raises(pe.InsufficientPrivilege):
+            c.execute("CALL create_branch('reader_branch')")
+        assert scalar(c, "SELECT 1") == 1
+    with psycopg.connect(scram_server.dsn(user="writer", password=wpw), autocommit=True) as c:
+        c.execute("INSERT INTO person (name) VALUES (%s)", [name])
+        assert scalar(c, "SELECT count(*) FROM person WHERE name = %s", [name]) == 1
+        with pytest.raises(pe.InsufficientPrivilege):
+            c.execute("CALL load('/etc/passwd')")
+        actor = scalar(c, "SELECT actor FROM omnigraph.commits ORDER BY committed_at DESC LIMIT 1")
+        assert actor == "writer"
