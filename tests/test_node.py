@@ -28,9 +28,6 @@ KNOWN_GAPS = {
     "integer literals and int arithmetic are int4, as in PostgreSQL": (
         "integer literals and int4 arithmetic are typed int8 (PostgreSQL: int4)"
     ),
-    "Pool: concurrent autocommit inserts of distinct rows all succeed": (
-        "concurrent autocommit inserts on one branch fail with 40001 write conflict instead of serializing"
-    ),
     "bound parameter as a table-function argument": (
         "traversal table functions (neighbors()) take no bound parameter ($1) as argument"
     ),

@@ -147,15 +147,7 @@ PARAM_VALUES = [
 ]
 
 
-BARE_PARAMETER_GAP = pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known gap: a bare parameter (`SELECT $1`) is described as text, not as the type OID the client gave in Parse",
-)
-SERVER_PARAM_VALUES = [
-    p if p.id in ("text", "null") else pytest.param(*p.values, id=p.id, marks=BARE_PARAMETER_GAP)
-    for p in PARAM_VALUES
-]
+SERVER_PARAM_VALUES = PARAM_VALUES
 
 
 @pytest.mark.parametrize("value,pytype", SERVER_PARAM_VALUES)
@@ -572,11 +564,6 @@ def test_cancelled_query_stops_running(private_server):
     assert ok == [(1,)], "server unresponsive after cancelled queries"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known gap: `-c name=value` in the startup `options` is ignored (statement_timeout stays 0)",
-)
 def test_statement_timeout_startup_option(private_server):
     server = private_server
     # libpq `options=-c name=value`: PostgreSQL applies it as a session default.

@@ -84,6 +84,8 @@ pub(crate) struct GraphInner {
     pub(crate) mode: OpenMode,
     /// Serializes the commit phase of writers in this process.
     pub(crate) write_lock: tokio::sync::Mutex<()>,
+    /// Queues single-statement writers of this process (see [`Graph::statement_turn`]).
+    statement_turn: tokio::sync::Mutex<()>,
     /// Sidecars this process could not roll back inline; retried by its next writer.
     pub(crate) unresolved_sidecars: Mutex<Vec<String>>,
     caches: Mutex<ReadCaches>,
@@ -292,6 +294,7 @@ impl Graph {
                 meta,
                 mode,
                 write_lock: tokio::sync::Mutex::new(()),
+                statement_turn: tokio::sync::Mutex::new(()),
                 unresolved_sidecars: Mutex::new(Vec::new()),
                 caches: Mutex::new(ReadCaches::default()),
                 topologies: DerivedCache::new(topology_cache_bytes()),
@@ -542,10 +545,33 @@ impl Graph {
     }
 
     /// Branch names, `main` first, then by name (one listing, no per-branch reads).
+    /// Waits for this process's single-statement writers before this one. A write
+    /// validates against the branch head and commits only if the head has not moved
+    /// since; writers queued here do not invalidate one another (writers of other
+    /// processes still can, and get a conflict).
+    pub async fn statement_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.statement_turn.lock().await
+    }
+
+    /// Lance's branch listing reads one file per branch; a transaction branch dropped
+    /// while it lists makes it fail with "not found", so it is read again.
+    async fn list_branch_refs(
+        &self,
+        main: &lance::Dataset,
+    ) -> Result<std::collections::HashMap<String, lance::dataset::refs::BranchContents>> {
+        let mut attempt = 0;
+        loop {
+            match main.list_branches().await {
+                Err(lance::Error::NotFound { .. }) if attempt < 3 => attempt += 1,
+                other => return Ok(other?),
+            }
+        }
+    }
+
     pub async fn branch_names(&self) -> Result<Vec<String>> {
         let main = self.manifest_head(MAIN_BRANCH).await?;
-        let mut names: Vec<String> = main
-            .list_branches()
+        let mut names: Vec<String> = self
+            .list_branch_refs(&main)
             .await?
             .into_keys()
             .filter(|n| !n.starts_with(TRANSACTION_PREFIX))
@@ -558,8 +584,8 @@ impl Graph {
     /// Every branch, `main` first, then by name.
     pub async fn branches(&self) -> Result<Vec<BranchInfo>> {
         let main = self.manifest_head(MAIN_BRANCH).await?;
-        let mut listed: Vec<_> = main
-            .list_branches()
+        let mut listed: Vec<_> = self
+            .list_branch_refs(&main)
             .await?
             .into_iter()
             .filter(|(n, _)| !n.starts_with(TRANSACTION_PREFIX))

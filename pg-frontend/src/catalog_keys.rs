@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int16Array, Int16Builder, Int32Array, ListBuilder,
-    RecordBatch, StringArray, new_null_array,
+    Array, ArrayRef, BooleanArray, Float64Array, Int16Array, Int16Builder, Int32Array,
+    Int32Builder, ListBuilder, RecordBatch, StringArray, new_null_array,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use async_trait::async_trait;
@@ -101,6 +101,11 @@ fn int2_list() -> DataType {
     DataType::List(Arc::new(Field::new_list_field(DataType::Int16, true)))
 }
 
+/// `oidvector`.
+fn oid_list() -> DataType {
+    DataType::List(Arc::new(Field::new_list_field(DataType::Int32, true)))
+}
+
 impl KeyedKind {
     /// The table's columns: the base table's, with PostgreSQL's array types.
     fn schema(self, base: &SchemaRef) -> SchemaRef {
@@ -111,6 +116,7 @@ impl KeyedKind {
                 let array = match (self, f.name().as_str()) {
                     (KeyedKind::Index, "indkey" | "indoption")
                     | (KeyedKind::Constraint, "conkey" | "confkey") => Some(int2_list()),
+                    (KeyedKind::Index, "indclass" | "indcollation") => Some(oid_list()),
                     _ => None,
                 };
                 match array {
@@ -299,6 +305,16 @@ fn zero_per_key(keys: &[PrimaryKey]) -> ArrayRef {
     Arc::new(lists.finish())
 }
 
+/// `oidvector` of one 0 per key: no operator class or collation of PostgreSQL's applies.
+fn zero_oid_per_key(keys: &[PrimaryKey]) -> ArrayRef {
+    let mut lists = ListBuilder::new(Int32Builder::new());
+    for _ in keys {
+        lists.values().append_value(0);
+        lists.append(true);
+    }
+    Arc::new(lists.finish())
+}
+
 impl KeyedTable {
     async fn batches(&self, state: &dyn Session) -> Result<Vec<RecordBatch>> {
         let keys = self.catalog.primary_keys(state).await?;
@@ -350,6 +366,8 @@ impl KeyedTable {
                     ("indislive", flags(&keys, true)),
                     ("indkey", key_columns(&keys)),
                     ("indoption", zero_per_key(&keys)),
+                    ("indclass", zero_oid_per_key(&keys)),
+                    ("indcollation", zero_oid_per_key(&keys)),
                 ]),
             )?],
             KeyedKind::Constraint => vec![rows(

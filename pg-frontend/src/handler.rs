@@ -271,6 +271,27 @@ fn with_expanded_arrays(statement: &mut Statement) {
             });
             *expr = SqlExpr::Function(unnest);
         }
+        // `generate_subscripts(a, dim)` (SQLAlchemy's key reflection): the same positions
+        // as `unnest(generate_series(1, array_length(a, dim)))`, row for row beside
+        // `unnest(a)`.
+        if let SqlExpr::Function(f) = expr
+            && f.name
+                .0
+                .last()
+                .and_then(|part| part.as_ident())
+                .is_some_and(|i| i.value.eq_ignore_ascii_case("generate_subscripts"))
+            && let FunctionArguments::List(list) = &f.args
+            && let [array, dimension] = list.args.as_slice()
+        {
+            let text = format!("unnest(generate_series(1, array_length({array}, {dimension})))");
+            if let Ok(rewritten) = Parser::new(&PostgreSqlDialect {})
+                .try_with_sql(&text)
+                .and_then(|mut p| p.parse_expr())
+            {
+                *expr = rewritten;
+                return std::ops::ControlFlow::<()>::Continue(());
+            }
+        }
         // `(record).field`, which DataFusion reads only on a plain column.
         if let SqlExpr::CompoundFieldAccess { root, access_chain } = expr
             && let [AccessExpr::Dot(SqlExpr::Identifier(field))] = access_chain.as_slice()
@@ -725,7 +746,7 @@ impl QueryParser for StatementParser {
         &self,
         _client: &C,
         sql: &str,
-        _types: &[Option<Type>],
+        types: &[Option<Type>],
     ) -> PgWireResult<Prepared>
     where
         C: ClientInfo + Unpin + Send + Sync,
@@ -740,6 +761,8 @@ impl QueryParser for StatementParser {
             self.connection.statement_failed();
             return Err(statement_error(&e));
         }
+        let typed = params::with_declared_types(sql, types);
+        let sql = typed.as_deref().unwrap_or(sql);
         let described = describe(&self.connection, sql)
             .await
             .ok()

@@ -90,3 +90,102 @@ fn read<S: Clone>(portal: &Portal<S>, i: usize, ty: &Type) -> Result<ScalarValue
     };
     Ok(value.unwrap_or(ScalarValue::Null))
 }
+
+/// The SQL type a declared parameter type is cast to in [`with_declared_types`].
+fn sql_type_name(ty: &Type) -> Option<&'static str> {
+    Some(match *ty {
+        Type::BOOL => "BOOLEAN",
+        Type::INT2 => "SMALLINT",
+        Type::INT4 => "INT",
+        Type::INT8 => "BIGINT",
+        Type::FLOAT4 => "REAL",
+        Type::FLOAT8 => "DOUBLE PRECISION",
+        Type::TEXT => "TEXT",
+        Type::VARCHAR => "VARCHAR",
+        Type::DATE => "DATE",
+        Type::TIMESTAMP => "TIMESTAMP",
+        Type::TIMESTAMPTZ => "TIMESTAMPTZ",
+        Type::BYTEA => "BYTEA",
+        _ => return None,
+    })
+}
+
+/// A query whose result columns hold placeholders, with the client's declared types
+/// applied to them as casts (`SELECT $1` with `$1` declared `int8` becomes
+/// `SELECT $1::BIGINT`), as PostgreSQL types a placeholder by its declaration: it then
+/// describes and returns the declared type instead of `unknown`. `None` when nothing
+/// changes (commands and `CALL` keep their own typing).
+pub fn with_declared_types(sql: &str, declared: &[Option<Type>]) -> Option<String> {
+    use datafusion::sql::parser::Statement as DFStatement;
+    use datafusion::sql::sqlparser::ast::{
+        CastKind, Expr, SetExpr, Statement, Value, visit_expressions_mut,
+    };
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+    use datafusion::sql::sqlparser::parser::Parser;
+
+    let casts: Vec<Option<&'static str>> = declared
+        .iter()
+        .map(|t| t.as_ref().and_then(sql_type_name))
+        .collect();
+    if casts.iter().all(Option::is_none) {
+        return None;
+    }
+    let mut statements = omnigraph_sql::Session::parse(sql).ok()?;
+    let [DFStatement::Statement(statement)] = statements.as_mut_slice() else {
+        return None;
+    };
+    let Statement::Query(query) = statement.as_mut() else {
+        return None;
+    };
+    // Only the result columns: elsewhere a placeholder takes its type from what it is
+    // compared with or assigned to, and a cast there would only hide that.
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return None;
+    };
+    let mut changed = false;
+    let _ = visit_expressions_mut(&mut select.projection, |expr| {
+        if let Expr::Value(v) = expr
+            && let Value::Placeholder(name) = &v.value
+            && let Some(type_name) = name
+                .trim_start_matches('$')
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|i| casts.get(i).copied().flatten())
+            && let Ok(data_type) = Parser::new(&PostgreSqlDialect {})
+                .try_with_sql(type_name)
+                .and_then(|mut p| p.parse_data_type())
+        {
+            *expr = Expr::Cast {
+                kind: CastKind::DoubleColon,
+                expr: Box::new(expr.clone()),
+                data_type,
+                array: false,
+                format: None,
+            };
+            changed = true;
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    changed.then(|| statements[0].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declared_parameter_types_become_casts_in_queries() {
+        let sql = with_declared_types(
+            "SELECT $1 AS v, $2 FROM t WHERE a = $1",
+            &[Some(Type::INT8), None],
+        )
+        .unwrap();
+        assert_eq!(sql, "SELECT $1::BIGINT AS v, $2 FROM t WHERE a = $1");
+        assert_eq!(
+            with_declared_types("INSERT INTO t VALUES ($1)", &[Some(Type::INT8)]),
+            None
+        );
+        assert_eq!(with_declared_types("SELECT $1", &[None]), None);
+    }
+}

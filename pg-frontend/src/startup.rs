@@ -108,7 +108,19 @@ impl Startup {
             .open_session(&database, &user)
             .await
             .map_err(|e| fatal(&e))?;
+        let parameters = startup_parameters(client.metadata()).map_err(|e| fatal(&e))?;
         self.connection.start(session, user, role, database);
+        {
+            let mut settings = self.connection.settings();
+            for parameter in parameters {
+                let set = settings.set(&parameter.name, &parameter.value);
+                // A parameter a driver sends of its own accord that we do not keep is
+                // left out; one the user asked for with `-c` must take effect.
+                if parameter.requested {
+                    set.map_err(|e| fatal(&e))?;
+                }
+            }
+        }
 
         // Cancel requests are served by our own signal (see `handler`), so reads stop
         // while they stream and writes are never dropped half-way.
@@ -194,5 +206,87 @@ impl StartupHandler for Startup {
             _ => {}
         }
         Ok(())
+    }
+}
+
+/// Run-time parameters a client sets in its startup packet: named ones
+/// (`application_name`, `DateStyle`, ...) and `options` (`-c name=value`, libpq's
+/// `PGOPTIONS`). Graph settings (`omnigraph.*`) are not among them: the database name
+/// chooses the branch.
+#[derive(Debug, PartialEq)]
+struct StartupParameter {
+    name: String,
+    value: String,
+    /// Given in `options` (`-c name=value`) rather than sent by the driver itself.
+    requested: bool,
+}
+
+fn startup_parameters(
+    metadata: &std::collections::HashMap<String, String>,
+) -> Result<Vec<StartupParameter>, SqlError> {
+    const NOT_SETTINGS: [&str; 4] = ["user", "database", "replication", "options"];
+    let mut parameters: Vec<StartupParameter> = metadata
+        .iter()
+        .filter(|(name, _)| !NOT_SETTINGS.contains(&name.as_str()))
+        .map(|(name, value)| StartupParameter {
+            name: name.to_ascii_lowercase(),
+            value: value.clone(),
+            requested: false,
+        })
+        .collect();
+    if let Some(options) = metadata.get("options") {
+        let mut words = options.split_whitespace();
+        while let Some(word) = words.next() {
+            let assignment = match word {
+                "-c" => words.next(),
+                w => w.strip_prefix("-c").or_else(|| w.strip_prefix("--")),
+            };
+            let Some((name, value)) = assignment.and_then(|a| a.split_once('=')) else {
+                return Err(SqlError::new(
+                    ErrorKind::InvalidParameter,
+                    format!("invalid startup option \"{word}\": use -c name=value"),
+                ));
+            };
+            parameters.push(StartupParameter {
+                name: name.to_ascii_lowercase().replace('-', "_"),
+                value: value.to_string(),
+                requested: true,
+            });
+        }
+    }
+    parameters.retain(|p| !p.name.starts_with("omnigraph."));
+    parameters.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(parameters)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn startup_packet_parameters_and_options_become_settings() {
+        let metadata = std::collections::HashMap::from([
+            ("user".to_string(), "ann".to_string()),
+            ("application_name".to_string(), "psql".to_string()),
+            (
+                "options".to_string(),
+                "-c statement_timeout=300 -cDateStyle=ISO --search-path=public".to_string(),
+            ),
+        ]);
+        let parameters: Vec<(String, String, bool)> = startup_parameters(&metadata)
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.name, p.value, p.requested))
+            .collect();
+        let expected = [
+            ("application_name", "psql", false),
+            ("datestyle", "ISO", true),
+            ("search_path", "public", true),
+            ("statement_timeout", "300", true),
+        ]
+        .map(|(n, v, r)| (n.to_string(), v.to_string(), r));
+        assert_eq!(parameters, expected);
+        let bad = std::collections::HashMap::from([("options".to_string(), "-x".to_string())]);
+        assert!(startup_parameters(&bad).is_err());
     }
 }

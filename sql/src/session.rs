@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::execution::{SendableRecordBatchStream, SessionStateBuilder};
+use datafusion::dataframe::DataFrame;
+use datafusion::execution::{SendableRecordBatchStream, SessionState, SessionStateBuilder};
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParser, ResetStatement, Statement as DFStatement};
@@ -194,8 +195,11 @@ impl Session {
     /// a branch's schema or list schemas. Listing branches reads storage, and a statement
     /// on the session's own branch (`SELECT 1`, a point lookup) does not need it.
     async fn refresh_branches_for(&self, statement: &DFStatement) -> Result<()> {
-        let may_name_schemas = match self.ctx.state().resolve_table_references(statement) {
-            Ok(references) => references
+        // The session's parser options are the defaults (identifiers normalized); copying
+        // the whole session state to ask it would cost more than the statement.
+        let references = datafusion::sql::resolve::resolve_table_references(statement, true);
+        let may_name_schemas = match references {
+            Ok((references, _)) => references
                 .iter()
                 .any(|r| r.schema().is_some() || r.table().starts_with("pg_")),
             Err(_) => true,
@@ -453,6 +457,12 @@ impl Session {
         } else {
             0
         };
+        // Single-statement writers of this process take turns, so they never invalidate
+        // each other; the retries cover writers of other processes.
+        let _turn = match retries {
+            0 => None,
+            _ => Some(self.graph.graph().statement_turn().await),
+        };
         let mut attempt = 0;
         let result = loop {
             let result = Box::pin(self.run_statement(statement.clone())).await;
@@ -524,18 +534,22 @@ impl Session {
             }
             _ => {}
         }
-        let (plan, tag) = self.plan(statement).await?;
+        let (state, plan, tag) = self.plan(statement).await?;
         if tag.is_none() {
-            let df = self.ctx.execute_logical_plan(plan).await?;
+            let df = self.dataframe(state, plan).await?;
             let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
             let stream = df.execute_stream().await?;
             return Ok(StatementOutput::Rows(RowStream { schema, stream }));
         }
-        self.run_plan(plan, tag).await.map(done)
+        self.run_plan(state, plan, tag).await.map(done)
     }
 
-    /// The logical plan of `statement` with the placeholder values bound, and its tag.
-    async fn plan(&self, statement: DFStatement) -> Result<(LogicalPlan, Option<CommandTag>)> {
+    /// The logical plan of `statement` with the placeholder values bound, its tag, and
+    /// the session state it was planned with (run it on that: a copy is expensive).
+    async fn plan(
+        &self,
+        statement: DFStatement,
+    ) -> Result<(SessionState, LogicalPlan, Option<CommandTag>)> {
         let state = self.ctx.state();
         let mut plan = state.statement_to_plan(statement).await?;
         let params = self
@@ -547,20 +561,32 @@ impl Session {
             plan = plan.with_param_values(values)?;
         }
         let tag = command_tag(&plan);
-        Ok((plan, tag))
+        Ok((state, plan, tag))
+    }
+
+    /// `plan` as a DataFrame on `state`; the commands DataFusion runs itself (DDL, its
+    /// own `SET`) go through the context, which they change.
+    async fn dataframe(&self, state: SessionState, plan: LogicalPlan) -> Result<DataFrame> {
+        Ok(match plan {
+            LogicalPlan::Ddl(_) | LogicalPlan::Statement(_) => {
+                self.ctx.execute_logical_plan(plan).await?
+            }
+            plan => DataFrame::new(state, plan),
+        })
     }
 
     async fn run_datafusion(&self, statement: DFStatement) -> Result<StatementResult> {
-        let (plan, tag) = self.plan(statement).await?;
-        self.run_plan(plan, tag).await
+        let (state, plan, tag) = self.plan(statement).await?;
+        self.run_plan(state, plan, tag).await
     }
 
     async fn run_plan(
         &self,
+        state: SessionState,
         plan: LogicalPlan,
         tag: Option<CommandTag>,
     ) -> Result<StatementResult> {
-        let df = self.ctx.execute_logical_plan(plan).await?;
+        let df = self.dataframe(state, plan).await?;
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let stream = df.execute_stream().await?;
         let batches: Vec<RecordBatch> = stream.try_collect().await?;

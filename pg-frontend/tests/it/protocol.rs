@@ -367,7 +367,7 @@ async fn version_and_catalog_look_like_postgres() {
 async fn concurrent_autocommit_inserts_all_commit() {
     let server = start(None).await;
     let mut writers = Vec::new();
-    for w in 0..4 {
+    for w in 0..8 {
         let client = server.connect("demo").await;
         writers.push(tokio::spawn(async move {
             let insert = client
@@ -393,7 +393,7 @@ async fn concurrent_autocommit_inserts_all_commit() {
         .unwrap()
         .get(0);
     assert_eq!(
-        written, 16,
+        written, 32,
         "every autocommit insert of a distinct key commits"
     );
 }
