@@ -643,11 +643,6 @@ def test_scram_right_password(scram_server):
         assert scalar(c, "SELECT age FROM person WHERE name = 'alice.smith'") == 78
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason='known gap: the 28P01 "password authentication failed" message names user "" instead of the user',
-)
 def test_scram_wrong_password_and_unknown_user(scram_server):
     with pytest.raises(psycopg.OperationalError) as info:
         psycopg.connect(scram_server.dsn(user="reader", password="wrong"))

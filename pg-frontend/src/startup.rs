@@ -193,7 +193,21 @@ impl StartupHandler for Startup {
                 } else {
                     PasswordMessageFamily::SASLResponse(msg.into_sasl_response()?)
                 };
-                let (response, next) = scram.process_scram_message(client, msg, &state).await?;
+                let (response, next) = scram
+                    .process_scram_message(client, msg, &state)
+                    .await
+                    .map_err(|e| match e {
+                        // SCRAM's own user name is empty (libpq sends it in the startup
+                        // packet): name the connecting user, as PostgreSQL does.
+                        PgWireError::InvalidPassword(_) => PgWireError::InvalidPassword(
+                            client
+                                .metadata()
+                                .get(METADATA_USER)
+                                .cloned()
+                                .unwrap_or_default(),
+                        ),
+                        other => other,
+                    })?;
                 client
                     .send(PgWireBackendMessage::Authentication(response))
                     .await?;
