@@ -58,11 +58,6 @@ def test_fetch_typed_results(server):
     run(server, body)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=asyncpg.InvalidParameterValueError,
-    reason="known gap: traversal table functions (neighbors()) take no bound parameter ($1) as argument",
-)
 def test_typed_arguments(server):
     async def body(conn):
         assert await conn.fetchval("SELECT name FROM person WHERE age = $1 AND name = $2", 78, "alice.smith") == "alice.smith"

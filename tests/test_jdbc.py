@@ -31,8 +31,6 @@ KNOWN_GAPS = {
     "metadata_get_type_info": "pgjdbc getTypeInfo's query (a correlated scalar subquery) is refused",
     "metadata_get_procedures": "duplicate output column names (two NULL columns) are refused (pgjdbc getProcedures)",
     "resultset_metadata_table_info": "RowDescription carries no table OID and column number (getBaseTableName is empty)",
-    "callable_statement_escape": "create_branch() in FROM ({call f(?)}: SELECT * FROM create_branch($1)) takes no bound parameter",
-    "table_function_bound_parameter": "traversal table functions (neighbors()) take no bound parameter ($1) as argument",
     "duplicate_unnamed_columns": "duplicate output column names (SELECT 1, 1, NULL, NULL) are refused",
 }
 CHECK_LINE = re.compile(r"^(ok|FAIL) ([\w.-]+)(?:: (.*))?$")

@@ -28,9 +28,6 @@ KNOWN_GAPS = {
     "integer literals and int arithmetic are int4, as in PostgreSQL": (
         "integer literals and int4 arithmetic are typed int8 (PostgreSQL: int4)"
     ),
-    "bound parameter as a table-function argument": (
-        "traversal table functions (neighbors()) take no bound parameter ($1) as argument"
-    ),
     "SET statement_timeout cancels with 57014": (
         "a query cancelled by statement_timeout or a CancelRequest keeps running on the server"
     ),

@@ -117,11 +117,6 @@ def test_null_column_values(conn):
     assert row == (None,)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pe.InvalidParameterValue,
-    reason="known gap: traversal table functions (neighbors()) take no bound parameter ($1) as argument",
-)
 def test_traversal_table_function(conn):
     cur = conn.execute(
         "SELECT start_id, node_id, edge_id FROM neighbors('knows', %s) ORDER BY node_id",

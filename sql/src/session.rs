@@ -361,8 +361,13 @@ impl Session {
             return Err(transaction_aborted());
         }
         self.refresh_branches_for(&statement).await?;
+        let mut statement = statement;
+        let in_table_functions = bind_table_function_arguments(&mut statement, None)?;
         let plan = self.ctx.state().statement_to_plan(statement).await?;
-        let types = plan.get_parameter_types()?;
+        let mut types = plan.get_parameter_types()?;
+        for n in in_table_functions {
+            types.insert(format!("${n}"), Some(DataType::Utf8));
+        }
         let mut numbered: Vec<(usize, Option<DataType>)> = types
             .into_iter()
             .filter_map(|(name, ty)| {
@@ -550,13 +555,17 @@ impl Session {
         &self,
         statement: DFStatement,
     ) -> Result<(SessionState, LogicalPlan, Option<CommandTag>)> {
-        let state = self.ctx.state();
-        let mut plan = state.statement_to_plan(statement).await?;
         let params = self
             .params
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
+        let mut statement = statement;
+        if let Some(values) = &params {
+            bind_table_function_arguments(&mut statement, Some(values))?;
+        }
+        let state = self.ctx.state();
+        let mut plan = state.statement_to_plan(statement).await?;
         if let Some(values) = params {
             plan = plan.with_param_values(values)?;
         }
@@ -1062,6 +1071,100 @@ fn bind_call_arguments(
         *expr = scalar_literal(value);
     }
     Ok(function)
+}
+
+/// Binds the placeholders among table functions' arguments (`neighbors('knows', $1)`):
+/// a table function reads its arguments while the statement is planned, before
+/// placeholder values are bound, so they become literals first. With `values` absent
+/// (describing the statement) each stands in as `1`, which every argument kind reads
+/// (an id or a name as text, a depth as a number), with the same result columns.
+struct TableFunctionPlaceholders<'a> {
+    values: Option<&'a [datafusion::scalar::ScalarValue]>,
+    bound: Vec<usize>,
+    error: Option<SqlError>,
+}
+
+impl datafusion::sql::sqlparser::ast::VisitorMut for TableFunctionPlaceholders<'_> {
+    type Break = ();
+
+    fn pre_visit_table_factor(
+        &mut self,
+        table_factor: &mut datafusion::sql::sqlparser::ast::TableFactor,
+    ) -> std::ops::ControlFlow<()> {
+        use datafusion::sql::sqlparser::ast::{FunctionArg, FunctionArgExpr, TableFactor};
+        let TableFactor::Table {
+            args: Some(args), ..
+        } = table_factor
+        else {
+            return std::ops::ControlFlow::Continue(());
+        };
+        for arg in &mut args.args {
+            let expr = match arg {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e))
+                | FunctionArg::Named {
+                    arg: FunctionArgExpr::Expr(e),
+                    ..
+                } => e,
+                _ => continue,
+            };
+            let SqlExpr::Value(v) = expr else { continue };
+            let Value::Placeholder(name) = &v.value else {
+                continue;
+            };
+            let Some(n) = name.trim_start_matches('$').parse::<usize>().ok() else {
+                continue;
+            };
+            let literal = match self.values {
+                None => SqlExpr::value(Value::Number("1".to_string(), false)),
+                Some(values) => match n.checked_sub(1).and_then(|i| values.get(i)) {
+                    Some(value) => table_function_literal(value),
+                    None => {
+                        self.error = Some(SqlError::new(
+                            ErrorKind::InvalidParameter,
+                            format!("no value bound for parameter {name}"),
+                        ));
+                        return std::ops::ControlFlow::Break(());
+                    }
+                },
+            };
+            *expr = literal;
+            self.bound.push(n);
+        }
+        std::ops::ControlFlow::Continue(())
+    }
+}
+
+fn bind_table_function_arguments(
+    statement: &mut DFStatement,
+    values: Option<&[datafusion::scalar::ScalarValue]>,
+) -> Result<Vec<usize>> {
+    use datafusion::sql::sqlparser::ast::VisitMut;
+    let DFStatement::Statement(statement) = statement else {
+        return Ok(vec![]);
+    };
+    let mut visitor = TableFunctionPlaceholders {
+        values,
+        bound: vec![],
+        error: None,
+    };
+    let _ = statement.visit(&mut visitor);
+    match visitor.error {
+        Some(e) => Err(e),
+        None => Ok(visitor.bound),
+    }
+}
+
+/// A table function's argument from a parameter value. Parameters are described as text,
+/// so a depth arrives as `'2'`: text that is exactly an integer becomes a number, which
+/// table functions read as a number or, for ids and names, as the same text.
+fn table_function_literal(value: &datafusion::scalar::ScalarValue) -> SqlExpr {
+    use datafusion::scalar::ScalarValue;
+    if let ScalarValue::Utf8(Some(text)) | ScalarValue::LargeUtf8(Some(text)) = value
+        && text.parse::<i64>().is_ok_and(|n| n.to_string() == *text)
+    {
+        return SqlExpr::value(Value::Number(text.clone(), false));
+    }
+    scalar_literal(value)
 }
 
 /// A SQL literal holding `value`.

@@ -326,4 +326,31 @@ async fn statements_with_placeholders_are_described_and_run_with_values() {
         .await
         .unwrap();
     assert_eq!(r.tag, "INSERT 0 1");
+
+    // Placeholders among a table function's arguments: described as text, bound as
+    // literals before the function reads them.
+    let sql = "SELECT count(*) AS n FROM traverse('knows', $1, $2)";
+    let (params, schema) = s.describe(sql).await.unwrap();
+    assert_eq!(
+        params,
+        vec![Some(datafusion::arrow::datatypes::DataType::Utf8); 2]
+    );
+    assert_eq!(schema.field(0).name(), "n");
+    let bound = s
+        .execute_with_params(
+            sql,
+            vec![
+                datafusion::scalar::ScalarValue::Utf8(Some("alice.smith".into())),
+                datafusion::scalar::ScalarValue::Utf8(Some("2".into())),
+            ],
+        )
+        .await
+        .unwrap();
+    let literal = s
+        .execute("SELECT count(*) AS n FROM traverse('knows', 'alice.smith', 2)")
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(bound.batches, literal.batches);
+    assert_eq!(bound.row_count(), 1);
 }
