@@ -214,6 +214,7 @@ fn parse_statements(sql: &str) -> Result<Vec<DFStatement>, SqlError> {
                 .map(|mut s| {
                     without_array_subqueries(&mut s);
                     with_expanded_arrays(&mut s);
+                    with_boolean_literals(&mut s);
                     DFStatement::Statement(Box::new(s))
                 })
                 .collect());
@@ -235,6 +236,74 @@ fn without_array_subqueries(statement: &mut Statement) {
                 elem: vec![],
                 named: true,
             });
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+}
+
+/// `pg_catalog` flag columns compared with a quoted literal (`i.indisprimary = 'f'`, as
+/// SQLAlchemy 1.4 writes): PostgreSQL reads `'t'`/`'f'` as booleans there, DataFusion
+/// would compare a boolean with text. Only these columns' comparisons change.
+fn with_boolean_literals(statement: &mut Statement) {
+    use datafusion::sql::sqlparser::ast::{BinaryOperator, visit_expressions_mut};
+    const FLAGS: [&str; 24] = [
+        "indisprimary",
+        "indisunique",
+        "indisvalid",
+        "indisready",
+        "indislive",
+        "indimmediate",
+        "indisclustered",
+        "indisexclusion",
+        "indnullsnotdistinct",
+        "relhasindex",
+        "relisshared",
+        "relispartition",
+        "relhasrules",
+        "relhastriggers",
+        "relhassubclass",
+        "relispopulated",
+        "attnotnull",
+        "atthasdef",
+        "attisdropped",
+        "attislocal",
+        "condeferrable",
+        "condeferred",
+        "convalidated",
+        "conislocal",
+    ];
+    let is_flag = |e: &SqlExpr| {
+        let name = match e {
+            SqlExpr::Identifier(i) => Some(&i.value),
+            SqlExpr::CompoundIdentifier(parts) => parts.last().map(|i| &i.value),
+            _ => None,
+        };
+        name.is_some_and(|n| FLAGS.contains(&n.to_ascii_lowercase().as_str()))
+    };
+    let as_boolean = |e: &SqlExpr| match e {
+        SqlExpr::Value(v) => match &v.value {
+            Value::SingleQuotedString(t) => match t.to_ascii_lowercase().as_str() {
+                "t" | "true" | "y" | "yes" | "on" | "1" => Some(true),
+                "f" | "false" | "n" | "no" | "off" | "0" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    };
+    let _ = visit_expressions_mut(statement, |expr| {
+        if let SqlExpr::BinaryOp { left, op, right } = expr
+            && matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq)
+        {
+            if is_flag(left)
+                && let Some(b) = as_boolean(right)
+            {
+                **right = SqlExpr::value(Value::Boolean(b));
+            } else if is_flag(right)
+                && let Some(b) = as_boolean(left)
+            {
+                **left = SqlExpr::value(Value::Boolean(b));
+            }
         }
         std::ops::ControlFlow::<()>::Continue(())
     });
