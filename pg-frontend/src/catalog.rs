@@ -127,6 +127,17 @@ impl PgCatalogContextProvider for UserRoles {
     }
 }
 
+/// datafusion-pg-catalog's fixed tables (`pg_type`, `pg_proc`, ...): the same for every
+/// connection, so decoded once per process.
+fn static_tables() -> DFResult<Arc<PgCatalogStaticTables>> {
+    static TABLES: std::sync::OnceLock<Arc<PgCatalogStaticTables>> = std::sync::OnceLock::new();
+    if let Some(tables) = TABLES.get() {
+        return Ok(tables.clone());
+    }
+    let tables = Arc::new(PgCatalogStaticTables::try_new()?);
+    Ok(TABLES.get_or_init(|| tables).clone())
+}
+
 /// The DataFusion catalog that holds the graph's schemas.
 const GRAPH_CATALOG: &str = "omnigraph";
 
@@ -141,7 +152,7 @@ pub fn install(
     let ctx = session.context();
     let provider = || {
         datafusion_pg_catalog::setup_pg_catalog(ctx, GRAPH_CATALOG, EmptyContextProvider)?;
-        let tables = Arc::new(PgCatalogStaticTables::try_new().map_err(Box::new)?);
+        let tables = static_tables().map_err(Box::new)?;
         let catalogs = DatabaseCatalogs {
             inner: ctx.state().catalog_list().clone(),
             database: database.to_string(),

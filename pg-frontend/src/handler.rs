@@ -213,7 +213,7 @@ fn parse_statements(sql: &str) -> Result<Vec<DFStatement>, SqlError> {
                 .into_iter()
                 .map(|mut s| {
                     without_array_subqueries(&mut s);
-                    with_expanded_arrays(&mut s);
+                    with_postgres_functions(&mut s);
                     with_boolean_literals(&mut s);
                     DFStatement::Statement(Box::new(s))
                 })
@@ -309,10 +309,11 @@ fn with_boolean_literals(statement: &mut Statement) {
     });
 }
 
-/// `information_schema._pg_expandarray(a)` (pgjdbc's primary-key and index lookups) as
-/// `unnest(_pg_expandarray(a))`: our function returns the `(x, n)` records as a list,
-/// and `unnest` turns it into rows as PostgreSQL's set-returning function does.
-fn with_expanded_arrays(statement: &mut Statement) {
+/// PostgreSQL's set-returning functions and record access as DataFusion writes them:
+/// `information_schema._pg_expandarray(a)` (pgjdbc's key lookups) as
+/// `unnest(_pg_expandarray(a))` (our function returns the `(x, n)` records as a list,
+/// `unnest` makes them rows), `generate_subscripts`, and `(record).field`.
+fn with_postgres_functions(statement: &mut Statement) {
     use datafusion::sql::sqlparser::ast::{
         AccessExpr, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident,
         ObjectName, visit_expressions_mut,

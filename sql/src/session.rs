@@ -1033,42 +1033,56 @@ fn call_placeholders(function: &datafusion::sql::sqlparser::ast::Function) -> us
         .unwrap_or(0)
 }
 
+/// The `$n` placeholders among function arguments, with their numbers.
+fn placeholder_arguments(
+    args: &mut [datafusion::sql::sqlparser::ast::FunctionArg],
+) -> Vec<(usize, &mut SqlExpr)> {
+    use datafusion::sql::sqlparser::ast::{FunctionArg, FunctionArgExpr};
+    args.iter_mut()
+        .filter_map(|arg| match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e))
+            | FunctionArg::Named {
+                arg: FunctionArgExpr::Expr(e),
+                ..
+            } => Some(e),
+            _ => None,
+        })
+        .filter_map(|expr| {
+            let SqlExpr::Value(v) = &*expr else {
+                return None;
+            };
+            let Value::Placeholder(name) = &v.value else {
+                return None;
+            };
+            let n = name.strip_prefix('$')?.parse::<usize>().ok()?;
+            Some((n, expr))
+        })
+        .collect()
+}
+
+/// The value bound to placeholder `$n`.
+fn bound_value(
+    values: &[datafusion::scalar::ScalarValue],
+    n: usize,
+) -> Result<&datafusion::scalar::ScalarValue> {
+    n.checked_sub(1).and_then(|i| values.get(i)).ok_or_else(|| {
+        SqlError::new(
+            ErrorKind::InvalidParameter,
+            format!("no value bound for parameter ${n}"),
+        )
+    })
+}
+
 /// `function` with each `$n` argument replaced by the literal of its value.
 fn bind_call_arguments(
     function: &datafusion::sql::sqlparser::ast::Function,
     values: &[datafusion::scalar::ScalarValue],
 ) -> Result<datafusion::sql::sqlparser::ast::Function> {
-    use datafusion::sql::sqlparser::ast::{FunctionArg, FunctionArgExpr};
     let mut function = function.clone();
-    let FunctionArguments::List(list) = &mut function.args else {
-        return Ok(function);
-    };
-    for arg in &mut list.args {
-        let expr = match arg {
-            FunctionArg::Unnamed(FunctionArgExpr::Expr(e))
-            | FunctionArg::Named {
-                arg: FunctionArgExpr::Expr(e),
-                ..
-            } => e,
-            _ => continue,
-        };
-        let SqlExpr::Value(v) = expr else { continue };
-        let Value::Placeholder(name) = &v.value else {
-            continue;
-        };
-        let value = name
-            .trim_start_matches('$')
-            .parse::<usize>()
-            .ok()
-            .and_then(|n| n.checked_sub(1))
-            .and_then(|i| values.get(i))
-            .ok_or_else(|| {
-                SqlError::new(
-                    ErrorKind::InvalidParameter,
-                    format!("no value bound for parameter {name}"),
-                )
-            })?;
-        *expr = scalar_literal(value);
+    if let FunctionArguments::List(list) = &mut function.args {
+        for (n, expr) in placeholder_arguments(&mut list.args) {
+            *expr = scalar_literal(bound_value(values, n)?);
+        }
     }
     Ok(function)
 }
@@ -1091,43 +1105,24 @@ impl datafusion::sql::sqlparser::ast::VisitorMut for TableFunctionPlaceholders<'
         &mut self,
         table_factor: &mut datafusion::sql::sqlparser::ast::TableFactor,
     ) -> std::ops::ControlFlow<()> {
-        use datafusion::sql::sqlparser::ast::{FunctionArg, FunctionArgExpr, TableFactor};
+        use datafusion::sql::sqlparser::ast::TableFactor;
         let TableFactor::Table {
             args: Some(args), ..
         } = table_factor
         else {
             return std::ops::ControlFlow::Continue(());
         };
-        for arg in &mut args.args {
-            let expr = match arg {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(e))
-                | FunctionArg::Named {
-                    arg: FunctionArgExpr::Expr(e),
-                    ..
-                } => e,
-                _ => continue,
-            };
-            let SqlExpr::Value(v) = expr else { continue };
-            let Value::Placeholder(name) = &v.value else {
-                continue;
-            };
-            let Some(n) = name.trim_start_matches('$').parse::<usize>().ok() else {
-                continue;
-            };
-            let literal = match self.values {
+        for (n, expr) in placeholder_arguments(&mut args.args) {
+            *expr = match self.values {
                 None => SqlExpr::value(Value::Number("1".to_string(), false)),
-                Some(values) => match n.checked_sub(1).and_then(|i| values.get(i)) {
-                    Some(value) => table_function_literal(value),
-                    None => {
-                        self.error = Some(SqlError::new(
-                            ErrorKind::InvalidParameter,
-                            format!("no value bound for parameter {name}"),
-                        ));
+                Some(values) => match bound_value(values, n) {
+                    Ok(value) => table_function_literal(value),
+                    Err(e) => {
+                        self.error = Some(e);
                         return std::ops::ControlFlow::Break(());
                     }
                 },
             };
-            *expr = literal;
             self.bound.push(n);
         }
         std::ops::ControlFlow::Continue(())
