@@ -70,6 +70,9 @@ fn passwd(name: &str, role: &str) -> Result<String, String> {
     .to_string())
 }
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();

@@ -385,6 +385,9 @@ impl Completer for ReplHelper {
 
 impl Helper for ReplHelper {}
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let matches = Args::command().get_matches();
