@@ -36,11 +36,6 @@ def gap(reason, raises, when=True):
     return pytest.mark.xfail(when, strict=True, raises=raises, reason="known gap: " + reason)
 
 
-CORRELATED_SUBQUERY = (
-    "a correlated scalar subquery that is not aggregated is refused "
-    "(SQLAlchemy 2.x column reflection)"
-)
-
 
 
 def engines(*gaps):
@@ -156,7 +151,7 @@ def test_get_schema_names(engine):
     assert "pg_catalog" not in schemas  # the dialect hides pg_* schemas
 
 
-@engines(gap(CORRELATED_SUBQUERY, sa.exc.DataError, when=SA2))
+@engines()
 def test_get_columns(engine):
     cols = {c["name"]: c for c in inspect(engine).get_columns("person")}
     assert set(cols) == {"id", "name", "age", "city"}
@@ -168,7 +163,7 @@ def test_get_columns(engine):
     assert cols["name"]["nullable"] is False
 
 
-@engines(gap(CORRELATED_SUBQUERY, sa.exc.DataError, when=SA2))
+@engines()
 def test_get_columns_edge_table(engine):
     cols = {c["name"]: c for c in inspect(engine).get_columns("knows")}
     assert {"id", "src", "dst", "since"} <= set(cols)
@@ -191,9 +186,7 @@ def test_get_foreign_keys_and_indexes(engine):
     assert isinstance(insp.get_unique_constraints("person"), list)
 
 
-@engines(
-    gap(CORRELATED_SUBQUERY, sa.exc.DataError, when=SA2),
-)
+@engines()
 def test_metadata_reflect_then_select(engine):
     md = sa.MetaData()
     md.reflect(engine)
@@ -204,9 +197,7 @@ def test_metadata_reflect_then_select(engine):
         assert row.age == 78 and row.city == "Oslo"
 
 
-@engines(
-    gap(CORRELATED_SUBQUERY, sa.exc.DataError, when=SA2),
-)
+@engines()
 def test_autoload_table(engine):
     person = sa.Table("person", sa.MetaData(), autoload_with=engine)
     assert [c.name for c in person.columns] == ["id", "name", "age", "city"]

@@ -23,6 +23,7 @@ use datafusion_pg_catalog::pg_catalog::context::{
 use datafusion_pg_catalog::pg_catalog::{PgCatalogSchemaProvider, PgCatalogStaticTables};
 use omnigraph_sql::Session;
 
+use crate::catalog_keys::RelationSchemas;
 use crate::connection::PgSettings;
 
 /// The text `version()` returns: PostgreSQL-shaped, as SQLAlchemy and others parse it.
@@ -150,6 +151,7 @@ pub fn install(
     settings: Arc<Mutex<PgSettings>>,
 ) {
     let ctx = session.context();
+    let relation_schemas = RelationSchemas::default();
     let provider = || {
         datafusion_pg_catalog::setup_pg_catalog(ctx, GRAPH_CATALOG, EmptyContextProvider)?;
         let tables = static_tables().map_err(Box::new)?;
@@ -164,11 +166,31 @@ pub fn install(
             Arc::new(pg_catalog),
             ctx.state().catalog_list().clone(),
             GRAPH_CATALOG,
+            relation_schemas.clone(),
         );
         if let Some(catalog) = ctx.catalog(GRAPH_CATALOG) {
             catalog
                 .register_schema("pg_catalog", Arc::new(pg_catalog))
                 .map_err(Box::new)?;
+            // DataFusion answers `information_schema` itself while its flag is set; with
+            // it unset the name resolves to this schema (which serves `SHOW TABLES` too).
+            let information_schema = crate::information_schema::PgInformationSchema::new(
+                ctx.state().catalog_list().clone(),
+                GRAPH_CATALOG,
+                database,
+            );
+            catalog
+                .register_schema(
+                    crate::information_schema::INFORMATION_SCHEMA,
+                    Arc::new(information_schema),
+                )
+                .map_err(Box::new)?;
+            ctx.state_ref()
+                .write()
+                .config_mut()
+                .options_mut()
+                .catalog
+                .information_schema = false;
         }
         Ok::<_, Box<DataFusionError>>(())
     };
@@ -188,6 +210,7 @@ pub fn install(
             }),
         )
     };
+    ctx.register_udf(table_is_visible(relation_schemas, settings.clone()));
     ctx.register_udf(constant("version", version_text()));
     ctx.register_udf(constant("current_database", database.to_string()));
     ctx.register_udf(constant("session_user", user.to_string()));
@@ -292,6 +315,7 @@ pub fn install(
     ctx.register_udf(any_arguments("json_build_object", DataType::Utf8, |args| {
         json_build_object(args)
     }));
+    ctx.register_udf(any_arguments("format", DataType::Utf8, format_rows));
     ctx.register_udf(create_udf(
         "quote_literal",
         vec![DataType::Utf8],
@@ -361,6 +385,57 @@ pub fn install(
 }
 
 /// A function of any arguments (PostgreSQL's overloads of it all answer alike here).
+/// `pg_table_is_visible(oid)`: whether the relation's schema is on the search path
+/// (`pg_catalog` always is). A graph's tables are also in the schema of each branch
+/// (`main`, `"feature/x"`), where only a schema-qualified name reaches them; psql's `\dt`
+/// and SQLAlchemy's reflection list each table once by this. A relation no scan of
+/// `pg_class` has reported yet counts as visible.
+fn table_is_visible(
+    relation_schemas: RelationSchemas,
+    settings: Arc<Mutex<PgSettings>>,
+) -> ScalarUDF {
+    create_udf(
+        "pg_table_is_visible",
+        vec![DataType::Int64],
+        DataType::Boolean,
+        Volatility::Stable,
+        Arc::new(move |args: &[ColumnarValue]| {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let oids = arrow::compute::cast(&arrays[0], &DataType::Int64)?;
+            let oids = oids
+                .as_any()
+                .downcast_ref::<arrow::array::Int64Array>()
+                .ok_or_else(|| {
+                    DataFusionError::Execution("pg_table_is_visible takes an oid".into())
+                })?;
+            let search_path = settings
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get("search_path")
+                .unwrap_or_default()
+                .to_string();
+            let on_path: Vec<String> = search_path
+                .split(',')
+                .map(|s| s.trim().trim_matches('"').to_string())
+                .chain(std::iter::once("pg_catalog".to_string()))
+                .collect();
+            let schemas = relation_schemas.lock().unwrap_or_else(|p| p.into_inner());
+            let visible: BooleanArray = oids
+                .iter()
+                .map(|oid| {
+                    oid.map(
+                        |oid| match i32::try_from(oid).ok().and_then(|o| schemas.get(&o)) {
+                            Some(schema) => on_path.iter().any(|p| p == schema),
+                            None => true,
+                        },
+                    )
+                })
+                .collect();
+            Ok(ColumnarValue::Array(Arc::new(visible)))
+        }),
+    )
+}
+
 fn any_arguments(
     name: &str,
     returns: DataType,
@@ -429,6 +504,127 @@ fn expand_array(array: &ArrayRef) -> DFResult<ArrayRef> {
 }
 
 /// PostgreSQL's `json_build_object(key, value, ...)`, as JSON text.
+/// `format(template, args...)` row by row.
+fn format_rows(args: &[ColumnarValue]) -> DFResult<ColumnarValue> {
+    let arrays = ColumnarValue::values_to_arrays(args)?;
+    let Some((template, values)) = arrays.split_first() else {
+        return Err(DataFusionError::Plan("format needs a template".into()));
+    };
+    let mut formatted = Vec::with_capacity(template.len());
+    for row in 0..template.len() {
+        let template = ScalarValue::try_from_array(template, row)?;
+        let template = match template {
+            t if t.is_null() => {
+                formatted.push(None);
+                continue;
+            }
+            ScalarValue::Utf8(Some(t))
+            | ScalarValue::LargeUtf8(Some(t))
+            | ScalarValue::Utf8View(Some(t)) => t,
+            other => other.to_string(),
+        };
+        let row_values = values
+            .iter()
+            .map(|v| {
+                let value = ScalarValue::try_from_array(v, row)?;
+                Ok(match value {
+                    v if v.is_null() => None,
+                    ScalarValue::Utf8(Some(t))
+                    | ScalarValue::LargeUtf8(Some(t))
+                    | ScalarValue::Utf8View(Some(t)) => Some(t),
+                    v => Some(v.to_string()),
+                })
+            })
+            .collect::<DFResult<Vec<_>>>()?;
+        formatted.push(Some(format_text(&template, &row_values)?));
+    }
+    Ok(ColumnarValue::Array(Arc::new(StringArray::from(formatted))))
+}
+
+/// PostgreSQL's `format`: `%s` (text, NULL as empty), `%I` (an identifier, quoted when
+/// it must be), `%L` (a literal, NULL as `NULL`), `%%`, each optionally `%n$`-numbered.
+fn format_text(template: &str, values: &[Option<String>]) -> DFResult<String> {
+    let mut out = String::with_capacity(template.len());
+    let mut chars = template.chars().peekable();
+    let mut next_arg = 0;
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        if chars.peek() == Some(&'%') {
+            chars.next();
+            out.push('%');
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+            digits.push(*d);
+            chars.next();
+        }
+        let index = if digits.is_empty() {
+            next_arg
+        } else if chars.next() == Some('$') {
+            digits
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .ok_or_else(|| {
+                    DataFusionError::Execution("format: argument 0 does not exist".into())
+                })?
+        } else {
+            return Err(DataFusionError::Execution(
+                "format: field widths are not supported".into(),
+            ));
+        };
+        let conversion = chars.next().ok_or_else(|| {
+            DataFusionError::Execution("format: unterminated format() type specifier".into())
+        })?;
+        let value = values
+            .get(index)
+            .ok_or_else(|| DataFusionError::Execution("format: too few arguments".into()))?;
+        next_arg = index + 1;
+        match conversion {
+            's' => out.push_str(value.as_deref().unwrap_or("")),
+            'I' => match value {
+                Some(v) => out.push_str(&quote_identifier(v)),
+                None => {
+                    return Err(DataFusionError::Execution(
+                        "format: null values cannot be formatted as an SQL identifier".into(),
+                    ));
+                }
+            },
+            'L' => match value {
+                Some(v) => out.push_str(&quote_literal(v)),
+                None => out.push_str("NULL"),
+            },
+            other => {
+                return Err(DataFusionError::Execution(format!(
+                    "format: unrecognized format() type specifier \"{other}\""
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// An identifier as PostgreSQL's `quote_ident` writes it: bare when it is lower case
+/// letters, digits and underscores not starting with a digit, else double-quoted.
+fn quote_identifier(name: &str) -> String {
+    let bare = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if bare {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
 fn json_build_object(args: &[ColumnarValue]) -> DFResult<ColumnarValue> {
     if !args.len().is_multiple_of(2) {
         return Err(DataFusionError::Execution(
@@ -547,6 +743,22 @@ mod tests {
         assert_eq!(size_pretty(123), "123 bytes");
         assert_eq!(size_pretty(10 * 1024), "10 kB");
         assert_eq!(size_pretty(5 * 1024 * 1024 * 1024), "5120 MB");
+    }
+
+    #[test]
+    fn format_writes_like_postgres() {
+        let v = |s: &str| Some(s.to_string());
+        assert_eq!(
+            format_text("%I.%I", &[v("public"), v("Person")]).unwrap(),
+            "public.\"Person\""
+        );
+        assert_eq!(
+            format_text("%s|%L|%L|%%", &[None, v("it's"), None]).unwrap(),
+            "|'it''s'|NULL|%"
+        );
+        assert_eq!(format_text("%2$s %1$s", &[v("a"), v("b")]).unwrap(), "b a");
+        assert!(format_text("%s %s", &[v("a")]).is_err());
+        assert!(format_text("%x", &[v("a")]).is_err());
     }
 
     #[test]

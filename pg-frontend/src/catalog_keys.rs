@@ -7,7 +7,7 @@
 //! `pg_class` also gets `reloptions` (psql's `\d+`).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arrow::array::{
     Array, ArrayRef, BooleanArray, Float64Array, Int16Array, Int16Builder, Int32Array,
@@ -33,6 +33,10 @@ const NOT_GRAPH_SCHEMAS: [&str; 3] = [
     datafusion_omnigraph::SYSTEM_SCHEMA,
 ];
 
+/// The schema of each relation OID in `pg_class`, as of the connection's last scan of it:
+/// `pg_table_is_visible(oid)` is read from it, since the OIDs are handed out by scans.
+pub type RelationSchemas = Arc<Mutex<HashMap<i32, String>>>;
+
 /// `pg_catalog` with keyed `pg_class`, `pg_index` and `pg_constraint`; every other table
 /// comes from `inner`.
 #[derive(Debug)]
@@ -40,6 +44,7 @@ pub struct KeyedPgCatalog {
     inner: Arc<dyn SchemaProvider>,
     catalogs: Arc<dyn CatalogProviderList>,
     graph_catalog: String,
+    relation_schemas: RelationSchemas,
 }
 
 impl KeyedPgCatalog {
@@ -47,11 +52,13 @@ impl KeyedPgCatalog {
         inner: Arc<dyn SchemaProvider>,
         catalogs: Arc<dyn CatalogProviderList>,
         graph_catalog: &str,
+        relation_schemas: RelationSchemas,
     ) -> KeyedPgCatalog {
         KeyedPgCatalog {
             inner,
             catalogs,
             graph_catalog: graph_catalog.to_string(),
+            relation_schemas,
         }
     }
 }
@@ -81,6 +88,7 @@ impl SchemaProvider for KeyedPgCatalog {
                 pg_catalog: self.inner.clone(),
                 catalogs: self.catalogs.clone(),
                 graph_catalog: self.graph_catalog.clone(),
+                relation_schemas: self.relation_schemas.clone(),
             },
         })))
     }
@@ -164,6 +172,7 @@ struct KeySource {
     pg_catalog: Arc<dyn SchemaProvider>,
     catalogs: Arc<dyn CatalogProviderList>,
     graph_catalog: String,
+    relation_schemas: RelationSchemas,
 }
 
 async fn scan_all(table: &Arc<dyn TableProvider>, state: &dyn Session) -> Result<Vec<RecordBatch>> {
@@ -198,6 +207,7 @@ impl KeySource {
             return Ok(vec![]);
         };
         let mut keys = Vec::new();
+        let mut relation_schemas = HashMap::new();
         for batch in scan_all(&table("pg_class").await?, state).await? {
             let oids = column::<Int32Array>(&batch, "oid")?;
             let names = column::<StringArray>(&batch, "relname")?;
@@ -207,6 +217,7 @@ impl KeySource {
                 let Some(namespace) = namespaces.get(&namespace_oids.value(i)) else {
                     continue;
                 };
+                relation_schemas.insert(oids.value(i), namespace.clone());
                 if kinds.value(i) != "r" || NOT_GRAPH_SCHEMAS.contains(&namespace.as_str()) {
                     continue;
                 }
@@ -226,6 +237,17 @@ impl KeySource {
                 }
             }
         }
+        for key in &keys {
+            let schema = namespaces
+                .get(&key.namespace_oid)
+                .cloned()
+                .unwrap_or_default();
+            relation_schemas.insert(key.index_oid(), schema);
+        }
+        *self
+            .relation_schemas
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = relation_schemas;
         Ok(keys)
     }
 }

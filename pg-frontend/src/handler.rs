@@ -43,7 +43,7 @@ use crate::connection::{Connection, unknown};
 use crate::copy::{self, CopyOut};
 use crate::encode;
 use crate::errors::{canceled, statement_error};
-use crate::{execution, params, privilege};
+use crate::{execution, params, privilege, rewrite};
 
 pub struct QueryHandler {
     connection: Arc<Connection>,
@@ -212,171 +212,13 @@ fn parse_statements(sql: &str) -> Result<Vec<DFStatement>, SqlError> {
             return Ok(statements
                 .into_iter()
                 .map(|mut s| {
-                    without_array_subqueries(&mut s);
-                    with_postgres_functions(&mut s);
-                    with_boolean_literals(&mut s);
+                    rewrite::as_datafusion_catalog_query(&mut s);
                     DFStatement::Statement(Box::new(s))
                 })
                 .collect());
         }
     }
     Session::parse(sql)
-}
-
-/// `ARRAY(SELECT ...)` (psql's `\du` role memberships) as an empty text array: there is
-/// no such constructor in DataFusion, and our roles are not members of one another.
-fn without_array_subqueries(statement: &mut Statement) {
-    use datafusion::sql::sqlparser::ast::{FunctionArguments, visit_expressions_mut};
-    let _ = visit_expressions_mut(statement, |expr| {
-        if let SqlExpr::Function(f) = expr
-            && f.name.to_string().eq_ignore_ascii_case("array")
-            && matches!(f.args, FunctionArguments::Subquery(_))
-        {
-            *expr = SqlExpr::Array(datafusion::sql::sqlparser::ast::Array {
-                elem: vec![],
-                named: true,
-            });
-        }
-        std::ops::ControlFlow::<()>::Continue(())
-    });
-}
-
-/// `pg_catalog` flag columns compared with a quoted literal (`i.indisprimary = 'f'`, as
-/// SQLAlchemy 1.4 writes): PostgreSQL reads `'t'`/`'f'` as booleans there, DataFusion
-/// would compare a boolean with text. Only these columns' comparisons change.
-fn with_boolean_literals(statement: &mut Statement) {
-    use datafusion::sql::sqlparser::ast::{BinaryOperator, visit_expressions_mut};
-    const FLAGS: [&str; 24] = [
-        "indisprimary",
-        "indisunique",
-        "indisvalid",
-        "indisready",
-        "indislive",
-        "indimmediate",
-        "indisclustered",
-        "indisexclusion",
-        "indnullsnotdistinct",
-        "relhasindex",
-        "relisshared",
-        "relispartition",
-        "relhasrules",
-        "relhastriggers",
-        "relhassubclass",
-        "relispopulated",
-        "attnotnull",
-        "atthasdef",
-        "attisdropped",
-        "attislocal",
-        "condeferrable",
-        "condeferred",
-        "convalidated",
-        "conislocal",
-    ];
-    let is_flag = |e: &SqlExpr| {
-        let name = match e {
-            SqlExpr::Identifier(i) => Some(&i.value),
-            SqlExpr::CompoundIdentifier(parts) => parts.last().map(|i| &i.value),
-            _ => None,
-        };
-        name.is_some_and(|n| FLAGS.contains(&n.to_ascii_lowercase().as_str()))
-    };
-    let as_boolean = |e: &SqlExpr| match e {
-        SqlExpr::Value(v) => match &v.value {
-            Value::SingleQuotedString(t) => match t.to_ascii_lowercase().as_str() {
-                "t" | "true" | "y" | "yes" | "on" | "1" => Some(true),
-                "f" | "false" | "n" | "no" | "off" | "0" => Some(false),
-                _ => None,
-            },
-            _ => None,
-        },
-        _ => None,
-    };
-    let _ = visit_expressions_mut(statement, |expr| {
-        if let SqlExpr::BinaryOp { left, op, right } = expr
-            && matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq)
-        {
-            if is_flag(left)
-                && let Some(b) = as_boolean(right)
-            {
-                **right = SqlExpr::value(Value::Boolean(b));
-            } else if is_flag(right)
-                && let Some(b) = as_boolean(left)
-            {
-                **left = SqlExpr::value(Value::Boolean(b));
-            }
-        }
-        std::ops::ControlFlow::<()>::Continue(())
-    });
-}
-
-/// PostgreSQL's set-returning functions and record access as DataFusion writes them:
-/// `information_schema._pg_expandarray(a)` (pgjdbc's key lookups) as
-/// `unnest(_pg_expandarray(a))` (our function returns the `(x, n)` records as a list,
-/// `unnest` makes them rows), `generate_subscripts`, and `(record).field`.
-fn with_postgres_functions(statement: &mut Statement) {
-    use datafusion::sql::sqlparser::ast::{
-        AccessExpr, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident,
-        ObjectName, visit_expressions_mut,
-    };
-    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-    use datafusion::sql::sqlparser::parser::Parser;
-    let _ = visit_expressions_mut(statement, |expr| {
-        if let SqlExpr::Function(f) = expr
-            && f.name
-                .0
-                .last()
-                .and_then(|part| part.as_ident())
-                .is_some_and(|i| i.value.eq_ignore_ascii_case("_pg_expandarray"))
-        {
-            let mut inner = f.clone();
-            inner.name = ObjectName::from(vec![Ident::new("_pg_expandarray")]);
-            let mut unnest = f.clone();
-            unnest.name = ObjectName::from(vec![Ident::new("unnest")]);
-            unnest.args = FunctionArguments::List(FunctionArgumentList {
-                duplicate_treatment: None,
-                args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(
-                    SqlExpr::Function(inner),
-                ))],
-                clauses: vec![],
-            });
-            *expr = SqlExpr::Function(unnest);
-        }
-        // `generate_subscripts(a, dim)` (SQLAlchemy's key reflection): the same positions
-        // as `unnest(generate_series(1, array_length(a, dim)))`, row for row beside
-        // `unnest(a)`.
-        if let SqlExpr::Function(f) = expr
-            && f.name
-                .0
-                .last()
-                .and_then(|part| part.as_ident())
-                .is_some_and(|i| i.value.eq_ignore_ascii_case("generate_subscripts"))
-            && let FunctionArguments::List(list) = &f.args
-            && let [array, dimension] = list.args.as_slice()
-        {
-            let text = format!("unnest(generate_series(1, array_length({array}, {dimension})))");
-            if let Ok(rewritten) = Parser::new(&PostgreSqlDialect {})
-                .try_with_sql(&text)
-                .and_then(|mut p| p.parse_expr())
-            {
-                *expr = rewritten;
-                return std::ops::ControlFlow::<()>::Continue(());
-            }
-        }
-        // `(record).field`, which DataFusion reads only on a plain column.
-        if let SqlExpr::CompoundFieldAccess { root, access_chain } = expr
-            && let [AccessExpr::Dot(SqlExpr::Identifier(field))] = access_chain.as_slice()
-            && matches!(root.as_ref(), SqlExpr::Nested(_))
-        {
-            let text = format!("get_field({root}, '{}')", field.value.replace('\'', "''"));
-            if let Ok(rewritten) = Parser::new(&PostgreSqlDialect {})
-                .try_with_sql(&text)
-                .and_then(|mut p| p.parse_expr())
-            {
-                *expr = rewritten;
-            }
-        }
-        std::ops::ControlFlow::<()>::Continue(())
-    });
 }
 
 fn one_column(name: &str, values: Vec<String>) -> (SchemaRef, Vec<RecordBatch>) {

@@ -139,7 +139,6 @@ SELECT table_name FROM information_schema.tables
 -- param $1 text: public
 -- param $2 text: person
 -- expect: age, city
--- known-gap: information_schema.columns has no udt_name
 SELECT column_name, data_type, udt_name, numeric_precision, numeric_scale
 		 FROM information_schema.columns
 		 WHERE table_schema = $1 AND table_name = $2
@@ -149,7 +148,6 @@ SELECT column_name, data_type, udt_name, numeric_precision, numeric_scale
 SELECT 'city' AS col_name, "city"::text AS val FROM (SELECT DISTINCT "city" FROM "public"."person" WHERE "city" IS NOT NULL ORDER BY "city" LIMIT 100) sub_0 UNION ALL SELECT 'name' AS col_name, "name"::text AS val FROM (SELECT DISTINCT "name" FROM "public"."person" WHERE "name" IS NOT NULL ORDER BY "name" LIMIT 100) sub_1
 -- next
 -- tool: Grafana (legacy query builder), source: grafana/grafana public/app/plugins/datasource/postgres/meta_query.ts (findMetricTable), purpose: pick a default table with a timestamp and a float8 column for a new panel
--- known-gap: information_schema.columns has no udt_name
 SELECT
 	quote_ident(table_name) as table_name,
 	( SELECT
@@ -230,7 +228,6 @@ table_schema IN (
 ) AND table_name = 'knows' AND data_type IN ('bigint','integer','double precision','real','numeric') AND column_name <> 'since' ORDER BY column_name
 -- next
 -- tool: Grafana (legacy query builder), source: grafana/grafana public/app/plugins/datasource/postgres/meta_query.ts (buildDatatypeQuery('age') for table public.person), purpose: data type of a chosen column (drives the operator list)
--- known-gap: information_schema.columns has no udt_name
 SELECT udt_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'person' AND column_name = 'age'
 -- next
 -- tool: Grafana (legacy query builder), source: grafana/grafana public/app/plugins/datasource/postgres/meta_query.ts (buildAggregateQuery), purpose: aggregate-function dropdown of the legacy builder

@@ -1,0 +1,450 @@
+//! `information_schema` as PostgreSQL shapes it, for the tools that read it instead of
+//! `pg_catalog` (Metabase's column sync, Grafana's column picker). DataFusion's own
+//! provider answers every table but three: `columns` gets PostgreSQL's type names
+//! (`data_type` `integer`, `udt_name` `int4`) and its identity and generation columns,
+//! and `table_constraints` and `key_column_usage` list each graph table's primary key,
+//! its `id` column (as `pg_constraint` does, see `catalog_keys`).
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Int32Array, RecordBatch, StringArray};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use async_trait::async_trait;
+use datafusion::catalog::information_schema::InformationSchemaProvider;
+use datafusion::catalog::{CatalogProviderList, SchemaProvider, Session, TableProvider};
+use datafusion::common::Result;
+use datafusion::datasource::TableType;
+use datafusion::datasource::memory::MemorySourceConfig;
+use datafusion::logical_expr::Expr;
+use datafusion::physical_plan::ExecutionPlan;
+use pgwire::api::Type;
+
+use crate::encode::wire_type;
+
+/// The schema's name.
+pub const INFORMATION_SCHEMA: &str = "information_schema";
+
+/// Schemas whose tables have no `id` key.
+const KEYLESS_SCHEMAS: [&str; 3] = [
+    "pg_catalog",
+    INFORMATION_SCHEMA,
+    datafusion_omnigraph::SYSTEM_SCHEMA,
+];
+
+/// The key column every graph table has.
+const KEY_COLUMN: &str = "id";
+
+/// `information_schema` over the connection's catalogs; the graph's catalog is reported
+/// under the database's name, as `pg_database` reports it.
+#[derive(Debug)]
+pub struct PgInformationSchema {
+    inner: InformationSchemaProvider,
+    catalogs: Arc<dyn CatalogProviderList>,
+    graph_catalog: String,
+    database: String,
+}
+
+impl PgInformationSchema {
+    pub fn new(
+        catalogs: Arc<dyn CatalogProviderList>,
+        graph_catalog: &str,
+        database: &str,
+    ) -> PgInformationSchema {
+        PgInformationSchema {
+            inner: InformationSchemaProvider::new(catalogs.clone()),
+            catalogs,
+            graph_catalog: graph_catalog.to_string(),
+            database: database.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PgTable {
+    Columns,
+    TableConstraints,
+    KeyColumnUsage,
+}
+
+impl PgTable {
+    fn named(name: &str) -> Option<PgTable> {
+        match name.to_ascii_lowercase().as_str() {
+            "columns" => Some(PgTable::Columns),
+            "table_constraints" => Some(PgTable::TableConstraints),
+            "key_column_usage" => Some(PgTable::KeyColumnUsage),
+            _ => None,
+        }
+    }
+
+    fn schema(self) -> SchemaRef {
+        let text = |name: &str| Field::new(name, DataType::Utf8, true);
+        let int = |name: &str| Field::new(name, DataType::Int32, true);
+        let fields = match self {
+            PgTable::Columns => vec![
+                text("table_catalog"),
+                text("table_schema"),
+                text("table_name"),
+                text("column_name"),
+                int("ordinal_position"),
+                text("column_default"),
+                text("is_nullable"),
+                text("data_type"),
+                int("character_maximum_length"),
+                int("character_octet_length"),
+                int("numeric_precision"),
+                int("numeric_precision_radix"),
+                int("numeric_scale"),
+                int("datetime_precision"),
+                text("interval_type"),
+                text("collation_name"),
+                text("domain_name"),
+                text("udt_catalog"),
+                text("udt_schema"),
+                text("udt_name"),
+                text("dtd_identifier"),
+                text("is_self_referencing"),
+                text("is_identity"),
+                text("identity_generation"),
+                text("is_generated"),
+                text("generation_expression"),
+                text("is_updatable"),
+            ],
+            PgTable::TableConstraints => vec![
+                text("constraint_catalog"),
+                text("constraint_schema"),
+                text("constraint_name"),
+                text("table_catalog"),
+                text("table_schema"),
+                text("table_name"),
+                text("constraint_type"),
+                text("is_deferrable"),
+                text("initially_deferred"),
+                text("enforced"),
+                text("nulls_distinct"),
+            ],
+            PgTable::KeyColumnUsage => vec![
+                text("constraint_catalog"),
+                text("constraint_schema"),
+                text("constraint_name"),
+                text("table_catalog"),
+                text("table_schema"),
+                text("table_name"),
+                text("column_name"),
+                int("ordinal_position"),
+                int("position_in_unique_constraint"),
+            ],
+        };
+        Arc::new(Schema::new(fields))
+    }
+}
+
+/// One column of a table, as `information_schema.columns` describes it.
+struct ColumnRow {
+    catalog: String,
+    schema: String,
+    table: String,
+    column: String,
+    position: i32,
+    nullable: bool,
+    data_type: DataType,
+}
+
+/// PostgreSQL's standard name of a type (`data_type`): arrays are `ARRAY`, the rest
+/// their SQL names.
+fn standard_type_name(pg: &Type) -> String {
+    if pg.name().starts_with('_') {
+        return "ARRAY".to_string();
+    }
+    match pg.name() {
+        "bool" => "boolean",
+        "int2" => "smallint",
+        "int4" => "integer",
+        "int8" => "bigint",
+        "float4" => "real",
+        "float8" => "double precision",
+        "varchar" => "character varying",
+        "bpchar" => "character",
+        "timestamp" => "timestamp without time zone",
+        "timestamptz" => "timestamp with time zone",
+        "time" => "time without time zone",
+        "timetz" => "time with time zone",
+        other => other,
+    }
+    .to_string()
+}
+
+/// `numeric_precision`, `numeric_precision_radix` and `numeric_scale` as PostgreSQL
+/// reports them for a column of `data_type`.
+fn numeric_facets(data_type: &DataType) -> (Option<i32>, Option<i32>, Option<i32>) {
+    match data_type {
+        DataType::Int8 | DataType::Int16 | DataType::UInt8 => (Some(16), Some(2), Some(0)),
+        DataType::Int32 | DataType::UInt16 => (Some(32), Some(2), Some(0)),
+        DataType::Int64 | DataType::UInt32 => (Some(64), Some(2), Some(0)),
+        DataType::Float16 | DataType::Float32 => (Some(24), Some(2), None),
+        DataType::Float64 => (Some(53), Some(2), None),
+        DataType::Decimal128(p, s) | DataType::Decimal256(p, s) => {
+            (Some(i32::from(*p)), Some(10), Some(i32::from(*s)))
+        }
+        _ => (None, None, None),
+    }
+}
+
+fn texts<T>(rows: &[T], f: impl Fn(&T) -> Option<String>) -> ArrayRef {
+    Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>()))
+}
+
+fn ints<T>(rows: &[T], f: impl Fn(&T) -> Option<i32>) -> ArrayRef {
+    Arc::new(Int32Array::from(rows.iter().map(f).collect::<Vec<_>>()))
+}
+
+impl PgInformationSchema {
+    /// Every column of every table the session sees, in catalog, schema and table order.
+    async fn column_rows(&self) -> Result<Vec<ColumnRow>> {
+        let mut rows = Vec::new();
+        let mut catalog_names = self.catalogs.catalog_names();
+        catalog_names.sort();
+        for catalog_name in catalog_names {
+            let Some(catalog) = self.catalogs.catalog(&catalog_name) else {
+                continue;
+            };
+            let shown_catalog = if catalog_name == self.graph_catalog {
+                self.database.clone()
+            } else {
+                catalog_name.clone()
+            };
+            let mut schema_names = catalog.schema_names();
+            schema_names.sort();
+            for schema_name in schema_names {
+                if schema_name == INFORMATION_SCHEMA {
+                    continue;
+                }
+                let Some(schema) = catalog.schema(&schema_name) else {
+                    continue;
+                };
+                let mut table_names = schema.table_names();
+                table_names.sort();
+                for table_name in table_names {
+                    let Some(table) = schema.table(&table_name).await? else {
+                        continue;
+                    };
+                    for (i, field) in table.schema().fields().iter().enumerate() {
+                        rows.push(ColumnRow {
+                            catalog: shown_catalog.clone(),
+                            schema: schema_name.clone(),
+                            table: table_name.clone(),
+                            column: field.name().clone(),
+                            position: i as i32 + 1,
+                            nullable: field.is_nullable(),
+                            data_type: field.data_type().clone(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(rows)
+    }
+
+    async fn batch(&self, table: PgTable) -> Result<RecordBatch> {
+        let schema = table.schema();
+        let rows = self.column_rows().await?;
+        let columns: Vec<ArrayRef> = match table {
+            PgTable::Columns => {
+                let types: Vec<Type> = rows
+                    .iter()
+                    .map(|r| {
+                        arrow_pg::datatypes::into_pg_type(&wire_type(&r.data_type))
+                            .unwrap_or(Type::TEXT)
+                    })
+                    .collect();
+                let typed: Vec<(&ColumnRow, &Type)> = rows.iter().zip(types.iter()).collect();
+                let numeric = |pick: fn((Option<i32>, Option<i32>, Option<i32>)) -> Option<i32>| {
+                    ints(&rows, move |r| pick(numeric_facets(&r.data_type)))
+                };
+                let none = |_: &ColumnRow| None::<String>;
+                vec![
+                    texts(&rows, |r| Some(r.catalog.clone())),
+                    texts(&rows, |r| Some(r.schema.clone())),
+                    texts(&rows, |r| Some(r.table.clone())),
+                    texts(&rows, |r| Some(r.column.clone())),
+                    ints(&rows, |r| Some(r.position)),
+                    texts(&rows, none),
+                    texts(&rows, |r| {
+                        Some(if r.nullable { "YES" } else { "NO" }.into())
+                    }),
+                    texts(&typed, |(_, t)| Some(standard_type_name(t))),
+                    ints(&rows, |_| None),
+                    ints(&rows, |r| {
+                        matches!(wire_type(&r.data_type), DataType::Utf8).then_some(1 << 30)
+                    }),
+                    numeric(|f| f.0),
+                    numeric(|f| f.1),
+                    numeric(|f| f.2),
+                    ints(&rows, |r| {
+                        matches!(
+                            r.data_type,
+                            DataType::Timestamp(_, _)
+                                | DataType::Time32(_)
+                                | DataType::Time64(_)
+                                | DataType::Date32
+                                | DataType::Date64
+                        )
+                        .then_some(match r.data_type {
+                            DataType::Date32 | DataType::Date64 => 0,
+                            _ => 6,
+                        })
+                    }),
+                    texts(&rows, none),
+                    texts(&rows, none),
+                    texts(&rows, none),
+                    texts(&rows, |r| Some(r.catalog.clone())),
+                    texts(&rows, |_| Some("pg_catalog".into())),
+                    texts(&typed, |(_, t)| Some(t.name().to_string())),
+                    texts(&rows, |r| Some(r.position.to_string())),
+                    texts(&rows, |_| Some("NO".into())),
+                    texts(&rows, |_| Some("NO".into())),
+                    texts(&rows, none),
+                    texts(&rows, |_| Some("NEVER".into())),
+                    texts(&rows, none),
+                    texts(&rows, |r| {
+                        Some(
+                            if KEYLESS_SCHEMAS.contains(&r.schema.as_str()) {
+                                "NO"
+                            } else {
+                                "YES"
+                            }
+                            .into(),
+                        )
+                    }),
+                ]
+            }
+            PgTable::TableConstraints | PgTable::KeyColumnUsage => {
+                let keys: Vec<&ColumnRow> = rows
+                    .iter()
+                    .filter(|r| {
+                        r.column == KEY_COLUMN && !KEYLESS_SCHEMAS.contains(&r.schema.as_str())
+                    })
+                    .collect();
+                let name = |r: &&ColumnRow| Some(format!("{}_pkey", r.table));
+                let mut columns = vec![
+                    texts(&keys, |r| Some(r.catalog.clone())),
+                    texts(&keys, |r| Some(r.schema.clone())),
+                    texts(&keys, name),
+                    texts(&keys, |r| Some(r.catalog.clone())),
+                    texts(&keys, |r| Some(r.schema.clone())),
+                    texts(&keys, |r| Some(r.table.clone())),
+                ];
+                if table == PgTable::TableConstraints {
+                    columns.extend([
+                        texts(&keys, |_| Some("PRIMARY KEY".into())),
+                        texts(&keys, |_| Some("NO".into())),
+                        texts(&keys, |_| Some("NO".into())),
+                        texts(&keys, |_| Some("YES".into())),
+                        texts(&keys, |_| None),
+                    ]);
+                } else {
+                    columns.extend([
+                        texts(&keys, |r| Some(r.column.clone())),
+                        ints(&keys, |_| Some(1)),
+                        ints(&keys, |_| None),
+                    ]);
+                }
+                columns
+            }
+        };
+        Ok(RecordBatch::try_new(schema, columns)?)
+    }
+}
+
+#[async_trait]
+impl SchemaProvider for PgInformationSchema {
+    fn table_names(&self) -> Vec<String> {
+        let mut names = self.inner.table_names();
+        for extra in ["table_constraints", "key_column_usage"] {
+            if !names.iter().any(|n| n == extra) {
+                names.push(extra.to_string());
+            }
+        }
+        names
+    }
+
+    async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        match PgTable::named(name) {
+            Some(table) => Ok(Some(Arc::new(PgInformationTable {
+                table,
+                schema: table.schema(),
+                source: PgInformationSchema::new(
+                    self.catalogs.clone(),
+                    &self.graph_catalog,
+                    &self.database,
+                ),
+            }))),
+            None => self.inner.table(name).await,
+        }
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        PgTable::named(name).is_some() || self.inner.table_exist(name)
+    }
+}
+
+/// One of the tables computed here, read at each scan.
+#[derive(Debug)]
+struct PgInformationTable {
+    table: PgTable,
+    schema: SchemaRef,
+    source: PgInformationSchema,
+}
+
+#[async_trait]
+impl TableProvider for PgInformationTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::View
+    }
+
+    async fn scan(
+        &self,
+        _state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let batch = self.source.batch(self.table).await?;
+        let plan: Arc<dyn ExecutionPlan> = MemorySourceConfig::try_new_exec(
+            &[vec![batch]],
+            self.schema.clone(),
+            projection.cloned(),
+        )?;
+        Ok(plan)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_are_named_as_postgres_names_them() {
+        let named = |t: &DataType| {
+            let pg = arrow_pg::datatypes::into_pg_type(&wire_type(t)).unwrap();
+            (standard_type_name(&pg), pg.name().to_string())
+        };
+        assert_eq!(named(&DataType::Int32), ("integer".into(), "int4".into()));
+        assert_eq!(named(&DataType::Int64), ("bigint".into(), "int8".into()));
+        assert_eq!(named(&DataType::Utf8View), ("text".into(), "text".into()));
+        assert_eq!(
+            named(&DataType::Float64),
+            ("double precision".into(), "float8".into())
+        );
+        assert_eq!(named(&DataType::Date32), ("date".into(), "date".into()));
+        let list = DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)));
+        assert_eq!(named(&list), ("ARRAY".into(), "_text".into()));
+        assert_eq!(
+            numeric_facets(&DataType::Int32),
+            (Some(32), Some(2), Some(0))
+        );
+    }
+}

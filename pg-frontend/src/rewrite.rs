@@ -1,0 +1,381 @@
+//! Rewrites of the catalog queries psql, drivers and BI tools send, into SQL DataFusion
+//! plans with the same answer. They apply only to statements that read `pg_catalog` or
+//! `information_schema` (see `handler::parse_statements`); other statements run exactly
+//! as written.
+
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
+use datafusion::sql::sqlparser::ast::{
+    AccessExpr, BinaryOperator, Expr as SqlExpr, FunctionArg, FunctionArgExpr,
+    FunctionArgumentList, FunctionArguments, GroupByExpr, Ident, ObjectName, SelectItem, SetExpr,
+    Statement, Value, visit_expressions_mut,
+};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::Parser;
+
+/// Every rewrite below, in order.
+pub fn as_datafusion_catalog_query(statement: &mut Statement) {
+    without_array_subqueries(statement);
+    with_postgres_functions(statement);
+    with_boolean_literals(statement);
+    with_aggregated_scalar_subqueries(statement);
+}
+
+/// `ARRAY(SELECT ...)` (psql's `\du` role memberships) as an empty text array: there is
+/// no such constructor in DataFusion, and our roles are not members of one another.
+fn without_array_subqueries(statement: &mut Statement) {
+    let _ = visit_expressions_mut(statement, |expr| {
+        if let SqlExpr::Function(f) = expr
+            && f.name.to_string().eq_ignore_ascii_case("array")
+            && matches!(f.args, FunctionArguments::Subquery(_))
+        {
+            *expr = SqlExpr::Array(datafusion::sql::sqlparser::ast::Array {
+                elem: vec![],
+                named: true,
+            });
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// `pg_catalog` flag columns compared with a quoted literal (`i.indisprimary = 'f'`, as
+/// SQLAlchemy 1.4 writes): PostgreSQL reads `'t'`/`'f'` as booleans there, DataFusion
+/// would compare a boolean with text. Only these columns' comparisons change.
+fn with_boolean_literals(statement: &mut Statement) {
+    const FLAGS: [&str; 24] = [
+        "indisprimary",
+        "indisunique",
+        "indisvalid",
+        "indisready",
+        "indislive",
+        "indimmediate",
+        "indisclustered",
+        "indisexclusion",
+        "indnullsnotdistinct",
+        "relhasindex",
+        "relisshared",
+        "relispartition",
+        "relhasrules",
+        "relhastriggers",
+        "relhassubclass",
+        "relispopulated",
+        "attnotnull",
+        "atthasdef",
+        "attisdropped",
+        "attislocal",
+        "condeferrable",
+        "condeferred",
+        "convalidated",
+        "conislocal",
+    ];
+    let is_flag = |e: &SqlExpr| {
+        let name = match e {
+            SqlExpr::Identifier(i) => Some(&i.value),
+            SqlExpr::CompoundIdentifier(parts) => parts.last().map(|i| &i.value),
+            _ => None,
+        };
+        name.is_some_and(|n| FLAGS.contains(&n.to_ascii_lowercase().as_str()))
+    };
+    let as_boolean = |e: &SqlExpr| match e {
+        SqlExpr::Value(v) => match &v.value {
+            Value::SingleQuotedString(t) => match t.to_ascii_lowercase().as_str() {
+                "t" | "true" | "y" | "yes" | "on" | "1" => Some(true),
+                "f" | "false" | "n" | "no" | "off" | "0" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    };
+    let _ = visit_expressions_mut(statement, |expr| {
+        if let SqlExpr::BinaryOp { left, op, right } = expr
+            && matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq)
+        {
+            if is_flag(left)
+                && let Some(b) = as_boolean(right)
+            {
+                **right = SqlExpr::value(Value::Boolean(b));
+            } else if is_flag(right)
+                && let Some(b) = as_boolean(left)
+            {
+                **left = SqlExpr::value(Value::Boolean(b));
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// PostgreSQL's set-returning functions and record access as DataFusion writes them:
+/// `information_schema._pg_expandarray(a)` (pgjdbc's key lookups) as
+/// `unnest(_pg_expandarray(a))` (our function returns the `(x, n)` records as a list,
+/// `unnest` makes them rows), `generate_subscripts`, and `(record).field`.
+fn with_postgres_functions(statement: &mut Statement) {
+    let _ = visit_expressions_mut(statement, |expr| {
+        if let SqlExpr::Function(f) = expr
+            && f.name
+                .0
+                .last()
+                .and_then(|part| part.as_ident())
+                .is_some_and(|i| i.value.eq_ignore_ascii_case("_pg_expandarray"))
+        {
+            let mut inner = f.clone();
+            inner.name = ObjectName::from(vec![Ident::new("_pg_expandarray")]);
+            let mut unnest = f.clone();
+            unnest.name = ObjectName::from(vec![Ident::new("unnest")]);
+            unnest.args = FunctionArguments::List(FunctionArgumentList {
+                duplicate_treatment: None,
+                args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(
+                    SqlExpr::Function(inner),
+                ))],
+                clauses: vec![],
+            });
+            *expr = SqlExpr::Function(unnest);
+        }
+        // `generate_subscripts(a, dim)` (SQLAlchemy's key reflection): the same positions
+        // as `unnest(generate_series(1, array_length(a, dim)))`, row for row beside
+        // `unnest(a)`.
+        if let SqlExpr::Function(f) = expr
+            && f.name
+                .0
+                .last()
+                .and_then(|part| part.as_ident())
+                .is_some_and(|i| i.value.eq_ignore_ascii_case("generate_subscripts"))
+            && let FunctionArguments::List(list) = &f.args
+            && let [array, dimension] = list.args.as_slice()
+        {
+            let text = format!("unnest(generate_series(1, array_length({array}, {dimension})))");
+            if let Ok(rewritten) = Parser::new(&PostgreSqlDialect {})
+                .try_with_sql(&text)
+                .and_then(|mut p| p.parse_expr())
+            {
+                *expr = rewritten;
+                return ControlFlow::<()>::Continue(());
+            }
+        }
+        // `(record).field`, which DataFusion reads only on a plain column.
+        if let SqlExpr::CompoundFieldAccess { root, access_chain } = expr
+            && let [AccessExpr::Dot(SqlExpr::Identifier(field))] = access_chain.as_slice()
+            && matches!(root.as_ref(), SqlExpr::Nested(_))
+        {
+            let text = format!("get_field({root}, '{}')", field.value.replace('\'', "''"));
+            if let Ok(rewritten) = Parser::new(&PostgreSqlDialect {})
+                .try_with_sql(&text)
+                .and_then(|mut p| p.parse_expr())
+            {
+                *expr = rewritten;
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// Aggregates that make a scalar subquery's one row themselves.
+const AGGREGATES: [&str; 14] = [
+    "count",
+    "max",
+    "min",
+    "sum",
+    "avg",
+    "array_agg",
+    "string_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "json_agg",
+    "jsonb_agg",
+    "first_value",
+    "last_value",
+];
+
+/// A correlated scalar subquery that is not aggregated (`(SELECT pg_get_expr(adbin,
+/// adrelid) FROM pg_attrdef WHERE adrelid = a.attrelid AND adnum = a.attnum)`, as
+/// SQLAlchemy 2.x reflects column defaults) as `(SELECT max(...) ...)`: DataFusion only
+/// decorrelates subqueries that aggregate. The catalog's keys make these match at most one
+/// row, so the answer is the same; where PostgreSQL would fail on a second row, this
+/// answers the largest. Conditions on the outer row alone (`WHERE a.atthasdef AND ...`),
+/// which DataFusion cannot decorrelate either, move around the subquery:
+/// `CASE WHEN a.atthasdef THEN (SELECT ...) END`.
+fn with_aggregated_scalar_subqueries(statement: &mut Statement) {
+    let _ = visit_expressions_mut(statement, |expr| {
+        if let SqlExpr::Subquery(query) = expr
+            && let SetExpr::Select(select) = query.body.as_ref()
+            && reads_only_empty_tables(&select.from)
+        {
+            *expr = SqlExpr::value(Value::Null);
+            return ControlFlow::<()>::Continue(());
+        }
+        if let SqlExpr::Subquery(query) = expr
+            && query.limit_clause.is_none()
+            && query.fetch.is_none()
+            && let SetExpr::Select(select) = query.body.as_mut()
+            && select.having.is_none()
+            && matches!(&select.group_by, GroupByExpr::Expressions(keys, _) if keys.is_empty())
+            && let [item] = select.projection.as_mut_slice()
+            && let SelectItem::UnnamedExpr(value) | SelectItem::ExprWithAlias { expr: value, .. } =
+                item
+            && !is_aggregate(value)
+            && let Some(selection) = select.selection.take()
+        {
+            *value = function_call("max", vec![value.clone()]);
+            let own = relation_names(&select.from);
+            let (outer, inner): (Vec<SqlExpr>, Vec<SqlExpr>) = conjuncts(selection)
+                .into_iter()
+                .partition(|c| reads_only_outer_columns(c, &own));
+            select.selection = all_of(inner);
+            if let Some(condition) = all_of(outer) {
+                let subquery = std::mem::replace(expr, SqlExpr::value(Value::Null));
+                *expr = SqlExpr::Case {
+                    case_token: AttachedToken::empty(),
+                    end_token: AttachedToken::empty(),
+                    operand: None,
+                    conditions: vec![datafusion::sql::sqlparser::ast::CaseWhen {
+                        condition,
+                        result: subquery,
+                    }],
+                    else_result: None,
+                };
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// Catalog tables that are empty in every graph: OmniGraph has no sequences.
+const ALWAYS_EMPTY: [&str; 1] = ["pg_sequence"];
+
+/// Whether a FROM clause only joins (inner) tables that are always empty, so a scalar
+/// subquery over it is NULL. SQLAlchemy 2.x asks for identity options so, with the outer
+/// row inside the subquery's own projection, where DataFusion cannot decorrelate it.
+fn reads_only_empty_tables(from: &[datafusion::sql::sqlparser::ast::TableWithJoins]) -> bool {
+    use datafusion::sql::sqlparser::ast::{JoinOperator, TableFactor};
+    let empty = |factor: &TableFactor| {
+        matches!(factor, TableFactor::Table { name, .. }
+        if name.0.last().and_then(|p| p.as_ident()).is_some_and(|n| {
+            ALWAYS_EMPTY.iter().any(|e| n.value.eq_ignore_ascii_case(e))
+        }))
+    };
+    !from.is_empty()
+        && from.iter().all(|t| {
+            empty(&t.relation)
+                && t.joins.iter().all(|j| {
+                    empty(&j.relation)
+                        && matches!(
+                            j.join_operator,
+                            JoinOperator::Join(_) | JoinOperator::Inner(_)
+                        )
+                })
+        })
+}
+
+/// The names a query's FROM items are known by (aliases, and tables' last name parts).
+fn relation_names(from: &[datafusion::sql::sqlparser::ast::TableWithJoins]) -> Vec<String> {
+    use datafusion::sql::sqlparser::ast::TableFactor;
+    let mut names = Vec::new();
+    let factors = from
+        .iter()
+        .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)));
+    for factor in factors {
+        if let TableFactor::Table { name, .. } = factor
+            && let Some(last) = name.0.last().and_then(|p| p.as_ident())
+        {
+            names.push(last.value.to_ascii_lowercase());
+        }
+        let alias = match factor {
+            TableFactor::Table { alias, .. }
+            | TableFactor::Derived { alias, .. }
+            | TableFactor::Function { alias, .. }
+            | TableFactor::UNNEST { alias, .. } => alias.as_ref(),
+            _ => None,
+        };
+        if let Some(alias) = alias {
+            names.push(alias.name.value.to_ascii_lowercase());
+        }
+    }
+    names
+}
+
+fn conjuncts(expr: SqlExpr) -> Vec<SqlExpr> {
+    match expr {
+        SqlExpr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            let mut all = conjuncts(*left);
+            all.extend(conjuncts(*right));
+            all
+        }
+        SqlExpr::Nested(inner)
+            if matches!(
+                inner.as_ref(),
+                SqlExpr::BinaryOp {
+                    op: BinaryOperator::And,
+                    ..
+                }
+            ) =>
+        {
+            conjuncts(*inner)
+        }
+        other => vec![other],
+    }
+}
+
+fn all_of(conditions: Vec<SqlExpr>) -> Option<SqlExpr> {
+    conditions
+        .into_iter()
+        .reduce(|left, right| SqlExpr::BinaryOp {
+            left: Box::new(left),
+            op: BinaryOperator::And,
+            right: Box::new(right),
+        })
+}
+
+/// Whether `condition` reads columns, all of them qualified by a relation that is not
+/// one of `own` (so of an outer query), and no subquery.
+fn reads_only_outer_columns(condition: &SqlExpr, own: &[String]) -> bool {
+    let mut columns = 0;
+    let verdict = datafusion::sql::sqlparser::ast::visit_expressions(condition, |e| match e {
+        SqlExpr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+            let relation = parts[parts.len() - 2].value.to_ascii_lowercase();
+            columns += 1;
+            if own.contains(&relation) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+        SqlExpr::Identifier(_)
+        | SqlExpr::Subquery(_)
+        | SqlExpr::Exists { .. }
+        | SqlExpr::InSubquery { .. } => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    });
+    verdict.is_continue() && columns > 0
+}
+
+fn is_aggregate(expr: &SqlExpr) -> bool {
+    matches!(expr, SqlExpr::Function(f) if f.over.is_none() && f.name.0.last()
+        .and_then(|part| part.as_ident())
+        .is_some_and(|name| AGGREGATES.iter().any(|a| name.value.eq_ignore_ascii_case(a))))
+}
+
+fn function_call(name: &str, args: Vec<SqlExpr>) -> SqlExpr {
+    SqlExpr::Function(datafusion::sql::sqlparser::ast::Function {
+        name: ObjectName::from(vec![Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args
+                .into_iter()
+                .map(|a| FunctionArg::Unnamed(FunctionArgExpr::Expr(a)))
+                .collect(),
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
+}
