@@ -174,18 +174,32 @@ fn standard_type_name(pg: &Type) -> String {
 }
 
 /// `numeric_precision`, `numeric_precision_radix` and `numeric_scale` as PostgreSQL
-/// reports them for a column of `data_type`.
-fn numeric_facets(data_type: &DataType) -> (Option<i32>, Option<i32>, Option<i32>) {
+/// reports them for a column.
+#[derive(Debug, Default, PartialEq)]
+struct NumericFacets {
+    precision: Option<i32>,
+    radix: Option<i32>,
+    scale: Option<i32>,
+}
+
+fn numeric_facets(data_type: &DataType) -> NumericFacets {
+    let binary = |precision: i32, scale: Option<i32>| NumericFacets {
+        precision: Some(precision),
+        radix: Some(2),
+        scale,
+    };
     match data_type {
-        DataType::Int8 | DataType::Int16 | DataType::UInt8 => (Some(16), Some(2), Some(0)),
-        DataType::Int32 | DataType::UInt16 => (Some(32), Some(2), Some(0)),
-        DataType::Int64 | DataType::UInt32 => (Some(64), Some(2), Some(0)),
-        DataType::Float16 | DataType::Float32 => (Some(24), Some(2), None),
-        DataType::Float64 => (Some(53), Some(2), None),
-        DataType::Decimal128(p, s) | DataType::Decimal256(p, s) => {
-            (Some(i32::from(*p)), Some(10), Some(i32::from(*s)))
-        }
-        _ => (None, None, None),
+        DataType::Int8 | DataType::Int16 | DataType::UInt8 => binary(16, Some(0)),
+        DataType::Int32 | DataType::UInt16 => binary(32, Some(0)),
+        DataType::Int64 | DataType::UInt32 => binary(64, Some(0)),
+        DataType::Float16 | DataType::Float32 => binary(24, None),
+        DataType::Float64 => binary(53, None),
+        DataType::Decimal128(p, s) | DataType::Decimal256(p, s) => NumericFacets {
+            precision: Some(i32::from(*p)),
+            radix: Some(10),
+            scale: Some(i32::from(*s)),
+        },
+        _ => NumericFacets::default(),
     }
 }
 
@@ -257,7 +271,7 @@ impl PgInformationSchema {
                     })
                     .collect();
                 let typed: Vec<(&ColumnRow, &Type)> = rows.iter().zip(types.iter()).collect();
-                let numeric = |pick: fn((Option<i32>, Option<i32>, Option<i32>)) -> Option<i32>| {
+                let numeric = |pick: fn(NumericFacets) -> Option<i32>| {
                     ints(&rows, move |r| pick(numeric_facets(&r.data_type)))
                 };
                 let none = |_: &ColumnRow| None::<String>;
@@ -276,9 +290,9 @@ impl PgInformationSchema {
                     ints(&rows, |r| {
                         matches!(wire_type(&r.data_type), DataType::Utf8).then_some(1 << 30)
                     }),
-                    numeric(|f| f.0),
-                    numeric(|f| f.1),
-                    numeric(|f| f.2),
+                    numeric(|f| f.precision),
+                    numeric(|f| f.radix),
+                    numeric(|f| f.scale),
                     ints(&rows, |r| {
                         matches!(
                             r.data_type,
@@ -444,7 +458,11 @@ mod tests {
         assert_eq!(named(&list), ("ARRAY".into(), "_text".into()));
         assert_eq!(
             numeric_facets(&DataType::Int32),
-            (Some(32), Some(2), Some(0))
+            NumericFacets {
+                precision: Some(32),
+                radix: Some(2),
+                scale: Some(0)
+            }
         );
     }
 }

@@ -36,7 +36,11 @@ async fn psql_describes_the_graph() {
             .filter(|l| l.split('|').nth(1).map(str::trim) == Some(table))
             .collect();
         assert_eq!(rows.len(), 1, "{out}");
-        assert_eq!(rows[0].split('|').next().map(str::trim), Some("public"), "{out}");
+        assert_eq!(
+            rows[0].split('|').next().map(str::trim),
+            Some("public"),
+            "{out}"
+        );
     }
     let (ok, out) = psql(&server, "demo", "\\d person");
     assert!(ok, "{out}");
