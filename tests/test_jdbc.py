@@ -29,9 +29,7 @@ KNOWN_GAPS = {
     "generated_keys_returning": "INSERT ... RETURNING is not supported (pgjdbc's getGeneratedKeys appends it)",
     "metadata_get_imported_keys": "pg_settings has no max_index_keys row (pgjdbc getImportedKeys reads it)",
     "metadata_get_type_info": "pg_type.typinput is text ('boolin'), not a regproc OID (pgjdbc getTypeInfo casts it)",
-    "metadata_get_procedures": "duplicate output column names (two NULL columns) are refused (pgjdbc getProcedures)",
     "resultset_metadata_table_info": "RowDescription carries no table OID and column number (getBaseTableName is empty)",
-    "duplicate_unnamed_columns": "duplicate output column names (SELECT 1, 1, NULL, NULL) are refused",
 }
 CHECK_LINE = re.compile(r"^(ok|FAIL) ([\w.-]+)(?:: (.*))?$")
 

@@ -213,12 +213,19 @@ fn parse_statements(sql: &str) -> Result<Vec<DFStatement>, SqlError> {
                 .into_iter()
                 .map(|mut s| {
                     rewrite::as_datafusion_catalog_query(&mut s);
+                    rewrite::with_unique_output_names(&mut s);
                     DFStatement::Statement(Box::new(s))
                 })
                 .collect());
         }
     }
-    Session::parse(sql)
+    let mut statements = Session::parse(sql)?;
+    for statement in &mut statements {
+        if let DFStatement::Statement(s) = statement {
+            rewrite::with_unique_output_names(s);
+        }
+    }
+    Ok(statements)
 }
 
 fn one_column(name: &str, values: Vec<String>) -> (SchemaRef, Vec<RecordBatch>) {

@@ -14,6 +14,78 @@ use datafusion::sql::sqlparser::ast::{
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 
+/// Ends the wire name in an output column's alias made unique by
+/// [`with_unique_output_names`]; the column is sent under the name before it.
+pub const WIRE_NAME_END: char = '\u{1}';
+
+/// Output columns that would share a name (`SELECT 1, 1`, `SELECT NULL, NULL`, pgjdbc's
+/// `getProcedures`), which PostgreSQL allows and DataFusion refuses, get unique aliases
+/// that end, after [`WIRE_NAME_END`], in their position; clients see the names
+/// PostgreSQL would send (the column's name, a function's name, else `?column?`).
+pub fn with_unique_output_names(statement: &mut Statement) {
+    let Statement::Query(query) = statement else {
+        return;
+    };
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return;
+    };
+    let normalized = |ident: &Ident| match ident.quote_style {
+        Some(_) => ident.value.clone(),
+        None => ident.value.to_ascii_lowercase(),
+    };
+    let name = |item: &SelectItem| match item {
+        SelectItem::UnnamedExpr(SqlExpr::Identifier(ident)) => Some(normalized(ident)),
+        SelectItem::UnnamedExpr(SqlExpr::CompoundIdentifier(parts)) => parts.last().map(normalized),
+        SelectItem::UnnamedExpr(expr) => Some(expr.to_string()),
+        SelectItem::ExprWithAlias { alias, .. } => Some(normalized(alias)),
+        _ => None,
+    };
+    let names: Vec<Option<String>> = select.projection.iter().map(name).collect();
+    let repeated =
+        |n: &Option<String>| n.is_some() && names.iter().filter(|other| *other == n).count() > 1;
+    if !names.iter().any(repeated) {
+        return;
+    }
+    let mut first_seen = std::collections::HashSet::new();
+    for (position, (item, name)) in select.projection.iter_mut().zip(&names).enumerate() {
+        if !repeated(name) {
+            continue;
+        }
+        let first = first_seen.insert(name.clone());
+        let unique =
+            |wire: &str| Ident::with_quote('"', format!("{wire}{WIRE_NAME_END}{}", position + 1));
+        match item {
+            // A repeated column keeps its name where it first appears.
+            SelectItem::UnnamedExpr(SqlExpr::Identifier(_) | SqlExpr::CompoundIdentifier(_))
+                if first => {}
+            SelectItem::UnnamedExpr(expr) => {
+                let wire = match expr {
+                    SqlExpr::Identifier(ident) => normalized(ident),
+                    SqlExpr::CompoundIdentifier(parts) => {
+                        parts.last().map(normalized).unwrap_or_default()
+                    }
+                    SqlExpr::Function(f) => f
+                        .name
+                        .0
+                        .last()
+                        .and_then(|p| p.as_ident())
+                        .map(normalized)
+                        .unwrap_or_else(|| "?column?".to_string()),
+                    _ => "?column?".to_string(),
+                };
+                *item = SelectItem::ExprWithAlias {
+                    expr: expr.clone(),
+                    alias: unique(&wire),
+                };
+            }
+            SelectItem::ExprWithAlias { alias, .. } if !first => {
+                *alias = unique(&normalized(alias));
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Every rewrite below, in order.
 pub fn as_datafusion_catalog_query(statement: &mut Statement) {
     without_array_subqueries(statement);
@@ -378,4 +450,60 @@ fn function_call(name: &str, args: Vec<SqlExpr>) -> SqlExpr {
         over: None,
         within_group: vec![],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewritten(sql: &str, rewrite: fn(&mut Statement)) -> String {
+        let mut statement = Parser::parse_sql(&PostgreSqlDialect {}, sql)
+            .expect("parses")
+            .remove(0);
+        rewrite(&mut statement);
+        statement.to_string().replace(WIRE_NAME_END, "|")
+    }
+
+    #[test]
+    fn repeated_output_names_get_unique_aliases() {
+        assert_eq!(
+            rewritten(
+                "SELECT 1, 1, a, t.a, count(*), count(*) FROM t",
+                with_unique_output_names
+            ),
+            "SELECT 1 AS \"?column?|1\", 1 AS \"?column?|2\", a, t.a AS \"a|4\", \
+             count(*) AS \"count|5\", count(*) AS \"count|6\" FROM t"
+        );
+        assert_eq!(
+            rewritten("SELECT NULL AS x, NULL AS X", with_unique_output_names),
+            "SELECT NULL AS x, NULL AS \"x|2\""
+        );
+        let unique = "SELECT 1, a, b AS c FROM t";
+        assert_eq!(rewritten(unique, with_unique_output_names), unique);
+    }
+
+    #[test]
+    fn correlated_subqueries_aggregate_and_hoist_outer_conditions() {
+        assert_eq!(
+            rewritten(
+                "SELECT (SELECT d.adbin FROM pg_attrdef d WHERE a.atthasdef AND d.adrelid = a.attrelid) FROM pg_attribute a",
+                with_aggregated_scalar_subqueries
+            ),
+            "SELECT CASE WHEN a.atthasdef THEN (SELECT max(d.adbin) FROM pg_attrdef d \
+             WHERE d.adrelid = a.attrelid) END FROM pg_attribute a"
+        );
+        assert_eq!(
+            rewritten(
+                "SELECT (SELECT s.seqstart FROM pg_sequence s WHERE s.seqrelid = a.attrelid) FROM pg_attribute a",
+                with_aggregated_scalar_subqueries
+            ),
+            "SELECT NULL FROM pg_attribute a"
+        );
+        let aggregated =
+            "SELECT (SELECT count(*) FROM pg_index i WHERE i.indrelid = c.oid) FROM pg_class c";
+        assert_eq!(
+            rewritten(aggregated, with_aggregated_scalar_subqueries),
+            aggregated
+        );
+    }
 }

@@ -772,6 +772,9 @@ public class ClientTest {
             assertTrue(rs.next(), "no row");
             assertEq(4, rs.getMetaData().getColumnCount(), "column count");
             assertEq(1, rs.getInt(2), "second column");
+            for (int i = 1; i <= 4; i++) {
+                assertEq("?column?", rs.getMetaData().getColumnName(i), "column " + i + " name");
+            }
         }
     }
 
