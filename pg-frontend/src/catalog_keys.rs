@@ -37,11 +37,12 @@ const NOT_GRAPH_SCHEMAS: [&str; 3] = [
 /// `pg_table_is_visible(oid)` is read from it, since the OIDs are handed out by scans.
 pub type RelationSchemas = Arc<Mutex<HashMap<i32, String>>>;
 
-/// `pg_catalog` with keyed `pg_class`, `pg_index` and `pg_constraint`; every other table
-/// comes from `inner`.
+/// `pg_catalog` with keyed `pg_class`, `pg_index` and `pg_constraint`, and the tables of
+/// `replaced` (the connection's own `pg_settings`); every other table comes from `inner`.
 #[derive(Debug)]
 pub struct KeyedPgCatalog {
     inner: Arc<dyn SchemaProvider>,
+    replaced: HashMap<String, Arc<dyn TableProvider>>,
     catalogs: Arc<dyn CatalogProviderList>,
     graph_catalog: String,
     relation_schemas: RelationSchemas,
@@ -53,9 +54,11 @@ impl KeyedPgCatalog {
         catalogs: Arc<dyn CatalogProviderList>,
         graph_catalog: &str,
         relation_schemas: RelationSchemas,
+        replaced: HashMap<String, Arc<dyn TableProvider>>,
     ) -> KeyedPgCatalog {
         KeyedPgCatalog {
             inner,
+            replaced,
             catalogs,
             graph_catalog: graph_catalog.to_string(),
             relation_schemas,
@@ -70,6 +73,9 @@ impl SchemaProvider for KeyedPgCatalog {
     }
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        if let Some(table) = self.replaced.get(&name.to_ascii_lowercase()) {
+            return Ok(Some(table.clone()));
+        }
         let kind = match name.to_ascii_lowercase().as_str() {
             "pg_class" => KeyedKind::Class,
             "pg_index" => KeyedKind::Index,

@@ -131,6 +131,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("idle_in_transaction_session_timeout", "0"),
     ("integer_datetimes", "on"),
     ("intervalstyle", "postgres"),
+    ("block_size", "8192"),
     ("lc_collate", "C"),
     ("lc_ctype", "C"),
     ("lc_messages", "C"),
@@ -139,6 +140,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("lc_time", "C"),
     ("lock_timeout", "0"),
     ("max_identifier_length", "63"),
+    ("max_index_keys", "32"),
     ("search_path", "public"),
     ("server_encoding", "UTF8"),
     ("server_version", crate::server::SERVER_VERSION),
@@ -152,10 +154,12 @@ const DEFAULTS: &[(&str, &str)] = &[
 
 /// Parameters a client may read but not change.
 const READ_ONLY: &[&str] = &[
+    "block_size",
     "integer_datetimes",
     "lc_collate",
     "lc_ctype",
     "max_identifier_length",
+    "max_index_keys",
     "server_encoding",
     "server_version",
     "server_version_num",

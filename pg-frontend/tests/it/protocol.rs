@@ -237,6 +237,25 @@ async fn connections_keep_their_own_settings_and_branches() {
         .unwrap()
         .get(0);
     assert_eq!(setting, "a-app");
+    // pg_settings shows each connection's own parameters as they are now.
+    let in_pg_settings = |rows: Vec<SimpleQueryMessage>| {
+        simple_rows(&rows)
+            .iter()
+            .map(|r| r[0].clone().unwrap_or_default())
+            .collect::<Vec<_>>()
+    };
+    let sql = "SELECT setting FROM pg_catalog.pg_settings WHERE name = 'application_name'";
+    assert_eq!(
+        in_pg_settings(a.simple_query(sql).await.unwrap()),
+        ["a-app"]
+    );
+    assert_ne!(
+        in_pg_settings(c.simple_query(sql).await.unwrap()),
+        ["a-app"]
+    );
+    let sql = "SELECT setting FROM pg_catalog.pg_settings WHERE name = 'max_index_keys'";
+    assert_eq!(in_pg_settings(c.simple_query(sql).await.unwrap()), ["32"]);
+    assert!(c.batch_execute("SET max_index_keys = 4").await.is_err());
     a.batch_execute("SET omnigraph.branch = 'b1'")
         .await
         .unwrap();
