@@ -208,7 +208,17 @@ fn parse_statements(sql: &str) -> Result<Vec<DFStatement>, SqlError> {
         || lower.contains("::oid");
     if catalog_query {
         let parser = datafusion_pg_catalog::sql::PostgresCompatibilityParser::new();
-        if let Ok(statements) = parser.parse(sql) {
+        // The compatibility parser stubs Grafana's search-path expansion out (to `''`, so
+        // it matches no schema) from when `current_setting` was missing; we have it, so
+        // such a query skips that parser's stubs and keeps its rewrites.
+        let parsed = if lower.contains("string_to_array(current_setting('search_path')") {
+            use datafusion::sql::sqlparser::{dialect::PostgreSqlDialect, parser::Parser};
+            Parser::parse_sql(&PostgreSqlDialect {}, sql)
+                .map(|statements| statements.into_iter().map(|s| parser.rewrite(s)).collect())
+        } else {
+            parser.parse(sql)
+        };
+        if let Ok(statements) = parsed {
             return Ok(statements
                 .into_iter()
                 .map(|mut s| {

@@ -9,7 +9,7 @@ use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
     AccessExpr, BinaryOperator, Expr as SqlExpr, FunctionArg, FunctionArgExpr,
     FunctionArgumentList, FunctionArguments, GroupByExpr, Ident, ObjectName, SelectItem, SetExpr,
-    Statement, Value, visit_expressions_mut,
+    Statement, TableFactor, Value, VisitMut, VisitorMut, visit_expressions_mut,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -92,6 +92,61 @@ pub fn as_datafusion_catalog_query(statement: &mut Statement) {
     with_postgres_functions(statement);
     with_boolean_literals(statement);
     with_aggregated_scalar_subqueries(statement);
+    let _ = statement.visit(&mut FunctionsInFrom);
+}
+
+/// Functions of one value that PostgreSQL lets a FROM clause read as a one-row table.
+const VALUE_FUNCTIONS_IN_FROM: [&str; 3] = [
+    "string_to_array",
+    "current_schemas",
+    "regexp_split_to_array",
+];
+
+/// A function in FROM under a table alias alone (`generate_series(1, 3) AS i`,
+/// `string_to_array(current_setting('search_path'), ',') s`, as Grafana expands the
+/// search path): in PostgreSQL its one column takes the alias's name, so `i` and `s`
+/// are columns. DataFusion names `generate_series`'s column `value` and has no functions
+/// of one value in FROM; both become a subquery whose column carries the alias.
+struct FunctionsInFrom;
+
+impl VisitorMut for FunctionsInFrom {
+    type Break = ();
+
+    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table {
+            name,
+            args: Some(args),
+            alias: Some(alias),
+            ..
+        } = factor
+            && alias.columns.is_empty()
+            && let Some(function) = name.0.last().and_then(|p| p.as_ident())
+        {
+            let function = function.value.to_ascii_lowercase();
+            let arguments: Vec<String> = args.args.iter().map(|a| a.to_string()).collect();
+            let call = format!("{name}({})", arguments.join(", "));
+            let column = &alias.name;
+            let subquery = if function == "generate_series" {
+                format!("SELECT value AS {column} FROM {call}")
+            } else if VALUE_FUNCTIONS_IN_FROM.contains(&function.as_str()) {
+                format!("SELECT {call} AS {column}")
+            } else {
+                return ControlFlow::Continue(());
+            };
+            if let Ok(subquery) = Parser::new(&PostgreSqlDialect {})
+                .try_with_sql(&subquery)
+                .and_then(|mut p| p.parse_query())
+            {
+                *factor = TableFactor::Derived {
+                    lateral: false,
+                    subquery,
+                    alias: Some(alias.clone()),
+                    sample: None,
+                };
+            }
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 /// `ARRAY(SELECT ...)` (psql's `\du` role memberships) as an empty text array: there is
@@ -505,5 +560,22 @@ mod tests {
             rewritten(aggregated, with_aggregated_scalar_subqueries),
             aggregated
         );
+    }
+
+    #[test]
+    fn functions_in_from_name_their_column_after_the_alias() {
+        let from_items = |s: &mut Statement| {
+            let _ = s.visit(&mut FunctionsInFrom);
+        };
+        assert_eq!(
+            rewritten(
+                "SELECT s[i] FROM generate_series(1, 2) AS i, string_to_array('a,b', ',') s",
+                from_items
+            ),
+            "SELECT s[i] FROM (SELECT value AS i FROM generate_series(1, 2)) AS i, \
+             (SELECT string_to_array('a,b', ',') AS s) s"
+        );
+        let untouched = "SELECT * FROM generate_series(1, 2) AS g (n), person p";
+        assert_eq!(rewritten(untouched, from_items), untouched);
     }
 }

@@ -33,7 +33,7 @@ SELECT schema_name AS "name"
 -- next
 -- tool: Grafana, source: grafana/grafana public/app/plugins/datasource/grafana-postgresql-datasource/postgresMetaQuery.ts (showTables, no schema), purpose: table picker of the query editor (tables on the search_path unqualified, the rest schema-qualified)
 -- expect: person, company, knows, works_at
--- known-gap: Grafana's search_path expansion (string_to_array(current_setting('search_path'), ',') as a FROM item indexed by generate_series) matches no schema
+-- known-gap: an IN (subquery) in the select list and ORDER BY (DataFusion plans IN subqueries only in filters)
 SELECT
     CASE WHEN 
           quote_ident(table_schema) IN (
@@ -79,7 +79,6 @@ SELECT quote_ident(table_name) AS "table"
 -- next
 -- tool: Grafana, source: grafana/grafana public/app/plugins/datasource/grafana-postgresql-datasource/postgresMetaQuery.ts (getSchema('person')), purpose: column picker of the query editor for an unqualified table
 -- expect: age, city
--- known-gap: Grafana's search_path expansion (string_to_array(current_setting('search_path'), ',') as a FROM item indexed by generate_series) matches no schema
 SELECT quote_ident(column_name) AS "column", data_type AS "type"
     FROM information_schema.columns
     WHERE
@@ -201,7 +200,6 @@ LIMIT 1
 -- next
 -- tool: Grafana (legacy query builder), source: grafana/grafana public/app/plugins/datasource/postgres/meta_query.ts (buildTableQuery), purpose: table dropdown of the legacy builder
 -- expect: person, company, knows, works_at
--- known-gap: Grafana's search_path expansion (string_to_array(current_setting('search_path'), ',') as a FROM item indexed by generate_series) matches no schema
 SELECT quote_ident(table_name) FROM information_schema.tables WHERE 
 table_schema IN (
   SELECT
