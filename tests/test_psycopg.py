@@ -80,6 +80,33 @@ def test_connect_and_server_identity(conn):
     assert scalar(conn, "SELECT current_user") == "tester"
 
 
+def test_information_schema_is_postgres_shaped(conn):
+    """Tools that read information_schema (Grafana, Metabase) get PostgreSQL's names."""
+    cols = conn.execute(
+        "SELECT column_name, data_type, udt_name, is_nullable FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND table_name = 'person' ORDER BY ordinal_position"
+    ).fetchall()
+    assert cols == [
+        ("id", "text", "text", "NO"),
+        ("name", "text", "text", "NO"),
+        ("age", "integer", "int4", "YES"),
+        ("city", "text", "text", "YES"),
+    ]
+    tables = conn.execute(
+        "SELECT table_catalog, table_name, table_type FROM information_schema.tables "
+        "WHERE table_schema = 'public' ORDER BY table_name"
+    ).fetchall()
+    assert tables == [("demo", t, "BASE TABLE") for t in ("company", "knows", "person", "works_at")]
+    keys = conn.execute(
+        "SELECT tc.table_name, kc.column_name FROM information_schema.table_constraints tc "
+        "JOIN information_schema.key_column_usage kc ON tc.constraint_name = kc.constraint_name "
+        "AND tc.table_schema = kc.table_schema "
+        "WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = 'public' "
+        "ORDER BY tc.table_name"
+    ).fetchall()
+    assert keys == [(t, "id") for t in ("company", "knows", "person", "works_at")]
+
+
 def test_typed_literals(conn):
     cur = conn.execute(
         "SELECT 1::int AS i, 9000000000::bigint AS b, 'x'::text AS t, "

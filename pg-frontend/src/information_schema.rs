@@ -1,6 +1,7 @@
 //! `information_schema` as PostgreSQL shapes it, for the tools that read it instead of
 //! `pg_catalog` (Metabase's column sync, Grafana's column picker). DataFusion's own
-//! provider answers every table but three: `columns` gets PostgreSQL's type names
+//! provider answers every table but four: `tables` reports the database's name and
+//! PostgreSQL's columns, `columns` gets PostgreSQL's type names
 //! (`data_type` `integer`, `udt_name` `int4`) and its identity and generation columns,
 //! and `table_constraints` and `key_column_usage` list each graph table's primary key,
 //! its `id` column (as `pg_constraint` does, see `catalog_keys`).
@@ -61,6 +62,7 @@ impl PgInformationSchema {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum PgTable {
+    Tables,
     Columns,
     TableConstraints,
     KeyColumnUsage,
@@ -69,6 +71,7 @@ enum PgTable {
 impl PgTable {
     fn named(name: &str) -> Option<PgTable> {
         match name.to_ascii_lowercase().as_str() {
+            "tables" => Some(PgTable::Tables),
             "columns" => Some(PgTable::Columns),
             "table_constraints" => Some(PgTable::TableConstraints),
             "key_column_usage" => Some(PgTable::KeyColumnUsage),
@@ -80,6 +83,20 @@ impl PgTable {
         let text = |name: &str| Field::new(name, DataType::Utf8, true);
         let int = |name: &str| Field::new(name, DataType::Int32, true);
         let fields = match self {
+            PgTable::Tables => vec![
+                text("table_catalog"),
+                text("table_schema"),
+                text("table_name"),
+                text("table_type"),
+                text("self_referencing_column_name"),
+                text("reference_generation"),
+                text("user_defined_type_catalog"),
+                text("user_defined_type_schema"),
+                text("user_defined_type_name"),
+                text("is_insertable_into"),
+                text("is_typed"),
+                text("commit_action"),
+            ],
             PgTable::Columns => vec![
                 text("table_catalog"),
                 text("table_schema"),
@@ -136,6 +153,15 @@ impl PgTable {
         };
         Arc::new(Schema::new(fields))
     }
+}
+
+/// One table, view or catalog table.
+struct Relation {
+    catalog: String,
+    schema: String,
+    table: String,
+    kind: TableType,
+    columns: SchemaRef,
 }
 
 /// One column of a table, as `information_schema.columns` describes it.
@@ -212,9 +238,9 @@ fn ints<T>(rows: &[T], f: impl Fn(&T) -> Option<i32>) -> ArrayRef {
 }
 
 impl PgInformationSchema {
-    /// Every column of every table the session sees, in catalog, schema and table order.
-    async fn column_rows(&self) -> Result<Vec<ColumnRow>> {
-        let mut rows = Vec::new();
+    /// Every table the session sees, in catalog, schema and table order.
+    async fn relations(&self) -> Result<Vec<Relation>> {
+        let mut relations = Vec::new();
         let mut catalog_names = self.catalogs.catalog_names();
         catalog_names.sort();
         for catalog_name in catalog_names {
@@ -241,18 +267,33 @@ impl PgInformationSchema {
                     let Some(table) = schema.table(&table_name).await? else {
                         continue;
                     };
-                    for (i, field) in table.schema().fields().iter().enumerate() {
-                        rows.push(ColumnRow {
-                            catalog: shown_catalog.clone(),
-                            schema: schema_name.clone(),
-                            table: table_name.clone(),
-                            column: field.name().clone(),
-                            position: i as i32 + 1,
-                            nullable: field.is_nullable(),
-                            data_type: field.data_type().clone(),
-                        });
-                    }
+                    relations.push(Relation {
+                        catalog: shown_catalog.clone(),
+                        schema: schema_name.clone(),
+                        table: table_name,
+                        kind: table.table_type(),
+                        columns: table.schema(),
+                    });
                 }
+            }
+        }
+        Ok(relations)
+    }
+
+    /// Every column of every table the session sees.
+    async fn column_rows(&self) -> Result<Vec<ColumnRow>> {
+        let mut rows = Vec::new();
+        for relation in self.relations().await? {
+            for (i, field) in relation.columns.fields().iter().enumerate() {
+                rows.push(ColumnRow {
+                    catalog: relation.catalog.clone(),
+                    schema: relation.schema.clone(),
+                    table: relation.table.clone(),
+                    column: field.name().clone(),
+                    position: i as i32 + 1,
+                    nullable: field.is_nullable(),
+                    data_type: field.data_type().clone(),
+                });
             }
         }
         Ok(rows)
@@ -260,110 +301,138 @@ impl PgInformationSchema {
 
     async fn batch(&self, table: PgTable) -> Result<RecordBatch> {
         let schema = table.schema();
+        if table == PgTable::Tables {
+            let relations = self.relations().await?;
+            let graph_table = |r: &Relation| {
+                r.kind == TableType::Base && !KEYLESS_SCHEMAS.contains(&r.schema.as_str())
+            };
+            let none = |_: &Relation| None::<String>;
+            let columns: Vec<ArrayRef> = vec![
+                texts(&relations, |r| Some(r.catalog.clone())),
+                texts(&relations, |r| Some(r.schema.clone())),
+                texts(&relations, |r| Some(r.table.clone())),
+                texts(&relations, |r| {
+                    Some(
+                        match r.kind {
+                            TableType::Base => "BASE TABLE",
+                            TableType::View => "VIEW",
+                            TableType::Temporary => "LOCAL TEMPORARY",
+                        }
+                        .to_string(),
+                    )
+                }),
+                texts(&relations, none),
+                texts(&relations, none),
+                texts(&relations, none),
+                texts(&relations, none),
+                texts(&relations, none),
+                texts(&relations, |r| {
+                    Some(if graph_table(r) { "YES" } else { "NO" }.into())
+                }),
+                texts(&relations, |_| Some("NO".into())),
+                texts(&relations, none),
+            ];
+            return Ok(RecordBatch::try_new(schema, columns)?);
+        }
         let rows = self.column_rows().await?;
-        let columns: Vec<ArrayRef> = match table {
-            PgTable::Columns => {
-                let types: Vec<Type> = rows
-                    .iter()
-                    .map(|r| {
-                        arrow_pg::datatypes::into_pg_type(&wire_type(&r.data_type))
-                            .unwrap_or(Type::TEXT)
+        let columns: Vec<ArrayRef> = if table == PgTable::Columns {
+            let types: Vec<Type> = rows
+                .iter()
+                .map(|r| {
+                    arrow_pg::datatypes::into_pg_type(&wire_type(&r.data_type))
+                        .unwrap_or(Type::TEXT)
+                })
+                .collect();
+            let typed: Vec<(&ColumnRow, &Type)> = rows.iter().zip(types.iter()).collect();
+            let numeric = |pick: fn(NumericFacets) -> Option<i32>| {
+                ints(&rows, move |r| pick(numeric_facets(&r.data_type)))
+            };
+            let none = |_: &ColumnRow| None::<String>;
+            vec![
+                texts(&rows, |r| Some(r.catalog.clone())),
+                texts(&rows, |r| Some(r.schema.clone())),
+                texts(&rows, |r| Some(r.table.clone())),
+                texts(&rows, |r| Some(r.column.clone())),
+                ints(&rows, |r| Some(r.position)),
+                texts(&rows, none),
+                texts(&rows, |r| {
+                    Some(if r.nullable { "YES" } else { "NO" }.into())
+                }),
+                texts(&typed, |(_, t)| Some(standard_type_name(t))),
+                ints(&rows, |_| None),
+                ints(&rows, |r| {
+                    matches!(wire_type(&r.data_type), DataType::Utf8).then_some(1 << 30)
+                }),
+                numeric(|f| f.precision),
+                numeric(|f| f.radix),
+                numeric(|f| f.scale),
+                ints(&rows, |r| {
+                    matches!(
+                        r.data_type,
+                        DataType::Timestamp(_, _)
+                            | DataType::Time32(_)
+                            | DataType::Time64(_)
+                            | DataType::Date32
+                            | DataType::Date64
+                    )
+                    .then_some(match r.data_type {
+                        DataType::Date32 | DataType::Date64 => 0,
+                        _ => 6,
                     })
-                    .collect();
-                let typed: Vec<(&ColumnRow, &Type)> = rows.iter().zip(types.iter()).collect();
-                let numeric = |pick: fn(NumericFacets) -> Option<i32>| {
-                    ints(&rows, move |r| pick(numeric_facets(&r.data_type)))
-                };
-                let none = |_: &ColumnRow| None::<String>;
-                vec![
-                    texts(&rows, |r| Some(r.catalog.clone())),
-                    texts(&rows, |r| Some(r.schema.clone())),
-                    texts(&rows, |r| Some(r.table.clone())),
-                    texts(&rows, |r| Some(r.column.clone())),
-                    ints(&rows, |r| Some(r.position)),
-                    texts(&rows, none),
-                    texts(&rows, |r| {
-                        Some(if r.nullable { "YES" } else { "NO" }.into())
-                    }),
-                    texts(&typed, |(_, t)| Some(standard_type_name(t))),
-                    ints(&rows, |_| None),
-                    ints(&rows, |r| {
-                        matches!(wire_type(&r.data_type), DataType::Utf8).then_some(1 << 30)
-                    }),
-                    numeric(|f| f.precision),
-                    numeric(|f| f.radix),
-                    numeric(|f| f.scale),
-                    ints(&rows, |r| {
-                        matches!(
-                            r.data_type,
-                            DataType::Timestamp(_, _)
-                                | DataType::Time32(_)
-                                | DataType::Time64(_)
-                                | DataType::Date32
-                                | DataType::Date64
-                        )
-                        .then_some(match r.data_type {
-                            DataType::Date32 | DataType::Date64 => 0,
-                            _ => 6,
-                        })
-                    }),
-                    texts(&rows, none),
-                    texts(&rows, none),
-                    texts(&rows, none),
-                    texts(&rows, |r| Some(r.catalog.clone())),
-                    texts(&rows, |_| Some("pg_catalog".into())),
-                    texts(&typed, |(_, t)| Some(t.name().to_string())),
-                    texts(&rows, |r| Some(r.position.to_string())),
-                    texts(&rows, |_| Some("NO".into())),
-                    texts(&rows, |_| Some("NO".into())),
-                    texts(&rows, none),
-                    texts(&rows, |_| Some("NEVER".into())),
-                    texts(&rows, none),
-                    texts(&rows, |r| {
-                        Some(
-                            if KEYLESS_SCHEMAS.contains(&r.schema.as_str()) {
-                                "NO"
-                            } else {
-                                "YES"
-                            }
-                            .into(),
-                        )
-                    }),
-                ]
+                }),
+                texts(&rows, none),
+                texts(&rows, none),
+                texts(&rows, none),
+                texts(&rows, |r| Some(r.catalog.clone())),
+                texts(&rows, |_| Some("pg_catalog".into())),
+                texts(&typed, |(_, t)| Some(t.name().to_string())),
+                texts(&rows, |r| Some(r.position.to_string())),
+                texts(&rows, |_| Some("NO".into())),
+                texts(&rows, |_| Some("NO".into())),
+                texts(&rows, none),
+                texts(&rows, |_| Some("NEVER".into())),
+                texts(&rows, none),
+                texts(&rows, |r| {
+                    Some(
+                        if KEYLESS_SCHEMAS.contains(&r.schema.as_str()) {
+                            "NO"
+                        } else {
+                            "YES"
+                        }
+                        .into(),
+                    )
+                }),
+            ]
+        } else {
+            let keys: Vec<&ColumnRow> = rows
+                .iter()
+                .filter(|r| r.column == KEY_COLUMN && !KEYLESS_SCHEMAS.contains(&r.schema.as_str()))
+                .collect();
+            let name = |r: &&ColumnRow| Some(format!("{}_pkey", r.table));
+            let mut columns = vec![
+                texts(&keys, |r| Some(r.catalog.clone())),
+                texts(&keys, |r| Some(r.schema.clone())),
+                texts(&keys, name),
+                texts(&keys, |r| Some(r.catalog.clone())),
+                texts(&keys, |r| Some(r.schema.clone())),
+                texts(&keys, |r| Some(r.table.clone())),
+            ];
+            if table == PgTable::TableConstraints {
+                columns.extend([
+                    texts(&keys, |_| Some("PRIMARY KEY".into())),
+                    texts(&keys, |_| Some("NO".into())),
+                    texts(&keys, |_| Some("NO".into())),
+                    texts(&keys, |_| Some("YES".into())),
+                    texts(&keys, |_| None),
+                ]);
+            } else {
+                columns.extend([
+                    texts(&keys, |r| Some(r.column.clone())),
+                    ints(&keys, |_| Some(1)),
+                    ints(&keys, |_| None),
+                ]);
             }
-            PgTable::TableConstraints | PgTable::KeyColumnUsage => {
-                let keys: Vec<&ColumnRow> = rows
-                    .iter()
-                    .filter(|r| {
-                        r.column == KEY_COLUMN && !KEYLESS_SCHEMAS.contains(&r.schema.as_str())
-                    })
-                    .collect();
-                let name = |r: &&ColumnRow| Some(format!("{}_pkey", r.table));
-                let mut columns = vec![
-                    texts(&keys, |r| Some(r.catalog.clone())),
-                    texts(&keys, |r| Some(r.schema.clone())),
-                    texts(&keys, name),
-                    texts(&keys, |r| Some(r.catalog.clone())),
-                    texts(&keys, |r| Some(r.schema.clone())),
-                    texts(&keys, |r| Some(r.table.clone())),
-                ];
-                if table == PgTable::TableConstraints {
-                    columns.extend([
-                        texts(&keys, |_| Some("PRIMARY KEY".into())),
-                        texts(&keys, |_| Some("NO".into())),
-                        texts(&keys, |_| Some("NO".into())),
-                        texts(&keys, |_| Some("YES".into())),
-                        texts(&keys, |_| None),
-                    ]);
-                } else {
-                    columns.extend([
-                        texts(&keys, |r| Some(r.column.clone())),
-                        ints(&keys, |_| Some(1)),
-                        ints(&keys, |_| None),
-                    ]);
-                }
-                columns
-            }
+            columns
         };
         Ok(RecordBatch::try_new(schema, columns)?)
     }
