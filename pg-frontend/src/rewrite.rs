@@ -93,6 +93,67 @@ pub fn as_datafusion_catalog_query(statement: &mut Statement) {
     with_boolean_literals(statement);
     with_aggregated_scalar_subqueries(statement);
     let _ = statement.visit(&mut FunctionsInFrom);
+    let _ = statement.visit(&mut InSubqueriesInSelectLists);
+}
+
+/// `x [NOT] IN (SELECT e ...)` in a select list, where DataFusion plans IN subqueries only
+/// as filters, as `[NOT] coalesce(array_has((SELECT array_agg(e) ...), x), false)`: the
+/// same answer for the catalog's non-null values. Not in `ORDER BY`: DataFusion 54's
+/// physical plan drops a sort on a scalar subquery (the rows come back unsorted), so
+/// there the IN subquery stays refused.
+struct InSubqueriesInSelectLists;
+
+impl VisitorMut for InSubqueriesInSelectLists {
+    type Break = ();
+
+    fn pre_visit_query(
+        &mut self,
+        query: &mut datafusion::sql::sqlparser::ast::Query,
+    ) -> ControlFlow<()> {
+        if let SetExpr::Select(select) = query.body.as_mut() {
+            for item in &mut select.projection {
+                if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item
+                {
+                    in_subqueries_as_arrays(e);
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+fn in_subqueries_as_arrays(expr: &mut SqlExpr) {
+    let _ = visit_expressions_mut(expr, |e| {
+        if let SqlExpr::InSubquery {
+            expr: needle,
+            subquery,
+            negated,
+        } = e
+            && let SetExpr::Select(select) = subquery.body.as_mut()
+            && let [item] = select.projection.as_mut_slice()
+            && let SelectItem::UnnamedExpr(value) | SelectItem::ExprWithAlias { expr: value, .. } =
+                item
+        {
+            *value = function_call("array_agg", vec![value.clone()]);
+            let values = SqlExpr::Subquery(subquery.clone());
+            let found = function_call(
+                "coalesce",
+                vec![
+                    function_call("array_has", vec![values, (**needle).clone()]),
+                    SqlExpr::value(Value::Boolean(false)),
+                ],
+            );
+            *e = if *negated {
+                SqlExpr::UnaryOp {
+                    op: datafusion::sql::sqlparser::ast::UnaryOperator::Not,
+                    expr: Box::new(found),
+                }
+            } else {
+                found
+            };
+        }
+        ControlFlow::<()>::Continue(())
+    });
 }
 
 /// Functions of one value that PostgreSQL lets a FROM clause read as a one-row table.
@@ -577,5 +638,21 @@ mod tests {
         );
         let untouched = "SELECT * FROM generate_series(1, 2) AS g (n), person p";
         assert_eq!(rewritten(untouched, from_items), untouched);
+    }
+
+    #[test]
+    fn in_subqueries_in_select_lists_read_an_array() {
+        let in_select_lists = |s: &mut Statement| {
+            let _ = s.visit(&mut InSubqueriesInSelectLists);
+        };
+        assert_eq!(
+            rewritten(
+                "SELECT a IN (SELECT b FROM t) FROM u WHERE a IN (SELECT b FROM t) \
+                 ORDER BY a NOT IN (SELECT b FROM t)",
+                in_select_lists
+            ),
+            "SELECT coalesce(array_has((SELECT array_agg(b) FROM t), a), false) FROM u \
+             WHERE a IN (SELECT b FROM t) ORDER BY a NOT IN (SELECT b FROM t)"
+        );
     }
 }
