@@ -193,7 +193,7 @@ impl PgSettings {
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), SqlError> {
         if READ_ONLY.contains(&name) {
             return Err(SqlError::new(
-                ErrorKind::InvalidParameter,
+                ErrorKind::ReadOnlyParameter,
                 format!("parameter \"{name}\" cannot be changed"),
             ));
         }

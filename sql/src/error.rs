@@ -31,6 +31,8 @@ pub enum ErrorKind {
     InvalidName,
     /// 22023 invalid_parameter_value (unknown ref, bad argument)
     InvalidParameter,
+    /// 55P02 cant_change_runtime_param (a read-only run-time parameter)
+    ReadOnlyParameter,
     /// 22P02 invalid_text_representation (a value that does not fit its type)
     InvalidValue,
     /// 22012 division_by_zero
@@ -94,6 +96,7 @@ impl ErrorKind {
             ErrorKind::DuplicateBranch => "42P06",
             ErrorKind::InvalidName => "42602",
             ErrorKind::InvalidParameter => "22023",
+            ErrorKind::ReadOnlyParameter => "55P02",
             ErrorKind::InvalidValue => "22P02",
             ErrorKind::DivisionByZero => "22012",
             ErrorKind::UniqueViolation => "23505",

@@ -255,7 +255,8 @@ async fn connections_keep_their_own_settings_and_branches() {
     );
     let sql = "SELECT setting FROM pg_catalog.pg_settings WHERE name = 'max_index_keys'";
     assert_eq!(in_pg_settings(c.simple_query(sql).await.unwrap()), ["32"]);
-    assert!(c.batch_execute("SET max_index_keys = 4").await.is_err());
+    let err = c.batch_execute("SET max_index_keys = 4").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "55P02");
     a.batch_execute("SET omnigraph.branch = 'b1'")
         .await
         .unwrap();
