@@ -391,6 +391,7 @@ ERRORS = [
     ("INSERT INTO knows (src, dst) VALUES ('alice.smith', 'nobody.at.all')", "23503", pe.ForeignKeyViolation),
     ("UPDATE person SET name = 'x' WHERE name = 'alice.smith'", "0A000", pe.FeatureNotSupported),
     ("SET omnigraph.branch = 'no_such_branch'", "3F000", pe.InvalidSchemaName),
+    ("SELECT format('%s and %s', 'one')", "22023", pe.InvalidParameterValue),
 ]
 
 

@@ -4,7 +4,7 @@
 //! for this connection (its database, user and settings).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use arrow::array::{ArrayRef, BooleanArray, StringArray};
 use arrow::datatypes::{DataType, Field};
@@ -397,6 +397,11 @@ struct SettingsTable(Arc<Mutex<PgSettings>>);
 
 impl SettingsTable {
     fn columns() -> SchemaRef {
+        static COLUMNS: OnceLock<SchemaRef> = OnceLock::new();
+        COLUMNS.get_or_init(SettingsTable::build_columns).clone()
+    }
+
+    fn build_columns() -> SchemaRef {
         let text = |name: &str| Field::new(name, DataType::Utf8, true);
         Arc::new(arrow::datatypes::Schema::new(vec![
             text("name"),
@@ -653,28 +658,24 @@ fn format_text(template: &str, values: &[Option<String>]) -> DFResult<String> {
                 .parse::<usize>()
                 .ok()
                 .and_then(|n| n.checked_sub(1))
-                .ok_or_else(|| {
-                    DataFusionError::Execution("format: argument 0 does not exist".into())
-                })?
+                .ok_or_else(|| format_error("format: argument 0 does not exist"))?
         } else {
-            return Err(DataFusionError::Execution(
-                "format: field widths are not supported".into(),
-            ));
+            return Err(format_error("format: field widths are not supported"));
         };
-        let conversion = chars.next().ok_or_else(|| {
-            DataFusionError::Execution("format: unterminated format() type specifier".into())
-        })?;
+        let conversion = chars
+            .next()
+            .ok_or_else(|| format_error("format: unterminated format() type specifier"))?;
         let value = values
             .get(index)
-            .ok_or_else(|| DataFusionError::Execution("format: too few arguments".into()))?;
+            .ok_or_else(|| format_error("format: too few arguments"))?;
         next_arg = index + 1;
         match conversion {
             's' => out.push_str(value.as_deref().unwrap_or("")),
             'I' => match value {
                 Some(v) => out.push_str(&quote_identifier(v)),
                 None => {
-                    return Err(DataFusionError::Execution(
-                        "format: null values cannot be formatted as an SQL identifier".into(),
+                    return Err(format_error(
+                        "format: null values cannot be formatted as an SQL identifier",
                     ));
                 }
             },
@@ -683,13 +684,21 @@ fn format_text(template: &str, values: &[Option<String>]) -> DFResult<String> {
                 None => out.push_str("NULL"),
             },
             other => {
-                return Err(DataFusionError::Execution(format!(
+                return Err(format_error(format!(
                     "format: unrecognized format() type specifier \"{other}\""
                 )));
             }
         }
     }
     Ok(out)
+}
+
+/// A `format()` error: 22023, as PostgreSQL reports a bad template or argument list.
+fn format_error(message: impl Into<String>) -> DataFusionError {
+    DataFusionError::External(Box::new(omnigraph_sql::SqlError::new(
+        omnigraph_sql::ErrorKind::InvalidParameter,
+        message.into(),
+    )))
 }
 
 /// An identifier as PostgreSQL's `quote_ident` writes it: bare when it is lower case

@@ -238,8 +238,9 @@ fn ints<T>(rows: &[T], f: impl Fn(&T) -> Option<i32>) -> ArrayRef {
 }
 
 impl PgInformationSchema {
-    /// Every table the session sees, in catalog, schema and table order.
-    async fn relations(&self) -> Result<Vec<Relation>> {
+    /// Every table the session sees, in catalog, schema and table order; without the
+    /// catalog schemas' tables when only graph tables are wanted (keys).
+    async fn relations(&self, graph_tables_only: bool) -> Result<Vec<Relation>> {
         let mut relations = Vec::new();
         let mut catalog_names = self.catalogs.catalog_names();
         catalog_names.sort();
@@ -255,7 +256,9 @@ impl PgInformationSchema {
             let mut schema_names = catalog.schema_names();
             schema_names.sort();
             for schema_name in schema_names {
-                if schema_name == INFORMATION_SCHEMA {
+                if schema_name == INFORMATION_SCHEMA
+                    || (graph_tables_only && KEYLESS_SCHEMAS.contains(&schema_name.as_str()))
+                {
                     continue;
                 }
                 let Some(schema) = catalog.schema(&schema_name) else {
@@ -281,9 +284,9 @@ impl PgInformationSchema {
     }
 
     /// Every column of every table the session sees.
-    async fn column_rows(&self) -> Result<Vec<ColumnRow>> {
+    async fn column_rows(&self, graph_tables_only: bool) -> Result<Vec<ColumnRow>> {
         let mut rows = Vec::new();
-        for relation in self.relations().await? {
+        for relation in self.relations(graph_tables_only).await? {
             for (i, field) in relation.columns.fields().iter().enumerate() {
                 rows.push(ColumnRow {
                     catalog: relation.catalog.clone(),
@@ -302,7 +305,7 @@ impl PgInformationSchema {
     async fn batch(&self, table: PgTable) -> Result<RecordBatch> {
         let schema = table.schema();
         if table == PgTable::Tables {
-            let relations = self.relations().await?;
+            let relations = self.relations(false).await?;
             let graph_table = |r: &Relation| {
                 r.kind == TableType::Base && !KEYLESS_SCHEMAS.contains(&r.schema.as_str())
             };
@@ -334,7 +337,7 @@ impl PgInformationSchema {
             ];
             return Ok(RecordBatch::try_new(schema, columns)?);
         }
-        let rows = self.column_rows().await?;
+        let rows = self.column_rows(table != PgTable::Columns).await?;
         let columns: Vec<ArrayRef> = if table == PgTable::Columns {
             let types: Vec<Type> = rows
                 .iter()

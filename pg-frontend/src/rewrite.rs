@@ -41,8 +41,11 @@ pub fn with_unique_output_names(statement: &mut Statement) {
         _ => None,
     };
     let names: Vec<Option<String>> = select.projection.iter().map(name).collect();
-    let repeated =
-        |n: &Option<String>| n.is_some() && names.iter().filter(|other| *other == n).count() > 1;
+    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for n in names.iter().flatten() {
+        *counts.entry(n.as_str()).or_default() += 1;
+    }
+    let repeated = |n: &Option<String>| n.as_deref().is_some_and(|n| counts[n] > 1);
     if !names.iter().any(repeated) {
         return;
     }

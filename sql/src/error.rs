@@ -216,6 +216,9 @@ fn datafusion_kind(err: &DataFusionError) -> ErrorKind {
     if let Some(engine) = engine_error(err) {
         return engine_kind(engine);
     }
+    if let Some(sql) = sql_error(err) {
+        return sql.kind;
+    }
     match err {
         DataFusionError::SQL(_, _) => ErrorKind::Syntax,
         DataFusionError::SchemaError(e, _) => match **e {
@@ -266,8 +269,24 @@ fn datafusion_kind(err: &DataFusionError) -> ErrorKind {
     }
 }
 
+/// A `SqlError` a function raised inside DataFusion (`DataFusionError::External`), so
+/// it keeps its own SQLSTATE.
+fn sql_error(err: &DataFusionError) -> Option<&SqlError> {
+    match err {
+        DataFusionError::External(e) => e.downcast_ref::<SqlError>(),
+        DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
+            sql_error(inner)
+        }
+        DataFusionError::Shared(inner) => sql_error(inner),
+        _ => None,
+    }
+}
+
 /// The message without DataFusion's layers of prefixes around an engine error.
 fn datafusion_message(err: &DataFusionError) -> String {
+    if let Some(sql) = sql_error(err) {
+        return sql.message.clone();
+    }
     match engine_error(err) {
         Some(engine) => engine.to_string(),
         None => err.to_string(),
