@@ -80,6 +80,17 @@ def test_connect_and_server_identity(conn):
     assert scalar(conn, "SELECT current_user") == "tester"
 
 
+def test_repeated_health_checks_follow_settings(conn):
+    # Plans of queries over no table are kept per session; a SET in between must still
+    # show, and a volatile call must not be frozen.
+    for _ in range(3):
+        assert scalar(conn, "SELECT 1") == 1
+    assert scalar(conn, "SELECT current_setting('application_name')") == ""
+    conn.execute("SET application_name = 'probe'")
+    assert scalar(conn, "SELECT current_setting('application_name')") == "probe"
+    assert scalar(conn, "SELECT random()") != scalar(conn, "SELECT random()")
+
+
 def test_information_schema_is_postgres_shaped(conn):
     """Tools that read information_schema (Grafana, Metabase) get PostgreSQL's names."""
     cols = conn.execute(

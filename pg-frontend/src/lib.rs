@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod catalog_keys;
 pub mod connection;
+pub mod connection_threads;
 pub mod copy;
 pub mod encode;
 pub mod errors;

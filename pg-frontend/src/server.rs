@@ -15,6 +15,7 @@ use pgwire::tokio::process_socket;
 use tokio::net::TcpListener;
 
 use crate::connection::Connection;
+use crate::connection_threads;
 use crate::handler::QueryHandler;
 use crate::registry::GraphRegistry;
 use crate::startup::Startup;
@@ -243,7 +244,11 @@ impl Server {
                 }),
             };
             let tls = self.tls.clone();
-            tokio::spawn(async move {
+            let socket = socket.into_std()?;
+            connection_threads::spawn(async move {
+                let Ok(socket) = tokio::net::TcpStream::from_std(socket) else {
+                    return;
+                };
                 let _ = process_socket(socket, tls, handlers).await;
             });
         }

@@ -6,6 +6,7 @@
 
 pub mod demo;
 pub mod error;
+mod plan_cache;
 pub mod session;
 mod transaction;
 

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use datafusion::arrow::array::{RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::dataframe::DataFrame;
-use datafusion::execution::{SendableRecordBatchStream, SessionState, SessionStateBuilder};
+use datafusion::execution::{
+    SendableRecordBatchStream, SessionState, SessionStateBuilder, TaskContext,
+};
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::{DFParser, ResetStatement, Statement as DFStatement};
@@ -19,6 +21,7 @@ use futures::TryStreamExt;
 use omnigraph_engine::{Graph, MAIN_BRANCH};
 
 use crate::error::{ErrorKind, Result, SqlError};
+use crate::plan_cache::{CachedPlan, PlanCache, is_rerunnable, is_reusable};
 use crate::transaction::Transaction;
 
 /// Settings under `omnigraph.` that `SET`, `SHOW` and `RESET` understand.
@@ -98,6 +101,7 @@ pub struct Session {
     transaction: std::sync::Mutex<Option<Transaction>>,
     /// Values of `$n` placeholders for the statement being run (extended protocol).
     params: std::sync::Mutex<Option<Vec<datafusion::scalar::ScalarValue>>>,
+    plans: PlanCache,
 }
 
 impl Session {
@@ -126,6 +130,7 @@ impl Session {
             graph: graph_ctx,
             transaction: std::sync::Mutex::new(None),
             params: std::sync::Mutex::new(None),
+            plans: PlanCache::default(),
         })
     }
 
@@ -469,8 +474,11 @@ impl Session {
             _ => Some(self.graph.graph().statement_turn().await),
         };
         let mut attempt = 0;
+        if !is_query(&statement) {
+            self.plans.clear();
+        }
         let result = loop {
-            let result = Box::pin(self.run_statement(statement.clone())).await;
+            let result = Box::pin(self.run_statement(statement.clone(), &text)).await;
             match &result {
                 // A statement on its own is its own transaction: when another writer
                 // committed first, nothing of it was written, so it runs again on the
@@ -489,11 +497,14 @@ impl Session {
         result
     }
 
-    async fn run_statement(&self, statement: DFStatement) -> Result<StatementOutput> {
+    async fn run_statement(&self, statement: DFStatement, text: &str) -> Result<StatementOutput> {
+        if let Some(rows) = self.cached_rows(text)? {
+            return Ok(rows);
+        }
         self.refresh_branches_for(&statement).await?;
-        self.graph.set_statement_text(Some(statement.to_string()));
+        self.graph.set_statement_text(Some(text.to_string()));
         self.graph.take_notices();
-        let result = self.route(statement).await;
+        let result = self.route(statement, text).await;
         self.graph.set_statement_text(None);
         self.graph.set_insert_mode(None);
         match result? {
@@ -505,7 +516,30 @@ impl Session {
         }
     }
 
-    async fn route(&self, statement: DFStatement) -> Result<StatementOutput> {
+    /// The rows of a query planned before, when its plan could be kept; see
+    /// [`crate::plan_cache`].
+    fn cached_rows(&self, text: &str) -> Result<Option<StatementOutput>> {
+        if self.has_params() {
+            return Ok(None);
+        }
+        let Some(cached) = self.plans.get(text) else {
+            return Ok(None);
+        };
+        let stream = datafusion::physical_plan::execute_stream(cached.plan, cached.task_ctx)?;
+        Ok(Some(StatementOutput::Rows(RowStream {
+            schema: cached.schema,
+            stream,
+        })))
+    }
+
+    fn has_params(&self) -> bool {
+        self.params
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
+    async fn route(&self, statement: DFStatement, text: &str) -> Result<StatementOutput> {
         let done = |r: StatementResult| StatementOutput::Done(r);
         match &statement {
             DFStatement::Statement(s) => match s.as_ref() {
@@ -540,6 +574,21 @@ impl Session {
             _ => {}
         }
         let (state, plan, tag) = self.plan(statement).await?;
+        if tag.is_none() && !self.has_params() && is_reusable(&plan) {
+            let schema: SchemaRef = Arc::new(plan.schema().as_arrow().clone());
+            let physical = state.create_physical_plan(&plan).await?;
+            let task_ctx = Arc::new(TaskContext::from(&state));
+            if is_rerunnable(&physical) {
+                let cached = CachedPlan {
+                    schema: schema.clone(),
+                    plan: physical.clone(),
+                    task_ctx: task_ctx.clone(),
+                };
+                self.plans.insert(text.to_string(), cached);
+            }
+            let stream = datafusion::physical_plan::execute_stream(physical, task_ctx)?;
+            return Ok(StatementOutput::Rows(RowStream { schema, stream }));
+        }
         if tag.is_none() {
             let df = self.dataframe(state, plan).await?;
             let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
@@ -1007,6 +1056,10 @@ fn placeholder_casts(plan: &LogicalPlan) -> Vec<(usize, DataType)> {
 /// How often an autocommit `INSERT`/`UPDATE`/`DELETE` runs again after losing a commit
 /// race to another writer before it reports 40001.
 const AUTOCOMMIT_RETRIES: u32 = 8;
+
+fn is_query(statement: &DFStatement) -> bool {
+    matches!(statement, DFStatement::Statement(s) if matches!(s.as_ref(), Statement::Query(_)))
+}
 
 fn is_dml(statement: &DFStatement) -> bool {
     matches!(

@@ -354,3 +354,35 @@ async fn statements_with_placeholders_are_described_and_run_with_values() {
     assert_eq!(bound.batches, literal.batches);
     assert_eq!(bound.row_count(), 1);
 }
+
+/// Queries over no table keep their plans between runs (see `plan_cache`); nothing that
+/// could answer differently the second time may be served from a kept plan.
+#[tokio::test]
+async fn repeated_queries_over_no_table_answer_as_if_planned_afresh() {
+    let (_dir, s) = demo_session().await;
+    let constant = "SELECT 1 + 1 AS two, upper('a') AS a, 'x' || 'y' AS xy";
+    let first = table(&s, constant).await;
+    assert!(first.contains("| 2   | A | xy |"), "{first}");
+    assert_eq!(table(&s, constant).await, first);
+    let values = "SELECT column1 * 10 AS tens FROM (VALUES (1), (2), (3)) WHERE column1 > 1";
+    let first = table(&s, values).await;
+    assert_eq!(
+        first.lines().filter(|l| l.contains("0 ")).count(),
+        2,
+        "{first}"
+    );
+    assert_eq!(table(&s, values).await, first);
+
+    let random = "SELECT random() AS r";
+    assert_ne!(table(&s, random).await, table(&s, random).await);
+    let now = "SELECT CAST(now() AS VARCHAR) AS t";
+    let before = table(&s, now).await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    assert_ne!(table(&s, now).await, before);
+
+    // A failing constant query fails every time.
+    for _ in 0..2 {
+        let e = err(&s, "SELECT 1 / 0").await;
+        assert_eq!(e.kind, omnigraph_sql::ErrorKind::DivisionByZero, "{e}");
+    }
+}
