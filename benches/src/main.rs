@@ -9,7 +9,12 @@
 //! cargo run --release -p omnigraph-benches -- merge [--rows N] [--changes N] [--reps N]
 //! cargo run --release -p omnigraph-benches -- writes [--rows N] [--inserts N]
 //! cargo run --release -p omnigraph-benches -- server [--rows N] [--queries N] [--reps N]
+//! cargo run --release -p omnigraph-benches -- generate --scale S [--seed N] --out DIR
+//! cargo run --release -p omnigraph-benches -- engine --data DIR --graph DIR [--reps N] [--history 10,100,1000]
 //! ```
+//!
+//! `generate` and `engine` are our side of the comparison with peer engines that
+//! `benches/peers/run.py` drives (see `peers.rs`).
 //!
 //! `load` generates a deterministic Person/Knows graph as NDJSON (seeded), loads it into a
 //! fresh graph in one commit, and reports rows per second.
@@ -36,6 +41,7 @@
 //! `merge_conflicts`, a fast-forward merge, and (with one unrelated write on `main`
 //! first) a three-way merge, each into a fresh branch of the same state.
 
+mod peers;
 mod postgres;
 mod server;
 
@@ -645,6 +651,8 @@ async fn main() {
         Some("writes") => bench_writes(&args).await,
         Some("server") => server::bench_server(&args).await,
         Some("serve") => server::serve(&args).await,
+        Some("generate") => peers::generate(&args),
+        Some("engine") => peers::engine(&args).await,
         _ => {
             eprintln!(
                 "usage: omnigraph-bench load [--edges N] [--nodes N] | scan [--rows N] [--reps N] | traverse [--scale S] [--reps N] | merge [--rows N] [--changes N] [--reps N] | writes [--rows N] [--inserts N] | server [--rows N] [--queries N] [--reps N]"
