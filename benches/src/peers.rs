@@ -5,7 +5,7 @@
 //! NDJSON into a fresh graph through SQL in this process and runs the shared workloads,
 //! then the ones only a versioned graph has (as-of scans, branch + write + merge as the
 //! history grows), printing one JSON report in the format every runner shares
-//! (`benches/peers/SPEC.md`).
+//! (`benches/peers/README.md`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
