@@ -91,12 +91,80 @@ pub fn with_unique_output_names(statement: &mut Statement) {
 
 /// Every rewrite below, in order.
 pub fn as_datafusion_catalog_query(statement: &mut Statement) {
+    with_formatted_names_resolved(statement);
     without_array_subqueries(statement);
     with_postgres_functions(statement);
     with_boolean_literals(statement);
     with_aggregated_scalar_subqueries(statement);
     let _ = statement.visit(&mut FunctionsInFrom);
     let _ = statement.visit(&mut InSubqueriesInSelectLists);
+}
+
+/// `CAST(format('%I.%I', schema, table) AS regclass)`, the OID of a relation named by
+/// two columns (Metabase's column sync passes it to `col_description`): the relation's
+/// `pg_class.oid` read by a correlated subquery (its aliases chosen not to shadow the
+/// outer query's), NULL where PostgreSQL would fail for a
+/// missing relation. datafusion-pg-catalog resolves only literal and placeholder names;
+/// other computed names are left to fail.
+fn with_formatted_names_resolved(statement: &mut Statement) {
+    let _ = visit_expressions_mut(statement, |expr| {
+        if let SqlExpr::Cast {
+            expr: operand,
+            data_type,
+            ..
+        } = expr
+            && is_regclass(data_type)
+            && let Some((schema, table)) = qualified_name_parts(operand)
+        {
+            let lookup = format!(
+                "(SELECT max(named_relation.oid) FROM pg_catalog.pg_class named_relation \
+                 JOIN pg_catalog.pg_namespace named_schema \
+                 ON named_relation.relnamespace = named_schema.oid \
+                 WHERE named_schema.nspname = {schema} AND named_relation.relname = {table})"
+            );
+            if let Ok(rewritten) = Parser::new(&PostgreSqlDialect {})
+                .try_with_sql(&lookup)
+                .and_then(|mut p| p.parse_expr())
+            {
+                *expr = rewritten;
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+fn is_regclass(data_type: &datafusion::sql::sqlparser::ast::DataType) -> bool {
+    let name = data_type.to_string().to_ascii_lowercase();
+    name.strip_prefix("pg_catalog.").unwrap_or(&name) == "regclass"
+}
+
+/// The schema and table expressions of `format('%I.%I', schema, table)`.
+fn qualified_name_parts(expr: &SqlExpr) -> Option<(&SqlExpr, &SqlExpr)> {
+    let SqlExpr::Function(f) = expr else {
+        return None;
+    };
+    let is_format = f
+        .name
+        .0
+        .last()
+        .and_then(|part| part.as_ident())
+        .is_some_and(|i| i.value.eq_ignore_ascii_case("format"));
+    let FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    let [
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(template)),
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(schema)),
+        FunctionArg::Unnamed(FunctionArgExpr::Expr(table)),
+    ] = list.args.as_slice()
+    else {
+        return None;
+    };
+    let qualified_template = matches!(
+        template,
+        SqlExpr::Value(v) if matches!(&v.value, Value::SingleQuotedString(t) if t == "%I.%I")
+    );
+    (is_format && qualified_template).then_some((schema, table))
 }
 
 /// `x [NOT] IN (SELECT e ...)` in a select list, where DataFusion plans IN subqueries only
@@ -581,6 +649,23 @@ mod tests {
             .remove(0);
         rewrite(&mut statement);
         statement.to_string().replace(WIRE_NAME_END, "|")
+    }
+
+    #[test]
+    fn formatted_relation_names_cast_to_regclass_are_looked_up() {
+        assert_eq!(
+            rewritten(
+                "SELECT col_description(CAST(CAST(format('%I.%I', c.s, c.t) AS regclass) AS oid), 1) FROM c",
+                with_formatted_names_resolved
+            ),
+            "SELECT col_description(CAST((SELECT max(named_relation.oid) \
+             FROM pg_catalog.pg_class named_relation JOIN pg_catalog.pg_namespace named_schema \
+             ON named_relation.relnamespace = named_schema.oid \
+             WHERE named_schema.nspname = c.s AND named_relation.relname = c.t) AS oid), 1) FROM c"
+        );
+        // Other operands are left as written.
+        let other = "SELECT CAST(format('%s', c.t) AS REGCLASS) FROM c";
+        assert_eq!(rewritten(other, with_formatted_names_resolved), other);
     }
 
     #[test]
