@@ -28,9 +28,6 @@ KNOWN_GAPS = {
     "integer literals and int arithmetic are int4, as in PostgreSQL": (
         "integer literals and int4 arithmetic are typed int8 (PostgreSQL: int4)"
     ),
-    "SET statement_timeout cancels with 57014": (
-        "a query cancelled by statement_timeout or a CancelRequest keeps running on the server"
-    ),
 }
 PRIVATE = "# needs a private server: "
 RESULT = re.compile(r"^(ok|not ok) \d+ - (.*?)(?: # (?:SKIP|TODO)\b.*)?$")

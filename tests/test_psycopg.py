@@ -551,11 +551,6 @@ def test_statement_timeout(private_conn):
     assert scalar(conn, "SELECT count(*) FROM company") >= 20
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known gap: a query cancelled by statement_timeout or a CancelRequest keeps running on the server",
-)
 def test_cancelled_query_stops_running(private_server):
     """After 57014 the server must stop computing the query: its CPU use falls back to
     idle. (When the work is not stopped, the tokio workers stay busy and later timeouts,
@@ -607,16 +602,13 @@ def test_statement_timeout_startup_option(private_server):
             c.execute(SLOW_QUERY)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="known gap: application_name from the startup packet is not kept (SHOW application_name is empty)",
-)
 def test_application_name_reported(server):
     with psycopg.connect(server.dsn(), autocommit=True, application_name="pg3-suite") as c:
         assert scalar(c, "SHOW application_name") == "pg3-suite"
         c.execute("SET application_name = 'renamed'")
         assert c.info.parameter_status("application_name") == "renamed"
+        c.execute("SET TIME ZONE 'Europe/Paris'")
+        assert c.info.parameter_status("TimeZone") == "Europe/Paris"
 
 
 # ---------------------------------------------------------------- branches

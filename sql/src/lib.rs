@@ -9,6 +9,7 @@ pub mod error;
 mod plan_cache;
 pub mod session;
 mod transaction;
+mod yielding;
 
 pub use error::{ErrorKind, Result, SqlError};
 pub use session::{RowStream, SETTINGS, Session, StatementOutput, StatementResult};

@@ -120,6 +120,7 @@ impl Session {
         let state = SessionStateBuilder::new()
             .with_config(config)
             .with_default_features()
+            .with_physical_optimizer_rule(Arc::new(crate::yielding::YieldingJoins))
             .build();
         let ctx = SessionContext::new_with_state(state);
         let graph_ctx = GraphContext::new(graph);
