@@ -116,7 +116,20 @@ impl Connection {
 #[derive(Debug, Clone)]
 pub struct PgSettings {
     values: BTreeMap<String, String>,
+    /// Reported parameters changed since the client was last told (`ParameterStatus`).
+    changed: Vec<(&'static str, String)>,
 }
+
+/// Parameters PostgreSQL reports to the client whenever they change (`GUC_REPORT`), by
+/// our key and by the name PostgreSQL reports them under.
+const REPORTED: &[(&str, &str)] = &[
+    ("application_name", "application_name"),
+    ("client_encoding", "client_encoding"),
+    ("datestyle", "DateStyle"),
+    ("intervalstyle", "IntervalStyle"),
+    ("standard_conforming_strings", "standard_conforming_strings"),
+    ("timezone", "TimeZone"),
+];
 
 /// Parameters with their defaults, as PostgreSQL 15 names them.
 const DEFAULTS: &[(&str, &str)] = &[
@@ -172,6 +185,7 @@ impl Default for PgSettings {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            changed: Vec::new(),
         }
     }
 }
@@ -206,13 +220,27 @@ impl PgSettings {
             }
             _ => value.to_string(),
         };
+        self.report(name, &value);
         self.values.insert(name.to_string(), value);
         Ok(())
+    }
+
+    fn report(&mut self, name: &str, value: &str) {
+        if let Some((_, reported)) = REPORTED.iter().find(|(key, _)| *key == name) {
+            self.changed.retain(|(n, _)| n != reported);
+            self.changed.push((reported, value.to_string()));
+        }
+    }
+
+    /// The reported parameters changed since the last call, with their new values.
+    pub fn take_changed(&mut self) -> Vec<(&'static str, String)> {
+        std::mem::take(&mut self.changed)
     }
 
     pub fn reset(&mut self, name: &str) -> Result<(), SqlError> {
         match DEFAULTS.iter().find(|(k, _)| *k == name) {
             Some((k, v)) => {
+                self.report(k, v);
                 self.values.insert(k.to_string(), v.to_string());
                 Ok(())
             }

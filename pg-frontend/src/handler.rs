@@ -35,6 +35,7 @@ use pgwire::messages::extendedquery::{Describe, Execute, TARGET_TYPE_BYTE_STATEM
 use pgwire::messages::response::EmptyQueryResponse;
 use pgwire::messages::response::{NoticeResponse, TransactionStatus};
 use pgwire::messages::simplequery::Query;
+use pgwire::messages::startup::ParameterStatus;
 use tokio::sync::watch;
 
 use omnigraph_sql::{ErrorKind, Session, SqlError, StatementOutput};
@@ -494,6 +495,17 @@ impl QueryHandler {
             client
                 .feed(PgWireBackendMessage::NoticeResponse(NoticeResponse::from(
                     info,
+                )))
+                .await?;
+        }
+        // A `SET` of a parameter PostgreSQL reports (application_name, TimeZone, ...) is
+        // followed by its new value, as drivers expect to track it.
+        let changed = self.connection.settings().take_changed();
+        for (name, value) in changed {
+            client
+                .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
+                    name.to_string(),
+                    value,
                 )))
                 .await?;
         }

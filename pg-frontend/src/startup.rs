@@ -120,6 +120,8 @@ impl Startup {
                     set.map_err(|e| fatal(&e))?;
                 }
             }
+            // The client knows what it sent; only later changes are reported.
+            settings.take_changed();
         }
 
         // Cancel requests are served by our own signal (see `handler`), so reads stop
