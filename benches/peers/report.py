@@ -102,7 +102,10 @@ def _digits(value):
         return f"{value:.0f}"
     if value >= 10:
         return f"{value:.1f}"
-    return f"{value:.2f}"
+    if value >= 0.01 or value == 0:
+        return f"{value:.2f}"
+    # Far below 1 (a millisecond against a second): two significant digits, not "0.00".
+    return f"{value:.2g}"
 
 
 def p95(values):
