@@ -469,10 +469,13 @@ async fn versioned_workloads(
     ));
 
     let mut written = AS_OF_COMMITS;
+    // Counted once per level: reading the history costs more as it grows.
+    let mut history_length = commit_count(session).await;
     for &commits in history {
-        while commit_count(session).await < commits {
+        while history_length < commits {
             commit_one(session, written).await;
             written += 1;
+            history_length += 1;
         }
         let cycles: Vec<usize> = (0..reps.max(1)).collect();
         let branches = std::sync::atomic::AtomicUsize::new(0);
@@ -499,6 +502,7 @@ async fn versioned_workloads(
         })
         .await;
         out.push((format!("branch_merge_{commits}"), timing));
+        history_length = commit_count(session).await;
     }
     out
 }
