@@ -484,7 +484,9 @@ impl QueryHandler {
         .flat_map(stream::iter)
     }
 
-    async fn send_notices<C>(&self, client: &mut C) -> PgWireResult<()>
+    /// Notices the statement raised and new values of reported parameters, sent ahead
+    /// of the statement's own response.
+    async fn send_pending_messages<C>(&self, client: &mut C) -> PgWireResult<()>
     where
         C: Sink<PgWireBackendMessage> + Unpin + Send,
         C::Error: Debug,
@@ -582,7 +584,7 @@ impl SimpleQueryHandler for QueryHandler {
                     .map_err(|e| statement_error(&e))?;
                 let result = results.remove(0);
                 self.pending_notices(result.notices);
-                self.send_notices(client).await?;
+                self.send_pending_messages(client).await?;
                 return Ok(vec![Response::Execution(Tag::new(&result.tag))]);
             }
             Err(e) => {
@@ -627,7 +629,7 @@ impl SimpleQueryHandler for QueryHandler {
                 }
                 other => other,
             };
-            self.send_notices(client).await?;
+            self.send_pending_messages(client).await?;
             responses.push(self.response(outcome, &Format::UnifiedText)?);
         }
         Ok(responses)
@@ -1011,7 +1013,7 @@ impl ExtendedQueryHandler for QueryHandler {
                 return Err(statement_error(&e));
             }
         };
-        self.send_notices(client).await?;
+        self.send_pending_messages(client).await?;
         self.response(outcome, &portal.result_column_format)
     }
 }

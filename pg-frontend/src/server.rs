@@ -244,7 +244,10 @@ impl Server {
                 }),
             };
             let tls = self.tls.clone();
-            let socket = socket.into_std()?;
+            // A socket that cannot be handed over is that client's loss, not the server's.
+            let Ok(socket) = socket.into_std() else {
+                continue;
+            };
             connection_threads::spawn(async move {
                 let Ok(socket) = tokio::net::TcpStream::from_std(socket) else {
                     return;

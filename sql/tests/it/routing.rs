@@ -1,4 +1,5 @@
 use crate::common::*;
+use datafusion::arrow::datatypes::DataType;
 
 #[tokio::test]
 async fn the_demo_graph_is_queryable() {
@@ -379,6 +380,22 @@ async fn repeated_queries_over_no_table_answer_as_if_planned_afresh() {
     let before = table(&s, now).await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     assert_ne!(table(&s, now).await, before);
+
+    // Settings shape plans: a SET empties the kept ones.
+    let decimal = "SELECT 1.5 AS x";
+    let float_type = || async {
+        s.execute(decimal).await.unwrap()[0]
+            .schema
+            .field(0)
+            .data_type()
+            .clone()
+    };
+    assert_eq!(float_type().await, DataType::Float64);
+    assert_eq!(float_type().await, DataType::Float64);
+    s.execute("SET datafusion.sql_parser.parse_float_as_decimal = true")
+        .await
+        .unwrap();
+    assert!(matches!(float_type().await, DataType::Decimal128(..)));
 
     // A failing constant query fails every time.
     for _ in 0..2 {
