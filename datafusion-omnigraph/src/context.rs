@@ -1,11 +1,20 @@
-//! Per-session graph state shared by the catalog, table providers and functions.
+//! The graph plus one session's state, shared by the catalog, table providers and
+//! functions: the session's `omnigraph.*` options (read from the session's own
+//! `SessionConfig`, see [`crate::options`]), the connected actor, the branch list the
+//! catalog's synchronous API needs, and the open transaction.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, OnceLock, RwLock, Weak};
 
+use datafusion::execution::SessionState;
 use omnigraph_engine::{Graph, MAIN_BRANCH, Result, Snapshot, WriteOptions};
 
-/// The settings a session can change with `SET omnigraph.*`.
+use crate::options::OmniGraphOptions;
+use crate::statement_context::StatementContext;
+use crate::transaction::Transaction;
+
+pub use crate::options::DEFAULT_MAX_WRITE_ROWS;
+
+/// The session's settings as one value: its `omnigraph.*` options and the actor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionSettings {
     /// The branch schema `public` reads and writes go to.
@@ -16,23 +25,35 @@ pub struct SessionSettings {
     pub commit_message: Option<String>,
     /// Recorded as the actor of commits.
     pub actor: String,
-    /// The most rows one `INSERT`/`UPDATE`/`DELETE` may write; larger statements are
-    /// refused before they are held in memory (use `CALL load` for bulk data).
+    /// The most rows one `INSERT`/`UPDATE`/`DELETE` may write.
     pub max_write_rows: u64,
 }
 
-/// Default of [`SessionSettings::max_write_rows`].
-pub const DEFAULT_MAX_WRITE_ROWS: u64 = 5_000_000;
+/// The actor of commits until the frontend says who is connected.
+const DEFAULT_ACTOR: &str = "omnigraph";
 
 impl Default for SessionSettings {
     fn default() -> Self {
+        SessionSettings::from_options(&OmniGraphOptions::default(), DEFAULT_ACTOR)
+    }
+}
+
+impl SessionSettings {
+    fn from_options(options: &OmniGraphOptions, actor: &str) -> SessionSettings {
         SessionSettings {
-            branch: MAIN_BRANCH.to_string(),
-            as_of: None,
-            commit_message: None,
-            actor: "omnigraph".to_string(),
-            max_write_rows: DEFAULT_MAX_WRITE_ROWS,
+            branch: options.branch.clone(),
+            as_of: options.as_of.clone(),
+            commit_message: options.commit_message.clone(),
+            actor: actor.to_string(),
+            max_write_rows: options.max_write_rows,
         }
+    }
+
+    fn write_to(&self, options: &mut OmniGraphOptions) {
+        options.branch = self.branch.clone();
+        options.as_of = self.as_of.clone();
+        options.commit_message = self.commit_message.clone();
+        options.max_write_rows = self.max_write_rows;
     }
 }
 
@@ -45,31 +66,17 @@ pub enum SnapshotSelector {
     Branch(String),
 }
 
-/// How many statements' pinned snapshots are remembered.
-const PINNED_STATEMENTS: usize = 64;
-
-/// Snapshots pinned per statement, so every scan of one statement reads one version.
-#[derive(Default)]
-struct Pins {
-    map: HashMap<(i64, String), Snapshot>,
-    order: VecDeque<(i64, String)>,
-}
+type SharedState = parking_lot::RwLock<SessionState>;
 
 /// The graph plus one session's state. Shared (`Arc`) by everything `register` installs.
 pub struct GraphContext {
     graph: Graph,
-    settings: RwLock<SessionSettings>,
-    pins: Mutex<Pins>,
+    /// The session whose configuration holds the `omnigraph.*` options. Weak: the
+    /// session's state holds this context (through its catalog) in turn.
+    session: OnceLock<Weak<SharedState>>,
+    actor: RwLock<String>,
     branch_names: RwLock<Vec<String>>,
-    /// How the next `INSERT` treats existing keys (set by a frontend that parsed an
-    /// `ON CONFLICT` clause DataFusion cannot plan).
-    insert_mode: Mutex<Option<omnigraph_engine::InsertMode>>,
-    /// Messages for the client about the statements that ran (cascaded deletes).
-    notices: Mutex<Vec<String>>,
-    /// The running statement's text: the default message of the commits it makes.
-    statement_text: Mutex<Option<String>>,
-    /// While a transaction is open: (its branch, the private branch holding its writes).
-    transaction: RwLock<Option<(String, String)>>,
+    transaction: RwLock<Option<Transaction>>,
 }
 
 impl std::fmt::Debug for GraphContext {
@@ -85,33 +92,52 @@ impl GraphContext {
     pub fn new(graph: Graph) -> Arc<GraphContext> {
         Arc::new(GraphContext {
             graph,
-            settings: RwLock::new(SessionSettings::default()),
-            pins: Mutex::new(Pins::default()),
+            session: OnceLock::new(),
+            actor: RwLock::new(DEFAULT_ACTOR.to_string()),
             branch_names: RwLock::new(vec![MAIN_BRANCH.to_string()]),
-            insert_mode: Mutex::new(None),
-            notices: Mutex::new(Vec::new()),
-            statement_text: Mutex::new(None),
             transaction: RwLock::new(None),
         })
+    }
+
+    /// Binds this context to the session whose options it reads (done by `register`).
+    pub(crate) fn attach_session(&self, session: Weak<SharedState>) {
+        let _ = self.session.set(session);
     }
 
     pub fn graph(&self) -> &Graph {
         &self.graph
     }
 
-    /// Marks a transaction open on branch `target` with its writes on `private` (or none).
-    /// Inside it, the target's schema reads the private branch, and writes, branch
-    /// procedures and merges touching any other branch are refused.
-    pub fn set_transaction_branches(&self, branches: Option<(String, String)>) {
-        *self.transaction.write().unwrap_or_else(|p| p.into_inner()) = branches;
-    }
-
-    /// (target, private) while a transaction is open.
-    pub fn transaction_branches(&self) -> Option<(String, String)> {
+    /// The open transaction, if any.
+    pub fn transaction(&self) -> Option<Transaction> {
         self.transaction
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Opens (`Some`) or ends (`None`) the session's transaction. Inside one, the target
+    /// branch's tables read the private branch, and writes, branch procedures and merges
+    /// touching any other branch are refused.
+    pub fn set_transaction(&self, transaction: Option<Transaction>) {
+        *self.transaction.write().unwrap_or_else(|p| p.into_inner()) = transaction;
+    }
+
+    /// Changes the open transaction, if any.
+    pub fn update_transaction(&self, f: impl FnOnce(&mut Transaction)) {
+        if let Some(tx) = self
+            .transaction
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_mut()
+        {
+            f(tx);
+        }
+    }
+
+    /// (target, private) while a transaction is open.
+    pub fn transaction_branches(&self) -> Option<(String, String)> {
+        self.transaction().map(|tx| (tx.target, tx.private))
     }
 
     /// Fails inside a transaction: `what` cannot be part of one (SQLSTATE 25001).
@@ -124,60 +150,61 @@ impl GraphContext {
         }
     }
 
-    /// Records the text of the statement about to run (the default commit message).
-    pub fn set_statement_text(&self, text: Option<String>) {
-        *self
-            .statement_text
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = text;
-    }
-
-    /// Makes the next `INSERT` planned in this session use `mode`.
-    pub fn set_insert_mode(&self, mode: Option<omnigraph_engine::InsertMode>) {
-        *self.insert_mode.lock().unwrap_or_else(|p| p.into_inner()) = mode;
-    }
-
-    pub(crate) fn take_insert_mode(&self) -> Option<omnigraph_engine::InsertMode> {
-        self.insert_mode
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
-    }
-
-    pub(crate) fn add_notice(&self, notice: String) {
-        self.notices
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(notice);
-    }
-
-    /// Notices raised since the last call (for the frontend to show).
-    pub fn take_notices(&self) -> Vec<String> {
-        std::mem::take(&mut *self.notices.lock().unwrap_or_else(|p| p.into_inner()))
-    }
-
+    /// The session's settings (the `omnigraph.*` options of its configuration).
     pub fn settings(&self) -> SessionSettings {
-        self.settings
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        let actor = self.actor.read().unwrap_or_else(|p| p.into_inner()).clone();
+        match self.session.get().and_then(Weak::upgrade) {
+            Some(state) => {
+                let state = state.read();
+                match state
+                    .config()
+                    .options()
+                    .extensions
+                    .get::<OmniGraphOptions>()
+                {
+                    Some(options) => SessionSettings::from_options(options, &actor),
+                    None => SessionSettings::from_options(&OmniGraphOptions::default(), &actor),
+                }
+            }
+            None => SessionSettings::from_options(&OmniGraphOptions::default(), &actor),
+        }
     }
 
+    /// Changes the session's settings.
     pub fn update_settings(&self, f: impl FnOnce(&mut SessionSettings)) {
-        f(&mut self.settings.write().unwrap_or_else(|p| p.into_inner()));
+        let mut settings = self.settings();
+        f(&mut settings);
+        *self.actor.write().unwrap_or_else(|p| p.into_inner()) = settings.actor.clone();
+        if let Some(state) = self.session.get().and_then(Weak::upgrade) {
+            let mut state = state.write();
+            let extensions = &mut state.config_mut().options_mut().extensions;
+            if extensions.get::<OmniGraphOptions>().is_none() {
+                extensions.insert(OmniGraphOptions::default());
+            }
+            if let Some(options) = extensions.get_mut::<OmniGraphOptions>() {
+                settings.write_to(options);
+            }
+        }
     }
 
-    /// Commit options for a write made by this session.
-    pub fn write_options(&self) -> WriteOptions {
+    /// The branch the session's reads and writes go to: its `omnigraph.branch`, or the
+    /// transaction's private branch while a transaction on it is open.
+    pub fn branch(&self) -> String {
+        let branch = self.settings().branch;
+        match self.transaction() {
+            Some(tx) => tx.redirect(&branch).to_string(),
+            None => branch,
+        }
+    }
+
+    /// Commit options for a write made by `statement` of this session.
+    pub fn write_options(&self, statement: Option<&StatementContext>) -> WriteOptions {
         let s = self.settings();
-        let statement = self
-            .statement_text
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
         WriteOptions {
             actor: s.actor,
-            message: s.commit_message.or(statement),
+            message: s
+                .commit_message
+                .or_else(|| statement.and_then(|st| st.text.clone())),
         }
     }
 
@@ -208,50 +235,40 @@ impl GraphContext {
     pub async fn resolve(&self, selector: &SnapshotSelector) -> Result<Snapshot> {
         match selector {
             SnapshotSelector::Current => {
-                let s = self.settings();
-                match &s.as_of {
-                    Some(r) => self.graph.snapshot_at_text(&s.branch, r).await,
-                    None => self.graph.snapshot(&s.branch).await,
+                let as_of = self.settings().as_of;
+                let branch = self.branch();
+                match &as_of {
+                    Some(r) => self.graph.snapshot_at_text(&branch, r).await,
+                    None => self.graph.snapshot(&branch).await,
                 }
             }
             SnapshotSelector::Branch(b) => self.graph.snapshot(b).await,
         }
     }
 
-    /// The snapshot `selector` reads for the statement identified by `statement`: the
-    /// first scan of a statement resolves it, later scans of the same statement reuse it.
-    pub async fn pinned(&self, selector: &SnapshotSelector, statement: i64) -> Result<Snapshot> {
-        let s = self.settings();
+    /// The snapshot `selector` reads for `statement`: its first scan resolves it, later
+    /// scans of the same statement reuse it. Without a statement context (a plain
+    /// DataFusion call) each scan reads the head it finds.
+    pub async fn pinned(
+        &self,
+        selector: &SnapshotSelector,
+        statement: Option<&StatementContext>,
+    ) -> Result<Snapshot> {
+        let Some(statement) = statement else {
+            return self.resolve(selector).await;
+        };
+        let as_of = self.settings().as_of;
         // `public` without an as-of pin and the branch's own schema are the same head:
         // one key, so a statement reading both sees one version.
-        let key_text = match (selector, &s.as_of) {
-            (SnapshotSelector::Current, Some(r)) => format!("as_of:{}:{r}", s.branch),
-            (SnapshotSelector::Current, None) => format!("branch:{}", s.branch),
+        let key = match (selector, &as_of) {
+            (SnapshotSelector::Current, Some(r)) => format!("as_of:{}:{r}", self.branch()),
+            (SnapshotSelector::Current, None) => format!("branch:{}", self.branch()),
             (SnapshotSelector::Branch(b), _) => format!("branch:{b}"),
         };
-        let key = (statement, key_text);
-        if let Some(hit) = self
-            .pins
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .map
-            .get(&key)
-        {
-            return Ok(hit.clone());
+        if let Some(hit) = statement.pinned(&key) {
+            return Ok(hit);
         }
         let snapshot = self.resolve(selector).await?;
-        let mut pins = self.pins.lock().unwrap_or_else(|p| p.into_inner());
-        // Another scan of the same statement may have pinned first: keep its snapshot.
-        if let Some(hit) = pins.map.get(&key) {
-            return Ok(hit.clone());
-        }
-        if pins.order.len() >= PINNED_STATEMENTS
-            && let Some(old) = pins.order.pop_front()
-        {
-            pins.map.remove(&old);
-        }
-        pins.order.push_back(key.clone());
-        pins.map.insert(key, snapshot.clone());
-        Ok(snapshot)
+        Ok(statement.pin(key, snapshot))
     }
 }

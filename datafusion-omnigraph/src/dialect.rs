@@ -1,18 +1,45 @@
 //! The SQL dialect: PostgreSQL plus table version clauses (`FOR SYSTEM_TIME AS OF`).
 //!
 //! sqlparser parses version clauses only for dialects that ask for them; PostgreSQL does
-//! not, so this wraps it, delegating everything PostgreSQL customises.
+//! not, so this wraps it, delegating everything PostgreSQL customises. It also parses
+//! `REPLACE INTO` (MySQL's upsert, which DataFusion plans as an insert that replaces the
+//! rows of existing keys) and PostgreSQL's `ABORT` (a synonym of `ROLLBACK`).
 
+use datafusion::sql::sqlparser::ast::Statement;
 use datafusion::sql::sqlparser::dialect::{Dialect, PostgreSqlDialect, Precedence};
 use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
+use datafusion::sql::sqlparser::tokenizer::Token;
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct OmniGraphDialect(PostgreSqlDialect);
 
+fn is_keyword(token: &Token, keyword: Keyword) -> bool {
+    matches!(token, Token::Word(w) if w.keyword == keyword)
+}
+
 impl Dialect for OmniGraphDialect {
     fn dialect(&self) -> std::any::TypeId {
         self.0.dialect()
+    }
+    fn parse_statement(&self, parser: &mut Parser) -> Option<Result<Statement, ParserError>> {
+        let first = parser.peek_nth_token_ref(0).token.clone();
+        if is_keyword(&first, Keyword::REPLACE)
+            && is_keyword(&parser.peek_nth_token_ref(1).token, Keyword::INTO)
+        {
+            let replace = parser.next_token();
+            return Some(parser.parse_insert(replace).map(|mut statement| {
+                if let Statement::Insert(insert) = &mut statement {
+                    insert.replace_into = true;
+                }
+                statement
+            }));
+        }
+        if is_keyword(&first, Keyword::ABORT) {
+            parser.next_token();
+            return Some(parser.parse_rollback());
+        }
+        None
     }
     fn supports_table_versioning(&self) -> bool {
         true
@@ -153,5 +180,24 @@ mod tests {
             &OmniGraphDialect::default(),
         )
         .unwrap();
+    }
+
+    #[test]
+    fn replace_into_is_an_insert_that_replaces_and_abort_rolls_back() {
+        use datafusion::sql::parser::Statement as DFStatement;
+        use datafusion::sql::sqlparser::ast::Statement;
+        let stmts = DFParser::parse_sql_with_dialect(
+            "REPLACE INTO person (name) VALUES ('a'); ABORT",
+            &OmniGraphDialect::default(),
+        )
+        .unwrap();
+        assert!(matches!(
+            &stmts[0],
+            DFStatement::Statement(s) if matches!(s.as_ref(), Statement::Insert(i) if i.replace_into)
+        ));
+        assert!(matches!(
+            &stmts[1],
+            DFStatement::Statement(s) if matches!(s.as_ref(), Statement::Rollback { savepoint: None, .. })
+        ));
     }
 }

@@ -27,6 +27,8 @@ use omnigraph_engine::{Error as EngineError, InsertMode};
 
 use crate::context::GraphContext;
 use crate::error::{DfResult, to_df};
+use crate::options::{DEFAULT_MAX_WRITE_ROWS, OmniGraphOptions};
+use crate::statement_context::StatementContext;
 
 /// What a DML statement does with its input rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,9 +161,10 @@ impl DmlExec {
         table: String,
         op: DmlOp,
         batches: Vec<RecordBatch>,
+        statement: Option<Arc<StatementContext>>,
     ) -> omnigraph_engine::Result<u64> {
         let graph = ctx.graph();
-        let opts = ctx.write_options();
+        let opts = ctx.write_options(statement.as_deref());
         match op {
             DmlOp::Insert(mode) => {
                 let out = graph
@@ -194,8 +197,8 @@ impl DmlExec {
                     .await?;
                 let own = out.tables.get(&table).copied().unwrap_or(0);
                 let cascaded: u64 = out.tables.values().sum::<u64>() - own;
-                if cascaded > 0 {
-                    ctx.add_notice(format!(
+                if let Some(statement) = statement.filter(|_| cascaded > 0) {
+                    statement.add_notice(format!(
                         "deleting from {table} also deleted {cascaded} incident edges ({})",
                         out.tables
                             .iter()
@@ -284,10 +287,16 @@ impl ExecutionPlan for DmlExec {
             self.op.clone(),
         );
         let input = self.input.clone();
-        let limit = ctx.settings().max_write_rows;
+        let limit = context
+            .session_config()
+            .options()
+            .extensions
+            .get::<OmniGraphOptions>()
+            .map_or(DEFAULT_MAX_WRITE_ROWS, |o| o.max_write_rows);
+        let statement = StatementContext::of_task(&context);
         let effect: BoxFuture<'static, DfResult<RecordBatch>> = Box::pin(async move {
             let batches = collect_at_most(input, context, limit).await?;
-            let count = DmlExec::run(ctx, branch, table, op, batches)
+            let count = DmlExec::run(ctx, branch, table, op, batches, statement)
                 .await
                 .map_err(to_df)?;
             Ok(RecordBatch::try_new(

@@ -21,10 +21,14 @@ pub mod dml;
 pub mod dml_guard;
 pub mod error;
 pub mod functions;
+pub mod options;
+pub mod privilege;
 pub mod provider;
 pub mod pushdown;
+pub mod statement_context;
 pub mod system_tables;
 pub mod time_travel;
+pub mod transaction;
 
 use std::sync::Arc;
 
@@ -35,8 +39,14 @@ pub use catalog::{GraphCatalog, PUBLIC_SCHEMA, SYSTEM_SCHEMA};
 pub use context::{GraphContext, SessionSettings, SnapshotSelector};
 pub use dialect::OmniGraphDialect;
 pub use error::{engine_error, to_df};
-pub use functions::procedures::{PROCEDURES, ProcedureCall, ProcedureTable};
+pub use functions::procedures::{
+    Effect, PROCEDURES, ProcedureCall, ProcedureSpec, ProcedureTable, procedure,
+};
 pub use functions::traversal::{TRAVERSAL_FUNCTIONS, TraversalCall, TraversalExec};
+pub use options::OmniGraphOptions;
+pub use privilege::{Role, required_role};
+pub use statement_context::StatementContext;
+pub use transaction::{Savepoint, Transaction};
 
 /// Installs `graph` into `ctx` and returns the session's graph state.
 ///
@@ -60,6 +70,16 @@ pub fn register_context(
     ctx: &SessionContext,
     graph_ctx: Arc<GraphContext>,
 ) -> datafusion::error::Result<()> {
+    {
+        // The `omnigraph.*` settings live in the session's configuration.
+        let state = ctx.state_ref();
+        let mut state = state.write();
+        let extensions = &mut state.config_mut().options_mut().extensions;
+        if extensions.get::<OmniGraphOptions>().is_none() {
+            extensions.insert(OmniGraphOptions::default());
+        }
+    }
+    graph_ctx.attach_session(ctx.state_weak_ref());
     let catalog_name = ctx
         .state()
         .config()
@@ -85,12 +105,12 @@ pub fn register_context(
         "diff",
         Arc::new(functions::diff::DiffFunction::new(graph_ctx.clone())),
     );
-    for name in PROCEDURES {
+    for procedure in PROCEDURES {
         ctx.register_udtf(
-            name,
+            procedure.name,
             Arc::new(functions::procedures::ProcedureFunction::new(
                 graph_ctx.clone(),
-                name,
+                procedure.name,
             )),
         );
     }

@@ -19,6 +19,7 @@ use crate::context::{GraphContext, SnapshotSelector};
 use crate::dml::{DmlExec, DmlOp, filtered, projected, unqualified};
 use crate::error::{DfResult, to_df};
 use crate::pushdown;
+use crate::statement_context::StatementContext;
 
 /// Where a graph table provider gets its snapshot at scan time.
 #[derive(Debug, Clone)]
@@ -81,7 +82,7 @@ impl GraphTable {
             SnapshotSource::Statement(selector) => {
                 self.ctx.require_writable().map_err(to_df)?;
                 let branch = match selector {
-                    SnapshotSelector::Current => self.ctx.settings().branch,
+                    SnapshotSelector::Current => self.ctx.branch(),
                     SnapshotSelector::Branch(b) => b.clone(),
                 };
                 if let Some((target, private)) = self.ctx.transaction_branches()
@@ -100,15 +101,11 @@ impl GraphTable {
         match &self.source {
             SnapshotSource::Fixed(s) => Ok(s.clone()),
             SnapshotSource::Statement(selector) => {
-                let statement = state
-                    .execution_props()
-                    .query_execution_start_time
-                    .and_then(|t| t.timestamp_nanos_opt());
-                match statement {
-                    Some(statement) => self.ctx.pinned(selector, statement).await.map_err(to_df),
-                    // No statement identity to pin by: read the head now.
-                    None => self.ctx.resolve(selector).await.map_err(to_df),
-                }
+                let statement = StatementContext::of(state.config());
+                self.ctx
+                    .pinned(selector, statement.as_deref())
+                    .await
+                    .map_err(to_df)
             }
         }
     }
@@ -154,12 +151,13 @@ impl TableProvider for GraphTable {
 
     async fn insert_into(
         &self,
-        _state: &dyn Session,
+        state: &dyn Session,
         input: Arc<dyn ExecutionPlan>,
         insert_op: InsertOp,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let branch = self.write_branch()?;
-        let mode = match (self.ctx.take_insert_mode(), insert_op) {
+        let on_conflict = StatementContext::of(state.config()).and_then(|s| s.insert_mode.clone());
+        let mode = match (on_conflict, insert_op) {
             (Some(mode), _) => mode,
             (None, InsertOp::Append) => InsertMode::Insert,
             (None, InsertOp::Replace) => InsertMode::Upsert,

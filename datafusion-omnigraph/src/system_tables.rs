@@ -68,7 +68,7 @@ async fn branches(ctx: &GraphContext) -> DfResult<Arc<dyn TableProvider>> {
 }
 
 async fn commits(ctx: &GraphContext) -> DfResult<Arc<dyn TableProvider>> {
-    let branch = ctx.settings().branch;
+    let branch = ctx.branch();
     let list = ctx.graph().commits(&branch).await.map_err(to_df)?;
     let schema = Arc::new(Schema::new(vec![
         utf8("commit_id", false),

@@ -55,6 +55,7 @@ impl Connection {
 
     /// Called once authentication succeeded and the database opened.
     pub fn start(&self, session: Session, user: String, role: Role, database: String) {
+        session.set_role(role);
         let session = Arc::new(session);
         let roles = match &self.server().users {
             Some(users) => users.roles(),
@@ -100,6 +101,18 @@ impl Connection {
     /// Fires the cancel signal of whatever statement runs now.
     pub fn cancel(&self) {
         self.cancel.send_modify(|n| *n += 1);
+    }
+
+    /// How the statement starting now may be stopped: a cancel request, or the
+    /// connection's `statement_timeout` from now.
+    pub fn stop(&self) -> crate::stop::Stop {
+        crate::stop::Stop {
+            cancel: self.cancel_watch(),
+            deadline: self
+                .settings()
+                .statement_timeout()
+                .map(|t| tokio::time::Instant::now() + t),
+        }
     }
 
     /// A watch that changes when the statement starting now is cancelled.

@@ -3,19 +3,18 @@
 //! lines, batch by batch.
 
 use bytes::{BufMut, Bytes, BytesMut};
+use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::{
-    CopyLegacyCsvOption, CopyLegacyOption, CopyOption, CopySource, CopyTarget, Statement,
+    CopyLegacyCsvOption, CopyLegacyOption, CopyOption, CopyTarget, Statement,
 };
-use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-use datafusion::sql::sqlparser::parser::Parser;
-use omnigraph_sql::{ErrorKind, SqlError};
+use omnigraph_sql::statement::Copy;
+use omnigraph_sql::{ErrorKind, ParsedStatement, SqlError, StatementKind};
 use pgwire::messages::data::DataRow;
 
-/// A parsed `COPY ... TO STDOUT`.
-#[derive(Debug, Clone, PartialEq)]
+/// A `COPY ... TO STDOUT`: the query whose rows are copied, and how lines are written.
+#[derive(Debug, Clone)]
 pub struct CopyOut {
-    /// The query whose rows are copied.
-    pub query: String,
+    pub query: ParsedStatement,
     pub format: CopyFormat,
 }
 
@@ -32,30 +31,32 @@ pub enum CopyFormat {
     },
 }
 
-/// Whether `sql` is a `COPY` statement (handled here rather than by the SQL session).
-pub fn is_copy(sql: &str) -> bool {
-    let t = sql.trim_start();
-    t.len() >= 5 && t[..4].eq_ignore_ascii_case("copy") && t[4..].starts_with(char::is_whitespace)
-}
-
 fn unsupported(what: &str) -> SqlError {
     SqlError::new(ErrorKind::NotSupported, what.to_string())
 }
 
-pub fn parse(sql: &str) -> Result<CopyOut, SqlError> {
-    let mut statements = Parser::parse_sql(&PostgreSqlDialect {}, sql)
-        .map_err(|e| SqlError::new(ErrorKind::Syntax, e.to_string()))?;
-    if statements.len() != 1 {
-        return Err(SqlError::new(ErrorKind::Syntax, "COPY must be sent alone"));
+/// The copy a `COPY` statement asks for; `None` when `statement` is not a `COPY`. The
+/// server copies to the client only: it reads no rows from it yet and writes no files.
+pub fn copy_out(statement: &ParsedStatement) -> Option<Result<CopyOut, SqlError>> {
+    match (&statement.kind, &statement.ast) {
+        (StatementKind::Copy(copy), _) => Some(client_copy(copy)),
+        (_, DFStatement::CopyTo(_)) => Some(Err(to_file())),
+        _ => None,
     }
+}
+
+fn to_file() -> SqlError {
+    unsupported("COPY ... TO a file: the server writes no files; use COPY ... TO STDOUT")
+}
+
+fn client_copy(copy: &Copy) -> Result<CopyOut, SqlError> {
     let Statement::Copy {
-        source,
         to,
         target,
         options,
         legacy_options,
         ..
-    } = statements.remove(0)
+    } = &copy.statement
     else {
         return Err(SqlError::new(ErrorKind::Syntax, "expected COPY"));
     };
@@ -65,27 +66,10 @@ pub fn parse(sql: &str) -> Result<CopyOut, SqlError> {
         ));
     }
     if !matches!(target, CopyTarget::Stdout) {
-        return Err(unsupported(
-            "COPY ... TO a file: the server writes no files; use COPY ... TO STDOUT",
-        ));
+        return Err(to_file());
     }
-    let query = match source {
-        CopySource::Query(q) => q.to_string(),
-        CopySource::Table {
-            table_name,
-            columns,
-        } => {
-            let cols = if columns.is_empty() {
-                "*".to_string()
-            } else {
-                columns
-                    .iter()
-                    .map(|c| c.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            format!("SELECT {cols} FROM {table_name}")
-        }
+    let Some(query) = &copy.query else {
+        return Err(SqlError::new(ErrorKind::Syntax, "COPY TO needs a source"));
     };
     let mut csv = false;
     let mut header = false;
@@ -98,9 +82,9 @@ pub fn parse(sql: &str) -> Result<CopyOut, SqlError> {
             CopyOption::Format(f) => {
                 return Err(unsupported(&format!("COPY format {}", f.value)));
             }
-            CopyOption::Header(h) => header = h,
-            CopyOption::Delimiter(d) => delimiter = Some(d),
-            CopyOption::Null(n) => null = Some(n),
+            CopyOption::Header(h) => header = *h,
+            CopyOption::Delimiter(d) => delimiter = Some(*d),
+            CopyOption::Null(n) => null = Some(n.clone()),
             other => return Err(unsupported(&format!("COPY option {other}"))),
         }
     }
@@ -115,8 +99,8 @@ pub fn parse(sql: &str) -> Result<CopyOut, SqlError> {
                     }
                 }
             }
-            CopyLegacyOption::Delimiter(d) => delimiter = Some(d),
-            CopyLegacyOption::Null(n) => null = Some(n),
+            CopyLegacyOption::Delimiter(d) => delimiter = Some(*d),
+            CopyLegacyOption::Null(n) => null = Some(n.clone()),
             other => return Err(unsupported(&format!("COPY option {other}"))),
         }
     }
@@ -135,6 +119,7 @@ pub fn parse(sql: &str) -> Result<CopyOut, SqlError> {
             null: null.unwrap_or_else(|| "\\N".to_string()),
         }
     };
+    let query = ParsedStatement::new(query.clone())?;
     Ok(CopyOut { query, format })
 }
 
@@ -259,13 +244,18 @@ mod tests {
         DataRow::new(data, values.len() as i16)
     }
 
+    fn parse(sql: &str) -> Result<CopyOut, SqlError> {
+        let statement = omnigraph_sql::statement::parse_one(sql)?;
+        copy_out(&statement).expect("a COPY statement")
+    }
+
     #[test]
     fn parses_query_and_table_forms() {
         let c = parse("COPY (SELECT name FROM person) TO STDOUT").unwrap();
-        assert_eq!(c.query, "SELECT name FROM person");
+        assert_eq!(c.query.ast.to_string(), "SELECT name FROM person");
         assert!(matches!(c.format, CopyFormat::Text { .. }));
         let c = parse("copy person (name, age) to stdout with (format csv, header)").unwrap();
-        assert_eq!(c.query, "SELECT name, age FROM person");
+        assert_eq!(c.query.ast.to_string(), "SELECT name, age FROM person");
         assert!(matches!(c.format, CopyFormat::Csv { header: true, .. }));
         assert_eq!(
             parse("COPY person FROM STDIN").unwrap_err().sqlstate(),

@@ -12,14 +12,13 @@ use std::sync::{Arc, OnceLock};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::{DataFusionError, ScalarValue};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::{Expr, SetExpr, Statement, visit_expressions};
 use futures::StreamExt;
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use omnigraph_sql::{ErrorKind, RowStream, Session, SqlError, StatementOutput};
+use omnigraph_sql::{ErrorKind, ParsedStatement, RowStream, Session, SqlError, StatementOutput};
 
 /// Batches produced ahead of the client: enough to overlap encoding with execution.
 const BATCHES_AHEAD: usize = 2;
@@ -53,27 +52,14 @@ impl<T> Drop for AbortOnDrop<T> {
 /// handed over a bounded channel; dropping the returned stream stops producing them.
 pub async fn run_statement(
     session: Arc<Session>,
-    statement: DFStatement,
+    statement: ParsedStatement,
     params: Vec<ScalarValue>,
 ) -> Result<StatementOutput, SqlError> {
     if reads_no_rows(&statement) {
-        let output = if params.is_empty() {
-            session.statement_output(statement).await
-        } else {
-            session
-                .statement_output_with_params(statement, params)
-                .await
-        };
-        return output;
+        return session.run(statement, params).await;
     }
     let task = runtime().spawn(async move {
-        let output = if params.is_empty() {
-            session.statement_output(statement).await?
-        } else {
-            session
-                .statement_output_with_params(statement, params)
-                .await?
-        };
+        let output = session.run(statement, params).await?;
         Ok(match output {
             StatementOutput::Rows(rows) => StatementOutput::Rows(forwarded(rows).await),
             done => done,
@@ -92,11 +78,11 @@ pub async fn run_statement(
 /// Whether `statement` is a query over no table: one row of expressions (`SELECT 1`,
 /// `SELECT version()`, a pool's health check). Such a query computes one row, so it runs
 /// where it was received; the hop to the query runtime and back would cost more than it.
-fn reads_no_rows(statement: &DFStatement) -> bool {
-    let DFStatement::Statement(s) = statement else {
+fn reads_no_rows(statement: &ParsedStatement) -> bool {
+    let Some(s) = statement.sql_statement() else {
         return false;
     };
-    let Statement::Query(query) = s.as_ref() else {
+    let Statement::Query(query) = s else {
         return false;
     };
     let SetExpr::Select(select) = query.body.as_ref() else {
@@ -106,7 +92,7 @@ fn reads_no_rows(statement: &DFStatement) -> bool {
         return false;
     }
     // No subquery (it may read tables) and no set-returning function (it makes rows).
-    let computes_rows = visit_expressions(s.as_ref(), |expr| match expr {
+    let computes_rows = visit_expressions(s, |expr| match expr {
         Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. } => ControlFlow::Break(()),
         Expr::Function(f)
             if f.name

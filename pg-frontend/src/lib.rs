@@ -13,13 +13,16 @@ pub mod encode;
 pub mod errors;
 pub mod execution;
 pub mod handler;
+pub mod hooks;
 pub mod information_schema;
+pub mod outcome;
 pub mod params;
-pub mod privilege;
+pub mod prepared;
 pub mod registry;
 pub mod rewrite;
 pub mod server;
 pub mod startup;
+pub mod stop;
 pub mod users;
 
 pub use server::{Server, ServerConfig, ServerError};

@@ -4,7 +4,8 @@
 
 use arrow::datatypes::DataType;
 use datafusion::scalar::ScalarValue;
-use omnigraph_sql::{ErrorKind, SqlError};
+use datafusion::sql::sqlparser::ast::{DataType as SqlType, TimezoneInfo};
+use omnigraph_sql::{ErrorKind, ParsedStatement, SqlError};
 use pgwire::api::Type;
 use pgwire::api::portal::Portal;
 
@@ -92,69 +93,58 @@ fn read<S: Clone>(portal: &Portal<S>, i: usize, ty: &Type) -> Result<ScalarValue
 }
 
 /// The SQL type a declared parameter type is cast to in [`with_declared_types`].
-fn sql_type_name(ty: &Type) -> Option<&'static str> {
+fn sql_type(ty: &Type) -> Option<SqlType> {
     Some(match *ty {
-        Type::BOOL => "BOOLEAN",
-        Type::INT2 => "SMALLINT",
-        Type::INT4 => "INT",
-        Type::INT8 => "BIGINT",
-        Type::FLOAT4 => "REAL",
-        Type::FLOAT8 => "DOUBLE PRECISION",
-        Type::TEXT => "TEXT",
-        Type::VARCHAR => "VARCHAR",
-        Type::DATE => "DATE",
-        Type::TIMESTAMP => "TIMESTAMP",
-        Type::TIMESTAMPTZ => "TIMESTAMPTZ",
-        Type::BYTEA => "BYTEA",
+        Type::BOOL => SqlType::Boolean,
+        Type::INT2 => SqlType::SmallInt(None),
+        Type::INT4 => SqlType::Int(None),
+        Type::INT8 => SqlType::BigInt(None),
+        Type::FLOAT4 => SqlType::Real,
+        Type::FLOAT8 => SqlType::DoublePrecision,
+        Type::TEXT => SqlType::Text,
+        Type::VARCHAR => SqlType::Varchar(None),
+        Type::DATE => SqlType::Date,
+        Type::TIMESTAMP => SqlType::Timestamp(None, TimezoneInfo::None),
+        Type::TIMESTAMPTZ => SqlType::Timestamp(None, TimezoneInfo::Tz),
+        Type::BYTEA => SqlType::Bytea,
         _ => return None,
     })
 }
 
-/// A query whose result columns hold placeholders, with the client's declared types
-/// applied to them as casts (`SELECT $1` with `$1` declared `int8` becomes
-/// `SELECT $1::BIGINT`), as PostgreSQL types a placeholder by its declaration: it then
-/// describes and returns the declared type instead of `unknown`. `None` when nothing
-/// changes (commands and `CALL` keep their own typing).
-pub fn with_declared_types(sql: &str, declared: &[Option<Type>]) -> Option<String> {
-    use datafusion::sql::parser::Statement as DFStatement;
-    use datafusion::sql::sqlparser::ast::{
-        CastKind, Expr, SetExpr, Statement, Value, visit_expressions_mut,
-    };
-    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-    use datafusion::sql::sqlparser::parser::Parser;
+/// Applies the client's declared parameter types to a query's result columns as casts
+/// (`SELECT $1` with `$1` declared `int8` becomes `SELECT $1::BIGINT`), as PostgreSQL
+/// types a placeholder by its declaration: it then describes and returns the declared
+/// type instead of `unknown`. Returns whether anything changed (commands and `CALL` keep
+/// their own typing).
+pub fn with_declared_types(statement: &mut ParsedStatement, declared: &[Option<Type>]) -> bool {
+    use datafusion::sql::sqlparser::ast::visit_expressions_mut;
+    use datafusion::sql::sqlparser::ast::{CastKind, Expr, SetExpr, Statement, Value};
 
-    let casts: Vec<Option<&'static str>> = declared
+    let casts: Vec<Option<SqlType>> = declared
         .iter()
-        .map(|t| t.as_ref().and_then(sql_type_name))
+        .map(|t| t.as_ref().and_then(sql_type))
         .collect();
     if casts.iter().all(Option::is_none) {
-        return None;
+        return false;
     }
-    let mut statements = omnigraph_sql::Session::parse(sql).ok()?;
-    let [DFStatement::Statement(statement)] = statements.as_mut_slice() else {
-        return None;
-    };
-    let Statement::Query(query) = statement.as_mut() else {
-        return None;
+    let Some(Statement::Query(query)) = statement.sql_statement_mut() else {
+        return false;
     };
     // Only the result columns: elsewhere a placeholder takes its type from what it is
     // compared with or assigned to, and a cast there would only hide that.
     let SetExpr::Select(select) = query.body.as_mut() else {
-        return None;
+        return false;
     };
     let mut changed = false;
     let _ = visit_expressions_mut(&mut select.projection, |expr| {
         if let Expr::Value(v) = expr
             && let Value::Placeholder(name) = &v.value
-            && let Some(type_name) = name
+            && let Some(data_type) = name
                 .trim_start_matches('$')
                 .parse::<usize>()
                 .ok()
                 .and_then(|n| n.checked_sub(1))
-                .and_then(|i| casts.get(i).copied().flatten())
-            && let Ok(data_type) = Parser::new(&PostgreSqlDialect {})
-                .try_with_sql(type_name)
-                .and_then(|mut p| p.parse_data_type())
+                .and_then(|i| casts.get(i).cloned().flatten())
         {
             *expr = Expr::Cast {
                 kind: CastKind::DoubleColon,
@@ -167,7 +157,7 @@ pub fn with_declared_types(sql: &str, declared: &[Option<Type>]) -> Option<Strin
         }
         std::ops::ControlFlow::<()>::Continue(())
     });
-    changed.then(|| statements[0].to_string())
+    changed
 }
 
 #[cfg(test)]
@@ -176,16 +166,20 @@ mod tests {
 
     #[test]
     fn declared_parameter_types_become_casts_in_queries() {
-        let sql = with_declared_types(
+        let typed = |sql: &str, declared: &[Option<Type>]| {
+            let mut statement = omnigraph_sql::statement::parse_one(sql).unwrap();
+            with_declared_types(&mut statement, declared).then(|| statement.ast.to_string())
+        };
+        let sql = typed(
             "SELECT $1 AS v, $2 FROM t WHERE a = $1",
             &[Some(Type::INT8), None],
         )
         .unwrap();
         assert_eq!(sql, "SELECT $1::BIGINT AS v, $2 FROM t WHERE a = $1");
         assert_eq!(
-            with_declared_types("INSERT INTO t VALUES ($1)", &[Some(Type::INT8)]),
+            typed("INSERT INTO t VALUES ($1)", &[Some(Type::INT8)]),
             None
         );
-        assert_eq!(with_declared_types("SELECT $1", &[None]), None);
+        assert_eq!(typed("SELECT $1", &[None]), None);
     }
 }

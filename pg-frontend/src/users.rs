@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::str::FromStr;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -17,44 +16,13 @@ use ring::rand::{SecureRandom, SystemRandom};
 /// PostgreSQL's default SCRAM iteration count; every secret in a file uses it.
 pub const SCRAM_ITERATIONS: usize = 4096;
 
-/// What a user may do. Each role includes the ones before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Role {
-    /// Queries, `SET`/`SHOW`, transactions, `merge_conflicts`.
-    Read,
-    /// Also `INSERT`/`UPDATE`/`DELETE`/`TRUNCATE` and the branch procedures.
-    Write,
-    /// Also `apply_schema` and `load` (which reads the server's files).
-    Admin,
-}
+/// What a user may do: the roles of the SQL layer, which decides from a statement's
+/// plan what it needs.
+pub use datafusion_omnigraph::Role;
 
-impl Role {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Role::Read => "read",
-            Role::Write => "write",
-            Role::Admin => "admin",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = UsersError;
-
-    fn from_str(s: &str) -> Result<Role, UsersError> {
-        match s {
-            "read" => Ok(Role::Read),
-            "write" => Ok(Role::Write),
-            "admin" => Ok(Role::Admin),
-            other => Err(UsersError::UnknownRole(other.to_string())),
-        }
-    }
+/// The role named in a users file.
+fn parse_role(name: &str) -> Result<Role, UsersError> {
+    Role::from_name(name).ok_or_else(|| UsersError::UnknownRole(name.to_string()))
 }
 
 /// A user's stored SCRAM secret.
@@ -197,7 +165,7 @@ impl Users {
                 return Err(bad("expected name:role:secret".to_string()));
             };
             validate_user_name(name).map_err(|e| bad(e.to_string()))?;
-            let role: Role = role.parse().map_err(|e: UsersError| bad(e.to_string()))?;
+            let role = parse_role(role).map_err(|e| bad(e.to_string()))?;
             let secret = ScramSecret::parse(secret).map_err(bad)?;
             let user = User {
                 name: name.to_string(),

@@ -1,15 +1,37 @@
-//! OmniGraph SQL sessions: statement routing over the DataFusion extension, shared by
-//! the `omnigraph-sql` shell and the Postgres server.
+//! OmniGraph SQL sessions: the statement pipeline over the DataFusion extension, shared
+//! by the `omnigraph-sql` shell and the Postgres server.
+//!
+//! A statement's walk: [`statement::parse`] (one parser, one dialect) gives a
+//! [`ParsedStatement`] whose [`StatementKind`] routes it once; [`Session::run`] handles
+//! transactions and `omnigraph.*` settings itself and plans everything else with
+//! DataFusion on a copy of the session state that carries the statement's own context,
+//! checks the role the plan needs, and runs it.
 // The statement router's async state machines (a session inside the shell's loop) nest
 // deeper than the default query depth when their layout is computed for test builds.
 #![recursion_limit = "256"]
 
+mod binding;
 pub mod demo;
+mod describe;
 pub mod error;
+pub mod names;
+mod on_conflict;
 mod plan_cache;
+pub mod result;
 pub mod session;
+pub mod settings;
+pub mod statement;
+mod syntax;
 mod transaction;
 mod yielding;
 
+pub use describe::Description;
 pub use error::{ErrorKind, Result, SqlError};
-pub use session::{RowStream, SETTINGS, Session, StatementOutput, StatementResult};
+pub use result::{RowStream, StatementOutput, StatementResult};
+pub use session::Session;
+pub use statement::{ParsedStatement, Setting, StatementKind, TransactionControl};
+
+/// The `omnigraph.*` settings `SET`, `SHOW` and `RESET` understand.
+pub fn setting_names() -> Vec<String> {
+    datafusion_omnigraph::OmniGraphOptions::names()
+}

@@ -8,34 +8,13 @@
 use datafusion::sql::sqlparser::ast::{
     TransactionAccessMode, TransactionIsolationLevel, TransactionMode,
 };
+use datafusion_omnigraph::{Savepoint, Transaction};
 use omnigraph_engine::{Error as EngineError, MergeStyle, WriteOptions};
 
 use crate::error::{ErrorKind, Result, SqlError};
-use crate::session::{Session, StatementResult};
-
-/// An open transaction of a session.
-#[derive(Debug, Clone)]
-pub(crate) struct Transaction {
-    /// The branch the transaction commits to.
-    pub target: String,
-    /// The private branch holding its writes.
-    pub private: String,
-    /// Set by the first failed statement: everything but `ROLLBACK` then fails (25P02).
-    pub failed: bool,
-    /// The statements run in it, for the commit message.
-    pub statements: Vec<String>,
-    /// Open savepoints, oldest first.
-    pub savepoints: Vec<Savepoint>,
-}
-
-/// A `SAVEPOINT`: where the transaction stood when it was set.
-#[derive(Debug, Clone)]
-pub(crate) struct Savepoint {
-    name: String,
-    /// The private branch's version then: `ROLLBACK TO` is exact while it is unchanged.
-    version: u64,
-    statements: usize,
-}
+use crate::result::StatementResult;
+use crate::session::Session;
+use crate::statement::TransactionControl;
 
 /// The commit message of a transaction: its statements, shortened.
 fn message(statements: &[String]) -> String {
@@ -53,7 +32,41 @@ fn message(statements: &[String]) -> String {
 }
 
 impl Session {
-    pub(crate) async fn begin(&self, modes: &[TransactionMode]) -> Result<StatementResult> {
+    /// Runs a transaction-control statement. A failed savepoint statement fails the
+    /// transaction, as in PostgreSQL.
+    pub(crate) async fn transaction_control(
+        &self,
+        control: &TransactionControl,
+    ) -> Result<StatementResult> {
+        let result = match control {
+            TransactionControl::Begin(modes) => self.begin(modes).await,
+            TransactionControl::Commit => self.commit().await,
+            TransactionControl::Rollback => self.rollback().await,
+            TransactionControl::Savepoint(name) => self.savepoint(name).await,
+            TransactionControl::Release(name) => self.release_savepoint(name),
+            TransactionControl::RollbackTo(name) => self.rollback_to_savepoint(name).await,
+        };
+        let savepoint_statement = matches!(
+            control,
+            TransactionControl::Savepoint(_)
+                | TransactionControl::Release(_)
+                | TransactionControl::RollbackTo(_)
+        );
+        if savepoint_statement && result.is_err() {
+            self.statement_failed();
+        }
+        result
+    }
+
+    fn transaction(&self) -> Option<Transaction> {
+        self.graph_context().transaction()
+    }
+
+    fn update_transaction(&self, f: impl FnOnce(&mut Transaction)) {
+        self.graph_context().update_transaction(f);
+    }
+
+    async fn begin(&self, modes: &[TransactionMode]) -> Result<StatementResult> {
         if self.transaction().is_some_and(|tx| tx.failed) {
             return Err(crate::session::transaction_aborted());
         }
@@ -87,16 +100,7 @@ impl Session {
         let graph = self.graph_context().graph();
         let private = graph.create_transaction_branch(&settings.branch).await?;
         self.graph_context()
-            .update_settings(|s| s.branch = private.clone());
-        self.graph_context()
-            .set_transaction_branches(Some((settings.branch.clone(), private.clone())));
-        self.set_transaction(Some(Transaction {
-            target: settings.branch,
-            private,
-            failed: false,
-            statements: Vec::new(),
-            savepoints: Vec::new(),
-        }));
+            .set_transaction(Some(Transaction::new(settings.branch, private)));
         Ok(StatementResult::command("BEGIN"))
     }
 
@@ -127,7 +131,7 @@ impl Session {
     }
 
     /// `SAVEPOINT name`.
-    pub(crate) async fn savepoint(&self, name: &str) -> Result<StatementResult> {
+    async fn savepoint(&self, name: &str) -> Result<StatementResult> {
         let tx = self.savepoint_transaction("SAVEPOINT")?;
         if tx.failed {
             return Err(crate::session::transaction_aborted());
@@ -142,7 +146,7 @@ impl Session {
     }
 
     /// `RELEASE [SAVEPOINT] name`: forgets it and every later one; their work stays.
-    pub(crate) fn release_savepoint(&self, name: &str) -> Result<StatementResult> {
+    fn release_savepoint(&self, name: &str) -> Result<StatementResult> {
         let tx = self.savepoint_transaction("RELEASE SAVEPOINT")?;
         if tx.failed {
             return Err(crate::session::transaction_aborted());
@@ -156,7 +160,7 @@ impl Session {
     /// savepoint, a failed transaction usable again. Only exact while nothing was written
     /// since the savepoint (reads and failed statements are undone); a transaction that
     /// wrote since cannot be wound back, so it stays aborted and says so.
-    pub(crate) async fn rollback_to_savepoint(&self, name: &str) -> Result<StatementResult> {
+    async fn rollback_to_savepoint(&self, name: &str) -> Result<StatementResult> {
         let tx = self.savepoint_transaction("ROLLBACK TO SAVEPOINT")?;
         let position = Session::savepoint_position(&tx, name)?;
         let savepoint = tx.savepoints[position].clone();
@@ -179,10 +183,7 @@ impl Session {
 
     /// Ends the transaction: back on its branch, private branch dropped.
     async fn finish(&self, tx: &Transaction) -> Result<()> {
-        self.set_transaction(None);
-        self.graph_context().set_transaction_branches(None);
-        self.graph_context()
-            .update_settings(|s| s.branch = tx.target.clone());
+        self.graph_context().set_transaction(None);
         self.graph_context()
             .graph()
             .delete_branch(&tx.private)
@@ -190,7 +191,7 @@ impl Session {
         Ok(())
     }
 
-    pub(crate) async fn commit(&self) -> Result<StatementResult> {
+    async fn commit(&self) -> Result<StatementResult> {
         let Some(tx) = self.transaction() else {
             let mut r = StatementResult::command("COMMIT");
             r.notices
@@ -241,7 +242,7 @@ impl Session {
         }
     }
 
-    pub(crate) async fn rollback(&self) -> Result<StatementResult> {
+    async fn rollback(&self) -> Result<StatementResult> {
         match self.transaction() {
             Some(tx) => {
                 self.finish(&tx).await?;

@@ -24,16 +24,86 @@ use omnigraph_engine::LoadMode;
 use super::args::Args;
 use crate::context::GraphContext;
 use crate::error::{DfResult, to_df};
+use crate::privilege::Role;
+use crate::statement_context::StatementContext;
 
-/// Names of every procedure, in documentation order.
-pub const PROCEDURES: [&str; 6] = [
-    "apply_schema",
-    "load",
-    "create_branch",
-    "delete_branch",
-    "merge",
-    "merge_conflicts",
+/// What a procedure does when it runs, which decides where it may run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Reads the graph only (allowed on an `omnigraph.as_of` session).
+    Reads,
+    /// Writes a commit to the session's branch.
+    WritesBranch,
+    /// Creates, deletes or moves branch heads; not inside a transaction, which would
+    /// have to roll back what other sessions already see.
+    MovesBranches,
+}
+
+/// One procedure: the single table that routing, privilege checks, the catalog's list of
+/// functions and the documentation read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcedureSpec {
+    pub name: &'static str,
+    /// The arguments, as the SQL reference writes them.
+    pub signature: &'static str,
+    /// The least role that may call it.
+    pub role: Role,
+    pub effect: Effect,
+    /// One line for the reference.
+    pub doc: &'static str,
+}
+
+/// Every procedure, in documentation order.
+pub const PROCEDURES: &[ProcedureSpec] = &[
+    ProcedureSpec {
+        name: "apply_schema",
+        signature: "(text)",
+        role: Role::Admin,
+        effect: Effect::WritesBranch,
+        doc: "create or additively migrate the schema, one commit",
+    },
+    ProcedureSpec {
+        name: "load",
+        signature: "(path [, mode])",
+        // Reads a file of the server's file system.
+        role: Role::Admin,
+        effect: Effect::WritesBranch,
+        doc: "load an NDJSON file on the machine running the engine, one commit",
+    },
+    ProcedureSpec {
+        name: "create_branch",
+        signature: "(name [, from_ref])",
+        role: Role::Write,
+        effect: Effect::MovesBranches,
+        doc: "new branch of the whole graph",
+    },
+    ProcedureSpec {
+        name: "delete_branch",
+        signature: "(name)",
+        role: Role::Write,
+        effect: Effect::MovesBranches,
+        doc: "drop a branch",
+    },
+    ProcedureSpec {
+        name: "merge",
+        signature: "(source [, target])",
+        role: Role::Write,
+        effect: Effect::MovesBranches,
+        doc: "three-way merge of branch source into target, one commit",
+    },
+    ProcedureSpec {
+        name: "merge_conflicts",
+        signature: "(source [, target])",
+        role: Role::Read,
+        effect: Effect::Reads,
+        doc: "the conflicts merge would hit now, without merging",
+    },
 ];
+
+/// The procedure named `name` (already normalised: unquoted names are lower case).
+pub fn procedure(name: &str) -> Option<&'static ProcedureSpec> {
+    PROCEDURES.iter().find(|p| p.name == name)
+}
 
 /// A procedure call with its arguments checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +181,11 @@ impl ProcedureCall {
         })
     }
 
+    /// The procedure's entry in [`PROCEDURES`].
+    pub fn spec(&self) -> &'static ProcedureSpec {
+        procedure(self.name()).expect("every call is of a listed procedure")
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             ProcedureCall::ApplySchema { .. } => "apply_schema",
@@ -167,21 +242,21 @@ impl ProcedureCall {
     }
 
     /// Performs the effect and returns the result row.
-    pub async fn run(&self, ctx: &GraphContext) -> omnigraph_engine::Result<RecordBatch> {
-        if !matches!(self, ProcedureCall::MergeConflicts { .. }) {
+    pub async fn run(
+        &self,
+        ctx: &GraphContext,
+        statement: Option<&StatementContext>,
+    ) -> omnigraph_engine::Result<RecordBatch> {
+        let effect = self.spec().effect;
+        if effect != Effect::Reads {
             ctx.require_writable()?;
         }
-        if matches!(
-            self,
-            ProcedureCall::CreateBranch { .. }
-                | ProcedureCall::DeleteBranch { .. }
-                | ProcedureCall::Merge { .. }
-        ) {
+        if effect == Effect::MovesBranches {
             ctx.require_no_transaction(self.name())?;
         }
         let graph = ctx.graph();
-        let branch = ctx.settings().branch;
-        let opts = ctx.write_options();
+        let branch = ctx.branch();
+        let opts = ctx.write_options(statement);
         let text = |v: Option<String>| -> ArrayRef { Arc::new(StringArray::from(vec![v])) };
         let num = |v: Option<u64>| -> ArrayRef { Arc::new(UInt64Array::from(vec![v])) };
         let columns = match self {
@@ -217,7 +292,7 @@ impl ProcedureCall {
                 vec![text(Some(info.name)), text(info.created_from)]
             }
             ProcedureCall::DeleteBranch { name } => {
-                if ctx.settings().branch == *name {
+                if ctx.branch() == *name {
                     return Err(omnigraph_engine::Error::InvalidArgument(format!(
                         "cannot delete branch '{name}': it is this session's current branch"
                     )));
@@ -302,6 +377,11 @@ impl ProcedureTable {
             call,
             result: Arc::new(tokio::sync::OnceCell::new()),
         }
+    }
+
+    /// The procedure this table calls.
+    pub fn spec(&self) -> &'static ProcedureSpec {
+        self.call.spec()
     }
 }
 
@@ -395,15 +475,18 @@ impl ExecutionPlan for ProcedureExec {
     fn execute(
         &self,
         _partition: usize,
-        _context: Arc<TaskContext>,
+        context: Arc<TaskContext>,
     ) -> DfResult<SendableRecordBatchStream> {
         let ctx = self.ctx.clone();
+        let statement = StatementContext::of_task(&context);
         let call = self.call.clone();
         let result = self.result.clone();
         let projection = self.projection.clone();
         let effect: BoxFuture<'static, DfResult<RecordBatch>> = Box::pin(async move {
             let batch = result
-                .get_or_try_init(|| async { call.run(&ctx).await.map_err(to_df) })
+                .get_or_try_init(|| async {
+                    call.run(&ctx, statement.as_deref()).await.map_err(to_df)
+                })
                 .await?
                 .clone();
             match projection {

@@ -40,6 +40,7 @@ use super::args::{Args, invalid};
 use crate::context::{GraphContext, SnapshotSelector};
 use crate::dialect::OmniGraphDialect;
 use crate::error::{DfResult, to_df};
+use crate::statement_context::StatementContext;
 
 /// Names of the traversal functions.
 pub const TRAVERSAL_FUNCTIONS: [&str; 5] = [
@@ -252,15 +253,12 @@ impl TableProvider for TraversalTable {
         _filters: &[Expr],
         _limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let statement = state
-            .execution_props()
-            .query_execution_start_time
-            .and_then(|t| t.timestamp_nanos_opt());
-        let snapshot = match statement {
-            Some(statement) => self.ctx.pinned(&SnapshotSelector::Current, statement).await,
-            None => self.ctx.resolve(&SnapshotSelector::Current).await,
-        }
-        .map_err(to_df)?;
+        let statement = StatementContext::of(state.config());
+        let snapshot = self
+            .ctx
+            .pinned(&SnapshotSelector::Current, statement.as_deref())
+            .await
+            .map_err(to_df)?;
         let (def, _) = snapshot.table(&self.call.edge_table).map_err(to_df)?;
         let TableDef::Edge(edge) = def else {
             return Err(invalid(format!(

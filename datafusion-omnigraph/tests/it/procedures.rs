@@ -87,3 +87,27 @@ async fn a_procedure_referenced_twice_runs_once() {
     assert_eq!(t.matches("| cte    |").count(), 2, "{t}");
     assert!(f.graph.branch_exists("cte").await.unwrap());
 }
+
+/// The procedure table is the one list: every procedure is registered as a table
+/// function, and the SQL reference documents each with its signature and role.
+#[tokio::test]
+async fn every_procedure_is_registered_and_documented_with_its_role() {
+    let f = fixture().await;
+    let reference = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/sql-reference.md"
+    ))
+    .unwrap();
+    for p in datafusion_omnigraph::PROCEDURES {
+        assert!(
+            f.ctx.table_function(p.name).is_ok(),
+            "{} is not registered",
+            p.name
+        );
+        let row = format!("| `{}{}` | {} |", p.name, p.signature, p.role);
+        assert!(
+            reference.lines().any(|line| line.starts_with(&row)),
+            "docs/sql-reference.md has no row starting {row}"
+        );
+    }
+}

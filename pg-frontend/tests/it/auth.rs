@@ -53,6 +53,9 @@ async fn scram_users_and_roles_are_enforced() {
         "DELETE FROM person",
         "CALL create_branch('r')",
         "SELECT * FROM create_branch('r')",
+        "WITH b AS (SELECT * FROM create_branch('r')) SELECT branch FROM b",
+        "SELECT 1 WHERE EXISTS (SELECT * FROM merge('main', 'main'))",
+        "COPY (SELECT * FROM create_branch('r')) TO STDOUT",
         "CALL load('/etc/passwd')",
     ] {
         let err = reader.simple_query(sql).await.unwrap_err();

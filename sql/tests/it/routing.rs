@@ -403,3 +403,53 @@ async fn repeated_queries_over_no_table_answer_as_if_planned_afresh() {
         assert_eq!(e.kind, omnigraph_sql::ErrorKind::DivisionByZero, "{e}");
     }
 }
+
+/// The role a statement needs is read off its plan, so a procedure with an effect counts
+/// wherever it is called: `CALL`, `FROM`, a CTE, a subquery, a view.
+#[tokio::test]
+async fn the_role_a_statement_needs_comes_from_its_plan() {
+    use datafusion_omnigraph::Role;
+    let (_dir, s) = demo_session().await;
+    s.execute("CALL create_branch('w')").await.unwrap();
+    s.execute("CREATE VIEW merged AS SELECT * FROM merge('w')")
+        .await
+        .unwrap();
+    s.set_role(Role::Read);
+    for sql in [
+        "CALL create_branch('r')",
+        "SELECT * FROM create_branch('r')",
+        "SELECT * FROM merge('w')",
+        "WITH m AS (SELECT * FROM merge('w')) SELECT outcome FROM m",
+        "SELECT name FROM person WHERE name IN (SELECT outcome FROM merge('w'))",
+        "SELECT * FROM merged",
+        "INSERT INTO person (name) VALUES ('r')",
+        "REPLACE INTO person (name) VALUES ('r')",
+        "DELETE FROM person WHERE name = 'nobody'",
+        "EXPLAIN ANALYZE DELETE FROM person WHERE name = 'nobody'",
+        "CALL load('/etc/passwd')",
+    ] {
+        let err = s.execute(sql).await.unwrap_err();
+        assert_eq!(err.sqlstate(), "42501", "{sql}: {err}");
+    }
+    for sql in [
+        "SELECT count(*) FROM person",
+        "SELECT * FROM merge_conflicts('w')",
+        "EXPLAIN DELETE FROM person",
+        "SHOW omnigraph.branch",
+    ] {
+        s.execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    assert!(
+        !s.graph_context().graph().branch_exists("r").await.unwrap(),
+        "nothing a read role was refused ran"
+    );
+    s.set_role(Role::Write);
+    s.execute("SELECT * FROM merge('w')").await.unwrap();
+    let err = s
+        .execute("CALL apply_schema('node A { n: String @key }')")
+        .await
+        .unwrap_err();
+    assert_eq!(err.sqlstate(), "42501");
+}

@@ -1,0 +1,41 @@
+//! The `omnigraph.*` settings: a DataFusion [`ConfigExtension`], so they live in the
+//! session's `SessionConfig` beside `datafusion.*`, are listed by `SHOW ALL` and
+//! `information_schema.df_settings`, and travel with each statement's `SessionState`.
+
+use datafusion::common::config::ConfigExtension;
+use datafusion::common::extensions_options;
+
+/// Default of [`OmniGraphOptions::max_write_rows`].
+pub const DEFAULT_MAX_WRITE_ROWS: u64 = 5_000_000;
+
+extensions_options! {
+    /// Settings a session changes with `SET omnigraph.<name>`.
+    pub struct OmniGraphOptions {
+        /// The branch schema `public` reads and writes go to.
+        pub branch: String, default = omnigraph_engine::MAIN_BRANCH.to_string()
+        /// When set, `public` reads this ref (a commit id, a version or a time) and the
+        /// session is read-only.
+        pub as_of: Option<String>, default = None
+        /// The message of the following commits; unset, each write describes itself.
+        pub commit_message: Option<String>, default = None
+        /// The most rows one INSERT/UPDATE/DELETE may write; larger statements are
+        /// refused before they are held in memory (use CALL load for bulk data).
+        pub max_write_rows: u64, default = DEFAULT_MAX_WRITE_ROWS
+    }
+}
+
+impl ConfigExtension for OmniGraphOptions {
+    const PREFIX: &'static str = "omnigraph";
+}
+
+impl OmniGraphOptions {
+    /// The full names (`omnigraph.branch`, ...) of every setting, in documentation order.
+    pub fn names() -> Vec<String> {
+        use datafusion::common::config::ExtensionOptions;
+        OmniGraphOptions::default()
+            .entries()
+            .into_iter()
+            .map(|entry| format!("{}.{}", Self::PREFIX, entry.key))
+            .collect()
+    }
+}

@@ -1,0 +1,58 @@
+//! `COPY ... TO STDOUT`: the copied query runs in the SQL session (so the role it needs
+//! is checked from its plan like any query's), and its rows stream out as COPY lines.
+
+use std::sync::Arc;
+
+use arrow::datatypes::Schema;
+use async_trait::async_trait;
+use datafusion::scalar::ScalarValue;
+use omnigraph_sql::{Description, ErrorKind, ParsedStatement, SqlError, StatementOutput};
+
+use super::StatementHook;
+use crate::connection::Connection;
+use crate::copy::copy_out;
+use crate::execution;
+use crate::outcome::Outcome;
+
+pub struct CopyToClient;
+
+#[async_trait]
+impl StatementHook for CopyToClient {
+    fn describe(
+        &self,
+        _connection: &Connection,
+        statement: &ParsedStatement,
+    ) -> Option<Description> {
+        copy_out(statement).map(|_| (vec![], Arc::new(Schema::empty())))
+    }
+
+    async fn run(
+        &self,
+        connection: &Connection,
+        statement: &ParsedStatement,
+        _params: &[ScalarValue],
+    ) -> Option<Result<Outcome, SqlError>> {
+        let copy = match copy_out(statement)? {
+            Ok(copy) => copy,
+            Err(e) => return Some(Err(e)),
+        };
+        Some(run(connection, copy).await)
+    }
+}
+
+async fn run(connection: &Connection, copy: crate::copy::CopyOut) -> Result<Outcome, SqlError> {
+    let session = connection.session()?.clone();
+    let mut stop = connection.stop();
+    let query = copy.query.clone();
+    let output = tokio::select! {
+        output = execution::run_statement(session, query, vec![]) => output?,
+        reason = stop.wait() => return Err(reason),
+    };
+    match output {
+        StatementOutput::Rows(rows) => Ok(Outcome::Copy(copy, rows.schema, rows.stream)),
+        StatementOutput::Done(_) => Err(SqlError::new(
+            ErrorKind::NotSupported,
+            "COPY takes a query that returns rows",
+        )),
+    }
+}

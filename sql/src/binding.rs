@@ -1,0 +1,181 @@
+//! Values of `$n` placeholders. DataFusion binds them in the logical plan; the arguments
+//! of table functions and procedures are read while the statement is planned, before
+//! that, so those become literals in the syntax first.
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::scalar::ScalarValue;
+use datafusion::sql::parser::Statement as DFStatement;
+use datafusion::sql::sqlparser::ast::{
+    Expr as SqlExpr, FunctionArg, FunctionArgExpr, TableFactor, Value, VisitMut, VisitorMut,
+};
+
+use crate::error::{ErrorKind, Result, SqlError};
+use crate::statement::Call;
+
+/// Placeholders cast to a type somewhere in `plan`: `(n, type)` for `CAST($n AS type)`.
+pub(crate) fn placeholder_casts(plan: &LogicalPlan) -> Vec<(usize, DataType)> {
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    use datafusion::logical_expr::Expr;
+    let mut found = Vec::new();
+    let _ = plan.apply_with_subqueries(|node| {
+        node.apply_expressions(|expr| {
+            expr.apply(|e| {
+                let cast = match e {
+                    Expr::Cast(c) => Some((&*c.expr, c.field.data_type())),
+                    Expr::TryCast(c) => Some((&*c.expr, c.field.data_type())),
+                    _ => None,
+                };
+                if let Some((Expr::Placeholder(p), ty)) = cast
+                    && let Ok(n) = p.id.trim_start_matches('$').parse::<usize>()
+                {
+                    found.push((n, ty.clone()));
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+        })
+    });
+    found
+}
+
+/// The highest `$n` among a call's arguments.
+pub(crate) fn call_placeholders(call: &Call) -> usize {
+    call.args
+        .iter()
+        .filter_map(|a| {
+            let text = a.to_string();
+            text.strip_prefix('$')?.parse::<usize>().ok()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// The `$n` placeholders among function arguments, with their numbers.
+fn placeholder_arguments(args: &mut [FunctionArg]) -> Vec<(usize, &mut SqlExpr)> {
+    args.iter_mut()
+        .filter_map(|arg| match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e))
+            | FunctionArg::Named {
+                arg: FunctionArgExpr::Expr(e),
+                ..
+            } => Some(e),
+            _ => None,
+        })
+        .filter_map(|expr| {
+            let SqlExpr::Value(v) = &*expr else {
+                return None;
+            };
+            let Value::Placeholder(name) = &v.value else {
+                return None;
+            };
+            let n = name.strip_prefix('$')?.parse::<usize>().ok()?;
+            Some((n, expr))
+        })
+        .collect()
+}
+
+/// The value bound to placeholder `$n`.
+fn bound_value(values: &[ScalarValue], n: usize) -> Result<&ScalarValue> {
+    n.checked_sub(1).and_then(|i| values.get(i)).ok_or_else(|| {
+        SqlError::new(
+            ErrorKind::InvalidParameter,
+            format!("no value bound for parameter ${n}"),
+        )
+    })
+}
+
+/// `call` with each `$n` argument replaced by the literal of its value. Procedure
+/// arguments are read while the call is planned, before placeholders are bound.
+pub(crate) fn bind_call_arguments(call: &Call, values: &[ScalarValue]) -> Result<Call> {
+    let mut call = call.clone();
+    for (n, expr) in placeholder_arguments(&mut call.args) {
+        *expr = scalar_literal(bound_value(values, n)?);
+    }
+    Ok(call)
+}
+
+/// Binds the placeholders among table functions' arguments (`neighbors('knows', $1)`):
+/// a table function reads its arguments while the statement is planned, before
+/// placeholder values are bound, so they become literals first. With `values` absent
+/// (describing the statement) each stands in as `1`, which every argument kind reads
+/// (an id or a name as text, a depth as a number), with the same result columns.
+struct TableFunctionPlaceholders<'a> {
+    values: Option<&'a [ScalarValue]>,
+    bound: Vec<usize>,
+    error: Option<SqlError>,
+}
+
+impl VisitorMut for TableFunctionPlaceholders<'_> {
+    type Break = ();
+
+    fn pre_visit_table_factor(
+        &mut self,
+        table_factor: &mut TableFactor,
+    ) -> std::ops::ControlFlow<()> {
+        let TableFactor::Table {
+            args: Some(args), ..
+        } = table_factor
+        else {
+            return std::ops::ControlFlow::Continue(());
+        };
+        for (n, expr) in placeholder_arguments(&mut args.args) {
+            *expr = match self.values {
+                None => SqlExpr::value(Value::Number("1".to_string(), false)),
+                Some(values) => match bound_value(values, n) {
+                    Ok(value) => table_function_literal(value),
+                    Err(e) => {
+                        self.error = Some(e);
+                        return std::ops::ControlFlow::Break(());
+                    }
+                },
+            };
+            self.bound.push(n);
+        }
+        std::ops::ControlFlow::Continue(())
+    }
+}
+
+pub(crate) fn bind_table_function_arguments(
+    statement: &mut DFStatement,
+    values: Option<&[ScalarValue]>,
+) -> Result<Vec<usize>> {
+    let DFStatement::Statement(statement) = statement else {
+        return Ok(vec![]);
+    };
+    let mut visitor = TableFunctionPlaceholders {
+        values,
+        bound: vec![],
+        error: None,
+    };
+    let _ = statement.visit(&mut visitor);
+    match visitor.error {
+        Some(e) => Err(e),
+        None => Ok(visitor.bound),
+    }
+}
+
+/// A table function's argument from a parameter value. Parameters are described as text,
+/// so a depth arrives as `'2'`: text that is exactly an integer becomes a number, which
+/// table functions read as a number or, for ids and names, as the same text.
+fn table_function_literal(value: &ScalarValue) -> SqlExpr {
+    use ScalarValue;
+    if let ScalarValue::Utf8(Some(text)) | ScalarValue::LargeUtf8(Some(text)) = value
+        && text.parse::<i64>().is_ok_and(|n| n.to_string() == *text)
+    {
+        return SqlExpr::value(Value::Number(text.clone(), false));
+    }
+    scalar_literal(value)
+}
+
+/// A SQL literal holding `value`.
+fn scalar_literal(value: &ScalarValue) -> SqlExpr {
+    if value.is_null() {
+        return SqlExpr::value(Value::Null);
+    }
+    let text = value.to_string();
+    match value.data_type() {
+        DataType::Boolean => SqlExpr::value(Value::Boolean(text == "true")),
+        t if t.is_numeric() => SqlExpr::value(Value::Number(text, false)),
+        _ => SqlExpr::value(Value::SingleQuotedString(text)),
+    }
+}

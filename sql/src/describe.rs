@@ -1,0 +1,115 @@
+//! The placeholder types and result columns of a statement, without running it
+//! (procedures only run when executed); commands have no result columns.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Schema, SchemaRef};
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::scalar::ScalarValue;
+use datafusion_omnigraph::StatementContext;
+
+use crate::binding::{
+    bind_call_arguments, bind_table_function_arguments, call_placeholders, placeholder_casts,
+};
+use crate::error::Result;
+use crate::session::{Session, transaction_aborted};
+use crate::settings::{is_graph_setting, show_schema};
+use crate::statement::{self, ParsedStatement, Setting, StatementKind};
+
+/// A statement's parameter types (`None`: unknown) and result columns.
+pub type Description = (Vec<Option<DataType>>, SchemaRef);
+
+fn no_columns() -> SchemaRef {
+    Arc::new(Schema::empty())
+}
+
+impl Session {
+    /// [`Session::describe_statement`] of the text of one statement (several describe
+    /// as a command).
+    pub async fn describe(&self, sql: &str) -> Result<Description> {
+        let mut statements = statement::parse(sql)?;
+        match statements.len() {
+            1 => self.describe_statement(&statements.remove(0)).await,
+            _ => Ok((vec![], no_columns())),
+        }
+    }
+
+    /// The placeholder types and result columns of `statement`.
+    pub async fn describe_statement(&self, statement: &ParsedStatement) -> Result<Description> {
+        let ast = match &statement.kind {
+            StatementKind::Transaction(_) | StatementKind::Copy(_) => {
+                return Ok((vec![], no_columns()));
+            }
+            StatementKind::Setting(Setting::Show(name)) if is_graph_setting(name) => {
+                return Ok((vec![], show_schema(name)));
+            }
+            StatementKind::Setting(Setting::Set { .. } | Setting::Reset(_) | Setting::Ignored) => {
+                return Ok((vec![], no_columns()));
+            }
+            StatementKind::Call(call) => {
+                let count = call_placeholders(call);
+                if count > 0 {
+                    // Procedure arguments are read while planning, so placeholders stand
+                    // in as text; the result columns do not depend on them.
+                    let sample = vec![ScalarValue::Utf8(Some("x".to_string())); count];
+                    let bound = bind_call_arguments(call, &sample)?;
+                    let state = self.statement_state(Arc::new(StatementContext::default()));
+                    let schema = match state
+                        .statement_to_plan(statement::call_as_query(&bound))
+                        .await
+                    {
+                        Ok(plan) => Arc::new(plan.schema().as_arrow().clone()),
+                        Err(_) => no_columns(),
+                    };
+                    return Ok((vec![Some(DataType::Utf8); count], schema));
+                }
+                statement::call_as_query(call)
+            }
+            _ => statement.ast.clone(),
+        };
+        if self
+            .graph_context()
+            .transaction()
+            .is_some_and(|tx| tx.failed)
+        {
+            return Err(transaction_aborted());
+        }
+        let mut ast = ast;
+        self.refresh_branches_for(&ast).await?;
+        let in_table_functions = bind_table_function_arguments(&mut ast, None)?;
+        let state = self.statement_state(Arc::new(StatementContext::default()));
+        let plan = state.statement_to_plan(ast).await?;
+        let mut types = plan.get_parameter_types()?;
+        for n in in_table_functions {
+            types.insert(format!("${n}"), Some(DataType::Utf8));
+        }
+        let mut numbered: Vec<(usize, Option<DataType>)> = types
+            .into_iter()
+            .filter_map(|(name, ty)| {
+                name.trim_start_matches('$')
+                    .parse::<usize>()
+                    .ok()
+                    .map(|n| (n, ty))
+            })
+            .collect();
+        numbered.sort_by_key(|(n, _)| *n);
+        let count = numbered.last().map(|(n, _)| *n).unwrap_or(0);
+        let mut params = vec![None; count];
+        for (n, ty) in numbered {
+            params[n - 1] = ty;
+        }
+        // `$1::int`: an untyped placeholder takes the type it is cast to, as in PostgreSQL.
+        if params.iter().any(Option::is_none) {
+            for (n, ty) in placeholder_casts(&plan) {
+                if let Some(slot @ None) = n.checked_sub(1).and_then(|i| params.get_mut(i)) {
+                    *slot = Some(ty);
+                }
+            }
+        }
+        let schema = match &plan {
+            LogicalPlan::Dml(_) | LogicalPlan::Ddl(_) | LogicalPlan::Statement(_) => no_columns(),
+            other => Arc::new(other.schema().as_arrow().clone()),
+        };
+        Ok((params, schema))
+    }
+}

@@ -1,0 +1,155 @@
+//! `SET`, `SHOW` and `RESET` of the `omnigraph.*` settings, which the session checks
+//! before they change ([`OmniGraphOptions`] holds them in the session's configuration):
+//! a branch must exist, an as-of ref must resolve, neither may change inside a
+//! transaction.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::sql::sqlparser::ast::{Expr as SqlExpr, Value};
+use datafusion_omnigraph::OmniGraphOptions;
+use datafusion_omnigraph::context::DEFAULT_MAX_WRITE_ROWS;
+use omnigraph_engine::MAIN_BRANCH;
+
+use crate::error::{ErrorKind, Result, SqlError};
+use crate::result::StatementResult;
+use crate::session::Session;
+
+/// Whether `name` is one of the session's own settings (`omnigraph.*`).
+pub fn is_graph_setting(name: &str) -> bool {
+    name.strip_prefix("omnigraph.").is_some()
+}
+
+/// The one-column schema `SHOW name` answers with.
+pub fn show_schema(name: &str) -> SchemaRef {
+    Arc::new(Schema::new(vec![Field::new(name, DataType::Utf8, true)]))
+}
+
+fn unknown_setting(name: &str) -> SqlError {
+    SqlError::new(
+        ErrorKind::UndefinedObject,
+        format!(
+            "unrecognized configuration parameter \"{name}\" (known: {})",
+            OmniGraphOptions::names().join(", ")
+        ),
+    )
+}
+
+fn fixed_in_transaction(name: &str) -> SqlError {
+    SqlError::new(
+        ErrorKind::ActiveTransaction,
+        format!("{name} cannot change inside a transaction"),
+    )
+}
+
+/// The text of a `SET` value: a string or number literal, or a bare identifier.
+fn setting_value(name: &str, values: &[SqlExpr]) -> Result<String> {
+    let [expr] = values else {
+        return Err(SqlError::new(
+            ErrorKind::Syntax,
+            format!("SET {name} takes one value"),
+        ));
+    };
+    match expr {
+        SqlExpr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => Ok(s.clone()),
+            Value::Number(n, _) => Ok(n.clone()),
+            other => Ok(other.to_string()),
+        },
+        SqlExpr::Identifier(i) => Ok(i.value.clone()),
+        SqlExpr::CompoundIdentifier(parts) => Ok(parts
+            .iter()
+            .map(|i| i.value.clone())
+            .collect::<Vec<_>>()
+            .join(".")),
+        other => Err(SqlError::new(
+            ErrorKind::Syntax,
+            format!("SET value must be a literal or a name, got {other}"),
+        )),
+    }
+}
+
+impl Session {
+    /// `SET omnigraph.name = value`.
+    pub(crate) async fn set_graph_setting(
+        &self,
+        name: &str,
+        values: &[SqlExpr],
+    ) -> Result<StatementResult> {
+        let value = setting_value(name, values)?;
+        let graph = self.graph_context();
+        match name {
+            "omnigraph.branch" | "omnigraph.as_of" if self.in_transaction() => {
+                return Err(fixed_in_transaction(name));
+            }
+            "omnigraph.branch" => self.set_branch(&value).await?,
+            "omnigraph.as_of" => {
+                let branch = graph.settings().branch;
+                graph.graph().snapshot_at_text(&branch, &value).await?;
+                graph.update_settings(|s| s.as_of = Some(value));
+            }
+            "omnigraph.commit_message" => graph.update_settings(|s| s.commit_message = Some(value)),
+            "omnigraph.max_write_rows" => {
+                let rows: u64 = value
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| {
+                        SqlError::new(
+                            ErrorKind::InvalidParameter,
+                            format!(
+                                "omnigraph.max_write_rows must be a positive integer, got '{value}'"
+                            ),
+                        )
+                    })?;
+                graph.update_settings(|s| s.max_write_rows = rows);
+            }
+            other => return Err(unknown_setting(other)),
+        }
+        Ok(StatementResult::command("SET"))
+    }
+
+    /// `SHOW omnigraph.name`.
+    pub(crate) fn show_graph_setting(&self, name: &str) -> Result<StatementResult> {
+        let s = self.settings();
+        let value = match name {
+            "omnigraph.branch" => Some(s.branch),
+            "omnigraph.as_of" => s.as_of,
+            "omnigraph.commit_message" => s.commit_message,
+            "omnigraph.max_write_rows" => Some(s.max_write_rows.to_string()),
+            other => return Err(unknown_setting(other)),
+        };
+        let schema = show_schema(name);
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(StringArray::from(vec![value]))],
+        )
+        .map_err(|e| SqlError::new(ErrorKind::Internal, e.to_string()))?;
+        Ok(StatementResult {
+            schema,
+            batches: vec![batch],
+            tag: "SHOW".to_string(),
+            notices: vec![],
+        })
+    }
+
+    /// `RESET omnigraph.name`.
+    pub(crate) fn reset_graph_setting(&self, name: &str) -> Result<StatementResult> {
+        if self.in_transaction() && matches!(name, "omnigraph.branch" | "omnigraph.as_of") {
+            return Err(fixed_in_transaction(name));
+        }
+        let graph = self.graph_context();
+        match name {
+            "omnigraph.branch" => graph.update_settings(|s| s.branch = MAIN_BRANCH.to_string()),
+            "omnigraph.as_of" => graph.update_settings(|s| s.as_of = None),
+            "omnigraph.commit_message" => graph.update_settings(|s| s.commit_message = None),
+            "omnigraph.max_write_rows" => {
+                graph.update_settings(|s| s.max_write_rows = DEFAULT_MAX_WRITE_ROWS)
+            }
+            other => return Err(unknown_setting(other)),
+        }
+        Ok(StatementResult::command("RESET"))
+    }
+}
