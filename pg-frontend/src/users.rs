@@ -21,7 +21,7 @@ pub const SCRAM_ITERATIONS: usize = 4096;
 pub use datafusion_omnigraph::Role;
 
 /// The role named in a users file.
-fn parse_role(name: &str) -> Result<Role, UsersError> {
+pub fn parse_role(name: &str) -> Result<Role, UsersError> {
     Role::from_name(name).ok_or_else(|| UsersError::UnknownRole(name.to_string()))
 }
 

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use omnigraph_pg::users::{Role, ScramSecret, User, validate_user_name};
+use omnigraph_pg::users::{ScramSecret, User, parse_role, validate_user_name};
 use omnigraph_pg::{Server, ServerConfig};
 
 #[derive(Parser)]
@@ -50,9 +50,7 @@ enum Command {
 
 fn passwd(name: &str, role: &str) -> Result<String, String> {
     validate_user_name(name).map_err(|e| e.to_string())?;
-    let role: Role = role
-        .parse()
-        .map_err(|e: omnigraph_pg::users::UsersError| e.to_string())?;
+    let role = parse_role(role).map_err(|e| e.to_string())?;
     let mut password = String::new();
     std::io::stdin()
         .read_to_string(&mut password)
