@@ -1,0 +1,187 @@
+//! Correlated scalar subqueries that do not aggregate, which DataFusion cannot
+//! decorrelate.
+
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast::{
+    BinaryOperator, Expr, GroupByExpr, SelectItem, SetExpr, Statement, TableFactor, TableWithJoins,
+    visit_expressions, visit_expressions_mut,
+};
+
+use super::CatalogRewrite;
+use super::ast::{all_of, case_when, function_call, last_name, null};
+
+/// Aggregates that make a scalar subquery's one row themselves.
+const AGGREGATES: [&str; 14] = [
+    "count",
+    "max",
+    "min",
+    "sum",
+    "avg",
+    "array_agg",
+    "string_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "json_agg",
+    "jsonb_agg",
+    "first_value",
+    "last_value",
+];
+
+/// A correlated scalar subquery that is not aggregated (`(SELECT pg_get_expr(adbin,
+/// adrelid) FROM pg_attrdef WHERE adrelid = a.attrelid AND adnum = a.attnum)`, as
+/// SQLAlchemy 2.x reflects column defaults) as `(SELECT max(...) ...)`: DataFusion only
+/// decorrelates subqueries that aggregate. The catalog's keys make these match at most one
+/// row, so the answer is the same; where PostgreSQL would fail on a second row, this
+/// answers the largest. Conditions on the outer row alone (`WHERE a.atthasdef AND ...`),
+/// which DataFusion cannot decorrelate either, move around the subquery:
+/// `CASE WHEN a.atthasdef THEN (SELECT ...) END`.
+pub struct CorrelatedScalarSubquery;
+
+impl CatalogRewrite for CorrelatedScalarSubquery {
+    fn name(&self) -> &'static str {
+        "correlated_scalar_subquery"
+    }
+
+    fn rewrite(&self, statement: &mut Statement) {
+        let _ = visit_expressions_mut(statement, |expr| {
+            if let Expr::Subquery(query) = expr
+                && query.limit_clause.is_none()
+                && query.fetch.is_none()
+                && let SetExpr::Select(select) = query.body.as_mut()
+                && select.having.is_none()
+                && matches!(&select.group_by, GroupByExpr::Expressions(keys, _) if keys.is_empty())
+                && let [item] = select.projection.as_mut_slice()
+                && let SelectItem::UnnamedExpr(value)
+                | SelectItem::ExprWithAlias { expr: value, .. } = item
+                && !is_aggregate(value)
+                && let Some(selection) = select.selection.take()
+            {
+                *value = function_call("max", vec![value.clone()]);
+                let own = relation_names(&select.from);
+                let (outer, inner): (Vec<Expr>, Vec<Expr>) = conjuncts(selection)
+                    .into_iter()
+                    .partition(|c| reads_only_outer_columns(c, &own));
+                select.selection = all_of(inner);
+                if let Some(condition) = all_of(outer) {
+                    let subquery = std::mem::replace(expr, null());
+                    *expr = case_when(condition, subquery);
+                }
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    }
+}
+
+/// The names a query's FROM items are known by (aliases, and tables' last name parts).
+fn relation_names(from: &[TableWithJoins]) -> Vec<String> {
+    let mut names = Vec::new();
+    let factors = from
+        .iter()
+        .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)));
+    for factor in factors {
+        if let TableFactor::Table { name, .. } = factor
+            && let Some(last) = last_name(name)
+        {
+            names.push(last.value.to_ascii_lowercase());
+        }
+        let alias = match factor {
+            TableFactor::Table { alias, .. }
+            | TableFactor::Derived { alias, .. }
+            | TableFactor::Function { alias, .. }
+            | TableFactor::UNNEST { alias, .. } => alias.as_ref(),
+            _ => None,
+        };
+        if let Some(alias) = alias {
+            names.push(alias.name.value.to_ascii_lowercase());
+        }
+    }
+    names
+}
+
+/// The conditions `expr` requires all of (`a AND (b AND c)` is `a`, `b`, `c`).
+fn conjuncts(expr: Expr) -> Vec<Expr> {
+    match expr {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            let mut all = conjuncts(*left);
+            all.extend(conjuncts(*right));
+            all
+        }
+        Expr::Nested(inner)
+            if matches!(
+                inner.as_ref(),
+                Expr::BinaryOp {
+                    op: BinaryOperator::And,
+                    ..
+                }
+            ) =>
+        {
+            conjuncts(*inner)
+        }
+        other => vec![other],
+    }
+}
+
+/// Whether `condition` reads columns, all of them qualified by a relation that is not
+/// one of `own` (so of an outer query), and no subquery.
+fn reads_only_outer_columns(condition: &Expr, own: &[String]) -> bool {
+    let mut columns = 0;
+    let verdict = visit_expressions(condition, |e| match e {
+        Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+            let relation = parts[parts.len() - 2].value.to_ascii_lowercase();
+            columns += 1;
+            if own.contains(&relation) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+        Expr::Identifier(_) | Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. } => {
+            ControlFlow::Break(())
+        }
+        _ => ControlFlow::Continue(()),
+    });
+    verdict.is_continue() && columns > 0
+}
+
+fn is_aggregate(expr: &Expr) -> bool {
+    matches!(expr, Expr::Function(f) if f.over.is_none() && last_name(&f.name)
+        .is_some_and(|name| AGGREGATES.iter().any(|a| name.value.eq_ignore_ascii_case(a))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{assert_rewrites_to, rewritten};
+    use super::*;
+
+    #[test]
+    fn correlated_subqueries_aggregate_and_hoist_outer_conditions() {
+        assert_eq!(
+            rewritten(
+                "SELECT (SELECT d.adbin FROM pg_attrdef d WHERE a.atthasdef AND d.adrelid = a.attrelid) FROM pg_attribute a",
+                &CorrelatedScalarSubquery
+            ),
+            "SELECT CASE WHEN a.atthasdef THEN (SELECT max(d.adbin) FROM pg_attrdef d \
+             WHERE d.adrelid = a.attrelid) END FROM pg_attribute a"
+        );
+        let aggregated =
+            "SELECT (SELECT count(*) FROM pg_index i WHERE i.indrelid = c.oid) FROM pg_class c";
+        assert_eq!(rewritten(aggregated, &CorrelatedScalarSubquery), aggregated);
+    }
+
+    #[test]
+    fn hoisted_conditions_are_the_case_their_text_parses_to() {
+        assert_rewrites_to(
+            &CorrelatedScalarSubquery,
+            "SELECT (SELECT d.adbin FROM pg_attrdef d \
+             WHERE a.atthasdef AND (d.adrelid = a.attrelid AND a.attnum > 0)) FROM pg_attribute a",
+            "SELECT CASE WHEN a.atthasdef AND a.attnum > 0 THEN (SELECT max(d.adbin) \
+             FROM pg_attrdef d WHERE d.adrelid = a.attrelid) END FROM pg_attribute a",
+        );
+    }
+}
