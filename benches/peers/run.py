@@ -78,7 +78,7 @@ def require(path, what):
     if not os.access(path, os.X_OK):
         sys.exit(
             f"{what} not found at {path}: build it (cargo build --release -p omnigraph-benches "
-            "-p omnigraph-pg -p omnigraph-sql, or scripts/bench-peers) or set the variable"
+            "-p omnigraph-pg -p omnigraph-shell, or scripts/bench-peers) or set the variable"
         )
 
 

@@ -1,8 +1,7 @@
-//! SQL behaviour through `omnigraph_sql::Session`, and the `omnigraph-sql` binary.
+//! SQL behaviour through `omnigraph_sql::Session`.
 #![recursion_limit = "256"]
 
 mod common;
 mod routing;
-mod shell;
 mod transactions;
 mod writes;

@@ -1,0 +1,3 @@
+//! The `omnigraph-sql` binary, run as a process.
+
+mod shell;
