@@ -40,7 +40,7 @@ pub enum Outcome {
     Command(String),
     TransactionStart,
     TransactionEnd(String),
-    Copy(CopyOut, SchemaRef, SendableRecordBatchStream),
+    Copy(Box<CopyOut>, SchemaRef, SendableRecordBatchStream),
 }
 
 impl QueryHandler {

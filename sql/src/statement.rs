@@ -40,7 +40,7 @@ pub enum StatementKind {
     /// `BEGIN`, `COMMIT`, `ROLLBACK`, savepoints.
     Transaction(TransactionControl),
     /// `COPY ... TO STDOUT` / `FROM STDIN`: rows to or from the client.
-    Copy(Copy),
+    Copy(Box<Copy>),
     /// Anything else DataFusion plans: DDL of the session, `COPY ... TO 'file'`, ...
     Other,
 }
@@ -266,10 +266,10 @@ fn classify(statement: &Statement) -> Result<StatementKind> {
         Statement::ReleaseSavepoint { name } => {
             StatementKind::Transaction(TransactionControl::Release(name.value.clone()))
         }
-        Statement::Copy { source, to, .. } => StatementKind::Copy(Copy {
+        Statement::Copy { source, to, .. } => StatementKind::Copy(Box::new(Copy {
             statement: statement.clone(),
             query: to.then(|| copied_query(source)),
-        }),
+        })),
         _ => StatementKind::Other,
     })
 }

@@ -49,7 +49,7 @@ async fn run(connection: &Connection, copy: crate::copy::CopyOut) -> Result<Outc
         reason = stop.wait() => return Err(reason),
     };
     match output {
-        StatementOutput::Rows(rows) => Ok(Outcome::Copy(copy, rows.schema, rows.stream)),
+        StatementOutput::Rows(rows) => Ok(Outcome::Copy(Box::new(copy), rows.schema, rows.stream)),
         StatementOutput::Done(_) => Err(SqlError::new(
             ErrorKind::NotSupported,
             "COPY takes a query that returns rows",
