@@ -18,9 +18,10 @@ use lance::deps::datafusion::scalar::ScalarValue;
 use lance_core::utils::deletion::DeletionVector;
 
 use crate::error::{Error, Result};
-use crate::graph::{Graph, MAIN_BRANCH};
+use crate::graph::MAIN_BRANCH;
 use crate::manifest::TableEntry;
-use crate::storage::{self, string_column};
+use crate::storage::{self, id_in_filter, string_column};
+use crate::table_store::TableStore;
 
 /// One row's values, in the column order of the schema they were read with.
 pub type RowValues = Vec<ScalarValue>;
@@ -139,7 +140,7 @@ fn is_version(dataset: &Dataset, at: &LanceVersion) -> bool {
 /// metadata), and rows of ancestor fragments whose deletions differ on the side (read by
 /// physical offset). Nothing else is read.
 async fn side_delta(
-    graph: &Graph,
+    store: &TableStore,
     path: &str,
     ancestor: &LanceVersion,
     side: &Dataset,
@@ -171,8 +172,8 @@ async fn side_delta(
 
     let base = Arc::new(
         storage::open_dataset(
-            graph.session(),
-            &graph.table_uri(path),
+            store.session(),
+            &store.table_uri(path),
             ancestor.0.as_deref(),
             Some(since),
         )
@@ -359,18 +360,10 @@ impl RowReader {
     }
 }
 
-/// `column IN ('a', 'b', ...)` with the values quoted as SQL string literals.
-pub(crate) fn id_in_filter<'a>(column: &str, ids: impl Iterator<Item = &'a str>) -> String {
-    let quoted: Vec<String> = ids
-        .map(|id| format!("'{}'", id.replace('\'', "''")))
-        .collect();
-    format!("{column} IN ({})", quoted.join(", "))
-}
-
 /// Net changes of one table from version `from` to version `to` (either may be absent:
 /// the table does not exist there), ordered by id.
 pub(crate) async fn net_changes(
-    graph: &Graph,
+    store: &TableStore,
     reader: &RowReader,
     from: Option<&TableEntry>,
     to: Option<&TableEntry>,
@@ -379,14 +372,14 @@ pub(crate) async fn net_changes(
         (None, None) => return Ok(Vec::new()),
         (Some(f), Some(t)) if f == t => return Ok(Vec::new()),
         (Some(f), Some(t)) if f.path == t.path => {
-            let from_ds = graph.table_dataset(f).await?;
-            let to_ds = graph.table_dataset(t).await?;
+            let from_ds = store.dataset(f).await?;
+            let to_ds = store.dataset(t).await?;
             let (a, b) = (lineage(&from_ds, f).await?, lineage(&to_ds, t).await?);
             match common_ancestor(&a, &b) {
                 Some(ancestor) if is_version(&from_ds, &ancestor) => {
                     // The usual case (the source descends from the merge base): everything
                     // comes from the delta, except ancestor values of rows updated in place.
-                    let delta = side_delta(graph, &t.path, &ancestor, &to_ds, reader).await?;
+                    let delta = side_delta(store, &t.path, &ancestor, &to_ds, reader).await?;
                     let in_place: HashSet<String> = delta
                         .after
                         .iter()
@@ -404,8 +397,8 @@ pub(crate) async fn net_changes(
                 }
                 Some(ancestor) => {
                     let from_delta =
-                        side_delta(graph, &f.path, &ancestor, &from_ds, reader).await?;
-                    let to_delta = side_delta(graph, &t.path, &ancestor, &to_ds, reader).await?;
+                        side_delta(store, &f.path, &ancestor, &from_ds, reader).await?;
+                    let to_delta = side_delta(store, &t.path, &ancestor, &to_ds, reader).await?;
                     let ids: HashSet<String> =
                         from_delta.ids().chain(to_delta.ids()).cloned().collect();
                     (
@@ -420,7 +413,7 @@ pub(crate) async fn net_changes(
             let mut sides = Vec::with_capacity(2);
             for entry in [f, t] {
                 sides.push(match entry {
-                    Some(e) => reader.all(&*graph.table_dataset(e).await?).await?,
+                    Some(e) => reader.all(&*store.dataset(e).await?).await?,
                     None => HashMap::new(),
                 });
             }
@@ -446,20 +439,20 @@ pub(crate) async fn net_changes(
 /// version `base` (each change's `before`). When `side` descends from `base` in Lance
 /// history, only the delta since `base` is read; otherwise the rows are looked up by id.
 pub(crate) async fn rows_given_base(
-    graph: &Graph,
+    store: &TableStore,
     reader: &RowReader,
     base: Option<&TableEntry>,
     side: &TableEntry,
     changes: &[RowChange],
 ) -> Result<HashMap<String, Option<RowValues>>> {
-    let side_ds = graph.table_dataset(side).await?;
+    let side_ds = store.dataset(side).await?;
     if let Some(b) = base.filter(|b| b.path == side.path) {
-        let base_ds = graph.table_dataset(b).await?;
+        let base_ds = store.dataset(b).await?;
         let chains = (lineage(&base_ds, b).await?, lineage(&side_ds, side).await?);
         if let Some(ancestor) = common_ancestor(&chains.0, &chains.1)
             && is_version(&base_ds, &ancestor)
         {
-            let delta = side_delta(graph, &side.path, &ancestor, &side_ds, reader).await?;
+            let delta = side_delta(store, &side.path, &ancestor, &side_ds, reader).await?;
             return Ok(changes
                 .iter()
                 .map(|c| {
@@ -494,7 +487,7 @@ fn scalar_json(value: &ScalarValue) -> serde_json::Value {
     value
         .to_array()
         .map_err(Error::from)
-        .and_then(|array| crate::write::values::json_value(array.as_ref(), 0))
+        .and_then(|array| crate::values::json_value(array.as_ref(), 0))
         .unwrap_or_else(|_| serde_json::Value::String(value.to_string()))
 }
 

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::merge::conflict::{MergeConflict, describe_conflicts};
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// An integrity rule a write broke. Every variant fails the whole write.
@@ -175,8 +177,8 @@ pub enum Error {
     #[error("corrupt graph metadata: {0}")]
     Corrupt(String),
 
-    #[error("{}", crate::merge::describe_conflicts(.0))]
-    MergeConflicts(Vec<crate::merge::MergeConflict>),
+    #[error("{}", describe_conflicts(.0))]
+    MergeConflicts(Vec<MergeConflict>),
 
     #[error("merge refused: {0}")]
     MergeRefused(String),

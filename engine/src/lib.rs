@@ -23,7 +23,9 @@ pub mod recovery;
 pub mod schema;
 pub mod snapshot;
 pub mod storage;
+mod table_store;
 pub mod topology;
+pub mod values;
 pub mod write;
 
 pub use changes::{ChangeKind, RowChange};

@@ -10,17 +10,17 @@ use lance::dataset::scanner::DatasetRecordBatchStream;
 
 use crate::derived::DerivedKey;
 use crate::error::{Error, Result};
-use crate::graph::Graph;
 use crate::manifest::{ManifestState, TableEntry};
 use crate::schema::{GraphSchema, TableDef, TableKind, table_arrow_schema};
 use crate::storage;
+use crate::table_store::TableStore;
 use crate::topology::{IdIndex, Topology};
 
 /// Every table of one graph version, resolved once. Reads through a snapshot never see a
 /// later commit, however long they run.
 #[derive(Clone)]
 pub struct Snapshot {
-    graph: Graph,
+    store: Arc<TableStore>,
     branch: String,
     state: Arc<(ManifestState, GraphSchema)>,
 }
@@ -36,19 +36,20 @@ impl std::fmt::Debug for Snapshot {
 
 impl Snapshot {
     pub(crate) fn new(
-        graph: Graph,
+        store: Arc<TableStore>,
         branch: String,
         state: Arc<(ManifestState, GraphSchema)>,
     ) -> Self {
         Snapshot {
-            graph,
+            store,
             branch,
             state,
         }
     }
 
-    pub fn graph(&self) -> &Graph {
-        &self.graph
+    /// The store the snapshot's tables are read through (any version of them).
+    pub(crate) fn table_store(&self) -> &TableStore {
+        &self.store
     }
 
     pub fn branch(&self) -> &str {
@@ -92,7 +93,7 @@ impl Snapshot {
     /// The Lance dataset of `name` at its pinned version (cached handle).
     pub async fn dataset(&self, name: &str) -> Result<Arc<Dataset>> {
         let (_, entry) = self.table(name)?;
-        self.graph.table_dataset(entry).await
+        self.store.dataset(entry).await
     }
 
     pub async fn count_rows(&self, name: &str) -> Result<u64> {
@@ -114,9 +115,8 @@ impl Snapshot {
             TableDef::Node(_) => false,
         };
         let key = derived_key("topology", entry);
-        let dataset = self.graph.table_dataset(entry).await?;
-        self.graph
-            .inner
+        let dataset = self.store.dataset(entry).await?;
+        self.store
             .topologies
             .get_or_build(key, Topology::memory_size, || async move {
                 let batches = storage::scan_columns(&dataset, &["id", "src", "dst"]).await?;
@@ -135,9 +135,8 @@ impl Snapshot {
             )));
         }
         let key = derived_key("node_ids", entry);
-        let dataset = self.graph.table_dataset(entry).await?;
-        self.graph
-            .inner
+        let dataset = self.store.dataset(entry).await?;
+        self.store
             .id_indexes
             .get_or_build(key, IdIndex::memory_size, || async move {
                 let batches = storage::scan_columns(&dataset, &["id"]).await?;
@@ -168,10 +167,7 @@ impl Snapshot {
         let dataset = self.dataset(name).await?;
         let mut scanner = dataset.scan();
         scanner.project(columns)?;
-        scanner.filter(&crate::changes::id_in_filter(
-            column,
-            values.iter().copied(),
-        ))?;
+        scanner.filter(&storage::id_in_filter(column, values.iter().copied()))?;
         Ok(scanner.try_into_stream().await?)
     }
 

@@ -178,6 +178,49 @@ pub fn string_column(batch: &RecordBatch, index: usize) -> Result<&StringArray> 
         .ok_or_else(|| Error::Corrupt(format!("column {index} is not a string column")))
 }
 
+/// The Lance filter `column IN ('a', 'b', ...)`, the values quoted as string literals.
+pub fn id_in_filter<'a>(column: &str, ids: impl Iterator<Item = &'a str>) -> String {
+    let quoted: Vec<String> = ids
+        .map(|id| format!("'{}'", id.replace('\'', "''")))
+        .collect();
+    format!("{column} IN ({})", quoted.join(", "))
+}
+
+/// Whether Lance failed because what it looked for does not exist (a dataset, the
+/// manifests of a branch, a ref), rather than failing to read something that exists.
+pub fn is_not_found(error: &lance::Error) -> bool {
+    match error {
+        lance::Error::NotFound { .. }
+        | lance::Error::DatasetNotFound { .. }
+        | lance::Error::RefNotFound { .. } => true,
+        lance::Error::IO { source, .. }
+        | lance::Error::Wrapped { error: source, .. }
+        | lance::Error::External { source } => caused_by_not_found(source.as_ref()),
+        _ => false,
+    }
+}
+
+/// Whether an error or one of its sources is a not-found of the object store, the file
+/// system or Lance.
+fn caused_by_not_found(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if let Some(store) = e.downcast_ref::<object_store::Error>() {
+            return matches!(store, object_store::Error::NotFound { .. });
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::NotFound
+        {
+            return true;
+        }
+        if let Some(lance) = e.downcast_ref::<lance::Error>() {
+            return is_not_found(lance);
+        }
+        next = e.source();
+    }
+    false
+}
+
 /// Small metadata files under the graph root (recovery sidecars), stored through Lance's
 /// object store so any URI Lance accepts works.
 #[derive(Clone)]
@@ -232,5 +275,25 @@ impl MetaStore {
     async fn exists_dir(&self, dir: &str) -> bool {
         let mut stream = self.store.list(Some(self.path(dir)));
         matches!(stream.try_next().await, Ok(Some(_)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_not_found;
+
+    #[test]
+    fn not_found_is_recognised_by_type_not_by_message() {
+        assert!(is_not_found(&lance::Error::not_found("graph/_manifest")));
+        let store = object_store::Error::NotFound {
+            path: "graph/_manifest".into(),
+            source: "gone".into(),
+        };
+        assert!(is_not_found(&lance::Error::io_source(Box::new(store))));
+        let file = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        assert!(is_not_found(&lance::Error::wrapped(Box::new(file))));
+        assert!(!is_not_found(&lance::Error::io("table not found")));
+        let denied = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "not found");
+        assert!(!is_not_found(&lance::Error::io_source(Box::new(denied))));
     }
 }

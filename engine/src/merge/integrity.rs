@@ -9,14 +9,15 @@ use arrow_schema::{DataType, Field, Schema};
 use futures::TryStreamExt;
 use lance::deps::datafusion::scalar::ScalarValue;
 
-use super::{ConflictKind, MergeConflict, TableMerge};
-use crate::changes::{RowReader, id_in_filter, row_json};
+use super::conflict::{ConflictKind, MergeConflict};
+use super::entity::TableMerge;
+use crate::changes::{RowReader, row_json};
 use crate::error::Result;
 use crate::graph::Graph;
 use crate::manifest::TableEntry;
 use crate::schema::GraphSchema;
 use crate::snapshot::Snapshot;
-use crate::storage::string_column;
+use crate::storage::{id_in_filter, string_column};
 
 fn text(value: &ScalarValue) -> Option<String> {
     match value {

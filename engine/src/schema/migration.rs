@@ -150,7 +150,7 @@ pub fn plan_migration(old: &GraphSchema, new: &GraphSchema) -> Result<Migration>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::parse_schema;
+    use crate::schema::parser::parse_schema;
 
     #[test]
     fn additive_changes_are_planned() {

@@ -75,7 +75,7 @@ impl fmt::Display for Cardinality {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeType {
     pub declared_name: String,
-    /// SQL table name: snake_case of the declared name.
+    /// Table name: snake_case of the declared name.
     pub table: String,
     pub properties: Vec<Property>,
     /// Columns of the key, in key order; empty for keyless types (ULID ids).
@@ -175,10 +175,10 @@ impl GraphSchema {
         }
     }
 
-    /// Looks a table up by SQL name (case-insensitive) or by declared type name.
+    /// Looks a table up by table name (case-insensitive) or by declared type name.
     pub fn table(&self, name: &str) -> Option<TableDef<'_>> {
         let lower = name.to_ascii_lowercase();
-        let snake = crate::schema::snake_case(name);
+        let snake = super::names::snake_case(name);
         for candidate in [&lower, &snake] {
             if let Some(n) = self.nodes.get(candidate.as_str()) {
                 return Some(TableDef::Node(n));

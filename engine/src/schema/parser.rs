@@ -7,125 +7,13 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use super::lexer::{Tok, Token, describe, tokenize};
 use super::model::{Cardinality, EdgeType, GraphSchema, NodeType, PropType, Property};
-use super::snake_case;
+use super::names::snake_case;
 use crate::error::{Error, Result};
 
 /// Column names every table carries; properties may not use them.
 pub const RESERVED_COLUMNS: [&str; 3] = ["id", "src", "dst"];
-
-/// Names that cannot be table names because they collide with schemas or system tables.
-const RESERVED_TABLES: [&str; 4] = ["public", "omnigraph", "pg_catalog", "information_schema"];
-
-#[derive(Debug, Clone, PartialEq)]
-enum Tok {
-    Ident(String),
-    Int(u64),
-    Punct(char),
-    Arrow,
-    DotDot,
-    At,
-    Eof,
-}
-
-#[derive(Debug, Clone)]
-struct Token {
-    tok: Tok,
-    line: usize,
-    col: usize,
-}
-
-fn describe(tok: &Tok) -> String {
-    match tok {
-        Tok::Ident(s) => format!("'{s}'"),
-        Tok::Int(n) => format!("'{n}'"),
-        Tok::Punct(c) => format!("'{c}'"),
-        Tok::Arrow => "'->'".to_string(),
-        Tok::DotDot => "'..'".to_string(),
-        Tok::At => "'@'".to_string(),
-        Tok::Eof => "end of input".to_string(),
-    }
-}
-
-fn tokenize(src: &str) -> Result<Vec<Token>> {
-    let chars: Vec<char> = src.chars().collect();
-    let mut out = Vec::new();
-    let (mut i, mut line, mut col) = (0usize, 1usize, 1usize);
-    while i < chars.len() {
-        let c = chars[i];
-        let (start_line, start_col) = (line, col);
-        let advance = |n: usize, i: &mut usize, col: &mut usize| {
-            *i += n;
-            *col += n;
-        };
-        if c == '\n' {
-            i += 1;
-            line += 1;
-            col = 1;
-            continue;
-        }
-        if c.is_whitespace() {
-            advance(1, &mut i, &mut col);
-            continue;
-        }
-        if c == '#' || (c == '/' && chars.get(i + 1) == Some(&'/')) {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
-            continue;
-        }
-        let tok = if c.is_ascii_alphabetic() || c == '_' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-            col += i - start;
-            Tok::Ident(chars[start..i].iter().collect())
-        } else if c.is_ascii_digit() {
-            let start = i;
-            while i < chars.len() && chars[i].is_ascii_digit() {
-                i += 1;
-            }
-            col += i - start;
-            let text: String = chars[start..i].iter().collect();
-            let n = text.parse::<u64>().map_err(|_| Error::SchemaParse {
-                line: start_line,
-                column: start_col,
-                message: format!("number '{text}' is out of range"),
-            })?;
-            Tok::Int(n)
-        } else if c == '-' && chars.get(i + 1) == Some(&'>') {
-            advance(2, &mut i, &mut col);
-            Tok::Arrow
-        } else if c == '.' && chars.get(i + 1) == Some(&'.') {
-            advance(2, &mut i, &mut col);
-            Tok::DotDot
-        } else if c == '@' {
-            advance(1, &mut i, &mut col);
-            Tok::At
-        } else if "{}()[]:,?;".contains(c) {
-            advance(1, &mut i, &mut col);
-            Tok::Punct(c)
-        } else {
-            return Err(Error::SchemaParse {
-                line,
-                column: col,
-                message: format!("unexpected character '{c}'"),
-            });
-        };
-        out.push(Token {
-            tok,
-            line: start_line,
-            col: start_col,
-        });
-    }
-    out.push(Token {
-        tok: Tok::Eof,
-        line,
-        col,
-    });
-    Ok(out)
-}
 
 /// Type-level annotations: `@key(...)` names with their tokens, and `@card`.
 type TypeAnnotations = (Vec<(String, Token)>, Option<Cardinality>);
@@ -502,6 +390,12 @@ fn resolve_key(
 
 /// Parses and validates schema text.
 pub fn parse_schema(source: &str) -> Result<GraphSchema> {
+    parse_schema_reserving(source, &[])
+}
+
+/// [`parse_schema`], refusing also the types whose table name is one of `reserved_tables`
+/// (compared case-insensitively): names the layer above the engine keeps for itself.
+pub fn parse_schema_reserving(source: &str, reserved_tables: &[String]) -> Result<GraphSchema> {
     let tokens = tokenize(source)?;
     let mut p = Parser { tokens, pos: 0 };
     let mut nodes: BTreeMap<String, NodeType> = BTreeMap::new();
@@ -522,7 +416,11 @@ pub fn parse_schema(source: &str) -> Result<GraphSchema> {
         };
         let (name, name_tok) = p.expect_ident("type name")?;
         let table = snake_case(&name);
-        if RESERVED_TABLES.contains(&table.as_str()) || table.starts_with('_') {
+        if table.starts_with('_')
+            || reserved_tables
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(&table))
+        {
             return Err(Parser::error_at(
                 &name_tok,
                 format!("type name '{name}' is reserved"),
@@ -675,7 +573,27 @@ mod tests {
     }
 
     #[test]
+    fn only_reserved_type_names_are_refused() {
+        parse_schema("node Omnigraph {}").unwrap();
+        let reserved = ["omnigraph".to_string()];
+        let err = parse_schema_reserving("node A {}\nnode Omnigraph {}", &reserved).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::SchemaParse {
+                    line: 2,
+                    column: 6,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn reserved_and_invalid_declarations_are_refused() {
+        let host_names =
+            ["public", "omnigraph", "pg_catalog", "information_schema"].map(String::from);
         for (src, needle) in [
             ("node A { id: String }", "reserved"),
             ("node A { src: String }", "reserved"),
@@ -693,7 +611,9 @@ mod tests {
             ),
             ("node A { x: [[String]] }", "nested lists"),
         ] {
-            let err = parse_schema(src).unwrap_err().to_string();
+            let err = parse_schema_reserving(src, &host_names)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(needle), "{src}: {err}");
         }
     }

@@ -11,23 +11,21 @@ use serde_json::{Map, Value};
 use super::commit::{self, CommitOutcome, CommitRequest, StagedTable, TableAction, TableStep};
 use super::loader::{LoadMode, LoadSummary};
 use super::rows::{derive_key_id, join_key_parts};
-use super::values::json_value;
 use super::{WriteOptions, prepare_table};
-use crate::changes::id_in_filter;
 use crate::error::{Error, IntegrityViolation, Result};
 use crate::graph::Graph;
 use crate::schema::TableDef;
-use crate::storage::string_column;
+use crate::storage::{id_in_filter, string_column};
+use crate::values::json_value;
 
 /// How inserted rows meet existing rows with the same key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InsertMode {
-    /// An existing key is an error (SQLSTATE 23505).
+    /// An existing key is an error ([`IntegrityViolation::DuplicateKey`]).
     Insert,
     /// An existing key's row is replaced.
     Upsert,
-    /// An existing key's row takes these columns from the new row and keeps the others
-    /// (`ON CONFLICT DO UPDATE SET c = EXCLUDED.c, ...`).
+    /// An existing key's row takes these columns from the new row and keeps the others.
     UpsertColumns(Vec<String>),
     /// Rows whose key exists are skipped.
     SkipExisting,

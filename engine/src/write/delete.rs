@@ -6,12 +6,11 @@ use futures::TryStreamExt;
 
 use super::commit::{self, CommitOutcome, CommitRequest, StagedTable, TableAction, TableStep};
 use super::{WriteOptions, prepare_table};
-use crate::changes::id_in_filter;
 use crate::error::Result;
 use crate::graph::Graph;
 use crate::schema::TableDef;
 use crate::snapshot::Snapshot;
-use crate::storage::string_column;
+use crate::storage::{id_in_filter, string_column};
 
 const FILTER_CHUNK: usize = 1024;
 

@@ -8,14 +8,13 @@ pub mod loader;
 pub(crate) mod rows;
 pub mod schema_apply;
 pub(crate) mod stage;
-pub(crate) mod values;
 
 use std::sync::Arc;
 
 use lance::Dataset;
 
 use crate::error::{Error, Result};
-use crate::graph::MAIN_BRANCH;
+use crate::graph::{MAIN_BRANCH, is_fork_of, new_fork_name};
 use crate::manifest::TableEntry;
 use crate::snapshot::Snapshot;
 
@@ -46,20 +45,6 @@ pub(crate) struct PreparedTable {
     pub forked: bool,
 }
 
-/// The prefix of the Lance branch names of table forks made by graph branch `branch`.
-fn fork_prefix(branch: &str) -> String {
-    format!("{branch}/fork-")
-}
-
-/// Whether Lance branch `lance_branch` is a table fork made by graph branch `branch`
-/// (`<branch>/fork-<ulid>`; the ULID makes every fork name new, so a name is never
-/// reused, reclaimed or confused with another branch's fork).
-pub(crate) fn is_fork_of(lance_branch: &str, branch: &str) -> bool {
-    lance_branch
-        .strip_prefix(&fork_prefix(branch))
-        .is_some_and(|rest| rest.len() == 26 && rest.chars().all(|c| c.is_ascii_alphanumeric()))
-}
-
 /// Makes `table` writable on the snapshot's branch, forking it lazily (a new Lance branch
 /// of the table) on the first write of a non-main graph branch.
 pub(crate) async fn prepare_table(snapshot: &Snapshot, table: &str) -> Result<PreparedTable> {
@@ -72,14 +57,13 @@ pub(crate) async fn prepare_entry(
     snapshot: &Snapshot,
     entry: &TableEntry,
 ) -> Result<PreparedTable> {
-    let graph = snapshot.graph();
     let branch = snapshot.branch();
     let writable_here = match &entry.lance_branch {
         None => branch == MAIN_BRANCH,
         Some(lb) => is_fork_of(lb, branch),
     };
     if writable_here {
-        let dataset = graph.table_dataset(entry).await?;
+        let dataset = snapshot.table_store().dataset(entry).await?;
         if dataset.latest_version_id().await? != entry.version {
             return Err(Error::Conflict(format!(
                 "table '{}' has commits past its published version {} (a concurrent writer, or an interrupted write that a read-write reopen recovers)",
@@ -97,9 +81,8 @@ pub(crate) async fn prepare_entry(
 
 /// Forks table version `entry` onto the snapshot's branch as a new Lance branch.
 pub(crate) async fn fork_entry(snapshot: &Snapshot, entry: &TableEntry) -> Result<PreparedTable> {
-    let graph = snapshot.graph();
-    let fork_name = format!("{}{}", fork_prefix(snapshot.branch()), ulid::Ulid::new());
-    let source = graph.table_dataset(entry).await?;
+    let fork_name = new_fork_name(snapshot.branch());
+    let source = snapshot.table_store().dataset(entry).await?;
     let parent = (
         entry.lance_branch.as_deref().unwrap_or(MAIN_BRANCH),
         entry.version,

@@ -6,9 +6,9 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::SchemaRef;
 use serde_json::{Map, Value};
 
-use super::values::{ColumnBuilder, parse_date, parse_datetime};
 use crate::error::{IntegrityViolation, Result};
 use crate::schema::{PropType, Property, TableDef, table_arrow_schema};
+use crate::values::{ColumnBuilder, parse_date, parse_datetime};
 
 /// Separator between the parts of a composite key in an id; parts escape `\` and `|`.
 pub const KEY_SEPARATOR: char = '|';

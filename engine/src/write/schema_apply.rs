@@ -9,7 +9,9 @@ use super::{WriteOptions, prepare_table};
 use crate::error::Result;
 use crate::graph::Graph;
 use crate::manifest::TableEntry;
-use crate::schema::{Migration, arrow_type, parse_schema, plan_migration, table_arrow_schema};
+use crate::schema::{
+    Migration, arrow_type, parse_schema_reserving, plan_migration, table_arrow_schema,
+};
 use crate::storage;
 
 /// What applying a schema did.
@@ -34,7 +36,7 @@ impl Graph {
         self.require_writable()?;
         crate::recovery::heal_own_before_write(self).await?;
         let snapshot = self.snapshot(branch).await?;
-        let new = parse_schema(source)?;
+        let new = parse_schema_reserving(source, &self.reserved_names())?;
         let migration = plan_migration(snapshot.schema(), &new)?;
         if migration.is_empty() && snapshot.schema().source == source {
             return Ok(SchemaApplyOutcome {

@@ -174,6 +174,8 @@ async fn concurrent_first_writes_on_a_branch_never_destroy_each_other() {
 #[tokio::test]
 async fn branch_names_are_validated() {
     let (_dir, graph) = loaded_graph().await;
+    // The schema names of the SQL layer, reserved as it reserves them.
+    graph.reserve_names(["public", "omnigraph", "pg_catalog", "information_schema"]);
     for bad in [
         "",
         "main",
@@ -214,6 +216,37 @@ async fn branch_names_are_validated() {
             .unwrap_err(),
         Error::UnknownRef(_)
     ));
+}
+
+#[tokio::test]
+async fn reserved_names_are_refused_as_branch_and_type_names() {
+    let (_dir, graph) = loaded_graph().await;
+    assert!(omnigraph_engine::validate_branch_name("omnigraph").is_ok());
+    graph.create_branch("public", None).await.unwrap();
+
+    graph.reserve_names(["Omnigraph", "pg_catalog"]);
+    graph.reserve_names(["omnigraph"]);
+    assert_eq!(graph.reserved_names(), ["omnigraph", "pg_catalog"]);
+    let clone = graph.clone();
+    for name in ["omnigraph", "OmniGraph", "PG_CATALOG"] {
+        assert!(
+            matches!(
+                clone.create_branch(name, None).await.unwrap_err(),
+                Error::InvalidBranchName { .. }
+            ),
+            "{name}"
+        );
+        assert!(graph.validate_branch_name(name).is_err(), "{name}");
+    }
+    graph.validate_branch_name("feature").unwrap();
+
+    let schema = format!("{SOCIAL}node PgCatalog {{ name: String @key }}\n");
+    let err = graph
+        .apply_schema("main", &schema, &opts())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::SchemaParse { .. }), "{err}");
+    assert!(err.to_string().contains("reserved"), "{err}");
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
-//! Typed column building from JSON values, with per-value validation.
+//! Property values between JSON and Arrow: typed column building from JSON values with
+//! per-value validation, the JSON of a stored value, and the date and time texts.
 
 use std::sync::Arc;
 
@@ -11,13 +12,11 @@ use arrow_array::{ArrayRef, FixedSizeListArray, Float32Array, ListArray};
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
 use arrow_schema::{DataType, Field};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use lance::deps::datafusion::scalar::ScalarValue;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-
-use crate::graph::parse_timestamp;
 use crate::schema::PropType;
 
 const EPOCH: NaiveDate = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
@@ -86,6 +85,31 @@ fn float(v: &Value, what: &str) -> Result<f64, String> {
             .ok_or_else(|| format!("{n} is not a valid {what}")),
         other => Err(expected(what, other)),
     }
+}
+
+/// A point in time written by a user: RFC 3339, `YYYY-MM-DD[ HH:MM[:SS[.f]]]` (UTC) or
+/// `YYYY-MM-DD HH:MM:SS[.f]±HH[:MM]`.
+pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    let t = text.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Some(dt.with_timezone(&Utc));
+    }
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(t, fmt) {
+            return Some(n.and_utc());
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return d.and_hms_opt(0, 0, 0).map(|n| n.and_utc());
+    }
+    if let Ok(dt) = DateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f%#z") {
+        return Some(dt.with_timezone(&Utc));
+    }
+    None
 }
 
 /// Days since the Unix epoch for a `YYYY-MM-DD` string.

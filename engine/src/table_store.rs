@@ -1,0 +1,110 @@
+//! The graph's table datasets: where they live, the Lance session they are opened on,
+//! and the caches of opened table versions and of state derived from them. Shared by a
+//! graph handle and all its snapshots.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use lance::Dataset;
+use lance::session::Session;
+
+use crate::derived::DerivedCache;
+use crate::error::Result;
+use crate::manifest::TableEntry;
+use crate::storage;
+use crate::topology::{IdIndex, Topology};
+
+const DATASET_CACHE_CAPACITY: usize = 512;
+
+/// Memory bound of the topology cache: `OMNIGRAPH_TOPOLOGY_CACHE_MB`, default 2 GiB.
+fn topology_cache_bytes() -> usize {
+    std::env::var("OMNIGRAPH_TOPOLOGY_CACHE_MB")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(2048)
+        * 1024
+        * 1024
+}
+
+/// A table version: (path, Lance branch, version). Versions never change, so cached
+/// datasets never go stale.
+type DatasetKey = (String, Option<String>, u64);
+
+/// Opened datasets and their insertion order (the oldest is dropped first).
+#[derive(Default)]
+struct DatasetCache {
+    datasets: HashMap<DatasetKey, Arc<Dataset>>,
+    order: VecDeque<DatasetKey>,
+}
+
+pub(crate) struct TableStore {
+    root: String,
+    session: Arc<Session>,
+    datasets: Mutex<DatasetCache>,
+    pub(crate) topologies: DerivedCache<Topology>,
+    pub(crate) id_indexes: DerivedCache<IdIndex>,
+}
+
+impl TableStore {
+    pub(crate) fn new(root: String, session: Arc<Session>) -> Self {
+        TableStore {
+            root,
+            session,
+            datasets: Mutex::new(DatasetCache::default()),
+            topologies: DerivedCache::new(topology_cache_bytes()),
+            id_indexes: DerivedCache::new(topology_cache_bytes() / 4),
+        }
+    }
+
+    pub(crate) fn root(&self) -> &str {
+        &self.root
+    }
+
+    pub(crate) fn session(&self) -> &Arc<Session> {
+        &self.session
+    }
+
+    /// The URI of the dataset at `path` (relative to the graph root).
+    pub(crate) fn table_uri(&self, path: &str) -> String {
+        storage::join_uri(&self.root, path)
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, DatasetCache> {
+        self.datasets.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Opens (or reuses) the dataset of `entry` at its pinned version.
+    pub(crate) async fn dataset(&self, entry: &TableEntry) -> Result<Arc<Dataset>> {
+        let key = (
+            entry.path.clone(),
+            entry.lance_branch.clone(),
+            entry.version,
+        );
+        if let Some(ds) = self.cache().datasets.get(&key).cloned() {
+            return Ok(ds);
+        }
+        let ds = Arc::new(
+            storage::open_dataset(
+                &self.session,
+                &self.table_uri(&entry.path),
+                entry.lance_branch.as_deref(),
+                Some(entry.version),
+            )
+            .await?,
+        );
+        let mut cache = self.cache();
+        if cache.datasets.len() >= DATASET_CACHE_CAPACITY
+            && let Some(old) = cache.order.pop_front()
+        {
+            cache.datasets.remove(&old);
+        }
+        cache.order.push_back(key.clone());
+        cache.datasets.insert(key, ds.clone());
+        Ok(ds)
+    }
+
+    /// Number of cached datasets.
+    pub(crate) fn cached_datasets(&self) -> usize {
+        self.cache().datasets.len()
+    }
+}
