@@ -6,7 +6,6 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::catalog::{CatalogProvider, SchemaProvider, TableProvider};
 use datafusion::error::DataFusionError;
-use omnigraph_engine::validate_branch_name;
 
 use crate::context::{GraphContext, SnapshotSelector};
 use crate::error::{DfResult, to_df};
@@ -15,6 +14,14 @@ use crate::system_tables;
 
 pub const PUBLIC_SCHEMA: &str = "public";
 pub const SYSTEM_SCHEMA: &str = "omnigraph";
+
+/// Schema names SQL gives a meaning of its own: no branch or node/edge type may take them.
+pub const RESERVED_SCHEMAS: [&str; 4] = [
+    PUBLIC_SCHEMA,
+    SYSTEM_SCHEMA,
+    "pg_catalog",
+    "information_schema",
+];
 
 /// The graph's catalog. Schemas it does not own (registered by an embedding application)
 /// are kept in `others`.
@@ -66,8 +73,8 @@ impl CatalogProvider for GraphCatalog {
                 }
                 // Any well-formed branch name: a branch created by another session since the
                 // last refresh must resolve too; an unknown one fails with "unknown branch".
-                let is_branch =
-                    other == omnigraph_engine::MAIN_BRANCH || validate_branch_name(other).is_ok();
+                let is_branch = other == omnigraph_engine::MAIN_BRANCH
+                    || self.ctx.graph().validate_branch_name(other).is_ok();
                 is_branch.then(|| -> Arc<dyn SchemaProvider> {
                     Arc::new(BranchSchema {
                         ctx: self.ctx.clone(),

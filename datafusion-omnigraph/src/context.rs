@@ -90,6 +90,7 @@ impl std::fmt::Debug for GraphContext {
 
 impl GraphContext {
     pub fn new(graph: Graph) -> Arc<GraphContext> {
+        graph.reserve_names(crate::catalog::RESERVED_SCHEMAS);
         Arc::new(GraphContext {
             graph,
             session: OnceLock::new(),
