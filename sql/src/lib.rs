@@ -7,6 +7,7 @@
 pub mod demo;
 pub mod error;
 mod plan_cache;
+mod references;
 pub mod session;
 mod transaction;
 mod yielding;

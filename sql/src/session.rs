@@ -369,7 +369,7 @@ impl Session {
         self.refresh_branches_for(&statement).await?;
         let mut statement = statement;
         let in_table_functions = bind_table_function_arguments(&mut statement, None)?;
-        let plan = self.ctx.state().statement_to_plan(statement).await?;
+        let plan = crate::references::statement_to_plan(&self.ctx.state(), statement).await?;
         let mut types = plan.get_parameter_types()?;
         for n in in_table_functions {
             types.insert(format!("${n}"), Some(DataType::Utf8));
@@ -615,7 +615,7 @@ impl Session {
             bind_table_function_arguments(&mut statement, Some(values))?;
         }
         let state = self.ctx.state();
-        let mut plan = state.statement_to_plan(statement).await?;
+        let mut plan = crate::references::statement_to_plan(&state, statement).await?;
         if let Some(values) = params {
             plan = plan.with_param_values(values)?;
         }
