@@ -369,6 +369,11 @@ mod tests {
             // Errors of known names keep their own kinds.
             ("SELECT shoe_size FROM person", "42703"),
             ("SELECT * FROM as_of('person')", "22023"),
+            ("SELECT * FROM person FOR SYSTEM_TIME AS OF 1 + 1", "22023"),
+            (
+                "SELECT * FROM omnigraph.branches FOR SYSTEM_TIME AS OF 'main'",
+                "0A000",
+            ),
         ] {
             assert_eq!(plan_error(&s, sql).await.sqlstate(), state, "{sql}");
         }
