@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use datafusion::common::{DFSchema, plan_err};
+use datafusion::common::DFSchema;
 use datafusion::datasource::provider_as_source;
 use datafusion::logical_expr::planner::{
     PlannedRelation, RelationPlanner, RelationPlannerContext, RelationPlanning,
@@ -16,8 +16,8 @@ use datafusion::sql::sqlparser::ast::{TableFactor, TableVersion};
 
 use crate::catalog::{PUBLIC_SCHEMA, SYSTEM_SCHEMA};
 use crate::context::GraphContext;
-use crate::error::DfResult;
-use crate::functions::args::literal_text;
+use crate::error::{DfResult, to_df};
+use crate::functions::args::{invalid, literal_text};
 use crate::functions::as_of::as_of_table;
 
 #[derive(Debug)]
@@ -31,18 +31,25 @@ impl AsOfRelationPlanner {
     }
 }
 
+/// A clause this planner does not handle (SQLSTATE 0A000 over SQL).
+fn not_supported(message: String) -> datafusion::error::DataFusionError {
+    to_df(omnigraph_engine::Error::NotSupported(message))
+}
+
 /// The ref text of a version clause value: a string, an integer or a typed literal.
 fn ref_text(expr: &Expr) -> DfResult<String> {
     match expr {
         Expr::Literal(v, _) => match literal_text(v) {
             Some(text) => Ok(text),
-            None => plan_err!("AS OF needs a branch, commit id, version or timestamp, got {v}"),
+            None => Err(invalid(format!(
+                "AS OF needs a branch, commit id, version or timestamp, got {v}"
+            ))),
         },
         Expr::Cast(c) => ref_text(&c.expr),
         Expr::TryCast(c) => ref_text(&c.expr),
-        other => plan_err!(
+        other => Err(invalid(format!(
             "AS OF needs a literal (a branch, commit id, version or timestamp), got {other}"
-        ),
+        ))),
     }
 }
 
@@ -67,18 +74,21 @@ impl RelationPlanner for AsOfRelationPlanner {
             | TableVersion::TimestampAsOf(e)
             | TableVersion::VersionAsOf(e) => e,
             other => {
-                return plan_err!(
-                    "unsupported version clause '{other}' (use FOR SYSTEM_TIME AS OF <ref>)"
-                );
+                return Err(not_supported(format!(
+                    "version clause '{other}' (use FOR SYSTEM_TIME AS OF <ref>)"
+                )));
             }
         };
         let reference = ref_text(&context.sql_to_expr(value, &DFSchema::empty())?)?;
         let table_ref = context.object_name_to_table_reference(name)?;
-        let current = self.ctx.settings().branch;
+        let current = self.ctx.branch();
         let branch = match table_ref.schema() {
             None | Some(PUBLIC_SCHEMA) => current,
             Some(SYSTEM_SCHEMA) => {
-                return plan_err!("system tables have no history; AS OF applies to graph tables");
+                return Err(not_supported(
+                    "AS OF on system tables, which have no history (AS OF applies to graph tables)"
+                        .to_string(),
+                ));
             }
             Some(branch) => branch.to_string(),
         };

@@ -78,7 +78,7 @@ impl Session {
         self.refresh_branches_for(&ast).await?;
         let in_table_functions = bind_table_function_arguments(&mut ast, None)?;
         let state = self.statement_state(Arc::new(StatementContext::default()));
-        let plan = state.statement_to_plan(ast).await?;
+        let plan = crate::references::statement_to_plan(&state, ast).await?;
         let mut types = plan.get_parameter_types()?;
         for n in in_table_functions {
             types.insert(format!("${n}"), Some(DataType::Utf8));

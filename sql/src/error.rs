@@ -6,6 +6,7 @@ use datafusion::arrow::error::ArrowError;
 use datafusion::error::DataFusionError;
 use datafusion::sql::sqlparser::parser::ParserError;
 use datafusion_omnigraph::engine_error;
+use datafusion_omnigraph::error::external_error;
 use omnigraph_engine::{Error as EngineError, IntegrityViolation};
 
 /// What went wrong, by PostgreSQL error class. Each kind has one SQLSTATE.
@@ -208,15 +209,24 @@ fn arrow_kind(err: &ArrowError) -> ErrorKind {
     match err {
         ArrowError::DivideByZero => ErrorKind::DivisionByZero,
         ArrowError::CastError(_) | ArrowError::ParseError(_) => ErrorKind::InvalidValue,
+        // A DataFusion error an operator's stream handed through Arrow.
+        ArrowError::ExternalError(inner) => match inner.downcast_ref::<DataFusionError>() {
+            Some(inner) => datafusion_kind(inner),
+            None => ErrorKind::Internal,
+        },
         _ => ErrorKind::Internal,
     }
 }
 
+/// The kind of a DataFusion error, from its type alone: the extension's and the
+/// engine's errors carry their own type, and names DataFusion would report only as
+/// planning text (an unknown table or function) are checked before planning
+/// (`references`).
 fn datafusion_kind(err: &DataFusionError) -> ErrorKind {
     if let Some(engine) = engine_error(err) {
         return engine_kind(engine);
     }
-    if let Some(sql) = sql_error(err) {
+    if let Some(sql) = external_error::<SqlError>(err) {
         return sql.kind;
     }
     match err {
@@ -233,58 +243,19 @@ fn datafusion_kind(err: &DataFusionError) -> ErrorKind {
             datafusion_kind(inner)
         }
         DataFusionError::Shared(inner) => datafusion_kind(inner),
-        DataFusionError::Plan(msg) => {
-            let m = msg.to_ascii_lowercase();
-            if m.contains("table function") && m.contains("not found") {
-                ErrorKind::UndefinedFunction
-            } else if m.contains("table '") && m.contains("not found") {
-                ErrorKind::UndefinedTable
-            } else if m.contains("invalid function")
-                || m.contains("no function matches")
-                || m.contains("unknown procedure")
-            {
-                ErrorKind::UndefinedFunction
-            } else if m.contains("no field named") {
-                ErrorKind::UndefinedColumn
-            } else if m.contains("arguments")
-                || m.contains("must be a")
-                || m.contains("as of needs")
-            {
-                ErrorKind::InvalidParameter
-            } else {
-                ErrorKind::Syntax
-            }
+        DataFusionError::Collection(errs) => {
+            errs.first().map_or(ErrorKind::Internal, datafusion_kind)
         }
-        DataFusionError::Execution(msg) => {
-            let m = msg.to_ascii_lowercase();
-            if m.contains("divide by zero") || m.contains("division by zero") {
-                ErrorKind::DivisionByZero
-            } else if m.contains("cast") || m.contains("cannot parse") {
-                ErrorKind::InvalidValue
-            } else {
-                ErrorKind::Internal
-            }
-        }
+        // What the planner refuses once every name is known: a statement it cannot make
+        // sense of.
+        DataFusionError::Plan(_) => ErrorKind::Syntax,
         _ => ErrorKind::Internal,
-    }
-}
-
-/// A `SqlError` a function raised inside DataFusion (`DataFusionError::External`), so
-/// it keeps its own SQLSTATE.
-fn sql_error(err: &DataFusionError) -> Option<&SqlError> {
-    match err {
-        DataFusionError::External(e) => e.downcast_ref::<SqlError>(),
-        DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
-            sql_error(inner)
-        }
-        DataFusionError::Shared(inner) => sql_error(inner),
-        _ => None,
     }
 }
 
 /// The message without DataFusion's layers of prefixes around an engine error.
 fn datafusion_message(err: &DataFusionError) -> String {
-    if let Some(sql) = sql_error(err) {
+    if let Some(sql) = external_error::<SqlError>(err) {
         return sql.message.clone();
     }
     match engine_error(err) {

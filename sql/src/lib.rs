@@ -17,6 +17,7 @@ pub mod error;
 pub mod names;
 mod on_conflict;
 mod plan_cache;
+mod references;
 pub mod result;
 pub mod session;
 pub mod settings;

@@ -394,7 +394,7 @@ impl Session {
             bind_table_function_arguments(&mut ast, Some(params))?;
         }
         let state = self.statement_state(context);
-        let mut plan = state.statement_to_plan(ast).await?;
+        let mut plan = crate::references::statement_to_plan(&state, ast).await?;
         if !params.is_empty() {
             plan = plan.with_param_values(params.to_vec())?;
         }

@@ -55,6 +55,6 @@ impl TableFunctionImpl for AsOfFunction {
         let args = Args::new("as_of", args.exprs(), 2, 2)?;
         let table = args.text(0, "table")?;
         let reference = args.text(1, "ref")?;
-        as_of_table(&self.ctx, &self.ctx.settings().branch, &table, &reference)
+        as_of_table(&self.ctx, &self.ctx.branch(), &table, &reference)
     }
 }

@@ -31,7 +31,7 @@ impl TableFunctionImpl for DiffFunction {
         let from = args.text(1, "from_ref")?;
         let to = args.text(2, "to_ref")?;
         let ctx = self.ctx.clone();
-        let branch = ctx.settings().branch;
+        let branch = ctx.branch();
         block_on(async move {
             let (columns, changes) = ctx
                 .graph()

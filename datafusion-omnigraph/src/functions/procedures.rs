@@ -177,7 +177,7 @@ impl ProcedureCall {
                     ProcedureCall::MergeConflicts { source, target }
                 }
             }
-            other => return datafusion::common::plan_err!("unknown procedure '{other}'"),
+            other => return datafusion::common::internal_err!("unknown procedure '{other}'"),
         })
     }
 

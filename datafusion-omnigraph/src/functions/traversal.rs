@@ -113,7 +113,9 @@ impl TraversalCall {
             "neighbors" | "neighbors_of" => (2, 3),
             "traverse" | "traverse_from" => (3, 5),
             "shortest_path" => (3, 5),
-            other => return plan_err!("unknown traversal function '{other}'"),
+            other => {
+                return datafusion::common::internal_err!("unknown traversal function '{other}'");
+            }
         };
         let a = Args::new(function, exprs, min, max)?;
         let edge_table = a.text(0, "edge_table")?;
