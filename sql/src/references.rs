@@ -320,7 +320,7 @@ mod tests {
     }
 
     fn parse(sql: &str) -> DFStatement {
-        Session::parse(sql).unwrap().remove(0)
+        Session::parse(sql).unwrap().remove(0).ast
     }
 
     fn names(sql: &str) -> Names {
