@@ -9,6 +9,7 @@
 mod array_subquery;
 mod ast;
 mod boolean_flags;
+mod column_name;
 mod correlated_scalar;
 mod empty_catalog_subquery;
 mod expand_array;
