@@ -12,6 +12,7 @@ mod boolean_flags;
 mod column_name;
 mod correlated_scalar;
 mod empty_catalog_subquery;
+mod empty_tables;
 mod expand_array;
 mod formatted_relation_name;
 mod functions_in_from;
