@@ -3,18 +3,17 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    Expr, JoinOperator, SetExpr, Statement, TableFactor, TableWithJoins, visit_expressions_mut,
+    Expr, JoinOperator, SetExpr, Statement, TableWithJoins, visit_expressions_mut,
 };
 
 use super::CatalogRewrite;
-use super::ast::{last_name, null};
+use super::ast::null;
+use super::empty_tables::{aggregates, is_always_empty};
 
-/// Catalog tables that are empty in every graph: OmniGraph has no sequences.
-const ALWAYS_EMPTY: [&str; 1] = ["pg_sequence"];
-
-/// A scalar subquery that only reads (inner joins of) always-empty tables as NULL, its
-/// answer. SQLAlchemy 2.x asks for identity options so, with the outer row inside the
-/// subquery's own projection, where DataFusion cannot decorrelate it.
+/// A scalar subquery that only reads (inner joins of) always-empty tables, and does not
+/// aggregate them, as NULL, its answer. SQLAlchemy 2.x asks for identity options so,
+/// with the outer row inside the subquery's own projection, where DataFusion cannot
+/// decorrelate it.
 pub struct EmptyCatalogSubquery;
 
 impl CatalogRewrite for EmptyCatalogSubquery {
@@ -27,6 +26,7 @@ impl CatalogRewrite for EmptyCatalogSubquery {
             if let Expr::Subquery(query) = expr
                 && let SetExpr::Select(select) = query.body.as_ref()
                 && reads_only_empty_tables(&select.from)
+                && !aggregates(select)
             {
                 *expr = null();
             }
@@ -37,17 +37,11 @@ impl CatalogRewrite for EmptyCatalogSubquery {
 
 /// Whether a FROM clause only joins (inner) tables that are always empty.
 fn reads_only_empty_tables(from: &[TableWithJoins]) -> bool {
-    let empty = |factor: &TableFactor| {
-        matches!(factor, TableFactor::Table { name, .. }
-        if last_name(name).is_some_and(|n| {
-            ALWAYS_EMPTY.iter().any(|e| n.value.eq_ignore_ascii_case(e))
-        }))
-    };
     !from.is_empty()
         && from.iter().all(|t| {
-            empty(&t.relation)
+            is_always_empty(&t.relation)
                 && t.joins.iter().all(|j| {
-                    empty(&j.relation)
+                    is_always_empty(&j.relation)
                         && matches!(
                             j.join_operator,
                             JoinOperator::Join(_) | JoinOperator::Inner(_)
@@ -73,5 +67,9 @@ mod tests {
         let outer_joined = "SELECT (SELECT s.seqstart FROM pg_sequence s \
                             LEFT JOIN pg_class c ON c.oid = s.seqrelid) FROM t";
         assert_rewrites_to(&EmptyCatalogSubquery, outer_joined, outer_joined);
+        // Counting no rows is 0, not NULL.
+        let counted = "SELECT (SELECT count(*) FROM pg_catalog.pg_trigger t \
+                       WHERE t.tgrelid = c.oid) FROM pg_class c";
+        assert_rewrites_to(&EmptyCatalogSubquery, counted, counted);
     }
 }

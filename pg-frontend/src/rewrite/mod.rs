@@ -9,8 +9,11 @@
 mod array_subquery;
 mod ast;
 mod boolean_flags;
+mod column_name;
 mod correlated_scalar;
+mod empty_catalog_query;
 mod empty_catalog_subquery;
+mod empty_tables;
 mod expand_array;
 mod formatted_relation_name;
 mod functions_in_from;
@@ -33,9 +36,12 @@ pub trait CatalogRewrite: Sync {
 }
 
 /// Every catalog rewrite, in the order they apply. Later ones see the earlier ones'
-/// output: the formatted relation lookup's scalar subquery is aggregated already, and
-/// subqueries over always-empty tables are gone before correlated ones are aggregated.
+/// output: a query that can only return no rows is an empty select before any other
+/// rewrite works on what it computes, the formatted relation lookup's scalar subquery is
+/// aggregated already, and subqueries over always-empty tables are gone before
+/// correlated ones are aggregated.
 pub const CATALOG_REWRITES: &[&dyn CatalogRewrite] = &[
+    &empty_catalog_query::EmptyCatalogQuery,
     &formatted_relation_name::FormattedRelationName,
     &array_subquery::ArraySubquery,
     &expand_array::ExpandArray,

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use datafusion::sql::sqlparser::ast::{Expr, Ident, SelectItem, SetExpr, Statement};
 
-use super::ast::last_name;
+use super::column_name::{column_name, normalized};
 
 /// Ends the wire name in an output column's alias made unique by
 /// [`with_unique_output_names`]; the column is sent under the name before it.
@@ -13,7 +13,7 @@ pub const WIRE_NAME_END: char = '\u{1}';
 /// Output columns that would share a name (`SELECT 1, 1`, `SELECT NULL, NULL`, pgjdbc's
 /// `getProcedures`), which PostgreSQL allows and DataFusion refuses, get unique aliases
 /// that end, after [`WIRE_NAME_END`], in their position; clients see the names
-/// PostgreSQL would send (the column's name, a function's name, else `?column?`).
+/// PostgreSQL would send (see [`column_name`]).
 pub fn with_unique_output_names(statement: &mut Statement) {
     let Statement::Query(query) = statement else {
         return;
@@ -43,19 +43,9 @@ pub fn with_unique_output_names(statement: &mut Statement) {
             SelectItem::UnnamedExpr(Expr::Identifier(_) | Expr::CompoundIdentifier(_)) if first => {
             }
             SelectItem::UnnamedExpr(expr) => {
-                let wire = match expr {
-                    Expr::Identifier(ident) => normalized(ident),
-                    Expr::CompoundIdentifier(parts) => {
-                        parts.last().map(normalized).unwrap_or_default()
-                    }
-                    Expr::Function(f) => last_name(&f.name)
-                        .map(normalized)
-                        .unwrap_or_else(|| "?column?".to_string()),
-                    _ => "?column?".to_string(),
-                };
                 *item = SelectItem::ExprWithAlias {
                     expr: expr.clone(),
-                    alias: unique(&wire),
+                    alias: unique(&column_name(expr)),
                 };
             }
             SelectItem::ExprWithAlias { alias, .. } if !first => {
@@ -63,14 +53,6 @@ pub fn with_unique_output_names(statement: &mut Statement) {
             }
             _ => {}
         }
-    }
-}
-
-/// An identifier as PostgreSQL folds it: unquoted ones in lower case.
-fn normalized(ident: &Ident) -> String {
-    match ident.quote_style {
-        Some(_) => ident.value.clone(),
-        None => ident.value.to_ascii_lowercase(),
     }
 }
 

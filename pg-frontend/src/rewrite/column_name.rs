@@ -1,0 +1,149 @@
+//! The name PostgreSQL gives an output column that has no alias, so that the columns we
+//! name ourselves reach clients under the names PostgreSQL would send.
+
+use datafusion::sql::sqlparser::ast::{
+    ArrayElemTypeDef, DataType, Expr, Ident, SelectItem, SetExpr, TimezoneInfo,
+};
+
+use super::ast::last_name;
+
+/// What PostgreSQL calls a column with no name of its own.
+pub const UNNAMED: &str = "?column?";
+
+/// An identifier as PostgreSQL folds it: unquoted ones in lower case.
+pub fn normalized(ident: &Ident) -> String {
+    match ident.quote_style {
+        Some(_) => ident.value.clone(),
+        None => ident.value.to_ascii_lowercase(),
+    }
+}
+
+/// The name PostgreSQL gives the unaliased output column `expr` (its parser's
+/// `FigureColname`): a column's name, a function's name, a cast's operand's name (else
+/// its type's), a CASE's ELSE result's name (else `case`), and so on; else `?column?`.
+pub fn column_name(expr: &Expr) -> String {
+    figured(expr)
+        .map(|(name, _)| name)
+        .unwrap_or_else(|| UNNAMED.to_string())
+}
+
+/// How surely a name was figured: a name the expression holds beats the name of a cast's
+/// type or of `CASE`, which an enclosing cast or CASE replaces.
+#[derive(PartialEq, Eq)]
+enum Strength {
+    Fallback,
+    Held,
+}
+
+fn figured(expr: &Expr) -> Option<(String, Strength)> {
+    let held = |name: String| Some((name, Strength::Held));
+    match expr {
+        Expr::Identifier(ident) => held(normalized(ident)),
+        Expr::CompoundIdentifier(parts) => held(normalized(parts.last()?)),
+        Expr::Function(f) => held(normalized(last_name(&f.name)?)),
+        Expr::Nested(inner) => figured(inner),
+        Expr::Cast {
+            expr, data_type, ..
+        } => match figured(expr) {
+            Some((name, Strength::Held)) => held(name),
+            _ => Some((type_name(data_type), Strength::Fallback)),
+        },
+        Expr::Case { else_result, .. } => match else_result.as_deref().and_then(figured) {
+            Some((name, Strength::Held)) => held(name),
+            _ => Some(("case".to_string(), Strength::Fallback)),
+        },
+        Expr::Exists { .. } => held("exists".to_string()),
+        Expr::Array(_) => held("array".to_string()),
+        Expr::Subquery(query) => match query.body.as_ref() {
+            SetExpr::Select(select) => match select.projection.as_slice() {
+                [SelectItem::ExprWithAlias { alias, .. }] => held(normalized(alias)),
+                [SelectItem::UnnamedExpr(expr)] => {
+                    figured(expr).filter(|(_, s)| *s == Strength::Held)
+                }
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The name PostgreSQL knows `data_type` by (`integer` is `int4`), without modifiers or
+/// array bounds, as a cast to it names its column.
+fn type_name(data_type: &DataType) -> String {
+    let name = match data_type {
+        DataType::Custom(name, _) => return last_name(name).map(normalized).unwrap_or_default(),
+        DataType::Array(
+            ArrayElemTypeDef::SquareBracket(element, _)
+            | ArrayElemTypeDef::AngleBracket(element)
+            | ArrayElemTypeDef::Parenthesis(element),
+        ) => return type_name(element),
+        DataType::Int2(_) | DataType::SmallInt(_) => "int2",
+        DataType::Int(_) | DataType::Int4(_) | DataType::Integer(_) => "int4",
+        DataType::Int8(_) | DataType::BigInt(_) => "int8",
+        DataType::Real | DataType::Float4 => "float4",
+        DataType::Float8 | DataType::DoublePrecision | DataType::Double(_) => "float8",
+        DataType::Float(_) => "float8",
+        DataType::Bool | DataType::Boolean => "bool",
+        DataType::Text => "text",
+        DataType::Varchar(_) | DataType::CharacterVarying(_) | DataType::CharVarying(_) => {
+            "varchar"
+        }
+        DataType::Char(_) | DataType::Character(_) => "bpchar",
+        DataType::Numeric(_) | DataType::Decimal(_) | DataType::Dec(_) => "numeric",
+        DataType::Date => "date",
+        DataType::Time(_, TimezoneInfo::WithTimeZone | TimezoneInfo::Tz) => "timetz",
+        DataType::Time(..) => "time",
+        DataType::Timestamp(_, TimezoneInfo::WithTimeZone | TimezoneInfo::Tz) => "timestamptz",
+        DataType::Timestamp(..) => "timestamp",
+        DataType::Interval { .. } => "interval",
+        DataType::Bytea => "bytea",
+        DataType::JSON => "json",
+        DataType::JSONB => "jsonb",
+        DataType::Uuid => "uuid",
+        DataType::Regclass => "regclass",
+        _ => UNNAMED,
+    };
+    name.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::sql::sqlparser::ast::Statement;
+
+    use super::super::test_support::parsed;
+    use super::*;
+
+    fn names(sql: &str) -> Vec<String> {
+        let Statement::Query(query) = parsed(sql) else {
+            panic!("a query")
+        };
+        let SetExpr::Select(select) = *query.body else {
+            panic!("a select")
+        };
+        select
+            .projection
+            .iter()
+            .map(|item| match item {
+                SelectItem::UnnamedExpr(expr) => column_name(expr),
+                _ => panic!("unaliased"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn columns_are_named_as_postgresql_names_them() {
+        assert_eq!(
+            names(
+                "SELECT a, t.B, \"T\".\"Cc\", pg_catalog.Count(*), 1, a + 1, (a), \
+                 x::pg_catalog.regclass, 1::integer, NULL::text[], (x::regnamespace)::text, \
+                 CASE WHEN a THEN 1 ELSE f(a) END, CASE WHEN a THEN 1 END, \
+                 EXISTS (SELECT 1), ARRAY[1], (SELECT b AS c), (SELECT t.d)"
+            ),
+            [
+                "a", "b", "Cc", "count", "?column?", "?column?", "a", "x", "int4", "text", "x",
+                "f", "case", "exists", "array", "c", "d",
+            ]
+        );
+    }
+}
