@@ -197,6 +197,54 @@ impl QueryHandler {
     }
 }
 
+/// Sends one statement's response and moves the transaction status as it says; a simple
+/// query's rows come with their row description, a portal's were described before.
+async fn send_response<C>(
+    client: &mut C,
+    response: Response,
+    status: &mut TransactionStatus,
+    with_row_description: bool,
+) -> PgWireResult<()>
+where
+    C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+    C::Error: Debug,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    match response {
+        Response::EmptyQuery => {
+            client
+                .feed(PgWireBackendMessage::EmptyQueryResponse(
+                    EmptyQueryResponse::new(),
+                ))
+                .await?;
+        }
+        Response::Query(rows) => send_query_response(client, rows, with_row_description).await?,
+        Response::Execution(tag) => send_execution_response(client, tag).await?,
+        Response::TransactionStart(tag) => {
+            send_execution_response(client, tag).await?;
+            *status = status.to_in_transaction_state();
+        }
+        Response::TransactionEnd(tag) => {
+            send_execution_response(client, tag).await?;
+            *status = status.to_idle_state();
+        }
+        Response::Error(e) => {
+            client
+                .send(PgWireBackendMessage::ErrorResponse((*e).into()))
+                .await?;
+            *status = status.to_error_state();
+        }
+        Response::CopyOut(copy) => send_copy_out_response(client, copy).await?,
+        Response::CopyIn(_) | Response::CopyBoth(_) => {
+            return Err(statement_error(&SqlError::new(
+                ErrorKind::NotSupported,
+                "COPY FROM STDIN",
+            )));
+        }
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl SimpleQueryHandler for QueryHandler {
     /// Parses the query once and runs its statements. (pgwire's own path hands
@@ -228,38 +276,7 @@ impl SimpleQueryHandler for QueryHandler {
             }
         };
         for response in responses {
-            match response {
-                Response::EmptyQuery => {
-                    client
-                        .feed(PgWireBackendMessage::EmptyQueryResponse(
-                            EmptyQueryResponse::new(),
-                        ))
-                        .await?;
-                }
-                Response::Query(rows) => send_query_response(client, rows, true).await?,
-                Response::Execution(tag) => send_execution_response(client, tag).await?,
-                Response::TransactionStart(tag) => {
-                    send_execution_response(client, tag).await?;
-                    status = status.to_in_transaction_state();
-                }
-                Response::TransactionEnd(tag) => {
-                    send_execution_response(client, tag).await?;
-                    status = status.to_idle_state();
-                }
-                Response::Error(e) => {
-                    client
-                        .feed(PgWireBackendMessage::ErrorResponse((*e).into()))
-                        .await?;
-                    status = status.to_error_state();
-                }
-                Response::CopyOut(copy) => send_copy_out_response(client, copy).await?,
-                Response::CopyIn(_) | Response::CopyBoth(_) => {
-                    return Err(statement_error(&SqlError::new(
-                        ErrorKind::NotSupported,
-                        "COPY FROM STDIN",
-                    )));
-                }
-            }
+            send_response(client, response, &mut status, true).await?;
         }
         client.set_state(PgWireConnectionState::ReadyForQuery);
         client.set_transaction_status(status);
@@ -315,42 +332,15 @@ impl ExtendedQueryHandler for QueryHandler {
             status = TransactionStatus::Transaction;
         }
         client.set_state(PgWireConnectionState::QueryInProgress);
-        match ExtendedQueryHandler::do_query(self, client, portal.as_ref(), 0).await? {
-            Response::Query(rows) => {
-                *portal.state().lock().await = PortalExecutionState::Finished;
-                send_query_response(client, rows, false).await?;
-            }
-            Response::EmptyQuery => {
-                client
-                    .feed(PgWireBackendMessage::EmptyQueryResponse(
-                        EmptyQueryResponse::new(),
-                    ))
-                    .await?;
-            }
-            Response::Execution(tag) => send_execution_response(client, tag).await?,
-            Response::TransactionStart(tag) => {
-                send_execution_response(client, tag).await?;
-                status = status.to_in_transaction_state();
-            }
-            Response::TransactionEnd(tag) => {
-                send_execution_response(client, tag).await?;
-                status = status.to_idle_state();
+        let response = ExtendedQueryHandler::do_query(self, client, portal.as_ref(), 0).await?;
+        match &response {
+            Response::Query(_) => *portal.state().lock().await = PortalExecutionState::Finished,
+            Response::TransactionEnd(_) => {
                 client.portal_store().rm_portal(DEFAULT_NAME);
             }
-            Response::Error(err) => {
-                client
-                    .send(PgWireBackendMessage::ErrorResponse((*err).into()))
-                    .await?;
-                status = status.to_error_state();
-            }
-            Response::CopyOut(copy) => send_copy_out_response(client, copy).await?,
-            Response::CopyIn(_) | Response::CopyBoth(_) => {
-                return Err(statement_error(&SqlError::new(
-                    ErrorKind::NotSupported,
-                    "COPY FROM STDIN",
-                )));
-            }
+            _ => {}
         }
+        send_response(client, response, &mut status, false).await?;
         client.set_state(PgWireConnectionState::ReadyForQuery);
         client.set_transaction_status(status);
         Ok(())
