@@ -142,4 +142,15 @@ impl SchemaProvider for BranchSchema {
             .iter()
             .any(|t| t.eq_ignore_ascii_case(name))
     }
+
+    fn register_table(
+        &self,
+        name: String,
+        _table: Arc<dyn TableProvider>,
+    ) -> DfResult<Option<Arc<dyn TableProvider>>> {
+        Err(DataFusionError::NotImplemented(format!(
+            "creating table or view \"{name}\": a branch's tables are the node and edge types \
+             of its schema; add one with CALL apply_schema(...)"
+        )))
+    }
 }

@@ -21,6 +21,7 @@ pub mod dml;
 pub mod dml_guard;
 pub mod error;
 pub mod functions;
+pub mod nested;
 pub mod options;
 pub mod privilege;
 pub mod provider;
@@ -43,6 +44,7 @@ pub use functions::procedures::{
     Effect, PROCEDURES, ProcedureCall, ProcedureSpec, ProcedureTable, procedure,
 };
 pub use functions::traversal::{TRAVERSAL_FUNCTIONS, TraversalCall, TraversalExec};
+pub use nested::plan_nested_statements;
 pub use options::OmniGraphOptions;
 pub use privilege::{Role, required_role};
 pub use statement_context::StatementContext;

@@ -1,14 +1,17 @@
 //! Roles, and the role a planned statement needs. It is read off the logical plan, so a
 //! procedure, a write or a file access counts wherever it sits: a `CALL`, a table
-//! function in `FROM`, a CTE, a subquery or a view.
+//! function in `FROM`, a CTE, a subquery, a view, or a statement nested in a function's
+//! argument (a traversal's start query, planned by
+//! [`crate::nested::plan_nested_statements`]).
 
 use std::fmt;
 
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::{ViewTable, source_as_provider};
-use datafusion::logical_expr::LogicalPlan;
+use datafusion::logical_expr::{DdlStatement, LogicalPlan};
 
 use crate::functions::procedures::ProcedureTable;
+use crate::functions::traversal::TraversalTable;
 
 /// What a user may do. Each role includes the ones before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -71,6 +74,14 @@ fn node_role(node: &LogicalPlan) -> Role {
             if let Some(procedure) = provider.downcast_ref::<ProcedureTable>() {
                 return procedure.spec().role;
             }
+            if let Some(traversal) = provider.downcast_ref::<TraversalTable>() {
+                return match (traversal.start_query(), traversal.start_plan()) {
+                    (None, _) => Role::Read,
+                    (Some(_), Some(start)) => required_role(start),
+                    // What an unplanned nested statement does is unknown.
+                    (Some(_), None) => Role::Admin,
+                };
+            }
             match provider.downcast_ref::<ViewTable>() {
                 Some(view) => required_role(view.logical_plan()),
                 None => Role::Read,
@@ -79,6 +90,8 @@ fn node_role(node: &LogicalPlan) -> Role {
         LogicalPlan::Dml(_) => Role::Write,
         // Writes files on the server.
         LogicalPlan::Copy(_) => Role::Admin,
+        // Reads files on the server.
+        LogicalPlan::Ddl(DdlStatement::CreateExternalTable(_)) => Role::Admin,
         LogicalPlan::Ddl(_) => Role::Write,
         _ => Role::Read,
     }

@@ -3,7 +3,6 @@
 //! lines, batch by batch.
 
 use bytes::{BufMut, Bytes, BytesMut};
-use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::{
     CopyLegacyCsvOption, CopyLegacyOption, CopyOption, CopyTarget, Statement,
 };
@@ -35,18 +34,15 @@ fn unsupported(what: &str) -> SqlError {
     SqlError::new(ErrorKind::NotSupported, what.to_string())
 }
 
-/// The copy a `COPY` statement asks for; `None` when `statement` is not a `COPY`. The
-/// server copies to the client only: it reads no rows from it yet and writes no files.
+/// The copy to the client a `COPY` statement asks for; `None` when `statement` is not a
+/// `COPY` in PostgreSQL's grammar (DataFusion's `COPY ... TO 'file'` is planned by the
+/// session, which lets only an admin write the server's files). Rows are not read from
+/// the client yet.
 pub fn copy_out(statement: &ParsedStatement) -> Option<Result<CopyOut, SqlError>> {
-    match (&statement.kind, &statement.ast) {
-        (StatementKind::Copy(copy), _) => Some(client_copy(copy)),
-        (_, DFStatement::CopyTo(_)) => Some(Err(to_file())),
+    match &statement.kind {
+        StatementKind::Copy(copy) => Some(client_copy(copy)),
         _ => None,
     }
-}
-
-fn to_file() -> SqlError {
-    unsupported("COPY ... TO a file: the server writes no files; use COPY ... TO STDOUT")
 }
 
 fn client_copy(copy: &Copy) -> Result<CopyOut, SqlError> {
@@ -66,7 +62,9 @@ fn client_copy(copy: &Copy) -> Result<CopyOut, SqlError> {
         ));
     }
     if !matches!(target, CopyTarget::Stdout) {
-        return Err(to_file());
+        return Err(unsupported(
+            "COPY ... TO PROGRAM: the server runs no programs; use COPY ... TO 'file' or TO STDOUT",
+        ));
     }
     let Some(query) = &copy.query else {
         return Err(SqlError::new(ErrorKind::Syntax, "COPY TO needs a source"));
@@ -262,9 +260,14 @@ mod tests {
             "0A000"
         );
         assert_eq!(
-            parse("COPY person TO '/tmp/x'").unwrap_err().sqlstate(),
+            parse("COPY person TO PROGRAM 'rm -rf /'")
+                .unwrap_err()
+                .sqlstate(),
             "0A000"
         );
+        // DataFusion's COPY to a server file is planned by the session.
+        let to_file = omnigraph_sql::statement::parse_one("COPY person TO '/tmp/x'").unwrap();
+        assert!(copy_out(&to_file).is_none());
     }
 
     #[test]

@@ -65,6 +65,10 @@ impl Session {
                 }
                 statement::call_as_query(call)
             }
+            StatementKind::Write => match crate::on_conflict::conflict_insert(&statement.ast) {
+                Some(insert) => crate::on_conflict::without_conflict_clause(insert),
+                None => statement.ast.clone(),
+            },
             _ => statement.ast.clone(),
         };
         if self

@@ -3,12 +3,31 @@
 //! session takes it off the statement and hands the mode to the table provider through
 //! the statement's context.
 
-use datafusion::sql::sqlparser::ast::{Expr as SqlExpr, Insert};
+use datafusion::sql::parser::Statement as DFStatement;
+use datafusion::sql::sqlparser::ast::{Expr as SqlExpr, Insert, Statement};
 use datafusion_omnigraph::GraphContext;
 use omnigraph_engine::InsertMode;
 
 use crate::error::{ErrorKind, Result, SqlError};
 use crate::names;
+
+/// The `INSERT` of `ast` when it has a conflict clause.
+pub(crate) fn conflict_insert(ast: &DFStatement) -> Option<&Insert> {
+    match ast {
+        DFStatement::Statement(statement) => match statement.as_ref() {
+            Statement::Insert(insert) if insert.on.is_some() => Some(insert),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `insert` without its conflict clause: what DataFusion plans.
+pub(crate) fn without_conflict_clause(insert: &Insert) -> DFStatement {
+    let mut insert = insert.clone();
+    insert.on = None;
+    DFStatement::Statement(Box::new(Statement::Insert(insert)))
+}
 
 /// The insert mode an `ON CONFLICT` clause asks for. `DO UPDATE` must take every
 /// non-key property from the new row (`SET col = EXCLUDED.col`): the row is replaced.

@@ -13,7 +13,6 @@ use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
 use datafusion::sql::parser::Statement as DFStatement;
-use datafusion::sql::sqlparser::ast::Statement;
 use datafusion_omnigraph::{GraphContext, Role, SessionSettings, StatementContext};
 use futures::TryStreamExt;
 use omnigraph_engine::Graph;
@@ -331,14 +330,12 @@ impl Session {
                 };
                 statement::call_as_query(&call)
             }
-            StatementKind::Write => match statement.sql_statement() {
-                Some(Statement::Insert(insert)) if insert.on.is_some() => {
+            StatementKind::Write => match crate::on_conflict::conflict_insert(&statement.ast) {
+                Some(insert) => {
                     insert_mode = Some(crate::on_conflict::insert_mode(&self.graph, insert).await?);
-                    let mut insert = insert.clone();
-                    insert.on = None;
-                    DFStatement::Statement(Box::new(Statement::Insert(insert)))
+                    crate::on_conflict::without_conflict_clause(insert)
                 }
-                _ => statement.ast.clone(),
+                None => statement.ast.clone(),
             },
             _ => statement.ast.clone(),
         };
@@ -398,6 +395,7 @@ impl Session {
         if !params.is_empty() {
             plan = plan.with_param_values(params.to_vec())?;
         }
+        datafusion_omnigraph::plan_nested_statements(&state, &plan).await?;
         Ok((state, plan))
     }
 
@@ -411,11 +409,16 @@ impl Session {
     /// Refuses `plan` unless the session's role may run what it does (42501, as
     /// PostgreSQL's permission errors).
     fn check_role(&self, plan: &LogicalPlan) -> Result<()> {
-        let role = self.role();
-        if role == Role::Admin {
+        if self.role() == Role::Admin {
             return Ok(());
         }
-        let needed = datafusion_omnigraph::required_role(plan);
+        self.require_role(datafusion_omnigraph::required_role(plan))
+    }
+
+    /// Refuses unless the session's role is at least `needed` (42501). For what is not
+    /// planned by DataFusion, such as a `COPY` from a server file.
+    pub fn require_role(&self, needed: Role) -> Result<()> {
+        let role = self.role();
         if role >= needed {
             return Ok(());
         }

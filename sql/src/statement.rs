@@ -97,6 +97,20 @@ pub struct Copy {
     pub query: Option<DFStatement>,
 }
 
+impl Copy {
+    /// Whether the copy reads or writes a file on the server, or runs a program there,
+    /// rather than exchanging rows with the client.
+    pub fn touches_server_files(&self) -> bool {
+        matches!(
+            self.statement,
+            Statement::Copy {
+                target: CopyTarget::File { .. } | CopyTarget::Program { .. },
+                ..
+            }
+        )
+    }
+}
+
 /// Parses `sql` (one or more statements separated by `;`).
 pub fn parse(sql: &str) -> Result<Vec<ParsedStatement>> {
     let dialect = OmniGraphDialect::default();

@@ -213,14 +213,75 @@ impl TableFunctionImpl for TraversalFunction {
         Ok(Arc::new(TraversalTable {
             ctx: self.ctx.clone(),
             call,
+            start_plan: tokio::sync::OnceCell::new(),
         }))
     }
 }
 
+/// A traversal call as a table. A start query is planned once, with the statement that
+/// holds it ([`crate::nested::plan_nested_statements`]), so what it does is part of
+/// what the statement does when its privilege is decided.
 #[derive(Debug)]
 pub struct TraversalTable {
     ctx: Arc<GraphContext>,
     call: TraversalCall,
+    start_plan: tokio::sync::OnceCell<LogicalPlan>,
+}
+
+impl TraversalTable {
+    /// The start query's text, when the starts come from a query.
+    pub fn start_query(&self) -> Option<&str> {
+        match &self.call.starts {
+            Starts::Query(sql) => Some(sql),
+            Starts::Id(_) => None,
+        }
+    }
+
+    /// The start query's plan, once planned.
+    pub fn start_plan(&self) -> Option<&LogicalPlan> {
+        self.start_plan.get()
+    }
+
+    /// Plans the start query on the statement's `state` (once); `None` without one.
+    pub async fn plan_start_query(&self, state: &SessionState) -> DfResult<Option<&LogicalPlan>> {
+        let Some(sql) = self.start_query() else {
+            return Ok(None);
+        };
+        let function = self.call.function;
+        let plan = self
+            .start_plan
+            .get_or_try_init(|| async {
+                // The same dialect as the statement, so the start query may use AS OF too.
+                let mut statements =
+                    DFParser::parse_sql_with_dialect(sql, &OmniGraphDialect::default())?;
+                if statements.len() != 1 {
+                    return Err(invalid(format!(
+                        "{function}(): the start query must be one SELECT"
+                    )));
+                }
+                let statement = statements.pop_front().expect("one statement");
+                let plan = state.statement_to_plan(statement).await?;
+                if matches!(
+                    plan,
+                    LogicalPlan::Dml(_)
+                        | LogicalPlan::Ddl(_)
+                        | LogicalPlan::Statement(_)
+                        | LogicalPlan::Copy(_)
+                ) {
+                    return Err(invalid(format!(
+                        "{function}(): the start query must be a SELECT"
+                    )));
+                }
+                if plan.schema().fields().is_empty() {
+                    return Err(invalid(format!(
+                        "{function}(): the start query returns no columns"
+                    )));
+                }
+                Ok(plan)
+            })
+            .await?;
+        Ok(Some(plan))
+    }
 }
 
 /// Where an id may be, for a walk leaving it in `direction`: (node table, side).
@@ -275,42 +336,17 @@ impl TableProvider for TraversalTable {
             | Walk::ShortestPath { direction, .. } => *direction,
         };
         let edge = edge.clone();
-        let input = match &self.call.starts {
-            Starts::Id(_) => None,
-            Starts::Query(sql) => {
+        let input = match self.start_query() {
+            None => None,
+            Some(_) => {
                 let Some(session_state) = state.as_any().downcast_ref::<SessionState>() else {
                     return exec_err!("{}() needs a DataFusion SessionState", self.call.function);
                 };
-                // The same dialect as the statement, so the start query may use AS OF too.
-                let mut statements =
-                    DFParser::parse_sql_with_dialect(sql, &OmniGraphDialect::default())?;
-                if statements.len() != 1 {
-                    return Err(invalid(format!(
-                        "{}(): the start query must be one SELECT",
-                        self.call.function
-                    )));
-                }
-                let statement = statements.pop_front().expect("one statement");
-                let plan = session_state.statement_to_plan(statement).await?;
-                if matches!(
-                    plan,
-                    LogicalPlan::Dml(_)
-                        | LogicalPlan::Ddl(_)
-                        | LogicalPlan::Statement(_)
-                        | LogicalPlan::Copy(_)
-                ) {
-                    return Err(invalid(format!(
-                        "{}(): the start query must be a SELECT",
-                        self.call.function
-                    )));
-                }
-                if plan.schema().fields().is_empty() {
-                    return Err(invalid(format!(
-                        "{}(): the start query returns no columns",
-                        self.call.function
-                    )));
-                }
-                Some(session_state.create_physical_plan(&plan).await?)
+                let plan = self
+                    .plan_start_query(session_state)
+                    .await?
+                    .expect("a start query");
+                Some(session_state.create_physical_plan(plan).await?)
             }
         };
         Ok(Arc::new(TraversalExec::new(

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use arrow::datatypes::Schema;
 use async_trait::async_trait;
 use datafusion::scalar::ScalarValue;
-use omnigraph_sql::{Description, ErrorKind, ParsedStatement, SqlError, StatementOutput};
+use datafusion_omnigraph::Role;
+use omnigraph_sql::{
+    Description, ErrorKind, ParsedStatement, SqlError, StatementKind, StatementOutput,
+};
 
 use super::StatementHook;
 use crate::connection::Connection;
@@ -32,11 +35,20 @@ impl StatementHook for CopyToClient {
         statement: &ParsedStatement,
         _params: &[ScalarValue],
     ) -> Option<Result<Outcome, SqlError>> {
-        let copy = match copy_out(statement)? {
-            Ok(copy) => copy,
-            Err(e) => return Some(Err(e)),
-        };
-        Some(run(connection, copy).await)
+        let copy = copy_out(statement)?;
+        Some(
+            async {
+                // Reading the server's files is an admin's, as PostgreSQL's
+                // pg_read_server_files, and is refused before anything else.
+                if let StatementKind::Copy(parsed) = &statement.kind
+                    && parsed.touches_server_files()
+                {
+                    connection.session()?.require_role(Role::Admin)?;
+                }
+                run(connection, copy?).await
+            }
+            .await,
+        )
     }
 }
 

@@ -5,7 +5,7 @@ use omnigraph_pg::{Server, ServerConfig, ServerError};
 
 use crate::common::{sqlstate, start};
 
-fn users_file(dir: &std::path::Path) -> std::path::PathBuf {
+pub(crate) fn users_file(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("users");
     let mut file = std::fs::File::create(&path).unwrap();
     for (name, role) in [

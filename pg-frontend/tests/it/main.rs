@@ -7,6 +7,7 @@
 mod common;
 
 mod auth;
+mod privileges;
 mod protocol;
 mod psql;
 mod streaming;
