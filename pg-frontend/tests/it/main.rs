@@ -9,4 +9,5 @@ mod common;
 mod auth;
 mod protocol;
 mod psql;
+mod scram;
 mod streaming;
