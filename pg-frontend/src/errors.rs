@@ -21,6 +21,13 @@ pub fn fatal(err: &SqlError) -> PgWireError {
     PgWireError::UserError(Box::new(info("FATAL", err)))
 }
 
+/// An error that ends the connection, with PostgreSQL's DETAIL line.
+pub fn fatal_with_detail(err: &SqlError, detail: Option<String>) -> PgWireError {
+    let mut info = info("FATAL", err);
+    info.detail = detail;
+    PgWireError::UserError(Box::new(info))
+}
+
 pub fn canceled(reason: &str) -> SqlError {
     SqlError::new(ErrorKind::QueryCanceled, reason.to_string())
 }

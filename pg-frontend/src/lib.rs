@@ -20,6 +20,7 @@ pub mod params;
 pub mod prepared;
 pub mod registry;
 pub mod rewrite;
+pub mod scram;
 pub mod server;
 pub mod startup;
 pub mod stop;

@@ -8,10 +8,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::{Sink, SinkExt};
-use pgwire::api::auth::sasl::scram::ScramAuth;
-use pgwire::api::auth::sasl::{SASLState, SCRAM_SHA_256_METHOD};
 use pgwire::api::auth::{
-    AuthSource, LoginInfo, Password, StartupHandler, finish_authentication, protocol_negotiation,
+    StartupHandler, finish_authentication, protocol_negotiation,
     save_startup_parameters_to_metadata,
 };
 use pgwire::api::{
@@ -25,55 +23,35 @@ use tokio::sync::Mutex;
 use omnigraph_sql::{ErrorKind, Session, SqlError};
 
 use crate::connection::Connection;
-use crate::errors::fatal;
+use crate::errors::{fatal, fatal_with_detail, protocol};
 use crate::registry::DatabaseName;
-use crate::users::{Role, Users};
-
-/// Looks SCRAM secrets up in the users file. An unknown user fails like a bad password,
-/// so a client cannot tell which user names exist.
-#[derive(Debug)]
-pub struct UsersAuthSource {
-    users: Arc<Users>,
-}
-
-impl UsersAuthSource {
-    pub fn new(users: Arc<Users>) -> Self {
-        UsersAuthSource { users }
-    }
-}
-
-#[async_trait]
-impl AuthSource for UsersAuthSource {
-    async fn get_password(&self, login: &LoginInfo) -> PgWireResult<Password> {
-        let name = login.user().unwrap_or_default();
-        match self.users.get(name) {
-            Some(user) => Ok(Password::new(
-                Some(user.secret.salt.clone()),
-                user.secret.salted_password.clone(),
-            )),
-            None => Err(PgWireError::InvalidPassword(name.to_string())),
-        }
-    }
-}
+use crate::scram::{SCRAM_SHA_256, ScramError, ScramExchange, ScramReply};
+use crate::users::Role;
 
 /// The startup handler of one connection.
 pub struct Startup {
     connection: Arc<Connection>,
-    scram: Option<ScramAuth>,
-    sasl: Mutex<SASLState>,
+    /// The SCRAM exchange, from the startup packet on, when the server has a users file.
+    scram: Mutex<Option<ScramExchange>>,
+}
+
+fn connecting_user<C: ClientInfo>(client: &C) -> String {
+    client
+        .metadata()
+        .get(METADATA_USER)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn scram_error(err: &ScramError) -> PgWireError {
+    fatal_with_detail(&err.to_sql_error(), err.detail())
 }
 
 impl Startup {
     pub fn new(connection: Arc<Connection>) -> Startup {
-        let scram = connection.server().users.as_ref().map(|users| {
-            let mut scram = ScramAuth::new(Arc::new(UsersAuthSource::new(users.clone())));
-            scram.set_iterations(crate::users::SCRAM_ITERATIONS);
-            scram
-        });
         Startup {
             connection,
-            scram,
-            sasl: Mutex::new(SASLState::Initial),
+            scram: Mutex::new(None),
         }
     }
 
@@ -86,16 +64,12 @@ impl Startup {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let server = self.connection.server();
-        let user = client
-            .metadata()
-            .get(METADATA_USER)
-            .cloned()
-            .unwrap_or_default();
+        let user = connecting_user(client);
         let role = match &server.users {
             Some(users) => users
                 .get(&user)
                 .map(|u| u.role)
-                .ok_or_else(|| PgWireError::InvalidPassword(user.clone()))?,
+                .ok_or_else(|| scram_error(&ScramError::AuthenticationFailed(user.clone())))?,
             None => Role::Admin,
         };
         // As in PostgreSQL, the database defaults to the user name.
@@ -168,56 +142,54 @@ impl StartupHandler for Startup {
             PgWireFrontendMessage::Startup(ref startup) => {
                 protocol_negotiation(client, startup).await?;
                 save_startup_parameters_to_metadata(client, startup);
-                if self.scram.is_none() {
+                let Some(users) = &self.connection.server().users else {
                     return self.accept(client).await;
-                }
+                };
+                // The user is the one of the startup packet, as in PostgreSQL.
+                let exchange = ScramExchange::new(&connecting_user(client), users);
+                *self.scram.lock().await = Some(exchange);
                 client.set_state(PgWireConnectionState::AuthenticationInProgress);
                 client
                     .send(PgWireBackendMessage::Authentication(Authentication::SASL(
-                        vec![SCRAM_SHA_256_METHOD.to_string()],
+                        vec![SCRAM_SHA_256.to_string()],
                     )))
                     .await?;
             }
-            PgWireFrontendMessage::PasswordMessageFamily(msg) => {
-                let Some(scram) = &self.scram else {
-                    return Err(PgWireError::InvalidSASLState);
+            PgWireFrontendMessage::PasswordMessageFamily(message) => {
+                let mut scram = self.scram.lock().await;
+                // pgwire leaves `p` messages undecoded (only the receiver knows which
+                // kind is due), and its decoders panic on short input: the exchange
+                // reads the raw body itself.
+                let (Some(exchange), PasswordMessageFamily::Raw(body)) = (scram.as_mut(), message)
+                else {
+                    return Err(fatal(&protocol("unexpected password message")));
                 };
-                let mut state = self.sasl.lock().await;
-                let msg = if let SASLState::Initial = *state {
-                    let initial = msg.into_sasl_initial_response()?;
-                    if initial.auth_method != SCRAM_SHA_256_METHOD {
-                        return Err(PgWireError::UnsupportedSASLAuthMethod(
-                            initial.auth_method.clone(),
-                        ));
+                match exchange.receive(&body).map_err(|e| scram_error(&e))? {
+                    ScramReply::Continue(data) => {
+                        client
+                            .send(PgWireBackendMessage::Authentication(
+                                Authentication::SASLContinue(data.into()),
+                            ))
+                            .await?;
                     }
-                    *state = SASLState::ScramClientFirstReceived;
-                    PasswordMessageFamily::SASLInitialResponse(initial)
-                } else {
-                    PasswordMessageFamily::SASLResponse(msg.into_sasl_response()?)
-                };
-                let (response, next) = scram
-                    .process_scram_message(client, msg, &state)
-                    .await
-                    .map_err(|e| match e {
-                        // SCRAM's own user name is empty (libpq sends it in the startup
-                        // packet): name the connecting user, as PostgreSQL does.
-                        PgWireError::InvalidPassword(_) => PgWireError::InvalidPassword(
-                            client
-                                .metadata()
-                                .get(METADATA_USER)
-                                .cloned()
-                                .unwrap_or_default(),
-                        ),
-                        other => other,
-                    })?;
-                client
-                    .send(PgWireBackendMessage::Authentication(response))
-                    .await?;
-                *state = next;
-                if matches!(*state, SASLState::Finished) {
-                    drop(state);
-                    self.accept(client).await?;
+                    ScramReply::Final(data) => {
+                        client
+                            .send(PgWireBackendMessage::Authentication(
+                                Authentication::SASLFinal(data.into()),
+                            ))
+                            .await?;
+                        drop(scram);
+                        self.accept(client).await?;
+                    }
                 }
+            }
+            // PostgreSQL refuses anything but a SASL message while authenticating.
+            _ if matches!(
+                client.state(),
+                PgWireConnectionState::AuthenticationInProgress
+            ) =>
+            {
+                return Err(fatal(&protocol("expected SASL response")));
             }
             _ => {}
         }

@@ -12,6 +12,7 @@ use std::fmt;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use ring::rand::{SecureRandom, SystemRandom};
+use ring::{digest, hmac};
 
 /// PostgreSQL's default SCRAM iteration count; every secret in a file uses it.
 pub const SCRAM_ITERATIONS: usize = 4096;
@@ -122,9 +123,13 @@ pub enum UsersError {
 }
 
 /// The users allowed to connect.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Users {
     users: HashMap<String, User>,
+    /// Keys the made-up secrets of unknown users (see [`Users::mock_secret`]). Derived
+    /// from every salted password in the file, so it is as secret as the file and the same
+    /// after a restart: an unknown user's salt never changes while real salts stay put.
+    mock_key: hmac::Key,
 }
 
 pub fn validate_user_name(name: &str) -> Result<(), UsersError> {
@@ -176,11 +181,31 @@ impl Users {
                 return Err(bad(format!("user '{name}' is listed twice")));
             }
         }
-        Ok(Users { users })
+        let mock_key = mock_key(&users);
+        Ok(Users { users, mock_key })
     }
 
     pub fn get(&self, name: &str) -> Option<&User> {
         self.users.get(name)
+    }
+
+    /// A secret for a user who is not in the file, the same for a name every time, so
+    /// the SCRAM exchange of an unknown user looks like that of a known one (with a
+    /// stable salt) and fails only where a wrong password does, as in PostgreSQL.
+    pub fn mock_secret(&self, name: &str) -> ScramSecret {
+        let derive = |purpose: &str| {
+            let mut context = hmac::Context::with_key(&self.mock_key);
+            context.update(purpose.as_bytes());
+            context.update(&[0]);
+            context.update(name.as_bytes());
+            context.sign().as_ref().to_vec()
+        };
+        let mut salt = derive("salt");
+        salt.truncate(MOCK_SALT_LEN);
+        ScramSecret {
+            salt,
+            salted_password: derive("salted password"),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -201,6 +226,24 @@ impl Users {
     pub fn len(&self) -> usize {
         self.users.len()
     }
+}
+
+/// The length of the salts [`ScramSecret::generate`] makes, so made-up ones look alike.
+const MOCK_SALT_LEN: usize = 16;
+
+fn mock_key(users: &HashMap<String, User>) -> hmac::Key {
+    let mut names: Vec<&String> = users.keys().collect();
+    names.sort();
+    let mut context = digest::Context::new(&digest::SHA256);
+    context.update(b"omnigraph mock SCRAM key");
+    for name in names {
+        let secret = &users[name].secret;
+        for part in [name.as_bytes(), &secret.salt, &secret.salted_password] {
+            context.update(&(part.len() as u64).to_be_bytes());
+            context.update(part);
+        }
+    }
+    hmac::Key::new(hmac::HMAC_SHA256, context.finish().as_ref())
 }
 
 #[cfg(test)]
@@ -232,5 +275,24 @@ mod tests {
         assert!(err.to_string().contains("SCRAM-SHA-256$"), "{err}");
         let err = Users::parse("a:read:SCRAM-SHA-256$10:AAAA$AAAA\n").unwrap_err();
         assert!(err.to_string().contains("4096"), "{err}");
+    }
+
+    #[test]
+    fn mock_secrets_are_stable_per_name_and_keyed_by_the_file() {
+        let line = |name: &str| {
+            let secret = ScramSecret::generate("pw").unwrap();
+            format!("{name}:read:{secret}\n")
+        };
+        let ana = Users::parse(&line("ana")).unwrap();
+        let ghost = ana.mock_secret("ghost");
+        assert_eq!(ghost, ana.mock_secret("ghost"));
+        assert_eq!(ghost.salt.len(), ana.get("ana").unwrap().secret.salt.len());
+        assert_eq!(ghost.salted_password.len(), 32);
+        assert_ne!(ghost, ana.mock_secret("phantom"));
+        // Another file, another key: the salts cannot be computed without the secrets.
+        assert_ne!(
+            ghost,
+            Users::parse(&line("ana")).unwrap().mock_secret("ghost")
+        );
     }
 }

@@ -10,4 +10,5 @@ mod auth;
 mod privileges;
 mod protocol;
 mod psql;
+mod scram;
 mod streaming;
