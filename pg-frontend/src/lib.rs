@@ -24,5 +24,6 @@ pub mod server;
 pub mod startup;
 pub mod stop;
 pub mod users;
+pub mod wire;
 
 pub use server::{Server, ServerConfig, ServerError};
