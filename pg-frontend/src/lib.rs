@@ -27,3 +27,4 @@ pub mod users;
 pub mod wire;
 
 pub use server::{Server, ServerConfig, ServerError};
+pub use wire::admission::ConnectionLimits;

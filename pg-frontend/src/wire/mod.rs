@@ -2,7 +2,10 @@
 //! connection with every frame the client sends checked against its message format
 //! before pgwire decodes it.
 
+pub mod accept;
+pub mod admission;
 pub mod body_reader;
 pub mod frames;
 pub mod message_format;
+pub mod serve_socket;
 pub mod violation;
