@@ -59,6 +59,7 @@ pub async fn serve(args: &[String]) {
         users: None,
         tls_cert: None,
         tls_key: None,
+        limits: omnigraph_pg::ConnectionLimits::default(),
     })
     .await
     .expect("bind");

@@ -111,6 +111,22 @@ fn api_error(e: impl std::fmt::Display) -> PgWireError {
 
 /// The row description of `schema` (already in wire types) in `format`.
 pub fn fields(schema: &Schema, format: &Format) -> PgWireResult<Vec<FieldInfo>> {
+    // A client's Bind may list result formats one per column; arrow-pg looks each column's
+    // up in that list and panics past its end. PostgreSQL refuses any other count.
+    let columns = schema.fields().len();
+    if let Format::Individual(formats) = format
+        && columns > 0
+        && formats.len() != columns
+    {
+        return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
+            "ERROR".to_string(),
+            "08P01".to_string(),
+            format!(
+                "bind message has {} result formats but query has {columns} columns",
+                formats.len()
+            ),
+        ))));
+    }
     arrow_schema_to_pg_fields(schema, format, None)
 }
 
@@ -140,5 +156,22 @@ mod tests {
             DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)))
         );
         assert_eq!(wire_type(&DataType::Int8), DataType::Int16);
+    }
+
+    #[test]
+    fn result_formats_must_be_one_per_column() {
+        let schema = Schema::new(vec![
+            Field::new("a", DataType::Int32, true),
+            Field::new("b", DataType::Int32, true),
+            Field::new("c", DataType::Int32, true),
+        ]);
+        assert!(fields(&schema, &Format::Individual(vec![0, 1])).is_err());
+        assert_eq!(
+            fields(&schema, &Format::Individual(vec![0, 1, 0]))
+                .unwrap()
+                .len(),
+            3
+        );
+        assert_eq!(fields(&schema, &Format::UnifiedBinary).unwrap().len(), 3);
     }
 }

@@ -25,5 +25,7 @@ pub mod server;
 pub mod startup;
 pub mod stop;
 pub mod users;
+pub mod wire;
 
 pub use server::{Server, ServerConfig, ServerError};
+pub use wire::admission::ConnectionLimits;

@@ -11,7 +11,6 @@ use pgwire::api::auth::DefaultServerParameterProvider;
 use pgwire::api::cancel::CancelHandler;
 use pgwire::api::{NoopHandler, PgWireServerHandlers, RandomPidSecretKeyGenerator};
 use pgwire::messages::cancel::CancelRequest;
-use pgwire::tokio::process_socket;
 use tokio::net::TcpListener;
 
 use crate::connection::Connection;
@@ -20,6 +19,9 @@ use crate::handler::QueryHandler;
 use crate::registry::GraphRegistry;
 use crate::startup::Startup;
 use crate::users::Users;
+use crate::wire::accept::Acceptor;
+use crate::wire::admission::{Admission, ConnectionLimits};
+use crate::wire::serve_socket::serve_socket;
 
 /// The PostgreSQL version we answer as (drivers branch on it).
 pub const SERVER_VERSION: &str = "15.0";
@@ -59,6 +61,7 @@ pub struct ServerConfig {
     pub users: Option<PathBuf>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    pub limits: ConnectionLimits,
 }
 
 /// A connection's cancel key: its backend pid and secret.
@@ -178,8 +181,10 @@ fn tls_acceptor(cert: &Path, key: &Path) -> Result<pgwire::tokio::TlsAcceptor, S
 /// A bound, ready server.
 pub struct Server {
     state: Arc<ServerState>,
-    listener: TcpListener,
+    acceptor: Acceptor,
     tls: Option<pgwire::tokio::TlsAcceptor>,
+    admission: Arc<Admission>,
+    limits: ConnectionLimits,
 }
 
 impl Server {
@@ -217,23 +222,30 @@ impl Server {
                 })?;
         Ok(Server {
             state,
-            listener,
+            acceptor: Acceptor::new(listener),
             tls,
+            admission: Admission::new(config.limits.max_connections),
+            limits: config.limits,
         })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        self.listener.local_addr()
+        self.acceptor.listener().local_addr()
     }
 
     pub fn trusts_local_clients(&self) -> bool {
         self.state.users.is_none()
     }
 
-    /// Serves connections until the task is dropped.
-    pub async fn serve(self) -> std::io::Result<()> {
+    /// Serves connections until the task is dropped; accept errors are waited out (see
+    /// [`Acceptor`]), so it does not return.
+    pub async fn serve(mut self) -> std::io::Result<()> {
         loop {
-            let (socket, _) = self.listener.accept().await?;
+            let socket = self.acceptor.accept().await;
+            // Past the limit even for refused connections: closing it is the only answer.
+            let Some(ticket) = self.admission.admit() else {
+                continue;
+            };
             let _ = socket.set_nodelay(true);
             let connection = Connection::new(self.state.clone());
             let handlers = ConnectionHandlers {
@@ -244,6 +256,7 @@ impl Server {
                 }),
             };
             let tls = self.tls.clone();
+            let authentication_timeout = self.limits.authentication_timeout;
             // A socket that cannot be handed over is that client's loss, not the server's.
             let Ok(socket) = socket.into_std() else {
                 continue;
@@ -252,7 +265,7 @@ impl Server {
                 let Ok(socket) = tokio::net::TcpStream::from_std(socket) else {
                     return;
                 };
-                let _ = process_socket(socket, tls, handlers).await;
+                let _ = serve_socket(socket, tls, handlers, ticket, authentication_timeout).await;
             });
         }
     }

@@ -6,10 +6,12 @@ use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
+use clap::builder::TypedValueParser;
 use clap::{Parser, Subcommand};
 use omnigraph_pg::users::{ScramSecret, User, parse_role, validate_user_name};
-use omnigraph_pg::{Server, ServerConfig};
+use omnigraph_pg::{ConnectionLimits, Server, ServerConfig};
 
 #[derive(Parser)]
 #[command(
@@ -37,6 +39,17 @@ struct Args {
     /// TLS private key (PEM).
     #[arg(long)]
     tls_key: Option<PathBuf>,
+    /// Connections open at once, authenticated or not (PostgreSQL's max_connections);
+    /// past it a client gets `FATAL 53300 sorry, too many clients already`.
+    #[arg(long, default_value_t = ConnectionLimits::default().max_connections,
+          value_parser = clap::value_parser!(u32).range(1..).map(|n| n as usize))]
+    max_connections: usize,
+    /// Seconds a client may take to connect and authenticate (PostgreSQL's
+    /// authentication_timeout); a connection still starting up after that is closed.
+    #[arg(long, value_name = "SECONDS",
+          default_value_t = ConnectionLimits::default().authentication_timeout.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    authentication_timeout: u64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -93,6 +106,10 @@ async fn main() -> ExitCode {
         users: args.users,
         tls_cert: args.tls_cert,
         tls_key: args.tls_key,
+        limits: ConnectionLimits {
+            max_connections: args.max_connections,
+            authentication_timeout: Duration::from_secs(args.authentication_timeout),
+        },
     };
     let server = match Server::bind(config.clone()).await {
         Ok(s) => s,

@@ -1,7 +1,7 @@
 use std::io::Write;
 
 use omnigraph_pg::users::{Role, ScramSecret, User};
-use omnigraph_pg::{Server, ServerConfig, ServerError};
+use omnigraph_pg::{ConnectionLimits, Server, ServerConfig, ServerError};
 
 use crate::common::{sqlstate, start};
 
@@ -126,6 +126,7 @@ async fn trust_mode_refuses_non_loopback_addresses() {
         users: None,
         tls_cert: None,
         tls_key: None,
+        limits: ConnectionLimits::default(),
     })
     .await;
     assert!(matches!(result, Err(ServerError::TrustOnNetwork(_))));

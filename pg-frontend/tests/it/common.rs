@@ -1,7 +1,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use omnigraph_pg::{Server, ServerConfig};
+use omnigraph_pg::{ConnectionLimits, Server, ServerConfig};
 use tokio_postgres::{Client, NoTls};
 
 /// A server on an ephemeral loopback port, serving a data directory in a temp dir.
@@ -18,6 +18,10 @@ impl Drop for TestServer {
 }
 
 pub async fn start(users: Option<PathBuf>) -> TestServer {
+    start_with_limits(users, ConnectionLimits::default()).await
+}
+
+pub async fn start_with_limits(users: Option<PathBuf>, limits: ConnectionLimits) -> TestServer {
     let data = tempfile::tempdir().unwrap();
     let server = Server::bind(ServerConfig {
         data_dir: data.path().to_path_buf(),
@@ -26,6 +30,7 @@ pub async fn start(users: Option<PathBuf>) -> TestServer {
         users,
         tls_cert: None,
         tls_key: None,
+        limits,
     })
     .await
     .unwrap();

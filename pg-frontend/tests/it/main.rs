@@ -5,8 +5,11 @@
 #![recursion_limit = "256"]
 
 mod common;
+mod raw_client;
 
 mod auth;
+mod hostile;
+mod limits;
 mod privileges;
 mod protocol;
 mod psql;

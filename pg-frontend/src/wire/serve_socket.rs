@@ -1,0 +1,167 @@
+//! One client connection from TLS negotiation to its end. This is pgwire's
+//! `process_socket`, built from the parts pgwire exports, with what it lacks: every frame
+//! is checked before pgwire decodes it ([`StrictFrames`]), a malformed one is answered
+//! with PostgreSQL's FATAL error, a client over the connection limit is refused, and a
+//! FATAL error ends the connection rather than leaving it open for more messages.
+
+use std::io;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use pgwire::api::{ClientInfo, ErrorHandler, PgWireConnectionState, PgWireServerHandlers};
+use pgwire::error::{ErrorInfo, PgWireError};
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
+use pgwire::tokio::TlsAcceptor;
+use pgwire::tokio::server::{
+    MaybeTls, PgWireMessageServerCodec, negotiate_tls, process_error, process_message,
+};
+use tokio::net::TcpStream;
+use tokio_util::codec::{Framed, FramedParts};
+
+use super::admission::{Ticket, too_many_clients};
+use super::frames::StrictFrames;
+use super::violation::ProtocolViolation;
+
+type StrictConnection<S> = Framed<StrictFrames<MaybeTls>, PgWireMessageServerCodec<S>>;
+
+/// Serves `socket` until the client leaves, breaks the protocol or fails for good.
+/// `ticket` says whether it was admitted under the connection limit; it is held for as
+/// long as the connection is open.
+pub async fn serve_socket<H: PgWireServerHandlers>(
+    socket: TcpStream,
+    tls: Option<TlsAcceptor>,
+    handlers: H,
+    ticket: Ticket,
+    authentication_timeout: Duration,
+) -> io::Result<()> {
+    // From connecting to being authenticated, as PostgreSQL's authentication_timeout: a
+    // client that stops half-way must not hold its place for ever.
+    let startup_deadline = tokio::time::sleep(authentication_timeout);
+    tokio::pin!(startup_deadline);
+    let negotiated = tokio::select! {
+        _ = &mut startup_deadline => return Ok(()),
+        negotiated = negotiate_tls(socket, tls) => negotiated?,
+    };
+    // A direct TLS handshake while no certificate is configured: nothing to answer with.
+    let Some(negotiated) = negotiated else {
+        return Ok(());
+    };
+    let mut socket = strict(negotiated);
+
+    let startup_handler = handlers.startup_handler();
+    let simple_query_handler = handlers.simple_query_handler();
+    let extended_query_handler = handlers.extended_query_handler();
+    let copy_handler = handlers.copy_handler();
+    let cancel_handler = handlers.cancel_handler();
+    let error_handler = handlers.error_handler();
+    loop {
+        let authenticating = matches!(
+            socket.state(),
+            PgWireConnectionState::AwaitingStartup
+                | PgWireConnectionState::AuthenticationInProgress
+        );
+        let next = if authenticating {
+            tokio::select! {
+                _ = &mut startup_deadline => return Ok(()),
+                next = socket.next() => next,
+            }
+        } else {
+            socket.next().await
+        };
+        let message = match next {
+            Some(Ok(message)) => message,
+            Some(Err(error)) => {
+                return match answer_to_read_error(&error) {
+                    Some(answer) => refuse(&mut socket, answer).await,
+                    None => Ok(()),
+                };
+            }
+            None => return Ok(()),
+        };
+        let ends_connection = match &message {
+            // The client is leaving; some (asyncpg) wait for the server to close first.
+            PgWireFrontendMessage::Terminate(_) => return Ok(()),
+            PgWireFrontendMessage::Startup(_) if !ticket.is_admitted() => {
+                return refuse(&mut socket, too_many_clients()).await;
+            }
+            // A cancel request has a connection of its own, closed once it is carried out.
+            PgWireFrontendMessage::CancelRequest(_) => true,
+            _ => false,
+        };
+        let is_extended_query = match socket.state() {
+            PgWireConnectionState::CopyInProgress(is_extended_query) => is_extended_query,
+            _ => message.is_extended_query(),
+        };
+        if let Err(mut error) = process_message(
+            message,
+            &mut socket,
+            startup_handler.clone(),
+            simple_query_handler.clone(),
+            extended_query_handler.clone(),
+            copy_handler.clone(),
+            cancel_handler.clone(),
+        )
+        .await
+        {
+            error_handler.on_error(&socket, &mut error);
+            let error = ErrorInfo::from(error);
+            let fatal = error.is_fatal();
+            process_error(
+                &mut socket,
+                PgWireError::UserError(Box::new(error)),
+                is_extended_query,
+            )
+            .await?;
+            // pgwire closes only the sending side after a FATAL error and goes on
+            // reading; after a failed authentication nothing more may be served.
+            if fatal {
+                return Ok(());
+            }
+        }
+        if ends_connection {
+            return Ok(());
+        }
+    }
+}
+
+/// The negotiated connection with its reader behind [`StrictFrames`]. What pgwire read
+/// ahead while it looked for an SSL request moves into the checked stream, so no byte
+/// reaches the decoder unchecked, except after a TLS handshake: bytes that arrived in the
+/// clear behind an SSL request would pass as sent over TLS (CVE-2021-23214 in
+/// PostgreSQL), so they end the connection.
+fn strict<S>(negotiated: Framed<MaybeTls, PgWireMessageServerCodec<S>>) -> StrictConnection<S> {
+    let negotiated = negotiated.into_parts();
+    let io = match (negotiated.io, negotiated.read_buf) {
+        (io @ MaybeTls::Tls(_), read_ahead) if !read_ahead.is_empty() => {
+            StrictFrames::refusing(io, ProtocolViolation::UnencryptedDataAfterSslRequest)
+        }
+        (io, read_ahead) => StrictFrames::new(io, read_ahead),
+    };
+    let mut parts = FramedParts::new(io, negotiated.codec);
+    parts.write_buf = negotiated.write_buf;
+    Framed::from_parts(parts)
+}
+
+/// What the client is told when reading its next message failed: a protocol violation's
+/// FATAL error, or none if the connection itself failed (the client is gone).
+fn answer_to_read_error(error: &PgWireError) -> Option<ErrorInfo> {
+    match error {
+        PgWireError::IoError(io_error) => {
+            ProtocolViolation::of_io_error(io_error).map(ProtocolViolation::error_info)
+        }
+        // pgwire's decoder refused a frame that passed our checks.
+        other => Some(ErrorInfo::new(
+            "FATAL".to_string(),
+            "08P01".to_string(),
+            other.to_string(),
+        )),
+    }
+}
+
+/// Sends `error` and closes the connection.
+async fn refuse<S>(socket: &mut StrictConnection<S>, error: ErrorInfo) -> io::Result<()> {
+    socket
+        .send(PgWireBackendMessage::ErrorResponse(error.into()))
+        .await?;
+    socket.close().await
+}
