@@ -492,9 +492,10 @@ async fn each_role_may_do_exactly_what_its_statements_need() {
 
     let mut n = 0;
     let mut cases = 0;
-    for index in 0..listed.len() {
+    // Each case builds its operation afresh (new names, files and schema), by index.
+    for (index, listed) in listed.iter().enumerate() {
         for protocol in [Protocol::Simple, Protocol::Extended] {
-            let positions = placements(&listed[index].form, 0).len();
+            let positions = placements(&listed.form, 0).len();
             for position in 0..positions {
                 n += 1;
                 cases += 1;
