@@ -39,6 +39,8 @@ async fn integer_arithmetic_that_overflows_is_22003() {
         "SELECT -9223372036854775808 - 1",
         "SELECT 9223372036854775807 * 2",
         "SELECT x * x FROM (VALUES (4294967296::bigint)) t(x)",
+        "SELECT x - y FROM (VALUES (-9223372036854775807::bigint, 2::bigint), (NULL, 1)) t(x, y)",
+        "SELECT x - y FROM (VALUES (1::bigint, 2::bigint), (-9223372036854775807, 2)) t(x, y)",
     ] {
         fails_with(&s, sql, "22003", "bigint out of range").await;
     }
@@ -74,7 +76,15 @@ async fn integer_arithmetic_that_overflows_is_22003() {
     for sql in ["SELECT 1 / 0", "SELECT 1 % 0"] {
         assert_eq!(err(&s, sql).await.sqlstate(), "22012", "{sql}");
     }
-    // What fits still answers, over a table too.
+    // What fits still answers, with NULLs, and over a table too.
+    assert_eq!(
+        values(
+            &s,
+            "SELECT x - y FROM (VALUES (-9223372036854775807::bigint, 1::bigint), (NULL, 1)) t(x, y)"
+        )
+        .await,
+        ["-9223372036854775808", ""]
+    );
     assert_eq!(
         value(&s, "SELECT 9223372036854775806 + 1").await.0,
         "9223372036854775807"
