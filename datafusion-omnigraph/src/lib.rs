@@ -22,6 +22,7 @@ pub mod dml_guard;
 pub mod error;
 pub mod functions;
 pub mod nested;
+pub mod numbers;
 pub mod options;
 pub mod privilege;
 pub mod provider;
@@ -126,6 +127,7 @@ pub fn register_context(
         );
     }
     ctx.add_analyzer_rule(std::sync::Arc::new(dml_guard::DmlGuard));
+    numbers::register(ctx)?;
     ctx.add_optimizer_rule(std::sync::Arc::new(dml_guard::DmlEmptyGuard));
     ctx.register_relation_planner(Arc::new(time_travel::AsOfRelationPlanner::new(graph_ctx)))?;
     Ok(())

@@ -7,6 +7,7 @@ use datafusion::error::DataFusionError;
 use datafusion::sql::sqlparser::parser::ParserError;
 use datafusion_omnigraph::engine_error;
 use datafusion_omnigraph::error::external_error;
+use datafusion_omnigraph::numbers::NumericError;
 use omnigraph_engine::{Error as EngineError, IntegrityViolation};
 
 /// What went wrong, by PostgreSQL error class. Each kind has one SQLSTATE.
@@ -38,6 +39,12 @@ pub enum ErrorKind {
     InvalidValue,
     /// 22012 division_by_zero
     DivisionByZero,
+    /// 22003 numeric_value_out_of_range
+    NumericOutOfRange,
+    /// 2201E invalid_argument_for_logarithm
+    InvalidLogarithmArgument,
+    /// 2201F invalid_argument_for_power_function (`sqrt` of a negative number)
+    InvalidPowerArgument,
     /// 23505 unique_violation
     UniqueViolation,
     /// 23503 foreign_key_violation (missing edge endpoint)
@@ -100,6 +107,9 @@ impl ErrorKind {
             ErrorKind::ReadOnlyParameter => "55P02",
             ErrorKind::InvalidValue => "22P02",
             ErrorKind::DivisionByZero => "22012",
+            ErrorKind::NumericOutOfRange => "22003",
+            ErrorKind::InvalidLogarithmArgument => "2201E",
+            ErrorKind::InvalidPowerArgument => "2201F",
             ErrorKind::UniqueViolation => "23505",
             ErrorKind::MissingEndpoint => "23503",
             ErrorKind::NotNullViolation => "23502",
@@ -208,6 +218,8 @@ impl From<ParserError> for SqlError {
 fn arrow_kind(err: &ArrowError) -> ErrorKind {
     match err {
         ArrowError::DivideByZero => ErrorKind::DivisionByZero,
+        // What the checked arithmetic cannot see: `-x` and `x / -1` of the smallest integer.
+        ArrowError::ArithmeticOverflow(_) => ErrorKind::NumericOutOfRange,
         ArrowError::CastError(_) | ArrowError::ParseError(_) => ErrorKind::InvalidValue,
         // A DataFusion error an operator's stream handed through Arrow.
         ArrowError::ExternalError(inner) => match inner.downcast_ref::<DataFusionError>() {
@@ -228,6 +240,9 @@ fn datafusion_kind(err: &DataFusionError) -> ErrorKind {
     }
     if let Some(sql) = external_error::<SqlError>(err) {
         return sql.kind;
+    }
+    if let Some(numeric) = external_error::<NumericError>(err) {
+        return numeric_kind(numeric);
     }
     match err {
         DataFusionError::SQL(_, _) => ErrorKind::Syntax,
@@ -253,10 +268,26 @@ fn datafusion_kind(err: &DataFusionError) -> ErrorKind {
     }
 }
 
+fn numeric_kind(err: &NumericError) -> ErrorKind {
+    match err {
+        NumericError::IntegerOutOfRange(_)
+        | NumericError::FloatOverflow
+        | NumericError::FloatUnderflow => ErrorKind::NumericOutOfRange,
+        NumericError::DivisionByZero => ErrorKind::DivisionByZero,
+        NumericError::LogarithmOfZero | NumericError::LogarithmOfNegative => {
+            ErrorKind::InvalidLogarithmArgument
+        }
+        NumericError::SquareRootOfNegative => ErrorKind::InvalidPowerArgument,
+    }
+}
+
 /// The message without DataFusion's layers of prefixes around an engine error.
 fn datafusion_message(err: &DataFusionError) -> String {
     if let Some(sql) = external_error::<SqlError>(err) {
         return sql.message.clone();
+    }
+    if let Some(numeric) = external_error::<NumericError>(err) {
+        return numeric.to_string();
     }
     match engine_error(err) {
         Some(engine) => engine.to_string(),

@@ -1,0 +1,90 @@
+//! Numbers as PostgreSQL 15 computes them. DataFusion wraps integer overflow, lets
+//! floats reach infinity or NaN, truncates floats cast to integers and sums `bigint`
+//! into a `bigint`; PostgreSQL errors (22003, 22012, 2201E, 2201F), rounds, and sums
+//! `bigint` into `numeric`. An analyzer rule ([`rule::PostgresNumbers`]) rewrites the
+//! expressions whose answer would differ into checked functions, so constant folding
+//! checks too, and checked versions of the math functions replace DataFusion's.
+
+pub mod arithmetic;
+pub mod math;
+pub mod rounding;
+pub mod rule;
+
+use std::fmt;
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::error::DataFusionError;
+use datafusion::prelude::SessionContext;
+
+/// A value PostgreSQL refuses to compute, by SQLSTATE class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumericError {
+    /// 22003: an integer result outside its type (`bigint out of range`).
+    IntegerOutOfRange(IntegerType),
+    /// 22003: a float result too large for its type.
+    FloatOverflow,
+    /// 22003: a float result too small for its type, from nonzero operands.
+    FloatUnderflow,
+    /// 22012
+    DivisionByZero,
+    /// 2201E
+    LogarithmOfZero,
+    /// 2201E
+    LogarithmOfNegative,
+    /// 2201F
+    SquareRootOfNegative,
+}
+
+/// PostgreSQL's integer types, which name themselves in overflow messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum IntegerType {
+    Smallint,
+    Integer,
+    Bigint,
+}
+
+impl IntegerType {
+    pub fn of(data_type: &DataType) -> Option<IntegerType> {
+        match data_type {
+            DataType::Int16 => Some(IntegerType::Smallint),
+            DataType::Int32 => Some(IntegerType::Integer),
+            DataType::Int64 => Some(IntegerType::Bigint),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for NumericError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = match self {
+            NumericError::IntegerOutOfRange(IntegerType::Smallint) => "smallint out of range",
+            NumericError::IntegerOutOfRange(IntegerType::Integer) => "integer out of range",
+            NumericError::IntegerOutOfRange(IntegerType::Bigint) => "bigint out of range",
+            NumericError::FloatOverflow => "value out of range: overflow",
+            NumericError::FloatUnderflow => "value out of range: underflow",
+            NumericError::DivisionByZero => "division by zero",
+            NumericError::LogarithmOfZero => "cannot take logarithm of zero",
+            NumericError::LogarithmOfNegative => "cannot take logarithm of a negative number",
+            NumericError::SquareRootOfNegative => "cannot take square root of a negative number",
+        };
+        f.write_str(message)
+    }
+}
+
+impl std::error::Error for NumericError {}
+
+impl From<NumericError> for DataFusionError {
+    fn from(err: NumericError) -> Self {
+        DataFusionError::External(Box::new(err))
+    }
+}
+
+/// Installs the checked math functions and the rewriting rule in `ctx`.
+pub fn register(ctx: &SessionContext) -> datafusion::error::Result<()> {
+    for udf in math::checked_functions(ctx)? {
+        ctx.register_udf(udf);
+    }
+    ctx.add_analyzer_rule(Arc::new(rule::PostgresNumbers));
+    Ok(())
+}

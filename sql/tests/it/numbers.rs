@@ -1,0 +1,274 @@
+//! Numbers answer as PostgreSQL 15 answers, or fail with its SQLSTATE. Every expected
+//! value and SQLSTATE here is PostgreSQL 15's own, checked with psql.
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::util::display::array_value_to_string;
+use omnigraph_sql::Session;
+
+use crate::common::*;
+
+/// The single value `sql` returns, as text, and its type.
+async fn value(s: &Session, sql: &str) -> (String, DataType) {
+    let batches = s.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let column = batches[0].column(0);
+    (
+        array_value_to_string(column, 0).unwrap(),
+        column.data_type().clone(),
+    )
+}
+
+async fn values(s: &Session, sql: &str) -> Vec<String> {
+    let batches = s.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    batches
+        .iter()
+        .flat_map(|b| (0..b.num_rows()).map(|i| array_value_to_string(b.column(0), i).unwrap()))
+        .collect()
+}
+
+async fn fails_with(s: &Session, sql: &str, sqlstate: &str, message: &str) {
+    let e = err(s, sql).await;
+    assert_eq!(e.sqlstate(), sqlstate, "{sql}: {e}");
+    assert_eq!(e.message, message, "{sql}");
+}
+
+#[tokio::test]
+async fn integer_arithmetic_that_overflows_is_22003() {
+    let (_dir, s) = demo_session().await;
+    for sql in [
+        "SELECT 9223372036854775807 + 1",
+        "SELECT -9223372036854775808 - 1",
+        "SELECT 9223372036854775807 * 2",
+        "SELECT x * x FROM (VALUES (4294967296::bigint)) t(x)",
+        "SELECT x - y FROM (VALUES (-9223372036854775807::bigint, 2::bigint), (NULL, 1)) t(x, y)",
+        "SELECT x - y FROM (VALUES (1::bigint, 2::bigint), (-9223372036854775807, 2)) t(x, y)",
+    ] {
+        fails_with(&s, sql, "22003", "bigint out of range").await;
+    }
+    for sql in [
+        "SELECT x + x FROM (VALUES (2147483647::int)) t(x)",
+        "SELECT x * 2::int FROM (VALUES (2147483647::int)) t(x)",
+        "SELECT x - 1::int FROM (VALUES ((-2147483648)::int)) t(x)",
+        "SELECT x::int FROM (VALUES (3000000000::bigint)) t(x)",
+    ] {
+        fails_with(&s, sql, "22003", "integer out of range").await;
+    }
+    fails_with(
+        &s,
+        "SELECT 32767::smallint + 1::smallint",
+        "22003",
+        "smallint out of range",
+    )
+    .await;
+    fails_with(
+        &s,
+        "SELECT abs((-9223372036854775808)::bigint)",
+        "22003",
+        "bigint out of range",
+    )
+    .await;
+    for sql in [
+        "SELECT (-9223372036854775808)::bigint / -1",
+        "SELECT -(-9223372036854775808)::bigint",
+    ] {
+        assert_eq!(err(&s, sql).await.sqlstate(), "22003", "{sql}");
+    }
+    // Integer division by zero was already PostgreSQL's.
+    for sql in ["SELECT 1 / 0", "SELECT 1 % 0"] {
+        assert_eq!(err(&s, sql).await.sqlstate(), "22012", "{sql}");
+    }
+    // What fits still answers, with NULLs, and over a table too.
+    assert_eq!(
+        values(
+            &s,
+            "SELECT x - y FROM (VALUES (-9223372036854775807::bigint, 1::bigint), (NULL, 1)) t(x, y)"
+        )
+        .await,
+        ["-9223372036854775808", ""]
+    );
+    assert_eq!(
+        value(&s, "SELECT 9223372036854775806 + 1").await.0,
+        "9223372036854775807"
+    );
+    assert_eq!(
+        value(&s, "SELECT max(age) * 2 + 1 FROM person").await,
+        value(&s, "SELECT max(age + age + 1) FROM person").await
+    );
+}
+
+#[tokio::test]
+async fn a_literal_too_large_for_bigint_is_numeric() {
+    let (_dir, s) = demo_session().await;
+    let (text, data_type) = value(&s, "SELECT 9223372036854775808").await;
+    assert_eq!(text, "9223372036854775808");
+    assert!(matches!(data_type, DataType::Decimal128(..)), "{data_type}");
+}
+
+#[tokio::test]
+async fn sum_of_bigint_is_numeric_and_sum_of_int_is_bigint() {
+    let (_dir, s) = demo_session().await;
+    let (text, data_type) = value(
+        &s,
+        "SELECT sum(x) FROM (VALUES (9223372036854775807::bigint), (1::bigint)) t(x)",
+    )
+    .await;
+    assert_eq!(text, "9223372036854775808");
+    assert!(
+        matches!(data_type, DataType::Decimal128(_, 0)),
+        "{data_type}"
+    );
+    let (text, data_type) = value(
+        &s,
+        "SELECT sum(x) FROM (VALUES (2147483647::int), (2147483647::int)) t(x)",
+    )
+    .await;
+    assert_eq!((text.as_str(), data_type), ("4294967294", DataType::Int64));
+    // Grouped, named, and ordered by the sum, over a table.
+    let t = table(
+        &s,
+        "SELECT c.name, sum(p.age::bigint) AS total FROM person p \
+         JOIN works_at w ON w.src = p.id JOIN company c ON w.dst = c.id \
+         GROUP BY c.name ORDER BY total DESC, c.name LIMIT 2",
+    )
+    .await;
+    assert!(t.contains("| total"), "{t}");
+    assert_eq!(
+        value(&s, "SELECT sum(age::bigint) FROM person").await.0,
+        value(&s, "SELECT sum(age) FROM person").await.0
+    );
+}
+
+#[tokio::test]
+async fn floats_fail_where_postgres_fails() {
+    let (_dir, s) = demo_session().await;
+    for sql in [
+        "SELECT 1.0::float8 / 0",
+        "SELECT 0::float8 / 0",
+        "SELECT x / 0 FROM (VALUES (1.5::float8)) t(x)",
+    ] {
+        fails_with(&s, sql, "22012", "division by zero").await;
+    }
+    for sql in [
+        "SELECT sqrt(-1)",
+        "SELECT sqrt(x) FROM (VALUES (4::float8), (-4::float8)) t(x)",
+    ] {
+        fails_with(
+            &s,
+            sql,
+            "2201F",
+            "cannot take square root of a negative number",
+        )
+        .await;
+    }
+    for sql in ["SELECT ln(0)", "SELECT ln(0::float8)", "SELECT log(0)"] {
+        fails_with(&s, sql, "2201E", "cannot take logarithm of zero").await;
+    }
+    fails_with(
+        &s,
+        "SELECT ln(-1)",
+        "2201E",
+        "cannot take logarithm of a negative number",
+    )
+    .await;
+    for sql in [
+        "SELECT 1e308::float8 * 10",
+        "SELECT 1e308::float8 + 1e308::float8",
+        "SELECT exp(1000::float8)",
+        "SELECT power(10::float8, 400)",
+    ] {
+        fails_with(&s, sql, "22003", "value out of range: overflow").await;
+    }
+    fails_with(
+        &s,
+        "SELECT 1e-308::float8 * 1e-308::float8",
+        "22003",
+        "value out of range: underflow",
+    )
+    .await;
+    // Infinity in is infinity out, as in PostgreSQL.
+    assert_eq!(value(&s, "SELECT 'inf'::float8 * 2").await.0, "inf");
+    assert_eq!(value(&s, "SELECT sqrt(4::float8)").await.0, "2.0");
+}
+
+#[tokio::test]
+async fn rounding_follows_the_postgres_type() {
+    let (_dir, s) = demo_session().await;
+    // float8 rounds half to even; a literal with a decimal point is numeric in
+    // PostgreSQL and rounds half away from zero.
+    assert_eq!(value(&s, "SELECT round(2.5::float8)").await.0, "2.0");
+    assert_eq!(value(&s, "SELECT round(3.5::float8)").await.0, "4.0");
+    assert_eq!(value(&s, "SELECT round(2.5)").await.0, "3.0");
+    assert_eq!(value(&s, "SELECT round(-2.5)").await.0, "-3.0");
+    assert_eq!(
+        values(
+            &s,
+            "SELECT round(x) FROM (VALUES (2.5::float8), (3.5::float8), (-2.5::float8)) t(x)"
+        )
+        .await,
+        ["2.0", "4.0", "-2.0"]
+    );
+    assert_eq!(value(&s, "SELECT 2.5::int").await.0, "3");
+    assert_eq!(value(&s, "SELECT -2.5::int").await.0, "-3");
+    assert_eq!(value(&s, "SELECT (-2.5)::int").await.0, "-3");
+    assert_eq!(value(&s, "SELECT 1.5::float8::int").await.0, "2");
+    assert_eq!(value(&s, "SELECT 2.5::numeric::int").await.0, "3");
+    assert_eq!(value(&s, "SELECT (-2.5)::numeric::int").await.0, "-3");
+    assert_eq!(value(&s, "SELECT 2.5::float8::int").await.0, "2");
+    assert_eq!(
+        values(
+            &s,
+            "SELECT x::int FROM (VALUES (2.5::float8), (3.5::float8), (-2.5::float8)) t(x)"
+        )
+        .await,
+        ["2", "4", "-2"]
+    );
+    assert_eq!(err(&s, "SELECT '2.5'::int").await.sqlstate(), "22P02");
+    for (sql, message) in [
+        (
+            "SELECT 9223372036854775807.5::bigint",
+            "bigint out of range",
+        ),
+        ("SELECT 1e19::float8::bigint", "bigint out of range"),
+        ("SELECT 'NaN'::float8::int", "integer out of range"),
+        ("SELECT 3000000000::numeric::int", "integer out of range"),
+        (
+            "SELECT (9223372036854775808)::bigint",
+            "bigint out of range",
+        ),
+        (
+            "SELECT abs(-9223372036854775808::bigint)",
+            "bigint out of range",
+        ),
+    ] {
+        fails_with(&s, sql, "22003", message).await;
+    }
+}
+
+#[tokio::test]
+async fn numeric_casts_round_half_away_from_zero() {
+    let (_dir, s) = demo_session().await;
+    assert_eq!(value(&s, "SELECT 1.005::numeric(10,2)").await.0, "1.01");
+    assert_eq!(value(&s, "SELECT -1.005::numeric(10,2)").await.0, "-1.01");
+    assert_eq!(value(&s, "SELECT 2.675::numeric(10,2)").await.0, "2.68");
+    assert_eq!(value(&s, "SELECT 123.456::numeric(5,1)").await.0, "123.5");
+    assert_eq!(
+        value(&s, "SELECT 9223372036854775807::numeric::bigint")
+            .await
+            .0,
+        "9223372036854775807"
+    );
+}
+
+#[tokio::test]
+async fn checked_constants_are_still_cached() {
+    let (_dir, s) = demo_session().await;
+    for _ in 0..2 {
+        assert_eq!(value(&s, "SELECT 1 + 2 * 3").await.0, "7");
+        fails_with(
+            &s,
+            "SELECT 9223372036854775807 + 1",
+            "22003",
+            "bigint out of range",
+        )
+        .await;
+    }
+}
