@@ -417,3 +417,34 @@ async fn concurrent_autocommit_inserts_all_commit() {
         "every autocommit insert of a distinct key commits"
     );
 }
+
+#[tokio::test]
+async fn result_columns_carry_postgresql_names_over_both_protocols() {
+    let server = start(None).await;
+    let client = server.connect("demo").await;
+    // The names PostgreSQL 15 sends for these columns (checked with psql).
+    let sql = "SELECT count(*), max(age), 1, 2, version(), CAST(age AS text), 1::text, \
+               '1'::int, CASE WHEN true THEN 1 END, (SELECT 1), name AS n, person.name \
+               FROM person GROUP BY age, name LIMIT 1";
+    let expected = [
+        "count", "max", "?column?", "?column?", "version", "age", "text", "int4", "case",
+        "?column?", "n", "name",
+    ];
+    let messages = client.simple_query(sql).await.unwrap();
+    let simple: Vec<String> = messages
+        .iter()
+        .find_map(|m| match m {
+            SimpleQueryMessage::RowDescription(columns) => {
+                Some(columns.iter().map(|c| c.name().to_string()).collect())
+            }
+            _ => None,
+        })
+        .expect("a row description");
+    assert_eq!(simple, expected);
+    let statement = client.prepare(sql).await.unwrap();
+    let extended: Vec<&str> = statement.columns().iter().map(|c| c.name()).collect();
+    assert_eq!(extended, expected);
+    let row = client.query_one(sql, &[]).await.unwrap();
+    let count: i64 = row.get("count");
+    assert_eq!(count, 1);
+}

@@ -449,3 +449,51 @@ async fn the_role_a_statement_needs_comes_from_its_plan() {
         .unwrap_err();
     assert_eq!(err.sqlstate(), "42501");
 }
+
+/// The names PostgreSQL 15 gives these columns (checked with psql on the same table).
+const NAMED_COLUMNS: &str = "SELECT count(*), max(age), 1, 2, version() IS NOT NULL, \
+    CAST(age AS text), age::text, 1::text, '1'::int, CASE WHEN true THEN 1 END, ARRAY[1], \
+    (SELECT 1), age + 1, name AS n, person.name, lower(name), sum(age) \
+    FROM person GROUP BY age, name ORDER BY name LIMIT 1";
+const POSTGRES_NAMES: [&str; 17] = [
+    "count", "max", "?column?", "?column?", "?column?", "age", "age", "text", "int4", "case",
+    "array", "?column?", "?column?", "n", "name", "lower", "sum",
+];
+
+#[tokio::test]
+async fn result_columns_are_named_as_postgresql_names_them() {
+    let (_dir, s) = demo_session().await;
+    let names = |schema: &datafusion::arrow::datatypes::Schema| -> Vec<String> {
+        schema.fields().iter().map(|f| f.name().clone()).collect()
+    };
+    let result = s.execute(NAMED_COLUMNS).await.unwrap().remove(0);
+    assert_eq!(names(&result.schema), POSTGRES_NAMES);
+    assert_eq!(names(&result.batches[0].schema()), POSTGRES_NAMES);
+    let (_, described) = s.describe(NAMED_COLUMNS).await.unwrap();
+    assert_eq!(names(&described), POSTGRES_NAMES);
+    // Repeated names are allowed, as in PostgreSQL; a set operation is named by its first
+    // select; an output name orders as PostgreSQL's (the text, not the column).
+    for (sql, expected) in [
+        ("SELECT 1, 1", vec!["?column?", "?column?"]),
+        ("SELECT 1 UNION SELECT 2", vec!["?column?"]),
+        (
+            "SELECT count(*) AS c, count(*) FROM person",
+            vec!["c", "count"],
+        ),
+        ("SELECT name, name FROM person", vec!["name", "name"]),
+        ("SELECT version()", vec!["version"]),
+    ] {
+        let result = s.execute(sql).await.unwrap().remove(0);
+        assert_eq!(names(&result.schema), expected, "{sql}");
+    }
+    let ordered = table(&s, "SELECT x::text FROM (VALUES (9), (10)) t(x) ORDER BY x").await;
+    assert_eq!(
+        ordered
+            .lines()
+            .filter(|l| l.starts_with("| "))
+            .skip(1)
+            .collect::<Vec<_>>(),
+        ["| 10 |", "| 9  |"],
+        "{ordered}"
+    );
+}
