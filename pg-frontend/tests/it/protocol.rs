@@ -527,3 +527,15 @@ async fn startup_options_set_the_graph_settings_or_fail_the_connection() {
         assert_eq!(severity.as_deref(), Some("FATAL"), "{name}={value}");
     }
 }
+
+#[tokio::test]
+async fn create_database_points_to_graph_directories() {
+    let server = start(None).await;
+    let client = server.connect("demo").await;
+    for sql in ["CREATE DATABASE foo", "DROP DATABASE demo"] {
+        let err = client.batch_execute(sql).await.unwrap_err();
+        assert_eq!(sqlstate(&err), "0A000", "{sql}");
+    }
+    let err = server.try_connect("tester", None, "foo").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "3D000");
+}

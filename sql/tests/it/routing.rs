@@ -497,3 +497,17 @@ async fn result_columns_are_named_as_postgresql_names_them() {
         "{ordered}"
     );
 }
+
+#[tokio::test]
+async fn databases_are_graph_directories_not_sql_objects() {
+    let (_dir, s) = demo_session().await;
+    for sql in [
+        "CREATE DATABASE foo",
+        "DROP DATABASE foo",
+        "DROP DATABASE IF EXISTS foo",
+    ] {
+        let e = err(&s, sql).await;
+        assert_eq!(e.sqlstate(), "0A000", "{sql}");
+        assert!(e.message.contains("omnigraph-sql --graph"), "{}", e.message);
+    }
+}
