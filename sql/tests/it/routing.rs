@@ -511,3 +511,34 @@ async fn databases_are_graph_directories_not_sql_objects() {
         assert!(e.message.contains("omnigraph-sql --graph"), "{}", e.message);
     }
 }
+
+#[tokio::test]
+async fn to_char_reads_postgresql_templates() {
+    let (_dir, s) = demo_session().await;
+    // PostgreSQL 15's answers (psql, TimeZone UTC).
+    let out = table(
+        &s,
+        "SELECT to_char(TIMESTAMP '2024-03-05 14:07:09', 'FMDay, FMDD Mon YYYY HH12:MI PM') AS a, \
+         to_char(DATE '2024-03-05', 'YYYY-MM-DD') AS b, \
+         to_char(TIMESTAMPTZ '2024-03-05 14:07:09+02', 'YYYY-MM-DD HH24:MI TZ') AS c, \
+         to_char(CAST(NULL AS TIMESTAMP), 'YYYY') AS d",
+    )
+    .await;
+    for expected in [
+        "Tuesday, 5 Mar 2024 02:07 PM",
+        "| 2024-03-05 ",
+        // (DataFusion types a TIMESTAMPTZ literal without a zone, so `TZ` is empty where
+        // PostgreSQL writes UTC; a zoned column's `TZ` is UTC.)
+        "| 2024-03-05 12:07 ",
+    ] {
+        assert!(out.contains(expected), "{expected}: {out}");
+    }
+    let rows = s
+        .query("SELECT to_char(d, 'DD/MM/YYYY') FROM (VALUES (DATE '2020-01-02'), (NULL)) t(d)")
+        .await
+        .unwrap();
+    let texts = datafusion::arrow::util::pretty::pretty_format_batches(&rows)
+        .unwrap()
+        .to_string();
+    assert!(texts.contains("02/01/2020"), "{texts}");
+}
