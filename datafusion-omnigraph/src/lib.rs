@@ -100,6 +100,8 @@ pub fn register_context(
         &catalog_name,
         Arc::new(GraphCatalog::new(graph_ctx.clone(), previous)),
     );
+    // PostgreSQL's `to_char` templates, in place of DataFusion's chrono patterns.
+    ctx.register_udf(functions::to_char::to_char());
     ctx.register_udtf(
         "as_of",
         Arc::new(functions::as_of::AsOfFunction::new(graph_ctx.clone())),

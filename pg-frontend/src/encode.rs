@@ -45,15 +45,7 @@ pub fn wire_schema(schema: &Schema) -> SchemaRef {
     let fields: Vec<Field> = schema
         .fields()
         .iter()
-        .map(|f| {
-            // An alias made unique by the rewriter is sent under its wire name.
-            let name = f
-                .name()
-                .split(crate::rewrite::WIRE_NAME_END)
-                .next()
-                .unwrap_or_default();
-            Field::new(name, wire_type(f.data_type()), true)
-        })
+        .map(|f| Field::new(f.name(), wire_type(f.data_type()), true))
         .collect();
     Arc::new(Schema::new(fields))
 }

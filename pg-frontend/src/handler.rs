@@ -12,7 +12,6 @@ use arrow::array::RecordBatch;
 use async_trait::async_trait;
 use datafusion::scalar::ScalarValue;
 use futures::{Sink, SinkExt, StreamExt};
-use pgwire::api::copy::send_copy_out_response;
 use pgwire::api::portal::PortalExecutionState;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
@@ -234,7 +233,7 @@ where
                 .await?;
             *status = status.to_error_state();
         }
-        Response::CopyOut(copy) => send_copy_out_response(client, copy).await?,
+        Response::CopyOut(copy) => crate::copy_out::send_copy_out(client, copy).await?,
         Response::CopyIn(_) | Response::CopyBoth(_) => {
             return Err(statement_error(&SqlError::new(
                 ErrorKind::NotSupported,

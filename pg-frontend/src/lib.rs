@@ -9,6 +9,7 @@ pub mod catalog_keys;
 pub mod connection;
 pub mod connection_threads;
 pub mod copy;
+pub mod copy_out;
 pub mod encode;
 pub mod errors;
 pub mod execution;

@@ -85,7 +85,11 @@ impl QueryHandler {
                 let wire = encode::wire_schema(&schema);
                 let fields = Arc::new(encode::fields(&wire, &Format::UnifiedText)?);
                 let names: Vec<String> = wire.fields().iter().map(|f| f.name().clone()).collect();
-                let header = copy.format.header(&names).map(|h| Ok(CopyData::new(h)));
+                let header = copy
+                    .format
+                    .header(&names)
+                    .into_iter()
+                    .flat_map(|h| [Ok(CopyData::new(h)), Ok(crate::copy_out::end_of_header())]);
                 let format = copy.format.clone();
                 let lines = self
                     .row_stream(stream, wire, fields)

@@ -20,6 +20,7 @@ use pgwire::messages::startup::{Authentication, PasswordMessageFamily};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use tokio::sync::Mutex;
 
+use omnigraph_sql::settings::is_graph_setting;
 use omnigraph_sql::{ErrorKind, Session, SqlError};
 
 use crate::connection::Connection;
@@ -83,6 +84,28 @@ impl Startup {
             .await
             .map_err(|e| fatal(&e))?;
         let parameters = startup_parameters(client.metadata()).map_err(|e| fatal(&e))?;
+        let (graph_settings, parameters): (Vec<_>, Vec<_>) = parameters
+            .into_iter()
+            .partition(|p| is_graph_setting(&p.name));
+        // The branch first: an as-of ref is resolved on the session's branch.
+        for parameter in graph_settings
+            .iter()
+            .filter(|p| p.name == "omnigraph.branch")
+        {
+            session
+                .set_graph_setting_text(&parameter.name, &parameter.value)
+                .await
+                .map_err(|e| fatal(&e))?;
+        }
+        for parameter in graph_settings
+            .iter()
+            .filter(|p| p.name != "omnigraph.branch")
+        {
+            session
+                .set_graph_setting_text(&parameter.name, &parameter.value)
+                .await
+                .map_err(|e| fatal(&e))?;
+        }
         self.connection.start(session, user, role, database);
         {
             let mut settings = self.connection.settings();
@@ -199,8 +222,8 @@ impl StartupHandler for Startup {
 
 /// Run-time parameters a client sets in its startup packet: named ones
 /// (`application_name`, `DateStyle`, ...) and `options` (`-c name=value`, libpq's
-/// `PGOPTIONS`). Graph settings (`omnigraph.*`) are not among them: the database name
-/// chooses the branch.
+/// `PGOPTIONS`). Graph settings (`omnigraph.*`) among them are set on the session as
+/// `SET` would, and fail the connection as `SET` would fail.
 #[derive(Debug, PartialEq)]
 struct StartupParameter {
     name: String,
@@ -242,7 +265,6 @@ fn startup_parameters(
             });
         }
     }
-    parameters.retain(|p| !p.name.starts_with("omnigraph."));
     parameters.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(parameters)
 }

@@ -79,6 +79,7 @@ impl Session {
             return Err(transaction_aborted());
         }
         let mut ast = ast;
+        crate::output_names::with_output_names(&mut ast);
         self.refresh_branches_for(&ast).await?;
         let in_table_functions = bind_table_function_arguments(&mut ast, None)?;
         let state = self.statement_state(Arc::new(StatementContext::default()));
@@ -112,7 +113,7 @@ impl Session {
         }
         let schema = match &plan {
             LogicalPlan::Dml(_) | LogicalPlan::Ddl(_) | LogicalPlan::Statement(_) => no_columns(),
-            other => Arc::new(other.schema().as_arrow().clone()),
+            other => crate::output_names::postgres_schema(other.schema().as_arrow()),
         };
         Ok((params, schema))
     }

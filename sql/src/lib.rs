@@ -11,11 +11,13 @@
 #![recursion_limit = "256"]
 
 mod binding;
+pub mod column_name;
 pub mod demo;
 mod describe;
 pub mod error;
 pub mod names;
 mod on_conflict;
+mod output_names;
 mod plan_cache;
 mod references;
 pub mod result;

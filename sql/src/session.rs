@@ -19,6 +19,7 @@ use omnigraph_engine::Graph;
 
 use crate::binding::{bind_call_arguments, bind_table_function_arguments};
 use crate::error::{ErrorKind, Result, SqlError};
+use crate::output_names::{with_output_names, with_postgres_names};
 use crate::plan_cache::{CachedPlan, PlanCache, is_rerunnable, is_reusable};
 use crate::result::{CommandTag, RowStream, StatementOutput, StatementResult, command_tag};
 use crate::settings::is_graph_setting;
@@ -214,7 +215,10 @@ impl Session {
             Ok(_) => self.graph.update_transaction(|tx| tx.statements.push(text)),
             Err(_) => self.statement_failed(),
         }
-        result
+        result.map(|output| match output {
+            StatementOutput::Rows(rows) => StatementOutput::Rows(with_postgres_names(rows)),
+            done => done,
+        })
     }
 
     /// Runs a statement DataFusion plans; an autocommit write that loses a commit race
@@ -339,6 +343,8 @@ impl Session {
             },
             _ => statement.ast.clone(),
         };
+        let mut ast = ast;
+        with_output_names(&mut ast);
         self.refresh_branches_for(&ast).await?;
         Ok(Prepared {
             ast,

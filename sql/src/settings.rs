@@ -78,6 +78,14 @@ impl Session {
         values: &[SqlExpr],
     ) -> Result<StatementResult> {
         let value = setting_value(name, values)?;
+        self.set_graph_setting_text(name, &value).await?;
+        Ok(StatementResult::command("SET"))
+    }
+
+    /// Sets the `omnigraph.*` setting `name` to the text `value` (as `SET` does, with
+    /// its checks and errors): for settings given at connect (`-c omnigraph.branch=b`).
+    pub async fn set_graph_setting_text(&self, name: &str, value: &str) -> Result<()> {
+        let value = value.to_string();
         let graph = self.graph_context();
         match name {
             "omnigraph.branch" | "omnigraph.as_of" if self.in_transaction() => {
@@ -108,7 +116,7 @@ impl Session {
             }
             other => return Err(unknown_setting(other)),
         }
-        Ok(StatementResult::command("SET"))
+        Ok(())
     }
 
     /// `SHOW omnigraph.name`.

@@ -7,7 +7,7 @@
 use datafusion::sql::parser::{DFParserBuilder, ResetStatement, Statement as DFStatement};
 use datafusion::sql::sqlparser::ast::{
     CopySource, CopyTarget, Expr as SqlExpr, FunctionArg, FunctionArguments, Ident, ObjectName,
-    Query, Set, Statement, TransactionMode,
+    ObjectType, Query, Set, Statement, TransactionMode,
 };
 use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -280,12 +280,28 @@ fn classify(statement: &Statement) -> Result<StatementKind> {
         Statement::ReleaseSavepoint { name } => {
             StatementKind::Transaction(TransactionControl::Release(name.value.clone()))
         }
+        Statement::CreateDatabase { .. }
+        | Statement::Drop {
+            object_type: ObjectType::Database,
+            ..
+        } => return Err(graphs_are_directories()),
         Statement::Copy { source, to, .. } => StatementKind::Copy(Box::new(Copy {
             statement: statement.clone(),
             query: to.then(|| copied_query(source)),
         })),
         _ => StatementKind::Other,
     })
+}
+
+/// `CREATE DATABASE`/`DROP DATABASE`: a database is a graph, a directory the server
+/// opens by name; SQL neither creates nor deletes one.
+fn graphs_are_directories() -> SqlError {
+    SqlError::new(
+        ErrorKind::NotSupported,
+        "CREATE DATABASE and DROP DATABASE are not supported: a database is a graph \
+         directory; create one with `omnigraph-sql --graph DIR/name` (or the server's \
+         --demo) and delete its directory to drop it",
+    )
 }
 
 fn call(function: &datafusion::sql::sqlparser::ast::Function) -> Result<Call> {

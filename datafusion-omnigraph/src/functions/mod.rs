@@ -1,9 +1,11 @@
-//! Table functions: `as_of` for time travel, `diff`, the procedures, and the traversals.
+//! Table functions: `as_of` for time travel, `diff`, the procedures, and the traversals;
+//! and `to_char` with PostgreSQL's templates.
 
 pub mod args;
 pub mod as_of;
 pub mod diff;
 pub mod procedures;
+pub mod to_char;
 pub mod traversal;
 
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! datafusion-pg-catalog's rewrites (`::regclass`, `OPERATOR(pg_catalog.~)`, ...) and
 //! ours ([`crate::rewrite`]). A statement is a catalog query by what it references: a
 //! `pg_*` relation, `pg_catalog` or `information_schema`, or a cast to an object
-//! identifier type (`regclass`, `oid`, ...). Every query gets unique output names.
+//! identifier type (`regclass`, `oid`, ...).
 
 use std::ops::ControlFlow;
 use std::sync::LazyLock;
@@ -28,7 +28,6 @@ impl StatementHook for CatalogQueries {
             *sql = COMPATIBILITY.rewrite(sql.clone());
             rewrite::as_datafusion_catalog_query(sql);
         }
-        rewrite::with_unique_output_names(sql);
     }
 }
 

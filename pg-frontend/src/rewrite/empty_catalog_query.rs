@@ -7,8 +7,8 @@ use datafusion::sql::sqlparser::ast::{
 
 use super::CatalogRewrite;
 use super::ast::{aliased, boolean, null, query, select};
-use super::column_name::column_name;
 use super::empty_tables::{calls_aggregate, reads_no_rows};
+use omnigraph_sql::column_name::column_name;
 
 /// A query, or a branch of a set operation, that reads no rows because its FROM joins an
 /// always-empty table (see [`reads_no_rows`]) becomes `SELECT NULL AS <name>, ... WHERE

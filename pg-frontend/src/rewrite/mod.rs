@@ -1,7 +1,7 @@
 //! Rewrites of the catalog queries psql, drivers and BI tools send, into SQL DataFusion
 //! plans with the same answer. They apply only to statements that read `pg_catalog` or
 //! `information_schema` (see `handler::parse_statements`); other statements run exactly
-//! as written, but for [`with_unique_output_names`].
+//! as written. The session names result columns as PostgreSQL does.
 //!
 //! Each rewrite is a [`CatalogRewrite`] in its own module, building the nodes it puts in
 //! place directly; [`CATALOG_REWRITES`] lists them in the order they apply.
@@ -9,7 +9,6 @@
 mod array_subquery;
 mod ast;
 mod boolean_flags;
-mod column_name;
 mod correlated_scalar;
 mod empty_catalog_query;
 mod empty_catalog_subquery;
@@ -20,11 +19,8 @@ mod functions_in_from;
 mod generate_subscripts;
 mod in_subquery_in_select;
 mod record_field;
-mod unique_output_names;
 
 use datafusion::sql::sqlparser::ast::Statement;
-
-pub use unique_output_names::{WIRE_NAME_END, with_unique_output_names};
 
 /// One rewrite of a catalog query: finds the constructs DataFusion cannot plan and puts
 /// in their place ones it can, with the same answer.
@@ -67,7 +63,7 @@ mod test_support {
     use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
     use datafusion::sql::sqlparser::parser::Parser;
 
-    use super::{CatalogRewrite, WIRE_NAME_END};
+    use super::CatalogRewrite;
 
     pub fn parsed(sql: &str) -> Statement {
         Parser::parse_sql(&PostgreSqlDialect {}, sql)
@@ -75,16 +71,11 @@ mod test_support {
             .remove(0)
     }
 
-    /// `sql` after `rewrite`, as text (unique names' wire-name end shown as `|`).
-    pub fn rewritten_with(sql: &str, rewrite: impl FnOnce(&mut Statement)) -> String {
-        let mut statement = parsed(sql);
-        rewrite(&mut statement);
-        statement.to_string().replace(WIRE_NAME_END, "|")
-    }
-
     /// `sql` after `rule`, as text.
     pub fn rewritten(sql: &str, rule: &dyn CatalogRewrite) -> String {
-        rewritten_with(sql, |s| rule.rewrite(s))
+        let mut statement = parsed(sql);
+        rule.rewrite(&mut statement);
+        statement.to_string()
     }
 
     /// Asserts that `rule` turns `sql` into the very nodes the parser makes of `expected`,

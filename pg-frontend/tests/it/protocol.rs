@@ -417,3 +417,125 @@ async fn concurrent_autocommit_inserts_all_commit() {
         "every autocommit insert of a distinct key commits"
     );
 }
+
+#[tokio::test]
+async fn result_columns_carry_postgresql_names_over_both_protocols() {
+    let server = start(None).await;
+    let client = server.connect("demo").await;
+    // The names PostgreSQL 15 sends for these columns (checked with psql).
+    let sql = "SELECT count(*), max(age), 1, 2, version(), CAST(age AS text), 1::text, \
+               '1'::int, CASE WHEN true THEN 1 END, (SELECT 1), name AS n, person.name \
+               FROM person GROUP BY age, name LIMIT 1";
+    let expected = [
+        "count", "max", "?column?", "?column?", "version", "age", "text", "int4", "case",
+        "?column?", "n", "name",
+    ];
+    let messages = client.simple_query(sql).await.unwrap();
+    let simple: Vec<String> = messages
+        .iter()
+        .find_map(|m| match m {
+            SimpleQueryMessage::RowDescription(columns) => {
+                Some(columns.iter().map(|c| c.name().to_string()).collect())
+            }
+            _ => None,
+        })
+        .expect("a row description");
+    assert_eq!(simple, expected);
+    let statement = client.prepare(sql).await.unwrap();
+    let extended: Vec<&str> = statement.columns().iter().map(|c| c.name()).collect();
+    assert_eq!(extended, expected);
+    let row = client.query_one(sql, &[]).await.unwrap();
+    let count: i64 = row.get("count");
+    assert_eq!(count, 1);
+}
+
+#[tokio::test]
+async fn startup_options_set_the_graph_settings_or_fail_the_connection() {
+    let server = start(None).await;
+    let admin = server.connect("demo").await;
+    admin
+        .batch_execute("CALL create_branch('b2')")
+        .await
+        .unwrap();
+    let with_options =
+        |options: &str| format!("{} options='{options}'", server.url("tester", "demo"));
+    let connect = |url: String| async move {
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok::<_, tokio_postgres::Error>(client)
+    };
+    let setting = |rows: Vec<SimpleQueryMessage>| simple_rows(&rows)[0][0].clone().unwrap();
+
+    let on_b2 = connect(with_options("-c omnigraph.branch=b2"))
+        .await
+        .unwrap();
+    assert_eq!(
+        setting(on_b2.simple_query("SHOW omnigraph.branch").await.unwrap()),
+        "b2"
+    );
+    on_b2
+        .batch_execute("INSERT INTO person (name) VALUES ('only_on_b2')")
+        .await
+        .unwrap();
+    let on_main: i64 = admin
+        .query_one("SELECT count(*) FROM person WHERE name = 'only_on_b2'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(on_main, 0);
+
+    let version: String = setting(
+        admin
+            .simple_query("SELECT head_version::text FROM omnigraph.branches WHERE name = 'b2'")
+            .await
+            .unwrap(),
+    );
+    let as_of = connect(with_options(&format!(
+        "-c omnigraph.as_of={version} -c omnigraph.branch=b2"
+    )))
+    .await
+    .unwrap();
+    assert_eq!(
+        setting(as_of.simple_query("SHOW omnigraph.as_of").await.unwrap()),
+        version
+    );
+    assert_eq!(
+        setting(as_of.simple_query("SHOW omnigraph.branch").await.unwrap()),
+        "b2"
+    );
+
+    // The branch is set first, whatever the order given: the version is b2's.
+    // A value SET refuses fails the connection with SET's SQLSTATE.
+    for (name, value) in [
+        ("omnigraph.branch", "nope"),
+        ("omnigraph.as_of", "no-such-ref"),
+        ("omnigraph.max_write_rows", "-1"),
+        ("omnigraph.no_such_setting", "1"),
+    ] {
+        let set = admin
+            .batch_execute(&format!("SET {name} = '{value}'"))
+            .await
+            .unwrap_err();
+        let err = connect(with_options(&format!("-c {name}={value}")))
+            .await
+            .err()
+            .unwrap_or_else(|| panic!("{name}={value} connected"));
+        assert_eq!(sqlstate(&err), sqlstate(&set), "{name}={value}: {err}");
+        let severity = err.as_db_error().map(|e| e.severity().to_string());
+        assert_eq!(severity.as_deref(), Some("FATAL"), "{name}={value}");
+    }
+}
+
+#[tokio::test]
+async fn create_database_points_to_graph_directories() {
+    let server = start(None).await;
+    let client = server.connect("demo").await;
+    for sql in ["CREATE DATABASE foo", "DROP DATABASE demo"] {
+        let err = client.batch_execute(sql).await.unwrap_err();
+        assert_eq!(sqlstate(&err), "0A000", "{sql}");
+    }
+    let err = server.try_connect("tester", None, "foo").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "3D000");
+}

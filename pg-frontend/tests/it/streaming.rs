@@ -89,3 +89,43 @@ async fn copy_to_stdout_streams_text_and_csv() {
     assert_eq!(lines[0], "name");
     assert_eq!(lines.len(), 21, "{text}");
 }
+
+#[tokio::test]
+async fn copy_tags_count_rows_not_the_header() {
+    let server = start(None).await;
+    let mut client = crate::raw_client::RawClient::started(server.addr, "demo").await;
+    for (sql, tag) in [
+        (
+            "COPY company (name) TO STDOUT WITH (FORMAT csv, HEADER)",
+            "COPY 20",
+        ),
+        ("COPY company (name) TO STDOUT", "COPY 20"),
+        (
+            "COPY (SELECT name FROM company WHERE false) TO STDOUT WITH (FORMAT csv, HEADER)",
+            "COPY 0",
+        ),
+    ] {
+        let query = [sql.as_bytes(), b"\0"].concat();
+        client.send(&crate::raw_client::message(b'Q', &query)).await;
+        let mut data = 0;
+        let mut tags = vec![];
+        loop {
+            let answer = client.next().await.expect("an answer");
+            assert_eq!(answer.error(), None, "{sql}");
+            match answer.message_type {
+                b'd' => data += 1,
+                b'C' => tags.push(
+                    String::from_utf8_lossy(&answer.body)
+                        .trim_end_matches('\0')
+                        .to_string(),
+                ),
+                b'Z' => break,
+                _ => {}
+            }
+        }
+        assert_eq!(tags, [tag], "{sql}");
+        let header = usize::from(sql.contains("HEADER"));
+        let rows: usize = tag[5..].parse().unwrap();
+        assert_eq!(data, rows + header, "{sql}");
+    }
+}

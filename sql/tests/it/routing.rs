@@ -449,3 +449,96 @@ async fn the_role_a_statement_needs_comes_from_its_plan() {
         .unwrap_err();
     assert_eq!(err.sqlstate(), "42501");
 }
+
+/// The names PostgreSQL 15 gives these columns (checked with psql on the same table).
+const NAMED_COLUMNS: &str = "SELECT count(*), max(age), 1, 2, version() IS NOT NULL, \
+    CAST(age AS text), age::text, 1::text, '1'::int, CASE WHEN true THEN 1 END, ARRAY[1], \
+    (SELECT 1), age + 1, name AS n, person.name, lower(name), sum(age) \
+    FROM person GROUP BY age, name ORDER BY name LIMIT 1";
+const POSTGRES_NAMES: [&str; 17] = [
+    "count", "max", "?column?", "?column?", "?column?", "age", "age", "text", "int4", "case",
+    "array", "?column?", "?column?", "n", "name", "lower", "sum",
+];
+
+#[tokio::test]
+async fn result_columns_are_named_as_postgresql_names_them() {
+    let (_dir, s) = demo_session().await;
+    let names = |schema: &datafusion::arrow::datatypes::Schema| -> Vec<String> {
+        schema.fields().iter().map(|f| f.name().clone()).collect()
+    };
+    let result = s.execute(NAMED_COLUMNS).await.unwrap().remove(0);
+    assert_eq!(names(&result.schema), POSTGRES_NAMES);
+    assert_eq!(names(&result.batches[0].schema()), POSTGRES_NAMES);
+    let (_, described) = s.describe(NAMED_COLUMNS).await.unwrap();
+    assert_eq!(names(&described), POSTGRES_NAMES);
+    // Repeated names are allowed, as in PostgreSQL; a set operation is named by its first
+    // select; an output name orders as PostgreSQL's (the text, not the column).
+    for (sql, expected) in [
+        ("SELECT 1, 1", vec!["?column?", "?column?"]),
+        ("SELECT 1 UNION SELECT 2", vec!["?column?"]),
+        (
+            "SELECT count(*) AS c, count(*) FROM person",
+            vec!["c", "count"],
+        ),
+        ("SELECT name, name FROM person", vec!["name", "name"]),
+        ("SELECT version()", vec!["version"]),
+    ] {
+        let result = s.execute(sql).await.unwrap().remove(0);
+        assert_eq!(names(&result.schema), expected, "{sql}");
+    }
+    let ordered = table(&s, "SELECT x::text FROM (VALUES (9), (10)) t(x) ORDER BY x").await;
+    assert_eq!(
+        ordered
+            .lines()
+            .filter(|l| l.starts_with("| "))
+            .skip(1)
+            .collect::<Vec<_>>(),
+        ["| 10 |", "| 9  |"],
+        "{ordered}"
+    );
+}
+
+#[tokio::test]
+async fn databases_are_graph_directories_not_sql_objects() {
+    let (_dir, s) = demo_session().await;
+    for sql in [
+        "CREATE DATABASE foo",
+        "DROP DATABASE foo",
+        "DROP DATABASE IF EXISTS foo",
+    ] {
+        let e = err(&s, sql).await;
+        assert_eq!(e.sqlstate(), "0A000", "{sql}");
+        assert!(e.message.contains("omnigraph-sql --graph"), "{}", e.message);
+    }
+}
+
+#[tokio::test]
+async fn to_char_reads_postgresql_templates() {
+    let (_dir, s) = demo_session().await;
+    // PostgreSQL 15's answers (psql, TimeZone UTC).
+    let out = table(
+        &s,
+        "SELECT to_char(TIMESTAMP '2024-03-05 14:07:09', 'FMDay, FMDD Mon YYYY HH12:MI PM') AS a, \
+         to_char(DATE '2024-03-05', 'YYYY-MM-DD') AS b, \
+         to_char(TIMESTAMPTZ '2024-03-05 14:07:09+02', 'YYYY-MM-DD HH24:MI TZ') AS c, \
+         to_char(CAST(NULL AS TIMESTAMP), 'YYYY') AS d",
+    )
+    .await;
+    for expected in [
+        "Tuesday, 5 Mar 2024 02:07 PM",
+        "| 2024-03-05 ",
+        // (DataFusion types a TIMESTAMPTZ literal without a zone, so `TZ` is empty where
+        // PostgreSQL writes UTC; a zoned column's `TZ` is UTC.)
+        "| 2024-03-05 12:07 ",
+    ] {
+        assert!(out.contains(expected), "{expected}: {out}");
+    }
+    let rows = s
+        .query("SELECT to_char(d, 'DD/MM/YYYY') FROM (VALUES (DATE '2020-01-02'), (NULL)) t(d)")
+        .await
+        .unwrap();
+    let texts = datafusion::arrow::util::pretty::pretty_format_batches(&rows)
+        .unwrap()
+        .to_string();
+    assert!(texts.contains("02/01/2020"), "{texts}");
+}

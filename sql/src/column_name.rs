@@ -1,21 +1,19 @@
-//! The name PostgreSQL gives an output column that has no alias, so that the columns we
-//! name ourselves reach clients under the names PostgreSQL would send.
+//! The name PostgreSQL gives an output column that has no alias (its parser's
+//! `FigureColname`), so that result columns reach clients under the names PostgreSQL
+//! would send.
 
 use datafusion::sql::sqlparser::ast::{
-    ArrayElemTypeDef, DataType, Expr, Ident, SelectItem, SetExpr, TimezoneInfo,
+    ArrayElemTypeDef, DataType, Expr, Ident, ObjectName, SelectItem, SetExpr, TimezoneInfo,
 };
 
-use super::ast::last_name;
+use crate::names::normalized;
 
 /// What PostgreSQL calls a column with no name of its own.
 pub const UNNAMED: &str = "?column?";
 
-/// An identifier as PostgreSQL folds it: unquoted ones in lower case.
-pub fn normalized(ident: &Ident) -> String {
-    match ident.quote_style {
-        Some(_) => ident.value.clone(),
-        None => ident.value.to_ascii_lowercase(),
-    }
+/// The identifier that ends `name`, if it ends in one.
+fn last_name(name: &ObjectName) -> Option<&Ident> {
+    name.0.last().and_then(|part| part.as_ident())
 }
 
 /// The name PostgreSQL gives the unaliased output column `expr` (its parser's
@@ -111,11 +109,11 @@ fn type_name(data_type: &DataType) -> String {
 mod tests {
     use datafusion::sql::sqlparser::ast::Statement;
 
-    use super::super::test_support::parsed;
     use super::*;
 
     fn names(sql: &str) -> Vec<String> {
-        let Statement::Query(query) = parsed(sql) else {
+        let parsed = crate::statement::parse_one(sql).expect("parses");
+        let Some(Statement::Query(query)) = parsed.sql_statement().cloned() else {
             panic!("a query")
         };
         let SetExpr::Select(select) = *query.body else {
