@@ -24,6 +24,7 @@ pub mod functions;
 pub mod nested;
 pub mod numbers;
 pub mod options;
+pub mod pg_type;
 pub mod privilege;
 pub mod provider;
 pub mod pushdown;

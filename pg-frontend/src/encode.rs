@@ -8,6 +8,8 @@ use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use arrow_pg::datatypes::{arrow_schema_to_pg_fields, encode_recordbatch};
+use datafusion_omnigraph::pg_type::{PG_TYPE_KEY, pg_type_of};
+use pgwire::api::Type;
 use pgwire::api::portal::Format;
 use pgwire::api::results::FieldInfo;
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
@@ -45,7 +47,9 @@ pub fn wire_schema(schema: &Schema) -> SchemaRef {
     let fields: Vec<Field> = schema
         .fields()
         .iter()
-        .map(|f| Field::new(f.name(), wire_type(f.data_type()), true))
+        .map(|f| {
+            Field::new(f.name(), wire_type(f.data_type()), true).with_metadata(f.metadata().clone())
+        })
         .collect();
     Arc::new(Schema::new(fields))
 }
@@ -119,7 +123,27 @@ pub fn fields(schema: &Schema, format: &Format) -> PgWireResult<Vec<FieldInfo>> 
             ),
         ))));
     }
-    arrow_schema_to_pg_fields(schema, format, None)
+    let mut fields = arrow_schema_to_pg_fields(schema, format, None)?;
+    for (info, field) in fields.iter_mut().zip(schema.fields()) {
+        if let Some(tagged) = tagged_type(field) {
+            *info = FieldInfo::new(info.name().to_string(), None, None, tagged, info.format());
+        }
+    }
+    Ok(fields)
+}
+
+/// The PostgreSQL type a field's [`PG_TYPE_KEY`] tag names, where its values encode the
+/// same in that type as in the one its Arrow type maps to (text and binary alike).
+fn tagged_type(field: &Field) -> Option<Type> {
+    let text_like = matches!(field.data_type(), DataType::Utf8);
+    match (pg_type_of(field)?, text_like) {
+        ("name", true) => Some(Type::NAME),
+        ("varchar", true) => Some(Type::VARCHAR),
+        ("bpchar", true) => Some(Type::BPCHAR),
+        ("char", true) => Some(Type::CHAR),
+        ("json", true) => Some(Type::JSON),
+        _ => None,
+    }
 }
 
 /// The rows of one batch (already in wire types).
