@@ -8,7 +8,7 @@ use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use arrow_pg::datatypes::{arrow_schema_to_pg_fields, encode_recordbatch};
-use datafusion_omnigraph::pg_type::{PG_TYPE_KEY, pg_type_of};
+use datafusion_omnigraph::pg_type::pg_type_of;
 use pgwire::api::Type;
 use pgwire::api::portal::Format;
 use pgwire::api::results::FieldInfo;
@@ -132,7 +132,7 @@ pub fn fields(schema: &Schema, format: &Format) -> PgWireResult<Vec<FieldInfo>> 
     Ok(fields)
 }
 
-/// The PostgreSQL type a field's [`PG_TYPE_KEY`] tag names, where its values encode the
+/// The PostgreSQL type a field's [`datafusion_omnigraph::pg_type::PG_TYPE_KEY`] tag names, where its values encode the
 /// same in that type as in the one its Arrow type maps to (text and binary alike).
 fn tagged_type(field: &Field) -> Option<Type> {
     let text_like = matches!(field.data_type(), DataType::Utf8);
