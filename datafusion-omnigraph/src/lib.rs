@@ -28,7 +28,9 @@ pub mod pg_type;
 pub mod privilege;
 pub mod provider;
 pub mod pushdown;
+pub mod set_operations;
 pub mod statement_context;
+pub mod subqueries;
 pub mod system_tables;
 pub mod time_travel;
 pub mod transaction;
@@ -131,6 +133,10 @@ pub fn register_context(
     }
     ctx.add_analyzer_rule(std::sync::Arc::new(dml_guard::DmlGuard));
     numbers::register(ctx)?;
+    for rule in subqueries::rules() {
+        ctx.add_analyzer_rule(rule);
+    }
+    ctx.add_analyzer_rule(std::sync::Arc::new(set_operations::MultisetOperations));
     ctx.add_optimizer_rule(std::sync::Arc::new(dml_guard::DmlEmptyGuard));
     ctx.register_relation_planner(Arc::new(time_travel::AsOfRelationPlanner::new(graph_ctx)))?;
     Ok(())

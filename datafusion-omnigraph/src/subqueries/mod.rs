@@ -1,0 +1,32 @@
+//! PostgreSQL's meaning for subquery predicates, as analyzer rules that run after type
+//! coercion (every operand has its final type) and before DataFusion's optimizer.
+//!
+//! DataFusion plans `x op ANY/ALL (subquery)` as `EXISTS` subqueries its decorrelation
+//! gets wrong, and executes `EXISTS`/`IN (subquery)` only where they filter rows. These
+//! rules put in their place scalar subqueries over aggregates of the subquery's rows,
+//! which DataFusion decorrelates wherever they appear, combined with PostgreSQL's
+//! three-valued logic ([`counts`]).
+
+mod counts;
+mod ordering;
+mod predicates;
+mod quantified;
+
+use std::sync::Arc;
+
+use datafusion::optimizer::analyzer::AnalyzerRule;
+
+pub use ordering::SubqueriesInOrderBy;
+pub use predicates::SubqueryPredicatesAsValues;
+pub use quantified::QuantifiedComparisons;
+
+/// The subquery rules, in the order they apply: quantified comparisons first; then
+/// subqueries in `ORDER BY` move into a projection, where the last rule makes values of
+/// `EXISTS` and `IN`.
+pub fn rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
+    vec![
+        Arc::new(QuantifiedComparisons),
+        Arc::new(SubqueriesInOrderBy),
+        Arc::new(SubqueryPredicatesAsValues),
+    ]
+}
