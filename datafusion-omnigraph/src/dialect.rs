@@ -3,9 +3,10 @@
 //! sqlparser parses version clauses only for dialects that ask for them; PostgreSQL does
 //! not, so this wraps it, delegating everything PostgreSQL customises. It also parses
 //! `REPLACE INTO` (MySQL's upsert, which DataFusion plans as an insert that replaces the
-//! rows of existing keys) and PostgreSQL's `ABORT` (a synonym of `ROLLBACK`).
+//! rows of existing keys), PostgreSQL's `ABORT` (a synonym of `ROLLBACK`) and
+//! `BETWEEN SYMMETRIC` (sqlparser knows only the plain `BETWEEN`).
 
-use datafusion::sql::sqlparser::ast::Statement;
+use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr, Statement};
 use datafusion::sql::sqlparser::dialect::{Dialect, PostgreSqlDialect, Precedence};
 use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
@@ -43,6 +44,32 @@ impl Dialect for OmniGraphDialect {
     }
     fn supports_table_versioning(&self) -> bool {
         true
+    }
+    fn parse_infix(
+        &self,
+        parser: &mut Parser,
+        expr: &Expr,
+        _precedence: u8,
+    ) -> Option<Result<Expr, ParserError>> {
+        let negated = is_keyword(&parser.peek_nth_token_ref(0).token, Keyword::NOT);
+        let at = usize::from(negated);
+        let symmetric = is_keyword(&parser.peek_nth_token_ref(at).token, Keyword::BETWEEN)
+            && is_keyword(
+                &parser.peek_nth_token_ref(at + 1).token,
+                Keyword::SYMMETRIC,
+            );
+        if !symmetric {
+            return None;
+        }
+        for _ in 0..at + 2 {
+            parser.next_token();
+        }
+        Some(between_symmetric(
+            parser,
+            expr.clone(),
+            negated,
+            self.prec_value(Precedence::Between),
+        ))
     }
     fn identifier_quote_style(&self, identifier: &str) -> Option<char> {
         self.0.identifier_quote_style(identifier)
@@ -160,6 +187,35 @@ impl Dialect for OmniGraphDialect {
     }
 }
 
+/// `x BETWEEN SYMMETRIC a AND b` (the keywords consumed): `x` between the bounds in
+/// either order, `(x BETWEEN a AND b OR x BETWEEN b AND a)`; negated, in neither.
+fn between_symmetric(
+    parser: &mut Parser,
+    expr: Expr,
+    negated: bool,
+    precedence: u8,
+) -> Result<Expr, ParserError> {
+    let low = parser.parse_subexpr(precedence)?;
+    parser.expect_keyword_is(Keyword::AND)?;
+    let high = parser.parse_subexpr(precedence)?;
+    let between = |low: &Expr, high: &Expr| Expr::Between {
+        expr: Box::new(expr.clone()),
+        negated,
+        low: Box::new(low.clone()),
+        high: Box::new(high.clone()),
+    };
+    let op = if negated {
+        BinaryOperator::And
+    } else {
+        BinaryOperator::Or
+    };
+    Ok(Expr::Nested(Box::new(Expr::BinaryOp {
+        left: Box::new(between(&low, &high)),
+        op,
+        right: Box::new(between(&high, &low)),
+    })))
+}
+
 #[cfg(test)]
 mod tests {
     use datafusion::sql::parser::DFParser;
@@ -185,7 +241,7 @@ mod tests {
     #[test]
     fn replace_into_is_an_insert_that_replaces_and_abort_rolls_back() {
         use datafusion::sql::parser::Statement as DFStatement;
-        use datafusion::sql::sqlparser::ast::Statement;
+        use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr, Statement};
         let stmts = DFParser::parse_sql_with_dialect(
             "REPLACE INTO person (name) VALUES ('a'); ABORT",
             &OmniGraphDialect::default(),
