@@ -25,6 +25,14 @@ pub enum ErrorKind {
     UndefinedFunction,
     /// 42704 undefined_object (unknown setting)
     UndefinedObject,
+    /// 42712 duplicate_alias (a `WITH` name given twice)
+    DuplicateAlias,
+    /// 42803 grouping_error (an aggregate where none may be)
+    GroupingError,
+    /// 42P10 invalid_column_reference (a `GROUP BY` position past the select list)
+    InvalidColumnReference,
+    /// 42P20 windowing_error (a window function where none may be)
+    WindowingError,
     /// 3F000 invalid_schema_name (unknown branch)
     UnknownBranch,
     /// 42P06 duplicate_schema (branch exists)
@@ -98,6 +106,10 @@ impl ErrorKind {
             ErrorKind::AmbiguousColumn => "42702",
             ErrorKind::UndefinedFunction => "42883",
             ErrorKind::UndefinedObject => "42704",
+            ErrorKind::DuplicateAlias => "42712",
+            ErrorKind::GroupingError => "42803",
+            ErrorKind::InvalidColumnReference => "42P10",
+            ErrorKind::WindowingError => "42P20",
             ErrorKind::NoActiveTransaction => "25P01",
             ErrorKind::InvalidSavepoint => "3B001",
             ErrorKind::UnknownBranch => "3F000",

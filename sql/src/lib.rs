@@ -12,13 +12,16 @@
 
 mod binding;
 pub mod column_name;
+mod cte_columns;
 pub mod demo;
 mod describe;
 pub mod error;
+mod fetch_first;
 pub mod names;
 mod on_conflict;
 mod output_names;
 mod plan_cache;
+mod query_rules;
 mod references;
 pub mod result;
 pub mod session;

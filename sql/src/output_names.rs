@@ -63,7 +63,7 @@ pub fn with_output_names(statement: &mut DFStatement) {
     }
 }
 
-fn first_select(body: &mut SetExpr) -> Option<&mut Select> {
+pub(crate) fn first_select(body: &mut SetExpr) -> Option<&mut Select> {
     match body {
         SetExpr::Select(select) => Some(select),
         SetExpr::Query(query) => first_select(&mut query.body),
@@ -102,6 +102,14 @@ pub fn with_postgres_names(rows: RowStream) -> RowStream {
     if schema == rows.schema {
         return rows;
     }
+    // The values decide which columns hold nulls: the planned schema may call a column
+    // non-null that is not (DataFusion declares `x IN (subquery)` never null).
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone().with_nullable(true))
+        .collect();
+    let schema = Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
     let renamed = schema.clone();
     let batches = rows.stream.map(move |batch| {
         let batch = batch?;

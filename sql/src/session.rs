@@ -345,6 +345,8 @@ impl Session {
         };
         let mut ast = ast;
         with_output_names(&mut ast);
+        crate::cte_columns::with_cte_column_names(&mut ast);
+        crate::fetch_first::with_fetch_as_limit(&mut ast);
         self.refresh_branches_for(&ast).await?;
         Ok(Prepared {
             ast,
@@ -397,6 +399,7 @@ impl Session {
             bind_table_function_arguments(&mut ast, Some(params))?;
         }
         let state = self.statement_state(context);
+        crate::query_rules::check(&ast, &state)?;
         let mut plan = crate::references::statement_to_plan(&state, ast).await?;
         if !params.is_empty() {
             plan = plan.with_param_values(params.to_vec())?;

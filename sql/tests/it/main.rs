@@ -3,6 +3,7 @@
 
 mod common;
 mod numbers;
+mod queries;
 mod routing;
 mod transactions;
 mod writes;
