@@ -50,3 +50,5 @@ WITH a AS (SELECT 1 AS x) SELECT * FROM missing_cte
 WITH a AS (SELECT 1), a AS (SELECT 2) SELECT * FROM a
 -- id: recursive_without_union
 WITH RECURSIVE t(n) AS (SELECT 1) SELECT n FROM t
+-- id: cte_column_list_partial_named
+WITH t(a) AS (SELECT 1, 2 AS b) SELECT a, b FROM t

@@ -161,3 +161,7 @@ SELECT 'x', 1, NULL
 SELECT coalesce(1, 2), nullif(1, 2), greatest(1, 2)
 -- id: column_name_exists
 SELECT EXISTS (SELECT 1)
+-- id: not_between_symmetric
+SELECT 5 NOT BETWEEN SYMMETRIC 10 AND 1, 11 NOT BETWEEN SYMMETRIC 10 AND 1
+-- id: fetch_first_offset
+SELECT name FROM person ORDER BY name OFFSET 2 ROWS FETCH FIRST 3 ROWS ONLY

@@ -60,3 +60,11 @@ SELECT count(*) FROM person WHERE city IN (SELECT 'Oslo' UNION SELECT 'Rome')
 SELECT 1.5::float8 UNION SELECT 2 ORDER BY 1
 -- id: union_varchar_text
 SELECT 'a'::varchar(3) UNION SELECT 'bb'::text ORDER BY 1
+-- id: intersect_all_nulls
+SELECT x FROM (VALUES (1), (1), (1), (2), (NULL), (NULL)) a(x) INTERSECT ALL SELECT y FROM (VALUES (1), (1), (3), (NULL)) b(y) ORDER BY 1
+-- id: except_all_nulls
+SELECT x FROM (VALUES (1), (1), (1), (2), (NULL), (NULL)) a(x) EXCEPT ALL SELECT y FROM (VALUES (1), (3), (NULL)) b(y) ORDER BY 1
+-- id: except_all_two_columns
+SELECT a, b FROM (VALUES (1, 'x'), (1, 'x'), (1, 'y'), (2, NULL), (2, NULL)) t(a, b) EXCEPT ALL SELECT a, b FROM (VALUES (1, 'x'), (2, NULL)) u(a, b) ORDER BY 1, 2
+-- id: intersect_all_right_larger
+SELECT x FROM (VALUES (1), (2)) a(x) INTERSECT ALL SELECT y FROM (VALUES (1), (1), (1), (2), (2)) b(y) ORDER BY 1

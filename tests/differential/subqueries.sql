@@ -68,3 +68,11 @@ SELECT EXISTS (SELECT 1 FROM person LIMIT 0)
 SELECT count(*) FROM person WHERE age IN (VALUES (40), (41))
 -- id: lateral_top_n
 SELECT c.name, t.name FROM company c, LATERAL (SELECT p.name FROM works_at w JOIN person p ON p.id = w.src WHERE w.dst = c.id ORDER BY p.age DESC, p.name LIMIT 1) t ORDER BY c.name LIMIT 5
+-- id: any_all_null_cases
+SELECT 5 > ANY (SELECT x FROM (VALUES (1), (NULL)) v(x)), 0 > ANY (SELECT x FROM (VALUES (1), (NULL)) v(x)), 1 <> ALL (SELECT x FROM (VALUES (1), (NULL)) v(x)), 2 = ALL (SELECT x FROM (VALUES (2), (2)) v(x)), 2 <> ANY (SELECT x FROM (VALUES (2), (2)) v(x)), NULL::int < ALL (SELECT 1 WHERE false)
+-- id: any_subquery_in_select
+SELECT name, age >= ALL (SELECT age FROM person q WHERE q.city = p.city) FROM person p ORDER BY name LIMIT 5
+-- id: not_in_subquery_in_select
+SELECT name, id NOT IN (SELECT dst FROM works_at WHERE role = 'engineer') FROM company ORDER BY name LIMIT 5
+-- id: exists_in_case
+SELECT name, CASE WHEN EXISTS (SELECT 1 FROM works_at w WHERE w.dst = c.id AND w.role = 'ceo') THEN 'led' ELSE 'not led' END FROM company c ORDER BY name LIMIT 5
