@@ -3,13 +3,15 @@
 //! itself: `EXISTS` is whether the subquery has rows, `IN` whether it holds `x`, NULL when
 //! it does not but `x` or one of its values is null.
 
+use std::sync::Arc;
+
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::Result;
 use datafusion::logical_expr::expr::{Exists, InSubquery};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::utils::merge_schema;
-use datafusion::logical_expr::{Expr, LogicalPlan, lit};
+use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, Subquery, lit};
 use datafusion::optimizer::analyzer::AnalyzerRule;
 
 use super::counts::SubqueryRows;
@@ -21,7 +23,7 @@ impl AnalyzerRule for SubqueryPredicatesAsValues {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
         plan.transform_up_with_subqueries(|plan| {
             if matches!(plan, LogicalPlan::Filter(_)) {
-                return Ok(Transformed::no(plan));
+                return plan.map_expressions(|expr| expr.transform_up(values_projected));
             }
             let outer = merge_schema(&plan.inputs());
             let names = NamePreserver::new(&plan);
@@ -56,6 +58,42 @@ impl AnalyzerRule for SubqueryPredicatesAsValues {
     fn name(&self) -> &str {
         "postgres_subquery_predicates_as_values"
     }
+}
+
+/// `x IN (VALUES ...)` in `WHERE`: DataFusion decorrelates a membership test only
+/// when its subquery ends in a projection, so the `VALUES` get one.
+fn values_projected(expr: Expr) -> Result<Transformed<Expr>> {
+    let Expr::InSubquery(InSubquery {
+        expr,
+        subquery,
+        negated,
+    }) = expr
+    else {
+        return Ok(Transformed::no(expr));
+    };
+    if !matches!(subquery.subquery.as_ref(), LogicalPlan::Values(_)) {
+        return Ok(Transformed::no(Expr::InSubquery(InSubquery {
+            expr,
+            subquery,
+            negated,
+        })));
+    }
+    let values = subquery.subquery.as_ref().clone();
+    let columns: Vec<Expr> = values
+        .schema()
+        .columns()
+        .into_iter()
+        .map(Expr::Column)
+        .collect();
+    let projected = LogicalPlanBuilder::from(values).project(columns)?.build()?;
+    Ok(Transformed::yes(Expr::InSubquery(InSubquery {
+        expr,
+        subquery: Subquery {
+            subquery: Arc::new(projected),
+            ..subquery
+        },
+        negated,
+    })))
 }
 
 fn negate_if(expr: Expr, negated: bool) -> Expr {
