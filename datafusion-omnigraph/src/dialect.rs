@@ -54,10 +54,7 @@ impl Dialect for OmniGraphDialect {
         let negated = is_keyword(&parser.peek_nth_token_ref(0).token, Keyword::NOT);
         let at = usize::from(negated);
         let symmetric = is_keyword(&parser.peek_nth_token_ref(at).token, Keyword::BETWEEN)
-            && is_keyword(
-                &parser.peek_nth_token_ref(at + 1).token,
-                Keyword::SYMMETRIC,
-            );
+            && is_keyword(&parser.peek_nth_token_ref(at + 1).token, Keyword::SYMMETRIC);
         if !symmetric {
             return None;
         }

@@ -93,7 +93,12 @@ fn numbered(input: LogicalPlan, keys: &[Column], name: &str) -> Result<LogicalPl
         .partition_by(keys.iter().cloned().map(Expr::Column).collect())
         .build()?;
     let occurrence_column = Expr::Column(Column::from_name(occurrence.schema_name().to_string()));
-    let mut columns: Vec<Expr> = input.schema().columns().into_iter().map(Expr::Column).collect();
+    let mut columns: Vec<Expr> = input
+        .schema()
+        .columns()
+        .into_iter()
+        .map(Expr::Column)
+        .collect();
     columns.push(occurrence_column.alias(name));
     LogicalPlanBuilder::from(input)
         .window(vec![occurrence])?

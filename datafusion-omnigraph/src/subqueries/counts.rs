@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Column, DFSchema, ExprSchema, Result, ScalarValue};
-use datafusion::functions_aggregate::expr_fn::{count, max, min};
 use datafusion::functions_aggregate::count::count_all;
+use datafusion::functions_aggregate::expr_fn::{count, max, min};
 use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, Subquery, lit, when};
 
 /// Numbers the names [`SubqueryRows::rows`] gives subqueries, so nested ones differ.
@@ -91,10 +91,12 @@ impl<'a> SubqueryRows<'a> {
     /// it; else false when there are no rows; else NULL when `needle` or a value is null.
     pub(super) fn contains(&self, needle: &Expr, outer: &DFSchema) -> Result<Expr> {
         let unknown = needle.clone().is_null().or(self.has_null()?);
-        Ok(when(self.count_equal(needle, outer)?.gt(lit(0i64)), lit(true))
-            .when(self.count()?.eq(lit(0i64)), lit(false))
-            .when(unknown, null_boolean())
-            .otherwise(lit(false))?)
+        Ok(
+            when(self.count_equal(needle, outer)?.gt(lit(0i64)), lit(true))
+                .when(self.count()?.eq(lit(0i64)), lit(false))
+                .when(unknown, null_boolean())
+                .otherwise(lit(false))?,
+        )
     }
 
     /// Whether some value is null (only asked once the rows are known not to be none).

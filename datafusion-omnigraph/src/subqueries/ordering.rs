@@ -43,10 +43,9 @@ fn keys_computed_below(sort: Sort) -> Result<LogicalPlan> {
     // select list under the sort may not keep: the keys are computed beside the select
     // list, from the same rows.
     let (rows, mut computed) = match sort.input.as_ref() {
-        LogicalPlan::Projection(projection) => (
-            projection.input.as_ref().clone(),
-            projection.expr.clone(),
-        ),
+        LogicalPlan::Projection(projection) => {
+            (projection.input.as_ref().clone(), projection.expr.clone())
+        }
         input => (input.clone(), columns_of(input)),
     };
     let output = columns_of(sort.input.as_ref());

@@ -52,8 +52,11 @@ fn quantified_comparison(comparison: &SetComparison, outer: &DFSchema) -> Result
     let op = comparison.op;
     // Some value differs from `x` exactly when the smallest or the largest does.
     let some_differs = || -> Result<Expr> {
-        Ok(compare(rows.min()?, Operator::NotEq, x.clone())
-            .or(compare(rows.max()?, Operator::NotEq, x.clone())))
+        Ok(compare(rows.min()?, Operator::NotEq, x.clone()).or(compare(
+            rows.max()?,
+            Operator::NotEq,
+            x.clone(),
+        )))
     };
     // The value a comparison with `x` is decided by: `x > ANY` needs `x` above the
     // smallest, `x > ALL` above the largest.
@@ -71,9 +74,7 @@ fn quantified_comparison(comparison: &SetComparison, outer: &DFSchema) -> Result
     let value = match (&comparison.quantifier, op) {
         (SetQuantifier::Any, Operator::Eq) => rows.contains(&x, outer)?,
         (SetQuantifier::All, Operator::NotEq) => Expr::Not(Box::new(rows.contains(&x, outer)?)),
-        (SetQuantifier::Any, Operator::NotEq) => {
-            decided(&rows, &x, some_differs()?, true)?
-        }
+        (SetQuantifier::Any, Operator::NotEq) => decided(&rows, &x, some_differs()?, true)?,
         (SetQuantifier::All, Operator::Eq) => decided(&rows, &x, some_differs()?, false)?,
         (quantifier, op) if ordering => {
             let holds = compare(x.clone(), op, bound(quantifier)?);

@@ -139,8 +139,14 @@ async fn clauses_postgresql_refuses_fail_with_its_sqlstates() {
         ("SELECT name FROM person WHERE count(*) > 1", "42803"),
         ("SELECT count(sum(age)) FROM person", "42803"),
         ("SELECT city FROM person GROUP BY 2", "42P10"),
-        ("SELECT name FROM person WHERE row_number() OVER () > 1", "42P20"),
-        ("WITH a AS (SELECT 1), a AS (SELECT 2) SELECT * FROM a", "42712"),
+        (
+            "SELECT name FROM person WHERE row_number() OVER () > 1",
+            "42P20",
+        ),
+        (
+            "WITH a AS (SELECT 1), a AS (SELECT 2) SELECT * FROM a",
+            "42712",
+        ),
         ("SELECT count(*) FROM (SELECT 1)", "42601"),
     ] {
         let e = err(&s, sql).await;
