@@ -32,6 +32,7 @@ pub mod statement_context;
 pub mod system_tables;
 pub mod time_travel;
 pub mod transaction;
+mod written_rows;
 
 use std::sync::Arc;
 
