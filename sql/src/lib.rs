@@ -10,16 +10,21 @@
 // deeper than the default query depth when their layout is computed for test builds.
 #![recursion_limit = "256"]
 
+pub mod access_mode;
 mod binding;
+pub mod cursor;
+mod ddl;
 pub mod column_name;
 pub mod demo;
 mod describe;
 pub mod error;
+mod explain;
 pub mod names;
 mod on_conflict;
 mod output_names;
 mod plan_cache;
 mod references;
+mod returning;
 pub mod result;
 pub mod session;
 pub mod settings;
