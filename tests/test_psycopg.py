@@ -531,7 +531,7 @@ def test_read_only_transactions(server):
 
 def test_explain(conn):
     cur = conn.cursor()
-    cur.execute("EXPLAIN SELECT name FROM person WHERE age > %s", [30])
+    cur.execute("EXPLAIN SELECT name FROM person WHERE age > 30")
     assert [d.name for d in cur.description] == ["QUERY PLAN"]
     assert len(cur.fetchall()) > 1
     cur.execute("EXPLAIN (FORMAT JSON) SELECT name FROM person")

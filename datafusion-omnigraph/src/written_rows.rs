@@ -27,7 +27,9 @@ pub(crate) async fn rows_with_ids(
     let snapshot = graph.snapshot_at_version(branch, version).await?;
     let schema = snapshot.arrow_schema(table)?;
     let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    let id_column = schema.index_of("id").map_err(|e| EngineError::Corrupt(e.to_string()))?;
+    let id_column = schema
+        .index_of("id")
+        .map_err(|e| EngineError::Corrupt(e.to_string()))?;
     let mut batches = Vec::new();
     for chunk in ids.chunks(IDS_PER_SCAN) {
         let chunk: Vec<&str> = chunk.iter().map(String::as_str).collect();
@@ -60,5 +62,7 @@ pub(crate) async fn rows_with_ids(
         out_columns.push(interleave(&arrays, &order).map_err(arrow)?);
     }
     let schema = batches[0].schema();
-    Ok(vec![RecordBatch::try_new(schema, out_columns).map_err(arrow)?])
+    Ok(vec![
+        RecordBatch::try_new(schema, out_columns).map_err(arrow)?,
+    ])
 }

@@ -51,9 +51,9 @@ pub enum Count {
 
 fn count_value(value: &Value) -> Result<i64> {
     match value {
-        Value::Number(n, _) => n.parse().map_err(|_| {
-            SqlError::new(ErrorKind::Syntax, format!("invalid FETCH count {n}"))
-        }),
+        Value::Number(n, _) => n
+            .parse()
+            .map_err(|_| SqlError::new(ErrorKind::Syntax, format!("invalid FETCH count {n}"))),
         other => Err(SqlError::new(
             ErrorKind::Syntax,
             format!("invalid FETCH count {other}"),
@@ -78,20 +78,25 @@ fn count(direction: &FetchDirection) -> Result<Count> {
     match direction {
         FetchDirection::Next | FetchDirection::Forward { limit: None } => Ok(Count::Rows(1)),
         FetchDirection::All | FetchDirection::ForwardAll => Ok(Count::All),
-        FetchDirection::Count { limit }
-        | FetchDirection::Forward {
-            limit: Some(limit),
-        } => forward(count_value(&limit.value)?),
+        FetchDirection::Count { limit } | FetchDirection::Forward { limit: Some(limit) } => {
+            forward(count_value(&limit.value)?)
+        }
         _ => Err(forward_only()),
     }
 }
 
 /// The cursor command `statement` is, if it is one (`is_move`: it was written `MOVE`).
-pub(crate) fn cursor_command(statement: &Statement, is_move: bool) -> Result<Option<CursorCommand>> {
+pub(crate) fn cursor_command(
+    statement: &Statement,
+    is_move: bool,
+) -> Result<Option<CursorCommand>> {
     Ok(Some(match statement {
         Statement::Declare { stmts } => {
             let [declare] = stmts.as_slice() else {
-                return Err(SqlError::new(ErrorKind::Syntax, "DECLARE one cursor at a time"));
+                return Err(SqlError::new(
+                    ErrorKind::Syntax,
+                    "DECLARE one cursor at a time",
+                ));
             };
             declaration(declare)?
         }
@@ -289,11 +294,17 @@ impl Session {
         let ast = DFStatement::Statement(Box::new(Statement::Query(Box::new(query.clone()))));
         let statement = ParsedStatement::new(ast)?;
         if !matches!(statement.kind, StatementKind::Query) {
-            return Err(SqlError::new(ErrorKind::Syntax, "DECLARE CURSOR takes a query"));
+            return Err(SqlError::new(
+                ErrorKind::Syntax,
+                "DECLARE CURSOR takes a query",
+            ));
         }
         let output = Box::pin(self.run(statement, params.to_vec())).await?;
         let StatementOutput::Rows(rows) = output else {
-            return Err(SqlError::new(ErrorKind::Syntax, "DECLARE CURSOR takes a query"));
+            return Err(SqlError::new(
+                ErrorKind::Syntax,
+                "DECLARE CURSOR takes a query",
+            ));
         };
         let mut cursor = Cursor {
             schema: rows.schema,

@@ -33,9 +33,7 @@ pub(crate) fn refuse_graph_ddl(plan: &LogicalPlan) -> Result<()> {
         {
             Err(refused(format!("CREATE TABLE {}", t.name)))
         }
-        DdlStatement::CreateMemoryTable(t) => {
-            Err(refused(format!("CREATE TABLE {} AS", t.name)))
-        }
+        DdlStatement::CreateMemoryTable(t) => Err(refused(format!("CREATE TABLE {} AS", t.name))),
         DdlStatement::CreateView(v) => Err(refused(format!("CREATE VIEW {}", v.name))),
         DdlStatement::DropTable(t) => Err(refused(format!("DROP TABLE {}", t.name))),
         DdlStatement::DropView(v) => Err(refused(format!("DROP VIEW {}", v.name))),

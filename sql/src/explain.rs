@@ -101,7 +101,10 @@ pub(crate) fn parse_option_list(parser: &mut DFParser) -> Result<(DFStatement, E
                     "xml" | "yaml" => {
                         return Err(SqlError::new(
                             ErrorKind::NotSupported,
-                            format!("EXPLAIN FORMAT {} is not supported (TEXT and JSON are)", name.to_uppercase()),
+                            format!(
+                                "EXPLAIN FORMAT {} is not supported (TEXT and JSON are)",
+                                name.to_uppercase()
+                            ),
                         ));
                     }
                     _ => {

@@ -12,9 +12,9 @@
 
 pub mod access_mode;
 mod binding;
+pub mod column_name;
 pub mod cursor;
 mod ddl;
-pub mod column_name;
 pub mod demo;
 mod describe;
 pub mod error;
@@ -24,8 +24,8 @@ mod on_conflict;
 mod output_names;
 mod plan_cache;
 mod references;
-mod returning;
 pub mod result;
+mod returning;
 pub mod session;
 pub mod settings;
 pub mod statement;

@@ -7,10 +7,10 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
+use datafusion::common::TableReference;
 use datafusion::datasource::{MemTable, provider_as_source};
 use datafusion::execution::SessionState;
 use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder};
-use datafusion::common::TableReference;
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::{
     Expr as SqlExpr, ExprWithAlias, FromTable, Ident, SelectItem, Statement, TableFactor,
@@ -43,7 +43,10 @@ pub(crate) fn take_returning(ast: &mut DFStatement) -> Option<Returning> {
             &mut insert.returning,
             insert.table_alias.as_ref().map(|a| a.alias.clone()),
         ),
-        Statement::Update(update) => (&mut update.returning, relation_alias(&update.table.relation)),
+        Statement::Update(update) => (
+            &mut update.returning,
+            relation_alias(&update.table.relation),
+        ),
         Statement::Delete(delete) => {
             let tables = match &delete.from {
                 FromTable::WithFromKeyword(t) | FromTable::WithoutKeyword(t) => t,

@@ -14,8 +14,8 @@ use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::sqlparser::tokenizer::Token;
 use datafusion_omnigraph::{OmniGraphDialect, ProcedureSpec};
 
-use crate::error::{ErrorKind, Result, SqlError};
 pub use crate::cursor::CursorCommand;
+use crate::error::{ErrorKind, Result, SqlError};
 pub use crate::explain::ExplainFormat;
 use crate::names;
 

@@ -547,7 +547,9 @@ async fn returning_cursors_explain_and_read_only_over_both_protocols() {
     // RETURNING: rows and the write's own tag, simple and extended (Describe gives the
     // RETURNING columns).
     let messages = client
-        .simple_query("INSERT INTO person (name, age) VALUES ('wire.ret', 5) RETURNING name, age + 1")
+        .simple_query(
+            "INSERT INTO person (name, age) VALUES ('wire.ret', 5) RETURNING name, age + 1",
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -561,11 +563,17 @@ async fn returning_cursors_explain_and_read_only_over_both_protocols() {
         .unwrap();
     let names: Vec<&str> = statement.columns().iter().map(|c| c.name()).collect();
     assert_eq!(names, ["name", "age"]);
-    let rows = client.query(&statement, &[&9i32, &"wire.ret"]).await.unwrap();
+    let rows = client
+        .query(&statement, &[&9i32, &"wire.ret"])
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].get::<_, i32>(1), 9);
     let deleted = client
-        .execute("DELETE FROM person WHERE name = $1 RETURNING *", &[&"wire.ret"])
+        .execute(
+            "DELETE FROM person WHERE name = $1 RETURNING *",
+            &[&"wire.ret"],
+        )
         .await
         .unwrap();
     assert_eq!(deleted, 1);
@@ -589,7 +597,10 @@ async fn returning_cursors_explain_and_read_only_over_both_protocols() {
         .unwrap();
     assert_eq!(explain.columns()[0].name(), "QUERY PLAN");
     assert_eq!(explain.columns()[0].type_(), &Type::JSON);
-    let messages = client.simple_query("EXPLAIN SELECT name FROM person").await.unwrap();
+    let messages = client
+        .simple_query("EXPLAIN SELECT name FROM person")
+        .await
+        .unwrap();
     assert!(simple_rows(&messages).len() > 1);
 
     // READ ONLY, and the DDL hint.
@@ -600,7 +611,10 @@ async fn returning_cursors_explain_and_read_only_over_both_protocols() {
         .unwrap_err();
     assert_eq!(sqlstate(&err), "25006");
     client.batch_execute("ROLLBACK").await.unwrap();
-    let err = client.batch_execute("CREATE TABLE t (a int)").await.unwrap_err();
+    let err = client
+        .batch_execute("CREATE TABLE t (a int)")
+        .await
+        .unwrap_err();
     assert_eq!(sqlstate(&err), "0A000");
     let hint = err.as_db_error().and_then(|e| e.hint()).unwrap_or_default();
     assert!(hint.contains("apply_schema"), "{hint}");

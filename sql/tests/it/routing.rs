@@ -529,20 +529,38 @@ async fn tables_are_graph_types_so_table_ddl_says_what_does_instead() {
         let hint = e.hint.unwrap_or_default();
         assert!(hint.contains("CALL apply_schema"), "{sql}: {hint}");
     }
-    assert!(table(&s, "SELECT count(*) AS n FROM person").await.contains('|'));
+    assert!(
+        table(&s, "SELECT count(*) AS n FROM person")
+            .await
+            .contains('|')
+    );
 }
 
 /// The `QUERY PLAN` lines of an `EXPLAIN`.
 async fn plan_lines(s: &omnigraph_sql::Session, sql: &str) -> Vec<String> {
-    let r = s.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let names: Vec<&str> = r[0].schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let r = s
+        .execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let names: Vec<&str> = r[0]
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
     assert_eq!(names, ["QUERY PLAN"], "{sql}");
     assert_eq!(r[0].tag, "EXPLAIN");
     r[0].batches
         .iter()
         .flat_map(|b| {
-            let c = b.column(0).as_any().downcast_ref::<datafusion::arrow::array::StringArray>().unwrap();
-            (0..c.len()).map(|i| c.value(i).to_string()).collect::<Vec<_>>()
+            let c = b
+                .column(0)
+                .as_any()
+                .downcast_ref::<datafusion::arrow::array::StringArray>()
+                .unwrap();
+            c.iter()
+                .map(|v| v.unwrap_or_default().to_string())
+                .collect::<Vec<_>>()
         })
         .collect()
 }
@@ -561,11 +579,23 @@ async fn explain_answers_one_query_plan_column_as_postgresql() {
     ] {
         let lines = plan_lines(&s, sql).await;
         assert!(lines.len() > 1, "{sql}: one row per line: {lines:?}");
-        assert!(lines.iter().any(|l| l.contains("person") || l.contains("Lance") || l.contains("Exec")), "{sql}: {lines:?}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("person") || l.contains("Lance") || l.contains("Exec")),
+            "{sql}: {lines:?}"
+        );
     }
-    let json = plan_lines(&s, "EXPLAIN (FORMAT JSON) SELECT name FROM person WHERE age > 30").await;
+    let json = plan_lines(
+        &s,
+        "EXPLAIN (FORMAT JSON) SELECT name FROM person WHERE age > 30",
+    )
+    .await;
     assert_eq!(json.len(), 1);
-    assert!(json[0].trim_start().starts_with('[') && json[0].contains("\"Plan\""), "{json:?}");
+    assert!(
+        json[0].trim_start().starts_with('[') && json[0].contains("\"Plan\""),
+        "{json:?}"
+    );
     for (sql, code) in [
         ("EXPLAIN (NOPE) SELECT 1", "42601"),
         ("EXPLAIN (FORMAT CSV) SELECT 1", "22023"),

@@ -430,7 +430,11 @@ async fn returning_gives_the_written_rows_in_the_same_commit() {
         .await
         .unwrap();
     assert_eq!(r[0].tag, "INSERT 0 2");
-    assert_eq!(commits(&s).await, before + 1, "one commit, as without RETURNING");
+    assert_eq!(
+        commits(&s).await,
+        before + 1,
+        "one commit, as without RETURNING"
+    );
     // The committed rows, ids derived by the engine included, in the order inserted.
     let stored = table(
         &s,
@@ -450,7 +454,11 @@ async fn returning_gives_the_written_rows_in_the_same_commit() {
         .map(|f| f.name().as_str())
         .collect();
     assert_eq!(names, ["name", "length", "handle", "?column?"]);
-    assert!(shown(&r[0]).contains("| eve  | 1      | e      |          |"), "{}", shown(&r[0]));
+    assert!(
+        shown(&r[0]).contains("| eve  | 1      | e      |          |"),
+        "{}",
+        shown(&r[0])
+    );
 
     // A keyless edge's id is made by the engine: RETURNING shows the one stored.
     let r = s
@@ -474,7 +482,13 @@ async fn returning_gives_the_written_rows_in_the_same_commit() {
         .unwrap();
     assert_eq!(r[0].tag, "DELETE 1");
     assert_eq!(shown(&r[0]), before);
-    assert!(table(&s, "SELECT name FROM person WHERE name = 'carol'").await.lines().count() < 4);
+    assert!(
+        table(&s, "SELECT name FROM person WHERE name = 'carol'")
+            .await
+            .lines()
+            .count()
+            < 4
+    );
 
     // Without RETURNING a write has no rows, only its tag.
     let r = s
@@ -506,11 +520,19 @@ async fn returning_with_on_conflict_in_transactions_and_mistakes() {
         )
         .await
         .unwrap();
-    assert!(shown(&r[0]).contains("| alice | 35  | al   |"), "{}", shown(&r[0]));
+    assert!(
+        shown(&r[0]).contains("| alice | 35  | al   |"),
+        "{}",
+        shown(&r[0])
+    );
 
     // A mistake in the list is found before anything is written.
     let before = commits(&s).await;
-    let e = err(&s, "INSERT INTO person (name, nick) VALUES ('zed', 'z') RETURNING nope").await;
+    let e = err(
+        &s,
+        "INSERT INTO person (name, nick) VALUES ('zed', 'z') RETURNING nope",
+    )
+    .await;
     assert_eq!(e.sqlstate(), "42703", "{e}");
     assert_eq!(commits(&s).await, before);
 
