@@ -39,9 +39,10 @@ pub(crate) fn take_returning(ast: &mut DFStatement) -> Option<Returning> {
         _ => None,
     };
     let (returning, alias) = match statement.as_mut() {
-        Statement::Insert(insert) => (
+        // The alias only names the rows for the list (DataFusion plans no insert alias).
+        Statement::Insert(insert) if insert.returning.is_some() => (
             &mut insert.returning,
-            insert.table_alias.as_ref().map(|a| a.alias.clone()),
+            insert.table_alias.take().map(|a| a.alias),
         ),
         Statement::Update(update) => (
             &mut update.returning,
