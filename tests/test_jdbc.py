@@ -26,7 +26,6 @@ DEFAULT_JAR = Path("/usr/share/java/postgresql.jar")
 
 # Check name (as ClientTest prints it) -> the server gap that makes it fail.
 KNOWN_GAPS = {
-    "generated_keys_returning": "INSERT ... RETURNING is not supported (pgjdbc's getGeneratedKeys appends it)",
     "metadata_get_type_info": "pg_type.typinput is text ('boolin'), not a regproc OID (pgjdbc getTypeInfo casts it)",
     "resultset_metadata_table_info": "RowDescription carries no table OID and column number (getBaseTableName is empty)",
 }

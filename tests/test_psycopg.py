@@ -449,21 +449,108 @@ def test_fetchmany_chunks_client_cursor(conn):
     assert [len(c) for c in chunks] == [7, 7, 6]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pe.FeatureNotSupported,
-    reason="known gap: server-side cursors (DECLARE ... CURSOR, FETCH, CLOSE) are not supported",
-)
 def test_named_server_side_cursor(txconn):
     # psycopg's server-side cursor sends DECLARE "name" CURSOR FOR ... then FETCH FORWARD n.
     with txconn.cursor(name="pg3_named") as cur:
         cur.itersize = 3
         cur.execute("SELECT name FROM company ORDER BY name")
+        assert [d.name for d in cur.description] == ["name"]
         first = cur.fetchmany(3)
         rest = cur.fetchall()
     assert len(first) == 3
     assert len(first) + len(rest) == 20
+    # Parameters are bound server side; iterating fetches itersize rows at a time.
+    with txconn.cursor(name="pg3_params") as cur:
+        cur.itersize = 4
+        cur.execute("SELECT name, age FROM person WHERE age > %s ORDER BY name", [30])
+        rows = list(cur)
+    assert rows and all(age > 30 for _, age in rows)
     txconn.rollback()
+
+
+def test_cursor_statements_and_errors(conn):
+    cur = conn.cursor()
+    with pytest.raises(pe.NoActiveSqlTransaction):
+        cur.execute("DECLARE c CURSOR FOR SELECT 1")
+    with conn.transaction():
+        # A large query: FETCH reads what it returns, not the whole result.
+        cur.execute("DECLARE big NO SCROLL CURSOR FOR " + SLOW_QUERY.replace("count(*)", "a.name"))
+        cur.execute("FETCH 100 FROM big")
+        assert len(cur.fetchall()) == 100
+        assert cur.statusmessage == "FETCH 100"
+        cur.execute("MOVE FORWARD 5 IN big")
+        assert cur.statusmessage == "MOVE 5"
+        cur.execute("FETCH NEXT FROM big")
+        assert len(cur.fetchall()) == 1
+        with pytest.raises(pe.DuplicateCursor):
+            cur.execute("DECLARE big CURSOR FOR SELECT 1")
+    with conn.transaction():
+        with pytest.raises(pe.InvalidCursorName):
+            cur.execute("FETCH 1 FROM big")
+    with conn.transaction():
+        cur.execute("DECLARE h CURSOR WITH HOLD FOR SELECT name FROM company ORDER BY name")
+    cur.execute("FETCH FORWARD ALL FROM h")
+    assert len(cur.fetchall()) == 20
+    cur.execute("CLOSE h")
+    assert cur.statusmessage == "CLOSE CURSOR"
+
+
+def test_returning(conn):
+    cur = conn.cursor()
+    name = PREFIX + "returning"
+    # Bound server side: Describe gives the RETURNING columns.
+    cur.execute("INSERT INTO person (name, age) VALUES (%s, %s) RETURNING id, age", [name, 7])
+    assert [d.name for d in cur.description] == ["id", "age"]
+    assert cur.statusmessage == "INSERT 0 1"
+    row = cur.fetchone()
+    assert row[1] == 7
+    assert scalar(conn, "SELECT id FROM person WHERE name = %s", [name]) == row[0]
+    cur.execute("UPDATE person SET age = %s WHERE name = %s RETURNING *", [8, name])
+    assert dict(zip([d.name for d in cur.description], cur.fetchone()))["age"] == 8
+    client = psycopg.ClientCursor(conn)
+    client.execute("DELETE FROM person WHERE name = %s RETURNING name", [name])
+    assert client.fetchall() == [(name,)]
+    assert client.statusmessage == "DELETE 1"
+
+
+def test_read_only_transactions(server):
+    with psycopg.connect(server.dsn()) as c:
+        c.read_only = True
+        assert c.execute("SHOW transaction_read_only").fetchone() == ("on",)
+        with pytest.raises(pe.ReadOnlySqlTransaction):
+            c.execute("INSERT INTO person (name) VALUES (%s)", [PREFIX + "ro"])
+        c.rollback()
+    with psycopg.connect(server.dsn(), autocommit=True) as c:
+        c.execute("SET default_transaction_read_only = on")
+        with pytest.raises(pe.ReadOnlySqlTransaction):
+            c.execute("DELETE FROM person WHERE name = %s", [PREFIX + "ro"])
+        c.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ WRITE")
+        c.execute("DELETE FROM person WHERE name = %s", [PREFIX + "ro"])
+        c.execute("COMMIT")
+
+
+def test_explain(conn):
+    cur = conn.cursor()
+    cur.execute("EXPLAIN SELECT name FROM person WHERE age > 30")
+    assert [d.name for d in cur.description] == ["QUERY PLAN"]
+    assert len(cur.fetchall()) > 1
+    cur.execute("EXPLAIN (FORMAT JSON) SELECT name FROM person")
+    (plan,) = cur.fetchone()
+    assert isinstance(plan, list) and "Plan" in plan[0]
+    with pytest.raises(pe.SyntaxError):
+        cur.execute("EXPLAIN (NOPE) SELECT 1")
+
+
+def test_table_ddl_is_refused_with_a_hint(conn):
+    for sql in [
+        "CREATE TABLE t_new (a int)",
+        "CREATE TABLE t_new AS SELECT name FROM person",
+        "CREATE VIEW v_new AS SELECT name FROM person",
+        "ALTER TABLE person ADD COLUMN x int",
+    ]:
+        with pytest.raises(pe.FeatureNotSupported) as info:
+            conn.execute(sql)
+        assert "apply_schema" in info.value.diag.message_hint, sql
 
 
 # ---------------------------------------------------------------- COPY TO STDOUT

@@ -223,19 +223,59 @@ def test_executemany(conn):
     conn.commit()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=psycopg2.errors.FeatureNotSupported,
-    reason="known gap: server-side cursors (DECLARE ... CURSOR, FETCH, CLOSE) are not supported",
-)
 def test_named_cursor(conn):
     # psycopg2 server-side cursor: DECLARE "c" CURSOR WITHOUT HOLD FOR ...; FETCH FORWARD n FROM "c"
     with conn.cursor(name="pg2_named") as cur:
         cur.itersize = 5
         cur.execute("SELECT name FROM company ORDER BY name")
-        assert len(cur.fetchmany(5)) == 5
-        assert len(cur.fetchall()) == 15
+        first = cur.fetchmany(5)
+        assert len(first) == 5
+        assert [d.name for d in cur.description] == ["name"]
+        rest = cur.fetchall()
+        assert len(rest) == 15
+        assert first + rest == sorted(first + rest)
+    # Iterating fetches itersize rows at a time.
+    with conn.cursor(name="pg2_iter") as cur:
+        cur.itersize = 7
+        cur.execute("SELECT name FROM person WHERE age > %s ORDER BY name", (30,))
+        assert len(list(cur)) == fetch1(conn, "SELECT count(*) FROM person WHERE age > 30")[0]
     conn.rollback()
+    # A cursor ends with its transaction; WITH HOLD outlives it.
+    with conn.cursor(name="pg2_hold", withhold=True) as cur:
+        cur.execute("SELECT name FROM company ORDER BY name")
+        conn.commit()
+        assert len(cur.fetchall()) == 20
+    conn.rollback()
+
+
+def test_returning(conn):
+    with conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO person (name, age) VALUES (%s, %s), (%s, %s) RETURNING id, name, age",
+            (PREFIX + "ret1", 1, PREFIX + "ret2", 2),
+        )
+        assert cur.statusmessage == "INSERT 0 2"
+        assert cur.rowcount == 2
+        assert [r[1:] for r in cur.fetchall()] == [(PREFIX + "ret1", 1), (PREFIX + "ret2", 2)]
+        cur.execute("UPDATE person SET age = age + 10 WHERE name = %s RETURNING age", (PREFIX + "ret1",))
+        assert cur.fetchone() == (11,)
+        cur.execute("DELETE FROM person WHERE name = %s RETURNING name, age", (PREFIX + "ret2",))
+        assert cur.fetchone() == (PREFIX + "ret2", 2)
+        assert cur.statusmessage == "DELETE 1"
+    conn.rollback()
+    assert fetch1(conn, "SELECT count(*) FROM person WHERE name LIKE %s", (PREFIX + "ret%",)) == (0,)
+    conn.rollback()
+
+
+def test_read_only_transaction(conn):
+    conn.set_session(readonly=True)
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM person")
+        with pytest.raises(psycopg2.errors.ReadOnlySqlTransaction) as info:
+            cur.execute("INSERT INTO person (name) VALUES (%s)", (PREFIX + "ro",))
+        assert info.value.pgerror.startswith("ERROR:  cannot execute INSERT in a read-only transaction")
+    conn.rollback()
+    conn.set_session(readonly=False)
 
 
 def test_copy_expert_to_stdout(conn):

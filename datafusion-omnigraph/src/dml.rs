@@ -38,8 +38,8 @@ pub enum DmlOp {
     Update {
         read_at: u64,
     },
-    /// Input: the ids to delete (first column), read at this graph version; nodes take
-    /// their edges along.
+    /// Input: the ids to delete (column `id`; whole rows when the statement returns
+    /// them), read at this graph version; nodes take their edges along.
     Delete {
         read_at: u64,
     },
@@ -165,11 +165,24 @@ impl DmlExec {
     ) -> omnigraph_engine::Result<u64> {
         let graph = ctx.graph();
         let opts = ctx.write_options(statement.as_deref());
+        let returning = statement.as_ref().filter(|s| s.returning);
         match op {
             DmlOp::Insert(mode) => {
                 let out = graph
                     .insert_batches(&branch, &table, &batches, mode, &opts)
                     .await?;
+                if let (Some(statement), Some(commit)) = (returning, &out.commit) {
+                    let ids = out.ids.get(&table).map(Vec::as_slice).unwrap_or_default();
+                    let rows = crate::written_rows::rows_with_ids(
+                        graph,
+                        &branch,
+                        commit.graph_version,
+                        &table,
+                        ids,
+                    )
+                    .await?;
+                    statement.keep_returned(rows);
+                }
                 Ok(out.nodes + out.edges)
             }
             DmlOp::Update { read_at } => {
@@ -177,13 +190,17 @@ impl DmlExec {
                 graph
                     .replace_rows(&branch, &table, &batches, Some(read_at), &opts)
                     .await?;
+                if let Some(statement) = returning {
+                    statement.keep_returned(batches);
+                }
                 Ok(rows as u64)
             }
             DmlOp::Delete { read_at } => {
                 let mut ids = Vec::new();
                 for b in &batches {
                     let col = b
-                        .column(0)
+                        .column_by_name("id")
+                        .ok_or_else(|| EngineError::Corrupt("no id column to delete".into()))?
                         .as_any()
                         .downcast_ref::<datafusion::arrow::array::StringArray>()
                         .ok_or_else(|| EngineError::Corrupt("ids are not strings".into()))?;
@@ -195,6 +212,9 @@ impl DmlExec {
                 let out = graph
                     .delete_ids_read_at(&branch, &table, &ids, Some(read_at), &opts)
                     .await?;
+                if let Some(statement) = returning {
+                    statement.keep_returned(batches);
+                }
                 let own = out.tables.get(&table).copied().unwrap_or(0);
                 let cascaded: u64 = out.tables.values().sum::<u64>() - own;
                 if let Some(statement) = statement.filter(|_| cascaded > 0) {

@@ -34,6 +34,7 @@ pub mod subqueries;
 pub mod system_tables;
 pub mod time_travel;
 pub mod transaction;
+mod written_rows;
 
 use std::sync::Arc;
 

@@ -185,13 +185,18 @@ impl TableProvider for GraphTable {
         let read_at = self.scan_snapshot(state).await?.version();
         let scan = self.scan(state, None, &self.exact(&filters), None).await?;
         let rows = filtered(state, scan, &self.schema, filters)?;
-        let ids = projected(state, rows, &self.schema, vec![(col("id"), "id".into())])?;
+        // `RETURNING` shows the deleted rows whole; otherwise their ids are enough.
+        let returning = StatementContext::of(state.config()).is_some_and(|s| s.returning);
+        let input = match returning {
+            true => rows,
+            false => projected(state, rows, &self.schema, vec![(col("id"), "id".into())])?,
+        };
         Ok(Arc::new(DmlExec::try_new(
             self.ctx.clone(),
             branch,
             self.table.clone(),
             DmlOp::Delete { read_at },
-            ids,
+            input,
         )?))
     }
 

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use datafusion::arrow::array::RecordBatch;
 use datafusion::execution::TaskContext;
 use datafusion::prelude::SessionConfig;
 use omnigraph_engine::{InsertMode, Snapshot};
@@ -23,6 +24,10 @@ pub struct StatementContext {
     pins: Mutex<HashMap<String, Snapshot>>,
     /// Messages for the client (the edges a node delete took along).
     notices: Mutex<Vec<String>>,
+    /// Whether the statement returns the rows it writes (`RETURNING`): its write keeps
+    /// them in `returned` (new rows of an insert or update, old rows of a delete).
+    pub returning: bool,
+    returned: Mutex<Vec<RecordBatch>>,
 }
 
 impl StatementContext {
@@ -32,6 +37,25 @@ impl StatementContext {
             text,
             ..StatementContext::default()
         }
+    }
+
+    /// The context of a statement that returns the rows it writes.
+    pub fn returning_rows(mut self) -> StatementContext {
+        self.returning = true;
+        self
+    }
+
+    /// Keeps rows the statement wrote, for its `RETURNING` list.
+    pub fn keep_returned(&self, rows: Vec<RecordBatch>) {
+        self.returned
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(rows);
+    }
+
+    /// The rows the statement wrote, leaving none.
+    pub fn take_returned(&self) -> Vec<RecordBatch> {
+        std::mem::take(&mut *self.returned.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// The statement context of `config`, if the statement has one (a plain DataFusion

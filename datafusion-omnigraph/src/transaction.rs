@@ -16,6 +16,8 @@ pub struct Transaction {
     pub statements: Vec<String>,
     /// Open savepoints, oldest first.
     pub savepoints: Vec<Savepoint>,
+    /// `READ ONLY`: every write in it fails (25006).
+    pub read_only: bool,
 }
 
 /// A `SAVEPOINT`: where the transaction stood when it was set.
@@ -36,6 +38,7 @@ impl Transaction {
             failed: false,
             statements: Vec::new(),
             savepoints: Vec::new(),
+            read_only: false,
         }
     }
 

@@ -4,11 +4,13 @@ use omnigraph_sql::{ErrorKind, SqlError};
 use pgwire::error::{ErrorInfo, PgWireError};
 
 fn info(severity: &str, err: &SqlError) -> ErrorInfo {
-    ErrorInfo::new(
+    let mut info = ErrorInfo::new(
         severity.to_string(),
         err.sqlstate().to_string(),
         err.message.clone(),
-    )
+    );
+    info.hint = err.hint.clone();
+    info
 }
 
 /// A statement's error: the statement fails, the connection stays.

@@ -353,6 +353,14 @@ impl ExtendedQueryHandler for QueryHandler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         if message.target_type != TARGET_TYPE_BYTE_STATEMENT {
+            let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+            // A cursor is a portal in PostgreSQL: psycopg describes one it declared.
+            if client.portal_store().get_portal(name).is_none()
+                && let Some(columns) = self.session().ok().and_then(|s| s.cursor_columns(name))
+            {
+                let fields = encode::fields(&encode::wire_schema(&columns), &Format::UnifiedText)?;
+                return send_describe_response(client, &DescribePortalResponse::new(fields)).await;
+            }
             return self._on_describe(client, message).await;
         }
         let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);

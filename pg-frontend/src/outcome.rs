@@ -63,8 +63,7 @@ impl QueryHandler {
                     rows.extend(encode::rows(fields.clone(), batch));
                 }
                 let mut response = QueryResponse::new(fields, stream::iter(rows));
-                let name = tag.split(' ').next().unwrap_or("SELECT").to_string();
-                response.set_command_tag(&name);
+                response.set_command_tag(tag_without_count(&tag));
                 Ok(Response::Query(response))
             }
             Outcome::Rows {
@@ -171,9 +170,30 @@ impl QueryHandler {
     }
 }
 
-/// Whether a finished statement with this tag answers with rows (DML answers with its
-/// count in the tag only, as in PostgreSQL).
+/// Whether a finished statement with this tag answers with the rows it has: a write
+/// has rows only with `RETURNING` (otherwise its count is in the tag only, as in
+/// PostgreSQL).
 pub(crate) fn returns_rows(tag: &str) -> bool {
     let verb = tag.split(' ').next().unwrap_or_default();
-    matches!(verb, "SELECT" | "SHOW" | "CALL" | "EXPLAIN" | "VALUES")
+    matches!(
+        verb,
+        "SELECT"
+            | "SHOW"
+            | "CALL"
+            | "EXPLAIN"
+            | "VALUES"
+            | "FETCH"
+            | "INSERT"
+            | "UPDATE"
+            | "DELETE"
+    )
+}
+
+/// A command tag without its row count, which the wire adds back from the rows sent
+/// (`INSERT 0 2` is `INSERT 0`, `SELECT 3` is `SELECT`).
+fn tag_without_count(tag: &str) -> &str {
+    match tag.rsplit_once(' ') {
+        Some((name, count)) if count.parse::<u64>().is_ok() => name,
+        _ => tag,
+    }
 }

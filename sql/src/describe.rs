@@ -14,7 +14,7 @@ use crate::binding::{
 use crate::error::Result;
 use crate::session::{Session, transaction_aborted};
 use crate::settings::{is_graph_setting, show_schema};
-use crate::statement::{self, ParsedStatement, Setting, StatementKind};
+use crate::statement::{self, CursorCommand, ParsedStatement, Setting, StatementKind};
 
 /// A statement's parameter types (`None`: unknown) and result columns.
 pub type Description = (Vec<Option<DataType>>, SchemaRef);
@@ -39,6 +39,30 @@ impl Session {
         let ast = match &statement.kind {
             StatementKind::Transaction(_) | StatementKind::Copy(_) => {
                 return Ok((vec![], no_columns()));
+            }
+            StatementKind::Cursor(CursorCommand::Fetch {
+                name, skip: false, ..
+            }) => {
+                let columns = self.cursors().schema(name).ok_or_else(|| {
+                    crate::error::SqlError::new(
+                        crate::error::ErrorKind::InvalidCursorName,
+                        format!("cursor \"{name}\" does not exist"),
+                    )
+                })?;
+                return Ok((vec![], columns));
+            }
+            // A declaration's placeholders are its query's (psycopg binds them).
+            StatementKind::Cursor(CursorCommand::Declare { query, .. }) => {
+                let query = datafusion::sql::parser::Statement::Statement(Box::new(
+                    datafusion::sql::sqlparser::ast::Statement::Query(query.clone()),
+                ));
+                let (params, _) =
+                    Box::pin(self.describe_statement(&ParsedStatement::new(query)?)).await?;
+                return Ok((params, no_columns()));
+            }
+            StatementKind::Cursor(_) => return Ok((vec![], no_columns())),
+            StatementKind::Explain(format) => {
+                return Ok((vec![], crate::explain::query_plan_schema(*format)));
             }
             StatementKind::Setting(Setting::Show(name)) if is_graph_setting(name) => {
                 return Ok((vec![], show_schema(name)));
@@ -79,6 +103,7 @@ impl Session {
             return Err(transaction_aborted());
         }
         let mut ast = ast;
+        let returning = crate::returning::take_returning(&mut ast);
         crate::output_names::with_output_names(&mut ast);
         self.refresh_branches_for(&ast).await?;
         let in_table_functions = bind_table_function_arguments(&mut ast, None)?;
@@ -111,9 +136,15 @@ impl Session {
                 }
             }
         }
-        let schema = match &plan {
-            LogicalPlan::Dml(_) | LogicalPlan::Ddl(_) | LogicalPlan::Statement(_) => no_columns(),
-            other => crate::output_names::postgres_schema(other.schema().as_arrow()),
+        let schema = match (&plan, &returning) {
+            (LogicalPlan::Dml(_), Some(returning)) => {
+                let rows = crate::returning::returning_plan(&state, &plan, returning, vec![])?;
+                Arc::new(rows.schema().as_arrow().clone())
+            }
+            (LogicalPlan::Dml(_) | LogicalPlan::Ddl(_) | LogicalPlan::Statement(_), _) => {
+                no_columns()
+            }
+            (other, _) => crate::output_names::postgres_schema(other.schema().as_arrow()),
         };
         Ok((params, schema))
     }

@@ -71,6 +71,12 @@ pub enum ErrorKind {
     ReadOnly,
     /// 54000 program_limit_exceeded
     LimitExceeded,
+    /// 34000 invalid_cursor_name (no such cursor)
+    InvalidCursorName,
+    /// 42P03 duplicate_cursor
+    DuplicateCursor,
+    /// 55000 object_not_in_prerequisite_state (a cursor moved backward)
+    ObjectNotInPrerequisiteState,
     /// 25P02 in_failed_sql_transaction
     InFailedTransaction,
     /// 25001 active_sql_transaction
@@ -131,6 +137,9 @@ impl ErrorKind {
             ErrorKind::MergeConflict => "23000",
             ErrorKind::ReadOnly => "25006",
             ErrorKind::InFailedTransaction => "25P02",
+            ErrorKind::InvalidCursorName => "34000",
+            ErrorKind::DuplicateCursor => "42P03",
+            ErrorKind::ObjectNotInPrerequisiteState => "55000",
             ErrorKind::LimitExceeded => "54000",
             ErrorKind::ActiveTransaction => "25001",
             ErrorKind::NotSupported => "0A000",
@@ -150,6 +159,8 @@ impl ErrorKind {
 pub struct SqlError {
     pub kind: ErrorKind,
     pub message: String,
+    /// What to do instead (PostgreSQL's HINT line).
+    pub hint: Option<String>,
 }
 
 impl fmt::Display for SqlError {
@@ -167,7 +178,13 @@ impl SqlError {
         SqlError {
             kind,
             message: message.into(),
+            hint: None,
         }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
     }
 
     pub fn sqlstate(&self) -> &'static str {

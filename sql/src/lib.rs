@@ -10,12 +10,16 @@
 // deeper than the default query depth when their layout is computed for test builds.
 #![recursion_limit = "256"]
 
+pub mod access_mode;
 mod binding;
 pub mod column_name;
 mod cte_columns;
+pub mod cursor;
+mod ddl;
 pub mod demo;
 mod describe;
 pub mod error;
+mod explain;
 mod fetch_first;
 pub mod names;
 mod on_conflict;
@@ -24,6 +28,7 @@ mod plan_cache;
 mod query_rules;
 mod references;
 pub mod result;
+mod returning;
 pub mod session;
 pub mod settings;
 pub mod statement;

@@ -79,6 +79,16 @@ pub(crate) enum CommandTag {
     Counted(&'static str),
 }
 
+impl CommandTag {
+    /// The statement's name in messages: `INSERT`, `TRUNCATE TABLE`, `CALL`.
+    pub(crate) fn verb(&self) -> &'static str {
+        match self {
+            CommandTag::Fixed(tag) => tag,
+            CommandTag::Counted(tag) => tag.split(' ').next().unwrap_or(tag),
+        }
+    }
+}
+
 pub(crate) fn command_tag(plan: &LogicalPlan) -> Option<CommandTag> {
     use datafusion::logical_expr::WriteOp;
     match plan {

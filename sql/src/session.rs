@@ -4,6 +4,7 @@
 //! the session's state that carries the statement's own context
 //! ([`StatementContext`]), checked for the role it needs from its plan, and run.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::datatypes::SchemaRef;
@@ -22,6 +23,7 @@ use crate::error::{ErrorKind, Result, SqlError};
 use crate::output_names::{with_output_names, with_postgres_names};
 use crate::plan_cache::{CachedPlan, PlanCache, is_rerunnable, is_reusable};
 use crate::result::{CommandTag, RowStream, StatementOutput, StatementResult, command_tag};
+use crate::returning::{Returning, returning_plan, take_returning};
 use crate::settings::is_graph_setting;
 use crate::statement::{self, ParsedStatement, Setting, StatementKind};
 
@@ -36,6 +38,9 @@ pub struct Session {
     plans: PlanCache,
     /// What the connected user may do (embedded sessions may do everything).
     role: Mutex<Role>,
+    /// `default_transaction_read_only`: transactions start read-only.
+    default_read_only: AtomicBool,
+    cursors: crate::cursor::Cursors,
 }
 
 /// A statement ready to run: its syntax for DataFusion, and its own context.
@@ -43,6 +48,7 @@ struct Prepared {
     ast: DFStatement,
     context: StatementContext,
     tag: Option<&'static str>,
+    returning: Option<Returning>,
 }
 
 impl Session {
@@ -72,6 +78,8 @@ impl Session {
             graph: graph_ctx,
             plans: PlanCache::default(),
             role: Mutex::new(Role::Admin),
+            default_read_only: AtomicBool::new(false),
+            cursors: Default::default(),
         })
     }
 
@@ -105,6 +113,19 @@ impl Session {
 
     pub fn role(&self) -> Role {
         *self.role.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn cursors(&self) -> &crate::cursor::Cursors {
+        &self.cursors
+    }
+
+    /// Whether transactions start read-only (`default_transaction_read_only`).
+    pub fn default_read_only(&self) -> bool {
+        self.default_read_only.load(Ordering::Relaxed)
+    }
+
+    pub fn set_default_read_only(&self, read_only: bool) {
+        self.default_read_only.store(read_only, Ordering::Relaxed);
     }
 
     /// Switches the session to `branch`, which must exist.
@@ -205,6 +226,9 @@ impl Session {
             self.plans.clear();
         }
         let result = match &statement.kind {
+            StatementKind::Cursor(command) => Box::pin(self.run_cursor(command, &params))
+                .await
+                .map(StatementOutput::Done),
             StatementKind::Setting(setting) => match self.graph_setting(setting).await {
                 Some(done) => done.map(StatementOutput::Done),
                 None => self.run_planned(&statement, &params, &text).await,
@@ -290,6 +314,16 @@ impl Session {
             Some(fixed) => Some(CommandTag::Fixed(fixed)),
             None => command_tag(&plan),
         };
+        self.check_access_mode(&plan, tag.as_ref().map_or("SELECT", CommandTag::verb))?;
+        crate::ddl::refuse_graph_ddl(&plan)?;
+        if let StatementKind::Explain(format) = statement.kind {
+            let explained = plan.clone();
+            let ran = self.run_plan(state.clone(), plan, tag).await?;
+            let mut result =
+                crate::explain::postgres_explain(&state, &explained, &ran.batches, format)?;
+            result.notices = context.take_notices();
+            return Ok(StatementOutput::Done(result));
+        }
         if tag.is_none() && params.is_empty() && is_reusable(&plan) {
             let schema: SchemaRef = Arc::new(plan.schema().as_arrow().clone());
             let physical = state.create_physical_plan(&plan).await?;
@@ -311,7 +345,24 @@ impl Session {
             let stream = df.execute_stream().await?;
             return Ok(StatementOutput::Rows(RowStream { schema, stream }));
         }
+        let returning = match prepared.returning {
+            // Planned before the write, so a mistake in the list writes nothing.
+            Some(returning) => {
+                returning_plan(&state, &plan, &returning, vec![])?;
+                Some((returning, state.clone(), plan.clone()))
+            }
+            None => None,
+        };
         let mut result = self.run_plan(state, plan, tag).await?;
+        if let Some((returning, state, write)) = returning {
+            let mut rows = returning_plan(&state, &write, &returning, context.take_returned())?;
+            if !params.is_empty() {
+                rows = rows.with_param_values(params.to_vec())?;
+            }
+            let rows = DataFrame::new(state, rows);
+            result.schema = Arc::new(rows.schema().as_arrow().clone());
+            result.batches = rows.collect().await?;
+        }
         result.notices = context.take_notices();
         Ok(StatementOutput::Done(result))
     }
@@ -344,14 +395,20 @@ impl Session {
             _ => statement.ast.clone(),
         };
         let mut ast = ast;
+        let returning = take_returning(&mut ast);
         with_output_names(&mut ast);
         crate::cte_columns::with_cte_column_names(&mut ast);
         crate::fetch_first::with_fetch_as_limit(&mut ast);
         self.refresh_branches_for(&ast).await?;
+        let mut context = StatementContext::new(Some(text.to_string()), insert_mode);
+        if returning.is_some() {
+            context = context.returning_rows();
+        }
         Ok(Prepared {
             ast,
-            context: StatementContext::new(Some(text.to_string()), insert_mode),
+            context,
             tag,
+            returning,
         })
     }
 
@@ -475,7 +532,10 @@ impl Session {
         };
         let tag = match tag {
             Some(CommandTag::Fixed(t)) => t.to_string(),
-            Some(CommandTag::Counted(t)) => format!("{t}{}", count()),
+            // A write's count is its tag; it returns no rows (unless `RETURNING`).
+            Some(CommandTag::Counted(t)) => {
+                return Ok(StatementResult::command(&format!("{t}{}", count())));
+            }
             None => format!("SELECT {rows}"),
         };
         Ok(StatementResult {

@@ -12,13 +12,15 @@ use datafusion_omnigraph::OmniGraphOptions;
 use datafusion_omnigraph::context::DEFAULT_MAX_WRITE_ROWS;
 use omnigraph_engine::MAIN_BRANCH;
 
+use crate::access_mode::is_access_mode_setting;
 use crate::error::{ErrorKind, Result, SqlError};
 use crate::result::StatementResult;
 use crate::session::Session;
 
-/// Whether `name` is one of the session's own settings (`omnigraph.*`).
+/// Whether `name` is one of the session's own settings (`omnigraph.*`, and the access
+/// mode of its transactions, see [`crate::access_mode`]).
 pub fn is_graph_setting(name: &str) -> bool {
-    name.strip_prefix("omnigraph.").is_some()
+    name.strip_prefix("omnigraph.").is_some() || is_access_mode_setting(name)
 }
 
 /// The one-column schema `SHOW name` answers with.
@@ -98,6 +100,7 @@ impl Session {
                 graph.update_settings(|s| s.as_of = Some(value));
             }
             "omnigraph.commit_message" => graph.update_settings(|s| s.commit_message = Some(value)),
+            name if is_access_mode_setting(name) => self.set_access_mode(name, &value)?,
             "omnigraph.max_write_rows" => {
                 let rows: u64 = value
                     .trim()
@@ -127,6 +130,7 @@ impl Session {
             "omnigraph.as_of" => s.as_of,
             "omnigraph.commit_message" => s.commit_message,
             "omnigraph.max_write_rows" => Some(s.max_write_rows.to_string()),
+            name if is_access_mode_setting(name) => Some(self.show_access_mode(name)),
             other => return Err(unknown_setting(other)),
         };
         let schema = show_schema(name);
@@ -156,6 +160,7 @@ impl Session {
             "omnigraph.max_write_rows" => {
                 graph.update_settings(|s| s.max_write_rows = DEFAULT_MAX_WRITE_ROWS)
             }
+            name if is_access_mode_setting(name) => self.set_access_mode(name, "off")?,
             other => return Err(unknown_setting(other)),
         }
         Ok(StatementResult::command("RESET"))

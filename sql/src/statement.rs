@@ -14,7 +14,9 @@ use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::sqlparser::tokenizer::Token;
 use datafusion_omnigraph::{OmniGraphDialect, ProcedureSpec};
 
+pub use crate::cursor::CursorCommand;
 use crate::error::{ErrorKind, Result, SqlError};
+pub use crate::explain::ExplainFormat;
 use crate::names;
 
 /// One parsed statement: its syntax and what it is.
@@ -28,9 +30,12 @@ pub struct ParsedStatement {
 /// What a statement is, which decides where it is routed.
 #[derive(Debug, Clone)]
 pub enum StatementKind {
-    /// A query: `SELECT`, `VALUES`, `WITH`, `EXPLAIN`, `SHOW TABLES` ... (planned by
-    /// DataFusion; a procedure called in `FROM` is found in the plan).
+    /// A query: `SELECT`, `VALUES`, `WITH`, `SHOW TABLES` ... (planned by DataFusion; a
+    /// procedure called in `FROM` is found in the plan).
     Query,
+    /// `EXPLAIN [ANALYZE] [VERBOSE] statement` or `EXPLAIN (options) statement`: a query
+    /// whose rows are the plan, shown as PostgreSQL shows it ([`crate::explain`]).
+    Explain(ExplainFormat),
     /// `INSERT`, `UPDATE`, `DELETE` (`REPLACE INTO` is an `INSERT` that replaces).
     Write,
     /// `CALL p(args)`: a procedure, run as `SELECT * FROM p(args)`.
@@ -39,6 +44,8 @@ pub enum StatementKind {
     Setting(Setting),
     /// `BEGIN`, `COMMIT`, `ROLLBACK`, savepoints.
     Transaction(TransactionControl),
+    /// `DECLARE ... CURSOR`, `FETCH`, `MOVE`, `CLOSE`.
+    Cursor(CursorCommand),
     /// `COPY ... TO STDOUT` / `FROM STDIN`: rows to or from the client.
     Copy(Box<Copy>),
     /// Anything else DataFusion plans: DDL of the session, `COPY ... TO 'file'`, ...
@@ -63,8 +70,8 @@ pub enum Setting {
     Show(String),
     ShowAll,
     Reset(String),
-    /// Accepted for compatibility and without effect: `SET NAMES`, `SET SESSION
-    /// CHARACTERISTICS`, `DISCARD`, `DEALLOCATE` ...
+    /// Accepted for compatibility and without effect: `SET NAMES`, `DISCARD`,
+    /// `DEALLOCATE` ...
     Ignored,
 }
 
@@ -86,6 +93,11 @@ pub enum TransactionControl {
     Savepoint(String),
     Release(String),
     RollbackTo(String),
+    /// `SET TRANSACTION modes` (`session`: `SET SESSION CHARACTERISTICS AS TRANSACTION`).
+    SetCharacteristics {
+        modes: Vec<TransactionMode>,
+        session: bool,
+    },
 }
 
 /// `COPY`: the rows of `query` go to the client (or, `from_client`, come from it).
@@ -134,6 +146,26 @@ pub fn parse(sql: &str) -> Result<Vec<ParsedStatement>> {
                 format!("Expected: end of statement, found: {found}"),
             ));
         }
+        if crate::explain::at_option_list(&parser) {
+            let (ast, format) = crate::explain::parse_option_list(&mut parser)?;
+            statements.push(ParsedStatement {
+                kind: StatementKind::Explain(format),
+                ast,
+            });
+            expecting_delimiter = true;
+            continue;
+        }
+        if at_move(&parser.parser) {
+            parser.parser.next_token();
+            let fetch = parser.parser.parse_fetch_statement()?;
+            let command = crate::cursor::cursor_command(&fetch, true)?;
+            statements.push(ParsedStatement {
+                kind: StatementKind::Cursor(command.expect("a FETCH is a cursor command")),
+                ast: DFStatement::Statement(Box::new(fetch)),
+            });
+            expecting_delimiter = true;
+            continue;
+        }
         let ast = if copies_with_client(&parser.parser) {
             DFStatement::Statement(Box::new(parser.parser.parse_statement()?))
         } else {
@@ -155,6 +187,12 @@ pub fn parse_one(sql: &str) -> Result<ParsedStatement> {
             format!("cannot insert multiple commands into a prepared statement (got {n})"),
         )),
     }
+}
+
+/// Whether the parser stands at `MOVE`, which is `FETCH` without the rows (not a
+/// keyword of the SQL parser).
+fn at_move(parser: &Parser) -> bool {
+    matches!(&parser.peek_token_ref().token, Token::Word(w) if w.value.eq_ignore_ascii_case("move"))
 }
 
 /// Whether the parser stands at a `COPY` whose rows go to or come from the client
@@ -195,7 +233,7 @@ impl ParsedStatement {
     pub fn new(ast: DFStatement) -> Result<ParsedStatement> {
         let kind = match &ast {
             DFStatement::Statement(s) => classify(s)?,
-            DFStatement::Explain(_) => StatementKind::Query,
+            DFStatement::Explain(_) => StatementKind::Explain(ExplainFormat::Text),
             DFStatement::Reset(ResetStatement::Variable(name)) => {
                 StatementKind::Setting(Setting::Reset(names::setting_name(&name.0)))
             }
@@ -206,7 +244,7 @@ impl ParsedStatement {
 
     /// The statement as a query, for the kinds that are run as one.
     pub fn is_query(&self) -> bool {
-        matches!(self.kind, StatementKind::Query)
+        matches!(self.kind, StatementKind::Query | StatementKind::Explain(_))
     }
 
     /// The inner sqlparser statement, if it is one.
@@ -238,6 +276,12 @@ fn classify(statement: &Statement) -> Result<StatementKind> {
             StatementKind::Write
         }
         Statement::Call(function) => StatementKind::Call(call(function)?),
+        Statement::Declare { .. } | Statement::Fetch { .. } | Statement::Close { .. } => {
+            match crate::cursor::cursor_command(statement, false)? {
+                Some(command) => StatementKind::Cursor(command),
+                None => StatementKind::Other,
+            }
+        }
         Statement::Set(set) => StatementKind::Setting(match set {
             Set::SingleAssignment {
                 variable, values, ..
@@ -249,6 +293,14 @@ fn classify(statement: &Statement) -> Result<StatementKind> {
                 name: "timezone".to_string(),
                 values: vec![value.clone()],
             },
+            Set::SetTransaction { modes, session, .. } => {
+                return Ok(StatementKind::Transaction(
+                    TransactionControl::SetCharacteristics {
+                        modes: modes.clone(),
+                        session: *session,
+                    },
+                ));
+            }
             _ => Setting::Ignored,
         }),
         Statement::ShowVariable { variable } => {
@@ -285,6 +337,7 @@ fn classify(statement: &Statement) -> Result<StatementKind> {
             object_type: ObjectType::Database,
             ..
         } => return Err(graphs_are_directories()),
+        Statement::AlterTable(_) => return Err(crate::ddl::alter_table()),
         Statement::Copy { source, to, .. } => StatementKind::Copy(Box::new(Copy {
             statement: statement.clone(),
             query: to.then(|| copied_query(source)),

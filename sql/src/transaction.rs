@@ -5,9 +5,7 @@
 //! (three-way, by entity): if a concurrent commit changed the same entities, `COMMIT`
 //! fails with 40001 and publishes nothing. `ROLLBACK` drops the private branch.
 
-use datafusion::sql::sqlparser::ast::{
-    TransactionAccessMode, TransactionIsolationLevel, TransactionMode,
-};
+use datafusion::sql::sqlparser::ast::TransactionMode;
 use datafusion_omnigraph::{Savepoint, Transaction};
 use omnigraph_engine::{Error as EngineError, MergeStyle, WriteOptions};
 
@@ -45,6 +43,12 @@ impl Session {
             TransactionControl::Savepoint(name) => self.savepoint(name).await,
             TransactionControl::Release(name) => self.release_savepoint(name),
             TransactionControl::RollbackTo(name) => self.rollback_to_savepoint(name).await,
+            TransactionControl::SetCharacteristics { modes, session } => self
+                .set_characteristics(modes, *session)
+                .map(|notices| StatementResult {
+                    notices,
+                    ..StatementResult::command("SET")
+                }),
         };
         let savepoint_statement = matches!(
             control,
@@ -70,23 +74,8 @@ impl Session {
         if self.transaction().is_some_and(|tx| tx.failed) {
             return Err(crate::session::transaction_aborted());
         }
-        for mode in modes {
-            let refused = match mode {
-                TransactionMode::IsolationLevel(TransactionIsolationLevel::Serializable) => Some(
-                    "SERIALIZABLE: transactions run under snapshot isolation (REPEATABLE READ)",
-                ),
-                TransactionMode::AccessMode(TransactionAccessMode::ReadOnly) => {
-                    Some("READ ONLY transactions; use SET omnigraph.as_of for read-only sessions")
-                }
-                _ => None,
-            };
-            if let Some(what) = refused {
-                return Err(SqlError::new(
-                    ErrorKind::NotSupported,
-                    format!("{what} is not supported"),
-                ));
-            }
-        }
+        let read_only =
+            crate::access_mode::requested_read_only(modes)?.unwrap_or(self.default_read_only());
         if self.transaction().is_some() {
             let mut r = StatementResult::command("BEGIN");
             r.notices
@@ -99,8 +88,9 @@ impl Session {
         }
         let graph = self.graph_context().graph();
         let private = graph.create_transaction_branch(&settings.branch).await?;
-        self.graph_context()
-            .set_transaction(Some(Transaction::new(settings.branch, private)));
+        let mut tx = Transaction::new(settings.branch, private);
+        tx.read_only = read_only;
+        self.graph_context().set_transaction(Some(tx));
         Ok(StatementResult::command("BEGIN"))
     }
 
@@ -199,8 +189,16 @@ impl Session {
             return Ok(r);
         };
         if tx.failed {
+            self.end_transaction_cursors(false).await?;
             self.finish(&tx).await?;
             return Ok(StatementResult::command("ROLLBACK"));
+        }
+        // `WITH HOLD` cursors read their rows while the transaction's snapshot is there.
+        self.end_transaction_cursors(true).await?;
+        if tx.read_only {
+            // It wrote nothing: there is nothing to merge.
+            self.finish(&tx).await?;
+            return Ok(StatementResult::command("COMMIT"));
         }
         let settings = self.graph_context().settings();
         let opts = WriteOptions {
@@ -245,6 +243,7 @@ impl Session {
     async fn rollback(&self) -> Result<StatementResult> {
         match self.transaction() {
             Some(tx) => {
+                self.end_transaction_cursors(false).await?;
                 self.finish(&tx).await?;
                 Ok(StatementResult::command("ROLLBACK"))
             }

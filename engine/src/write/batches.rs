@@ -153,7 +153,7 @@ impl Graph {
             };
         // Kept column values were read at this snapshot: they must still be current.
         let read_at = matches!(mode, InsertMode::UpsertColumns(_)).then(|| snapshot.version());
-        self.load_reader_at(branch, text.as_bytes(), load_mode, read_at, &opts)
+        self.load_reader_at(branch, text.as_bytes(), load_mode, read_at, true, &opts)
             .await
             .map_err(|e| match e {
                 // Row numbers of a statement's rows, not lines of a file.

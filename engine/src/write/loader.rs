@@ -87,6 +87,10 @@ pub struct LoadSummary {
     pub edges: u64,
     /// Rows written per table.
     pub tables: BTreeMap<String, u64>,
+    /// The ids written per table, in input order: filled for rows inserted by
+    /// [`Graph::insert_batches`] (an `INSERT ... RETURNING` reads them back), empty for
+    /// loads, which may be too large to list.
+    pub ids: BTreeMap<String, Vec<String>>,
 }
 
 /// One table's part of a running load.
@@ -345,18 +349,21 @@ impl Graph {
         mode: LoadMode,
         opts: &WriteOptions,
     ) -> Result<LoadSummary> {
-        self.load_reader_at(branch, reader, mode, None, opts).await
+        self.load_reader_at(branch, reader, mode, None, false, opts)
+            .await
     }
 
     /// [`Graph::load_reader`] for input computed from graph version `read_at` of the
     /// branch: if the branch is elsewhere by the time the load starts (or commits), the
     /// load fails with a conflict instead of overwriting what happened in between.
+    /// `report_ids` lists the written ids in the summary.
     pub(crate) async fn load_reader_at<R: AsyncBufRead + Unpin>(
         &self,
         branch: &str,
         reader: R,
         mode: LoadMode,
         read_at: Option<u64>,
+        report_ids: bool,
         opts: &WriteOptions,
     ) -> Result<LoadSummary> {
         self.require_writable()?;
@@ -404,6 +411,7 @@ impl Graph {
             nodes: 0,
             edges: 0,
             tables: BTreeMap::new(),
+            ids: BTreeMap::new(),
         };
         for (name, t) in load.tables {
             match t.def {
@@ -421,7 +429,18 @@ impl Graph {
             return Ok(summary);
         }
         integrity::validate(&snapshot, &facts, &existing).await?;
-        drop(facts);
+        if report_ids {
+            for (name, f) in facts {
+                let mut written: Vec<(u64, String)> =
+                    f.ids.into_iter().map(|(id, line)| (line, id)).collect();
+                written.sort_unstable();
+                summary
+                    .ids
+                    .insert(name, written.into_iter().map(|(_, id)| id).collect());
+            }
+        } else {
+            drop(facts);
+        }
 
         let mut tables = Vec::with_capacity(stagers.len());
         for (prepared, stager) in stagers {

@@ -1,6 +1,7 @@
 //! `SET`, `SHOW` and `RESET` of Postgres run-time parameters (`statement_timeout`,
 //! `application_name`, `TimeZone`, ...), kept per connection ([`crate::connection::PgSettings`]).
-//! `omnigraph.*` and `datafusion.*` settings belong to the SQL session.
+//! `omnigraph.*`, `datafusion.*` and the transaction access-mode settings
+//! (`default_transaction_read_only`, `transaction_read_only`) belong to the SQL session.
 
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ use crate::outcome::Outcome;
 pub struct PostgresSettings;
 
 fn is_session_setting(name: &str) -> bool {
-    name.starts_with("omnigraph.") || name.starts_with("datafusion.")
+    omnigraph_sql::settings::is_graph_setting(name) || name.starts_with("datafusion.")
 }
 
 /// The Postgres parameter statement `statement` is, if it is one.

@@ -539,3 +539,83 @@ async fn create_database_points_to_graph_directories() {
     let err = server.try_connect("tester", None, "foo").await.unwrap_err();
     assert_eq!(sqlstate(&err), "3D000");
 }
+
+#[tokio::test]
+async fn returning_cursors_explain_and_read_only_over_both_protocols() {
+    let server = start(None).await;
+    let client = server.connect("demo").await;
+    // RETURNING: rows and the write's own tag, simple and extended (Describe gives the
+    // RETURNING columns).
+    let messages = client
+        .simple_query(
+            "INSERT INTO person (name, age) VALUES ('wire.ret', 5) RETURNING name, age + 1",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        simple_rows(&messages),
+        [[Some("wire.ret".to_string()), Some("6".to_string())]]
+    );
+    assert_eq!(command_tags(&messages), [1]);
+    let statement = client
+        .prepare("UPDATE person SET age = $1 WHERE name = $2 RETURNING name, age")
+        .await
+        .unwrap();
+    let names: Vec<&str> = statement.columns().iter().map(|c| c.name()).collect();
+    assert_eq!(names, ["name", "age"]);
+    let rows = client
+        .query(&statement, &[&9i32, &"wire.ret"])
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].get::<_, i32>(1), 9);
+    let deleted = client
+        .execute(
+            "DELETE FROM person WHERE name = $1 RETURNING *",
+            &[&"wire.ret"],
+        )
+        .await
+        .unwrap();
+    assert_eq!(deleted, 1);
+
+    // Cursors: FETCH is described with the cursor's columns.
+    client
+        .batch_execute("BEGIN; DECLARE c CURSOR FOR SELECT name FROM company ORDER BY name")
+        .await
+        .unwrap();
+    let fetch = client.prepare("FETCH 3 FROM c").await.unwrap();
+    assert_eq!(fetch.columns()[0].name(), "name");
+    assert_eq!(client.query(&fetch, &[]).await.unwrap().len(), 3);
+    let messages = client.simple_query("FETCH ALL IN c").await.unwrap();
+    assert_eq!(simple_rows(&messages).len(), 17);
+    client.batch_execute("CLOSE c; COMMIT").await.unwrap();
+
+    // EXPLAIN: one QUERY PLAN column.
+    let explain = client
+        .prepare("EXPLAIN (FORMAT JSON) SELECT name FROM person")
+        .await
+        .unwrap();
+    assert_eq!(explain.columns()[0].name(), "QUERY PLAN");
+    assert_eq!(explain.columns()[0].type_(), &Type::JSON);
+    let messages = client
+        .simple_query("EXPLAIN SELECT name FROM person")
+        .await
+        .unwrap();
+    assert!(simple_rows(&messages).len() > 1);
+
+    // READ ONLY, and the DDL hint.
+    client.batch_execute("BEGIN READ ONLY").await.unwrap();
+    let err = client
+        .batch_execute("INSERT INTO person (name) VALUES ('wire.ro')")
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "25006");
+    client.batch_execute("ROLLBACK").await.unwrap();
+    let err = client
+        .batch_execute("CREATE TABLE t (a int)")
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "0A000");
+    let hint = err.as_db_error().and_then(|e| e.hint()).unwrap_or_default();
+    assert!(hint.contains("apply_schema"), "{hint}");
+}

@@ -513,6 +513,112 @@ async fn databases_are_graph_directories_not_sql_objects() {
 }
 
 #[tokio::test]
+async fn tables_are_graph_types_so_table_ddl_says_what_does_instead() {
+    let (_dir, s) = demo_session().await;
+    for sql in [
+        "CREATE TABLE robots (id int, name text)",
+        "CREATE TABLE IF NOT EXISTS robots (id int)",
+        "CREATE TABLE adults AS SELECT * FROM person WHERE age >= 18",
+        "CREATE VIEW adults AS SELECT * FROM person WHERE age >= 18",
+        "ALTER TABLE person ADD COLUMN nickname text",
+        "DROP TABLE person",
+        "DROP VIEW IF EXISTS adults",
+    ] {
+        let e = err(&s, sql).await;
+        assert_eq!(e.sqlstate(), "0A000", "{sql}: {e}");
+        let hint = e.hint.unwrap_or_default();
+        assert!(hint.contains("CALL apply_schema"), "{sql}: {hint}");
+    }
+    assert!(
+        table(&s, "SELECT count(*) AS n FROM person")
+            .await
+            .contains('|')
+    );
+}
+
+/// The `QUERY PLAN` lines of an `EXPLAIN`.
+async fn plan_lines(s: &omnigraph_sql::Session, sql: &str) -> Vec<String> {
+    let r = s
+        .execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let names: Vec<&str> = r[0]
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    assert_eq!(names, ["QUERY PLAN"], "{sql}");
+    assert_eq!(r[0].tag, "EXPLAIN");
+    r[0].batches
+        .iter()
+        .flat_map(|b| {
+            let c = b
+                .column(0)
+                .as_any()
+                .downcast_ref::<datafusion::arrow::array::StringArray>()
+                .unwrap();
+            c.iter()
+                .map(|v| v.unwrap_or_default().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn explain_answers_one_query_plan_column_as_postgresql() {
+    let (_dir, s) = demo_session().await;
+    for sql in [
+        "EXPLAIN SELECT name FROM person WHERE age > 30",
+        "EXPLAIN VERBOSE SELECT name FROM person",
+        "EXPLAIN ANALYZE SELECT name FROM person",
+        "EXPLAIN (COSTS OFF) SELECT name FROM person",
+        "EXPLAIN (ANALYZE, BUFFERS, COSTS false, TIMING) SELECT name FROM person",
+        "EXPLAIN (VERBOSE, FORMAT TEXT) SELECT name FROM person",
+        "explain (analyze on, summary off) SELECT count(*) FROM person",
+    ] {
+        let lines = plan_lines(&s, sql).await;
+        assert!(lines.len() > 1, "{sql}: one row per line: {lines:?}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("person") || l.contains("Lance") || l.contains("Exec")),
+            "{sql}: {lines:?}"
+        );
+    }
+    let json = plan_lines(
+        &s,
+        "EXPLAIN (FORMAT JSON) SELECT name FROM person WHERE age > 30",
+    )
+    .await;
+    assert_eq!(json.len(), 1);
+    assert!(
+        json[0].trim_start().starts_with('[') && json[0].contains("\"Plan\""),
+        "{json:?}"
+    );
+    for (sql, code) in [
+        ("EXPLAIN (NOPE) SELECT 1", "42601"),
+        ("EXPLAIN (FORMAT CSV) SELECT 1", "22023"),
+        ("EXPLAIN (TIMING) SELECT 1", "22023"),
+        ("EXPLAIN (ANALYZE maybe) SELECT 1", "22023"),
+    ] {
+        assert_eq!(err(&s, sql).await.sqlstate(), code, "{sql}");
+    }
+    // EXPLAIN plans a write and runs none of it; EXPLAIN ANALYZE runs it, as PostgreSQL.
+    let count = "SELECT count(*) AS n FROM person";
+    let before = table(&s, count).await;
+    plan_lines(&s, "EXPLAIN DELETE FROM person").await;
+    plan_lines(&s, "EXPLAIN (FORMAT JSON) DELETE FROM person").await;
+    assert_eq!(table(&s, count).await, before);
+    s.execute("BEGIN").await.unwrap();
+    plan_lines(&s, "EXPLAIN (ANALYZE) DELETE FROM person").await;
+    assert!(table(&s, count).await.contains("| 0 |"));
+    s.execute("ROLLBACK").await.unwrap();
+    assert_eq!(table(&s, count).await, before);
+    plan_lines(&s, "EXPLAIN ANALYZE DELETE FROM person WHERE age > 1000").await;
+}
+
+#[tokio::test]
 async fn to_char_reads_postgresql_templates() {
     let (_dir, s) = demo_session().await;
     // PostgreSQL 15's answers (psql, TimeZone UTC).

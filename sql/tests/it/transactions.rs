@@ -309,3 +309,110 @@ async fn a_transaction_stays_on_its_branch() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn read_only_transactions_refuse_every_write_with_25006() {
+    let (_dir, a, b) = two_sessions().await;
+    for begin in [
+        "BEGIN READ ONLY",
+        "START TRANSACTION READ ONLY",
+        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        "BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED READ ONLY",
+    ] {
+        a.execute(begin).await.unwrap();
+        assert!(
+            count(&a, "SHOW transaction_read_only")
+                .await
+                .contains("| on "),
+            "{begin}"
+        );
+        assert!(
+            count(&a, "SELECT count(*) AS n FROM person")
+                .await
+                .contains("| 2 |")
+        );
+        let e = err(&a, "INSERT INTO person (name) VALUES ('x')").await;
+        assert_eq!(e.sqlstate(), "25006", "{begin}: {e}");
+        assert_eq!(
+            e.message,
+            "cannot execute INSERT in a read-only transaction"
+        );
+        // The error fails the transaction, as in PostgreSQL.
+        assert_eq!(err(&a, "SELECT 1").await.sqlstate(), "25P02");
+        a.execute("ROLLBACK").await.unwrap();
+    }
+    for (write, verb) in [
+        ("UPDATE person SET age = 1", "UPDATE"),
+        ("DELETE FROM person", "DELETE"),
+        ("TRUNCATE person", "TRUNCATE TABLE"),
+    ] {
+        a.execute("BEGIN; SET TRANSACTION READ ONLY").await.unwrap();
+        let e = err(&a, write).await;
+        assert_eq!(e.sqlstate(), "25006", "{write}: {e}");
+        assert!(
+            e.message.contains(&format!("execute {verb} in")),
+            "{write}: {e}"
+        );
+        a.execute("ROLLBACK").await.unwrap();
+    }
+    // COMMIT of a read-only transaction publishes nothing.
+    a.execute("BEGIN READ ONLY; SELECT 1; COMMIT")
+        .await
+        .unwrap();
+    // READ WRITE only before the transaction ran anything.
+    a.execute("BEGIN READ ONLY; SELECT 1").await.unwrap();
+    assert_eq!(
+        err(&a, "SET TRANSACTION READ WRITE").await.sqlstate(),
+        "25001"
+    );
+    a.execute("ROLLBACK").await.unwrap();
+
+    // The session's default: every later transaction, and each statement on its own.
+    for set in [
+        "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+        "SET default_transaction_read_only = on",
+    ] {
+        a.execute(set).await.unwrap();
+        assert!(
+            count(&a, "SHOW default_transaction_read_only")
+                .await
+                .contains("| on ")
+        );
+        assert_eq!(
+            err(&a, "DELETE FROM person").await.sqlstate(),
+            "25006",
+            "{set}"
+        );
+        // Procedures that change the graph are writes, however they are called.
+        let e = err(&a, "CALL create_branch('ro')").await;
+        assert_eq!(e.message, "cannot execute CALL in a read-only transaction");
+        let e = err(&a, "SELECT * FROM create_branch('ro')").await;
+        assert_eq!(e.sqlstate(), "25006", "{e}");
+        a.execute("BEGIN").await.unwrap();
+        assert_eq!(
+            err(&a, "DELETE FROM person").await.sqlstate(),
+            "25006",
+            "{set}"
+        );
+        a.execute("ROLLBACK; BEGIN READ WRITE; DELETE FROM person WHERE name = 'nobody'; COMMIT")
+            .await
+            .unwrap();
+        a.execute("RESET default_transaction_read_only")
+            .await
+            .unwrap();
+        assert!(
+            count(&a, "SHOW transaction_read_only")
+                .await
+                .contains("| off ")
+        );
+    }
+    a.execute("SET transaction_read_only = on").await.unwrap();
+    a.execute("INSERT INTO person (name) VALUES ('carol')")
+        .await
+        .unwrap();
+    assert!(
+        count(&b, "SELECT count(*) AS n FROM person")
+            .await
+            .contains("| 3 |")
+    );
+}

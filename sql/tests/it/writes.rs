@@ -410,3 +410,144 @@ async fn values_are_checked_like_loaded_values() {
         .unwrap();
     assert_eq!(r[0].tag, "INSERT 0 0");
 }
+
+/// The rows of a statement's result as text.
+fn shown(result: &omnigraph_sql::StatementResult) -> String {
+    datafusion::arrow::util::pretty::pretty_format_batches(&result.batches)
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn returning_gives_the_written_rows_in_the_same_commit() {
+    let (_dir, s) = session().await;
+    let before = commits(&s).await;
+    let r = s
+        .execute(
+            "INSERT INTO person (name, age, nick) VALUES ('carol', 41, 'c'), ('dan', NULL, 'd') \
+             RETURNING *",
+        )
+        .await
+        .unwrap();
+    assert_eq!(r[0].tag, "INSERT 0 2");
+    assert_eq!(
+        commits(&s).await,
+        before + 1,
+        "one commit, as without RETURNING"
+    );
+    // The committed rows, ids derived by the engine included, in the order inserted.
+    let stored = table(
+        &s,
+        "SELECT * FROM person WHERE name IN ('carol', 'dan') ORDER BY name",
+    )
+    .await;
+    assert_eq!(shown(&r[0]), stored);
+
+    let r = s
+        .execute("INSERT INTO person AS p (name, nick) VALUES ('eve', 'e') RETURNING p.name, length(nick), nick AS handle, age + 1")
+        .await
+        .unwrap();
+    let names: Vec<&str> = r[0]
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    assert_eq!(names, ["name", "length", "handle", "?column?"]);
+    assert!(
+        shown(&r[0]).contains("| eve  | 1      | e      |          |"),
+        "{}",
+        shown(&r[0])
+    );
+
+    // A keyless edge's id is made by the engine: RETURNING shows the one stored.
+    let r = s
+        .execute("INSERT INTO knows (src, dst) VALUES ('bob', 'alice') RETURNING id, src, dst")
+        .await
+        .unwrap();
+    let stored = table(&s, "SELECT id, src, dst FROM knows WHERE src = 'bob'").await;
+    assert_eq!(shown(&r[0]), stored);
+
+    // UPDATE returns the new rows, DELETE the old ones.
+    let r = s
+        .execute("UPDATE person SET age = age + 1 WHERE name = 'alice' RETURNING name, age")
+        .await
+        .unwrap();
+    assert_eq!(r[0].tag, "UPDATE 1");
+    assert!(shown(&r[0]).contains("| alice | 31  |"), "{}", shown(&r[0]));
+    let before = table(&s, "SELECT * FROM person WHERE name = 'carol'").await;
+    let r = s
+        .execute("DELETE FROM person WHERE name = 'carol' RETURNING *")
+        .await
+        .unwrap();
+    assert_eq!(r[0].tag, "DELETE 1");
+    assert_eq!(shown(&r[0]), before);
+    assert!(
+        table(&s, "SELECT name FROM person WHERE name = 'carol'")
+            .await
+            .lines()
+            .count()
+            < 4
+    );
+
+    // Without RETURNING a write has no rows, only its tag.
+    let r = s
+        .execute("UPDATE person SET age = 1 WHERE name = 'dan'")
+        .await
+        .unwrap();
+    assert!(!r[0].has_columns() && r[0].tag == "UPDATE 1");
+}
+
+#[tokio::test]
+async fn returning_with_on_conflict_in_transactions_and_mistakes() {
+    let (_dir, s) = session().await;
+    // DO NOTHING returns the rows inserted, not the ones skipped.
+    let r = s
+        .execute(
+            "INSERT INTO person (name, age, nick) VALUES ('alice', 99, 'x'), ('erin', 5, 'e') \
+             ON CONFLICT (name) DO NOTHING RETURNING name, age",
+        )
+        .await
+        .unwrap();
+    assert_eq!(r[0].tag, "INSERT 0 1");
+    assert_eq!(r[0].row_count(), 1);
+    assert!(shown(&r[0]).contains("| erin | 5   |"), "{}", shown(&r[0]));
+    // DO UPDATE returns the row as stored: unlisted columns keep their values.
+    let r = s
+        .execute(
+            "INSERT INTO person (name, age, nick) VALUES ('alice', 35, 'ignored') \
+             ON CONFLICT (name) DO UPDATE SET age = EXCLUDED.age RETURNING name, age, nick",
+        )
+        .await
+        .unwrap();
+    assert!(
+        shown(&r[0]).contains("| alice | 35  | al   |"),
+        "{}",
+        shown(&r[0])
+    );
+
+    // A mistake in the list is found before anything is written.
+    let before = commits(&s).await;
+    let e = err(
+        &s,
+        "INSERT INTO person (name, nick) VALUES ('zed', 'z') RETURNING nope",
+    )
+    .await;
+    assert_eq!(e.sqlstate(), "42703", "{e}");
+    assert_eq!(commits(&s).await, before);
+
+    // In a transaction the rows are the transaction's; ROLLBACK drops them.
+    s.execute("BEGIN").await.unwrap();
+    let r = s
+        .execute("INSERT INTO person (name, nick) VALUES ('tx', 't') RETURNING name")
+        .await
+        .unwrap();
+    assert!(shown(&r[0]).contains("| tx   |"), "{}", shown(&r[0]));
+    let r = s
+        .execute("DELETE FROM person WHERE name = 'tx' RETURNING name")
+        .await
+        .unwrap();
+    assert_eq!(r[0].row_count(), 1);
+    s.execute("ROLLBACK").await.unwrap();
+    assert_eq!(commits(&s).await, before);
+}

@@ -1,0 +1,47 @@
+//! DDL that cannot work on a graph: its tables are the node and edge types of its schema,
+//! so `CREATE TABLE` (and `CREATE TABLE AS`, pandas' `to_sql` to a new table), `CREATE
+//! VIEW`, `ALTER TABLE` and `DROP TABLE`/`DROP VIEW` answer 0A000 with a hint naming
+//! what does. Refused from the plan, after the role check, so a user without the role
+//! for DDL still gets 42501 first, as in PostgreSQL.
+
+use datafusion::logical_expr::{DdlStatement, LogicalPlan};
+
+use crate::error::{ErrorKind, Result, SqlError};
+
+/// What to do instead, for every statement refused here.
+const HINT: &str = "A graph's tables are the node and edge types of its schema: add types and \
+                    properties with CALL apply_schema('<schema>') (see docs/sql-reference.md, \
+                    Procedures), write rows with INSERT, UPDATE, DELETE or CALL load(...), and \
+                    name a query with WITH instead of a view.";
+
+fn refused(what: String) -> SqlError {
+    SqlError::new(
+        ErrorKind::NotSupported,
+        format!("{what} is not supported: tables are defined by the graph schema"),
+    )
+    .with_hint(HINT)
+}
+
+/// Refuses `plan` if it is DDL that cannot work on a graph.
+pub(crate) fn refuse_graph_ddl(plan: &LogicalPlan) -> Result<()> {
+    let LogicalPlan::Ddl(ddl) = plan else {
+        return Ok(());
+    };
+    match ddl {
+        DdlStatement::CreateMemoryTable(t)
+            if matches!(t.input.as_ref(), LogicalPlan::EmptyRelation(_)) =>
+        {
+            Err(refused(format!("CREATE TABLE {}", t.name)))
+        }
+        DdlStatement::CreateMemoryTable(t) => Err(refused(format!("CREATE TABLE {} AS", t.name))),
+        DdlStatement::CreateView(v) => Err(refused(format!("CREATE VIEW {}", v.name))),
+        DdlStatement::DropTable(t) => Err(refused(format!("DROP TABLE {}", t.name))),
+        DdlStatement::DropView(v) => Err(refused(format!("DROP VIEW {}", v.name))),
+        _ => Ok(()),
+    }
+}
+
+/// `ALTER TABLE`, which DataFusion does not plan.
+pub(crate) fn alter_table() -> SqlError {
+    refused("ALTER TABLE".to_string())
+}
