@@ -141,22 +141,20 @@ impl QueryRule for DistinctWithNames {
     }
 }
 
-/// `FROM (SELECT ...)` without a name: 42601, as in PostgreSQL 15.
+/// `FROM (SELECT ...)` without a name: 42601, as in PostgreSQL 15. Only the relations
+/// `FROM` lists, not the right side of a `JOIN`: the server's catalog rewrites (the
+/// `'name'::regclass` lookup of datafusion-pg-catalog) join an unnamed subquery.
 struct DerivedTablesHaveAliases;
 
 impl QueryRule for DerivedTablesHaveAliases {
     fn check(&self, query: &Query, _: &Functions) -> Result<()> {
         for select in selects(&query.body) {
             for table in &select.from {
-                let factors =
-                    std::iter::once(&table.relation).chain(table.joins.iter().map(|j| &j.relation));
-                for factor in factors {
-                    if let TableFactor::Derived { alias: None, .. } = factor {
-                        return Err(SqlError::new(
-                            ErrorKind::Syntax,
-                            "subquery in FROM must have an alias",
-                        ));
-                    }
+                if let TableFactor::Derived { alias: None, .. } = &table.relation {
+                    return Err(SqlError::new(
+                        ErrorKind::Syntax,
+                        "subquery in FROM must have an alias",
+                    ));
                 }
             }
         }

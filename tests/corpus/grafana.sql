@@ -33,7 +33,6 @@ SELECT schema_name AS "name"
 -- next
 -- tool: Grafana, source: grafana/grafana public/app/plugins/datasource/grafana-postgresql-datasource/postgresMetaQuery.ts (showTables, no schema), purpose: table picker of the query editor (tables on the search_path unqualified, the rest schema-qualified)
 -- expect: person, company, knows, works_at
--- known-gap: an IN (subquery) in ORDER BY (DataFusion plans IN subqueries only in filters; in the select list it is rewritten)
 SELECT
     CASE WHEN 
           quote_ident(table_schema) IN (

@@ -12,7 +12,7 @@ use datafusion::functions_aggregate::count::count_all;
 use datafusion::functions_aggregate::expr_fn::{count, max, min};
 use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, Subquery, lit, when};
 
-/// Numbers the names [`SubqueryRows::rows`] gives subqueries, so nested ones differ.
+/// Numbers the names [`SubqueryRows::named_rows`] gives subqueries, so nested ones differ.
 static ROWS_NAMES: AtomicUsize = AtomicUsize::new(0);
 
 /// The rows of a subquery whose first column is compared or searched.
@@ -31,8 +31,15 @@ impl<'a> SubqueryRows<'a> {
         }
     }
 
-    /// The subquery's first column, as [`Self::rows`] name it.
+    /// The subquery's first column.
     fn value(&self) -> Expr {
+        Expr::Column(Column::from(
+            self.subquery.subquery.schema().qualified_field(0),
+        ))
+    }
+
+    /// The subquery's first column, as [`Self::named_rows`] name it.
+    fn named_value(&self) -> Expr {
         let name = self.subquery.subquery.schema().field(0).name();
         Expr::Column(Column::new(Some(self.alias.as_str()), name))
     }
@@ -49,40 +56,45 @@ impl<'a> SubqueryRows<'a> {
         }))
     }
 
+    fn rows(&self) -> LogicalPlan {
+        self.subquery.subquery.as_ref().clone()
+    }
+
     /// The subquery's rows under a name of their own: a correlated filter comparing them
     /// with the outer query's would otherwise be ambiguous when both read the same table
-    /// (`age = ANY (SELECT age FROM person ...)` in a query of `person`).
-    fn rows(&self) -> Result<LogicalPlan> {
-        LogicalPlanBuilder::from(self.subquery.subquery.as_ref().clone())
+    /// (`age = ANY (SELECT age FROM person ...)` in a query of `person`). Only there:
+    /// DataFusion cannot pull a subquery's own correlated filter up through the name.
+    fn named_rows(&self) -> Result<LogicalPlan> {
+        LogicalPlanBuilder::from(self.rows())
             .alias(self.alias.as_str())?
             .build()
     }
 
     /// How many rows.
     pub(super) fn count(&self) -> Result<Expr> {
-        self.aggregated(self.rows()?, count_all())
+        self.aggregated(self.rows(), count_all())
     }
 
     /// How many rows have a value that is not null.
     pub(super) fn count_values(&self) -> Result<Expr> {
-        self.aggregated(self.rows()?, count(self.value()))
+        self.aggregated(self.rows(), count(self.value()))
     }
 
     /// The smallest value.
     pub(super) fn min(&self) -> Result<Expr> {
-        self.aggregated(self.rows()?, min(self.value()))
+        self.aggregated(self.rows(), min(self.value()))
     }
 
     /// The largest value.
     pub(super) fn max(&self) -> Result<Expr> {
-        self.aggregated(self.rows()?, max(self.value()))
+        self.aggregated(self.rows(), max(self.value()))
     }
 
     /// How many rows have a value equal to `needle`, an expression of the outer query.
     pub(super) fn count_equal(&self, needle: &Expr, outer: &DFSchema) -> Result<Expr> {
         let needle = outer_reference(needle.clone(), outer)?;
-        let rows = LogicalPlanBuilder::from(self.rows()?)
-            .filter(self.value().eq(needle))?
+        let rows = LogicalPlanBuilder::from(self.named_rows()?)
+            .filter(self.named_value().eq(needle))?
             .build()?;
         self.aggregated(rows, count_all())
     }
