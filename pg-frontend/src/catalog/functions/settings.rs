@@ -1,4 +1,5 @@
-//! `current_setting(name)`: the connection's run-time parameters.
+//! `current_setting(name)`: the connection's run-time parameters; the encoding functions
+//! (everything is UTF8, PostgreSQL's encoding number 6).
 
 use std::sync::Arc;
 
@@ -9,10 +10,63 @@ use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Volatility, create_udf}
 
 use super::{CatalogFunction, ConnectionFacts, first_argument};
 
-pub const FUNCTIONS: &[CatalogFunction] = &[CatalogFunction {
-    name: "current_setting",
-    build: current_setting,
-}];
+pub const FUNCTIONS: &[CatalogFunction] = &[
+    CatalogFunction {
+        name: "current_setting",
+        build: current_setting,
+    },
+    CatalogFunction {
+        name: "pg_encoding_to_char",
+        build: encoding_name,
+    },
+    CatalogFunction {
+        name: "pg_client_encoding",
+        build: utf8,
+    },
+    CatalogFunction {
+        name: "getdatabaseencoding",
+        build: utf8,
+    },
+];
+
+/// PostgreSQL's number for UTF8, as `pg_database.encoding` gives it.
+const UTF8_ENCODING: i64 = 6;
+
+/// `pg_client_encoding()`, `getdatabaseencoding()`: the server and client speak UTF8.
+fn utf8(name: &'static str, _: &ConnectionFacts) -> ScalarUDF {
+    create_udf(
+        name,
+        vec![],
+        DataType::Utf8,
+        Volatility::Stable,
+        Arc::new(|_: &[ColumnarValue]| {
+            Ok(ColumnarValue::Scalar(
+                datafusion::common::ScalarValue::Utf8(Some("UTF8".to_string())),
+            ))
+        }),
+    )
+}
+
+/// `pg_encoding_to_char(n)`: `UTF8` for 6, '' for any other number (as PostgreSQL
+/// answers an invalid one); the only encoding `pg_database` reports is 6.
+fn encoding_name(name: &'static str, _: &ConnectionFacts) -> ScalarUDF {
+    create_udf(
+        name,
+        vec![DataType::Int64],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(|args: &[ColumnarValue]| {
+            let numbers = ColumnarValue::values_to_arrays(args)?;
+            let numbers: &arrow::array::Int64Array =
+                first_argument(&numbers, "pg_encoding_to_char", "an integer")?;
+            let names: StringArray = numbers
+                .iter()
+                .map(|n| n.map(|n| if n == UTF8_ENCODING { "UTF8" } else { "" }))
+                .collect();
+            Ok(ColumnarValue::Array(Arc::new(names)))
+        }),
+    )
+}
 
 /// A parameter's value as `SET` left it; an unknown `omnigraph.` parameter is NULL (a
 /// client probing our own settings), any other unknown one fails as in PostgreSQL.
