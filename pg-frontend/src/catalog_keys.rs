@@ -76,7 +76,12 @@ impl KeyedPgCatalog {
 impl SchemaProvider for KeyedPgCatalog {
     fn table_names(&self) -> Vec<String> {
         let mut names = self.inner.table_names();
-        for extra in self.replaced.keys().map(String::as_str).chain(["pg_indexes"]) {
+        for extra in self
+            .replaced
+            .keys()
+            .map(String::as_str)
+            .chain(["pg_indexes"])
+        {
             if !names.iter().any(|n| n == extra) {
                 names.push(extra.to_string());
             }
@@ -358,7 +363,8 @@ impl KeyedTable {
             )?],
             KeyedKind::Indexes => {
                 let definitions = self.catalog.key_definitions_now();
-                let on_path = |schema: &str| schema == datafusion_omnigraph::PUBLIC_SCHEMA;
+                // The view calls `pg_get_indexdef(oid)`, which always qualifies the table.
+                let on_path = |_: &str| false;
                 let texts = |f: &dyn Fn(&PrimaryKey) -> Option<String>| -> ArrayRef {
                     Arc::new(StringArray::from(keys.iter().map(f).collect::<Vec<_>>()))
                 };
@@ -385,7 +391,8 @@ impl KeyedTable {
     }
 }
 
-/// `batch` of `pg_class` with `relhasindex` set for the tables in `indexed`.
+/// `batch` of `pg_class` with `relhasindex` set for the tables in `indexed`, and the
+/// tables' access method and type filled in.
 fn with_indexes_marked(
     batch: RecordBatch,
     indexed: &std::collections::HashSet<i32>,
@@ -404,8 +411,29 @@ fn with_indexes_marked(
         .collect();
     let mut columns = batch.columns().to_vec();
     columns[flag] = Arc::new(marked);
+    // Tables use the heap access method (psql's `\d` shows it) and are of no type.
+    let kinds = column::<StringArray>(&batch, "relkind")?;
+    for (name, value) in [("relam", HEAP_ACCESS_METHOD), ("reloftype", 0)] {
+        let Ok(index) = batch.schema().index_of(name) else {
+            continue;
+        };
+        let old = arrow::compute::cast(&columns[index], &DataType::Int32)?;
+        let Some(old) = old.as_any().downcast_ref::<Int32Array>() else {
+            continue;
+        };
+        let filled: Int32Array = (0..batch.num_rows())
+            .map(|i| match old.is_null(i) || old.value(i) == 0 {
+                true if name == "reloftype" || kinds.value(i) == "r" => Some(value),
+                _ => (!old.is_null(i)).then(|| old.value(i)),
+            })
+            .collect();
+        columns[index] = arrow::compute::cast(&filled, columns[index].data_type())?;
+    }
     Ok(RecordBatch::try_new(batch.schema(), columns)?)
 }
+
+/// `pg_am.oid` of `heap`.
+const HEAP_ACCESS_METHOD: i32 = 2;
 
 fn foreign_key_rows(
     schema: &SchemaRef,
@@ -447,6 +475,7 @@ fn foreign_key_rows(
             ("confmatchtype", text("s")),
             ("conislocal", flag(true)),
             ("connoinherit", flag(true)),
+            ("conparentid", ints(&|_| 0)),
             ("conkey", columns(&|k| k.column)),
             ("confkey", columns(&|k| k.target_column)),
         ]),
@@ -456,23 +485,24 @@ fn foreign_key_rows(
 fn primary_key_rows(schema: &SchemaRef, keys: &[PrimaryKey]) -> Result<RecordBatch> {
     let text = |s: &str| texts(keys, |_| s.to_string());
     rows(
-                schema,
-                keys.len(),
-                HashMap::from([
-                    ("oid", int32s(&keys, PrimaryKey::constraint_oid)),
-                    ("conname", texts(&keys, PrimaryKey::name)),
-                    ("connamespace", int32s(&keys, |k| k.namespace_oid)),
-                    ("contype", text("p")),
-                    ("convalidated", flags(&keys, true)),
-                    ("conrelid", int32s(&keys, |k| k.table_oid)),
-                    ("conindid", int32s(&keys, PrimaryKey::index_oid)),
-                    ("confupdtype", text(" ")),
-                    ("confdeltype", text(" ")),
-                    ("confmatchtype", text(" ")),
-                    ("conislocal", flags(&keys, true)),
-                    ("connoinherit", flags(&keys, true)),
-                    ("conkey", key_columns(keys)),
-                ]),
+        schema,
+        keys.len(),
+        HashMap::from([
+            ("oid", int32s(&keys, PrimaryKey::constraint_oid)),
+            ("conname", texts(&keys, PrimaryKey::name)),
+            ("connamespace", int32s(&keys, |k| k.namespace_oid)),
+            ("contype", text("p")),
+            ("convalidated", flags(&keys, true)),
+            ("conrelid", int32s(&keys, |k| k.table_oid)),
+            ("conindid", int32s(&keys, PrimaryKey::index_oid)),
+            ("confupdtype", text(" ")),
+            ("confdeltype", text(" ")),
+            ("confmatchtype", text(" ")),
+            ("conislocal", flags(&keys, true)),
+            ("connoinherit", flags(&keys, true)),
+            ("conparentid", int32s(keys, |_| 0)),
+            ("conkey", key_columns(keys)),
+        ]),
     )
 }
 

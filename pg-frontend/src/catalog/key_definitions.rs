@@ -21,8 +21,13 @@ pub struct KeyDefinition {
 #[derive(Debug, Clone, PartialEq)]
 pub enum KeyKind {
     /// The unique btree index behind a primary key.
-    PrimaryKeyIndex { index: String, column: String },
-    PrimaryKey { column: String },
+    PrimaryKeyIndex {
+        index: String,
+        column: String,
+    },
+    PrimaryKey {
+        column: String,
+    },
     ForeignKey {
         column: String,
         target_schema: String,

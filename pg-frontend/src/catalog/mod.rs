@@ -18,16 +18,16 @@ use std::sync::{Arc, Mutex, OnceLock};
 use datafusion::catalog::TableProvider;
 use datafusion::common::{DataFusionError, Result as DFResult};
 use datafusion::execution::FunctionRegistry;
+use datafusion_omnigraph::GraphContext;
 use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_pg_catalog::pg_catalog::{PgCatalogSchemaProvider, PgCatalogStaticTables};
-use datafusion_omnigraph::GraphContext;
 use omnigraph_sql::Session;
 
 use crate::catalog_keys::{KeyedPgCatalogSources, RelationSchemas};
-use key_definitions::KeyDefinitions;
 use crate::connection::PgSettings;
 use database_catalogs::DatabaseCatalogs;
 use functions::{ConnectionFacts, catalog_functions};
+use key_definitions::KeyDefinitions;
 use roles::UserRoles;
 use session_activity::SessionActivity;
 use settings_table::SettingsTable;

@@ -59,15 +59,15 @@ pub fn typed(schema: &str, name: &str, table: Arc<dyn TableProvider>) -> Arc<dyn
     let fields: Vec<_> = base
         .fields()
         .iter()
-        .map(|f| {
-            match column_type(schema, &name.to_ascii_lowercase(), f.name()) {
+        .map(
+            |f| match column_type(schema, &name.to_ascii_lowercase(), f.name()) {
                 Some(pg_type) if matches!(f.data_type(), DataType::Utf8) => {
                     tagged = true;
                     Arc::new(with_pg_type(f.as_ref().clone(), pg_type))
                 }
                 _ => f.clone(),
-            }
-        })
+            },
+        )
         .collect();
     if !tagged {
         return table;
@@ -175,8 +175,14 @@ mod tests {
 
     #[test]
     fn postgres_names_and_char_columns_are_listed() {
-        assert_eq!(column_type("pg_catalog", "pg_class", "relname"), Some("name"));
-        assert_eq!(column_type("pg_catalog", "pg_class", "relkind"), Some("char"));
+        assert_eq!(
+            column_type("pg_catalog", "pg_class", "relname"),
+            Some("name")
+        );
+        assert_eq!(
+            column_type("pg_catalog", "pg_class", "relkind"),
+            Some("char")
+        );
         assert_eq!(
             column_type("information_schema", "tables", "table_type"),
             Some("varchar")

@@ -107,7 +107,7 @@ fn schemas_on_path(connection: &ConnectionFacts) -> Vec<String> {
 fn key_function(
     name: &'static str,
     connection: &ConnectionFacts,
-    definition: fn(&KeyDefinition, &[String], Option<i64>) -> Option<String>,
+    definition: fn(&KeyDefinition, &[String], Option<i64>, bool) -> Option<String>,
 ) -> ScalarUDF {
     let connection = connection.clone();
     any_arguments(name, DataType::Utf8, move |args| {
@@ -128,6 +128,7 @@ fn key_function(
         };
         let oids = as_int64(0)?.unwrap_or_else(|| Int64Array::new_null(rows));
         let columns = as_int64(1)?;
+        let pretty = as_int64(if name == "pg_get_indexdef" { 2 } else { 1 })?;
         let path = schemas_on_path(&connection);
         let definitions = connection
             .key_definitions
@@ -142,7 +143,10 @@ fn key_function(
                 let column = columns
                     .as_ref()
                     .and_then(|c| (!c.is_null(i)).then(|| c.value(i)));
-                definition(key, &path, column)
+                let pretty = pretty
+                    .as_ref()
+                    .is_some_and(|p| !p.is_null(i) && p.value(i) != 0);
+                definition(key, &path, column, pretty)
             })
             .collect();
         let result = ColumnarValue::Array(Arc::new(texts));
@@ -157,18 +161,19 @@ fn key_function(
 }
 
 /// `pg_get_indexdef(oid [, column, pretty])`: a primary key's index as `CREATE UNIQUE
-/// INDEX`, or for column `n` > 0 that key column's name.
+/// INDEX`, or for column `n` > 0 that key column's name. As in PostgreSQL the table is
+/// schema-qualified unless `pretty` is true and its schema is on the search path.
 fn index_definition(name: &'static str, connection: &ConnectionFacts) -> ScalarUDF {
-    key_function(name, connection, |key, path, column| match column {
+    key_function(name, connection, |key, path, column, pretty| match column {
         Some(n) if n > 0 => key.index_column(n),
-        _ => key.index_definition(&|schema| path.iter().any(|p| p == schema)),
+        _ => key.index_definition(&|schema| pretty && path.iter().any(|p| p == schema)),
     })
 }
 
 /// `pg_get_constraintdef(oid [, pretty])`: `PRIMARY KEY (id)`, `FOREIGN KEY (src)
 /// REFERENCES person(id)`.
 fn constraint_definition(name: &'static str, connection: &ConnectionFacts) -> ScalarUDF {
-    key_function(name, connection, |key, path, _| {
+    key_function(name, connection, |key, path, _, _| {
         key.constraint_definition(&|schema| path.iter().any(|p| p == schema))
     })
 }

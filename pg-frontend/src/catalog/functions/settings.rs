@@ -16,6 +16,10 @@ pub const FUNCTIONS: &[CatalogFunction] = &[
         build: current_setting,
     },
     CatalogFunction {
+        name: "set_config",
+        build: set_config,
+    },
+    CatalogFunction {
         name: "pg_encoding_to_char",
         build: encoding_name,
     },
@@ -28,6 +32,40 @@ pub const FUNCTIONS: &[CatalogFunction] = &[
         build: utf8,
     },
 ];
+
+/// `set_config(name, value, is_local)`: `SET name = value` (pg_dump's first statement
+/// empties the `search_path`), answering the new value. A local setting lasts for the
+/// session here, as `SET LOCAL` does.
+fn set_config(name: &'static str, connection: &ConnectionFacts) -> ScalarUDF {
+    let settings = connection.settings.clone();
+    create_udf(
+        name,
+        vec![DataType::Utf8, DataType::Utf8, DataType::Boolean],
+        DataType::Utf8,
+        Volatility::Volatile,
+        Arc::new(move |args: &[ColumnarValue]| {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let names: &StringArray = first_argument(&arrays, "set_config", "text")?;
+            let values: &StringArray = first_argument(&arrays[1..], "set_config", "text")?;
+            let mut settings = settings.lock().unwrap_or_else(|p| p.into_inner());
+            let set = names
+                .iter()
+                .zip(values.iter())
+                .map(|(name, value)| match (name, value) {
+                    (Some(name), value) => {
+                        let value = value.unwrap_or_default();
+                        settings
+                            .set(&name.to_ascii_lowercase(), value)
+                            .map_err(|e| DataFusionError::External(Box::new(e)))?;
+                        Ok(Some(value.to_string()))
+                    }
+                    (None, _) => Ok(None),
+                })
+                .collect::<Result<Vec<_>, DataFusionError>>()?;
+            Ok(ColumnarValue::Array(Arc::new(StringArray::from(set))))
+        }),
+    )
+}
 
 /// PostgreSQL's number for UTF8, as `pg_database.encoding` gives it.
 const UTF8_ENCODING: i64 = 6;

@@ -43,8 +43,7 @@ fn current_schemas(name: &'static str, connection: &ConnectionFacts) -> ScalarUD
         Volatility::Stable,
         Arc::new(move |args: &[ColumnarValue]| {
             let arrays = ColumnarValue::values_to_arrays(args)?;
-            let implicit: &BooleanArray =
-                first_argument(&arrays, "current_schemas", "a boolean")?;
+            let implicit: &BooleanArray = first_argument(&arrays, "current_schemas", "a boolean")?;
             let search_path = settings
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
