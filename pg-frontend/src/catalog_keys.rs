@@ -204,12 +204,15 @@ impl KeyedKind {
                 }
             })
             .collect();
-        if matches!(self, KeyedKind::Class) && base.index_of("reloptions").is_err() {
-            fields.push(Field::new(
-                "reloptions",
-                DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
-                true,
-            ));
+        // psql's `\d+` reads `reloptions`, `\dp` reads `relacl` (no grants: NULL).
+        for extra in ["relacl", "reloptions"] {
+            if matches!(self, KeyedKind::Class) && base.index_of(extra).is_err() {
+                fields.push(Field::new(
+                    extra,
+                    DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
+                    true,
+                ));
+            }
         }
         Arc::new(Schema::new(fields))
     }
@@ -316,7 +319,7 @@ impl KeyedTable {
                 for batch in scan_all(&self.base, state).await? {
                     let batch = with_indexes_marked(batch, &indexed)?;
                     let mut columns = batch.columns().to_vec();
-                    if columns.len() < schema.fields().len() {
+                    while columns.len() < schema.fields().len() {
                         columns.push(new_null_array(
                             schema.field(columns.len()).data_type(),
                             batch.num_rows(),

@@ -389,7 +389,11 @@ async fn version_and_catalog_look_like_postgres() {
         )
         .await
         .unwrap();
-    let types: Vec<_> = described.columns().iter().map(|c| c.type_().clone()).collect();
+    let types: Vec<_> = described
+        .columns()
+        .iter()
+        .map(|c| c.type_().clone())
+        .collect();
     assert_eq!(
         types,
         [
@@ -402,7 +406,11 @@ async fn version_and_catalog_look_like_postgres() {
         .prepare("SELECT table_name, table_type FROM information_schema.tables")
         .await
         .unwrap();
-    let types: Vec<_> = described.columns().iter().map(|c| c.type_().clone()).collect();
+    let types: Vec<_> = described
+        .columns()
+        .iter()
+        .map(|c| c.type_().clone())
+        .collect();
     assert_eq!(
         types,
         [

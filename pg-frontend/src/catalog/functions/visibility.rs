@@ -26,6 +26,22 @@ pub const FUNCTIONS: &[CatalogFunction] = &[
         build: always_visible,
     },
     CatalogFunction {
+        name: "pg_operator_is_visible",
+        build: always_visible,
+    },
+    CatalogFunction {
+        name: "pg_opclass_is_visible",
+        build: always_visible,
+    },
+    CatalogFunction {
+        name: "pg_conversion_is_visible",
+        build: always_visible,
+    },
+    CatalogFunction {
+        name: "pg_ts_config_is_visible",
+        build: always_visible,
+    },
+    CatalogFunction {
         name: "current_schemas",
         build: current_schemas,
     },
@@ -119,7 +135,7 @@ fn table_is_visible(name: &'static str, connection: &ConnectionFacts) -> ScalarU
     )
 }
 
-/// Types, functions and collations all live in `pg_catalog`, which is always on the path.
+/// Types, functions, operators, collations... all live in `pg_catalog`, which is always on the path.
 fn always_visible(name: &'static str, _: &ConnectionFacts) -> ScalarUDF {
     create_udf(
         name,
