@@ -159,6 +159,8 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("client_encoding", "UTF8"),
     ("client_min_messages", "notice"),
     ("datestyle", "ISO, MDY"),
+    // SQLAlchemy compares each table's access method (`heap`) with it.
+    ("default_table_access_method", "heap"),
     ("default_transaction_isolation", "repeatable read"),
     ("default_transaction_read_only", "off"),
     ("extra_float_digits", "1"),
