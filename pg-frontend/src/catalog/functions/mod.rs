@@ -178,6 +178,6 @@ mod tests {
                 function.name
             );
         }
-        assert_eq!(names.len(), 42);
+        assert_eq!(names.len(), 41);
     }
 }
