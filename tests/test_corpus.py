@@ -12,6 +12,7 @@ Corpus format (see the head of each file): statements separated by lines that ar
                                                           connection first, bind its value)
     -- expect: person, company                           (each string must equal some value
                                                           in the result, case-insensitively)
+    -- expect-value: "$user", public                     (one such string, commas and all)
     -- known-gap: <what the server lacks>                (a known gap: the statement is a
                                                           strict xfail under both protocols,
                                                           so it fails the run once it passes;
@@ -83,6 +84,8 @@ def load_corpus() -> list[Statement]:
             for line in lines[start + 1 : end]:
                 if m := PARAM.match(line):
                     stmt.params[int(m.group(1))] = (m.group(2), m.group(3))
+                elif line.startswith("-- expect-value:"):
+                    stmt.expect.append(line.split(":", 1)[1].strip())
                 elif line.startswith("-- expect:"):
                     stmt.expect = [s.strip() for s in line.split(":", 1)[1].split(",") if s.strip()]
                 elif line.startswith("-- known-gap:"):

@@ -290,6 +290,16 @@ def copy_demo(server, cluster: PgCluster) -> None:
             n_ours = ours.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
             n_pg = pg.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
             assert n_ours == n_pg, f"{table}: {n_ours} rows copied as {n_pg}"
+        # Edges' src/dst reference their endpoints' id in our pg_constraint: the same
+        # foreign keys in PostgreSQL, added once the rows are in.
+        foreign_keys = ours.execute(
+            "SELECT c.relname, r.conname, pg_get_constraintdef(r.oid) FROM pg_catalog.pg_constraint r "
+            "JOIN pg_catalog.pg_class c ON c.oid = r.conrelid "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE r.contype = 'f' AND n.nspname = 'public' ORDER BY 1, 2"
+        ).fetchall()
+        for table, name, definition in foreign_keys:
+            pg.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
         pg.execute("ANALYZE")
 
 

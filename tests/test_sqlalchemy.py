@@ -181,7 +181,15 @@ def test_get_pk_constraint(engine):
 @engines()
 def test_get_foreign_keys_and_indexes(engine):
     insp = inspect(engine)
-    assert isinstance(insp.get_foreign_keys("knows"), list)
+    # An edge's src and dst reference its endpoint node table's id.
+    foreign_keys = sorted(
+        (fk["name"], tuple(fk["constrained_columns"]), fk["referred_table"], tuple(fk["referred_columns"]))
+        for fk in insp.get_foreign_keys("knows")
+    )
+    assert foreign_keys == [
+        ("knows_dst_fkey", ("dst",), "person", ("id",)),
+        ("knows_src_fkey", ("src",), "person", ("id",)),
+    ], foreign_keys
     assert isinstance(insp.get_indexes("person"), list)
     assert isinstance(insp.get_unique_constraints("person"), list)
 

@@ -1,6 +1,7 @@
-//! Primary keys in `pg_catalog`. Every graph table's `id` column is its primary key (a
-//! node's `id` is derived from its `@key`, an edge's is its own), so `pg_constraint` and
-//! `pg_index` list one `<table>_pkey` per graph table and `pg_class` lists those indexes.
+//! Keys in `pg_catalog` (found by `catalog::graph_keys`): `pg_constraint` and `pg_index`
+//! list one `<table>_pkey` per graph table, `pg_constraint` each edge table's foreign keys
+//! `<edge>_src_fkey` and `<edge>_dst_fkey`, and `pg_class` lists the indexes and marks
+//! the graph tables `relhasindex`.
 //! These three tables are computed at each scan from the connection's `pg_catalog`
 //! (datafusion-pg-catalog's, whose `pg_class` OIDs they reuse), with the array columns
 //! typed as in PostgreSQL (`conkey`, `indkey` are `int2[]`), which drivers unnest.
@@ -18,20 +19,14 @@ use async_trait::async_trait;
 use datafusion::catalog::{CatalogProviderList, SchemaProvider, Session, TableProvider};
 use datafusion::common::{DataFusionError, Result};
 use datafusion::datasource::TableType;
+use datafusion::datasource::empty::EmptyTable;
 use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::logical_expr::Expr;
-use datafusion::physical_plan::{ExecutionPlan, collect};
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion_omnigraph::GraphContext;
 
-/// Added to a table's OID to number its primary-key index, and twice to number the
-/// constraint: far above the OIDs datafusion-pg-catalog hands out one by one.
-const INDEX_OID_OFFSET: i32 = 1 << 24;
-
-/// Schemas whose tables are not graph tables.
-const NOT_GRAPH_SCHEMAS: [&str; 3] = [
-    "pg_catalog",
-    "information_schema",
-    datafusion_omnigraph::SYSTEM_SCHEMA,
-];
+use crate::catalog::graph_keys::{GraphKeys, KeySource, PrimaryKey, column, scan_all};
+use crate::catalog::key_definitions::KeyDefinitions;
 
 /// The schema of each relation OID in `pg_class`, as of the connection's last scan of it:
 /// `pg_table_is_visible(oid)` is read from it, since the OIDs are handed out by scans.
@@ -45,23 +40,34 @@ pub struct KeyedPgCatalog {
     replaced: HashMap<String, Arc<dyn TableProvider>>,
     catalogs: Arc<dyn CatalogProviderList>,
     graph_catalog: String,
+    graph: Arc<GraphContext>,
     relation_schemas: RelationSchemas,
+    key_definitions: KeyDefinitions,
+}
+
+/// What the keyed tables are computed from and record into.
+pub struct KeyedPgCatalogSources {
+    pub catalogs: Arc<dyn CatalogProviderList>,
+    pub graph_catalog: String,
+    pub graph: Arc<GraphContext>,
+    pub relation_schemas: RelationSchemas,
+    pub key_definitions: KeyDefinitions,
 }
 
 impl KeyedPgCatalog {
     pub fn new(
         inner: Arc<dyn SchemaProvider>,
-        catalogs: Arc<dyn CatalogProviderList>,
-        graph_catalog: &str,
-        relation_schemas: RelationSchemas,
+        sources: KeyedPgCatalogSources,
         replaced: HashMap<String, Arc<dyn TableProvider>>,
     ) -> KeyedPgCatalog {
         KeyedPgCatalog {
             inner,
             replaced,
-            catalogs,
-            graph_catalog: graph_catalog.to_string(),
-            relation_schemas,
+            catalogs: sources.catalogs,
+            graph_catalog: sources.graph_catalog,
+            graph: sources.graph,
+            relation_schemas: sources.relation_schemas,
+            key_definitions: sources.key_definitions,
         }
     }
 }
@@ -69,10 +75,35 @@ impl KeyedPgCatalog {
 #[async_trait]
 impl SchemaProvider for KeyedPgCatalog {
     fn table_names(&self) -> Vec<String> {
-        self.inner.table_names()
+        let mut names = self.inner.table_names();
+        for extra in self
+            .replaced
+            .keys()
+            .map(String::as_str)
+            .chain(["pg_indexes"])
+        {
+            if !names.iter().any(|n| n == extra) {
+                names.push(extra.to_string());
+            }
+        }
+        names
     }
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        Ok(self
+            .untyped_table(name)
+            .await?
+            .map(|table| crate::catalog::typed_tables::typed("pg_catalog", name, table)))
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        let name = name.to_ascii_lowercase();
+        self.replaced.contains_key(&name) || name == "pg_indexes" || self.inner.table_exist(&name)
+    }
+}
+
+impl KeyedPgCatalog {
+    async fn untyped_table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         if let Some(table) = self.replaced.get(&name.to_ascii_lowercase()) {
             return Ok(Some(table.clone()));
         }
@@ -80,10 +111,18 @@ impl SchemaProvider for KeyedPgCatalog {
             "pg_class" => KeyedKind::Class,
             "pg_index" => KeyedKind::Index,
             "pg_constraint" => KeyedKind::Constraint,
+            "pg_indexes" => KeyedKind::Indexes,
+            "pg_database" => {
+                return Ok(self.inner.table(name).await?.map(database_locale));
+            }
             _ => return self.inner.table(name).await,
         };
-        let Some(base) = self.inner.table(name).await? else {
-            return Ok(None);
+        let base = match kind {
+            KeyedKind::Indexes => Arc::new(EmptyTable::new(indexes_schema())),
+            _ => match self.inner.table(name).await? {
+                Some(base) => base,
+                None => return Ok(None),
+            },
         };
         let schema = kind.schema(&base.schema());
         Ok(Some(Arc::new(KeyedTable {
@@ -94,13 +133,11 @@ impl SchemaProvider for KeyedPgCatalog {
                 pg_catalog: self.inner.clone(),
                 catalogs: self.catalogs.clone(),
                 graph_catalog: self.graph_catalog.clone(),
+                graph: self.graph.clone(),
                 relation_schemas: self.relation_schemas.clone(),
+                key_definitions: self.key_definitions.clone(),
             },
         })))
-    }
-
-    fn table_exist(&self, name: &str) -> bool {
-        self.inner.table_exist(name)
     }
 }
 
@@ -109,6 +146,34 @@ enum KeyedKind {
     Class,
     Index,
     Constraint,
+    /// The view `pg_indexes`.
+    Indexes,
+}
+
+/// `pg_database` with the locale the server sorts and compares in: C, from libc.
+fn database_locale(table: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
+    use crate::catalog::typed_tables::{mapped, with_text};
+    mapped(
+        table,
+        Arc::new(|batch| {
+            let batch = with_text(batch, "datcollate", "C")?;
+            let batch = with_text(batch, "datctype", "C")?;
+            with_text(batch, "datlocprovider", "c")
+        }),
+    )
+}
+
+fn indexes_schema() -> SchemaRef {
+    let name = |n: &str| {
+        datafusion_omnigraph::pg_type::with_pg_type(Field::new(n, DataType::Utf8, true), "name")
+    };
+    Arc::new(Schema::new(vec![
+        name("schemaname"),
+        name("tablename"),
+        name("indexname"),
+        name("tablespace"),
+        Field::new("indexdef", DataType::Utf8, true),
+    ]))
 }
 
 fn int2_list() -> DataType {
@@ -139,122 +204,17 @@ impl KeyedKind {
                 }
             })
             .collect();
-        if matches!(self, KeyedKind::Class) && base.index_of("reloptions").is_err() {
-            fields.push(Field::new(
-                "reloptions",
-                DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
-                true,
-            ));
+        // psql's `\d+` reads `reloptions`, `\dp` reads `relacl` (no grants: NULL).
+        for extra in ["relacl", "reloptions"] {
+            if matches!(self, KeyedKind::Class) && base.index_of(extra).is_err() {
+                fields.push(Field::new(
+                    extra,
+                    DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
+                    true,
+                ));
+            }
         }
         Arc::new(Schema::new(fields))
-    }
-}
-
-/// One graph table's primary key.
-struct PrimaryKey {
-    table_oid: i32,
-    namespace_oid: i32,
-    table: String,
-    /// The 1-based column number of `id`.
-    column: i16,
-}
-
-impl PrimaryKey {
-    fn index_oid(&self) -> i32 {
-        self.table_oid + INDEX_OID_OFFSET
-    }
-
-    fn constraint_oid(&self) -> i32 {
-        self.table_oid + 2 * INDEX_OID_OFFSET
-    }
-
-    fn name(&self) -> String {
-        format!("{}_pkey", self.table)
-    }
-}
-
-#[derive(Debug, Clone)]
-struct KeySource {
-    pg_catalog: Arc<dyn SchemaProvider>,
-    catalogs: Arc<dyn CatalogProviderList>,
-    graph_catalog: String,
-    relation_schemas: RelationSchemas,
-}
-
-async fn scan_all(table: &Arc<dyn TableProvider>, state: &dyn Session) -> Result<Vec<RecordBatch>> {
-    let plan = table.scan(state, None, &[], None).await?;
-    collect(plan, state.task_ctx()).await
-}
-
-fn column<'a, T: 'static>(batch: &'a RecordBatch, name: &str) -> Result<&'a T> {
-    batch
-        .column_by_name(name)
-        .and_then(|c| c.as_any().downcast_ref::<T>())
-        .ok_or_else(|| DataFusionError::Internal(format!("pg_catalog column {name}")))
-}
-
-impl KeySource {
-    async fn primary_keys(&self, state: &dyn Session) -> Result<Vec<PrimaryKey>> {
-        let table = |name: &'static str| async move {
-            self.pg_catalog
-                .table(name)
-                .await?
-                .ok_or_else(|| DataFusionError::Internal(format!("pg_catalog.{name}")))
-        };
-        let mut namespaces = HashMap::new();
-        for batch in scan_all(&table("pg_namespace").await?, state).await? {
-            let oids = column::<Int32Array>(&batch, "oid")?;
-            let names = column::<StringArray>(&batch, "nspname")?;
-            for i in 0..batch.num_rows() {
-                namespaces.insert(oids.value(i), names.value(i).to_string());
-            }
-        }
-        let Some(catalog) = self.catalogs.catalog(&self.graph_catalog) else {
-            return Ok(vec![]);
-        };
-        let mut keys = Vec::new();
-        let mut relation_schemas = HashMap::new();
-        for batch in scan_all(&table("pg_class").await?, state).await? {
-            let oids = column::<Int32Array>(&batch, "oid")?;
-            let names = column::<StringArray>(&batch, "relname")?;
-            let namespace_oids = column::<Int32Array>(&batch, "relnamespace")?;
-            let kinds = column::<StringArray>(&batch, "relkind")?;
-            for i in 0..batch.num_rows() {
-                let Some(namespace) = namespaces.get(&namespace_oids.value(i)) else {
-                    continue;
-                };
-                relation_schemas.insert(oids.value(i), namespace.clone());
-                if kinds.value(i) != "r" || NOT_GRAPH_SCHEMAS.contains(&namespace.as_str()) {
-                    continue;
-                }
-                let Some(schema) = catalog.schema(namespace) else {
-                    continue;
-                };
-                let Some(provider) = schema.table(names.value(i)).await? else {
-                    continue;
-                };
-                if let Ok(position) = provider.schema().index_of("id") {
-                    keys.push(PrimaryKey {
-                        table_oid: oids.value(i),
-                        namespace_oid: namespace_oids.value(i),
-                        table: names.value(i).to_string(),
-                        column: position as i16 + 1,
-                    });
-                }
-            }
-        }
-        for key in &keys {
-            let schema = namespaces
-                .get(&key.namespace_oid)
-                .cloned()
-                .unwrap_or_default();
-            relation_schemas.insert(key.index_oid(), schema);
-        }
-        *self
-            .relation_schemas
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = relation_schemas;
-        Ok(keys)
     }
 }
 
@@ -345,15 +305,21 @@ fn zero_oid_per_key(keys: &[PrimaryKey]) -> ArrayRef {
 
 impl KeyedTable {
     async fn batches(&self, state: &dyn Session) -> Result<Vec<RecordBatch>> {
-        let keys = self.catalog.primary_keys(state).await?;
+        let GraphKeys {
+            primary: keys,
+            foreign,
+        } = self.catalog.keys(state).await?;
         let schema = &self.schema;
         let text = |s: &str| texts(&keys, |_| s.to_string());
         Ok(match self.kind {
             KeyedKind::Class => {
                 let mut batches = Vec::new();
+                let indexed: std::collections::HashSet<i32> =
+                    keys.iter().map(|k| k.table_oid).collect();
                 for batch in scan_all(&self.base, state).await? {
+                    let batch = with_indexes_marked(batch, &indexed)?;
                     let mut columns = batch.columns().to_vec();
-                    if columns.len() < schema.fields().len() {
+                    while columns.len() < schema.fields().len() {
                         columns.push(new_null_array(
                             schema.field(columns.len()).data_type(),
                             batch.num_rows(),
@@ -398,27 +364,149 @@ impl KeyedTable {
                     ("indcollation", zero_oid_per_key(&keys)),
                 ]),
             )?],
-            KeyedKind::Constraint => vec![rows(
-                schema,
-                keys.len(),
-                HashMap::from([
-                    ("oid", int32s(&keys, PrimaryKey::constraint_oid)),
-                    ("conname", texts(&keys, PrimaryKey::name)),
-                    ("connamespace", int32s(&keys, |k| k.namespace_oid)),
-                    ("contype", text("p")),
-                    ("convalidated", flags(&keys, true)),
-                    ("conrelid", int32s(&keys, |k| k.table_oid)),
-                    ("conindid", int32s(&keys, PrimaryKey::index_oid)),
-                    ("confupdtype", text(" ")),
-                    ("confdeltype", text(" ")),
-                    ("confmatchtype", text(" ")),
-                    ("conislocal", flags(&keys, true)),
-                    ("connoinherit", flags(&keys, true)),
-                    ("conkey", key_columns(&keys)),
-                ]),
-            )?],
+            KeyedKind::Indexes => {
+                let definitions = self.catalog.key_definitions_now();
+                // The view calls `pg_get_indexdef(oid)`, which always qualifies the table.
+                let on_path = |_: &str| false;
+                let texts = |f: &dyn Fn(&PrimaryKey) -> Option<String>| -> ArrayRef {
+                    Arc::new(StringArray::from(keys.iter().map(f).collect::<Vec<_>>()))
+                };
+                vec![RecordBatch::try_new(
+                    schema.clone(),
+                    vec![
+                        texts(&|k| Some(k.namespace.clone())),
+                        texts(&|k| Some(k.table.clone())),
+                        texts(&|k| Some(k.name())),
+                        texts(&|_| None),
+                        texts(&|k| {
+                            definitions
+                                .get(&k.index_oid())
+                                .and_then(|d| d.index_definition(&on_path))
+                        }),
+                    ],
+                )?]
+            }
+            KeyedKind::Constraint => vec![
+                primary_key_rows(schema, &keys)?,
+                foreign_key_rows(schema, &foreign)?,
+            ],
         })
     }
+}
+
+/// `batch` of `pg_class` with `relhasindex` set for the tables in `indexed`, and the
+/// tables' access method and type filled in.
+fn with_indexes_marked(
+    batch: RecordBatch,
+    indexed: &std::collections::HashSet<i32>,
+) -> Result<RecordBatch> {
+    let (Ok(flag), Ok(oids)) = (
+        batch.schema().index_of("relhasindex"),
+        column::<Int32Array>(&batch, "oid"),
+    ) else {
+        return Ok(batch);
+    };
+    let Some(old) = batch.column(flag).as_any().downcast_ref::<BooleanArray>() else {
+        return Ok(batch);
+    };
+    let marked: BooleanArray = (0..batch.num_rows())
+        .map(|i| Some(old.value(i) || indexed.contains(&oids.value(i))))
+        .collect();
+    let mut columns = batch.columns().to_vec();
+    columns[flag] = Arc::new(marked);
+    // Tables use the heap access method (psql's `\d` shows it) and are of no type.
+    let kinds = column::<StringArray>(&batch, "relkind")?;
+    for (name, value) in [("relam", HEAP_ACCESS_METHOD), ("reloftype", 0)] {
+        let Ok(index) = batch.schema().index_of(name) else {
+            continue;
+        };
+        let old = arrow::compute::cast(&columns[index], &DataType::Int32)?;
+        let Some(old) = old.as_any().downcast_ref::<Int32Array>() else {
+            continue;
+        };
+        let filled: Int32Array = (0..batch.num_rows())
+            .map(|i| match old.is_null(i) || old.value(i) == 0 {
+                true if name == "reloftype" || kinds.value(i) == "r" => Some(value),
+                _ => (!old.is_null(i)).then(|| old.value(i)),
+            })
+            .collect();
+        columns[index] = arrow::compute::cast(&filled, columns[index].data_type())?;
+    }
+    Ok(RecordBatch::try_new(batch.schema(), columns)?)
+}
+
+/// `pg_am.oid` of `heap`.
+const HEAP_ACCESS_METHOD: i32 = 2;
+
+fn foreign_key_rows(
+    schema: &SchemaRef,
+    keys: &[crate::catalog::graph_keys::ForeignKey],
+) -> Result<RecordBatch> {
+    let ints = |f: &dyn Fn(&crate::catalog::graph_keys::ForeignKey) -> i32| -> ArrayRef {
+        Arc::new(Int32Array::from(keys.iter().map(f).collect::<Vec<_>>()))
+    };
+    let text = |s: &str| -> ArrayRef { Arc::new(StringArray::from(vec![s; keys.len()])) };
+    let flag = |v: bool| -> ArrayRef { Arc::new(BooleanArray::from(vec![v; keys.len()])) };
+    let columns = |f: &dyn Fn(&crate::catalog::graph_keys::ForeignKey) -> i16| -> ArrayRef {
+        let mut lists = ListBuilder::new(Int16Builder::new());
+        for key in keys {
+            lists.values().append_value(f(key));
+            lists.append(true);
+        }
+        Arc::new(lists.finish())
+    };
+    rows(
+        schema,
+        keys.len(),
+        HashMap::from([
+            ("oid", ints(&|k| k.oid)),
+            (
+                "conname",
+                Arc::new(StringArray::from(
+                    keys.iter().map(|k| k.name.clone()).collect::<Vec<_>>(),
+                )) as ArrayRef,
+            ),
+            ("connamespace", ints(&|k| k.namespace_oid)),
+            ("contype", text("f")),
+            ("convalidated", flag(true)),
+            ("conrelid", ints(&|k| k.table_oid)),
+            ("conindid", ints(&|k| k.target_index_oid)),
+            ("confrelid", ints(&|k| k.target_oid)),
+            // NO ACTION on update and delete, MATCH SIMPLE: PostgreSQL's defaults.
+            ("confupdtype", text("a")),
+            ("confdeltype", text("a")),
+            ("confmatchtype", text("s")),
+            ("conislocal", flag(true)),
+            ("connoinherit", flag(true)),
+            ("conparentid", ints(&|_| 0)),
+            ("conkey", columns(&|k| k.column)),
+            ("confkey", columns(&|k| k.target_column)),
+        ]),
+    )
+}
+
+fn primary_key_rows(schema: &SchemaRef, keys: &[PrimaryKey]) -> Result<RecordBatch> {
+    let text = |s: &str| texts(keys, |_| s.to_string());
+    rows(
+        schema,
+        keys.len(),
+        HashMap::from([
+            ("oid", int32s(keys, PrimaryKey::constraint_oid)),
+            ("conname", texts(keys, PrimaryKey::name)),
+            ("connamespace", int32s(keys, |k| k.namespace_oid)),
+            ("contype", text("p")),
+            ("convalidated", flags(keys, true)),
+            ("conrelid", int32s(keys, |k| k.table_oid)),
+            ("conindid", int32s(keys, PrimaryKey::index_oid)),
+            ("confupdtype", text(" ")),
+            ("confdeltype", text(" ")),
+            ("confmatchtype", text(" ")),
+            ("conislocal", flags(keys, true)),
+            ("connoinherit", flags(keys, true)),
+            ("conparentid", int32s(keys, |_| 0)),
+            ("conkey", key_columns(keys)),
+        ]),
+    )
 }
 
 #[async_trait]
@@ -461,6 +549,7 @@ mod tests {
         let keys = [PrimaryKey {
             table_oid: 16387,
             namespace_oid: 16385,
+            namespace: "public".into(),
             table: "person".into(),
             column: 1,
         }];

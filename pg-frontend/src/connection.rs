@@ -61,7 +61,15 @@ impl Connection {
             Some(users) => users.roles(),
             None => vec![(user.clone(), role)],
         };
-        crate::catalog::install(&session, &database, &user, roles, self.settings.clone());
+        let other_databases = self.server().registry.list();
+        crate::catalog::install(
+            &session,
+            &database,
+            &user,
+            roles,
+            self.settings.clone(),
+            other_databases,
+        );
         let _ = self.session.set(session);
         let _ = self.identity.set(Identity {
             user,
@@ -151,6 +159,8 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("client_encoding", "UTF8"),
     ("client_min_messages", "notice"),
     ("datestyle", "ISO, MDY"),
+    // SQLAlchemy compares each table's access method (`heap`) with it.
+    ("default_table_access_method", "heap"),
     ("default_transaction_isolation", "repeatable read"),
     ("default_transaction_read_only", "off"),
     ("extra_float_digits", "1"),
@@ -167,7 +177,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("lock_timeout", "0"),
     ("max_identifier_length", "63"),
     ("max_index_keys", "32"),
-    ("search_path", "public"),
+    ("search_path", "\"$user\", public"),
     ("server_encoding", "UTF8"),
     ("server_version", crate::server::SERVER_VERSION),
     ("server_version_num", crate::server::SERVER_VERSION_NUM),

@@ -15,9 +15,11 @@ use datafusion::catalog::information_schema::InformationSchemaProvider;
 use datafusion::catalog::{CatalogProviderList, SchemaProvider, Session, TableProvider};
 use datafusion::common::Result;
 use datafusion::datasource::TableType;
+use datafusion::datasource::empty::EmptyTable;
 use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::ExecutionPlan;
+use datafusion_omnigraph::GraphContext;
 use pgwire::api::Type;
 
 use crate::encode::wire_type;
@@ -43,6 +45,7 @@ pub struct PgInformationSchema {
     catalogs: Arc<dyn CatalogProviderList>,
     graph_catalog: String,
     database: String,
+    graph: Arc<GraphContext>,
 }
 
 impl PgInformationSchema {
@@ -50,12 +53,14 @@ impl PgInformationSchema {
         catalogs: Arc<dyn CatalogProviderList>,
         graph_catalog: &str,
         database: &str,
+        graph: Arc<GraphContext>,
     ) -> PgInformationSchema {
         PgInformationSchema {
             inner: InformationSchemaProvider::new(catalogs.clone()),
             catalogs,
             graph_catalog: graph_catalog.to_string(),
             database: database.to_string(),
+            graph,
         }
     }
 }
@@ -254,6 +259,9 @@ impl PgInformationSchema {
                 catalog_name.clone()
             };
             let mut schema_names = catalog.schema_names();
+            if catalog_name == self.graph_catalog {
+                schema_names = crate::catalog::listed_schemas(&self.graph, schema_names);
+            }
             schema_names.sort();
             for schema_name in schema_names {
                 if schema_name == INFORMATION_SCHEMA
@@ -441,6 +449,25 @@ impl PgInformationSchema {
     }
 }
 
+impl PgInformationSchema {
+    /// DataFusion's `routines` with every function where PostgreSQL keeps its built-in
+    /// ones: in `pg_catalog` of the database (DataFusion files them under the default
+    /// schema, `public`).
+    fn builtin_routines(&self, table: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
+        let database = self.database.clone();
+        crate::catalog::typed_tables::mapped(
+            table,
+            Arc::new(move |batch| {
+                use crate::catalog::typed_tables::with_text;
+                let batch = with_text(batch, "specific_catalog", &database)?;
+                let batch = with_text(batch, "routine_catalog", &database)?;
+                let batch = with_text(batch, "specific_schema", "pg_catalog")?;
+                with_text(batch, "routine_schema", "pg_catalog")
+            }),
+        )
+    }
+}
+
 #[async_trait]
 impl SchemaProvider for PgInformationSchema {
     fn table_names(&self) -> Vec<String> {
@@ -454,7 +481,7 @@ impl SchemaProvider for PgInformationSchema {
     }
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
-        match PgTable::named(name) {
+        let table = match PgTable::named(name) {
             Some(table) => Ok(Some(Arc::new(PgInformationTable {
                 table,
                 schema: table.schema(),
@@ -462,10 +489,19 @@ impl SchemaProvider for PgInformationSchema {
                     self.catalogs.clone(),
                     &self.graph_catalog,
                     &self.database,
+                    self.graph.clone(),
                 ),
-            }))),
-            None => self.inner.table(name).await,
-        }
+            }) as Arc<dyn TableProvider>)),
+            None => self.inner.table(name).await.map(|t| {
+                t.map(|t| match name.to_ascii_lowercase().as_str() {
+                    // We have no views; DataFusion lists every table as one.
+                    "views" => Arc::new(EmptyTable::new(t.schema())) as Arc<dyn TableProvider>,
+                    "routines" => self.builtin_routines(t),
+                    _ => t,
+                })
+            }),
+        }?;
+        Ok(table.map(|t| crate::catalog::typed_tables::typed(INFORMATION_SCHEMA, name, t)))
     }
 
     fn table_exist(&self, name: &str) -> bool {

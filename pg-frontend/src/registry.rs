@@ -52,7 +52,21 @@ impl DatabaseName {
     }
 }
 
+/// The databases PostgreSQL always has, which tools connect to before they know of any
+/// other (`psql -l`, `pgcli -l`, pg_dumpall, pgAdmin connect to `postgres`).
+pub const MAINTENANCE_DATABASES: [&str; 2] = ["postgres", "template1"];
+
 impl GraphRegistry {
+    /// The graph a database name opens: the graph of that name; for a maintenance
+    /// database with no graph of its name, the data directory's first graph in name
+    /// order (its catalog lists every graph, so `psql -l` works); None otherwise.
+    pub fn graph_for(&self, name: &str) -> Option<String> {
+        if !MAINTENANCE_DATABASES.contains(&name) || self.graph_path(name).is_dir() {
+            return None;
+        }
+        self.list().into_iter().next()
+    }
+
     pub fn new(data_dir: impl Into<PathBuf>) -> GraphRegistry {
         GraphRegistry {
             data_dir: data_dir.into(),

@@ -79,6 +79,11 @@ impl Startup {
             .get(METADATA_DATABASE)
             .cloned()
             .unwrap_or_else(|| user.clone());
+        // A maintenance database stands for a graph: the session is that graph's.
+        let database = match server.registry.graph_for(&database) {
+            Some(graph) => graph,
+            None => database,
+        };
         let session = self
             .open_session(&database, &user)
             .await

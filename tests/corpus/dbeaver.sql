@@ -31,7 +31,7 @@ SELECT db.oid,db.* FROM pg_catalog.pg_database db WHERE datname=$1
 SELECT current_schema(),session_user
 -- next
 -- tool: DBeaver, source: dbeaver/dbeaver plugins/org.jkiss.dbeaver.ext.postgresql/src/org/jkiss/dbeaver/ext/postgresql/model/PostgreExecutionContext.java (refreshDefaults), purpose: search path of each new connection context
--- expect: public
+-- expect-value: "$user", public
 SHOW search_path
 -- next
 -- tool: DBeaver, source: dbeaver/dbeaver plugins/org.jkiss.dbeaver.ext.postgresql/src/org/jkiss/dbeaver/ext/postgresql/PostgreUtils.java (getQueryForSystemColumnChecking, via PostgreDataSource enum-table support check), purpose: probe that pg_enum is readable

@@ -296,3 +296,23 @@ SELECT pg_client_encoding(), getdatabaseencoding()
 SELECT i.indisprimary, i.indisunique, i.indnatts FROM pg_catalog.pg_index i WHERE i.indrelid = 'person'::regclass
 -- id: information_schema_column_types
 SELECT data_type, count(*) FROM information_schema.columns WHERE table_schema = 'public' GROUP BY 1 ORDER BY 1
+-- id: pg_class_each_table_once
+SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relname LIKE 'pe%' ORDER BY 1, 2
+-- id: pg_constraint_foreign_keys
+SELECT r.conname, c.relname, f.relname AS target, r.conkey, r.confkey, pg_catalog.pg_get_constraintdef(r.oid, true) FROM pg_catalog.pg_constraint r JOIN pg_catalog.pg_class c ON c.oid = r.conrelid JOIN pg_catalog.pg_class f ON f.oid = r.confrelid WHERE r.contype = 'f' ORDER BY 1
+-- id: psql_d_foreign_keys
+SELECT true as sametable, conname,
+  pg_catalog.pg_get_constraintdef(r.oid, true) as condef,
+  conrelid::pg_catalog.regclass AS ontable
+FROM pg_catalog.pg_constraint r
+WHERE r.conrelid = 'knows'::regclass AND r.contype = 'f'
+     AND conparentid = 0
+ORDER BY conname
+-- id: psql_l_all
+SELECT d.datname as "Name", pg_catalog.pg_encoding_to_char(d.encoding) as "Encoding", d.datcollate as "Collate", d.datctype as "Ctype" FROM pg_catalog.pg_database d WHERE d.datname = 'demo'
+-- id: pg_indexes_pretty
+SELECT indexrelid::regclass::text, pg_catalog.pg_get_indexdef(indexrelid, 0, true), pg_catalog.pg_get_indexdef(indexrelid, 1, true) FROM pg_catalog.pg_index WHERE indrelid = 'person'::regclass
+-- id: pg_client_encoding_name
+SELECT pg_catalog.pg_encoding_to_char(6), pg_catalog.getdatabaseencoding()
+-- id: set_config_search_path
+SELECT pg_catalog.set_config('search_path', 'public', false)

@@ -10,7 +10,9 @@ use datafusion::common::Result as DFResult;
 use datafusion::datasource::TableType;
 use datafusion_pg_catalog::pg_catalog::catalog_info::CatalogInfo;
 
-use super::GRAPH_CATALOG;
+use datafusion_omnigraph::GraphContext;
+
+use super::{GRAPH_CATALOG, listed_schemas};
 
 /// The session's catalogs as `pg_catalog` shows them: the graph's catalog under the
 /// database's name, so `pg_database` lists the database `current_database()` names (DBeaver
@@ -19,6 +21,10 @@ use super::GRAPH_CATALOG;
 pub struct DatabaseCatalogs {
     pub inner: Arc<dyn CatalogProviderList>,
     pub database: String,
+    pub graph: Arc<GraphContext>,
+    /// The data directory's other graphs: listed in `pg_database` (`psql -l`), with no
+    /// schemas seen from this connection.
+    pub other_databases: Vec<String>,
 }
 
 impl DatabaseCatalogs {
@@ -34,7 +40,7 @@ impl DatabaseCatalogs {
 #[async_trait]
 impl CatalogInfo for DatabaseCatalogs {
     async fn catalog_names(&self) -> DFResult<Vec<String>> {
-        Ok(CatalogProviderList::catalog_names(self.inner.as_ref())
+        let mut names: Vec<String> = CatalogProviderList::catalog_names(self.inner.as_ref())
             .into_iter()
             .map(|n| {
                 if n == GRAPH_CATALOG {
@@ -43,11 +49,23 @@ impl CatalogInfo for DatabaseCatalogs {
                     n
                 }
             })
-            .collect())
+            .collect();
+        let own_graph = self.database.split('@').next().unwrap_or_default();
+        for other in &self.other_databases {
+            if other != own_graph && !names.contains(other) {
+                names.push(other.clone());
+            }
+        }
+        Ok(names)
     }
 
     async fn schema_names(&self, catalog: &str) -> DFResult<Option<Vec<String>>> {
-        CatalogInfo::schema_names(&self.inner, self.inner_name(catalog)).await
+        let names = CatalogInfo::schema_names(&self.inner, self.inner_name(catalog)).await?;
+        Ok(if catalog == self.database {
+            names.map(|names| listed_schemas(&self.graph, names))
+        } else {
+            names
+        })
     }
 
     async fn table_names(&self, catalog: &str, schema: &str) -> DFResult<Option<Vec<String>>> {

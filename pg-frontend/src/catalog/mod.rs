@@ -5,23 +5,31 @@
 
 mod database_catalogs;
 pub mod functions;
+pub(crate) mod graph_keys;
+pub mod key_definitions;
 mod roles;
+mod session_activity;
 mod settings_table;
+pub(crate) mod typed_tables;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use datafusion::catalog::TableProvider;
 use datafusion::common::{DataFusionError, Result as DFResult};
+use datafusion::execution::FunctionRegistry;
+use datafusion_omnigraph::GraphContext;
 use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_pg_catalog::pg_catalog::{PgCatalogSchemaProvider, PgCatalogStaticTables};
 use omnigraph_sql::Session;
 
-use crate::catalog_keys::RelationSchemas;
+use crate::catalog_keys::{KeyedPgCatalogSources, RelationSchemas};
 use crate::connection::PgSettings;
 use database_catalogs::DatabaseCatalogs;
 use functions::{ConnectionFacts, catalog_functions};
+use key_definitions::KeyDefinitions;
 use roles::UserRoles;
+use session_activity::SessionActivity;
 use settings_table::SettingsTable;
 
 pub use functions::session_info::version_text;
@@ -29,6 +37,15 @@ pub use functions::sizes::size_pretty;
 
 /// The DataFusion catalog that holds the graph's schemas.
 const GRAPH_CATALOG: &str = "omnigraph";
+
+/// The graph catalog's schema names as the catalog lists them: the session's branch is
+/// listed as `public` only, not under its own name too (`main`), so each table appears
+/// once in `pg_class` and `information_schema.tables`; other branches are schemas of
+/// their own. The branch's schema still resolves by name.
+pub(crate) fn listed_schemas(graph: &GraphContext, names: Vec<String>) -> Vec<String> {
+    let own = graph.settings().branch;
+    names.into_iter().filter(|name| *name != own).collect()
+}
 
 /// datafusion-pg-catalog's fixed tables (`pg_type`, `pg_proc`, ...): the same for every
 /// connection, so decoded once per process.
@@ -48,28 +65,46 @@ pub fn install(
     user: &str,
     roles: Vec<(String, crate::users::Role)>,
     settings: Arc<Mutex<PgSettings>>,
+    other_databases: Vec<String>,
 ) {
     let ctx = session.context();
     let relation_schemas = RelationSchemas::default();
+    let key_definitions = KeyDefinitions::default();
     let provider = || {
         datafusion_pg_catalog::setup_pg_catalog(ctx, GRAPH_CATALOG, EmptyContextProvider)?;
         let tables = static_tables().map_err(Box::new)?;
         let catalogs = DatabaseCatalogs {
             inner: ctx.state().catalog_list().clone(),
             database: database.to_string(),
+            graph: session.graph_context().clone(),
+            other_databases: other_databases.clone(),
         };
         let pg_catalog =
             PgCatalogSchemaProvider::try_new(catalogs, tables, UserRoles(Arc::new(roles)))
                 .map_err(Box::new)?;
         let pg_catalog = crate::catalog_keys::KeyedPgCatalog::new(
             Arc::new(pg_catalog),
-            ctx.state().catalog_list().clone(),
-            GRAPH_CATALOG,
-            relation_schemas.clone(),
-            HashMap::from([(
-                "pg_settings".to_string(),
-                Arc::new(SettingsTable(settings.clone())) as Arc<dyn TableProvider>,
-            )]),
+            KeyedPgCatalogSources {
+                catalogs: ctx.state().catalog_list().clone(),
+                graph_catalog: GRAPH_CATALOG.to_string(),
+                graph: session.graph_context().clone(),
+                relation_schemas: relation_schemas.clone(),
+                key_definitions: key_definitions.clone(),
+            },
+            HashMap::from([
+                (
+                    "pg_settings".to_string(),
+                    Arc::new(SettingsTable(settings.clone())) as Arc<dyn TableProvider>,
+                ),
+                (
+                    "pg_stat_activity".to_string(),
+                    Arc::new(SessionActivity {
+                        database: database.to_string(),
+                        user: user.to_string(),
+                        settings: settings.clone(),
+                    }) as Arc<dyn TableProvider>,
+                ),
+            ]),
         );
         if let Some(catalog) = ctx.catalog(GRAPH_CATALOG) {
             catalog
@@ -81,6 +116,7 @@ pub fn install(
                 ctx.state().catalog_list().clone(),
                 GRAPH_CATALOG,
                 database,
+                session.graph_context().clone(),
             );
             catalog
                 .register_schema(
@@ -105,9 +141,15 @@ pub fn install(
         user: user.to_string(),
         settings,
         relation_schemas,
+        key_definitions,
         graph_root: session.graph_context().graph().root().to_string(),
     };
     for function in catalog_functions() {
         ctx.register_udf((function.build)(function.name, &connection));
+    }
+    for name in functions::NAME_RESULTS {
+        if let Ok(udf) = ctx.udf(name) {
+            ctx.register_udf(functions::with_result_type(udf.as_ref().clone(), "name"));
+        }
     }
 }

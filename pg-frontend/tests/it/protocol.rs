@@ -381,6 +381,60 @@ async fn version_and_catalog_look_like_postgres() {
         names,
         ["company_pkey", "knows_pkey", "person_pkey", "works_at_pkey"]
     );
+    // Catalog columns go out in PostgreSQL's types: `name`, `"char"`, and
+    // information_schema's domains over `name` and `varchar`.
+    let described = client
+        .prepare(
+            "SELECT c.relname, c.relkind, n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace",
+        )
+        .await
+        .unwrap();
+    let types: Vec<_> = described
+        .columns()
+        .iter()
+        .map(|c| c.type_().clone())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            tokio_postgres::types::Type::NAME,
+            tokio_postgres::types::Type::CHAR,
+            tokio_postgres::types::Type::NAME
+        ]
+    );
+    let described = client
+        .prepare("SELECT table_name, table_type FROM information_schema.tables")
+        .await
+        .unwrap();
+    let types: Vec<_> = described
+        .columns()
+        .iter()
+        .map(|c| c.type_().clone())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            tokio_postgres::types::Type::NAME,
+            tokio_postgres::types::Type::VARCHAR
+        ]
+    );
+    // Edges reference their endpoints.
+    let foreign = client
+        .query(
+            "SELECT conname, pg_catalog.pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint WHERE contype = 'f' ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let foreign: Vec<(String, String)> = foreign.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(
+        foreign[0],
+        (
+            "knows_dst_fkey".to_string(),
+            "FOREIGN KEY (dst) REFERENCES person(id)".to_string()
+        )
+    );
+    assert_eq!(foreign.len(), 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -46,6 +46,15 @@ async fn psql_describes_the_graph() {
     assert!(ok, "{out}");
     assert!(out.contains("Table \"public.person\""), "{out}");
     assert!(out.contains(" age    | integer"), "{out}");
+    // The key and its index, as PostgreSQL prints them.
+    assert!(
+        out.contains("\"person_pkey\" PRIMARY KEY, btree (id)"),
+        "{out}"
+    );
+    // `psql -l` connects to the maintenance database `postgres`: it lists the graphs.
+    let (ok, out) = psql(&server, "postgres", "\\l");
+    assert!(ok, "{out}");
+    assert!(out.contains(" demo "), "{out}");
     let (ok, out) = psql(&server, "demo", "\\d+ person");
     assert!(ok, "{out}");
     assert!(out.contains(" city   | text"), "{out}");

@@ -15,10 +15,15 @@ pub mod visibility;
 use std::sync::{Arc, Mutex};
 
 use arrow::array::{Array, ArrayRef};
-use arrow::datatypes::DataType;
+use arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::{DataFusionError, Result as DFResult};
-use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, SimpleScalarUDF, Volatility};
+use datafusion::logical_expr::{
+    ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    SimpleScalarUDF, Volatility,
+};
+use datafusion_omnigraph::pg_type::with_pg_type;
 
+use crate::catalog::key_definitions::KeyDefinitions;
 use crate::catalog_keys::RelationSchemas;
 use crate::connection::PgSettings;
 
@@ -31,6 +36,9 @@ pub struct ConnectionFacts {
     pub settings: Arc<Mutex<PgSettings>>,
     /// The schema of each relation OID, as of the connection's last scan of `pg_class`.
     pub relation_schemas: RelationSchemas,
+    /// The definitions of the keys, as of the connection's last scan of `pg_index` or
+    /// `pg_constraint`.
+    pub key_definitions: KeyDefinitions,
     /// The directory the graph is stored in.
     pub graph_root: String,
 }
@@ -59,6 +67,67 @@ const GROUPS: [&[CatalogFunction]; 9] = [
 /// Every catalog function, group by group.
 pub fn catalog_functions() -> impl Iterator<Item = &'static CatalogFunction> {
     GROUPS.into_iter().flatten()
+}
+
+/// The functions whose result PostgreSQL types `name` (psql shows `pg_get_userbyid`'s as
+/// a table's owner, drivers read `current_schema()`): their results are tagged so the
+/// wire sends `name` too.
+pub const NAME_RESULTS: [&str; 9] = [
+    "pg_encoding_to_char",
+    "pg_client_encoding",
+    "getdatabaseencoding",
+    "current_database",
+    "current_schema",
+    "current_user",
+    "session_user",
+    "user",
+    "pg_get_userbyid",
+];
+
+/// `udf` with its result tagged as PostgreSQL type `pg_type`.
+pub fn with_result_type(udf: ScalarUDF, pg_type: &'static str) -> ScalarUDF {
+    ScalarUDF::new_from_impl(TypedResult {
+        inner: udf,
+        pg_type,
+    })
+}
+
+/// A function whose result field carries a PostgreSQL type tag; it computes as `inner`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct TypedResult {
+    inner: ScalarUDF,
+    pg_type: &'static str,
+}
+
+impl ScalarUDFImpl for TypedResult {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn aliases(&self) -> &[String] {
+        self.inner.aliases()
+    }
+
+    fn signature(&self) -> &Signature {
+        self.inner.signature()
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> DFResult<DataType> {
+        self.inner.return_type(arg_types)
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> DFResult<FieldRef> {
+        let field = self.inner.return_field_from_args(args)?;
+        Ok(Arc::new(with_pg_type(field.as_ref().clone(), self.pg_type)))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DFResult<ColumnarValue> {
+        self.inner.invoke_with_args(args)
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> DFResult<Vec<DataType>> {
+        self.inner.coerce_types(arg_types)
+    }
 }
 
 /// A function of any arguments (PostgreSQL's overloads of it all answer alike here).
@@ -98,6 +167,7 @@ mod tests {
             user: "alice".to_string(),
             settings: Arc::new(Mutex::new(PgSettings::default())),
             relation_schemas: RelationSchemas::default(),
+            key_definitions: KeyDefinitions::default(),
             graph_root: std::env::temp_dir().display().to_string(),
         };
         let mut names = std::collections::HashSet::new();
@@ -108,6 +178,6 @@ mod tests {
                 function.name
             );
         }
-        assert_eq!(names.len(), 30);
+        assert_eq!(names.len(), 41);
     }
 }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use arrow::array::Array;
 use arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Volatility, create_udf};
@@ -34,7 +35,30 @@ pub const FUNCTIONS: &[CatalogFunction] = &[
         name: "pg_is_in_recovery",
         build: in_recovery,
     },
+    CatalogFunction {
+        name: "pg_get_userbyid",
+        build: owner_name,
+    },
 ];
+
+/// `pg_get_userbyid(oid)` for an OID of any integer type: every object is owned by the
+/// bootstrap superuser `postgres` (as `pg_class.relowner` and the others say).
+fn owner_name(name: &'static str, _: &ConnectionFacts) -> ScalarUDF {
+    super::any_arguments(name, DataType::Utf8, |args| {
+        Ok(match args.first() {
+            Some(ColumnarValue::Array(oids)) => {
+                let owners: arrow::array::StringArray = (0..oids.len())
+                    .map(|i| (!oids.is_null(i)).then_some("postgres"))
+                    .collect();
+                ColumnarValue::Array(Arc::new(owners))
+            }
+            Some(ColumnarValue::Scalar(oid)) if oid.is_null() => {
+                ColumnarValue::Scalar(ScalarValue::Utf8(None))
+            }
+            _ => ColumnarValue::Scalar(ScalarValue::Utf8(Some("postgres".to_string()))),
+        })
+    })
+}
 
 /// The text `version()` returns: PostgreSQL-shaped, as SQLAlchemy and others parse it.
 pub fn version_text() -> String {

@@ -1,0 +1,310 @@
+//! The keys of the graph's tables as `pg_catalog` reports them: every graph table's `id`
+//! is its primary key (a node's `id` is derived from its `@key`, an edge's is its own),
+//! and an edge table's `src` and `dst` are foreign keys to its endpoint node tables' `id`.
+//! Found at each scan from the connection's `pg_class` (whose OIDs they reuse) and the
+//! graph schema of each branch schema.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow::array::{Int32Array, RecordBatch, StringArray};
+use datafusion::catalog::{CatalogProviderList, SchemaProvider, Session, TableProvider};
+use datafusion::common::{DataFusionError, Result};
+use datafusion::physical_plan::collect;
+use datafusion_omnigraph::{GraphContext, PUBLIC_SCHEMA, SnapshotSelector};
+use omnigraph_engine::schema::TableDef;
+
+use super::key_definitions::{KeyDefinition, KeyDefinitions, KeyKind};
+use crate::catalog_keys::RelationSchemas;
+
+/// Added to a table's OID to number its primary-key index, twice to number the primary
+/// key, three and four times to number the foreign keys from `src` and `dst`: far above
+/// the OIDs datafusion-pg-catalog hands out one by one.
+const KEY_OID_OFFSET: i32 = 1 << 24;
+
+/// Schemas whose tables are not graph tables.
+const NOT_GRAPH_SCHEMAS: [&str; 3] = [
+    "pg_catalog",
+    "information_schema",
+    datafusion_omnigraph::SYSTEM_SCHEMA,
+];
+
+/// The key column every graph table has.
+pub const KEY_COLUMN: &str = "id";
+
+/// One graph table's primary key.
+pub struct PrimaryKey {
+    pub table_oid: i32,
+    pub namespace_oid: i32,
+    pub namespace: String,
+    pub table: String,
+    /// The 1-based column number of `id`.
+    pub column: i16,
+}
+
+impl PrimaryKey {
+    pub fn index_oid(&self) -> i32 {
+        self.table_oid + KEY_OID_OFFSET
+    }
+
+    pub fn constraint_oid(&self) -> i32 {
+        self.table_oid + 2 * KEY_OID_OFFSET
+    }
+
+    pub fn name(&self) -> String {
+        format!("{}_pkey", self.table)
+    }
+}
+
+/// An edge table's `src` or `dst` referencing its endpoint table's `id`.
+pub struct ForeignKey {
+    pub oid: i32,
+    pub name: String,
+    pub table_oid: i32,
+    pub namespace_oid: i32,
+    /// The 1-based column number of `src` or `dst`.
+    pub column: i16,
+    pub target_oid: i32,
+    /// The endpoint's primary-key index.
+    pub target_index_oid: i32,
+    /// The 1-based column number of the endpoint's `id`.
+    pub target_column: i16,
+}
+
+/// Every graph table's keys.
+#[derive(Default)]
+pub struct GraphKeys {
+    pub primary: Vec<PrimaryKey>,
+    pub foreign: Vec<ForeignKey>,
+}
+
+/// Where the keys are read from, and where each scan records what functions look up.
+#[derive(Debug, Clone)]
+pub struct KeySource {
+    pub pg_catalog: Arc<dyn SchemaProvider>,
+    pub catalogs: Arc<dyn CatalogProviderList>,
+    pub graph_catalog: String,
+    pub graph: Arc<GraphContext>,
+    pub relation_schemas: RelationSchemas,
+    pub key_definitions: KeyDefinitions,
+}
+
+pub async fn scan_all(
+    table: &Arc<dyn TableProvider>,
+    state: &dyn Session,
+) -> Result<Vec<RecordBatch>> {
+    let plan = table.scan(state, None, &[], None).await?;
+    collect(plan, state.task_ctx()).await
+}
+
+pub fn column<'a, T: 'static>(batch: &'a RecordBatch, name: &str) -> Result<&'a T> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<T>())
+        .ok_or_else(|| DataFusionError::Internal(format!("pg_catalog column {name}")))
+}
+
+/// A graph table as `pg_class` lists it.
+struct GraphTable {
+    oid: i32,
+    namespace_oid: i32,
+    namespace: String,
+    name: String,
+    columns: Vec<String>,
+}
+
+impl GraphTable {
+    fn position(&self, column: &str) -> Option<i16> {
+        self.columns
+            .iter()
+            .position(|c| c == column)
+            .map(|p| p as i16 + 1)
+    }
+}
+
+impl KeySource {
+    async fn pg_table(&self, name: &str) -> Result<Arc<dyn TableProvider>> {
+        self.pg_catalog
+            .table(name)
+            .await?
+            .ok_or_else(|| DataFusionError::Internal(format!("pg_catalog.{name}")))
+    }
+
+    /// The graph tables `pg_class` lists; records every relation's schema on the way.
+    async fn graph_tables(&self, state: &dyn Session) -> Result<Vec<GraphTable>> {
+        let mut namespaces = HashMap::new();
+        for batch in scan_all(&self.pg_table("pg_namespace").await?, state).await? {
+            let oids = column::<Int32Array>(&batch, "oid")?;
+            let names = column::<StringArray>(&batch, "nspname")?;
+            for i in 0..batch.num_rows() {
+                namespaces.insert(oids.value(i), names.value(i).to_string());
+            }
+        }
+        let Some(catalog) = self.catalogs.catalog(&self.graph_catalog) else {
+            return Ok(vec![]);
+        };
+        let mut tables = Vec::new();
+        let mut relation_schemas = HashMap::new();
+        for batch in scan_all(&self.pg_table("pg_class").await?, state).await? {
+            let oids = column::<Int32Array>(&batch, "oid")?;
+            let names = column::<StringArray>(&batch, "relname")?;
+            let namespace_oids = column::<Int32Array>(&batch, "relnamespace")?;
+            let kinds = column::<StringArray>(&batch, "relkind")?;
+            for i in 0..batch.num_rows() {
+                let Some(namespace) = namespaces.get(&namespace_oids.value(i)) else {
+                    continue;
+                };
+                relation_schemas.insert(oids.value(i), namespace.clone());
+                if kinds.value(i) != "r" || NOT_GRAPH_SCHEMAS.contains(&namespace.as_str()) {
+                    continue;
+                }
+                let Some(schema) = catalog.schema(namespace) else {
+                    continue;
+                };
+                let Some(provider) = schema.table(names.value(i)).await? else {
+                    continue;
+                };
+                tables.push(GraphTable {
+                    oid: oids.value(i),
+                    namespace_oid: namespace_oids.value(i),
+                    namespace: namespace.clone(),
+                    name: names.value(i).to_string(),
+                    columns: provider
+                        .schema()
+                        .fields()
+                        .iter()
+                        .map(|f| f.name().clone())
+                        .collect(),
+                });
+            }
+        }
+        for table in &tables {
+            relation_schemas.insert(table.oid + KEY_OID_OFFSET, table.namespace.clone());
+        }
+        *self
+            .relation_schemas
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = relation_schemas;
+        Ok(tables)
+    }
+
+    /// The endpoint tables of each edge table of `namespace`, by edge table name.
+    async fn endpoints(&self, namespace: &str) -> HashMap<String, [String; 2]> {
+        let selector = if namespace == PUBLIC_SCHEMA {
+            SnapshotSelector::Current
+        } else {
+            SnapshotSelector::Branch(namespace.to_string())
+        };
+        let Ok(snapshot) = self.graph.resolve(&selector).await else {
+            return HashMap::new();
+        };
+        snapshot
+            .schema()
+            .tables()
+            .filter_map(|table| match table {
+                TableDef::Edge(edge) => Some((
+                    edge.table.clone(),
+                    [edge.src_table.clone(), edge.dst_table.clone()],
+                )),
+                TableDef::Node(_) => None,
+            })
+            .collect()
+    }
+
+    /// The key definitions the last scan recorded.
+    pub fn key_definitions_now(&self) -> HashMap<i32, KeyDefinition> {
+        self.key_definitions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Every graph table's keys; records their definitions for `pg_get_indexdef` and
+    /// `pg_get_constraintdef`.
+    pub async fn keys(&self, state: &dyn Session) -> Result<GraphKeys> {
+        let tables = self.graph_tables(state).await?;
+        let mut keys = GraphKeys::default();
+        let mut definitions = HashMap::new();
+        for table in &tables {
+            let Some(column) = table.position(KEY_COLUMN) else {
+                continue;
+            };
+            let key = PrimaryKey {
+                table_oid: table.oid,
+                namespace_oid: table.namespace_oid,
+                namespace: table.namespace.clone(),
+                table: table.name.clone(),
+                column,
+            };
+            let definition = |kind| KeyDefinition {
+                schema: table.namespace.clone(),
+                table: table.name.clone(),
+                kind,
+            };
+            definitions.insert(
+                key.index_oid(),
+                definition(KeyKind::PrimaryKeyIndex {
+                    index: key.name(),
+                    column: KEY_COLUMN.to_string(),
+                }),
+            );
+            definitions.insert(
+                key.constraint_oid(),
+                definition(KeyKind::PrimaryKey {
+                    column: KEY_COLUMN.to_string(),
+                }),
+            );
+            keys.primary.push(key);
+        }
+        let mut endpoints_by_namespace = HashMap::new();
+        for table in &tables {
+            if !endpoints_by_namespace.contains_key(&table.namespace) {
+                let endpoints = self.endpoints(&table.namespace).await;
+                endpoints_by_namespace.insert(table.namespace.clone(), endpoints);
+            }
+            let Some(ends) = endpoints_by_namespace[&table.namespace].get(&table.name) else {
+                continue;
+            };
+            for (n, (column_name, target_name)) in ["src", "dst"].iter().zip(ends).enumerate() {
+                let target = tables
+                    .iter()
+                    .find(|t| t.namespace == table.namespace && &t.name == target_name);
+                let (Some(column), Some(target)) = (table.position(column_name), target) else {
+                    continue;
+                };
+                let Some(target_column) = target.position(KEY_COLUMN) else {
+                    continue;
+                };
+                let key = ForeignKey {
+                    oid: table.oid + (3 + n as i32) * KEY_OID_OFFSET,
+                    name: format!("{}_{column_name}_fkey", table.name),
+                    table_oid: table.oid,
+                    namespace_oid: table.namespace_oid,
+                    column,
+                    target_oid: target.oid,
+                    target_index_oid: target.oid + KEY_OID_OFFSET,
+                    target_column,
+                };
+                definitions.insert(
+                    key.oid,
+                    KeyDefinition {
+                        schema: table.namespace.clone(),
+                        table: table.name.clone(),
+                        kind: KeyKind::ForeignKey {
+                            column: column_name.to_string(),
+                            target_schema: target.namespace.clone(),
+                            target_table: target.name.clone(),
+                            target_column: KEY_COLUMN.to_string(),
+                        },
+                    },
+                );
+                keys.foreign.push(key);
+            }
+        }
+        *self
+            .key_definitions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = definitions;
+        Ok(keys)
+    }
+}
