@@ -9,6 +9,7 @@ use omnigraph_sql::{ErrorKind, ParsedStatement, SqlError};
 use pgwire::api::Type;
 use pgwire::api::portal::Portal;
 
+use crate::array_param;
 use crate::encode::wire_type;
 
 /// The Postgres type a parameter of `data_type` is described as.
@@ -56,6 +57,9 @@ pub fn decode<S: Clone>(
 }
 
 fn read<S: Clone>(portal: &Portal<S>, i: usize, ty: &Type) -> Result<ScalarValue, String> {
+    if let Some(element) = array_param::element_type(ty) {
+        return array_param::read(portal, i, ty, &element);
+    }
     macro_rules! get {
         ($t:ty) => {
             portal.parameter::<$t>(i, ty).map_err(|e| e.to_string())?
