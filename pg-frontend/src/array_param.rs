@@ -229,7 +229,10 @@ mod tests {
         assert_eq!(parsed("{NULL,\"NULL\",null}"), vec![None, s("NULL"), None]);
         assert_eq!(parsed("{\"\",x}"), vec![s(""), s("x")]);
         assert_eq!(parsed("{ a b , c }"), vec![s("a b"), s("c")]);
-        assert_eq!(parsed(r#"{"say \"hi\"",a\,b}"#), vec![s("say \"hi\""), s("a,b")]);
+        assert_eq!(
+            parsed(r#"{"say \"hi\"",a\,b}"#),
+            vec![s("say \"hi\""), s("a,b")]
+        );
         assert_eq!(parsed("[0:1]={1,2}"), vec![s("1"), s("2")]);
         assert!(parse_text_array("{{1,2},{3,4}}").is_err());
         assert!(parse_text_array("1,2").is_err());

@@ -3,9 +3,7 @@
 //! each dimension's length and lower bound (1), then every element in row-major order.
 
 use arrow::array::{Array, ArrayRef, AsArray};
-use arrow::datatypes::{
-    DataType, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
-};
+use arrow::datatypes::{DataType, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type};
 use bytes::{BufMut, BytesMut};
 use pgwire::api::Type;
 

@@ -1,12 +1,13 @@
 //! Sending a `COPY ... TO STDOUT` to the client. pgwire's sender counts every data
 //! message as a row, so a CSV header made `COPY 201` of 200 rows; here the messages
-//! before [`end_of_header`] are not counted, and the tag counts rows, as PostgreSQL's.
+//! before [`end_of_header`] are not counted, nor a binary copy's trailer, and the tag
+//! counts rows, as PostgreSQL's.
 
 use std::fmt::Debug;
 
 use bytes::Bytes;
 use futures::{Sink, SinkExt, StreamExt};
-use pgwire::api::results::{CopyResponse, Tag};
+use pgwire::api::results::{CopyEncoder, CopyResponse, Tag};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::copy::{CopyData, CopyDone, CopyFail, CopyOutResponse};
@@ -24,6 +25,7 @@ where
     PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
 {
     let column_formats = copy.column_formats();
+    let trailer = (copy.format == 1).then(CopyEncoder::finish_copy_binary);
     let CopyResponse {
         format,
         columns,
@@ -42,7 +44,9 @@ where
         match data {
             Ok(data) if data.data.is_empty() => messages = 0,
             Ok(data) => {
-                messages += 1;
+                if trailer.as_ref() != Some(&data) {
+                    messages += 1;
+                }
                 client.feed(PgWireBackendMessage::CopyData(data)).await?;
             }
             Err(e) => {

@@ -83,7 +83,11 @@ impl QueryHandler {
             }
             Outcome::Copy(copy, schema, stream) => {
                 let wire = encode::wire_schema(&schema);
-                let fields = Arc::new(encode::fields(&wire, &Format::UnifiedText)?);
+                let (values, copy_format) = match copy.format.is_binary() {
+                    true => (Format::UnifiedBinary, 1),
+                    false => (Format::UnifiedText, 0),
+                };
+                let fields = Arc::new(encode::fields(&wire, &values)?);
                 let names: Vec<String> = wire.fields().iter().map(|f| f.name().clone()).collect();
                 let header = copy
                     .format
@@ -95,7 +99,11 @@ impl QueryHandler {
                     .row_stream(stream, wire, fields)
                     .map(move |row| row.map(|r| CopyData::new(format.line(&r))));
                 let data = stream::iter(header).chain(lines);
-                Ok(Response::CopyOut(CopyResponse::new(0, names.len(), data)))
+                Ok(Response::CopyOut(CopyResponse::new(
+                    copy_format,
+                    names.len(),
+                    data,
+                )))
             }
         }
     }

@@ -66,7 +66,11 @@ pub fn text(array: &dyn Array, row: usize) -> Result<String, TextError> {
 
 fn write_value(out: &mut String, array: &dyn Array, row: usize) -> Result<(), TextError> {
     match array.data_type() {
-        DataType::Boolean => out.push(if array.as_boolean().value(row) { 't' } else { 'f' }),
+        DataType::Boolean => out.push(if array.as_boolean().value(row) {
+            't'
+        } else {
+            'f'
+        }),
         DataType::Int8 => push(out, array.as_primitive::<Int8Type>().value(row)),
         DataType::Int16 => push(out, array.as_primitive::<Int16Type>().value(row)),
         DataType::Int32 => push(out, array.as_primitive::<Int32Type>().value(row)),
@@ -314,7 +318,9 @@ fn timestamp_micros(array: &dyn Array, unit: TimeUnit, row: usize) -> i64 {
         TimeUnit::Second => array.as_primitive::<TimestampSecondType>().value(row) * 1_000_000,
         TimeUnit::Millisecond => array.as_primitive::<TimestampMillisecondType>().value(row) * 1000,
         TimeUnit::Microsecond => array.as_primitive::<TimestampMicrosecondType>().value(row),
-        TimeUnit::Nanosecond => round_nanos(array.as_primitive::<TimestampNanosecondType>().value(row)),
+        TimeUnit::Nanosecond => {
+            round_nanos(array.as_primitive::<TimestampNanosecondType>().value(row))
+        }
     }
 }
 
@@ -323,7 +329,9 @@ fn duration_micros(array: &dyn Array, unit: TimeUnit, row: usize) -> i64 {
         TimeUnit::Second => array.as_primitive::<DurationSecondType>().value(row) * 1_000_000,
         TimeUnit::Millisecond => array.as_primitive::<DurationMillisecondType>().value(row) * 1000,
         TimeUnit::Microsecond => array.as_primitive::<DurationMicrosecondType>().value(row),
-        TimeUnit::Nanosecond => round_nanos(array.as_primitive::<DurationNanosecondType>().value(row)),
+        TimeUnit::Nanosecond => {
+            round_nanos(array.as_primitive::<DurationNanosecondType>().value(row))
+        }
     }
 }
 
@@ -332,7 +340,9 @@ fn time_micros(array: &dyn Array, row: usize) -> i64 {
         DataType::Time32(TimeUnit::Second) => {
             array.as_primitive::<Time32SecondType>().value(row) as i64 * 1_000_000
         }
-        DataType::Time32(_) => array.as_primitive::<Time32MillisecondType>().value(row) as i64 * 1000,
+        DataType::Time32(_) => {
+            array.as_primitive::<Time32MillisecondType>().value(row) as i64 * 1000
+        }
         DataType::Time64(TimeUnit::Microsecond) => {
             array.as_primitive::<Time64MicrosecondType>().value(row)
         }
@@ -343,9 +353,11 @@ fn time_micros(array: &dyn Array, row: usize) -> i64 {
 fn interval_parts(array: &dyn Array, row: usize) -> (i64, i64, i64) {
     use arrow::datatypes::{IntervalDayTimeType, IntervalMonthDayNanoType, IntervalYearMonthType};
     match array.data_type() {
-        DataType::Interval(IntervalUnit::YearMonth) => {
-            (array.as_primitive::<IntervalYearMonthType>().value(row) as i64, 0, 0)
-        }
+        DataType::Interval(IntervalUnit::YearMonth) => (
+            array.as_primitive::<IntervalYearMonthType>().value(row) as i64,
+            0,
+            0,
+        ),
         DataType::Interval(IntervalUnit::DayTime) => {
             let v = array.as_primitive::<IntervalDayTimeType>().value(row);
             (0, v.days as i64, v.milliseconds as i64 * 1000)
@@ -429,7 +441,9 @@ fn zone_offset(zone: &str) -> Option<FixedOffset> {
     };
     let (hours, minutes) = rest.split_once(':').unwrap_or((rest, "0"));
     let seconds = hours.parse::<i32>().ok()? * 3600 + minutes.parse::<i32>().ok()? * 60;
-    FixedOffset::east_opt(sign * seconds).or(utc).map(|o| o.fix())
+    FixedOffset::east_opt(sign * seconds)
+        .or(utc)
+        .map(|o| o.fix())
 }
 
 /// `.5` for half a second: six digits with trailing zeros dropped, nothing for none.
@@ -500,9 +514,8 @@ mod tests {
     use std::sync::Arc;
 
     use arrow::array::{
-        ArrayRef, DurationMicrosecondArray, Float64Array, IntervalMonthDayNanoArray,
-        ListArray, StringArray, Time64MicrosecondArray, TimestampMicrosecondArray,
-        TimestampNanosecondArray,
+        ArrayRef, DurationMicrosecondArray, Float64Array, IntervalMonthDayNanoArray, ListArray,
+        StringArray, Time64MicrosecondArray, TimestampMicrosecondArray, TimestampNanosecondArray,
     };
     use arrow::datatypes::{Field, IntervalMonthDayNano};
 
@@ -545,9 +558,18 @@ mod tests {
         };
         assert_eq!(ts(1_704_164_645_000_000, None), "2024-01-02 03:04:05");
         assert_eq!(ts(1_704_164_645_500_000, None), "2024-01-02 03:04:05.5");
-        assert_eq!(ts(1_704_164_645_000_000, Some("+00:00")), "2024-01-02 03:04:05+00");
-        assert_eq!(ts(1_704_164_645_000_000, Some("UTC")), "2024-01-02 03:04:05+00");
-        assert_eq!(ts(1_704_164_645_000_000, Some("+05:30")), "2024-01-02 08:34:05+05:30");
+        assert_eq!(
+            ts(1_704_164_645_000_000, Some("+00:00")),
+            "2024-01-02 03:04:05+00"
+        );
+        assert_eq!(
+            ts(1_704_164_645_000_000, Some("UTC")),
+            "2024-01-02 03:04:05+00"
+        );
+        assert_eq!(
+            ts(1_704_164_645_000_000, Some("+05:30")),
+            "2024-01-02 08:34:05+05:30"
+        );
         assert_eq!(ts(-62_167_219_200_000_000, None), "0001-01-01 00:00:00 BC");
         let nanos = TimestampNanosecondArray::from(vec![1_704_103_200_123_456_789]);
         assert_eq!(first(Arc::new(nanos)), "2024-01-01 10:00:00.123457");
@@ -577,10 +599,8 @@ mod tests {
 
     #[test]
     fn arrays_quote_and_nest() {
-        let ints = ListArray::from_iter_primitive::<Int64Type, _, _>(vec![Some(vec![
-            Some(1),
-            None,
-        ])]);
+        let ints =
+            ListArray::from_iter_primitive::<Int64Type, _, _>(vec![Some(vec![Some(1), None])]);
         assert_eq!(first(Arc::new(ints)), "{1,NULL}");
         let strings = StringArray::from(vec!["a,b", "c", "", "null", "say \"hi\""]);
         let list = ListArray::new(
@@ -589,10 +609,7 @@ mod tests {
             Arc::new(strings),
             None,
         );
-        assert_eq!(
-            first(Arc::new(list)),
-            r#"{"a,b",c,"","null","say \"hi\""}"#
-        );
+        assert_eq!(first(Arc::new(list)), r#"{"a,b",c,"","null","say \"hi\""}"#);
         let inner = ListArray::from_iter_primitive::<Int64Type, _, _>(vec![
             Some(vec![Some(1), Some(2)]),
             Some(vec![Some(3), Some(4)]),
@@ -610,10 +627,7 @@ mod tests {
             Some(vec![Some(1)]),
             Some(vec![Some(3), Some(4)]),
         ]);
-        assert_eq!(
-            text(&nested(ragged), 0),
-            Err(TextError::RaggedArray)
-        );
+        assert_eq!(text(&nested(ragged), 0), Err(TextError::RaggedArray));
         let floats: ArrayRef = Arc::new(Float64Array::from(vec![f64::INFINITY]));
         assert_eq!(first(floats), "Infinity");
     }

@@ -55,16 +55,42 @@ pub(crate) fn placeholder_arrays(plan: &LogicalPlan) -> Vec<(usize, DataType)> {
                     && f.name() == "array_has"
                     && let [Expr::Placeholder(p), needle] = f.args.as_slice()
                     && let Ok(n) = p.id.trim_start_matches('$').parse::<usize>()
-                    && let Some(element) = inputs
-                        .iter()
-                        .find_map(|input| needle.get_type(input.schema().as_ref() as &dyn ExprSchema).ok())
+                    && let Some(element) = inputs.iter().find_map(|input| {
+                        needle
+                            .get_type(input.schema().as_ref() as &dyn ExprSchema)
+                            .ok()
+                    })
                     && element != DataType::Null
                 {
-                    found.push((n, DataType::List(std::sync::Arc::new(Field::new_list_field(element, true)))));
+                    found.push((
+                        n,
+                        DataType::List(std::sync::Arc::new(Field::new_list_field(element, true))),
+                    ));
                 }
                 Ok(TreeNodeRecursion::Continue)
             })
         })
+    });
+    found
+}
+
+/// Placeholders that count rows: `(n, Int64)` for `LIMIT $n` and `OFFSET $n`, which
+/// PostgreSQL types `bigint` (node-postgres sends every parameter untyped).
+pub(crate) fn placeholder_row_counts(plan: &LogicalPlan) -> Vec<(usize, DataType)> {
+    use datafusion::common::tree_node::TreeNodeRecursion;
+    use datafusion::logical_expr::Expr;
+    let mut found = Vec::new();
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::Limit(limit) = node {
+            for expr in [&limit.skip, &limit.fetch].into_iter().flatten() {
+                if let Expr::Placeholder(p) = expr.as_ref()
+                    && let Ok(n) = p.id.trim_start_matches('$').parse::<usize>()
+                {
+                    found.push((n, DataType::Int64));
+                }
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
     });
     found
 }

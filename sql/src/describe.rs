@@ -10,7 +10,7 @@ use datafusion_omnigraph::StatementContext;
 
 use crate::binding::{
     bind_call_arguments, bind_table_function_arguments, call_placeholders, placeholder_arrays,
-    placeholder_casts,
+    placeholder_casts, placeholder_row_counts,
 };
 use crate::error::Result;
 use crate::session::{Session, transaction_aborted};
@@ -109,6 +109,7 @@ impl Session {
             for (n, ty) in placeholder_casts(&plan)
                 .into_iter()
                 .chain(placeholder_arrays(&plan))
+                .chain(placeholder_row_counts(&plan))
             {
                 if let Some(slot @ None) = n.checked_sub(1).and_then(|i| params.get_mut(i)) {
                     *slot = Some(ty);
