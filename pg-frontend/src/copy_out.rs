@@ -7,7 +7,7 @@ use std::fmt::Debug;
 
 use bytes::Bytes;
 use futures::{Sink, SinkExt, StreamExt};
-use pgwire::api::results::{CopyEncoder, CopyResponse, Tag};
+use pgwire::api::results::{CopyResponse, Tag};
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::copy::{CopyData, CopyDone, CopyFail, CopyOutResponse};
@@ -25,7 +25,8 @@ where
     PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
 {
     let column_formats = copy.column_formats();
-    let trailer = (copy.format == 1).then(CopyEncoder::finish_copy_binary);
+    // A binary copy ends with a message holding its trailer (and the header, without rows).
+    let trailer_message = copy.format == 1;
     let CopyResponse {
         format,
         columns,
@@ -44,9 +45,7 @@ where
         match data {
             Ok(data) if data.data.is_empty() => messages = 0,
             Ok(data) => {
-                if trailer.as_ref() != Some(&data) {
-                    messages += 1;
-                }
+                messages += 1;
                 client.feed(PgWireBackendMessage::CopyData(data)).await?;
             }
             Err(e) => {
@@ -60,6 +59,9 @@ where
     client
         .send(PgWireBackendMessage::CopyDone(CopyDone::new()))
         .await?;
+    if trailer_message {
+        messages = messages.saturating_sub(1);
+    }
     let tag = Tag::new("COPY").with_rows(messages);
     client
         .send(PgWireBackendMessage::CommandComplete(tag.into()))
