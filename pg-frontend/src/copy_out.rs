@@ -40,7 +40,7 @@ where
             column_formats,
         )))
         .await?;
-    let mut messages = 0;
+    let mut messages: usize = 0;
     while let Some(data) = data_stream.next().await {
         match data {
             Ok(data) if data.data.is_empty() => messages = 0,
