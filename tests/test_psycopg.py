@@ -553,6 +553,109 @@ def test_table_ddl_is_refused_with_a_hint(conn):
         assert "apply_schema" in info.value.diag.message_hint, sql
 
 
+# ---------------------------------------------------------------- value formats
+
+# The text PostgreSQL 15 sends (DateStyle ISO, IntervalStyle postgres, TimeZone UTC).
+TEXT_FORMATS = [
+    ("TIMESTAMP '2024-01-02 03:04:05'", b"2024-01-02 03:04:05"),
+    ("TIMESTAMP '2024-01-02 03:04:05.5'", b"2024-01-02 03:04:05.5"),
+    ("TIMESTAMP '2024-01-02 03:04:05' AT TIME ZONE 'UTC'", b"2024-01-02 03:04:05+00"),
+    ("TIME '13:45:00'", b"13:45:00"),
+    ("TIMESTAMP '2024-02-29 12:00:00' - TIMESTAMP '2024-02-01 00:00:00'", b"28 days 12:00:00"),
+    ("INTERVAL '-1 second'", b"-00:00:01"),
+    ("1e20::float8", b"1e+20"),
+    ("0.00001::float8", b"1e-05"),
+    ("0.1::float8", b"0.1"),
+    ("'Infinity'::float8", b"Infinity"),
+    ("'-Infinity'::float8", b"-Infinity"),
+    ("'NaN'::float8", b"NaN"),
+    ("ARRAY['a,b', 'c']", b'{"a,b",c}'),
+    ("ARRAY['x', NULL, '', 'NULL']", b'{x,NULL,"","NULL"}'),
+    ("ARRAY[[1, 2], [3, 4]]", b"{{1,2},{3,4}}"),
+    ("NULL", None),
+]
+
+
+def test_text_value_formats_match_postgres(conn):
+    sql = "SELECT " + ", ".join(expr for expr, _ in TEXT_FORMATS)
+    for cur in (conn.cursor(), psycopg.ClientCursor(conn)):
+        cur.execute(sql)
+        got = [cur.pgresult.get_value(0, i) for i in range(len(TEXT_FORMATS))]
+        assert got == [text for _, text in TEXT_FORMATS]
+    # COPY writes the same text.
+    with conn.cursor().copy(f"COPY ({sql}) TO STDOUT") as copy:
+        line = b"".join(bytes(c) for c in copy)
+    expected = [b"\\N" if t is None else t for _, t in TEXT_FORMATS]
+    assert line == b"\t".join(expected) + b"\n"
+
+
+def test_untyped_null_column_is_text(conn):
+    cur = conn.execute("SELECT NULL AS x")
+    assert cur.description[0].type_code == 25 and cur.fetchall() == [(None,)]
+    cur = conn.execute("SELECT NULL AS x UNION ALL SELECT 1")
+    assert sorted(cur.fetchall(), key=str) == [("1",), (None,)]
+
+
+def test_binary_results(conn):
+    cur = conn.cursor(binary=True)
+    cur.execute(
+        "SELECT TIMESTAMP '2024-01-02 03:04:05.5', TIMESTAMP '2024-01-02 03:04:05' AT TIME ZONE 'UTC', "
+        "TIME '13:45:00', 'Infinity'::float8, ARRAY['a,b', NULL], ARRAY[[1, 2], [3, 4]], NULL"
+    )
+    row = cur.fetchone()
+    utc = datetime.timezone.utc
+    assert row == (
+        datetime.datetime(2024, 1, 2, 3, 4, 5, 500000),
+        datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=utc),
+        datetime.time(13, 45),
+        float("inf"),
+        ["a,b", None],
+        [[1, 2], [3, 4]],
+        None,
+    )
+
+
+# ---------------------------------------------------------------- array and LIMIT parameters
+
+
+def test_array_parameters(conn):
+    def count(sql, params):
+        return scalar(conn, sql, params)
+
+    in_list = count("SELECT count(*) FROM person WHERE age IN (40, 41, 42)", None)
+    assert in_list > 0
+    # psycopg sends a list of small ints as int2[] (text format with %s, binary with %b).
+    assert count("SELECT count(*) FROM person WHERE age = ANY(%s)", [[40, 41, 42]]) == in_list
+    assert count("SELECT count(*) FROM person WHERE age = ANY(%b)", [[40, 41, 42]]) == in_list
+    big = [40, 41, 42, 9_000_000_000]
+    assert count("SELECT count(*) FROM person WHERE age = ANY(%b)", [big]) == in_list
+    cities = count("SELECT count(*) FROM person WHERE city IN ('Oslo', 'Rome')", None)
+    assert count("SELECT count(*) FROM person WHERE city = ANY(%s)", [["Oslo", "Rome"]]) == cities
+    assert count("SELECT count(*) FROM person WHERE city = ANY(%b)", [["Oslo", "Rome"]]) == cities
+    assert count("SELECT count(*) FROM person WHERE city = ANY(%s)", [[]]) == 0
+    others = count("SELECT count(*) FROM person WHERE city NOT IN ('Oslo', 'Rome')", None)
+    assert count("SELECT count(*) FROM person WHERE city <> ALL(%s)", [["Oslo", "Rome"]]) == others
+    assert scalar(conn, "SELECT %s::text[]", [["a,b", None, "", "NULL"]]) == ["a,b", None, "", "NULL"]
+    assert scalar(conn, "SELECT %b::text[]", [["a,b", None]]) == ["a,b", None]
+    assert scalar(conn, "SELECT %s::int[]", [[1, 2, 3]]) == [1, 2, 3]
+    assert scalar(conn, "SELECT %s::float8[]", [[1.5, float("inf")]]) == [1.5, float("inf")]
+    assert scalar(conn, "SELECT %s::bool[]", [[True, False, None]]) == [True, False, None]
+    assert scalar(conn, "SELECT array_length(%s::text[], 1)", [["a", "b"]]) == 2
+    rows = conn.execute("SELECT x FROM unnest(%s::text[]) AS t(x) ORDER BY x", [["b", "a"]])
+    assert rows.fetchall() == [("a",), ("b",)]
+
+
+def test_untyped_limit_and_offset(conn):
+    expected = conn.execute("SELECT name FROM person ORDER BY name LIMIT 3 OFFSET 5").fetchall()
+    # A str is sent with no type, as node-postgres sends every parameter.
+    got = conn.execute("SELECT name FROM person ORDER BY name LIMIT %s OFFSET %s", ["3", "5"])
+    assert got.fetchall() == expected
+    with pytest.raises(pe.InvalidRowCountInLimitClause):
+        conn.execute("SELECT name FROM person LIMIT %s", [-1])
+    with pytest.raises(pe.InvalidRowCountInResultOffsetClause):
+        conn.execute("SELECT name FROM person OFFSET %s", [-1])
+
+
 # ---------------------------------------------------------------- COPY TO STDOUT
 
 
@@ -587,6 +690,36 @@ def test_copy_null_and_csv_header(conn):
     assert lines[0] == "name,industry"
     assert "acme,manufacturing" in lines
     assert len(lines) == 21
+
+
+def test_copy_binary(conn):
+    cur = conn.cursor()
+    query = (
+        "SELECT name, age, 1.5::float8 AS f, DATE '2020-01-02' AS d, "
+        "TIMESTAMP '2024-01-02 03:04:05.5' AS ts, NULL::bigint AS n "
+        "FROM person WHERE name IN ('alice.smith', 'alice.jones') ORDER BY name"
+    )
+    with cur.copy(f"COPY ({query}) TO STDOUT (FORMAT BINARY)") as copy:
+        copy.set_types(["text", "int4", "float8", "date", "timestamp", "int8"])
+        rows = list(copy.rows())
+    assert rows == [
+        ("alice.jones", 40, 1.5, datetime.date(2020, 1, 2),
+         datetime.datetime(2024, 1, 2, 3, 4, 5, 500000), None),
+        ("alice.smith", 78, 1.5, datetime.date(2020, 1, 2),
+         datetime.datetime(2024, 1, 2, 3, 4, 5, 500000), None),
+    ]
+    assert cur.rowcount == 2
+    # The stream as PostgreSQL 15 sends it: signature, flags, header extension, tuples, -1.
+    with cur.copy("COPY (SELECT 7::int4 AS a, 'x' AS b) TO STDOUT WITH (FORMAT binary)") as copy:
+        data = b"".join(bytes(c) for c in copy)
+    assert data == (
+        b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
+        + b"\x00\x02" + b"\x00\x00\x00\x04\x00\x00\x00\x07" + b"\x00\x00\x00\x01x"
+        + b"\xff\xff"
+    )
+    with cur.copy("COPY company (name) TO STDOUT BINARY") as copy:
+        copy.set_types(["text"])
+        assert len(list(copy.rows())) == 20
 
 
 # ---------------------------------------------------------------- cancel & timeout

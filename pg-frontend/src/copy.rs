@@ -1,6 +1,6 @@
-//! `COPY (SELECT ...) TO STDOUT` and `COPY table TO STDOUT`, in text or CSV format. Rows
-//! are encoded as Postgres text (the same as a text-format result) and re-framed as COPY
-//! lines, batch by batch.
+//! `COPY (SELECT ...) TO STDOUT` and `COPY table TO STDOUT`, in text, CSV or binary
+//! format. Rows are encoded as a result's rows are (text, or binary for `FORMAT binary`)
+//! and re-framed as COPY lines or PGCOPY tuples, batch by batch.
 
 use bytes::{BufMut, Bytes, BytesMut};
 use datafusion::sql::sqlparser::ast::{
@@ -28,6 +28,10 @@ pub enum CopyFormat {
         null: String,
         header: bool,
     },
+    /// PGCOPY: a signature and header, then each row as its field count followed by its
+    /// values in binary send format (the layout of a binary data row), then a -1 trailer
+    /// (pgwire's [`pgwire::api::results::CopyResponse`] appends it).
+    Binary,
 }
 
 fn unsupported(what: &str) -> SqlError {
@@ -70,13 +74,21 @@ fn client_copy(copy: &Copy) -> Result<CopyOut, SqlError> {
         return Err(SqlError::new(ErrorKind::Syntax, "COPY TO needs a source"));
     };
     let mut csv = false;
+    let mut binary = false;
     let mut header = false;
     let mut delimiter = None;
     let mut null = None;
     for option in options {
         match option {
-            CopyOption::Format(f) if f.value.eq_ignore_ascii_case("csv") => csv = true,
-            CopyOption::Format(f) if f.value.eq_ignore_ascii_case("text") => csv = false,
+            CopyOption::Format(f) if f.value.eq_ignore_ascii_case("csv") => {
+                (csv, binary) = (true, false)
+            }
+            CopyOption::Format(f) if f.value.eq_ignore_ascii_case("text") => {
+                (csv, binary) = (false, false)
+            }
+            CopyOption::Format(f) if f.value.eq_ignore_ascii_case("binary") => {
+                (csv, binary) = (false, true)
+            }
             CopyOption::Format(f) => {
                 return Err(unsupported(&format!("COPY format {}", f.value)));
             }
@@ -88,6 +100,7 @@ fn client_copy(copy: &Copy) -> Result<CopyOut, SqlError> {
     }
     for option in legacy_options {
         match option {
+            CopyLegacyOption::Binary => binary = true,
             CopyLegacyOption::Csv(csv_options) => {
                 csv = true;
                 for o in csv_options {
@@ -102,7 +115,20 @@ fn client_copy(copy: &Copy) -> Result<CopyOut, SqlError> {
             other => return Err(unsupported(&format!("COPY option {other}"))),
         }
     }
-    let format = if csv {
+    let format = if binary {
+        let refused = [
+            ("HEADER", header),
+            ("DELIMITER", delimiter.is_some()),
+            ("NULL", null.is_some()),
+        ];
+        if let Some((option, _)) = refused.iter().find(|(_, given)| *given) {
+            return Err(SqlError::new(
+                ErrorKind::Syntax,
+                format!("cannot specify {option} in BINARY mode"),
+            ));
+        }
+        CopyFormat::Binary
+    } else if csv {
         CopyFormat::Csv {
             delimiter: delimiter.unwrap_or(','),
             null: null.unwrap_or_default(),
@@ -142,9 +168,18 @@ fn fields(row: &DataRow) -> Vec<Option<&[u8]>> {
     out
 }
 
+/// The signature, flags (no OIDs) and header extension length (none) of PGCOPY.
+const PGCOPY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+
 impl CopyFormat {
+    /// Whether values are sent in binary format (a PGCOPY stream).
+    pub fn is_binary(&self) -> bool {
+        matches!(self, CopyFormat::Binary)
+    }
+
     pub fn header(&self, names: &[String]) -> Option<Bytes> {
         match self {
+            CopyFormat::Binary => Some(Bytes::from_static(PGCOPY_HEADER)),
             CopyFormat::Csv {
                 header: true,
                 delimiter,
@@ -164,7 +199,7 @@ impl CopyFormat {
         }
     }
 
-    /// One COPY line for a text-format data row.
+    /// One COPY line for a data row (text-format, or binary-format for PGCOPY).
     pub fn line(&self, row: &DataRow) -> Bytes {
         let mut out = BytesMut::with_capacity(row.data.len() + 8);
         let (delimiter, null) = match self {
@@ -172,6 +207,11 @@ impl CopyFormat {
             | CopyFormat::Csv {
                 delimiter, null, ..
             } => (*delimiter, null.as_str()),
+            CopyFormat::Binary => {
+                out.put_i16(row.field_count);
+                out.put_slice(&row.data);
+                return out.freeze();
+            }
         };
         for (i, value) in fields(row).into_iter().enumerate() {
             if i > 0 {
@@ -181,6 +221,7 @@ impl CopyFormat {
                 (_, None) => out.put_slice(null.as_bytes()),
                 (CopyFormat::Text { .. }, Some(v)) => text_value(&mut out, v, delimiter),
                 (CopyFormat::Csv { .. }, Some(v)) => csv_value(&mut out, v, delimiter, null),
+                (CopyFormat::Binary, Some(_)) => unreachable!("binary rows are framed above"),
             }
         }
         out.put_u8(b'\n');
@@ -264,6 +305,20 @@ mod tests {
                 .unwrap_err()
                 .sqlstate(),
             "0A000"
+        );
+        let c = parse("COPY person TO STDOUT (FORMAT binary)").unwrap();
+        assert!(c.format.is_binary());
+        assert!(
+            parse("COPY person TO STDOUT BINARY")
+                .unwrap()
+                .format
+                .is_binary()
+        );
+        assert_eq!(
+            parse("COPY person TO STDOUT (FORMAT binary, HEADER)")
+                .unwrap_err()
+                .sqlstate(),
+            "42601"
         );
         // DataFusion's COPY to a server file is planned by the session.
         let to_file = omnigraph_sql::statement::parse_one("COPY person TO '/tmp/x'").unwrap();

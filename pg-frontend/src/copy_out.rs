@@ -1,6 +1,7 @@
 //! Sending a `COPY ... TO STDOUT` to the client. pgwire's sender counts every data
 //! message as a row, so a CSV header made `COPY 201` of 200 rows; here the messages
-//! before [`end_of_header`] are not counted, and the tag counts rows, as PostgreSQL's.
+//! before [`end_of_header`] are not counted, nor a binary copy's trailer, and the tag
+//! counts rows, as PostgreSQL's.
 
 use std::fmt::Debug;
 
@@ -24,6 +25,8 @@ where
     PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
 {
     let column_formats = copy.column_formats();
+    // A binary copy ends with a message holding its trailer (and the header, without rows).
+    let trailer_message = copy.format == 1;
     let CopyResponse {
         format,
         columns,
@@ -37,7 +40,7 @@ where
             column_formats,
         )))
         .await?;
-    let mut messages = 0;
+    let mut messages: usize = 0;
     while let Some(data) = data_stream.next().await {
         match data {
             Ok(data) if data.data.is_empty() => messages = 0,
@@ -56,6 +59,9 @@ where
     client
         .send(PgWireBackendMessage::CopyDone(CopyDone::new()))
         .await?;
+    if trailer_message {
+        messages = messages.saturating_sub(1);
+    }
     let tag = Tag::new("COPY").with_rows(messages);
     client
         .send(PgWireBackendMessage::CommandComplete(tag.into()))

@@ -4,20 +4,25 @@
 
 use std::sync::Arc;
 
+use crate::{binary_array, text_format};
+
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
-use arrow_pg::datatypes::{arrow_schema_to_pg_fields, encode_recordbatch};
+use arrow_pg::datatypes::field_into_pg_type;
+use arrow_pg::encoder::encode_value;
 use datafusion_omnigraph::pg_type::pg_type_of;
 use pgwire::api::Type;
 use pgwire::api::portal::Format;
-use pgwire::api::results::FieldInfo;
+use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::data::DataRow;
 
 /// The type a column of `data_type` is sent as.
 pub fn wire_type(data_type: &DataType) -> DataType {
     match data_type {
+        // An untyped NULL column is text in PostgreSQL (its type is resolved to text).
+        DataType::Null => DataType::Utf8,
         DataType::Int8 => DataType::Int16,
         DataType::Float16 => DataType::Float32,
         DataType::LargeUtf8 | DataType::Utf8View => DataType::Utf8,
@@ -123,13 +128,27 @@ pub fn fields(schema: &Schema, format: &Format) -> PgWireResult<Vec<FieldInfo>> 
             ),
         ))));
     }
-    let mut fields = arrow_schema_to_pg_fields(schema, format, None)?;
-    for (info, field) in fields.iter_mut().zip(schema.fields()) {
-        if let Some(tagged) = tagged_type(field) {
-            *info = FieldInfo::new(info.name().to_string(), None, None, tagged, info.format());
-        }
-    }
-    Ok(fields)
+    schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            let pg_type = match tagged_type(field) {
+                Some(tagged) => tagged,
+                None => match binary_array::array_type(field.data_type()) {
+                    Some(array) if binary_array::is_nested_list(field.data_type()) => array,
+                    _ => field_into_pg_type(field)?,
+                },
+            };
+            Ok(FieldInfo::new(
+                field.name().clone(),
+                None,
+                None,
+                pg_type,
+                format.format_for(i),
+            ))
+        })
+        .collect()
 }
 
 /// The PostgreSQL type a field's [`datafusion_omnigraph::pg_type::PG_TYPE_KEY`] tag names, where its values encode the
@@ -146,12 +165,80 @@ fn tagged_type(field: &Field) -> Option<Type> {
     }
 }
 
-/// The rows of one batch (already in wire types).
+/// The rows of one batch (already in wire types). Text-format values whose text arrow-pg
+/// writes unlike PostgreSQL are written by [`text_format`], arrays of arrays in binary by
+/// [`binary_array`]; arrow-pg writes the rest.
 pub fn rows(
     fields: Arc<Vec<FieldInfo>>,
     batch: RecordBatch,
 ) -> impl Iterator<Item = PgWireResult<DataRow>> {
-    encode_recordbatch(fields, batch)
+    let mut encoder = DataRowEncoder::new(fields.clone());
+    (0..batch.num_rows()).map(move |row| {
+        for (column, (array, pg_field)) in batch.columns().iter().zip(fields.iter()).enumerate() {
+            let arrow_field = batch.schema_ref().field(column);
+            let null = array.is_null(row);
+            match pg_field.format() {
+                FieldFormat::Text if text_format::writes(array.data_type()) => {
+                    let text = if null {
+                        None
+                    } else {
+                        Some(text_format::text(array.as_ref(), row).map_err(value_error)?)
+                    };
+                    encoder.encode_field_with_type_and_format(
+                        &text,
+                        &Type::TEXT,
+                        FieldFormat::Text,
+                        pg_field.format_options(),
+                    )?;
+                }
+                FieldFormat::Binary if binary_array::is_nested_list(array.data_type()) => {
+                    let bytes = if null {
+                        None
+                    } else {
+                        Some(binary_array::encode(array.as_ref(), row).map_err(value_error)?)
+                    };
+                    encoder.encode_field_with_type_and_format(
+                        &bytes,
+                        &Type::BYTEA,
+                        FieldFormat::Binary,
+                        pg_field.format_options(),
+                    )?;
+                }
+                _ => encode_value(&mut encoder, array, row, arrow_field, pg_field)?,
+            }
+        }
+        Ok(encoder.take_row())
+    })
+}
+
+fn value_error(e: impl ValueError) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "ERROR".to_string(),
+        e.sqlstate().to_string(),
+        e.to_string(),
+    )))
+}
+
+/// A value the wire cannot write, and the SQLSTATE it is refused with.
+pub trait ValueError: std::fmt::Display {
+    fn sqlstate(&self) -> &'static str;
+}
+
+impl ValueError for text_format::TextError {
+    fn sqlstate(&self) -> &'static str {
+        match self {
+            text_format::TextError::RaggedArray => "2202E",
+        }
+    }
+}
+
+impl ValueError for binary_array::BinaryArrayError {
+    fn sqlstate(&self) -> &'static str {
+        match self {
+            binary_array::BinaryArrayError::Ragged => "2202E",
+            binary_array::BinaryArrayError::ElementType(_) => "0A000",
+        }
+    }
 }
 
 #[cfg(test)]

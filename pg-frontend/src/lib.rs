@@ -4,6 +4,8 @@
 // The handlers' async state machines nest deeper than the default query depth.
 #![recursion_limit = "256"]
 
+pub mod array_param;
+pub mod binary_array;
 pub mod catalog;
 pub mod catalog_keys;
 pub mod connection;
@@ -25,6 +27,7 @@ pub mod scram;
 pub mod server;
 pub mod startup;
 pub mod stop;
+pub mod text_format;
 pub mod users;
 pub mod wire;
 

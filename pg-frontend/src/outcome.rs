@@ -10,7 +10,7 @@ use arrow::datatypes::SchemaRef;
 use datafusion::execution::SendableRecordBatchStream;
 use futures::{Sink, SinkExt, Stream, StreamExt, stream};
 use pgwire::api::portal::Format;
-use pgwire::api::results::{CopyResponse, FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::results::{CopyEncoder, CopyResponse, FieldInfo, QueryResponse, Response, Tag};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::copy::CopyData;
@@ -82,19 +82,46 @@ impl QueryHandler {
             }
             Outcome::Copy(copy, schema, stream) => {
                 let wire = encode::wire_schema(&schema);
-                let fields = Arc::new(encode::fields(&wire, &Format::UnifiedText)?);
+                let values = match copy.format.is_binary() {
+                    true => Format::UnifiedBinary,
+                    false => Format::UnifiedText,
+                };
+                let fields = Arc::new(encode::fields(&wire, &values)?);
                 let names: Vec<String> = wire.fields().iter().map(|f| f.name().clone()).collect();
                 let header = copy
                     .format
                     .header(&names)
+                    .filter(|_| !copy.format.is_binary())
                     .into_iter()
                     .flat_map(|h| [Ok(CopyData::new(h)), Ok(crate::copy_out::end_of_header())]);
                 let format = copy.format.clone();
                 let lines = self
                     .row_stream(stream, wire, fields)
                     .map(move |row| row.map(|r| CopyData::new(format.line(&r))));
-                let data = stream::iter(header).chain(lines);
-                Ok(Response::CopyOut(CopyResponse::new(0, names.len(), data)))
+                if !copy.format.is_binary() {
+                    let data = stream::iter(header).chain(lines);
+                    return Ok(Response::CopyOut(CopyResponse::new(0, names.len(), data)));
+                }
+                // PostgreSQL sends the PGCOPY header in one message with the first row (or
+                // the trailer), and clients (psycopg) read it so: a header alone is refused.
+                let pending = Arc::new(std::sync::Mutex::new(copy.format.header(&names)));
+                let rest = pending.clone();
+                let rows = lines.map(move |line| {
+                    line.map(|l| match take(&pending) {
+                        Some(h) => CopyData::new([h, l.data].concat().into()),
+                        None => l,
+                    })
+                });
+                let trailer = stream::once(async move {
+                    let end = CopyEncoder::finish_copy_binary().data;
+                    Ok(CopyData::new(match take(&rest) {
+                        Some(h) => [h, end].concat().into(),
+                        None => end,
+                    }))
+                });
+                let mut response = CopyResponse::new(1, names.len(), stream::empty());
+                response.data_stream = Box::pin(rows.chain(trailer));
+                Ok(Response::CopyOut(response))
             }
         }
     }
@@ -168,6 +195,11 @@ impl QueryHandler {
         }
         Ok(())
     }
+}
+
+/// The binary copy header not sent yet, taken once.
+fn take(pending: &std::sync::Mutex<Option<bytes::Bytes>>) -> Option<bytes::Bytes> {
+    pending.lock().map(|mut h| h.take()).unwrap_or(None)
 }
 
 /// Whether a finished statement with this tag answers with the rows it has: a write

@@ -9,6 +9,7 @@ use omnigraph_sql::{ErrorKind, ParsedStatement, SqlError};
 use pgwire::api::Type;
 use pgwire::api::portal::Portal;
 
+use crate::array_param;
 use crate::encode::wire_type;
 
 /// The Postgres type a parameter of `data_type` is described as.
@@ -34,17 +35,23 @@ pub fn decode<S: Clone>(
     (0..portal.parameter_len())
         .map(|i| {
             let target = inferred.get(i).cloned().flatten();
-            let ty = declared
+            let declared = declared
                 .get(i)
                 .cloned()
                 .flatten()
-                .filter(|t| *t != Type::UNKNOWN)
-                .unwrap_or_else(|| match &target {
-                    Some(t) => pg_type(Some(t)),
-                    None => Type::TEXT,
-                });
+                .filter(|t| *t != Type::UNKNOWN);
+            let client_typed_array = declared
+                .as_ref()
+                .is_some_and(|t| array_param::element_type(t).is_some());
+            let ty = declared.unwrap_or_else(|| match &target {
+                Some(t) => pg_type(Some(t)),
+                None => Type::TEXT,
+            });
             let value = read(portal, i, &ty).map_err(|e| bad(i, e))?;
             match (value, &target) {
+                // An array the client typed keeps its elements' type, as in PostgreSQL:
+                // `int4_col = ANY($1)` with an `int8[]` compares as `bigint`.
+                (value @ ScalarValue::List(_), _) if client_typed_array => Ok(value),
                 (ScalarValue::Null, Some(t)) => ScalarValue::try_from(t).map_err(|e| bad(i, e)),
                 (value, Some(t)) if value.data_type() != *t => {
                     value.cast_to(t).map_err(|e| bad(i, e))
@@ -56,6 +63,9 @@ pub fn decode<S: Clone>(
 }
 
 fn read<S: Clone>(portal: &Portal<S>, i: usize, ty: &Type) -> Result<ScalarValue, String> {
+    if let Some(element) = array_param::element_type(ty) {
+        return array_param::read(portal, i, ty, &element);
+    }
     macro_rules! get {
         ($t:ty) => {
             portal.parameter::<$t>(i, ty).map_err(|e| e.to_string())?

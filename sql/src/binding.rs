@@ -38,6 +38,111 @@ pub(crate) fn placeholder_casts(plan: &LogicalPlan) -> Vec<(usize, DataType)> {
     found
 }
 
+/// Placeholders searched as arrays: `(n, list type)` for `x = ANY($n)` and `x <> ALL($n)`,
+/// which DataFusion plans as `array_has($n, x)`. PostgreSQL types `$n` as an array of
+/// `x`'s type; without that a client's untyped `{a,b}` would be read as one text.
+pub(crate) fn placeholder_arrays(plan: &LogicalPlan) -> Vec<(usize, DataType)> {
+    use datafusion::arrow::datatypes::Field;
+    use datafusion::common::ExprSchema;
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    use datafusion::logical_expr::{Expr, ExprSchemable};
+    let mut found = Vec::new();
+    let _ = plan.apply_with_subqueries(|node| {
+        let inputs = node.inputs();
+        node.apply_expressions(|expr| {
+            expr.apply(|e| {
+                if let Expr::ScalarFunction(f) = e
+                    && f.name() == "array_has"
+                    && let [Expr::Placeholder(p), needle] = f.args.as_slice()
+                    && let Ok(n) = p.id.trim_start_matches('$').parse::<usize>()
+                    && let Some(element) = inputs.iter().find_map(|input| {
+                        needle
+                            .get_type(input.schema().as_ref() as &dyn ExprSchema)
+                            .ok()
+                    })
+                    && element != DataType::Null
+                {
+                    found.push((
+                        n,
+                        DataType::List(std::sync::Arc::new(Field::new_list_field(element, true))),
+                    ));
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+        })
+    });
+    found
+}
+
+/// Placeholders that count rows: `(n, Int64)` for `LIMIT $n` and `OFFSET $n`, which
+/// PostgreSQL types `bigint` (node-postgres sends every parameter untyped).
+pub(crate) fn placeholder_row_counts(plan: &LogicalPlan) -> Vec<(usize, DataType)> {
+    use datafusion::common::tree_node::TreeNodeRecursion;
+    use datafusion::logical_expr::Expr;
+    let mut found = Vec::new();
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::Limit(limit) = node {
+            for expr in [&limit.skip, &limit.fetch].into_iter().flatten() {
+                if let Expr::Placeholder(p) = expr.as_ref()
+                    && let Ok(n) = p.id.trim_start_matches('$').parse::<usize>()
+                {
+                    found.push((n, DataType::Int64));
+                }
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    found
+}
+
+/// Refuses a negative `LIMIT $n` or `OFFSET $n` of a query as PostgreSQL does, with its
+/// SQLSTATE, once the values are known (DataFusion's optimizer refuses it as a plan error).
+pub(crate) fn check_row_counts(ast: &DFStatement, values: &[ScalarValue]) -> Result<()> {
+    use datafusion::sql::sqlparser::ast::{LimitClause, Statement};
+    let DFStatement::Statement(statement) = ast else {
+        return Ok(());
+    };
+    let Statement::Query(query) = statement.as_ref() else {
+        return Ok(());
+    };
+    let Some(LimitClause::LimitOffset { limit, offset, .. }) = &query.limit_clause else {
+        return Ok(());
+    };
+    let negative = |expr: &SqlExpr| -> Result<bool> {
+        let SqlExpr::Value(v) = expr else {
+            return Ok(false);
+        };
+        let Value::Placeholder(name) = &v.value else {
+            return Ok(false);
+        };
+        let Some(n) = name.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) else {
+            return Ok(false);
+        };
+        let value = bound_value(values, n)?;
+        Ok(match value.cast_to(&DataType::Int64) {
+            Ok(ScalarValue::Int64(Some(v))) => v < 0,
+            _ => false,
+        })
+    };
+    if let Some(limit) = limit
+        && negative(limit)?
+    {
+        return Err(SqlError::new(
+            ErrorKind::NegativeLimit,
+            "LIMIT must not be negative",
+        ));
+    }
+    if let Some(offset) = offset
+        && negative(&offset.value)?
+    {
+        return Err(SqlError::new(
+            ErrorKind::NegativeOffset,
+            "OFFSET must not be negative",
+        ));
+    }
+    Ok(())
+}
+
 /// The highest `$n` among a call's arguments.
 pub(crate) fn call_placeholders(call: &Call) -> usize {
     call.args

@@ -9,7 +9,8 @@ use datafusion::scalar::ScalarValue;
 use datafusion_omnigraph::StatementContext;
 
 use crate::binding::{
-    bind_call_arguments, bind_table_function_arguments, call_placeholders, placeholder_casts,
+    bind_call_arguments, bind_table_function_arguments, call_placeholders, placeholder_arrays,
+    placeholder_casts, placeholder_row_counts,
 };
 use crate::error::Result;
 use crate::session::{Session, transaction_aborted};
@@ -130,7 +131,11 @@ impl Session {
         }
         // `$1::int`: an untyped placeholder takes the type it is cast to, as in PostgreSQL.
         if params.iter().any(Option::is_none) {
-            for (n, ty) in placeholder_casts(&plan) {
+            for (n, ty) in placeholder_casts(&plan)
+                .into_iter()
+                .chain(placeholder_arrays(&plan))
+                .chain(placeholder_row_counts(&plan))
+            {
                 if let Some(slot @ None) = n.checked_sub(1).and_then(|i| params.get_mut(i)) {
                     *slot = Some(ty);
                 }

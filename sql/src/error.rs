@@ -97,6 +97,10 @@ pub enum ErrorKind {
     NoActiveTransaction,
     /// 3B001 invalid_savepoint_specification
     InvalidSavepoint,
+    /// 2201W invalid_row_count_in_limit_clause (a negative LIMIT)
+    NegativeLimit,
+    /// 2201X invalid_row_count_in_result_offset_clause (a negative OFFSET)
+    NegativeOffset,
     /// 58030 io_error
     Io,
     /// XX000 internal_error
@@ -148,6 +152,8 @@ impl ErrorKind {
             ErrorKind::InsufficientPrivilege => "42501",
             ErrorKind::InvalidPassword => "28P01",
             ErrorKind::ProtocolViolation => "08P01",
+            ErrorKind::NegativeLimit => "2201W",
+            ErrorKind::NegativeOffset => "2201X",
             ErrorKind::Io => "58030",
             ErrorKind::Internal => "XX000",
         }

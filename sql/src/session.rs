@@ -18,7 +18,7 @@ use datafusion_omnigraph::{GraphContext, Role, SessionSettings, StatementContext
 use futures::TryStreamExt;
 use omnigraph_engine::Graph;
 
-use crate::binding::{bind_call_arguments, bind_table_function_arguments};
+use crate::binding::{bind_call_arguments, bind_table_function_arguments, check_row_counts};
 use crate::error::{ErrorKind, Result, SqlError};
 use crate::output_names::{with_output_names, with_postgres_names};
 use crate::plan_cache::{CachedPlan, PlanCache, is_rerunnable, is_reusable};
@@ -453,6 +453,7 @@ impl Session {
         context: Arc<StatementContext>,
     ) -> Result<(SessionState, LogicalPlan)> {
         if !params.is_empty() {
+            check_row_counts(&ast, params)?;
             bind_table_function_arguments(&mut ast, Some(params))?;
         }
         let state = self.statement_state(context);

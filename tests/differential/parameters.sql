@@ -91,3 +91,15 @@ SELECT name FROM person LIMIT %s
 -- id: param_text_for_int_column
 -- params: ["40"]
 SELECT count(*) FROM person WHERE age = %s::int
+-- id: param_limit_untyped_text
+-- params: ["3", "5"]
+SELECT name FROM person ORDER BY name LIMIT %s OFFSET %s
+-- id: param_offset_negative
+-- params: [-1]
+SELECT name FROM person OFFSET %s
+-- id: param_any_bigint_list
+-- params: [[40, 41, 9000000000]]
+SELECT count(*) FROM person WHERE age = ANY(%s)
+-- id: param_array_nulls_and_quotes
+-- params: [["a,b", null, "", "NULL", "say \"hi\""]]
+SELECT %s::text[]

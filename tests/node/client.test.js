@@ -165,6 +165,31 @@ sharedTest('parameterized queries: int, text, date, null', () =>
     assert.equal(typed.rows[0].d.getDate(), 29);
   }));
 
+sharedTest('untyped LIMIT/OFFSET and array parameters, as node-postgres sends them', () =>
+  withClient(async (c) => {
+    // node-postgres sends every parameter as text of unspecified type.
+    const page = await c.query('SELECT name FROM person ORDER BY name LIMIT $1 OFFSET $2', [3, 5]);
+    const expected = await c.query('SELECT name FROM person ORDER BY name LIMIT 3 OFFSET 5');
+    assert.deepEqual(page.rows, expected.rows);
+    await assert.rejects(
+      c.query('SELECT name FROM person LIMIT $1', [-1]),
+      (e) => e.code === '2201W',
+    );
+
+    // A JS array is sent as PostgreSQL's array text ({"a","b"}), also of unspecified type.
+    const inList = await c.query('SELECT count(*)::int AS n FROM person WHERE city = ANY($1)', [['Oslo', 'Rome']]);
+    const inSql = await c.query("SELECT count(*)::int AS n FROM person WHERE city IN ('Oslo', 'Rome')");
+    assert.equal(inList.rows[0].n, inSql.rows[0].n);
+    assert.ok(inList.rows[0].n > 0);
+    const ages = await c.query('SELECT count(*)::int AS n FROM person WHERE age = ANY($1)', [[40, 41, 42]]);
+    const agesSql = await c.query('SELECT count(*)::int AS n FROM person WHERE age IN (40, 41, 42)');
+    assert.equal(ages.rows[0].n, agesSql.rows[0].n);
+    const none = await c.query('SELECT count(*)::int AS n FROM person WHERE city = ANY($1)', [[]]);
+    assert.equal(none.rows[0].n, 0);
+    const quoted = await c.query('SELECT $1::text[] AS a', [['a,b', 'say "hi"', null, '']]);
+    assert.deepEqual(quoted.rows[0].a, ['a,b', 'say "hi"', null, '']);
+  }));
+
 sharedTest('parameterized insert with nulls and read back', () =>
   withClient(async (c) => {
     const a = uname('param', 1);
