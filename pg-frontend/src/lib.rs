@@ -23,10 +23,12 @@ pub mod registry;
 pub mod rewrite;
 pub mod scram;
 pub mod server;
+pub mod server_log;
 pub mod startup;
 pub mod stop;
 pub mod users;
 pub mod wire;
 
 pub use server::{Server, ServerConfig, ServerError};
+pub use server_log::LogSettings;
 pub use wire::admission::ConnectionLimits;
