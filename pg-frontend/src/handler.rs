@@ -330,9 +330,8 @@ impl ExtendedQueryHandler for QueryHandler {
                     DEFAULT_NAME => "<unnamed>",
                     name => name,
                 };
-                let text = (portal.statement.statement.statement.as_ref())
-                    .map(|s| s.ast.to_string())
-                    .unwrap_or_default();
+                let statement = portal.statement.statement.statement.as_ref();
+                let text = statement.map(|s| s.ast.to_string()).unwrap_or_default();
                 format!("execute {name}: {text}")
             });
         }
