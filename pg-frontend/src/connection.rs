@@ -251,8 +251,7 @@ fn on_off(on: bool) -> String {
 impl PgSettings {
     /// The defaults with the server's log settings.
     pub fn for_server(log: &LogSettings) -> PgSettings {
-        let mut settings = PgSettings::default();
-        settings.server_defaults = BTreeMap::from([
+        let server_defaults = BTreeMap::from([
             ("log_connections".to_string(), on_off(log.connections)),
             ("log_disconnections".to_string(), on_off(log.disconnections)),
             (
@@ -260,6 +259,10 @@ impl PgSettings {
                 show_min_duration(log.min_duration_statement),
             ),
         ]);
+        let mut settings = PgSettings {
+            server_defaults,
+            ..PgSettings::default()
+        };
         settings.values.extend(settings.server_defaults.clone());
         settings
     }
