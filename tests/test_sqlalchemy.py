@@ -194,6 +194,31 @@ def test_get_foreign_keys_and_indexes(engine):
     assert isinstance(insp.get_unique_constraints("person"), list)
 
 
+EDGE_ENDS = {"knows": ("person", "person"), "works_at": ("person", "company")}
+
+
+@engines(gap("edges' src/dst are not foreign keys in pg_constraint (known-gaps: Keys in the catalog)", AssertionError))
+def test_get_foreign_keys_of_edges(engine):
+    insp = inspect(engine)
+    for edge, (source, target) in EDGE_ENDS.items():
+        keys = {
+            (tuple(fk["constrained_columns"]), fk["referred_table"], tuple(fk["referred_columns"]))
+            for fk in insp.get_foreign_keys(edge)
+        }
+        assert keys == {(("src",), source, ("id",)), (("dst",), target, ("id",))}, (edge, keys)
+
+
+@engines()
+def test_get_indexes_name_columns_of_their_table(engine):
+    insp = inspect(engine)
+    for table in GRAPH_TABLES:
+        columns = {c["name"] for c in insp.get_columns(table)}
+        for index in insp.get_indexes(table):
+            assert set(index["column_names"]) <= columns, (table, index)
+            # The primary key's index is get_pk_constraint's, as in PostgreSQL.
+            assert index["name"] != f"{table}_pkey", (table, index)
+
+
 @engines()
 def test_metadata_reflect_then_select(engine):
     md = sa.MetaData()

@@ -60,6 +60,7 @@ pub async fn serve(args: &[String]) {
         tls_cert: None,
         tls_key: None,
         limits: omnigraph_pg::ConnectionLimits::default(),
+        log: omnigraph_pg::LogSettings::default(),
     })
     .await
     .expect("bind");

@@ -9,6 +9,7 @@ use omnigraph_sql::{ErrorKind, Session, SqlError};
 use tokio::sync::watch;
 
 use crate::server::ServerState;
+use crate::server_log::{LogSettings, SessionLog, show_min_duration};
 use crate::users::Role;
 
 /// Who is connected, fixed at startup.
@@ -27,18 +28,36 @@ pub struct Connection {
     cancel: watch::Sender<u64>,
     /// Notices of the statement just run, sent before its completion.
     notices: Mutex<Vec<String>>,
+    log: Arc<SessionLog>,
 }
 
 impl Connection {
-    pub fn new(server: Arc<ServerState>) -> Arc<Connection> {
+    /// A connection from `peer`.
+    pub fn new(server: Arc<ServerState>, peer: Option<std::net::SocketAddr>) -> Arc<Connection> {
+        let settings = PgSettings::for_server(server.log.settings());
+        let log = server.log.session(peer);
         Arc::new(Connection {
             server,
             session: OnceLock::new(),
             identity: OnceLock::new(),
-            settings: Arc::new(Mutex::new(PgSettings::default())),
+            settings: Arc::new(Mutex::new(settings)),
             cancel: watch::Sender::new(0),
             notices: Mutex::new(Vec::new()),
+            log,
         })
+    }
+
+    pub fn log(&self) -> &Arc<SessionLog> {
+        &self.log
+    }
+
+    /// Logs a statement that finished in `elapsed` if the session's
+    /// `log_min_duration_statement` asks for it.
+    pub fn statement_finished(&self, elapsed: Duration, what: impl FnOnce() -> String) {
+        let threshold = self.settings().min_duration_statement();
+        if threshold.is_some_and(|t| elapsed >= t) {
+            self.log.statement_finished(elapsed, threshold, &what());
+        }
     }
 
     /// Marks an open transaction failed after a statement failed at any step (Parse,
@@ -70,6 +89,7 @@ impl Connection {
             self.settings.clone(),
             other_databases,
         );
+        self.log.authorized(&user, &database);
         let _ = self.session.set(session);
         let _ = self.identity.set(Identity {
             user,
@@ -139,6 +159,8 @@ pub struct PgSettings {
     values: BTreeMap<String, String>,
     /// Reported parameters changed since the client was last told (`ParameterStatus`).
     changed: Vec<(&'static str, String)>,
+    /// Defaults the server's command line sets (the log's), which `RESET` returns to.
+    server_defaults: BTreeMap<String, String>,
 }
 
 /// Parameters PostgreSQL reports to the client whenever they change (`GUC_REPORT`), by
@@ -194,6 +216,8 @@ const READ_ONLY: &[&str] = &[
     "integer_datetimes",
     "lc_collate",
     "lc_ctype",
+    "log_connections",
+    "log_disconnections",
     "max_identifier_length",
     "max_index_keys",
     "server_encoding",
@@ -209,11 +233,50 @@ impl Default for PgSettings {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             changed: Vec::new(),
+            server_defaults: BTreeMap::new(),
         }
     }
 }
 
+/// Parameters only a superuser (our admin role) may change, as PostgreSQL's `SUSET` ones.
+const SUPERUSER_ONLY: &[&str] = &[MIN_DURATION];
+
+/// Whether `role` may change parameter `name`.
+pub fn may_set(name: &str, role: Role) -> Result<(), SqlError> {
+    if SUPERUSER_ONLY.contains(&name) && role != Role::Admin {
+        return Err(SqlError::new(
+            ErrorKind::InsufficientPrivilege,
+            format!("permission denied to set parameter \"{name}\""),
+        ));
+    }
+    Ok(())
+}
+
+const MIN_DURATION: &str = "log_min_duration_statement";
+
+fn on_off(on: bool) -> String {
+    (if on { "on" } else { "off" }).to_string()
+}
+
 impl PgSettings {
+    /// The defaults with the server's log settings.
+    pub fn for_server(log: &LogSettings) -> PgSettings {
+        let server_defaults = BTreeMap::from([
+            ("log_connections".to_string(), on_off(log.connections)),
+            ("log_disconnections".to_string(), on_off(log.disconnections)),
+            (
+                MIN_DURATION.to_string(),
+                show_min_duration(log.min_duration_statement),
+            ),
+        ]);
+        let mut settings = PgSettings {
+            server_defaults,
+            ..PgSettings::default()
+        };
+        settings.values.extend(settings.server_defaults.clone());
+        settings
+    }
+
     /// Whether `name` is one of these parameters (or a custom `prefix.name` one).
     pub fn knows(&self, name: &str) -> bool {
         self.values.contains_key(name) || name.contains('.')
@@ -241,6 +304,7 @@ impl PgSettings {
             "statement_timeout" | "lock_timeout" | "idle_in_transaction_session_timeout" => {
                 parse_duration(value)?.as_millis().to_string()
             }
+            MIN_DURATION => show_min_duration(parse_min_duration(value)?),
             _ => value.to_string(),
         };
         self.report(name, &value);
@@ -261,6 +325,10 @@ impl PgSettings {
     }
 
     pub fn reset(&mut self, name: &str) -> Result<(), SqlError> {
+        if let Some(value) = self.server_defaults.get(name) {
+            self.values.insert(name.to_string(), value.clone());
+            return Ok(());
+        }
         match DEFAULTS.iter().find(|(k, _)| *k == name) {
             Some((k, v)) => {
                 self.report(k, v);
@@ -279,6 +347,19 @@ impl PgSettings {
     pub fn statement_timeout(&self) -> Option<Duration> {
         let ms: u64 = self.get("statement_timeout")?.parse().ok()?;
         (ms > 0).then(|| Duration::from_millis(ms))
+    }
+
+    /// `log_min_duration_statement`, `None` when off (-1).
+    pub fn min_duration_statement(&self) -> Option<Duration> {
+        parse_min_duration(self.get(MIN_DURATION)?).ok().flatten()
+    }
+}
+
+/// A `log_min_duration_statement` value: -1 (off) or a duration.
+pub fn parse_min_duration(text: &str) -> Result<Option<Duration>, SqlError> {
+    match text.trim().trim_matches('\'') {
+        "-1" => Ok(None),
+        other => parse_duration(other).map(Some),
     }
 }
 

@@ -7,6 +7,7 @@
 
 use std::fmt::Debug;
 use std::sync::Arc;
+use std::time::Instant;
 
 use arrow::array::RecordBatch;
 use async_trait::async_trait;
@@ -155,6 +156,11 @@ impl QueryHandler {
                 Ok(o) => o,
                 Err(e) if i == 0 => return Err(statement_error(&e)),
                 Err(e) => {
+                    // Sent among the responses, not through the connection's error path,
+                    // which logs the others.
+                    self.connection
+                        .log()
+                        .error("ERROR", e.sqlstate(), &e.message);
                     responses.push(Response::Error(Box::new(ErrorInfo::new(
                         "ERROR".to_string(),
                         e.sqlstate().to_string(),
@@ -258,6 +264,7 @@ impl SimpleQueryHandler for QueryHandler {
         if !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
             return Err(PgWireError::NotReadyForQuery);
         }
+        let started = Instant::now();
         let statements = self.parse_simple(&query.query)?;
         let mut status = client.transaction_status();
         // A failed `ROLLBACK TO` still ends in "failed" through its error response.
@@ -279,6 +286,8 @@ impl SimpleQueryHandler for QueryHandler {
         }
         client.set_state(PgWireConnectionState::ReadyForQuery);
         client.set_transaction_status(status);
+        self.connection
+            .statement_finished(started.elapsed(), || format!("statement: {}", query.query));
         send_ready_for_query(client, status).await
     }
 
@@ -302,8 +311,8 @@ impl ExtendedQueryHandler for QueryHandler {
         self.parser.clone()
     }
 
-    /// Runs a portal without a row limit as a stream straight to the client: pgwire's
-    /// own path would hold every row of the portal in memory before sending the first.
+    /// Runs a portal; one that finishes is logged with its duration if the session's
+    /// `log_min_duration_statement` asks for it.
     async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -311,37 +320,21 @@ impl ExtendedQueryHandler for QueryHandler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        if message.max_rows > 0 {
-            return self._on_execute(client, message).await;
+        let started = Instant::now();
+        let portal = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+        let portal = client.portal_store().get_portal(portal);
+        self.execute_portal(client, message).await?;
+        if let Some(portal) = portal {
+            self.connection.statement_finished(started.elapsed(), || {
+                let name = match portal.statement.id.as_str() {
+                    DEFAULT_NAME => "<unnamed>",
+                    name => name,
+                };
+                let statement = portal.statement.statement.statement.as_ref();
+                let text = statement.map(|s| s.ast.to_string()).unwrap_or_default();
+                format!("execute {name}: {text}")
+            });
         }
-        if !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
-            return Err(PgWireError::NotReadyForQuery);
-        }
-        let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
-        let Some(portal) = client.portal_store().get_portal(name) else {
-            return Err(PgWireError::PortalNotFound(name.to_string()));
-        };
-        if !matches!(*portal.state().lock().await, PortalExecutionState::Initial) {
-            return self._on_execute(client, message).await;
-        }
-        let mut status = client.transaction_status();
-        if status == TransactionStatus::Error
-            && rolls_back_to_savepoint(portal.statement.statement.statement.as_ref())
-        {
-            status = TransactionStatus::Transaction;
-        }
-        client.set_state(PgWireConnectionState::QueryInProgress);
-        let response = ExtendedQueryHandler::do_query(self, client, portal.as_ref(), 0).await?;
-        match &response {
-            Response::Query(_) => *portal.state().lock().await = PortalExecutionState::Finished,
-            Response::TransactionEnd(_) => {
-                client.portal_store().rm_portal(DEFAULT_NAME);
-            }
-            _ => {}
-        }
-        send_response(client, response, &mut status, false).await?;
-        client.set_state(PgWireConnectionState::ReadyForQuery);
-        client.set_transaction_status(status);
         Ok(())
     }
 
@@ -442,5 +435,50 @@ impl ExtendedQueryHandler for QueryHandler {
         };
         self.send_pending_messages(client).await?;
         self.response(outcome, &portal.result_column_format)
+    }
+}
+
+impl QueryHandler {
+    /// Runs a portal without a row limit as a stream straight to the client: pgwire's
+    /// own path would hold every row of the portal in memory before sending the first.
+    async fn execute_portal<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Prepared>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if message.max_rows > 0 {
+            return self._on_execute(client, message).await;
+        }
+        if !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
+            return Err(PgWireError::NotReadyForQuery);
+        }
+        let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+        let Some(portal) = client.portal_store().get_portal(name) else {
+            return Err(PgWireError::PortalNotFound(name.to_string()));
+        };
+        if !matches!(*portal.state().lock().await, PortalExecutionState::Initial) {
+            return self._on_execute(client, message).await;
+        }
+        let mut status = client.transaction_status();
+        if status == TransactionStatus::Error
+            && rolls_back_to_savepoint(portal.statement.statement.statement.as_ref())
+        {
+            status = TransactionStatus::Transaction;
+        }
+        client.set_state(PgWireConnectionState::QueryInProgress);
+        let response = ExtendedQueryHandler::do_query(self, client, portal.as_ref(), 0).await?;
+        match &response {
+            Response::Query(_) => *portal.state().lock().await = PortalExecutionState::Finished,
+            Response::TransactionEnd(_) => {
+                client.portal_store().rm_portal(DEFAULT_NAME);
+            }
+            _ => {}
+        }
+        send_response(client, response, &mut status, false).await?;
+        client.set_state(PgWireConnectionState::ReadyForQuery);
+        client.set_transaction_status(status);
+        Ok(())
     }
 }

@@ -25,6 +25,7 @@ pub mod registry;
 pub mod rewrite;
 pub mod scram;
 pub mod server;
+pub mod server_log;
 pub mod startup;
 pub mod stop;
 pub mod text_format;
@@ -32,4 +33,5 @@ pub mod users;
 pub mod wire;
 
 pub use server::{Server, ServerConfig, ServerError};
+pub use server_log::LogSettings;
 pub use wire::admission::ConnectionLimits;

@@ -17,6 +17,7 @@ use crate::connection::Connection;
 use crate::connection_threads;
 use crate::handler::QueryHandler;
 use crate::registry::GraphRegistry;
+use crate::server_log::{LogSettings, ServerLog};
 use crate::startup::Startup;
 use crate::users::Users;
 use crate::wire::accept::Acceptor;
@@ -62,6 +63,7 @@ pub struct ServerConfig {
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
     pub limits: ConnectionLimits,
+    pub log: LogSettings,
 }
 
 /// A connection's cancel key: its backend pid and secret.
@@ -73,12 +75,13 @@ pub struct ServerState {
     pub users: Option<Arc<Users>>,
     pub parameters: Arc<DefaultServerParameterProvider>,
     pub pid_keys: RandomPidSecretKeyGenerator,
+    pub log: Arc<ServerLog>,
     /// Live connections by their cancel key, for cancel requests.
     connections: Mutex<HashMap<CancelKey, Weak<Connection>>>,
 }
 
 impl ServerState {
-    pub fn new(data_dir: PathBuf, users: Option<Users>) -> Arc<ServerState> {
+    pub fn new(data_dir: PathBuf, users: Option<Users>, log: LogSettings) -> Arc<ServerState> {
         let mut parameters = DefaultServerParameterProvider::default();
         parameters.server_version = SERVER_VERSION.to_string();
         parameters.date_style = "ISO, MDY".to_string();
@@ -88,6 +91,7 @@ impl ServerState {
             users: users.map(Arc::new),
             parameters: Arc::new(parameters),
             pid_keys: RandomPidSecretKeyGenerator::default(),
+            log: ServerLog::new(log),
             connections: Mutex::new(HashMap::new()),
         })
     }
@@ -205,7 +209,7 @@ impl Server {
             path: config.data_dir.display().to_string(),
             source,
         })?;
-        let state = ServerState::new(config.data_dir.clone(), users);
+        let state = ServerState::new(config.data_dir.clone(), users, config.log.clone());
         if config.demo {
             let path = state.registry.graph_path("demo");
             let graph = omnigraph_sql::demo::ensure_demo_graph(&path.to_string_lossy())
@@ -247,7 +251,8 @@ impl Server {
                 continue;
             };
             let _ = socket.set_nodelay(true);
-            let connection = Connection::new(self.state.clone());
+            let connection = Connection::new(self.state.clone(), socket.peer_addr().ok());
+            let log = connection.log().clone();
             let handlers = ConnectionHandlers {
                 startup: Arc::new(Startup::new(connection.clone())),
                 query: Arc::new(QueryHandler::new(connection)),
@@ -265,7 +270,8 @@ impl Server {
                 let Ok(socket) = tokio::net::TcpStream::from_std(socket) else {
                     return;
                 };
-                let _ = serve_socket(socket, tls, handlers, ticket, authentication_timeout).await;
+                let _ =
+                    serve_socket(socket, tls, handlers, ticket, authentication_timeout, &log).await;
             });
         }
     }

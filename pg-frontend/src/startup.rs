@@ -23,7 +23,7 @@ use tokio::sync::Mutex;
 use omnigraph_sql::settings::is_graph_setting;
 use omnigraph_sql::{ErrorKind, Session, SqlError};
 
-use crate::connection::Connection;
+use crate::connection::{Connection, may_set};
 use crate::errors::{fatal, fatal_with_detail, protocol};
 use crate::registry::DatabaseName;
 use crate::scram::{SCRAM_SHA_256, ScramError, ScramExchange, ScramReply};
@@ -115,7 +115,8 @@ impl Startup {
         {
             let mut settings = self.connection.settings();
             for parameter in parameters {
-                let set = settings.set(&parameter.name, &parameter.value);
+                let set = may_set(&parameter.name, role)
+                    .and_then(|_| settings.set(&parameter.name, &parameter.value));
                 // A parameter a driver sends of its own accord that we do not keep is
                 // left out; one the user asked for with `-c` must take effect.
                 if parameter.requested {

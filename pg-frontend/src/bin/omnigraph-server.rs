@@ -11,7 +11,7 @@ use std::time::Duration;
 use clap::builder::TypedValueParser;
 use clap::{Parser, Subcommand};
 use omnigraph_pg::users::{ScramSecret, User, parse_role, validate_user_name};
-use omnigraph_pg::{ConnectionLimits, Server, ServerConfig};
+use omnigraph_pg::{ConnectionLimits, LogSettings, Server, ServerConfig};
 
 #[derive(Parser)]
 #[command(
@@ -50,6 +50,19 @@ struct Args {
           default_value_t = ConnectionLimits::default().authentication_timeout.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..))]
     authentication_timeout: u64,
+    /// Log each connection received and authorized (PostgreSQL's log_connections; off
+    /// by default, as there). The log goes to standard error; errors are always logged.
+    #[arg(long)]
+    log_connections: bool,
+    /// Log each session's end with its duration (PostgreSQL's log_disconnections).
+    #[arg(long)]
+    log_disconnections: bool,
+    /// Log every statement that takes at least this many milliseconds, with its
+    /// duration; 0 logs all, -1 none (PostgreSQL's log_min_duration_statement; an admin
+    /// may change it for a session with SET).
+    #[arg(long, value_name = "MS", default_value_t = -1, allow_negative_numbers = true,
+          value_parser = clap::value_parser!(i64).range(-1..))]
+    log_min_duration_statement: i64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -109,6 +122,13 @@ async fn main() -> ExitCode {
         limits: ConnectionLimits {
             max_connections: args.max_connections,
             authentication_timeout: Duration::from_secs(args.authentication_timeout),
+        },
+        log: LogSettings {
+            connections: args.log_connections,
+            disconnections: args.log_disconnections,
+            min_duration_statement: u64::try_from(args.log_min_duration_statement)
+                .ok()
+                .map(Duration::from_millis),
         },
     };
     let server = match Server::bind(config.clone()).await {

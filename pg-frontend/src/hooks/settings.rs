@@ -13,8 +13,7 @@ use datafusion::sql::sqlparser::ast::{Expr as SqlExpr, Value};
 use omnigraph_sql::{Description, ErrorKind, ParsedStatement, Setting, SqlError, StatementKind};
 
 use super::StatementHook;
-use crate::connection::Connection;
-use crate::connection::unknown;
+use crate::connection::{Connection, may_set, unknown};
 use crate::outcome::Outcome;
 
 pub struct PostgresSettings;
@@ -80,6 +79,12 @@ impl StatementHook for PostgresSettings {
         _params: &[ScalarValue],
     ) -> Option<Result<Outcome, SqlError>> {
         let setting = postgres_setting(statement)?;
+        if let (Setting::Set { name, .. } | Setting::Reset(name), Some(identity)) =
+            (setting, connection.identity())
+            && let Err(e) = may_set(name, identity.role)
+        {
+            return Some(Err(e));
+        }
         let mut settings = connection.settings();
         Some(match setting {
             Setting::Set { name, values } => {

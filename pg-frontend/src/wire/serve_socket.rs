@@ -21,18 +21,35 @@ use tokio_util::codec::{Framed, FramedParts};
 use super::admission::{Ticket, too_many_clients};
 use super::frames::StrictFrames;
 use super::violation::ProtocolViolation;
+use crate::server_log::SessionLog;
 
 type StrictConnection<S> = Framed<StrictFrames<MaybeTls>, PgWireMessageServerCodec<S>>;
 
 /// Serves `socket` until the client leaves, breaks the protocol or fails for good.
 /// `ticket` says whether it was admitted under the connection limit; it is held for as
-/// long as the connection is open.
+/// long as the connection is open. Its start, its end and the errors sent to the client
+/// go to the server log (`log`).
 pub async fn serve_socket<H: PgWireServerHandlers>(
     socket: TcpStream,
     tls: Option<TlsAcceptor>,
     handlers: H,
     ticket: Ticket,
     authentication_timeout: Duration,
+    log: &SessionLog,
+) -> io::Result<()> {
+    log.received();
+    let served = serve(socket, tls, handlers, ticket, authentication_timeout, log).await;
+    log.ended();
+    served
+}
+
+async fn serve<H: PgWireServerHandlers>(
+    socket: TcpStream,
+    tls: Option<TlsAcceptor>,
+    handlers: H,
+    ticket: Ticket,
+    authentication_timeout: Duration,
+    log: &SessionLog,
 ) -> io::Result<()> {
     // From connecting to being authenticated, as PostgreSQL's authentication_timeout: a
     // client that stops half-way must not hold its place for ever.
@@ -72,7 +89,7 @@ pub async fn serve_socket<H: PgWireServerHandlers>(
             Some(Ok(message)) => message,
             Some(Err(error)) => {
                 return match answer_to_read_error(&error) {
-                    Some(answer) => refuse(&mut socket, answer).await,
+                    Some(answer) => refuse(&mut socket, answer, log).await,
                     None => Ok(()),
                 };
             }
@@ -82,7 +99,7 @@ pub async fn serve_socket<H: PgWireServerHandlers>(
             // The client is leaving; some (asyncpg) wait for the server to close first.
             PgWireFrontendMessage::Terminate(_) => return Ok(()),
             PgWireFrontendMessage::Startup(_) if !ticket.is_admitted() => {
-                return refuse(&mut socket, too_many_clients()).await;
+                return refuse(&mut socket, too_many_clients(), log).await;
             }
             // A cancel request has a connection of its own, closed once it is carried out.
             PgWireFrontendMessage::CancelRequest(_) => true,
@@ -105,6 +122,7 @@ pub async fn serve_socket<H: PgWireServerHandlers>(
         {
             error_handler.on_error(&socket, &mut error);
             let error = ErrorInfo::from(error);
+            log.error(&error.severity, &error.code, &error.message);
             let fatal = error.is_fatal();
             process_error(
                 &mut socket,
@@ -159,7 +177,12 @@ fn answer_to_read_error(error: &PgWireError) -> Option<ErrorInfo> {
 }
 
 /// Sends `error` and closes the connection.
-async fn refuse<S>(socket: &mut StrictConnection<S>, error: ErrorInfo) -> io::Result<()> {
+async fn refuse<S>(
+    socket: &mut StrictConnection<S>,
+    error: ErrorInfo,
+    log: &SessionLog,
+) -> io::Result<()> {
+    log.error(&error.severity, &error.code, &error.message);
     socket
         .send(PgWireBackendMessage::ErrorResponse(error.into()))
         .await?;

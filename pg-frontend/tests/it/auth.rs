@@ -127,6 +127,7 @@ async fn trust_mode_refuses_non_loopback_addresses() {
         tls_cert: None,
         tls_key: None,
         limits: ConnectionLimits::default(),
+        log: Default::default(),
     })
     .await;
     assert!(matches!(result, Err(ServerError::TrustOnNetwork(_))));

@@ -31,6 +31,7 @@ pub async fn start_with_limits(users: Option<PathBuf>, limits: ConnectionLimits)
         tls_cert: None,
         tls_key: None,
         limits,
+        log: Default::default(),
     })
     .await
     .unwrap();

@@ -102,9 +102,9 @@ async fn a_client_that_never_authenticates_is_closed() {
 }
 
 /// `omnigraph-server` as a child process, killed when dropped.
-struct ChildServer {
+pub(crate) struct ChildServer {
     child: Child,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
     stderr: Arc<Mutex<Vec<String>>>,
     _data: tempfile::TempDir,
 }
@@ -118,7 +118,7 @@ impl Drop for ChildServer {
 
 impl ChildServer {
     /// The server with at most `fds` open file descriptors.
-    fn start(fds: u32, args: &[&str]) -> ChildServer {
+    pub(crate) fn start(fds: u32, args: &[&str]) -> ChildServer {
         let data = tempfile::tempdir().unwrap();
         let mut child = Command::new("sh")
             .arg("-c")
@@ -160,7 +160,8 @@ impl ChildServer {
         server
     }
 
-    fn log(&self) -> Vec<String> {
+    /// What it wrote to standard error so far, line by line.
+    pub(crate) fn log(&self) -> Vec<String> {
         self.stderr.lock().unwrap().clone()
     }
 

@@ -14,4 +14,5 @@ mod privileges;
 mod protocol;
 mod psql;
 mod scram;
+mod server_log;
 mod streaming;
