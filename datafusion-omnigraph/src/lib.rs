@@ -104,8 +104,11 @@ pub fn register_context(
         &catalog_name,
         Arc::new(GraphCatalog::new(graph_ctx.clone(), previous)),
     );
-    // PostgreSQL's `to_char` templates, in place of DataFusion's chrono patterns.
-    ctx.register_udf(functions::to_char::to_char());
+    // PostgreSQL's functions (`to_char` templates, ...) in place of DataFusion's.
+    functions::registry::register_overrides(ctx, functions::postgres_functions());
+    for aggregate in functions::aggregates::aggregates() {
+        ctx.register_udaf(aggregate);
+    }
     ctx.register_udtf(
         "as_of",
         Arc::new(functions::as_of::AsOfFunction::new(graph_ctx.clone())),
@@ -138,6 +141,7 @@ pub fn register_context(
         ctx.add_analyzer_rule(rule);
     }
     ctx.add_analyzer_rule(std::sync::Arc::new(set_operations::MultisetOperations));
+    ctx.add_analyzer_rule(Arc::new(functions::intervals::PostgresIntervals));
     ctx.add_optimizer_rule(std::sync::Arc::new(dml_guard::DmlEmptyGuard));
     ctx.register_relation_planner(Arc::new(time_travel::AsOfRelationPlanner::new(graph_ctx)))?;
     Ok(())

@@ -3,7 +3,8 @@
 //! would send.
 
 use datafusion::sql::sqlparser::ast::{
-    ArrayElemTypeDef, DataType, Expr, Ident, ObjectName, SelectItem, SetExpr, TimezoneInfo,
+    AccessExpr, ArrayElemTypeDef, DataType, Expr, Ident, ObjectName, SelectItem, SetExpr,
+    TimezoneInfo, TrimWhereField,
 };
 
 use crate::names::normalized;
@@ -51,6 +52,36 @@ fn figured(expr: &Expr) -> Option<(String, Strength)> {
             _ => Some(("case".to_string(), Strength::Fallback)),
         },
         Expr::Exists { .. } => held("exists".to_string()),
+        // The SQL-syntax functions PostgreSQL's grammar turns into calls of these.
+        Expr::Substring {
+            shorthand: true, ..
+        } => held("substr".to_string()),
+        Expr::Substring { .. } => held("substring".to_string()),
+        Expr::Position { .. } => held("position".to_string()),
+        Expr::Trim { trim_where, .. } => held(
+            match trim_where {
+                Some(TrimWhereField::Leading) => "ltrim",
+                Some(TrimWhereField::Trailing) => "rtrim",
+                _ => "btrim",
+            }
+            .to_string(),
+        ),
+        Expr::Overlay { .. } => held("overlay".to_string()),
+        Expr::Ceil { .. } => held("ceil".to_string()),
+        Expr::Floor { .. } => held("floor".to_string()),
+        Expr::Extract { .. } => held("extract".to_string()),
+        Expr::AtTimeZone { .. } => held("timezone".to_string()),
+        Expr::Collate { expr, .. } => figured(expr),
+        // `DATE '2024-01-02'` and `INTERVAL '1 day'` are casts of a string literal.
+        Expr::TypedString(typed) => Some((type_name(&typed.data_type), Strength::Fallback)),
+        Expr::Interval(_) => Some(("interval".to_string(), Strength::Fallback)),
+        // A subscript keeps the name of what it indexes; a field access is named by
+        // the field.
+        Expr::CompoundFieldAccess { root, access_chain } => match access_chain.last() {
+            Some(AccessExpr::Dot(Expr::Identifier(field))) => held(normalized(field)),
+            Some(AccessExpr::Dot(_)) => None,
+            _ => figured(root),
+        },
         Expr::Array(_) => held("array".to_string()),
         Expr::Subquery(query) => match query.body.as_ref() {
             SetExpr::Select(select) => match select.projection.as_slice() {
@@ -141,6 +172,35 @@ mod tests {
             [
                 "a", "b", "Cc", "count", "?column?", "?column?", "a", "x", "int4", "text", "x",
                 "f", "case", "exists", "array", "c", "d",
+            ]
+        );
+        // PostgreSQL 15's names for SQL-syntax functions, literals and subscripts.
+        assert_eq!(
+            names(
+                "SELECT substring('abc' FROM 2), substr('abc', 2), position('b' IN 'abc'), \
+                 trim('  a '), trim(LEADING 'x' FROM 'xa'), trim(TRAILING FROM 'a '), \
+                 overlay('abc' PLACING 'x' FROM 2), ceil(2.5), floor(2.5), \
+                 extract(year FROM d), DATE '2024-01-02', TIMESTAMP '2024-01-02 00:00', \
+                 INTERVAL '1 day', DATE '2024-01-02'::text, ARRAY[1, 2][1], \
+                 string_to_array('a,b', ',')[1]"
+            ),
+            [
+                "substring",
+                "substr",
+                "position",
+                "btrim",
+                "ltrim",
+                "rtrim",
+                "overlay",
+                "ceil",
+                "floor",
+                "extract",
+                "date",
+                "timestamp",
+                "interval",
+                "text",
+                "array",
+                "string_to_array",
             ]
         );
     }

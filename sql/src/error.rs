@@ -7,6 +7,7 @@ use datafusion::error::DataFusionError;
 use datafusion::sql::sqlparser::parser::ParserError;
 use datafusion_omnigraph::engine_error;
 use datafusion_omnigraph::error::external_error;
+use datafusion_omnigraph::functions::errors::FunctionError;
 use datafusion_omnigraph::numbers::NumericError;
 use omnigraph_engine::{Error as EngineError, IntegrityViolation};
 
@@ -49,6 +50,10 @@ pub enum ErrorKind {
     DivisionByZero,
     /// 22003 numeric_value_out_of_range
     NumericOutOfRange,
+    /// 22011 substring_error
+    SubstringError,
+    /// 22008 datetime_field_overflow
+    DatetimeFieldOverflow,
     /// 2201E invalid_argument_for_logarithm
     InvalidLogarithmArgument,
     /// 2201F invalid_argument_for_power_function (`sqrt` of a negative number)
@@ -130,6 +135,8 @@ impl ErrorKind {
             ErrorKind::InvalidValue => "22P02",
             ErrorKind::DivisionByZero => "22012",
             ErrorKind::NumericOutOfRange => "22003",
+            ErrorKind::SubstringError => "22011",
+            ErrorKind::DatetimeFieldOverflow => "22008",
             ErrorKind::InvalidLogarithmArgument => "2201E",
             ErrorKind::InvalidPowerArgument => "2201F",
             ErrorKind::UniqueViolation => "23505",
@@ -279,6 +286,9 @@ fn datafusion_kind(err: &DataFusionError) -> ErrorKind {
     if let Some(numeric) = external_error::<NumericError>(err) {
         return numeric_kind(numeric);
     }
+    if let Some(function) = external_error::<FunctionError>(err) {
+        return function_kind(function);
+    }
     match err {
         DataFusionError::SQL(_, _) => ErrorKind::Syntax,
         DataFusionError::SchemaError(e, _) => match **e {
@@ -316,6 +326,14 @@ fn numeric_kind(err: &NumericError) -> ErrorKind {
     }
 }
 
+fn function_kind(err: &FunctionError) -> ErrorKind {
+    match err {
+        FunctionError::NullCharacter | FunctionError::CharacterTooLarge => ErrorKind::LimitExceeded,
+        FunctionError::NegativeSubstringLength => ErrorKind::SubstringError,
+        FunctionError::DateOutOfRange(_) => ErrorKind::DatetimeFieldOverflow,
+    }
+}
+
 /// The message without DataFusion's layers of prefixes around an engine error.
 fn datafusion_message(err: &DataFusionError) -> String {
     if let Some(sql) = external_error::<SqlError>(err) {
@@ -323,6 +341,9 @@ fn datafusion_message(err: &DataFusionError) -> String {
     }
     if let Some(numeric) = external_error::<NumericError>(err) {
         return numeric.to_string();
+    }
+    if let Some(function) = external_error::<FunctionError>(err) {
+        return function.to_string();
     }
     match engine_error(err) {
         Some(engine) => engine.to_string(),

@@ -74,3 +74,5 @@ SELECT generate_series(1, 5)
 SELECT * FROM generate_series(10, 0, -3) ORDER BY 1 DESC
 -- id: generate_series_from_column_name
 SELECT g FROM generate_series(1, 3) g ORDER BY g
+-- id: array_length_missing_dimension
+SELECT array_length(ARRAY[1, 2], 2), array_dims(ARRAY[]::int[])

@@ -139,3 +139,9 @@ SELECT d::date FROM generate_series(TIMESTAMP '2024-01-01', TIMESTAMP '2024-01-0
 SELECT DATE 'not a date'
 -- id: extract_invalid_field
 SELECT extract(fortnight FROM DATE '2024-01-01')
+-- id: to_char_number_signs
+SELECT to_char(-12, '999PR'), to_char(12, 'S999'), to_char(-12, '999MI'), to_char(0.5, '0.99'), to_char(3, '9th')
+-- id: to_char_iso_patterns
+SELECT to_char(DATE '2021-01-01', 'IYYY-IW ID WW CC J Q')
+-- id: interval_compare_month_days
+SELECT INTERVAL '1 month' = INTERVAL '30 days', INTERVAL '2 days' < INTERVAL '47 hours'

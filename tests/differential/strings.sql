@@ -108,3 +108,5 @@ SELECT concat_ws('/', city, age, name) FROM person ORDER BY id LIMIT 3
 SELECT 'a\b', length('a\b')
 -- id: dollar_quoted
 SELECT $$it's$$, $tag$a$b$tag$
+-- id: case_mapping_ascii_only
+SELECT initcap('hello wORLD 2nd'), lower('ÉCOLE'), upper('straße')

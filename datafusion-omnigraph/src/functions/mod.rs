@@ -1,12 +1,32 @@
 //! Table functions: `as_of` for time travel, `diff`, the procedures, and the traversals;
-//! and `to_char` with PostgreSQL's templates.
+//! and PostgreSQL's versions of built-in functions (`to_char` with PostgreSQL's
+//! templates, string, array and numeric functions), registered over DataFusion's.
 
+pub mod aggregates;
 pub mod args;
+pub mod arrays;
 pub mod as_of;
 pub mod diff;
+pub mod errors;
+pub mod intervals;
+pub mod numeric;
 pub mod procedures;
+pub mod registry;
+pub mod text;
 pub mod to_char;
 pub mod traversal;
+
+use datafusion::logical_expr::ScalarUDF;
+
+/// PostgreSQL's scalar functions where DataFusion's differ or are missing, to register
+/// with [`registry::register_overrides`].
+pub fn postgres_functions() -> Vec<ScalarUDF> {
+    let mut udfs = vec![to_char::to_char()];
+    udfs.extend(text::functions());
+    udfs.extend(arrays::functions());
+    udfs.extend(numeric::functions());
+    udfs
+}
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! `+`, `-`, `*` and `/` of integers and floats, checked as PostgreSQL checks them: an
+//! `+`, `-`, `*`, `/` (and `%` of floats) of integers and floats, checked as PostgreSQL checks them: an
 //! integer result outside its type and a float that overflows (or underflows to zero)
 //! from finite operands are errors, and so is a float divided by zero.
 
@@ -35,6 +35,7 @@ impl CheckedArithmetic {
             Operator::Minus => "pg_checked_subtract",
             Operator::Multiply => "pg_checked_multiply",
             Operator::Divide => "pg_checked_divide",
+            Operator::Modulo => "pg_checked_modulo",
             _ => return None,
         };
         Some(Arc::new(ScalarUDF::new_from_impl(CheckedArithmetic {
@@ -50,7 +51,11 @@ impl CheckedArithmetic {
             DataType::Float32 | DataType::Float64 => {
                 matches!(
                     op,
-                    Operator::Plus | Operator::Minus | Operator::Multiply | Operator::Divide
+                    Operator::Plus
+                        | Operator::Minus
+                        | Operator::Multiply
+                        | Operator::Divide
+                        | Operator::Modulo
                 )
             }
             // Integer division can only overflow on MIN / -1, which Arrow reports.
@@ -109,6 +114,7 @@ impl CheckedArithmetic {
             Operator::Plus => numeric::add(left, right),
             Operator::Minus => numeric::sub(left, right),
             Operator::Multiply => numeric::mul(left, right),
+            Operator::Modulo => numeric::rem(left, right),
             _ => numeric::div(left, right),
         }
     }
@@ -190,8 +196,8 @@ impl CheckedArithmetic {
             let v: f64 = (*v).into();
             !v.is_finite() || v == 0.0
         };
-        let zero_divisor =
-            self.op == Operator::Divide && rv.values().iter().any(|b| Into::<f64>::into(*b) == 0.0);
+        let divides = matches!(self.op, Operator::Divide | Operator::Modulo);
+        let zero_divisor = divides && rv.values().iter().any(|b| Into::<f64>::into(*b) == 0.0);
         if !zero_divisor && !out.values().iter().any(suspicious) {
             return Ok(result);
         }
@@ -201,7 +207,7 @@ impl CheckedArithmetic {
             }
             let (a, b, c): (f64, f64, f64) =
                 (lv.value(i).into(), rv.value(i).into(), out.value(i).into());
-            if self.op == Operator::Divide && b == 0.0 {
+            if divides && b == 0.0 {
                 return Err(NumericError::DivisionByZero.into());
             }
             if c.is_infinite() && a.is_finite() && b.is_finite() {

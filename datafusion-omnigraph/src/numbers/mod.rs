@@ -82,9 +82,7 @@ impl From<NumericError> for DataFusionError {
 
 /// Installs the checked math functions and the rewriting rule in `ctx`.
 pub fn register(ctx: &SessionContext) -> datafusion::error::Result<()> {
-    for udf in math::checked_functions(ctx)? {
-        ctx.register_udf(udf);
-    }
+    crate::functions::registry::register_overrides(ctx, math::checked_functions(ctx)?);
     ctx.add_analyzer_rule(Arc::new(rule::PostgresNumbers));
     Ok(())
 }

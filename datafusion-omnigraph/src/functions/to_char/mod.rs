@@ -1,26 +1,30 @@
 //! `to_char(timestamp | date, template)` with PostgreSQL's template patterns (see
-//! [`template`]), in place of DataFusion's `to_char` (chrono's `%Y` patterns). Other
-//! arguments (times, durations) still go to DataFusion's.
+//! [`template`]) and `to_char(number, template)` (see [`number`]), in place of
+//! DataFusion's `to_char` (chrono's `%Y` patterns). Other arguments (times, durations)
+//! still go to DataFusion's.
 
+pub mod number;
 pub mod template;
 
 use std::sync::Arc;
 
 use chrono::DateTime;
-use datafusion::arrow::array::{Array, ArrayRef, StringBuilder, TimestampMicrosecondArray};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, TimeUnit};
-use datafusion::common::{Result, ScalarValue, exec_err};
-use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, StringBuilder, TimestampMicrosecondArray,
 };
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Decimal128Type, Float64Type, Int64Type, TimeUnit};
+use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
+
+use number::Number;
 
 /// The `to_char` function, to register over DataFusion's.
 pub fn to_char() -> ScalarUDF {
     ScalarUDF::new_from_impl(ToChar {
-        signature: datafusion::functions::datetime::to_char()
-            .signature()
-            .clone(),
+        signature: Signature::user_defined(Volatility::Immutable),
     })
 }
 
@@ -46,6 +50,29 @@ impl ScalarUDFImpl for ToChar {
         &self.signature
     }
 
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        let [value, template] = arg_types else {
+            return plan_err!("to_char takes a value and a template");
+        };
+        if !(template.is_null() || template.is_string()) {
+            return plan_err!("function to_char({value}, {template}) does not exist");
+        }
+        let value = match value {
+            DataType::Decimal128(_, _) | DataType::Float64 | DataType::Int64 => value.clone(),
+            DataType::Decimal32(p, s) | DataType::Decimal64(p, s) => DataType::Decimal128(*p, *s),
+            t if t.is_integer() => DataType::Int64,
+            t if t.is_floating() || t.is_null() || t.is_numeric() => DataType::Float64,
+            DataType::Timestamp(_, _)
+            | DataType::Date32
+            | DataType::Date64
+            | DataType::Time32(_)
+            | DataType::Time64(_)
+            | DataType::Duration(_) => value.clone(),
+            _ => return plan_err!("function to_char({value}, {template}) does not exist"),
+        };
+        Ok(vec![value, DataType::Utf8])
+    }
+
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
         Ok(DataType::Utf8)
     }
@@ -54,6 +81,9 @@ impl ScalarUDFImpl for ToChar {
         let [value, template] = args.args.as_slice() else {
             return exec_err!("to_char takes a value and a template");
         };
+        if is_number(&value.data_type()) {
+            return numbers(&args);
+        }
         if !formats_itself(&value.data_type()) {
             return datafusion::functions::datetime::to_char().invoke_with_args(args);
         }
@@ -92,4 +122,35 @@ impl ScalarUDFImpl for ToChar {
             false => ColumnarValue::Array(array),
         })
     }
+}
+
+fn is_number(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::Int64 | DataType::Float64 | DataType::Decimal128(_, _)
+    )
+}
+
+/// `to_char(number, template)` of every row.
+fn numbers(args: &ScalarFunctionArgs) -> Result<ColumnarValue> {
+    let rows = args.number_rows;
+    let values = args.args[0].to_array(rows)?;
+    let templates = cast(&args.args[1].to_array(rows)?, &DataType::Utf8)?;
+    let templates = templates.as_string::<i32>();
+    let number = |row: usize| match values.data_type() {
+        DataType::Int64 => Number::Integer(values.as_primitive::<Int64Type>().value(row)),
+        DataType::Decimal128(_, scale) => {
+            Number::Decimal(values.as_primitive::<Decimal128Type>().value(row), *scale)
+        }
+        _ => Number::Float(values.as_primitive::<Float64Type>().value(row)),
+    };
+    let mut out = StringBuilder::new();
+    for row in 0..values.len() {
+        if values.is_null(row) || templates.is_null(row) {
+            out.append_null();
+            continue;
+        }
+        out.append_value(number::format(number(row), templates.value(row))?);
+    }
+    crate::functions::registry::result(&args.args, Arc::new(out.finish()))
 }

@@ -27,6 +27,16 @@ enum Pattern {
     Microsecond,
     Meridiem { upper: bool, dotted: bool },
     Zone { upper: bool },
+    IsoYear,
+    IsoWeek,
+    IsoDayOfWeek,
+    IsoDayOfYear,
+    WeekOfYear,
+    WeekOfMonth,
+    Quarter,
+    Century,
+    JulianDay,
+    SecondsOfDay,
 }
 
 #[derive(Clone, Copy)]
@@ -39,6 +49,26 @@ enum Case {
 /// The patterns, longest first where one begins another (`HH24` before `HH`, `DDD`
 /// before `DD` and `D`, `MONTH` before `MON`), as PostgreSQL matches them.
 const PATTERNS: &[(&str, Pattern)] = &[
+    ("IYYY", Pattern::IsoYear),
+    ("iyyy", Pattern::IsoYear),
+    ("IDDD", Pattern::IsoDayOfYear),
+    ("iddd", Pattern::IsoDayOfYear),
+    ("ID", Pattern::IsoDayOfWeek),
+    ("id", Pattern::IsoDayOfWeek),
+    ("IW", Pattern::IsoWeek),
+    ("iw", Pattern::IsoWeek),
+    ("WW", Pattern::WeekOfYear),
+    ("ww", Pattern::WeekOfYear),
+    ("W", Pattern::WeekOfMonth),
+    ("w", Pattern::WeekOfMonth),
+    ("Q", Pattern::Quarter),
+    ("q", Pattern::Quarter),
+    ("CC", Pattern::Century),
+    ("cc", Pattern::Century),
+    ("J", Pattern::JulianDay),
+    ("j", Pattern::JulianDay),
+    ("SSSS", Pattern::SecondsOfDay),
+    ("ssss", Pattern::SecondsOfDay),
     ("YYYY", Pattern::Year4),
     ("yyyy", Pattern::Year4),
     ("YYY", Pattern::Year3),
@@ -274,6 +304,27 @@ fn field(at: NaiveDateTime, zone: Option<&str>, pattern: Pattern, fill_mode: boo
                 false => text.to_string(),
             }
         }
+        Pattern::IsoYear => number(at.iso_week().year().into(), 4),
+        Pattern::IsoWeek => number(at.iso_week().week().into(), 2),
+        Pattern::IsoDayOfWeek => at.weekday().number_from_monday().to_string(),
+        Pattern::IsoDayOfYear => {
+            let week = i64::from(at.iso_week().week());
+            let day = i64::from(at.weekday().number_from_monday());
+            number((week - 1) * 7 + day, 3)
+        }
+        Pattern::WeekOfYear => number(i64::from(at.ordinal0() / 7 + 1), 2),
+        Pattern::WeekOfMonth => (at.day0() / 7 + 1).to_string(),
+        Pattern::Quarter => (month / 3 + 1).to_string(),
+        Pattern::Century => {
+            let century = match year > 0 {
+                true => (year + 99) / 100,
+                false => -((99 - year) / 100),
+            };
+            number(century, 2)
+        }
+        // Days since 4714-11-24 BC (proleptic Gregorian), the Julian day number.
+        Pattern::JulianDay => (i64::from(at.date().num_days_from_ce()) + 1_721_425).to_string(),
+        Pattern::SecondsOfDay => at.num_seconds_from_midnight().to_string(),
         Pattern::Zone { upper } => match (zone, upper) {
             (None, _) => String::new(),
             (Some(zone), true) => zone.to_uppercase(),
@@ -320,6 +371,31 @@ mod tests {
         assert_eq!(
             format(at("0005-01-02 00:00:00.0"), None, "YYYY FMYYYY FMMM/FMDD"),
             "0005 5 1/2"
+        );
+    }
+
+    /// Quarters, ISO and plain weeks, centuries, Julian days (PostgreSQL 15's answers).
+    #[test]
+    fn week_and_quarter_patterns_format_as_postgresql_formats_them() {
+        assert_eq!(
+            format(
+                at("2024-03-05 00:00:00"),
+                None,
+                "Q IW IYYY ID IDDD WW W CC J SSSS"
+            ),
+            "1 10 2024 2 065 10 1 21 2460375 0"
+        );
+        assert_eq!(
+            format(
+                at("2021-01-01 00:00:00"),
+                None,
+                "Q IW IYYY ID IDDD WW W CC J"
+            ),
+            "1 53 2020 5 369 01 1 21 2459216"
+        );
+        assert_eq!(
+            format(at("2024-03-05 14:07:09"), None, "SSSS FMIW FMCC"),
+            "50829 10 21"
         );
     }
 }

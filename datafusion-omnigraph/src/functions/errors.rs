@@ -1,0 +1,43 @@
+//! What PostgreSQL's built-in functions refuse, as typed errors a front end maps to
+//! SQLSTATEs.
+
+use std::fmt;
+
+use datafusion::error::DataFusionError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FunctionError {
+    /// 54000: `chr(0)`, or a code point that is no character.
+    NullCharacter,
+    /// 54000: `chr` of a code point beyond Unicode.
+    CharacterTooLarge,
+    /// 22011: `substr` with a negative length.
+    NegativeSubstringLength,
+    /// 22008: `make_date` of a day that does not exist (the date, as PostgreSQL shows it).
+    DateOutOfRange(String),
+}
+
+impl fmt::Display for FunctionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FunctionError::NullCharacter => f.write_str("null character not permitted"),
+            FunctionError::CharacterTooLarge => {
+                f.write_str("requested character too large for encoding")
+            }
+            FunctionError::NegativeSubstringLength => {
+                f.write_str("negative substring length not allowed")
+            }
+            FunctionError::DateOutOfRange(date) => {
+                write!(f, "date field value out of range: {date}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for FunctionError {}
+
+impl From<FunctionError> for DataFusionError {
+    fn from(err: FunctionError) -> Self {
+        DataFusionError::External(Box::new(err))
+    }
+}
