@@ -28,13 +28,16 @@ pub mod pg_type;
 pub mod privilege;
 pub mod provider;
 pub mod pushdown;
+mod rebuilt_state;
 pub mod statement_context;
 pub mod system_tables;
 pub mod time_travel;
 pub mod transaction;
+pub mod types;
 
 use std::sync::Arc;
 
+use datafusion::execution::registry::FunctionRegistry;
 use datafusion::prelude::SessionContext;
 use omnigraph_engine::Graph;
 
@@ -103,6 +106,7 @@ pub fn register_context(
     );
     // PostgreSQL's `to_char` templates, in place of DataFusion's chrono patterns.
     ctx.register_udf(functions::to_char::to_char());
+    ctx.register_udf(types::pg_typeof::pg_typeof());
     ctx.register_udtf(
         "as_of",
         Arc::new(functions::as_of::AsOfFunction::new(graph_ctx.clone())),
@@ -131,6 +135,12 @@ pub fn register_context(
     }
     ctx.add_analyzer_rule(std::sync::Arc::new(dml_guard::DmlGuard));
     numbers::register(ctx)?;
+    ctx.add_analyzer_rule(Arc::new(types::casts::PostgresCasts));
+    ctx.add_analyzer_rule(Arc::new(types::pg_typeof::ResolvePgTypeof));
+    types::type_planner::install(ctx);
+    ctx.state_ref()
+        .write()
+        .register_expr_planner(Arc::new(types::resolution::BooleanNumberComparison))?;
     ctx.add_optimizer_rule(std::sync::Arc::new(dml_guard::DmlEmptyGuard));
     ctx.register_relation_planner(Arc::new(time_travel::AsOfRelationPlanner::new(graph_ctx)))?;
     Ok(())

@@ -11,7 +11,7 @@ use arrow_pg::datatypes::{arrow_schema_to_pg_fields, encode_recordbatch};
 use datafusion_omnigraph::pg_type::pg_type_of;
 use pgwire::api::Type;
 use pgwire::api::portal::Format;
-use pgwire::api::results::FieldInfo;
+use pgwire::api::results::{FieldFormat, FieldInfo};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::data::DataRow;
 
@@ -125,7 +125,8 @@ pub fn fields(schema: &Schema, format: &Format) -> PgWireResult<Vec<FieldInfo>> 
     }
     let mut fields = arrow_schema_to_pg_fields(schema, format, None)?;
     for (info, field) in fields.iter_mut().zip(schema.fields()) {
-        if let Some(tagged) = tagged_type(field) {
+        let text = info.format() == FieldFormat::Text;
+        if let Some(tagged) = tagged_type(field, text) {
             *info = FieldInfo::new(info.name().to_string(), None, None, tagged, info.format());
         }
     }
@@ -134,7 +135,9 @@ pub fn fields(schema: &Schema, format: &Format) -> PgWireResult<Vec<FieldInfo>> 
 
 /// The PostgreSQL type a field's [`datafusion_omnigraph::pg_type::PG_TYPE_KEY`] tag names, where its values encode the
 /// same in that type as in the one its Arrow type maps to (text and binary alike).
-fn tagged_type(field: &Field) -> Option<Type> {
+/// `regtype` (`pg_typeof`) is a type's name in text but its OID in binary: a binary
+/// column stays `text`.
+fn tagged_type(field: &Field, text: bool) -> Option<Type> {
     let text_like = matches!(field.data_type(), DataType::Utf8);
     match (pg_type_of(field)?, text_like) {
         ("name", true) => Some(Type::NAME),
@@ -142,6 +145,7 @@ fn tagged_type(field: &Field) -> Option<Type> {
         ("bpchar", true) => Some(Type::BPCHAR),
         ("char", true) => Some(Type::CHAR),
         ("json", true) => Some(Type::JSON),
+        ("regtype", true) if text => Some(Type::REGTYPE),
         _ => None,
     }
 }

@@ -12,7 +12,7 @@ use crate::binding::{
     bind_call_arguments, bind_table_function_arguments, call_placeholders, placeholder_casts,
 };
 use crate::error::Result;
-use crate::session::{Session, transaction_aborted};
+use crate::session::{Session, result_schema, transaction_aborted};
 use crate::settings::{is_graph_setting, show_schema};
 use crate::statement::{self, ParsedStatement, Setting, StatementKind};
 
@@ -113,7 +113,7 @@ impl Session {
         }
         let schema = match &plan {
             LogicalPlan::Dml(_) | LogicalPlan::Ddl(_) | LogicalPlan::Statement(_) => no_columns(),
-            other => crate::output_names::postgres_schema(other.schema().as_arrow()),
+            other => crate::output_names::postgres_schema(&result_schema(&state, other)),
         };
         Ok((params, schema))
     }

@@ -8,6 +8,7 @@ use datafusion::sql::sqlparser::parser::ParserError;
 use datafusion_omnigraph::engine_error;
 use datafusion_omnigraph::error::external_error;
 use datafusion_omnigraph::numbers::NumericError;
+use datafusion_omnigraph::types::TypeError;
 use omnigraph_engine::{Error as EngineError, IntegrityViolation};
 
 /// What went wrong, by PostgreSQL error class. Each kind has one SQLSTATE.
@@ -23,8 +24,10 @@ pub enum ErrorKind {
     AmbiguousColumn,
     /// 42883 undefined_function
     UndefinedFunction,
-    /// 42704 undefined_object (unknown setting)
+    /// 42704 undefined_object (unknown setting, unknown type)
     UndefinedObject,
+    /// 42804 datatype_mismatch (`UNION`/`CASE` branches of incompatible types)
+    DatatypeMismatch,
     /// 3F000 invalid_schema_name (unknown branch)
     UnknownBranch,
     /// 42P06 duplicate_schema (branch exists)
@@ -98,6 +101,7 @@ impl ErrorKind {
             ErrorKind::AmbiguousColumn => "42702",
             ErrorKind::UndefinedFunction => "42883",
             ErrorKind::UndefinedObject => "42704",
+            ErrorKind::DatatypeMismatch => "42804",
             ErrorKind::NoActiveTransaction => "25P01",
             ErrorKind::InvalidSavepoint => "3B001",
             ErrorKind::UnknownBranch => "3F000",
@@ -244,6 +248,9 @@ fn datafusion_kind(err: &DataFusionError) -> ErrorKind {
     if let Some(numeric) = external_error::<NumericError>(err) {
         return numeric_kind(numeric);
     }
+    if let Some(type_error) = external_error::<TypeError>(err) {
+        return type_kind(type_error);
+    }
     match err {
         DataFusionError::SQL(_, _) => ErrorKind::Syntax,
         DataFusionError::SchemaError(e, _) => match **e {
@@ -281,6 +288,18 @@ fn numeric_kind(err: &NumericError) -> ErrorKind {
     }
 }
 
+fn type_kind(err: &TypeError) -> ErrorKind {
+    match err {
+        TypeError::UndefinedType(_) => ErrorKind::UndefinedObject,
+        TypeError::DatatypeMismatch(_) => ErrorKind::DatatypeMismatch,
+        TypeError::UndefinedOperator(_) => ErrorKind::UndefinedFunction,
+        TypeError::InvalidInput { .. } => ErrorKind::InvalidValue,
+        TypeError::OutOfRange { .. } | TypeError::NumericFieldOverflow => {
+            ErrorKind::NumericOutOfRange
+        }
+    }
+}
+
 /// The message without DataFusion's layers of prefixes around an engine error.
 fn datafusion_message(err: &DataFusionError) -> String {
     if let Some(sql) = external_error::<SqlError>(err) {
@@ -288,6 +307,9 @@ fn datafusion_message(err: &DataFusionError) -> String {
     }
     if let Some(numeric) = external_error::<NumericError>(err) {
         return numeric.to_string();
+    }
+    if let Some(type_error) = external_error::<TypeError>(err) {
+        return type_error.to_string();
     }
     match engine_error(err) {
         Some(engine) => engine.to_string(),

@@ -5,4 +5,5 @@ mod common;
 mod numbers;
 mod routing;
 mod transactions;
+mod types;
 mod writes;
