@@ -59,6 +59,15 @@ fn retype_plan(plan: LogicalPlan) -> Result<Transformed<LogicalPlan>> {
     let plan = match plan.data {
         // LIMIT and OFFSET must stay `Int64` literals for DataFusion's limit pushdown.
         LogicalPlan::Limit(limit) => Transformed::no(LogicalPlan::Limit(limit)),
+        // A grouping set's columns are named by the set: renaming them would lose them.
+        LogicalPlan::Aggregate(aggregate)
+            if aggregate
+                .group_expr
+                .iter()
+                .any(|e| matches!(e, Expr::GroupingSet(_))) =>
+        {
+            Transformed::no(LogicalPlan::Aggregate(aggregate))
+        }
         LogicalPlan::Values(values) => retype_values(values)?,
         LogicalPlan::Union(union) => Transformed::yes(union_typed_by_inputs(union)?),
         plan => retype_expressions(plan)?,
