@@ -28,6 +28,7 @@ pub mod pg_type;
 pub mod privilege;
 pub mod provider;
 pub mod pushdown;
+mod rebuilt_state;
 pub mod set_operations;
 pub mod statement_context;
 pub mod subqueries;
@@ -35,9 +36,11 @@ pub mod system_tables;
 pub mod time_travel;
 pub mod transaction;
 mod written_rows;
+pub mod types;
 
 use std::sync::Arc;
 
+use datafusion::execution::registry::FunctionRegistry;
 use datafusion::prelude::SessionContext;
 use omnigraph_engine::Graph;
 
@@ -109,6 +112,7 @@ pub fn register_context(
     for aggregate in functions::aggregates::aggregates() {
         ctx.register_udaf(aggregate);
     }
+    ctx.register_udf(types::pg_typeof::pg_typeof());
     ctx.register_udtf(
         "as_of",
         Arc::new(functions::as_of::AsOfFunction::new(graph_ctx.clone())),
@@ -142,6 +146,12 @@ pub fn register_context(
     }
     ctx.add_analyzer_rule(std::sync::Arc::new(set_operations::MultisetOperations));
     ctx.add_analyzer_rule(Arc::new(functions::intervals::PostgresIntervals));
+    ctx.add_analyzer_rule(Arc::new(types::casts::PostgresCasts));
+    ctx.add_analyzer_rule(Arc::new(types::pg_typeof::ResolvePgTypeof));
+    types::type_planner::install(ctx);
+    ctx.state_ref()
+        .write()
+        .register_expr_planner(Arc::new(types::resolution::BooleanNumberComparison))?;
     ctx.add_optimizer_rule(std::sync::Arc::new(dml_guard::DmlEmptyGuard));
     ctx.register_relation_planner(Arc::new(time_travel::AsOfRelationPlanner::new(graph_ctx)))?;
     Ok(())

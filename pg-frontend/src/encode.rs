@@ -133,7 +133,7 @@ pub fn fields(schema: &Schema, format: &Format) -> PgWireResult<Vec<FieldInfo>> 
         .iter()
         .enumerate()
         .map(|(i, field)| {
-            let pg_type = match tagged_type(field) {
+            let pg_type = match tagged_type(field, format.format_for(i) == FieldFormat::Text) {
                 Some(tagged) => tagged,
                 None => match binary_array::array_type(field.data_type()) {
                     Some(array) if binary_array::is_nested_list(field.data_type()) => array,
@@ -153,7 +153,9 @@ pub fn fields(schema: &Schema, format: &Format) -> PgWireResult<Vec<FieldInfo>> 
 
 /// The PostgreSQL type a field's [`datafusion_omnigraph::pg_type::PG_TYPE_KEY`] tag names, where its values encode the
 /// same in that type as in the one its Arrow type maps to (text and binary alike).
-fn tagged_type(field: &Field) -> Option<Type> {
+/// `regtype` (`pg_typeof`) is a type's name in text but its OID in binary: a binary
+/// column stays `text`.
+fn tagged_type(field: &Field, text: bool) -> Option<Type> {
     let text_like = matches!(field.data_type(), DataType::Utf8);
     match (pg_type_of(field)?, text_like) {
         ("name", true) => Some(Type::NAME),
@@ -161,6 +163,7 @@ fn tagged_type(field: &Field) -> Option<Type> {
         ("bpchar", true) => Some(Type::BPCHAR),
         ("char", true) => Some(Type::CHAR),
         ("json", true) => Some(Type::JSON),
+        ("regtype", true) if text => Some(Type::REGTYPE),
         _ => None,
     }
 }

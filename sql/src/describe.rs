@@ -13,7 +13,7 @@ use crate::binding::{
     placeholder_casts, placeholder_row_counts,
 };
 use crate::error::Result;
-use crate::session::{Session, transaction_aborted};
+use crate::session::{Session, result_schema, transaction_aborted};
 use crate::settings::{is_graph_setting, show_schema};
 use crate::statement::{self, CursorCommand, ParsedStatement, Setting, StatementKind};
 
@@ -149,7 +149,7 @@ impl Session {
             (LogicalPlan::Dml(_) | LogicalPlan::Ddl(_) | LogicalPlan::Statement(_), _) => {
                 no_columns()
             }
-            (other, _) => crate::output_names::postgres_schema(other.schema().as_arrow()),
+            (other, _) => crate::output_names::postgres_schema(&result_schema(&state, other)),
         };
         Ok((params, schema))
     }

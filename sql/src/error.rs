@@ -9,6 +9,7 @@ use datafusion_omnigraph::engine_error;
 use datafusion_omnigraph::error::external_error;
 use datafusion_omnigraph::functions::errors::FunctionError;
 use datafusion_omnigraph::numbers::NumericError;
+use datafusion_omnigraph::types::TypeError;
 use omnigraph_engine::{Error as EngineError, IntegrityViolation};
 
 /// What went wrong, by PostgreSQL error class. Each kind has one SQLSTATE.
@@ -24,7 +25,7 @@ pub enum ErrorKind {
     AmbiguousColumn,
     /// 42883 undefined_function
     UndefinedFunction,
-    /// 42704 undefined_object (unknown setting)
+    /// 42704 undefined_object (unknown setting, unknown type)
     UndefinedObject,
     /// 42712 duplicate_alias (a `WITH` name given twice)
     DuplicateAlias,
@@ -34,6 +35,8 @@ pub enum ErrorKind {
     InvalidColumnReference,
     /// 42P20 windowing_error (a window function where none may be)
     WindowingError,
+    /// 42804 datatype_mismatch (`UNION`/`CASE` branches of incompatible types)
+    DatatypeMismatch,
     /// 3F000 invalid_schema_name (unknown branch)
     UnknownBranch,
     /// 42P06 duplicate_schema (branch exists)
@@ -125,6 +128,7 @@ impl ErrorKind {
             ErrorKind::GroupingError => "42803",
             ErrorKind::InvalidColumnReference => "42P10",
             ErrorKind::WindowingError => "42P20",
+            ErrorKind::DatatypeMismatch => "42804",
             ErrorKind::NoActiveTransaction => "25P01",
             ErrorKind::InvalidSavepoint => "3B001",
             ErrorKind::UnknownBranch => "3F000",
@@ -289,6 +293,9 @@ fn datafusion_kind(err: &DataFusionError) -> ErrorKind {
     if let Some(function) = external_error::<FunctionError>(err) {
         return function_kind(function);
     }
+    if let Some(type_error) = external_error::<TypeError>(err) {
+        return type_kind(type_error);
+    }
     match err {
         DataFusionError::SQL(_, _) => ErrorKind::Syntax,
         DataFusionError::SchemaError(e, _) => match **e {
@@ -334,6 +341,18 @@ fn function_kind(err: &FunctionError) -> ErrorKind {
     }
 }
 
+fn type_kind(err: &TypeError) -> ErrorKind {
+    match err {
+        TypeError::UndefinedType(_) => ErrorKind::UndefinedObject,
+        TypeError::DatatypeMismatch(_) => ErrorKind::DatatypeMismatch,
+        TypeError::UndefinedOperator(_) => ErrorKind::UndefinedFunction,
+        TypeError::InvalidInput { .. } => ErrorKind::InvalidValue,
+        TypeError::OutOfRange { .. } | TypeError::NumericFieldOverflow => {
+            ErrorKind::NumericOutOfRange
+        }
+    }
+}
+
 /// The message without DataFusion's layers of prefixes around an engine error.
 fn datafusion_message(err: &DataFusionError) -> String {
     if let Some(sql) = external_error::<SqlError>(err) {
@@ -344,6 +363,9 @@ fn datafusion_message(err: &DataFusionError) -> String {
     }
     if let Some(function) = external_error::<FunctionError>(err) {
         return function.to_string();
+    }
+    if let Some(type_error) = external_error::<TypeError>(err) {
+        return type_error.to_string();
     }
     match engine_error(err) {
         Some(engine) => engine.to_string(),

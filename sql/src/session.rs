@@ -325,7 +325,7 @@ impl Session {
             return Ok(StatementOutput::Done(result));
         }
         if tag.is_none() && params.is_empty() && is_reusable(&plan) {
-            let schema: SchemaRef = Arc::new(plan.schema().as_arrow().clone());
+            let schema = result_schema(&state, &plan);
             let physical = state.create_physical_plan(&plan).await?;
             let task_ctx = Arc::new(TaskContext::from(&state));
             if is_rerunnable(&physical) {
@@ -340,8 +340,8 @@ impl Session {
             return Ok(StatementOutput::Rows(RowStream { schema, stream }));
         }
         if tag.is_none() {
+            let schema = result_schema(&state, &plan);
             let df = self.dataframe(state, plan).await?;
-            let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
             let stream = df.execute_stream().await?;
             return Ok(StatementOutput::Rows(RowStream { schema, stream }));
         }
@@ -545,6 +545,21 @@ impl Session {
             tag,
             notices: vec![],
         })
+    }
+}
+
+/// The schema of `plan`'s rows. The analyzer's rules retype expressions after planning
+/// (integer literals become `integer`, casts to `varchar(n)` are tagged), so the schema
+/// is the analyzed plan's; the plan itself is analyzed again when it runs. A plan the
+/// analyzer refuses keeps its planned schema (running it reports the error).
+pub(crate) fn result_schema(state: &SessionState, plan: &LogicalPlan) -> SchemaRef {
+    let analyzed =
+        state
+            .analyzer()
+            .execute_and_check(plan.clone(), state.config_options(), |_, _| {});
+    match analyzed {
+        Ok(analyzed) => Arc::new(analyzed.schema().as_arrow().clone()),
+        Err(_) => Arc::new(plan.schema().as_arrow().clone()),
     }
 }
 

@@ -152,3 +152,7 @@ SELECT 0.000001 * 0.000001
 SELECT 1e100::float8, 1.5e-10::float8, 123456789012345678::float8
 -- id: float4_format
 SELECT 1.1::float4, 1e10::float4, 16777217::float4
+-- id: int4_column_overflow
+SELECT age * 1000000000 FROM person ORDER BY id LIMIT 1
+-- id: int4_plus_int8
+SELECT 2147483647 + 1::bigint, 2147483647::bigint * 2

@@ -138,3 +138,15 @@ SELECT 1 = '1'
 SELECT count(*) FROM person WHERE age = '40'
 -- id: cast_boolean_and_int_compare
 SELECT true = 1
+-- id: text_to_smallint_overflow
+SELECT '40000'::smallint
+-- id: varchar_n_type
+SELECT 'abc'::varchar(5), pg_typeof('abc'::varchar(5)), pg_typeof('abc'::char(5))
+-- id: char_n_as_text
+SELECT 'ab'::char(4) || 'x', 'ab'::char(4)::text
+-- id: typeof_values_and_array
+SELECT pg_typeof(x), pg_typeof(ARRAY[x]) FROM (VALUES (1)) t(x)
+-- id: typeof_int_with_bigint
+SELECT pg_typeof(1 + 1::bigint), pg_typeof(age + 1), pg_typeof(NULL) FROM person LIMIT 1
+-- id: case_bool_int_error
+SELECT CASE WHEN true THEN 1 ELSE false END

@@ -58,9 +58,13 @@ impl CheckedArithmetic {
                         | Operator::Modulo
                 )
             }
-            // Integer division can only overflow on MIN / -1, which Arrow reports.
+            // Integer division overflows only on MIN / -1, which Arrow reports; checked
+            // here so the error names the type.
             t if IntegerType::of(t).is_some() => {
-                matches!(op, Operator::Plus | Operator::Minus | Operator::Multiply)
+                matches!(
+                    op,
+                    Operator::Plus | Operator::Minus | Operator::Multiply | Operator::Divide
+                )
             }
             _ => false,
         }
@@ -134,6 +138,7 @@ impl CheckedArithmetic {
             Err(ArrowError::ArithmeticOverflow(_)) if integer.is_some() => {
                 Err(NumericError::IntegerOutOfRange(integer.unwrap_or(IntegerType::Bigint)).into())
             }
+            Err(ArrowError::DivideByZero) => Err(NumericError::DivisionByZero.into()),
             Err(e) => Err(e.into()),
         }
     }

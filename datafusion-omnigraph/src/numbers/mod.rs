@@ -6,6 +6,7 @@
 //! checks too, and checked versions of the math functions replace DataFusion's.
 
 pub mod arithmetic;
+pub mod integer_literals;
 pub mod math;
 pub mod rounding;
 pub mod rule;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::error::DataFusionError;
+use datafusion::optimizer::analyzer::AnalyzerRule;
 use datafusion::prelude::SessionContext;
 
 /// A value PostgreSQL refuses to compute, by SQLSTATE class.
@@ -83,6 +85,36 @@ impl From<NumericError> for DataFusionError {
 /// Installs the checked math functions and the rewriting rule in `ctx`.
 pub fn register(ctx: &SessionContext) -> datafusion::error::Result<()> {
     crate::functions::registry::register_overrides(ctx, math::checked_functions(ctx)?);
+    insert_analyzer_rule_before(
+        ctx,
+        Arc::new(integer_literals::PostgresIntegerLiterals),
+        "type_coercion",
+    );
+    insert_analyzer_rule_before(
+        ctx,
+        Arc::new(crate::types::resolution::PostgresTypeResolution),
+        "type_coercion",
+    );
     ctx.add_analyzer_rule(Arc::new(rule::PostgresNumbers));
     Ok(())
+}
+
+/// Adds `rule` to `ctx`'s analyzer just before the rule named `before` (at the end when
+/// there is none); `SessionContext` can only append.
+pub(crate) fn insert_analyzer_rule_before(
+    ctx: &SessionContext,
+    rule: Arc<dyn AnalyzerRule + Send + Sync>,
+    before: &str,
+) {
+    crate::rebuilt_state::rebuild(ctx, |mut builder| {
+        if let Some(analyzer) = builder.analyzer() {
+            let at = analyzer
+                .rules
+                .iter()
+                .position(|r| r.name() == before)
+                .unwrap_or(analyzer.rules.len());
+            analyzer.rules.insert(at, rule);
+        }
+        builder
+    });
 }

@@ -9,7 +9,7 @@ use datafusion::common::{DFSchema, Result, ScalarValue};
 use datafusion::logical_expr::expr::{AggregateFunction, ScalarFunction};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::utils::merge_schema;
-use datafusion::logical_expr::{BinaryExpr, Cast, Expr, ExprSchemable, LogicalPlan};
+use datafusion::logical_expr::{BinaryExpr, Cast, Expr, ExprSchemable, LogicalPlan, Operator};
 use datafusion::optimizer::analyzer::AnalyzerRule;
 
 use super::IntegerType;
@@ -152,6 +152,18 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                 ))),
                 None => Transformed::no(Expr::BinaryExpr(BinaryExpr { left, op, right })),
             })
+        }
+        // `-x` as `0 - x`, so the smallest integer's negation fails naming its type.
+        Expr::Negative(inner)
+            if data_type(&inner).is_some_and(|t| IntegerType::of(&t).is_some()) =>
+        {
+            let zero = ScalarValue::new_zero(&data_type(&inner).unwrap_or(DataType::Int64))?;
+            match CheckedArithmetic::udf(Operator::Minus) {
+                Some(udf) => Ok(Transformed::yes(Expr::ScalarFunction(
+                    ScalarFunction::new_udf(udf, vec![Expr::Literal(zero, None), *inner]),
+                ))),
+                None => Ok(Transformed::no(Expr::Negative(inner))),
+            }
         }
         Expr::Cast(Cast { expr, field })
             if converts_to_integer(&expr, field.data_type(), schema) =>

@@ -72,6 +72,8 @@ pub fn install(
     let key_definitions = KeyDefinitions::default();
     let provider = || {
         datafusion_pg_catalog::setup_pg_catalog(ctx, GRAPH_CATALOG, EmptyContextProvider)?;
+        // pg_catalog's setup replaced the session's type planner; ours goes back in front.
+        datafusion_omnigraph::types::type_planner::install(ctx);
         let tables = static_tables().map_err(Box::new)?;
         let catalogs = DatabaseCatalogs {
             inner: ctx.state().catalog_list().clone(),

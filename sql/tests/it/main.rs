@@ -7,4 +7,5 @@ mod numbers;
 mod queries;
 mod routing;
 mod transactions;
+mod types;
 mod writes;

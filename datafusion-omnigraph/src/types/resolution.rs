@@ -1,0 +1,254 @@
+//! PostgreSQL's type resolution where DataFusion is more lenient. PostgreSQL finds a
+//! common type for the branches of a `UNION` and of a `CASE` only within one type
+//! category (numbers with numbers, strings with strings, ...) and refuses other mixes
+//! (42804), gives an untyped string literal the type of the other branches (so `SELECT 1
+//! UNION SELECT 'abc'` fails to read `'abc'` as an integer, 22P02), and has no `=` between
+//! a boolean and a number (42883). An analyzer rule that runs before type coercion, and
+//! an expression planner for the comparison.
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::config::ConfigOptions;
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::{DFSchema, Result, ScalarValue};
+use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExpr};
+use datafusion::logical_expr::utils::merge_schema;
+use datafusion::logical_expr::{Case, Cast, Expr, ExprSchemable, LogicalPlan, Projection, Union};
+use datafusion::optimizer::analyzer::AnalyzerRule;
+use datafusion::sql::sqlparser::ast::BinaryOperator;
+
+use super::error::TypeError;
+use super::type_name;
+
+/// PostgreSQL's type categories (`pg_type.typcategory`) for the types we have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Category {
+    Boolean,
+    Numeric,
+    String,
+    DateTime,
+    Timespan,
+    Other,
+}
+
+fn category(data_type: &DataType) -> Option<Category> {
+    Some(match data_type {
+        DataType::Null => return None,
+        DataType::Boolean => Category::Boolean,
+        t if t.is_numeric() => Category::Numeric,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Category::String,
+        DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) => Category::DateTime,
+        DataType::Interval(_) | DataType::Duration(_) => Category::Timespan,
+        _ => Category::Other,
+    })
+}
+
+fn name(data_type: &DataType) -> String {
+    type_name(data_type).unwrap_or_else(|| data_type.to_string())
+}
+
+/// A string literal: `unknown` in PostgreSQL until its context gives it a type.
+fn is_unknown_literal(expr: &Expr) -> bool {
+    match expr {
+        Expr::Literal(ScalarValue::Utf8(Some(_)), _) => true,
+        Expr::Alias(alias) => is_unknown_literal(&alias.expr),
+        _ => false,
+    }
+}
+
+/// The typed branch types of one resolution, in order: the first type of another
+/// category than the first branch's is an error.
+fn common_category(
+    what: &str,
+    types: impl IntoIterator<Item = DataType>,
+) -> Result<Option<DataType>> {
+    let mut first: Option<DataType> = None;
+    for t in types {
+        let Some(c) = category(&t) else { continue };
+        match &first {
+            None => first = Some(t),
+            // Arrays, structs and the like: DataFusion's coercion decides.
+            Some(f) if c == Category::Other || category(f) == Some(Category::Other) => {}
+            Some(f) if category(f) == Some(c) => {}
+            Some(f) => {
+                return Err(TypeError::DatatypeMismatch(format!(
+                    "{what} types {} and {} cannot be matched",
+                    name(f),
+                    name(&t)
+                ))
+                .into());
+            }
+        }
+    }
+    Ok(first)
+}
+
+/// The projected expression of column `i` of a union branch, when the branch is a
+/// projection (`SELECT 'abc'`).
+fn projected(plan: &LogicalPlan, i: usize) -> Option<&Expr> {
+    match plan {
+        LogicalPlan::Projection(Projection { expr, .. }) => expr.get(i),
+        _ => None,
+    }
+}
+
+fn resolve_union(union: Union) -> Result<Transformed<LogicalPlan>> {
+    let columns = union.schema.fields().len();
+    let mut inputs: Vec<LogicalPlan> = union.inputs.iter().map(|p| p.as_ref().clone()).collect();
+    let mut transformed = false;
+    for i in 0..columns {
+        let typed = inputs.iter().filter_map(|input| {
+            let unknown = projected(input, i).is_some_and(is_unknown_literal);
+            (!unknown).then(|| input.schema().field(i).data_type().clone())
+        });
+        let Some(common) = common_category("UNION", typed.collect::<Vec<_>>())? else {
+            continue;
+        };
+        if category(&common) == Some(Category::String) {
+            continue;
+        }
+        // An untyped literal reads as the other branches' type.
+        for input in inputs.iter_mut() {
+            if let LogicalPlan::Projection(projection) = input
+                && let Some(expr) = projection.expr.get_mut(i)
+                && is_unknown_literal(expr)
+            {
+                let (qualifier, field) = projection.schema.qualified_field(i);
+                let name = field.name().clone();
+                let qualifier = qualifier.cloned();
+                let literal = std::mem::replace(expr, Expr::Literal(ScalarValue::Null, None));
+                let literal = match literal {
+                    Expr::Alias(alias) => *alias.expr,
+                    other => other,
+                };
+                *expr = Expr::Cast(Cast::new(Box::new(literal), common.clone()))
+                    .alias_qualified(qualifier, name);
+                transformed = true;
+            }
+        }
+    }
+    if !transformed {
+        return Ok(Transformed::no(LogicalPlan::Union(union)));
+    }
+    // A cast literal may be NULL at run time as far as the physical plan knows.
+    let fields = union
+        .schema
+        .iter()
+        .map(|(qualifier, field)| {
+            (
+                qualifier.cloned(),
+                std::sync::Arc::new(field.as_ref().clone().with_nullable(true)),
+            )
+        })
+        .collect();
+    let schema = std::sync::Arc::new(DFSchema::new_with_metadata(
+        fields,
+        union.schema.metadata().clone(),
+    )?);
+    let inputs = inputs
+        .into_iter()
+        .map(|input| match input {
+            LogicalPlan::Projection(p) => Projection::try_new(p.expr, p.input)
+                .map(LogicalPlan::Projection)
+                .map(std::sync::Arc::new),
+            other => Ok(std::sync::Arc::new(other)),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Transformed::yes(LogicalPlan::Union(Union {
+        inputs,
+        schema,
+    })))
+}
+
+fn is_comparison(op: &BinaryOperator) -> bool {
+    matches!(
+        op,
+        BinaryOperator::Eq
+            | BinaryOperator::NotEq
+            | BinaryOperator::Lt
+            | BinaryOperator::LtEq
+            | BinaryOperator::Gt
+            | BinaryOperator::GtEq
+    )
+}
+
+/// Refuses a comparison of a boolean with a number while planning (DataFusion's planner
+/// refuses it too, as a plan error without a kind).
+#[derive(Debug, Default)]
+pub struct BooleanNumberComparison;
+
+impl ExprPlanner for BooleanNumberComparison {
+    fn plan_binary_op(
+        &self,
+        expr: RawBinaryExpr,
+        schema: &DFSchema,
+    ) -> Result<PlannerResult<RawBinaryExpr>> {
+        if !is_comparison(&expr.op) {
+            return Ok(PlannerResult::Original(expr));
+        }
+        if let (Ok(l), Ok(r)) = (expr.left.get_type(schema), expr.right.get_type(schema)) {
+            let mixed = matches!(
+                (category(&l), category(&r)),
+                (Some(Category::Boolean), Some(Category::Numeric))
+                    | (Some(Category::Numeric), Some(Category::Boolean))
+            );
+            if mixed {
+                return Err(TypeError::UndefinedOperator(format!(
+                    "operator does not exist: {} {} {}",
+                    name(&l),
+                    expr.op,
+                    name(&r)
+                ))
+                .into());
+            }
+        }
+        Ok(PlannerResult::Original(expr))
+    }
+}
+
+fn check_expr(expr: &Expr, schema: &DFSchema) -> Result<()> {
+    expr.apply(|e| {
+        match e {
+            Expr::Case(Case {
+                when_then_expr,
+                else_expr,
+                ..
+            }) => {
+                let results = when_then_expr
+                    .iter()
+                    .map(|(_, then)| then.as_ref())
+                    .chain(else_expr.as_deref())
+                    .filter(|e| !is_unknown_literal(e))
+                    .filter_map(|e| e.get_type(schema).ok())
+                    .collect::<Vec<_>>();
+                common_category("CASE", results)?;
+            }
+            _ => {}
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })?;
+    Ok(())
+}
+
+/// Checks and resolves types as PostgreSQL does before DataFusion coerces them.
+#[derive(Debug, Default)]
+pub struct PostgresTypeResolution;
+
+impl AnalyzerRule for PostgresTypeResolution {
+    fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
+        plan.transform_up_with_subqueries(|plan| {
+            let schema = merge_schema(&plan.inputs());
+            for expr in plan.expressions() {
+                check_expr(&expr, &schema)?;
+            }
+            match plan {
+                LogicalPlan::Union(union) => resolve_union(union),
+                other => Ok(Transformed::no(other)),
+            }
+        })
+        .map(|t| t.data)
+    }
+
+    fn name(&self) -> &str {
+        "postgres_type_resolution"
+    }
+}
