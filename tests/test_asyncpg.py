@@ -184,12 +184,6 @@ def test_connect_errors(server, scram_server):
     asyncio.run(reader())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=asyncpg.FeatureNotSupportedError,
-    reason='known gap: casts to an array type by its catalog name ($1::"pg_catalog"."_text", '
-    "asyncpg's copy_from_query with arguments) are refused",
-)
 def test_copy_from_query(server):
     async def body(conn):
         buf = io.BytesIO()

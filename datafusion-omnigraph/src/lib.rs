@@ -35,8 +35,8 @@ pub mod subqueries;
 pub mod system_tables;
 pub mod time_travel;
 pub mod transaction;
-mod written_rows;
 pub mod types;
+mod written_rows;
 
 use std::sync::Arc;
 
@@ -84,10 +84,14 @@ pub fn register_context(
         // The `omnigraph.*` settings live in the session's configuration.
         let state = ctx.state_ref();
         let mut state = state.write();
-        let extensions = &mut state.config_mut().options_mut().extensions;
-        if extensions.get::<OmniGraphOptions>().is_none() {
-            extensions.insert(OmniGraphOptions::default());
+        let options = state.config_mut().options_mut();
+        if options.extensions.get::<OmniGraphOptions>().is_none() {
+            options.extensions.insert(OmniGraphOptions::default());
         }
+        // A hash join's dynamic filter (`key >= min AND key <= max` pushed into the probe
+        // side) drops NULL keys, which `INTERSECT` matches as equal: PostgreSQL's
+        // `SELECT NULL INTERSECT SELECT NULL` is one row, with the filter it is none.
+        options.optimizer.enable_join_dynamic_filter_pushdown = false;
     }
     graph_ctx.attach_session(ctx.state_weak_ref());
     let catalog_name = ctx

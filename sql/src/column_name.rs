@@ -178,7 +178,7 @@ mod tests {
         assert_eq!(
             names(
                 "SELECT substring('abc' FROM 2), substr('abc', 2), position('b' IN 'abc'), \
-                 trim('  a '), trim(LEADING 'x' FROM 'xa'), trim(TRAILING FROM 'a '), \
+                 trim('  a '), trim(LEADING 'x' FROM 'xa'), trim(TRAILING ' ' FROM 'a '), \
                  overlay('abc' PLACING 'x' FROM 2), ceil(2.5), floor(2.5), \
                  extract(year FROM d), DATE '2024-01-02', TIMESTAMP '2024-01-02 00:00', \
                  INTERVAL '1 day', DATE '2024-01-02'::text, ARRAY[1, 2][1], \

@@ -90,7 +90,34 @@ impl TypePlanner for PostgresTypePlanner {
             ("bpchar", false) => Ok(Some(character_field("bpchar", None))),
             ("char", true) => Ok(Some(character_field("char", Some(1)))),
             ("name", false) => Ok(Some(character_field("name", Some(63)))),
+            (array, _) if array_element(array).is_some() => {
+                let element = array_element(array).expect("matched");
+                Ok(Some(Arc::new(Field::new(
+                    "",
+                    DataType::List(Arc::new(Field::new_list_field(element, true))),
+                    true,
+                ))))
+            }
             _ => Err(TypeError::UndefinedType(name).into()),
         }
     }
+}
+
+/// The element type of an array type named as in `pg_type` (`_text`, `_int4`, ...):
+/// drivers cast parameters to them by that name (asyncpg's `$1::"pg_catalog"."_text"`).
+fn array_element(typname: &str) -> Option<DataType> {
+    use datafusion::arrow::datatypes::TimeUnit;
+    Some(match typname.strip_prefix('_')? {
+        "text" | "varchar" | "bpchar" | "name" => DataType::Utf8,
+        "bool" => DataType::Boolean,
+        "int2" => DataType::Int16,
+        "int4" => DataType::Int32,
+        "int8" => DataType::Int64,
+        "float4" => DataType::Float32,
+        "float8" => DataType::Float64,
+        "date" => DataType::Date32,
+        "timestamp" => DataType::Timestamp(TimeUnit::Microsecond, None),
+        "timestamptz" => DataType::Timestamp(TimeUnit::Microsecond, Some("+00:00".into())),
+        _ => return None,
+    })
 }

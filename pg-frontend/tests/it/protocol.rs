@@ -73,7 +73,7 @@ async fn simple_and_extended_queries_read_the_graph() {
         .await
         .unwrap();
     assert!(row.get::<_, bool>(0));
-    assert_eq!(row.get::<_, i64>(1), 2);
+    assert_eq!(row.get::<_, i32>(1), 2);
 }
 
 #[tokio::test]

@@ -365,7 +365,7 @@ async fn repeated_queries_over_no_table_answer_as_if_planned_afresh() {
     let first = table(&s, constant).await;
     assert!(first.contains("| 2   | A | xy |"), "{first}");
     assert_eq!(table(&s, constant).await, first);
-    let values = "SELECT column1 * 10 AS tens FROM (VALUES (1), (2), (3)) WHERE column1 > 1";
+    let values = "SELECT column1 * 10 AS tens FROM (VALUES (1), (2), (3)) AS v WHERE column1 > 1";
     let first = table(&s, values).await;
     assert_eq!(
         first.lines().filter(|l| l.contains("0 ")).count(),
