@@ -55,7 +55,6 @@ def test_scan_a_table(duck):
     assert rows == [("alice.chen", 28), ("alice.garcia", 39), ("alice.jones", 40)]
 
 
-@pytest.mark.xfail(strict=True, reason=READ_ONLY_TRANSACTIONS)
 def test_postgres_query_passes_sql_through(duck):
     rows = duck.execute("SELECT * FROM postgres_query('og', 'SELECT count(*) AS n FROM person')").fetchall()
     assert rows == [(200,)]

@@ -24,22 +24,13 @@ from conftest import judge_checks, start_server, stop_server
 NODE_DIR = Path(__file__).resolve().parent / "node"
 
 # Test name (as client.test.js names it) -> the server gap that makes it fail.
-KNOWN_GAPS = {
-    "integer literals and int arithmetic are int4, as in PostgreSQL": (
-        "integer literals and int4 arithmetic are typed int8 (PostgreSQL: int4)"
-    ),
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 # The same for orm.test.js (knex and Sequelize).
 ORM_KNOWN_GAPS = {
-    "knex pagination with limit and offset": (
-        "known-gaps 'Client tools': an untyped `LIMIT $1`/`OFFSET $1` parameter is planned as text"
-    ),
-    "knex insert returning": "known-gaps 'SQL PostgreSQL accepts': `INSERT ... RETURNING`",
-    "sequelize create": "known-gaps 'SQL PostgreSQL accepts': `INSERT ... RETURNING` (Sequelize's create)",
     "sequelize foreign keys of edges": (
-        "known-gaps 'Keys in the catalog': edges' src/dst are no foreign keys, and "
-        "information_schema.constraint_column_usage is missing"
+        "known-gaps 'Keys in the catalog': information_schema lists primary keys only "
+        "(constraint_column_usage has no foreign keys)"
     ),
 }
 PRIVATE = "# needs a private server: "

@@ -19,11 +19,6 @@ def uri(server) -> str:
     return f"postgresql://tester@{server.host}:{server.port}/demo"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known-gaps 'COPY ... FROM STDIN': COPY ... TO STDOUT has text and CSV, not binary "
-    "(connectorx's default protocol)",
-)
 def test_polars_read_database_uri(server):
     frame = pl.read_database_uri(QUERY, uri(server))
     assert frame.to_dicts() == EXPECTED

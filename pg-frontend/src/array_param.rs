@@ -10,6 +10,7 @@ use arrow::buffer::OffsetBuffer;
 use arrow::compute::{CastOptions, cast_with_options};
 use arrow::datatypes::{DataType, Field, TimeUnit};
 use datafusion::scalar::ScalarValue;
+use datafusion_omnigraph::types::array_text::parse_text_array;
 use pgwire::api::Type;
 use pgwire::api::portal::Portal;
 
@@ -131,110 +132,4 @@ fn binary_elements<S: Clone>(
         }
         (_, other) => return Err(format!("binary arrays of {other}")),
     })
-}
-
-/// The elements of a one-dimensional array in PostgreSQL's text form (`{a,"b c",NULL}`),
-/// `None` for an unquoted NULL.
-pub fn parse_text_array(text: &str) -> Result<Vec<Option<String>>, String> {
-    let malformed = || format!("malformed array literal: \"{text}\"");
-    let trimmed = text.trim();
-    // An explicit lower bound (`[0:1]={a,b}`) only moves subscripts; the values stand.
-    let trimmed = match trimmed.strip_prefix('[') {
-        Some(_) => trimmed.split_once('=').ok_or_else(malformed)?.1.trim(),
-        None => trimmed,
-    };
-    let inner = trimmed
-        .strip_prefix('{')
-        .and_then(|t| t.strip_suffix('}'))
-        .ok_or_else(malformed)?;
-    let mut elements = Vec::new();
-    if inner.trim().is_empty() {
-        return Ok(elements);
-    }
-    let mut chars = inner.chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        let mut value = String::new();
-        let mut quoted = false;
-        let mut any_quotes = false;
-        let mut trailing_space = 0;
-        loop {
-            match chars.peek().copied() {
-                None | Some(',') if !quoted => break,
-                None => return Err(malformed()),
-                Some('{') | Some('}') if !quoted => {
-                    return Err("multidimensional array parameters are not supported".into());
-                }
-                Some('"') => {
-                    chars.next();
-                    quoted = !quoted;
-                    any_quotes = true;
-                    trailing_space = 0;
-                    // Text after a closing quote other than spaces is malformed.
-                    if !quoted {
-                        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-                            chars.next();
-                        }
-                        if chars.peek().is_some_and(|c| *c != ',') {
-                            return Err(malformed());
-                        }
-                    }
-                }
-                Some('\\') => {
-                    chars.next();
-                    value.push(chars.next().ok_or_else(malformed)?);
-                    any_quotes = true;
-                    trailing_space = 0;
-                }
-                Some(c) => {
-                    chars.next();
-                    value.push(c);
-                    trailing_space = if !quoted && c.is_whitespace() {
-                        trailing_space + c.len_utf8()
-                    } else {
-                        0
-                    };
-                }
-            }
-        }
-        value.truncate(value.len() - trailing_space);
-        if !any_quotes && value.eq_ignore_ascii_case("NULL") {
-            elements.push(None);
-        } else {
-            elements.push(Some(value));
-        }
-        if chars.next().is_none() {
-            break;
-        }
-    }
-    Ok(elements)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parsed(text: &str) -> Vec<Option<String>> {
-        parse_text_array(text).unwrap()
-    }
-
-    #[test]
-    fn text_arrays_as_array_in_reads_them() {
-        let s = |v: &str| Some(v.to_string());
-        assert_eq!(parsed("{}"), vec![]);
-        assert_eq!(parsed("{a,b}"), vec![s("a"), s("b")]);
-        assert_eq!(parsed("{\"a,b\",c}"), vec![s("a,b"), s("c")]);
-        assert_eq!(parsed("{NULL,\"NULL\",null}"), vec![None, s("NULL"), None]);
-        assert_eq!(parsed("{\"\",x}"), vec![s(""), s("x")]);
-        assert_eq!(parsed("{ a b , c }"), vec![s("a b"), s("c")]);
-        assert_eq!(
-            parsed(r#"{"say \"hi\"",a\,b}"#),
-            vec![s("say \"hi\""), s("a,b")]
-        );
-        assert_eq!(parsed("[0:1]={1,2}"), vec![s("1"), s("2")]);
-        assert!(parse_text_array("{{1,2},{3,4}}").is_err());
-        assert!(parse_text_array("1,2").is_err());
-    }
 }

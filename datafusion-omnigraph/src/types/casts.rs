@@ -11,7 +11,7 @@ use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::utils::merge_schema;
 use datafusion::optimizer::analyzer::AnalyzerRule;
 
-use super::{character, text_input};
+use super::{array_text, character, text_input};
 
 #[derive(Debug, Default)]
 pub struct PostgresCasts;
@@ -24,6 +24,7 @@ impl AnalyzerRule for PostgresCasts {
             plan.map_expressions(|expr| {
                 let name = names.save(&expr);
                 let rewritten = expr.transform_up(|e| {
+                    let e = array_text::literal_cast(e)?.data;
                     let e = text_input::checked_cast(e, &schema);
                     character::rewrite(e, &schema)
                 })?;
