@@ -238,7 +238,7 @@ mod tests {
     #[test]
     fn replace_into_is_an_insert_that_replaces_and_abort_rolls_back() {
         use datafusion::sql::parser::Statement as DFStatement;
-        use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr, Statement};
+        use datafusion::sql::sqlparser::ast::Statement;
         let stmts = DFParser::parse_sql_with_dialect(
             "REPLACE INTO person (name) VALUES ('a'); ABORT",
             &OmniGraphDialect::default(),

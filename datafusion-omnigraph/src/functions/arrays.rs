@@ -63,10 +63,10 @@ fn list_dimensions<O: OffsetSizeTrait>(list: &GenericListArray<O>) -> Vec<Option
                 return Some(Vec::new());
             }
             let mut dims = vec![row_values.len()];
-            if let Ok(inner) = dimensions(&row_values.slice(0, 1)) {
-                if let Some(Some(inner)) = inner.into_iter().next() {
-                    dims.extend(inner);
-                }
+            if let Ok(inner) = dimensions(&row_values.slice(0, 1))
+                && let Some(Some(inner)) = inner.into_iter().next()
+            {
+                dims.extend(inner);
             }
             Some(dims)
         })

@@ -103,12 +103,10 @@ impl<'a> SubqueryRows<'a> {
     /// it; else false when there are no rows; else NULL when `needle` or a value is null.
     pub(super) fn contains(&self, needle: &Expr, outer: &DFSchema) -> Result<Expr> {
         let unknown = needle.clone().is_null().or(self.has_null()?);
-        Ok(
-            when(self.count_equal(needle, outer)?.gt(lit(0i64)), lit(true))
-                .when(self.count()?.eq(lit(0i64)), lit(false))
-                .when(unknown, null_boolean())
-                .otherwise(lit(false))?,
-        )
+        when(self.count_equal(needle, outer)?.gt(lit(0i64)), lit(true))
+            .when(self.count()?.eq(lit(0i64)), lit(false))
+            .when(unknown, null_boolean())
+            .otherwise(lit(false))
     }
 
     /// Whether some value is null (only asked once the rows are known not to be none).

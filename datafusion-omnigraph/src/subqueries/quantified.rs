@@ -91,9 +91,9 @@ fn quantified_comparison(comparison: &SetComparison, outer: &DFSchema) -> Result
 /// `answer` when `decisive` holds; otherwise the quantifier's answer for no rows (`!answer`)
 /// unless a null `x` or value makes it NULL.
 fn decided(rows: &SubqueryRows, x: &Expr, decisive: Expr, answer: bool) -> Result<Expr> {
-    Ok(when(rows.count()?.eq(lit(0i64)), lit(!answer))
+    when(rows.count()?.eq(lit(0i64)), lit(!answer))
         .when(x.clone().is_null(), null_boolean())
         .when(decisive, lit(answer))
         .when(rows.has_null()?, null_boolean())
-        .otherwise(lit(!answer))?)
+        .otherwise(lit(!answer))
 }

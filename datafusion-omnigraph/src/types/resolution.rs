@@ -207,22 +207,20 @@ impl ExprPlanner for BooleanNumberComparison {
 
 fn check_expr(expr: &Expr, schema: &DFSchema) -> Result<()> {
     expr.apply(|e| {
-        match e {
-            Expr::Case(Case {
-                when_then_expr,
-                else_expr,
-                ..
-            }) => {
-                let results = when_then_expr
-                    .iter()
-                    .map(|(_, then)| then.as_ref())
-                    .chain(else_expr.as_deref())
-                    .filter(|e| !is_unknown_literal(e))
-                    .filter_map(|e| e.get_type(schema).ok())
-                    .collect::<Vec<_>>();
-                common_category("CASE", results)?;
-            }
-            _ => {}
+        if let Expr::Case(Case {
+            when_then_expr,
+            else_expr,
+            ..
+        }) = e
+        {
+            let results = when_then_expr
+                .iter()
+                .map(|(_, then)| then.as_ref())
+                .chain(else_expr.as_deref())
+                .filter(|e| !is_unknown_literal(e))
+                .filter_map(|e| e.get_type(schema).ok())
+                .collect::<Vec<_>>();
+            common_category("CASE", results)?;
         }
         Ok(TreeNodeRecursion::Continue)
     })?;
