@@ -57,7 +57,7 @@ SELECT count(*) FROM (VALUES (NULL), (NULL)) v(x)
 -- id: null_untyped_select
 SELECT NULL AS n, NULL::text AS t
 -- id: null_untyped_union
-SELECT NULL UNION ALL SELECT 1
+SELECT NULL UNION ALL SELECT 1 ORDER BY 1
 -- id: null_untyped_case
 SELECT CASE WHEN false THEN NULL ELSE NULL END
 -- id: null_untyped_coalesce
