@@ -5,6 +5,7 @@
 //! for DDL still gets 42501 first, as in PostgreSQL.
 
 use datafusion::logical_expr::{DdlStatement, LogicalPlan};
+use datafusion::sql::sqlparser::ast::ObjectName;
 
 use crate::error::{ErrorKind, Result, SqlError};
 
@@ -39,6 +40,12 @@ pub(crate) fn refuse_graph_ddl(plan: &LogicalPlan) -> Result<()> {
         DdlStatement::DropView(v) => Err(refused(format!("DROP VIEW {}", v.name))),
         _ => Ok(()),
     }
+}
+
+/// `DROP TABLE a, b` (or views): DataFusion plans one object per statement.
+pub(crate) fn drop_several(kind: &str, names: &[ObjectName]) -> SqlError {
+    let names: Vec<String> = names.iter().map(ToString::to_string).collect();
+    refused(format!("DROP {kind} {}", names.join(", ")))
 }
 
 /// `ALTER TABLE`, which DataFusion does not plan.

@@ -338,6 +338,11 @@ fn classify(statement: &Statement) -> Result<StatementKind> {
             ..
         } => return Err(graphs_are_directories()),
         Statement::AlterTable(_) => return Err(crate::ddl::alter_table()),
+        Statement::Drop {
+            object_type: kind @ (ObjectType::Table | ObjectType::View),
+            names,
+            ..
+        } if names.len() > 1 => return Err(crate::ddl::drop_several(&kind.to_string(), names)),
         Statement::Copy { source, to, .. } => StatementKind::Copy(Box::new(Copy {
             statement: statement.clone(),
             query: to.then(|| copied_query(source)),
