@@ -18,6 +18,7 @@ mod formatted_relation_name;
 mod functions_in_from;
 mod generate_subscripts;
 mod in_subquery_in_select;
+mod object_identifiers;
 mod record_field;
 
 use datafusion::sql::sqlparser::ast::Statement;
@@ -49,6 +50,18 @@ pub const CATALOG_REWRITES: &[&dyn CatalogRewrite] = &[
     &functions_in_from::FunctionsInFrom,
     &in_subquery_in_select::InSubqueryInSelect,
 ];
+
+/// The rewrites that read the statement as the client wrote it, before
+/// datafusion-pg-catalog's own rewrites (which turn `'name'::regclass` into a lookup).
+pub const BEFORE_COMPATIBILITY_REWRITES: &[&dyn CatalogRewrite] =
+    &[&object_identifiers::ObjectIdentifierNames];
+
+/// Every rewrite of [`BEFORE_COMPATIBILITY_REWRITES`], in order.
+pub fn before_compatibility(statement: &mut Statement) {
+    for rule in BEFORE_COMPATIBILITY_REWRITES {
+        rule.rewrite(statement);
+    }
+}
 
 /// Every rewrite of [`CATALOG_REWRITES`], in order.
 pub fn as_datafusion_catalog_query(statement: &mut Statement) {
@@ -95,10 +108,17 @@ mod tests {
 
     #[test]
     fn rewrites_have_distinct_names() {
-        let mut names: Vec<&str> = CATALOG_REWRITES.iter().map(|r| r.name()).collect();
+        let mut names: Vec<&str> = CATALOG_REWRITES
+            .iter()
+            .chain(BEFORE_COMPATIBILITY_REWRITES)
+            .map(|r| r.name())
+            .collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), CATALOG_REWRITES.len());
+        assert_eq!(
+            names.len(),
+            CATALOG_REWRITES.len() + BEFORE_COMPATIBILITY_REWRITES.len()
+        );
     }
 
     #[test]
