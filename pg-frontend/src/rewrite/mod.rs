@@ -18,8 +18,10 @@ mod formatted_relation_name;
 mod functions_in_from;
 mod generate_subscripts;
 mod in_subquery_in_select;
+mod like_escape;
 mod object_identifiers;
 mod record_field;
+mod table_oid;
 
 use datafusion::sql::sqlparser::ast::Statement;
 
@@ -49,6 +51,8 @@ pub const CATALOG_REWRITES: &[&dyn CatalogRewrite] = &[
     &correlated_scalar::CorrelatedScalarSubquery,
     &functions_in_from::FunctionsInFrom,
     &in_subquery_in_select::InSubqueryInSelect,
+    &table_oid::TableOid,
+    &like_escape::LikeEscape,
 ];
 
 /// The rewrites that read the statement as the client wrote it, before

@@ -292,7 +292,18 @@ fn checked_literal(expr: &Expr) -> Option<Expr> {
         return None;
     }
     let looked_up = match kind {
-        ObjectKind::Relation if is_catalog_relation_name(name) => return None,
+        // `pg_catalog` comes first on every search path, where the lookup only tries
+        // the current schema.
+        ObjectKind::Relation if is_catalog_relation_name(name) => {
+            if name.contains('.') {
+                return None;
+            }
+            let mut cast = expr.clone();
+            if let Expr::Cast { expr: operand, .. } = &mut cast {
+                **operand = text(&format!("pg_catalog.{name}"));
+            }
+            return Some(cast);
+        }
         ObjectKind::Relation => expr.clone(),
         ObjectKind::Type => {
             let mut cast = expr.clone();
@@ -396,7 +407,7 @@ mod tests {
             "{sql}"
         );
         assert!(
-            sql.contains("WHERE shown_relation.oid = CAST(conrelid AS REGCLASS)"),
+            sql.contains("WHERE shown_relation.oid = conrelid::REGCLASS"),
             "{sql}"
         );
         let types = rewritten(
@@ -405,7 +416,7 @@ mod tests {
         );
         assert_eq!(
             types,
-            "SELECT format_type(CAST(atttypid AS regtype), NULL) FROM pg_attribute"
+            "SELECT format_type(atttypid::regtype, NULL) AS \"atttypid\" FROM pg_attribute"
         );
     }
 
@@ -419,7 +430,7 @@ mod tests {
             sql.starts_with("SELECT omnigraph_regclass_text(coalesce("),
             "{sql}"
         );
-        assert!(sql.contains(") AS indexrelid, omnigraph_regtype_text(format_type(CAST(atttypid AS regtype), NULL)) AS t FROM"), "{sql}");
+        assert!(sql.contains(") AS \"indexrelid\", omnigraph_regtype_text(format_type(atttypid::regtype, NULL)) AS t FROM"), "{sql}");
     }
 
     #[test]
@@ -429,17 +440,24 @@ mod tests {
                 "SELECT 1 WHERE c.oid = 'person'::regclass",
                 &ObjectIdentifierNames
             ),
-            "SELECT 1 WHERE c.oid = omnigraph_existing_relation(CAST('person' AS REGCLASS), 'person')"
+            "SELECT 1 WHERE c.oid = omnigraph_existing_relation('person'::REGCLASS, 'person')"
         );
         assert_eq!(
             rewritten(
                 "SELECT 1 WHERE t.oid = 'integer'::regtype",
                 &ObjectIdentifierNames
             ),
-            "SELECT 1 WHERE t.oid = omnigraph_existing_type(CAST('int4' AS regtype), 'integer')"
+            "SELECT 1 WHERE t.oid = omnigraph_existing_type('int4'::regtype, 'integer')"
         );
         let catalog = "SELECT 1 WHERE d.classid = 'pg_catalog.pg_class'::regclass";
         assert_eq!(rewritten(catalog, &ObjectIdentifierNames), catalog);
+        assert_eq!(
+            rewritten(
+                "SELECT 1 WHERE d.classid = 'pg_class'::regclass",
+                &ObjectIdentifierNames
+            ),
+            "SELECT 1 WHERE d.classid = 'pg_catalog.pg_class'::REGCLASS"
+        );
         let numeric = "SELECT 1 WHERE c.oid = '16384'::regclass";
         assert_eq!(rewritten(numeric, &ObjectIdentifierNames), numeric);
     }

@@ -183,6 +183,6 @@ mod tests {
                 function.name
             );
         }
-        assert_eq!(names.len(), 45);
+        assert_eq!(names.len(), 48);
     }
 }

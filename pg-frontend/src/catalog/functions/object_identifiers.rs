@@ -1,6 +1,6 @@
 //! The functions the `regclass`/`regtype` rewrites (`rewrite::object_identifiers`) call:
 //! a looked-up OID that must exist, and an object's name typed as the identifier type
-//! PostgreSQL sends it as.
+//! PostgreSQL sends it as; and `pg_partition_ancestors`, on relation OIDs.
 
 use std::sync::Arc;
 
@@ -30,7 +30,30 @@ pub const FUNCTIONS: &[CatalogFunction] = &[
         name: "omnigraph_regtype_text",
         build: |name, _| shown_as(name, "regtype"),
     },
+    CatalogFunction {
+        name: "pg_partition_ancestors",
+        build: |name, _| own_ancestor(name),
+    },
 ];
+
+/// `pg_partition_ancestors(regclass)` in a select list: no table is a partition, so each
+/// is its own only ancestor, as an OID (psql's `\d` compares it with `confrelid`).
+fn own_ancestor(name: &'static str) -> ScalarUDF {
+    super::any_arguments(name, DataType::Int32, |args| {
+        let Some(relation) = args.first() else {
+            return Err(DataFusionError::Plan(
+                "pg_partition_ancestors takes a relation".into(),
+            ));
+        };
+        let oids = arrow::compute::cast(&relation.to_array(1)?, &DataType::Int32)?;
+        Ok(match relation {
+            ColumnarValue::Scalar(_) => {
+                ColumnarValue::Scalar(ScalarValue::try_from_array(&oids, 0)?)
+            }
+            ColumnarValue::Array(_) => ColumnarValue::Array(oids),
+        })
+    })
+}
 
 /// `f(oid, name)`: the OID a literal name was looked up as, or `missing(name)` when the
 /// lookup found none (PostgreSQL fails while parsing such a literal).
