@@ -136,14 +136,7 @@ def test_has_table(engine):
     assert not insp.has_table("no_such_table")
 
 
-@engines(
-    gap(
-        "LIKE ... ESCAPE with an escape character other than backslash "
-        "(SQLAlchemy 2.x get_schema_names)",
-        sa.exc.InternalError,
-        when=SA2,
-    ),
-)
+@engines()
 def test_get_schema_names(engine):
     schemas = inspect(engine).get_schema_names()
     assert "public" in schemas

@@ -7,7 +7,7 @@
 //! typed as in PostgreSQL (`conkey`, `indkey` are `int2[]`), which drivers unnest.
 //! `pg_class` also gets `reloptions` (psql's `\d+`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use arrow::array::{
@@ -115,6 +115,9 @@ impl KeyedPgCatalog {
             "pg_database" => {
                 return Ok(self.inner.table(name).await?.map(database_locale));
             }
+            "pg_namespace" => {
+                return Ok(self.inner.table(name).await?.map(public_schema_owner));
+            }
             _ => return self.inner.table(name).await,
         };
         let base = match kind {
@@ -129,15 +132,20 @@ impl KeyedPgCatalog {
             kind,
             schema,
             base,
-            catalog: KeySource {
-                pg_catalog: self.inner.clone(),
-                catalogs: self.catalogs.clone(),
-                graph_catalog: self.graph_catalog.clone(),
-                graph: self.graph.clone(),
-                relation_schemas: self.relation_schemas.clone(),
-                key_definitions: self.key_definitions.clone(),
-            },
+            catalog: self.key_source(),
         })))
+    }
+
+    /// Where the graph tables' keys are read from (`information_schema` lists them too).
+    pub fn key_source(&self) -> KeySource {
+        KeySource {
+            pg_catalog: self.inner.clone(),
+            catalogs: self.catalogs.clone(),
+            graph_catalog: self.graph_catalog.clone(),
+            graph: self.graph.clone(),
+            relation_schemas: self.relation_schemas.clone(),
+            key_definitions: self.key_definitions.clone(),
+        }
     }
 }
 
@@ -162,6 +170,38 @@ fn database_locale(table: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
         }),
     )
 }
+
+/// `pg_namespace` with `public` owned by `pg_database_owner`, as in PostgreSQL 15 (psql's
+/// `\dn` shows it); the other schemas stay the bootstrap superuser's.
+fn public_schema_owner(table: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
+    use crate::catalog::typed_tables::mapped;
+    mapped(
+        table,
+        Arc::new(|batch| {
+            let (Ok(names), Ok(owner)) = (
+                column::<StringArray>(&batch, "nspname"),
+                batch.schema().index_of("nspowner"),
+            ) else {
+                return Ok(batch);
+            };
+            let Some(owners) = batch.column(owner).as_any().downcast_ref::<Int32Array>() else {
+                return Ok(batch);
+            };
+            let owners: Int32Array = (0..batch.num_rows())
+                .map(|i| match names.value(i) {
+                    datafusion_omnigraph::PUBLIC_SCHEMA => Some(DATABASE_OWNER_ROLE),
+                    _ => (!owners.is_null(i)).then(|| owners.value(i)),
+                })
+                .collect();
+            let mut columns = batch.columns().to_vec();
+            columns[owner] = Arc::new(owners);
+            Ok(RecordBatch::try_new(batch.schema(), columns)?)
+        }),
+    )
+}
+
+/// The OID of PostgreSQL's `pg_database_owner` role.
+pub const DATABASE_OWNER_ROLE: i32 = 6171;
 
 fn indexes_schema() -> SchemaRef {
     let name = |n: &str| {
@@ -314,10 +354,15 @@ impl KeyedTable {
         Ok(match self.kind {
             KeyedKind::Class => {
                 let mut batches = Vec::new();
-                let indexed: std::collections::HashSet<i32> =
-                    keys.iter().map(|k| k.table_oid).collect();
+                let indexed: HashSet<i32> = keys.iter().map(|k| k.table_oid).collect();
+                // PostgreSQL enforces a foreign key by triggers on both of its tables.
+                let triggered: HashSet<i32> = foreign
+                    .iter()
+                    .flat_map(|k| [k.table_oid, k.target_oid])
+                    .collect();
                 for batch in scan_all(&self.base, state).await? {
                     let batch = with_indexes_marked(batch, &indexed)?;
+                    let batch = with_flag_set(batch, "relhastriggers", &triggered)?;
                     let mut columns = batch.columns().to_vec();
                     while columns.len() < schema.fields().len() {
                         columns.push(new_null_array(
@@ -394,14 +439,10 @@ impl KeyedTable {
     }
 }
 
-/// `batch` of `pg_class` with `relhasindex` set for the tables in `indexed`, and the
-/// tables' access method and type filled in.
-fn with_indexes_marked(
-    batch: RecordBatch,
-    indexed: &std::collections::HashSet<i32>,
-) -> Result<RecordBatch> {
+/// `batch` of `pg_class` with its boolean column `flag` set for the relations in `oids`.
+fn with_flag_set(batch: RecordBatch, flag: &str, set: &HashSet<i32>) -> Result<RecordBatch> {
     let (Ok(flag), Ok(oids)) = (
-        batch.schema().index_of("relhasindex"),
+        batch.schema().index_of(flag),
         column::<Int32Array>(&batch, "oid"),
     ) else {
         return Ok(batch);
@@ -410,10 +451,18 @@ fn with_indexes_marked(
         return Ok(batch);
     };
     let marked: BooleanArray = (0..batch.num_rows())
-        .map(|i| Some(old.value(i) || indexed.contains(&oids.value(i))))
+        .map(|i| Some(old.value(i) || set.contains(&oids.value(i))))
         .collect();
     let mut columns = batch.columns().to_vec();
     columns[flag] = Arc::new(marked);
+    Ok(RecordBatch::try_new(batch.schema(), columns)?)
+}
+
+/// `batch` of `pg_class` with `relhasindex` set for the tables in `indexed`, and the
+/// tables' access method and type filled in.
+fn with_indexes_marked(batch: RecordBatch, indexed: &HashSet<i32>) -> Result<RecordBatch> {
+    let batch = with_flag_set(batch, "relhasindex", indexed)?;
+    let mut columns = batch.columns().to_vec();
     // Tables use the heap access method (psql's `\d` shows it) and are of no type.
     let kinds = column::<StringArray>(&batch, "relkind")?;
     for (name, value) in [("relam", HEAP_ACCESS_METHOD), ("reloftype", 0)] {

@@ -174,6 +174,15 @@ const REPORTED: &[(&str, &str)] = &[
     ("timezone", "TimeZone"),
 ];
 
+/// Parameter `name` (our lower-case key) as PostgreSQL spells it in `pg_settings.name` and
+/// as the column name of `SHOW` (`DateStyle`, `TimeZone`).
+pub fn display_name(name: &str) -> &str {
+    REPORTED
+        .iter()
+        .find(|(key, _)| *key == name)
+        .map_or(name, |(_, shown)| shown)
+}
+
 /// Parameters with their defaults, as PostgreSQL 15 names them.
 const DEFAULTS: &[(&str, &str)] = &[
     ("application_name", ""),

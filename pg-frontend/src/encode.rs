@@ -12,6 +12,7 @@ use arrow::record_batch::RecordBatch;
 use arrow_pg::datatypes::field_into_pg_type;
 use arrow_pg::encoder::encode_value;
 use datafusion_omnigraph::pg_type::pg_type_of;
+use datafusion_pg_catalog::pg_catalog::oid_field::OID_ALIAS_KEY;
 use pgwire::api::Type;
 use pgwire::api::portal::Format;
 use pgwire::api::results::{DataRowEncoder, FieldFormat, FieldInfo};
@@ -155,17 +156,30 @@ pub fn fields(schema: &Schema, format: &Format) -> PgWireResult<Vec<FieldInfo>> 
 /// same in that type as in the one its Arrow type maps to (text and binary alike).
 /// `regtype` (`pg_typeof`) is a type's name in text but its OID in binary: a binary
 /// column stays `text`.
+/// `oid` is an unsigned `int4` on the wire, the same four bytes and digits as
+/// datafusion-pg-catalog's `Int32` OIDs (all below 2^31); a cast to `oid` is tagged with
+/// that crate's own key. `regclass` is a relation's name in text, `name[]` an array of
+/// names in text; in binary both stay what their Arrow type is.
 fn tagged_type(field: &Field, text: bool) -> Option<Type> {
+    let tag =
+        pg_type_of(field).or_else(|| field.metadata().get(OID_ALIAS_KEY).map(String::as_str))?;
     let text_like = matches!(field.data_type(), DataType::Utf8);
-    match (pg_type_of(field)?, text_like) {
+    match (tag, text_like) {
         ("name", true) => Some(Type::NAME),
         ("varchar", true) => Some(Type::VARCHAR),
         ("bpchar", true) => Some(Type::BPCHAR),
         ("char", true) => Some(Type::CHAR),
         ("json", true) => Some(Type::JSON),
         ("regtype", true) if text => Some(Type::REGTYPE),
+        ("regclass", true) if text => Some(Type::REGCLASS),
+        ("oid", false) if matches!(field.data_type(), DataType::Int32) => Some(Type::OID),
+        ("_name", false) if text && is_text_list(field.data_type()) => Some(Type::NAME_ARRAY),
         _ => None,
     }
+}
+
+fn is_text_list(data_type: &DataType) -> bool {
+    matches!(data_type, DataType::List(f) if matches!(f.data_type(), DataType::Utf8))
 }
 
 /// The rows of one batch (already in wire types). Text-format values whose text arrow-pg

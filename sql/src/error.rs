@@ -338,6 +338,7 @@ fn function_kind(err: &FunctionError) -> ErrorKind {
         FunctionError::NullCharacter | FunctionError::CharacterTooLarge => ErrorKind::LimitExceeded,
         FunctionError::NegativeSubstringLength => ErrorKind::SubstringError,
         FunctionError::DateOutOfRange(_) => ErrorKind::DatetimeFieldOverflow,
+        FunctionError::UndefinedRelation(_) => ErrorKind::UndefinedTable,
     }
 }
 

@@ -316,3 +316,54 @@ SELECT indexrelid::regclass::text, pg_catalog.pg_get_indexdef(indexrelid, 0, tru
 SELECT pg_catalog.pg_encoding_to_char(6), pg_catalog.getdatabaseencoding()
 -- id: set_config_search_path
 SELECT pg_catalog.set_config('search_path', 'public', false)
+-- id: is_referential_constraints
+SELECT constraint_name, unique_constraint_schema, unique_constraint_name, match_option, update_rule, delete_rule FROM information_schema.referential_constraints WHERE constraint_schema = 'public' ORDER BY 1
+-- id: is_constraint_column_usage
+SELECT table_name, column_name, constraint_name FROM information_schema.constraint_column_usage WHERE constraint_schema = 'public' ORDER BY constraint_name
+-- id: is_schemata_owners
+SELECT catalog_name, schema_name, schema_owner FROM information_schema.schemata WHERE schema_name IN ('public', 'information_schema', 'pg_catalog') ORDER BY 2
+-- id: psql_d_referenced_by
+SELECT conname, conrelid::pg_catalog.regclass AS ontable,
+       pg_catalog.pg_get_constraintdef(oid, true) AS condef
+  FROM pg_catalog.pg_constraint c
+ WHERE confrelid IN (SELECT pg_catalog.pg_partition_ancestors('person'::regclass)
+                     UNION ALL VALUES ('person'::pg_catalog.regclass))
+       AND contype = 'f' AND conparentid = 0
+ORDER BY conname
+-- id: regtype_of_columns
+SELECT attname, atttypid::regtype, atttypid::regtype::text FROM pg_catalog.pg_attribute WHERE attrelid = 'person'::regclass AND attnum > 0 ORDER BY attnum
+-- id: regclass_catalog_relation
+SELECT 'pg_catalog.pg_class'::regclass::text, 'pg_class'::regclass::text
+-- id: regtype_missing
+SELECT 'no_such_type'::regtype
+-- id: show_datestyle
+SHOW datestyle
+-- id: pg_get_userbyid_public_owner
+SELECT n.nspname, pg_catalog.pg_get_userbyid(n.nspowner) FROM pg_catalog.pg_namespace n WHERE n.nspname = 'public'
+-- id: like_escape_schemas
+SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname NOT LIKE 'pg!_%' ESCAPE '!' AND nspname IN ('public', 'pg_catalog', 'information_schema') ORDER BY 1
+-- id: psql_dd
+SELECT DISTINCT tt.nspname AS "Schema", tt.name AS "Name", tt.object AS "Object", d.description AS "Description"
+FROM (
+  SELECT pgc.oid as oid, pgc.tableoid AS tableoid,
+  n.nspname as nspname,
+  CAST(pgc.conname AS pg_catalog.text) as name,  CAST('table constraint' AS pg_catalog.text) as object
+  FROM pg_catalog.pg_constraint pgc
+    JOIN pg_catalog.pg_class c ON c.oid = pgc.conrelid
+    LEFT JOIN pg_catalog.pg_namespace n     ON n.oid = c.relnamespace
+WHERE n.nspname <> 'pg_catalog'
+      AND n.nspname <> 'information_schema'
+  AND pg_catalog.pg_table_is_visible(c.oid)
+UNION ALL
+  SELECT t.oid as oid, t.tableoid as tableoid,
+  n.nspname as nspname,
+  CAST(t.tgname AS pg_catalog.text) as name,  CAST('trigger' AS pg_catalog.text) as object
+  FROM pg_catalog.pg_trigger t
+       JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+       LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname <> 'pg_catalog'
+      AND n.nspname <> 'information_schema'
+  AND pg_catalog.pg_table_is_visible(c.oid)
+) AS tt
+  JOIN pg_catalog.pg_description d ON (tt.oid = d.objoid AND tt.tableoid = d.classoid AND d.objsubid = 0)
+ORDER BY 1, 2, 3

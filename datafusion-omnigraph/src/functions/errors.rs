@@ -15,6 +15,8 @@ pub enum FunctionError {
     NegativeSubstringLength,
     /// 22008: `make_date` of a day that does not exist (the date, as PostgreSQL shows it).
     DateOutOfRange(String),
+    /// 42P01: `'x'::regclass` of a relation that does not exist.
+    UndefinedRelation(String),
 }
 
 impl fmt::Display for FunctionError {
@@ -29,6 +31,9 @@ impl fmt::Display for FunctionError {
             }
             FunctionError::DateOutOfRange(date) => {
                 write!(f, "date field value out of range: {date}")
+            }
+            FunctionError::UndefinedRelation(name) => {
+                write!(f, "relation \"{name}\" does not exist")
             }
         }
     }

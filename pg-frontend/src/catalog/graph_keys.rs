@@ -52,7 +52,7 @@ impl PrimaryKey {
     }
 
     pub fn name(&self) -> String {
-        format!("{}_pkey", self.table)
+        super::key_definitions::primary_key_name(&self.table)
     }
 }
 
@@ -277,7 +277,7 @@ impl KeySource {
                 };
                 let key = ForeignKey {
                     oid: table.oid + (3 + n as i32) * KEY_OID_OFFSET,
-                    name: format!("{}_{column_name}_fkey", table.name),
+                    name: super::key_definitions::foreign_key_name(&table.name, column_name),
                     table_oid: table.oid,
                     namespace_oid: table.namespace_oid,
                     column,

@@ -36,6 +36,27 @@ pub enum KeyKind {
     },
 }
 
+/// The name PostgreSQL gives the primary key of `table` (and its index).
+pub fn primary_key_name(table: &str) -> String {
+    format!("{table}_pkey")
+}
+
+/// The name PostgreSQL gives the foreign key of `table` from `column`.
+pub fn foreign_key_name(table: &str, column: &str) -> String {
+    format!("{table}_{column}_fkey")
+}
+
+impl KeyDefinition {
+    /// The constraint's name; None for an index.
+    pub fn constraint_name(&self) -> Option<String> {
+        match &self.kind {
+            KeyKind::PrimaryKey { .. } => Some(primary_key_name(&self.table)),
+            KeyKind::ForeignKey { column, .. } => Some(foreign_key_name(&self.table, column)),
+            KeyKind::PrimaryKeyIndex { .. } => None,
+        }
+    }
+}
+
 /// `name` as PostgreSQL prints an identifier: quoted unless it is a plain lower-case one.
 pub fn quote_identifier(name: &str) -> String {
     let plain = name

@@ -108,9 +108,10 @@ pub fn install(
                 ),
             ]),
         );
+        let pg_catalog = Arc::new(pg_catalog);
         if let Some(catalog) = ctx.catalog(GRAPH_CATALOG) {
             catalog
-                .register_schema("pg_catalog", Arc::new(pg_catalog))
+                .register_schema("pg_catalog", pg_catalog.clone())
                 .map_err(Box::new)?;
             // DataFusion answers `information_schema` itself while its flag is set; with
             // it unset the name resolves to this schema (which serves `SHOW TABLES` too).
@@ -119,6 +120,7 @@ pub fn install(
                 GRAPH_CATALOG,
                 database,
                 session.graph_context().clone(),
+                pg_catalog.key_source(),
             );
             catalog
                 .register_schema(
@@ -149,9 +151,17 @@ pub fn install(
     for function in catalog_functions() {
         ctx.register_udf((function.build)(function.name, &connection));
     }
-    for name in functions::NAME_RESULTS {
+    let tagged = functions::NAME_RESULTS
+        .iter()
+        .map(|name| (*name, "name"))
+        .chain(
+            functions::NAME_ARRAY_RESULTS
+                .iter()
+                .map(|name| (*name, "_name")),
+        );
+    for (name, pg_type) in tagged {
         if let Ok(udf) = ctx.udf(name) {
-            ctx.register_udf(functions::with_result_type(udf.as_ref().clone(), "name"));
+            ctx.register_udf(functions::with_result_type(udf.as_ref().clone(), pg_type));
         }
     }
 }

@@ -10,7 +10,7 @@ use datafusion::catalog::TableProvider;
 use datafusion::common::Result as DFResult;
 use datafusion::datasource::TableType;
 
-use crate::connection::PgSettings;
+use crate::connection::{PgSettings, display_name};
 
 /// `pg_settings`: the connection's run-time parameters as they are now (`SET` changes
 /// them), one row each.
@@ -70,7 +70,7 @@ impl TableProvider for SettingsTable {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .all()
-            .map(|(name, value)| (name.clone(), value.clone()))
+            .map(|(name, value)| (display_name(name).to_string(), value.clone()))
             .collect();
         rows.sort();
         let count = rows.len();

@@ -43,12 +43,21 @@ fn column_types() -> &'static ColumnTypes {
     })
 }
 
-/// The PostgreSQL type of `schema.table.column` where it is not `text` but shares its
-/// Arrow type (`name`, `char`, `varchar`, `bpchar`).
+/// The PostgreSQL type of `schema.table.column` where it is not `text` or `int4` but
+/// shares their Arrow type (`name`, `char`, `varchar`, `bpchar`; `oid`).
 pub fn column_type(schema: &str, table: &str, column: &str) -> Option<&'static str> {
     column_types()
         .get(&(schema.to_string(), table.to_string(), column.to_string()))
         .map(String::as_str)
+}
+
+/// Whether values of PostgreSQL type `pg_type` are held as `data_type`: the text types as
+/// `Utf8`, `oid` as `Int32` (datafusion-pg-catalog's OIDs).
+fn shares_arrow_type(pg_type: &str, data_type: &DataType) -> bool {
+    match pg_type {
+        "oid" => matches!(data_type, DataType::Int32),
+        _ => matches!(data_type, DataType::Utf8),
+    }
 }
 
 /// `table` of `schema` with its columns typed as PostgreSQL types them; `table` itself
@@ -61,7 +70,7 @@ pub fn typed(schema: &str, name: &str, table: Arc<dyn TableProvider>) -> Arc<dyn
         .iter()
         .map(
             |f| match column_type(schema, &name.to_ascii_lowercase(), f.name()) {
-                Some(pg_type) if matches!(f.data_type(), DataType::Utf8) => {
+                Some(pg_type) if shares_arrow_type(pg_type, f.data_type()) => {
                     tagged = true;
                     Arc::new(with_pg_type(f.as_ref().clone(), pg_type))
                 }
@@ -188,5 +197,8 @@ mod tests {
             Some("varchar")
         );
         assert_eq!(column_type("pg_catalog", "pg_class", "relacl"), None);
+        assert_eq!(column_type("pg_catalog", "pg_type", "oid"), Some("oid"));
+        assert!(shares_arrow_type("oid", &DataType::Int32));
+        assert!(!shares_arrow_type("oid", &DataType::Utf8));
     }
 }

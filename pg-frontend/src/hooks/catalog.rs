@@ -25,6 +25,7 @@ impl StatementHook for CatalogQueries {
             return;
         };
         if is_catalog_query(sql) {
+            rewrite::before_compatibility(sql);
             *sql = COMPATIBILITY.rewrite(sql.clone());
             rewrite::as_datafusion_catalog_query(sql);
         }

@@ -13,7 +13,7 @@ use datafusion::sql::sqlparser::ast::{Expr as SqlExpr, Value};
 use omnigraph_sql::{Description, ErrorKind, ParsedStatement, Setting, SqlError, StatementKind};
 
 use super::StatementHook;
-use crate::connection::{Connection, may_set, unknown};
+use crate::connection::{Connection, display_name, may_set, unknown};
 use crate::outcome::Outcome;
 
 pub struct PostgresSettings;
@@ -66,7 +66,7 @@ impl StatementHook for PostgresSettings {
         statement: &ParsedStatement,
     ) -> Option<Description> {
         Some(match postgres_setting(statement)? {
-            Setting::Show(name) => (vec![], one_column(name, vec![]).0),
+            Setting::Show(name) => (vec![], one_column(display_name(name), vec![]).0),
             Setting::ShowAll => (vec![], show_all_schema()),
             _ => (vec![], Arc::new(Schema::empty())),
         })
@@ -105,7 +105,7 @@ impl StatementHook for PostgresSettings {
                 .get(name)
                 .ok_or_else(|| unknown(name))
                 .map(|value| {
-                    let (schema, batches) = one_column(name, vec![value.to_string()]);
+                    let (schema, batches) = one_column(display_name(name), vec![value.to_string()]);
                     Outcome::Batches {
                         schema,
                         batches,

@@ -18,7 +18,10 @@ mod formatted_relation_name;
 mod functions_in_from;
 mod generate_subscripts;
 mod in_subquery_in_select;
+mod like_escape;
+mod object_identifiers;
 mod record_field;
+mod table_oid;
 
 use datafusion::sql::sqlparser::ast::Statement;
 
@@ -48,7 +51,21 @@ pub const CATALOG_REWRITES: &[&dyn CatalogRewrite] = &[
     &correlated_scalar::CorrelatedScalarSubquery,
     &functions_in_from::FunctionsInFrom,
     &in_subquery_in_select::InSubqueryInSelect,
+    &table_oid::TableOid,
+    &like_escape::LikeEscape,
 ];
+
+/// The rewrites that read the statement as the client wrote it, before
+/// datafusion-pg-catalog's own rewrites (which turn `'name'::regclass` into a lookup).
+pub const BEFORE_COMPATIBILITY_REWRITES: &[&dyn CatalogRewrite] =
+    &[&object_identifiers::ObjectIdentifierNames];
+
+/// Every rewrite of [`BEFORE_COMPATIBILITY_REWRITES`], in order.
+pub fn before_compatibility(statement: &mut Statement) {
+    for rule in BEFORE_COMPATIBILITY_REWRITES {
+        rule.rewrite(statement);
+    }
+}
 
 /// Every rewrite of [`CATALOG_REWRITES`], in order.
 pub fn as_datafusion_catalog_query(statement: &mut Statement) {
@@ -95,10 +112,17 @@ mod tests {
 
     #[test]
     fn rewrites_have_distinct_names() {
-        let mut names: Vec<&str> = CATALOG_REWRITES.iter().map(|r| r.name()).collect();
+        let mut names: Vec<&str> = CATALOG_REWRITES
+            .iter()
+            .chain(BEFORE_COMPATIBILITY_REWRITES)
+            .map(|r| r.name())
+            .collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), CATALOG_REWRITES.len());
+        assert_eq!(
+            names.len(),
+            CATALOG_REWRITES.len() + BEFORE_COMPATIBILITY_REWRITES.len()
+        );
     }
 
     #[test]

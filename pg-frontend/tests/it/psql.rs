@@ -76,3 +76,57 @@ async fn psql_describes_the_graph() {
     assert!(!ok);
     assert!(out.contains("database \"nope\" does not exist"), "{out}");
 }
+
+/// psql's describe commands over the graph's keys and its catalog, as PostgreSQL 15 prints
+/// them for the same tables.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psql_describes_keys_schemas_and_objects() {
+    let server = start(None).await;
+    let describe = |command: &str| {
+        let (ok, out) = psql(&server, "demo", command);
+        assert!(ok, "{command}: {out}");
+        out
+    };
+    // An edge table's foreign keys, and the node table they reference.
+    let out = describe("\\d knows");
+    assert!(out.contains("Foreign-key constraints:"), "{out}");
+    assert!(
+        out.contains("\"knows_dst_fkey\" FOREIGN KEY (dst) REFERENCES person(id)"),
+        "{out}"
+    );
+    let out = describe("\\d person");
+    assert!(out.contains("Referenced by:"), "{out}");
+    assert!(
+        out.contains(
+            "TABLE \"knows\" CONSTRAINT \"knows_dst_fkey\" FOREIGN KEY (dst) REFERENCES person(id)"
+        ),
+        "{out}"
+    );
+    // `public` is owned by pg_database_owner, as in PostgreSQL 15.
+    let out = describe("\\dn");
+    assert!(
+        out.lines().any(|l| l
+            .split('|')
+            .map(str::trim)
+            .eq(["public", "pg_database_owner"])),
+        "{out}"
+    );
+    let out = describe("\\di");
+    for (index, table) in [("person_pkey", "person"), ("knows_pkey", "knows")] {
+        assert!(
+            out.lines().any(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                cells.get(1) == Some(&index) && cells.get(4) == Some(&table)
+            }),
+            "{out}"
+        );
+    }
+    let out = describe("\\dt+");
+    assert!(out.contains("| heap "), "{out}");
+    // Tables without grants; no comments or operators of our own: empty lists, not errors.
+    assert!(describe("\\dp").contains("| person   | table |"));
+    for command in ["\\dd", "\\do"] {
+        let out = describe(command);
+        assert!(out.contains("(0 rows)"), "{command}: {out}");
+    }
+}

@@ -5,6 +5,7 @@
 pub mod arrays;
 pub mod json;
 pub mod object_definitions;
+pub mod object_identifiers;
 pub mod session_info;
 pub mod settings;
 pub mod sizes;
@@ -52,7 +53,7 @@ pub struct CatalogFunction {
 }
 
 /// Every group of functions, each in its module.
-const GROUPS: [&[CatalogFunction]; 9] = [
+const GROUPS: [&[CatalogFunction]; 10] = [
     session_info::FUNCTIONS,
     settings::FUNCTIONS,
     visibility::FUNCTIONS,
@@ -62,6 +63,7 @@ const GROUPS: [&[CatalogFunction]; 9] = [
     arrays::FUNCTIONS,
     text::FUNCTIONS,
     json::FUNCTIONS,
+    object_identifiers::FUNCTIONS,
 ];
 
 /// Every catalog function, group by group.
@@ -83,6 +85,9 @@ pub const NAME_RESULTS: [&str; 9] = [
     "user",
     "pg_get_userbyid",
 ];
+
+/// The functions whose result PostgreSQL types `name[]`.
+pub const NAME_ARRAY_RESULTS: [&str; 1] = ["current_schemas"];
 
 /// `udf` with its result tagged as PostgreSQL type `pg_type`.
 pub fn with_result_type(udf: ScalarUDF, pg_type: &'static str) -> ScalarUDF {
@@ -178,6 +183,6 @@ mod tests {
                 function.name
             );
         }
-        assert_eq!(names.len(), 41);
+        assert_eq!(names.len(), 48);
     }
 }

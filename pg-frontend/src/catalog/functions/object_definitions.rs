@@ -37,6 +37,11 @@ pub const FUNCTIONS: &[CatalogFunction] = &[
         name: "pg_get_viewdef",
         build: none,
     },
+    // Column defaults, index expressions and check constraints: our tables have none.
+    CatalogFunction {
+        name: "pg_get_expr",
+        build: none,
+    },
     CatalogFunction {
         name: "pg_get_function_result",
         build: none,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use arrow::array::Array;
 use arrow::datatypes::DataType;
-use datafusion::common::ScalarValue;
+use datafusion::common::{DataFusionError, ScalarValue};
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Volatility, create_udf};
 
 use super::{CatalogFunction, ConnectionFacts};
@@ -42,23 +42,39 @@ pub const FUNCTIONS: &[CatalogFunction] = &[
 ];
 
 /// `pg_get_userbyid(oid)` for an OID of any integer type: every object is owned by the
-/// bootstrap superuser `postgres` (as `pg_class.relowner` and the others say).
+/// bootstrap superuser `postgres` (as `pg_class.relowner` and the others say), but the
+/// schema `public`, owned by `pg_database_owner` as in PostgreSQL 15.
 fn owner_name(name: &'static str, _: &ConnectionFacts) -> ScalarUDF {
     super::any_arguments(name, DataType::Utf8, |args| {
+        let Some(oids) = args.first() else {
+            return Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(
+                "postgres".to_string(),
+            ))));
+        };
+        let oids = arrow::compute::cast(&oids.to_array(1)?, &DataType::Int64)?;
+        let oids = oids
+            .as_any()
+            .downcast_ref::<arrow::array::Int64Array>()
+            .ok_or_else(|| DataFusionError::Execution("pg_get_userbyid takes an oid".into()))?;
+        let owners: arrow::array::StringArray = oids
+            .iter()
+            .map(|oid| {
+                oid.map(|oid| match oid {
+                    DATABASE_OWNER => "pg_database_owner",
+                    _ => "postgres",
+                })
+            })
+            .collect();
         Ok(match args.first() {
-            Some(ColumnarValue::Array(oids)) => {
-                let owners: arrow::array::StringArray = (0..oids.len())
-                    .map(|i| (!oids.is_null(i)).then_some("postgres"))
-                    .collect();
-                ColumnarValue::Array(Arc::new(owners))
+            Some(ColumnarValue::Scalar(_)) => {
+                ColumnarValue::Scalar(ScalarValue::try_from_array(&owners, 0)?)
             }
-            Some(ColumnarValue::Scalar(oid)) if oid.is_null() => {
-                ColumnarValue::Scalar(ScalarValue::Utf8(None))
-            }
-            _ => ColumnarValue::Scalar(ScalarValue::Utf8(Some("postgres".to_string()))),
+            _ => ColumnarValue::Array(Arc::new(owners)),
         })
     })
 }
+
+const DATABASE_OWNER: i64 = crate::catalog_keys::DATABASE_OWNER_ROLE as i64;
 
 /// The text `version()` returns: PostgreSQL-shaped, as SQLAlchemy and others parse it.
 pub fn version_text() -> String {

@@ -34,6 +34,10 @@ pub const FUNCTIONS: &[CatalogFunction] = &[
         build: always_visible,
     },
     CatalogFunction {
+        name: "pg_opfamily_is_visible",
+        build: always_visible,
+    },
+    CatalogFunction {
         name: "pg_conversion_is_visible",
         build: always_visible,
     },

@@ -1,10 +1,12 @@
 //! `information_schema` as PostgreSQL shapes it, for the tools that read it instead of
 //! `pg_catalog` (Metabase's column sync, Grafana's column picker). DataFusion's own
-//! provider answers every table but four: `tables` reports the database's name and
-//! PostgreSQL's columns, `columns` gets PostgreSQL's type names
-//! (`data_type` `integer`, `udt_name` `int4`) and its identity and generation columns,
-//! and `table_constraints` and `key_column_usage` list each graph table's primary key,
-//! its `id` column (as `pg_constraint` does, see `catalog_keys`).
+//! provider answers every table but these: `schemata` lists the schemas `pg_namespace`
+//! lists, `tables` reports the database's name and PostgreSQL's columns, `columns` gets
+//! PostgreSQL's type names (`data_type` `integer`, `udt_name` `int4`) and its identity
+//! and generation columns, and the views of keys ([`constraints`]) list each graph
+//! table's primary key and each edge table's foreign keys (as `pg_constraint` does).
+
+mod constraints;
 
 use std::sync::Arc;
 
@@ -22,7 +24,9 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion_omnigraph::GraphContext;
 use pgwire::api::Type;
 
+use crate::catalog::graph_keys::KeySource;
 use crate::encode::wire_type;
+use constraints::{KeyView, KeyViewTable};
 
 /// The schema's name.
 pub const INFORMATION_SCHEMA: &str = "information_schema";
@@ -34,9 +38,6 @@ const KEYLESS_SCHEMAS: [&str; 3] = [
     datafusion_omnigraph::SYSTEM_SCHEMA,
 ];
 
-/// The key column every graph table has.
-const KEY_COLUMN: &str = "id";
-
 /// `information_schema` over the connection's catalogs; the graph's catalog is reported
 /// under the database's name, as `pg_database` reports it.
 #[derive(Debug)]
@@ -46,6 +47,7 @@ pub struct PgInformationSchema {
     graph_catalog: String,
     database: String,
     graph: Arc<GraphContext>,
+    keys: KeySource,
 }
 
 impl PgInformationSchema {
@@ -54,6 +56,7 @@ impl PgInformationSchema {
         graph_catalog: &str,
         database: &str,
         graph: Arc<GraphContext>,
+        keys: KeySource,
     ) -> PgInformationSchema {
         PgInformationSchema {
             inner: InformationSchemaProvider::new(catalogs.clone()),
@@ -61,25 +64,24 @@ impl PgInformationSchema {
             graph_catalog: graph_catalog.to_string(),
             database: database.to_string(),
             graph,
+            keys,
         }
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum PgTable {
+    Schemata,
     Tables,
     Columns,
-    TableConstraints,
-    KeyColumnUsage,
 }
 
 impl PgTable {
     fn named(name: &str) -> Option<PgTable> {
         match name.to_ascii_lowercase().as_str() {
+            "schemata" => Some(PgTable::Schemata),
             "tables" => Some(PgTable::Tables),
             "columns" => Some(PgTable::Columns),
-            "table_constraints" => Some(PgTable::TableConstraints),
-            "key_column_usage" => Some(PgTable::KeyColumnUsage),
             _ => None,
         }
     }
@@ -88,6 +90,15 @@ impl PgTable {
         let text = |name: &str| Field::new(name, DataType::Utf8, true);
         let int = |name: &str| Field::new(name, DataType::Int32, true);
         let fields = match self {
+            PgTable::Schemata => vec![
+                text("catalog_name"),
+                text("schema_name"),
+                text("schema_owner"),
+                text("default_character_set_catalog"),
+                text("default_character_set_schema"),
+                text("default_character_set_name"),
+                text("sql_path"),
+            ],
             PgTable::Tables => vec![
                 text("table_catalog"),
                 text("table_schema"),
@@ -130,30 +141,6 @@ impl PgTable {
                 text("is_generated"),
                 text("generation_expression"),
                 text("is_updatable"),
-            ],
-            PgTable::TableConstraints => vec![
-                text("constraint_catalog"),
-                text("constraint_schema"),
-                text("constraint_name"),
-                text("table_catalog"),
-                text("table_schema"),
-                text("table_name"),
-                text("constraint_type"),
-                text("is_deferrable"),
-                text("initially_deferred"),
-                text("enforced"),
-                text("nulls_distinct"),
-            ],
-            PgTable::KeyColumnUsage => vec![
-                text("constraint_catalog"),
-                text("constraint_schema"),
-                text("constraint_name"),
-                text("table_catalog"),
-                text("table_schema"),
-                text("table_name"),
-                text("column_name"),
-                int("ordinal_position"),
-                int("position_in_unique_constraint"),
             ],
         };
         Arc::new(Schema::new(fields))
@@ -243,9 +230,8 @@ fn ints<T>(rows: &[T], f: impl Fn(&T) -> Option<i32>) -> ArrayRef {
 }
 
 impl PgInformationSchema {
-    /// Every table the session sees, in catalog, schema and table order; without the
-    /// catalog schemas' tables when only graph tables are wanted (keys).
-    async fn relations(&self, graph_tables_only: bool) -> Result<Vec<Relation>> {
+    /// Every table the session sees, in catalog, schema and table order.
+    async fn relations(&self) -> Result<Vec<Relation>> {
         let mut relations = Vec::new();
         let mut catalog_names = self.catalogs.catalog_names();
         catalog_names.sort();
@@ -264,9 +250,7 @@ impl PgInformationSchema {
             }
             schema_names.sort();
             for schema_name in schema_names {
-                if schema_name == INFORMATION_SCHEMA
-                    || (graph_tables_only && KEYLESS_SCHEMAS.contains(&schema_name.as_str()))
-                {
+                if schema_name == INFORMATION_SCHEMA {
                     continue;
                 }
                 let Some(schema) = catalog.schema(&schema_name) else {
@@ -291,10 +275,39 @@ impl PgInformationSchema {
         Ok(relations)
     }
 
+    /// The schemas `pg_namespace` lists, each once: the graph catalog's (its branch
+    /// schemas but the session's own, which is `public`), owned as `pg_namespace` says.
+    fn schemata(&self, schema: SchemaRef) -> Result<RecordBatch> {
+        let mut names = match self.catalogs.catalog(&self.graph_catalog) {
+            Some(catalog) => crate::catalog::listed_schemas(&self.graph, catalog.schema_names()),
+            None => vec![],
+        };
+        names.sort();
+        let owner = |name: &String| {
+            Some(
+                match name.as_str() {
+                    datafusion_omnigraph::PUBLIC_SCHEMA => "pg_database_owner",
+                    _ => "postgres",
+                }
+                .to_string(),
+            )
+        };
+        let columns: Vec<ArrayRef> = vec![
+            texts(&names, |_| Some(self.database.clone())),
+            texts(&names, |n| Some(n.clone())),
+            texts(&names, owner),
+            texts(&names, |_| None),
+            texts(&names, |_| None),
+            texts(&names, |_| None),
+            texts(&names, |_| None),
+        ];
+        Ok(RecordBatch::try_new(schema, columns)?)
+    }
+
     /// Every column of every table the session sees.
-    async fn column_rows(&self, graph_tables_only: bool) -> Result<Vec<ColumnRow>> {
+    async fn column_rows(&self) -> Result<Vec<ColumnRow>> {
         let mut rows = Vec::new();
-        for relation in self.relations(graph_tables_only).await? {
+        for relation in self.relations().await? {
             for (i, field) in relation.columns.fields().iter().enumerate() {
                 rows.push(ColumnRow {
                     catalog: relation.catalog.clone(),
@@ -312,8 +325,11 @@ impl PgInformationSchema {
 
     async fn batch(&self, table: PgTable) -> Result<RecordBatch> {
         let schema = table.schema();
+        if table == PgTable::Schemata {
+            return self.schemata(schema);
+        }
         if table == PgTable::Tables {
-            let relations = self.relations(false).await?;
+            let relations = self.relations().await?;
             let graph_table = |r: &Relation| {
                 r.kind == TableType::Base && !KEYLESS_SCHEMAS.contains(&r.schema.as_str())
             };
@@ -345,8 +361,8 @@ impl PgInformationSchema {
             ];
             return Ok(RecordBatch::try_new(schema, columns)?);
         }
-        let rows = self.column_rows(table != PgTable::Columns).await?;
-        let columns: Vec<ArrayRef> = if table == PgTable::Columns {
+        let rows = self.column_rows().await?;
+        let columns: Vec<ArrayRef> = {
             let types: Vec<Type> = rows
                 .iter()
                 .map(|r| {
@@ -414,36 +430,6 @@ impl PgInformationSchema {
                     )
                 }),
             ]
-        } else {
-            let keys: Vec<&ColumnRow> = rows
-                .iter()
-                .filter(|r| r.column == KEY_COLUMN && !KEYLESS_SCHEMAS.contains(&r.schema.as_str()))
-                .collect();
-            let name = |r: &&ColumnRow| Some(format!("{}_pkey", r.table));
-            let mut columns = vec![
-                texts(&keys, |r| Some(r.catalog.clone())),
-                texts(&keys, |r| Some(r.schema.clone())),
-                texts(&keys, name),
-                texts(&keys, |r| Some(r.catalog.clone())),
-                texts(&keys, |r| Some(r.schema.clone())),
-                texts(&keys, |r| Some(r.table.clone())),
-            ];
-            if table == PgTable::TableConstraints {
-                columns.extend([
-                    texts(&keys, |_| Some("PRIMARY KEY".into())),
-                    texts(&keys, |_| Some("NO".into())),
-                    texts(&keys, |_| Some("NO".into())),
-                    texts(&keys, |_| Some("YES".into())),
-                    texts(&keys, |_| None),
-                ]);
-            } else {
-                columns.extend([
-                    texts(&keys, |r| Some(r.column.clone())),
-                    ints(&keys, |_| Some(1)),
-                    ints(&keys, |_| None),
-                ]);
-            }
-            columns
         };
         Ok(RecordBatch::try_new(schema, columns)?)
     }
@@ -472,7 +458,7 @@ impl PgInformationSchema {
 impl SchemaProvider for PgInformationSchema {
     fn table_names(&self) -> Vec<String> {
         let mut names = self.inner.table_names();
-        for extra in ["table_constraints", "key_column_usage"] {
+        for extra in KeyView::ALL.map(KeyView::name) {
             if !names.iter().any(|n| n == extra) {
                 names.push(extra.to_string());
             }
@@ -490,8 +476,16 @@ impl SchemaProvider for PgInformationSchema {
                     &self.graph_catalog,
                     &self.database,
                     self.graph.clone(),
+                    self.keys.clone(),
                 ),
             }) as Arc<dyn TableProvider>)),
+            None if KeyView::named(name).is_some() => {
+                let view = KeyView::named(name).expect("a view of keys");
+                Ok(Some(
+                    Arc::new(KeyViewTable::new(view, &self.database, self.keys.clone()))
+                        as Arc<dyn TableProvider>,
+                ))
+            }
             None => self.inner.table(name).await.map(|t| {
                 t.map(|t| match name.to_ascii_lowercase().as_str() {
                     // We have no views; DataFusion lists every table as one.
@@ -505,7 +499,9 @@ impl SchemaProvider for PgInformationSchema {
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        PgTable::named(name).is_some() || self.inner.table_exist(name)
+        PgTable::named(name).is_some()
+            || KeyView::named(name).is_some()
+            || self.inner.table_exist(name)
     }
 }
 
