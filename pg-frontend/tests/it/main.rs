@@ -10,6 +10,7 @@ mod raw_client;
 mod auth;
 mod hostile;
 mod limits;
+mod pgbench;
 mod privileges;
 mod protocol;
 mod psql;
