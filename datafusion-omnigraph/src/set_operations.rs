@@ -1,5 +1,5 @@
-//! Set operations as PostgreSQL answers them. `UNION` of `varchar` and `text` columns is
-//! `text` ([`UnionTypeTags`]).
+//! Set operations as PostgreSQL answers them. `UNION` of `varchar` and `text` columns
+//! has the first operand's type ([`UnionTypeTags`]).
 //!
 //! `INTERSECT ALL` and `EXCEPT ALL` with PostgreSQL's multiplicities: a row `m` times on
 //! the left and `n` times on the right appears `min(m, n)` times in the intersection and
@@ -10,10 +10,10 @@
 //! each row on both sides and joining on the number too keeps the first `n` copies (drops
 //! them), which is the multiset answer.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::Transformed;
 use datafusion::common::{Column, DFSchema, NullEquality, Result, exec_err};
@@ -21,7 +21,7 @@ use datafusion::functions_window::expr_fn::row_number;
 use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::{
     ColumnarValue, Expr, ExprFunctionExt, Join, JoinType, LogicalPlan, LogicalPlanBuilder,
-    ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Union, Volatility,
+    ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Union, Volatility,
 };
 use datafusion::optimizer::analyzer::AnalyzerRule;
 
@@ -118,10 +118,11 @@ fn numbered(input: LogicalPlan, keys: &[Column], name: &str) -> Result<LogicalPl
 }
 
 /// The columns of a `UNION` whose operands PostgreSQL types differently but Arrow alike
-/// (`varchar` and `text`, told apart by a [`crate::pg_type`] tag): the result is the
-/// common type, untagged (`text`), as PostgreSQL resolves it. Runs after the casts that
-/// tag character types; the union's schema (and those above it) are computed again from
-/// the operands, where DataFusion would keep the one it computed before the tags.
+/// (`varchar`, `bpchar` and `text`, told apart by a [`crate::pg_type`] tag): the result
+/// has the first operand's type, as PostgreSQL resolves string types (each converts to
+/// the others implicitly, so the first one stays). Runs after the casts that tag character
+/// types; the union's schema (and those above it) are computed again from the operands,
+/// where DataFusion would keep the one it computed before the tags.
 #[derive(Debug, Default)]
 pub struct UnionTypeTags;
 
@@ -130,7 +131,7 @@ impl AnalyzerRule for UnionTypeTags {
         let mut changed = false;
         plan.transform_up_with_subqueries(|plan| match plan {
             LogicalPlan::Union(union) => {
-                let union = untagged_union(union)?;
+                let union = retagged_union(union)?;
                 changed |= union.transformed;
                 Ok(union)
             }
@@ -145,24 +146,19 @@ impl AnalyzerRule for UnionTypeTags {
     }
 }
 
-fn untagged_union(union: Union) -> Result<Transformed<LogicalPlan>> {
-    let width = union.schema.fields().len();
-    let mixed: Vec<bool> = (0..width)
-        .map(|i| {
-            let tags: Vec<Option<&str>> = union
-                .inputs
-                .iter()
-                .map(|input| pg_type_of(input.schema().field(i)))
-                .collect();
-            tags.windows(2).any(|pair| pair[0] != pair[1])
-        })
-        .collect();
+fn retagged_union(union: Union) -> Result<Transformed<LogicalPlan>> {
+    let Some(first) = union.inputs.first().map(Arc::clone) else {
+        return Ok(Transformed::no(LogicalPlan::Union(union)));
+    };
+    let differs = |input: &LogicalPlan, i: usize| {
+        pg_type_of(input.schema().field(i)) != pg_type_of(first.schema().field(i))
+    };
     let inputs = union
         .inputs
         .iter()
         .map(|input| {
-            let tagged_mixed = |i: usize| mixed[i] && pg_type_of(input.schema().field(i)).is_some();
-            if !(0..width).any(tagged_mixed) {
+            let width = input.schema().fields().len();
+            if !(0..width).any(|i| differs(input, i)) {
                 return Ok(Arc::clone(input));
             }
             let columns = input
@@ -170,11 +166,13 @@ fn untagged_union(union: Union) -> Result<Transformed<LogicalPlan>> {
                 .columns()
                 .into_iter()
                 .enumerate()
-                .map(|(i, column)| match tagged_mixed(i) {
+                .map(|(i, column)| match differs(input, i) {
                     true => {
                         let name = column.name.clone();
+                        let metadata = first.schema().field(i).metadata();
                         Expr::ScalarFunction(ScalarFunction::new_udf(
-                            Arc::new(ScalarUDF::new_from_impl(Untagged {
+                            Arc::new(ScalarUDF::new_from_impl(Retagged {
+                                metadata: metadata.clone().into_iter().collect(),
                                 signature: Signature::any(1, Volatility::Immutable),
                             })),
                             vec![Expr::Column(column)],
@@ -206,7 +204,8 @@ fn untagged_union(union: Union) -> Result<Transformed<LogicalPlan>> {
         })
         .collect::<Vec<_>>();
     let schema = DFSchema::new_with_metadata(fields, union.schema.metadata().clone())?;
-    if schema == *union.schema && !mixed.contains(&true) {
+    let rebuilt = inputs.iter().zip(&union.inputs).any(|(a, b)| !Arc::ptr_eq(a, b));
+    if schema == *union.schema && !rebuilt {
         return Ok(Transformed::no(LogicalPlan::Union(union)));
     }
     Ok(Transformed::yes(LogicalPlan::Union(Union {
@@ -215,15 +214,16 @@ fn untagged_union(union: Union) -> Result<Transformed<LogicalPlan>> {
     })))
 }
 
-/// A value as it is, without the type tag of its field.
+/// A value as it is, in a field with the metadata (the type tag) of another operand's.
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct Untagged {
+struct Retagged {
+    metadata: BTreeMap<String, String>,
     signature: Signature,
 }
 
-impl ScalarUDFImpl for Untagged {
+impl ScalarUDFImpl for Retagged {
     fn name(&self) -> &str {
-        "untagged"
+        "retagged"
     }
 
     fn signature(&self) -> &Signature {
@@ -233,14 +233,24 @@ impl ScalarUDFImpl for Untagged {
     fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
         match arg_types.first() {
             Some(t) => Ok(t.clone()),
-            None => exec_err!("untagged takes a value"),
+            None => exec_err!("retagged takes a value"),
         }
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        let Some(value) = args.arg_fields.first() else {
+            return exec_err!("retagged takes a value");
+        };
+        Ok(Arc::new(
+            Field::new(self.name(), value.data_type().clone(), value.is_nullable())
+                .with_metadata(self.metadata.clone().into_iter().collect()),
+        ))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         match args.args.into_iter().next() {
             Some(value) => Ok(value),
-            None => exec_err!("untagged takes a value"),
+            None => exec_err!("retagged takes a value"),
         }
     }
 }

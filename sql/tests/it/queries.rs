@@ -243,22 +243,23 @@ async fn scalar_subqueries_are_null_without_rows_and_refuse_two() {
 }
 
 #[tokio::test]
-async fn union_of_varchar_and_text_is_text() {
+async fn union_of_varchar_and_text_has_the_first_type() {
     let (_dir, s) = demo_session().await;
     assert_eq!(
-        column(
-            &s,
-            "SELECT 'a'::varchar(3) UNION SELECT 'bb'::text ORDER BY 1"
-        )
-        .await,
+        column(&s, "SELECT 'a'::varchar(3) UNION SELECT 'bb'::text ORDER BY 1").await,
         ["a", "bb"]
     );
-    assert_eq!(
-        column(
-            &s,
-            "SELECT pg_typeof(x)::text FROM (SELECT 'a'::varchar(3) AS x UNION ALL SELECT 'b'::text) u LIMIT 1"
+    let first_type = |first: &str, second: &str| {
+        format!(
+            "SELECT pg_typeof(x)::text FROM (SELECT {first} AS x UNION ALL SELECT {second}) u LIMIT 1"
         )
-        .await,
+    };
+    assert_eq!(
+        column(&s, &first_type("'a'::varchar(3)", "'b'::text")).await,
+        ["character varying"]
+    );
+    assert_eq!(
+        column(&s, &first_type("'a'::text", "'b'::varchar(3)")).await,
         ["text"]
     );
 }
