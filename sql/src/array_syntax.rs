@@ -10,7 +10,7 @@
 //! - `generate_series(...)` in a select list as the rows it generates (`unnest` of
 //!   DataFusion's list-valued `generate_series`);
 //! - `FROM generate_series(...) g` and `FROM unnest(array) u` name their one column
-//!   after the alias (or the function when there is none), as PostgreSQL does.
+//!   after the alias (`unnest` without one), as PostgreSQL does.
 
 use std::ops::ControlFlow;
 
@@ -293,10 +293,12 @@ fn series_as_rows(expr: &mut Expr) {
 /// Names the one column of `generate_series(...)` and `unnest(array)` in `FROM`.
 fn name_function_column(table: &mut TableFactor) {
     match table {
+        // Unaliased, its column stays DataFusion's `value`, which the server's rewrites
+        // of catalog queries read.
         TableFactor::Table {
             name,
             args: Some(_),
-            alias,
+            alias: alias @ Some(_),
             ..
         } if names::object_name(name) == "generate_series" => {
             name_single_column(alias, "generate_series");
