@@ -204,7 +204,10 @@ fn retagged_union(union: Union) -> Result<Transformed<LogicalPlan>> {
         })
         .collect::<Vec<_>>();
     let schema = DFSchema::new_with_metadata(fields, union.schema.metadata().clone())?;
-    let rebuilt = inputs.iter().zip(&union.inputs).any(|(a, b)| !Arc::ptr_eq(a, b));
+    let rebuilt = inputs
+        .iter()
+        .zip(&union.inputs)
+        .any(|(a, b)| !Arc::ptr_eq(a, b));
     if schema == *union.schema && !rebuilt {
         return Ok(Transformed::no(LogicalPlan::Union(union)));
     }

@@ -16,10 +16,11 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::{
-    Array, BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentClause,
-    FunctionArgumentList, FunctionArguments, Ident, ObjectName, OrderBy, OrderByExpr, OrderByKind,
-    OrderByOptions, Query, SelectItem, SetExpr, TableAlias, TableAliasColumnDef, TableFactor,
-    UnaryOperator, Value, VisitMut, VisitorMut, WindowSpec, WindowType,
+    Array, BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArgumentClause, FunctionArgumentList, FunctionArguments, Ident, ObjectName, OrderBy,
+    OrderByExpr, OrderByKind, OrderByOptions, Query, SelectItem, SetExpr, TableAlias,
+    TableAliasColumnDef, TableFactor, UnaryOperator, Value, VisitMut, VisitorMut, WindowSpec,
+    WindowType,
 };
 
 use crate::{names, syntax};
@@ -267,7 +268,20 @@ fn select_list_series(body: &mut SetExpr) {
 fn series_as_rows(expr: &mut Expr) {
     match expr {
         Expr::Function(f) if is_named(f, "generate_series") => {
-            *expr = call("unnest", vec![expr.clone()]);
+            let integer = integer_literal_arguments(f);
+            let rows = call("unnest", vec![expr.clone()]);
+            // PostgreSQL's `generate_series(integer, integer)` is `integer`; DataFusion's
+            // is `bigint`. Only literal bounds are known to be `integer` here.
+            *expr = match integer {
+                true => Expr::Cast {
+                    kind: CastKind::Cast,
+                    expr: Box::new(rows),
+                    data_type: DataType::Integer(None),
+                    array: false,
+                    format: None,
+                },
+                false => rows,
+            };
         }
         Expr::Function(f) if is_named(f, "unnest") => {}
         Expr::Function(f) => {
@@ -288,6 +302,27 @@ fn series_as_rows(expr: &mut Expr) {
         | Expr::Cast { expr: inner, .. } => series_as_rows(inner),
         _ => {}
     }
+}
+
+/// Whether every argument of `function` is an integer literal that fits in 32 bits.
+fn integer_literal_arguments(function: &Function) -> bool {
+    let FunctionArguments::List(list) = &function.args else {
+        return false;
+    };
+    list.args.iter().all(|arg| {
+        let FunctionArg::Unnamed(FunctionArgExpr::Expr(written)) = arg else {
+            return false;
+        };
+        let unsigned = match written {
+            Expr::UnaryOp {
+                op: UnaryOperator::Minus,
+                expr,
+            } => expr.as_ref(),
+            other => other,
+        };
+        matches!(unsigned, Expr::Value(v)
+            if matches!(&v.value, Value::Number(n, false) if n.parse::<i32>().is_ok()))
+    })
 }
 
 /// Names the one column of `generate_series(...)` and `unnest(array)` in `FROM`.

@@ -92,6 +92,14 @@ async fn set_returning_functions_give_rows_and_name_their_column() {
         ["10", "20"]
     );
     assert_eq!(
+        rows(
+            &s,
+            "SELECT pg_typeof(g)::text FROM (SELECT generate_series(1, 2) AS g) s LIMIT 1"
+        )
+        .await,
+        ["integer"]
+    );
+    assert_eq!(
         rows(&s, "SELECT g, g.g FROM generate_series(1, 3) g ORDER BY g").await,
         ["1|1", "2|2", "3|3"]
     );

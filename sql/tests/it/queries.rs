@@ -246,7 +246,11 @@ async fn scalar_subqueries_are_null_without_rows_and_refuse_two() {
 async fn union_of_varchar_and_text_has_the_first_type() {
     let (_dir, s) = demo_session().await;
     assert_eq!(
-        column(&s, "SELECT 'a'::varchar(3) UNION SELECT 'bb'::text ORDER BY 1").await,
+        column(
+            &s,
+            "SELECT 'a'::varchar(3) UNION SELECT 'bb'::text ORDER BY 1"
+        )
+        .await,
         ["a", "bb"]
     );
     let first_type = |first: &str, second: &str| {
