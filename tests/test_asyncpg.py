@@ -184,12 +184,6 @@ def test_connect_errors(server, scram_server):
     asyncio.run(reader())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=asyncpg.InvalidTextRepresentationError,
-    reason="known gap: an array cast to text is Arrow's `[a, b]`, not PostgreSQL's `{a,b}`, "
-    "so asyncpg's copy_from_query with array arguments cannot quote them back",
-)
 def test_copy_from_query(server):
     async def body(conn):
         buf = io.BytesIO()

@@ -15,6 +15,7 @@
 
 mod blocking;
 pub mod catalog;
+pub mod column_aliases;
 pub mod context;
 pub mod dialect;
 pub mod dml;
@@ -151,6 +152,7 @@ pub fn register_context(
     ctx.add_analyzer_rule(std::sync::Arc::new(set_operations::MultisetOperations));
     ctx.add_analyzer_rule(Arc::new(functions::intervals::PostgresIntervals));
     ctx.add_analyzer_rule(Arc::new(types::casts::PostgresCasts));
+    ctx.add_analyzer_rule(Arc::new(set_operations::UnionTypeTags));
     ctx.add_analyzer_rule(Arc::new(types::pg_typeof::ResolvePgTypeof));
     types::type_planner::install(ctx);
     ctx.state_ref()
@@ -158,5 +160,6 @@ pub fn register_context(
         .register_expr_planner(Arc::new(types::resolution::BooleanNumberComparison))?;
     ctx.add_optimizer_rule(std::sync::Arc::new(dml_guard::DmlEmptyGuard));
     ctx.register_relation_planner(Arc::new(time_travel::AsOfRelationPlanner::new(graph_ctx)))?;
+    ctx.register_relation_planner(Arc::new(column_aliases::PartialColumnAliases))?;
     Ok(())
 }

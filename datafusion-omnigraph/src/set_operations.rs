@@ -1,3 +1,6 @@
+//! Set operations as PostgreSQL answers them. `UNION` of `varchar` and `text` columns
+//! has the first operand's type ([`UnionTypeTags`]).
+//!
 //! `INTERSECT ALL` and `EXCEPT ALL` with PostgreSQL's multiplicities: a row `m` times on
 //! the left and `n` times on the right appears `min(m, n)` times in the intersection and
 //! `max(m - n, 0)` times in the difference.
@@ -7,14 +10,22 @@
 //! each row on both sides and joining on the number too keeps the first `n` copies (drops
 //! them), which is the multiset answer.
 
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::Transformed;
-use datafusion::common::{Column, NullEquality, Result};
+use datafusion::common::{Column, DFSchema, NullEquality, Result, exec_err};
 use datafusion::functions_window::expr_fn::row_number;
+use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::{
-    Expr, ExprFunctionExt, Join, JoinType, LogicalPlan, LogicalPlanBuilder,
+    ColumnarValue, Expr, ExprFunctionExt, Join, JoinType, LogicalPlan, LogicalPlanBuilder,
+    ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Union, Volatility,
 };
 use datafusion::optimizer::analyzer::AnalyzerRule;
+
+use crate::pg_type::pg_type_of;
 
 #[derive(Debug, Default)]
 pub struct MultisetOperations;
@@ -104,4 +115,145 @@ fn numbered(input: LogicalPlan, keys: &[Column], name: &str) -> Result<LogicalPl
         .window(vec![occurrence])?
         .project(columns)?
         .build()
+}
+
+/// The columns of a `UNION` whose operands PostgreSQL types differently but Arrow alike
+/// (`varchar`, `bpchar` and `text`, told apart by a [`crate::pg_type`] tag): the result
+/// has the first operand's type, as PostgreSQL resolves string types (each converts to
+/// the others implicitly, so the first one stays). Runs after the casts that tag character
+/// types; the union's schema (and those above it) are computed again from the operands,
+/// where DataFusion would keep the one it computed before the tags.
+#[derive(Debug, Default)]
+pub struct UnionTypeTags;
+
+impl AnalyzerRule for UnionTypeTags {
+    fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
+        let mut changed = false;
+        plan.transform_up_with_subqueries(|plan| match plan {
+            LogicalPlan::Union(union) => {
+                let union = retagged_union(union)?;
+                changed |= union.transformed;
+                Ok(union)
+            }
+            other if changed => other.recompute_schema().map(Transformed::yes),
+            other => Ok(Transformed::no(other)),
+        })
+        .map(|t| t.data)
+    }
+
+    fn name(&self) -> &str {
+        "postgres_union_type_tags"
+    }
+}
+
+fn retagged_union(union: Union) -> Result<Transformed<LogicalPlan>> {
+    let Some(first) = union.inputs.first().map(Arc::clone) else {
+        return Ok(Transformed::no(LogicalPlan::Union(union)));
+    };
+    let differs = |input: &LogicalPlan, i: usize| {
+        pg_type_of(input.schema().field(i)) != pg_type_of(first.schema().field(i))
+    };
+    let inputs = union
+        .inputs
+        .iter()
+        .map(|input| {
+            let width = input.schema().fields().len();
+            if !(0..width).any(|i| differs(input, i)) {
+                return Ok(Arc::clone(input));
+            }
+            let columns = input
+                .schema()
+                .columns()
+                .into_iter()
+                .enumerate()
+                .map(|(i, column)| match differs(input, i) {
+                    true => {
+                        let name = column.name.clone();
+                        let metadata = first.schema().field(i).metadata();
+                        Expr::ScalarFunction(ScalarFunction::new_udf(
+                            Arc::new(ScalarUDF::new_from_impl(Retagged {
+                                metadata: metadata.clone().into_iter().collect(),
+                                signature: Signature::any(1, Volatility::Immutable),
+                            })),
+                            vec![Expr::Column(column)],
+                        ))
+                        .alias(name)
+                    }
+                    false => Expr::Column(column),
+                })
+                .collect::<Vec<_>>();
+            LogicalPlanBuilder::from(input.as_ref().clone())
+                .project(columns)
+                .and_then(|b| b.build())
+                .map(Arc::new)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let fields = union
+        .schema
+        .iter()
+        .enumerate()
+        .map(|(i, (qualifier, field))| {
+            let mut metadata = HashMap::new();
+            for input in &inputs {
+                metadata.extend(input.schema().field(i).metadata().clone());
+            }
+            (
+                qualifier.cloned(),
+                Arc::new(field.as_ref().clone().with_metadata(metadata)),
+            )
+        })
+        .collect::<Vec<_>>();
+    let schema = DFSchema::new_with_metadata(fields, union.schema.metadata().clone())?;
+    let rebuilt = inputs
+        .iter()
+        .zip(&union.inputs)
+        .any(|(a, b)| !Arc::ptr_eq(a, b));
+    if schema == *union.schema && !rebuilt {
+        return Ok(Transformed::no(LogicalPlan::Union(union)));
+    }
+    Ok(Transformed::yes(LogicalPlan::Union(Union {
+        inputs,
+        schema: Arc::new(schema),
+    })))
+}
+
+/// A value as it is, in a field with the metadata (the type tag) of another operand's.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Retagged {
+    metadata: BTreeMap<String, String>,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for Retagged {
+    fn name(&self) -> &str {
+        "retagged"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        match arg_types.first() {
+            Some(t) => Ok(t.clone()),
+            None => exec_err!("retagged takes a value"),
+        }
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        let Some(value) = args.arg_fields.first() else {
+            return exec_err!("retagged takes a value");
+        };
+        Ok(Arc::new(
+            Field::new(self.name(), value.data_type().clone(), value.is_nullable())
+                .with_metadata(self.metadata.clone().into_iter().collect()),
+        ))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        match args.args.into_iter().next() {
+            Some(value) => Ok(value),
+            None => exec_err!("retagged takes a value"),
+        }
+    }
 }

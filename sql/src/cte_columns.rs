@@ -4,11 +4,19 @@
 //! list's names (`WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t ...)`),
 //! and refuses a list naming fewer columns than the query has, which in PostgreSQL names
 //! the first ones and leaves the rest as they are.
+//!
+//! A recursive query's integer literals are also typed here, as `integer` when they fit
+//! in 32 bits: DataFusion fixes a recursive query's column types while planning (they
+//! are not retyped after it as other integer literals are), and PostgreSQL's `integer`
+//! columns overflow (22003) where `bigint` ones would silently count on.
 
 use std::ops::ControlFlow;
 
 use datafusion::sql::parser::Statement as DFStatement;
-use datafusion::sql::sqlparser::ast::{Cte, Ident, Query, SelectItem, VisitMut, VisitorMut};
+use datafusion::sql::sqlparser::ast::{
+    CastKind, Cte, DataType, Expr, Ident, Query, Select, SelectItem, SetExpr, Value, VisitMut,
+    VisitorMut,
+};
 
 use crate::column_name::column_name;
 use crate::output_names::first_select;
@@ -21,6 +29,11 @@ pub fn with_cte_column_names(statement: &mut DFStatement) {
         fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
             if let Some(with) = query.with.as_mut() {
                 with.cte_tables.iter_mut().for_each(name_columns);
+                if with.recursive {
+                    for cte in &mut with.cte_tables {
+                        integer_literals(&mut cte.query.body);
+                    }
+                }
             }
             ControlFlow::Continue(())
         }
@@ -73,5 +86,65 @@ fn name_columns(cte: &mut Cte) {
             }
         }
         cte.alias.columns.clear();
+    }
+}
+
+/// Types the integer literals of `body`'s selects (not of their subqueries, whose
+/// `LIMIT` must stay as planned) that fit in 32 bits as `integer`.
+fn integer_literals(body: &mut SetExpr) {
+    match body {
+        SetExpr::Select(select) => select_integer_literals(select),
+        SetExpr::Query(query) => integer_literals(&mut query.body),
+        SetExpr::SetOperation { left, right, .. } => {
+            integer_literals(left);
+            integer_literals(right);
+        }
+        _ => {}
+    }
+}
+
+fn select_integer_literals(select: &mut Select) {
+    struct Literals {
+        /// Subqueries the visit is inside.
+        depth: usize,
+    }
+    impl VisitorMut for Literals {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+            if self.depth == 0
+                && let Expr::Value(value) = expr
+                && let Value::Number(digits, false) = &value.value
+                && digits.parse::<i32>().is_ok()
+            {
+                *expr = Expr::Cast {
+                    kind: CastKind::Cast,
+                    expr: Box::new(expr.clone()),
+                    data_type: DataType::Integer(None),
+                    array: false,
+                    format: None,
+                };
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut literals = Literals { depth: 0 };
+    for item in &mut select.projection {
+        if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item {
+            let _ = e.visit(&mut literals);
+        }
+    }
+    for clause in [&mut select.selection, &mut select.having]
+        .into_iter()
+        .flatten()
+    {
+        let _ = clause.visit(&mut literals);
     }
 }

@@ -9,6 +9,7 @@ use datafusion_omnigraph::engine_error;
 use datafusion_omnigraph::error::external_error;
 use datafusion_omnigraph::functions::errors::FunctionError;
 use datafusion_omnigraph::numbers::NumericError;
+use datafusion_omnigraph::subqueries::SubqueryError;
 use datafusion_omnigraph::types::TypeError;
 use omnigraph_engine::{Error as EngineError, IntegrityViolation};
 
@@ -37,6 +38,8 @@ pub enum ErrorKind {
     WindowingError,
     /// 42804 datatype_mismatch (`UNION`/`CASE` branches of incompatible types)
     DatatypeMismatch,
+    /// 21000 cardinality_violation (a scalar subquery with more than one row)
+    CardinalityViolation,
     /// 3F000 invalid_schema_name (unknown branch)
     UnknownBranch,
     /// 42P06 duplicate_schema (branch exists)
@@ -129,6 +132,7 @@ impl ErrorKind {
             ErrorKind::InvalidColumnReference => "42P10",
             ErrorKind::WindowingError => "42P20",
             ErrorKind::DatatypeMismatch => "42804",
+            ErrorKind::CardinalityViolation => "21000",
             ErrorKind::NoActiveTransaction => "25P01",
             ErrorKind::InvalidSavepoint => "3B001",
             ErrorKind::UnknownBranch => "3F000",
@@ -296,6 +300,9 @@ fn datafusion_kind(err: &DataFusionError) -> ErrorKind {
     if let Some(type_error) = external_error::<TypeError>(err) {
         return type_kind(type_error);
     }
+    if let Some(SubqueryError::MoreThanOneRow) = external_error::<SubqueryError>(err) {
+        return ErrorKind::CardinalityViolation;
+    }
     match err {
         DataFusionError::SQL(_, _) => ErrorKind::Syntax,
         DataFusionError::SchemaError(e, _) => match **e {
@@ -367,6 +374,9 @@ fn datafusion_message(err: &DataFusionError) -> String {
     }
     if let Some(type_error) = external_error::<TypeError>(err) {
         return type_error.to_string();
+    }
+    if let Some(subquery) = external_error::<SubqueryError>(err) {
+        return subquery.to_string();
     }
     match engine_error(err) {
         Some(engine) => engine.to_string(),

@@ -11,6 +11,7 @@
 #![recursion_limit = "256"]
 
 pub mod access_mode;
+mod array_syntax;
 mod binding;
 pub mod column_name;
 mod cte_columns;

@@ -44,6 +44,7 @@ pub const QUERY_RULES: &[&dyn QueryRule] = &[
     &GroupByPositionsExist,
     &NoAggregatesOrWindowsInWhere,
     &NoNestedAggregates,
+    &NoUngroupedColumns,
 ];
 
 /// Checks every query of `statement`, the nested ones too.
@@ -255,6 +256,123 @@ impl QueryRule for NoNestedAggregates {
         }
         Ok(())
     }
+}
+
+/// A column beside an aggregate in a query without `GROUP BY` (`SELECT city, count(*)
+/// FROM person`): 42803 grouping_error. With `GROUP BY`, which columns are grouped is left
+/// to DataFusion.
+struct NoUngroupedColumns;
+
+impl QueryRule for NoUngroupedColumns {
+    fn check(&self, query: &Query, functions: &Functions) -> Result<()> {
+        for select in selects(&query.body) {
+            let GroupByExpr::Expressions(grouping, _) = &select.group_by else {
+                continue;
+            };
+            if !grouping.is_empty() {
+                continue;
+            }
+            let items: Vec<&Expr> = select
+                .projection
+                .iter()
+                .filter_map(|item| match item {
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                        Some(e)
+                    }
+                    _ => None,
+                })
+                .collect();
+            let aggregated = select.having.is_some()
+                || items
+                    .iter()
+                    .any(|e| calls(e).iter().any(|c| functions.is_aggregate(c)));
+            if !aggregated {
+                continue;
+            }
+            if let Some(column) = items
+                .iter()
+                .find_map(|e| column_outside_aggregates(e, functions))
+            {
+                return Err(SqlError::new(
+                    ErrorKind::GroupingError,
+                    format!(
+                        "column \"{column}\" must appear in the GROUP BY clause or be used in an aggregate function"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The first column `expr` reads outside aggregate calls and subqueries.
+fn column_outside_aggregates(expr: &Expr, functions: &Functions) -> Option<String> {
+    struct Columns<'a, 'f> {
+        functions: &'a Functions<'f>,
+        /// Aggregate calls and subqueries the visit is inside.
+        depth: usize,
+    }
+    impl Visitor for Columns<'_, '_> {
+        type Break = String;
+        fn pre_visit_query(&mut self, _: &Query) -> ControlFlow<String> {
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &Query) -> ControlFlow<String> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<String> {
+            match expr {
+                Expr::Function(f) if self.functions.is_aggregate(f) => self.depth += 1,
+                Expr::Identifier(ident) if self.depth == 0 && !is_sql_value_function(ident) => {
+                    return ControlFlow::Break(names::normalized(ident));
+                }
+                Expr::CompoundIdentifier(parts) if self.depth == 0 => {
+                    let parts: Vec<String> = parts.iter().map(names::normalized).collect();
+                    return ControlFlow::Break(parts.join("."));
+                }
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        }
+        fn post_visit_expr(&mut self, expr: &Expr) -> ControlFlow<String> {
+            if let Expr::Function(f) = expr
+                && self.functions.is_aggregate(f)
+            {
+                self.depth -= 1;
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut columns = Columns {
+        functions,
+        depth: 0,
+    };
+    match expr.visit(&mut columns) {
+        ControlFlow::Break(column) => Some(column),
+        ControlFlow::Continue(()) => None,
+    }
+}
+
+/// The SQL keywords that read as values, which a parser may leave as bare names
+/// (`current_user`, `current_schema`).
+fn is_sql_value_function(ident: &datafusion::sql::sqlparser::ast::Ident) -> bool {
+    ident.quote_style.is_none()
+        && matches!(
+            names::normalized(ident).as_str(),
+            "current_user"
+                | "session_user"
+                | "user"
+                | "current_role"
+                | "current_schema"
+                | "current_catalog"
+                | "current_date"
+                | "current_time"
+                | "current_timestamp"
+                | "localtime"
+                | "localtimestamp"
+        )
 }
 
 fn call_arguments(call: &Function) -> Vec<Expr> {

@@ -397,6 +397,7 @@ impl Session {
         let mut ast = ast;
         let returning = take_returning(&mut ast);
         with_output_names(&mut ast);
+        crate::array_syntax::with_postgres_array_syntax(&mut ast);
         crate::cte_columns::with_cte_column_names(&mut ast);
         crate::fetch_first::with_fetch_as_limit(&mut ast);
         self.refresh_branches_for(&ast).await?;

@@ -1,5 +1,5 @@
 //! Syntax built from parts rather than from text: the query a `CALL` or a
-//! `COPY table TO` stands for.
+//! `COPY table TO` stands for, the subquery of an `ARRAY(SELECT ...)`.
 
 use std::sync::LazyLock;
 
@@ -56,6 +56,16 @@ pub fn select_all_from_function(name: ObjectName, args: Vec<FunctionArg>) -> Box
 /// `SELECT columns FROM name` (`*` without columns).
 pub fn select_from_table(name: ObjectName, columns: &[Ident]) -> Box<Query> {
     select(name, None, columns)
+}
+
+/// `SELECT projection FROM relation`.
+pub fn select_from_relation(relation: TableFactor, projection: Vec<SelectItem>) -> Box<Query> {
+    let mut query = SELECT_ALL.clone();
+    if let SetExpr::Select(select) = query.body.as_mut() {
+        select.from[0].relation = relation;
+        select.projection = projection;
+    }
+    Box::new(query)
 }
 
 #[cfg(test)]

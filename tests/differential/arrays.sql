@@ -76,3 +76,15 @@ SELECT * FROM generate_series(10, 0, -3) ORDER BY 1 DESC
 SELECT g FROM generate_series(1, 3) g ORDER BY g
 -- id: array_length_missing_dimension
 SELECT array_length(ARRAY[1, 2], 2), array_dims(ARRAY[]::int[])
+-- id: cast_array_to_text_quoting
+SELECT ARRAY['a b', NULL, '', 'x"y']::text, ARRAY[true, false]::text, ARRAY[[1, 2], [3, 4]]::text
+-- id: text_column_to_array
+SELECT t::int[] FROM (VALUES (1, '{1,2}'), (2, '{}'), (3, NULL)) v(k, t) ORDER BY k
+-- id: array_subquery_constructor_empty
+SELECT ARRAY(SELECT name FROM company WHERE false)
+-- id: array_overlap
+SELECT ARRAY[1] && ARRAY[3], ARRAY['a'] && ARRAY['a', 'b']
+-- id: generate_series_in_expression
+SELECT (generate_series(1, 3) * 10)::int AS x ORDER BY x
+-- id: unnest_alias_column
+SELECT u FROM unnest(ARRAY['b', 'a']) u ORDER BY u

@@ -52,3 +52,5 @@ WITH a AS (SELECT 1), a AS (SELECT 2) SELECT * FROM a
 WITH RECURSIVE t(n) AS (SELECT 1) SELECT n FROM t
 -- id: cte_column_list_partial_named
 WITH t(a) AS (SELECT 1, 2 AS b) SELECT a, b FROM t
+-- id: recursive_integer_columns
+WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 3) SELECT pg_typeof(n), n FROM t ORDER BY n

@@ -68,3 +68,7 @@ SELECT x FROM (VALUES (1), (1), (1), (2), (NULL), (NULL)) a(x) EXCEPT ALL SELECT
 SELECT a, b FROM (VALUES (1, 'x'), (1, 'x'), (1, 'y'), (2, NULL), (2, NULL)) t(a, b) EXCEPT ALL SELECT a, b FROM (VALUES (1, 'x'), (2, NULL)) u(a, b) ORDER BY 1, 2
 -- id: intersect_all_right_larger
 SELECT x FROM (VALUES (1), (2)) a(x) INTERSECT ALL SELECT y FROM (VALUES (1), (1), (1), (2), (2)) b(y) ORDER BY 1
+-- id: union_text_varchar
+SELECT 'bb'::text UNION SELECT 'a'::varchar(3) ORDER BY 1
+-- id: union_varchar_text_typeof
+SELECT DISTINCT pg_typeof(x) FROM (SELECT 'a'::varchar(3) AS x UNION ALL SELECT 'b'::text) u

@@ -76,3 +76,9 @@ SELECT name, age >= ALL (SELECT age FROM person q WHERE q.city = p.city) FROM pe
 SELECT name, id NOT IN (SELECT dst FROM works_at WHERE role = 'engineer') FROM company ORDER BY name LIMIT 5
 -- id: exists_in_case
 SELECT name, CASE WHEN EXISTS (SELECT 1 FROM works_at w WHERE w.dst = c.id AND w.role = 'ceo') THEN 'led' ELSE 'not led' END FROM company c ORDER BY name LIMIT 5
+-- id: any_array_null_other_operators
+SELECT 1 <> ANY (ARRAY[1, NULL]), 3 > ANY (ARRAY[5, NULL]), 6 > ANY (ARRAY[5, NULL]), 1 = ALL (ARRAY[1, NULL]), 1 = ANY (ARRAY[]::int[])
+-- id: any_array_null_under_not
+SELECT count(*) FROM person WHERE NOT (city = ANY (ARRAY['Oslo', NULL]))
+-- id: scalar_subquery_empty_coalesced
+SELECT coalesce((SELECT name FROM company WHERE false), 'none')

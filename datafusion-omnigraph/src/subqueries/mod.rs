@@ -7,26 +7,33 @@
 //! which DataFusion decorrelates wherever they appear, combined with PostgreSQL's
 //! three-valued logic ([`counts`]).
 
+mod array_membership;
 mod counts;
 mod ordering;
 mod predicates;
 mod quantified;
+mod scalar_values;
 
 use std::sync::Arc;
 
 use datafusion::optimizer::analyzer::AnalyzerRule;
 
+pub use array_membership::ArrayMembership;
 pub use ordering::SubqueriesInOrderBy;
 pub use predicates::SubqueryPredicatesAsValues;
 pub use quantified::QuantifiedComparisons;
+pub use scalar_values::{ScalarSubqueryValues, SubqueryError};
 
 /// The subquery rules, in the order they apply: quantified comparisons first; then
 /// subqueries in `ORDER BY` move into a projection, where the last rule makes values of
-/// `EXISTS` and `IN`.
+/// `EXISTS` and `IN`; `x = ANY (array)` gets its NULL answers; scalar subqueries
+/// are checked to have at most one row.
 pub fn rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
     vec![
         Arc::new(QuantifiedComparisons),
         Arc::new(SubqueriesInOrderBy),
         Arc::new(SubqueryPredicatesAsValues),
+        Arc::new(ArrayMembership),
+        Arc::new(ScalarSubqueryValues),
     ]
 }

@@ -1,14 +1,21 @@
 //! PostgreSQL's text form of arrays (`{a,"b c",NULL}`) read as `array_in` reads it: the
-//! parser behind array parameters sent as text and behind casts of string literals to
-//! array types (`'{a,b}'::text[]`), which Arrow's cast would take as one element.
+//! parser behind array parameters sent as text and behind casts of text to array types
+//! (`'{a,b}'::text[]`, `column::int[]`), which Arrow's cast would take as one element.
 
-use datafusion::arrow::array::StringArray;
-use datafusion::arrow::compute::{CastOptions, cast_with_options};
-use datafusion::arrow::datatypes::DataType;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, ListArray, StringArray};
+use datafusion::arrow::buffer::OffsetBuffer;
+use datafusion::arrow::compute::{CastOptions, cast, cast_with_options};
+use datafusion::arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::tree_node::Transformed;
 use datafusion::common::utils::SingleRowListArrayBuilder;
-use datafusion::common::{Result, ScalarValue};
-use datafusion::logical_expr::{Cast, Expr};
+use datafusion::common::{DFSchema, Result, ScalarValue, exec_err};
+use datafusion::logical_expr::expr::ScalarFunction;
+use datafusion::logical_expr::{
+    Cast, ColumnarValue, Expr, ExprSchemable, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
+    Signature, Volatility,
+};
 
 use super::error::TypeError;
 
@@ -50,6 +57,95 @@ pub fn literal_cast(expr: Expr) -> Result<Transformed<Expr>> {
         .with_field_name(Some(element.name().clone()))
         .build_list_scalar();
     Ok(Transformed::yes(Expr::Literal(list, None)))
+}
+
+/// `text_expr::t[]` of a string that is not a literal as an [`ArrayIn`], read row by row.
+pub fn column_cast(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    let Expr::Cast(Cast { expr: inner, field }) = &expr else {
+        return Ok(Transformed::no(expr));
+    };
+    let DataType::List(element) = field.data_type() else {
+        return Ok(Transformed::no(expr));
+    };
+    let is_text = inner
+        .get_type(schema)
+        .is_ok_and(|t| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View));
+    if !is_text || matches!(inner.as_ref(), Expr::Literal(..)) {
+        return Ok(Transformed::no(expr));
+    }
+    let udf = Arc::new(ScalarUDF::new_from_impl(ArrayIn {
+        element: Arc::clone(element),
+        signature: Signature::any(1, Volatility::Immutable),
+    }));
+    Ok(Transformed::yes(Expr::ScalarFunction(
+        ScalarFunction::new_udf(udf, vec![inner.as_ref().clone()]),
+    )))
+}
+
+/// PostgreSQL's `array_in`: text read as an array of `element`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ArrayIn {
+    element: FieldRef,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for ArrayIn {
+    fn name(&self) -> &str {
+        "array_in"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::List(Arc::clone(&self.element)))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let [value] = args.args.as_slice() else {
+            return exec_err!("array_in takes one argument");
+        };
+        let scalar = matches!(value, ColumnarValue::Scalar(_));
+        let texts = cast(&value.to_array(args.number_rows.max(1))?, &DataType::Utf8)?;
+        let texts = texts.as_string::<i32>();
+        let mut elements: Vec<Option<String>> = Vec::new();
+        let mut lengths = Vec::with_capacity(texts.len());
+        for text in texts.iter() {
+            let Some(text) = text else {
+                lengths.push(0);
+                continue;
+            };
+            let parsed = parse_text_array(text).map_err(|_| TypeError::InvalidInput {
+                type_name: "array",
+                value: text.to_string(),
+            })?;
+            lengths.push(parsed.len());
+            elements.extend(parsed);
+        }
+        let strings = StringArray::from(elements);
+        let options = CastOptions {
+            safe: false,
+            ..Default::default()
+        };
+        let values =
+            cast_with_options(&strings, self.element.data_type(), &options).map_err(|_| {
+                TypeError::InvalidInput {
+                    type_name: "array element",
+                    value: strings.iter().flatten().collect::<Vec<_>>().join(","),
+                }
+            })?;
+        let lists: ArrayRef = Arc::new(ListArray::try_new(
+            Arc::clone(&self.element),
+            OffsetBuffer::from_lengths(lengths),
+            values,
+            texts.nulls().cloned(),
+        )?);
+        Ok(match scalar {
+            true => ColumnarValue::Scalar(ScalarValue::try_from_array(&lists, 0)?),
+            false => ColumnarValue::Array(lists),
+        })
+    }
 }
 
 /// The elements of a one-dimensional array in PostgreSQL's text form (`{a,"b c",NULL}`),

@@ -1,6 +1,7 @@
 //! PostgreSQL's names for the types of expressions: what `pg_typeof` answers and what
 //! `'int4'::regtype::text` spells.
 
+pub mod array_out;
 pub mod array_text;
 pub mod casts;
 pub mod character;

@@ -1,6 +1,7 @@
 //! SQL behaviour through `omnigraph_sql::Session`.
 #![recursion_limit = "256"]
 
+mod arrays;
 mod common;
 mod functions;
 mod numbers;

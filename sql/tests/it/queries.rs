@@ -148,6 +148,8 @@ async fn clauses_postgresql_refuses_fail_with_its_sqlstates() {
             "42712",
         ),
         ("SELECT count(*) FROM (SELECT 1)", "42601"),
+        ("SELECT city, count(*) FROM person", "42803"),
+        ("SELECT city FROM person HAVING count(*) > 1", "42803"),
     ] {
         let e = err(&s, sql).await;
         assert_eq!(e.sqlstate(), sqlstate, "{sql}: {e}");
@@ -155,6 +157,8 @@ async fn clauses_postgresql_refuses_fail_with_its_sqlstates() {
     // Allowed: an aggregate in a window's arguments, positions within the select list.
     table(&s, "SELECT sum(count(*)) OVER () FROM person GROUP BY city").await;
     table(&s, "SELECT city, count(*) FROM person GROUP BY 1").await;
+    table(&s, "SELECT count(*), max(age) + 1 FROM person").await;
+    table(&s, "SELECT (SELECT count(*) FROM company) FROM person").await;
 }
 
 #[tokio::test]
@@ -181,5 +185,123 @@ async fn with_column_lists_name_the_columns_the_queries_read() {
         )
         .await,
         ["a", "aa", "aaa"]
+    );
+}
+
+#[tokio::test]
+async fn quantified_comparisons_with_arrays_follow_three_valued_logic() {
+    let (_dir, s) = demo_session().await;
+    assert_eq!(
+        row(
+            &s,
+            "SELECT 1 = ANY (ARRAY[2, NULL]), 1 = ANY (ARRAY[1, NULL]), 1 <> ANY (ARRAY[1, NULL]), \
+             3 > ANY (ARRAY[5, NULL]), 1 = ALL (ARRAY[1, NULL]), 1 = ANY (ARRAY[]::int[]), \
+             NULL::int = ANY (ARRAY[1]), 2 <> ANY (ARRAY[1, NULL]), 6 > ANY (ARRAY[5, NULL]), \
+             1 = ANY (NULL::int[])"
+        )
+        .await,
+        [
+            "NULL", "true", "NULL", "NULL", "NULL", "false", "NULL", "true", "true", "NULL"
+        ]
+    );
+    // Under NOT, an unknown membership keeps the row out.
+    assert_eq!(
+        column(
+            &s,
+            "SELECT count(*) FROM person WHERE NOT (city = ANY (ARRAY['Oslo', NULL]))"
+        )
+        .await,
+        ["0"]
+    );
+    assert_eq!(
+        column(
+            &s,
+            "SELECT count(*) FROM person WHERE city = ANY (ARRAY['Oslo', NULL])"
+        )
+        .await,
+        column(&s, "SELECT count(*) FROM person WHERE city = 'Oslo'").await
+    );
+}
+
+#[tokio::test]
+async fn scalar_subqueries_are_null_without_rows_and_refuse_two() {
+    let (_dir, s) = demo_session().await;
+    assert_eq!(
+        row(&s, "SELECT (SELECT name FROM company WHERE false)").await,
+        ["NULL"]
+    );
+    assert_eq!(
+        row(
+            &s,
+            "SELECT (SELECT name FROM company ORDER BY name LIMIT 1) IS NOT NULL"
+        )
+        .await,
+        ["true"]
+    );
+    let e = err(&s, "SELECT (SELECT name FROM company)").await;
+    assert_eq!(e.sqlstate(), "21000", "{e}");
+}
+
+#[tokio::test]
+async fn union_of_varchar_and_text_has_the_first_type() {
+    let (_dir, s) = demo_session().await;
+    assert_eq!(
+        column(
+            &s,
+            "SELECT 'a'::varchar(3) UNION SELECT 'bb'::text ORDER BY 1"
+        )
+        .await,
+        ["a", "bb"]
+    );
+    let first_type = |first: &str, second: &str| {
+        format!(
+            "SELECT pg_typeof(x)::text FROM (SELECT {first} AS x UNION ALL SELECT {second}) u LIMIT 1"
+        )
+    };
+    assert_eq!(
+        column(&s, &first_type("'a'::varchar(3)", "'b'::text")).await,
+        ["character varying"]
+    );
+    assert_eq!(
+        column(&s, &first_type("'a'::text", "'b'::varchar(3)")).await,
+        ["text"]
+    );
+}
+
+#[tokio::test]
+async fn recursive_queries_count_in_integer() {
+    let (_dir, s) = demo_session().await;
+    let e = err(
+        &s,
+        "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n * 2 FROM t WHERE n < 2000000000) \
+         SELECT max(n) FROM t",
+    )
+    .await;
+    assert_eq!(e.sqlstate(), "22003", "{e}");
+    assert_eq!(
+        column(
+            &s,
+            "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 10) \
+             SELECT pg_typeof(sum(n))::text FROM t"
+        )
+        .await,
+        ["bigint"]
+    );
+}
+
+#[tokio::test]
+async fn table_aliases_may_name_fewer_columns_than_there_are() {
+    let (_dir, s) = demo_session().await;
+    assert_eq!(
+        row(
+            &s,
+            "SELECT y, industry FROM company AS c(x, y) WHERE c.y = 'acme'"
+        )
+        .await,
+        ["acme", "manufacturing"]
+    );
+    assert_eq!(
+        row(&s, "SELECT a, column2 FROM (VALUES (1, 2)) AS v(a)").await,
+        ["1", "2"]
     );
 }

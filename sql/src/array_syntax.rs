@@ -1,0 +1,367 @@
+//! PostgreSQL's array and set-returning syntax that DataFusion plans differently or not
+//! at all, rewritten in the statement's syntax before planning (after the result columns
+//! are named, so the names stay PostgreSQL's):
+//!
+//! - `x op ANY (array)` for `<>`, `<`, `<=`, `>`, `>=` as `NOT (x op' ALL (array))` with
+//!   the opposite operator: DataFusion plans `ALL` with SQL's NULL rules and `ANY` from
+//!   the array's smallest or largest element, which skips null elements;
+//! - `a && b` (arrays overlap) as `array_has_any(a, b)`;
+//! - `ARRAY(SELECT ...)` as a scalar subquery aggregating the rows (`{}` for none);
+//! - `generate_series(...)` in a select list as the rows it generates (`unnest` of
+//!   DataFusion's list-valued `generate_series`);
+//! - `FROM generate_series(...) g` and `FROM unnest(array) u` name their one column
+//!   after the alias (`unnest` without one), as PostgreSQL does.
+
+use std::ops::ControlFlow;
+
+use datafusion::sql::parser::Statement as DFStatement;
+use datafusion::sql::sqlparser::ast::{
+    Array, BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArgumentClause, FunctionArgumentList, FunctionArguments, Ident, ObjectName, OrderBy,
+    OrderByExpr, OrderByKind, OrderByOptions, Query, SelectItem, SetExpr, TableAlias,
+    TableAliasColumnDef, TableFactor, UnaryOperator, Value, VisitMut, VisitorMut, WindowSpec,
+    WindowType,
+};
+
+use crate::{names, syntax};
+
+/// Rewrites the array syntax of every query of `statement`.
+pub fn with_postgres_array_syntax(statement: &mut DFStatement) {
+    struct Rewrites;
+    impl VisitorMut for Rewrites {
+        type Break = ();
+        fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+            rewrite_expr(expr);
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+            select_list_series(&mut query.body);
+            ControlFlow::Continue(())
+        }
+        fn post_visit_table_factor(&mut self, table: &mut TableFactor) -> ControlFlow<()> {
+            name_function_column(table);
+            ControlFlow::Continue(())
+        }
+    }
+    if let DFStatement::Statement(statement) = statement {
+        let _ = statement.visit(&mut Rewrites);
+    }
+}
+
+fn rewrite_expr(expr: &mut Expr) {
+    match expr {
+        Expr::AnyOp {
+            left,
+            compare_op,
+            right,
+            ..
+        } if !matches!(right.as_ref(), Expr::Subquery(_)) => {
+            let Some(opposite) = opposite(compare_op) else {
+                return;
+            };
+            let all = Expr::AllOp {
+                left: left.clone(),
+                compare_op: opposite,
+                right: right.clone(),
+            };
+            *expr = Expr::UnaryOp {
+                op: UnaryOperator::Not,
+                expr: Box::new(Expr::Nested(Box::new(all))),
+            };
+        }
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::PGOverlap,
+            right,
+        } => {
+            *expr = call("array_has_any", vec![(**left).clone(), (**right).clone()]);
+        }
+        Expr::Function(function) if is_array_constructor(function) => {
+            if let FunctionArguments::Subquery(query) = &function.args {
+                *expr = array_of_rows(query.as_ref().clone());
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The operator whose `ALL` is the negation of `op`'s `ANY`; `None` for `=`, which
+/// DataFusion plans as `array_has` (given PostgreSQL's NULL answers after planning).
+fn opposite(op: &BinaryOperator) -> Option<BinaryOperator> {
+    Some(match op {
+        BinaryOperator::NotEq => BinaryOperator::Eq,
+        BinaryOperator::Lt => BinaryOperator::GtEq,
+        BinaryOperator::LtEq => BinaryOperator::Gt,
+        BinaryOperator::Gt => BinaryOperator::LtEq,
+        BinaryOperator::GtEq => BinaryOperator::Lt,
+        _ => return None,
+    })
+}
+
+fn call(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Function(Function {
+        name: ObjectName::from(vec![Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args
+                .into_iter()
+                .map(|a| FunctionArg::Unnamed(FunctionArgExpr::Expr(a)))
+                .collect(),
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
+}
+
+fn is_named(function: &Function, name: &str) -> bool {
+    names::object_name(&function.name) == name
+}
+
+fn is_array_constructor(function: &Function) -> bool {
+    is_named(function, "array") && matches!(function.args, FunctionArguments::Subquery(_))
+}
+
+/// `ARRAY(query)` as `(SELECT coalesce(array_agg(e), ARRAY[]) FROM (query) AS r(e))`
+/// (`{}` for no rows). A query with `ORDER BY` also numbers its rows in that order
+/// (`row_number() OVER (ORDER BY ...)`), and the aggregate follows the numbers: the
+/// aggregate would not see the rows sorted, a sort no operator above needs is dropped.
+fn array_of_rows(mut query: Query) -> Expr {
+    let element = Ident::new("__array_element");
+    let position = Ident::new("__array_position");
+    let numbered = number_rows(&mut query, &position);
+    let mut columns = vec![element.clone()];
+    if numbered {
+        columns.push(position.clone());
+    }
+    let rows = TableFactor::Derived {
+        lateral: false,
+        subquery: Box::new(query),
+        alias: Some(table_alias("__array_rows", columns)),
+        sample: None,
+    };
+    let mut aggregated = call("array_agg", vec![Expr::Identifier(element)]);
+    if numbered
+        && let Expr::Function(Function {
+            args: FunctionArguments::List(list),
+            ..
+        }) = &mut aggregated
+    {
+        list.clauses = vec![FunctionArgumentClause::OrderBy(vec![OrderByExpr {
+            expr: Expr::Identifier(position),
+            options: OrderByOptions {
+                asc: None,
+                nulls_first: None,
+            },
+            with_fill: None,
+        }])];
+    }
+    let empty = Expr::Array(Array {
+        elem: vec![],
+        named: true,
+    });
+    let value = call("coalesce", vec![aggregated, empty]);
+    Expr::Subquery(syntax::select_from_relation(
+        rows,
+        vec![SelectItem::UnnamedExpr(value)],
+    ))
+}
+
+/// Adds `row_number() OVER (ORDER BY <the query's ORDER BY>) AS position` to the select
+/// list of a one-`SELECT` query with `ORDER BY` (not `DISTINCT`, whose rows the number
+/// would make distinct); whether it did.
+fn number_rows(query: &mut Query, position: &Ident) -> bool {
+    let Some(OrderBy {
+        kind: OrderByKind::Expressions(order),
+        ..
+    }) = &query.order_by
+    else {
+        return false;
+    };
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return false;
+    };
+    if select.distinct.is_some() || select.projection.len() != 1 {
+        return false;
+    }
+    // `ORDER BY 1` and `ORDER BY alias` read the select list, which a window's
+    // `ORDER BY` cannot.
+    let (value, alias) = match &select.projection[0] {
+        SelectItem::UnnamedExpr(e) => (e.clone(), None),
+        SelectItem::ExprWithAlias { expr, alias } => (expr.clone(), Some(alias.clone())),
+        _ => return false,
+    };
+    let order = order
+        .iter()
+        .map(|key| {
+            let reads_select_list = match &key.expr {
+                Expr::Value(v) => matches!(&v.value, Value::Number(n, _) if n == "1"),
+                Expr::Identifier(ident) => alias.as_ref().is_some_and(|a| a.value == ident.value),
+                _ => false,
+            };
+            OrderByExpr {
+                expr: match reads_select_list {
+                    true => value.clone(),
+                    false => key.expr.clone(),
+                },
+                ..key.clone()
+            }
+        })
+        .collect();
+    let mut row_number = call("row_number", vec![]);
+    if let Expr::Function(f) = &mut row_number {
+        f.over = Some(WindowType::WindowSpec(WindowSpec {
+            window_name: None,
+            partition_by: vec![],
+            order_by: order,
+            window_frame: None,
+        }));
+    }
+    select.projection.push(SelectItem::ExprWithAlias {
+        expr: row_number,
+        alias: position.clone(),
+    });
+    true
+}
+
+fn table_alias(name: &str, columns: Vec<Ident>) -> TableAlias {
+    TableAlias {
+        explicit: true,
+        name: Ident::new(name),
+        columns: columns
+            .into_iter()
+            .map(|name| TableAliasColumnDef {
+                name,
+                data_type: None,
+            })
+            .collect(),
+        at: None,
+    }
+}
+
+/// `generate_series(...)` among a select list's values as `unnest(generate_series(...))`.
+fn select_list_series(body: &mut SetExpr) {
+    match body {
+        SetExpr::Select(select) => {
+            for item in &mut select.projection {
+                let expr = match item {
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+                    _ => continue,
+                };
+                series_as_rows(expr);
+            }
+        }
+        SetExpr::SetOperation { left, right, .. } => {
+            select_list_series(left);
+            select_list_series(right);
+        }
+        _ => {}
+    }
+}
+
+/// Wraps the `generate_series` calls of `expr` (not those of its subqueries, nor one
+/// already unnested) in `unnest`.
+fn series_as_rows(expr: &mut Expr) {
+    match expr {
+        Expr::Function(f) if is_named(f, "generate_series") => {
+            let integer = integer_literal_arguments(f);
+            let rows = call("unnest", vec![expr.clone()]);
+            // PostgreSQL's `generate_series(integer, integer)` is `integer`; DataFusion's
+            // is `bigint`. Only literal bounds are known to be `integer` here.
+            *expr = match integer {
+                true => Expr::Cast {
+                    kind: CastKind::Cast,
+                    expr: Box::new(rows),
+                    data_type: DataType::Integer(None),
+                    array: false,
+                    format: None,
+                },
+                false => rows,
+            };
+        }
+        Expr::Function(f) if is_named(f, "unnest") => {}
+        Expr::Function(f) => {
+            if let FunctionArguments::List(list) = &mut f.args {
+                for arg in &mut list.args {
+                    if let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = arg {
+                        series_as_rows(e);
+                    }
+                }
+            }
+        }
+        Expr::BinaryOp { left, right, .. } => {
+            series_as_rows(left);
+            series_as_rows(right);
+        }
+        Expr::UnaryOp { expr: inner, .. }
+        | Expr::Nested(inner)
+        | Expr::Cast { expr: inner, .. } => series_as_rows(inner),
+        _ => {}
+    }
+}
+
+/// Whether every argument of `function` is an integer literal that fits in 32 bits.
+fn integer_literal_arguments(function: &Function) -> bool {
+    let FunctionArguments::List(list) = &function.args else {
+        return false;
+    };
+    list.args.iter().all(|arg| {
+        let FunctionArg::Unnamed(FunctionArgExpr::Expr(written)) = arg else {
+            return false;
+        };
+        let unsigned = match written {
+            Expr::UnaryOp {
+                op: UnaryOperator::Minus,
+                expr,
+            } => expr.as_ref(),
+            other => other,
+        };
+        matches!(unsigned, Expr::Value(v)
+            if matches!(&v.value, Value::Number(n, false) if n.parse::<i32>().is_ok()))
+    })
+}
+
+/// Names the one column of `generate_series(...)` and `unnest(array)` in `FROM`.
+fn name_function_column(table: &mut TableFactor) {
+    match table {
+        // Unaliased, its column stays DataFusion's `value`, which the server's rewrites
+        // of catalog queries read.
+        TableFactor::Table {
+            name,
+            args: Some(_),
+            alias: alias @ Some(_),
+            ..
+        } if names::object_name(name) == "generate_series" => {
+            name_single_column(alias, "generate_series");
+        }
+        TableFactor::UNNEST {
+            alias,
+            array_exprs,
+            with_offset: false,
+            with_ordinality: false,
+            ..
+        } if array_exprs.len() == 1 => {
+            name_single_column(alias, "unnest");
+        }
+        _ => {}
+    }
+}
+
+fn name_single_column(alias: &mut Option<TableAlias>, function: &str) {
+    match alias {
+        Some(alias) if alias.columns.is_empty() => {
+            alias.columns.push(TableAliasColumnDef {
+                name: alias.name.clone(),
+                data_type: None,
+            });
+        }
+        Some(_) => {}
+        None => {
+            *alias = Some(table_alias(function, vec![Ident::new(function)]));
+        }
+    }
+}
