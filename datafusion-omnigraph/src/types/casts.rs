@@ -1,7 +1,8 @@
 //! Casts as PostgreSQL performs them, in place of Arrow's: an analyzer rule that runs
 //! after type coercion (so it also sees the casts coercion added) and replaces casts to
 //! character types ([`super::character`]) and from text to numbers
-//! ([`super::text_input`]).
+//! ([`super::text_input`]), to unconstrained `numeric` and from floats to text
+//! ([`super::numeric_cast`]).
 
 use datafusion::common::Result;
 use datafusion::common::config::ConfigOptions;
@@ -11,7 +12,7 @@ use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::utils::merge_schema;
 use datafusion::optimizer::analyzer::AnalyzerRule;
 
-use super::{array_text, character, text_input};
+use super::{array_text, character, numeric_cast, text_input};
 
 #[derive(Debug, Default)]
 pub struct PostgresCasts;
@@ -25,6 +26,7 @@ impl AnalyzerRule for PostgresCasts {
                 let name = names.save(&expr);
                 let rewritten = expr.transform_up(|e| {
                     let e = array_text::literal_cast(e)?.data;
+                    let e = numeric_cast::rewrite(e, &schema);
                     let e = text_input::checked_cast(e, &schema);
                     character::rewrite(e, &schema)
                 })?;
