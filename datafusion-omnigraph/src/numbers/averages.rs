@@ -50,8 +50,7 @@ fn exact_arguments(name: &str, args: &[Expr], schema: &DFSchema) -> Option<Vec<E
     };
     let wanted = average_scale(scale);
     let read = (wanted + 1 - AVERAGE_EXTRA_DIGITS).max(scale);
-    if read + AVERAGE_EXTRA_DIGITS > MAX_SCALE || argument_type == DataType::Decimal128(38, read)
-    {
+    if read + AVERAGE_EXTRA_DIGITS > MAX_SCALE || argument_type == DataType::Decimal128(38, read) {
         return None;
     }
     Some(vec![Expr::Cast(Cast::new(

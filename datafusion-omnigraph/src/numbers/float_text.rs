@@ -132,7 +132,9 @@ impl ScalarUDFImpl for FloatText {
         };
         let text: ArrayRef = Arc::new(text);
         Ok(match value {
-            ColumnarValue::Scalar(_) => ColumnarValue::Scalar(ScalarValue::try_from_array(&text, 0)?),
+            ColumnarValue::Scalar(_) => {
+                ColumnarValue::Scalar(ScalarValue::try_from_array(&text, 0)?)
+            }
             ColumnarValue::Array(_) => ColumnarValue::Array(text),
         })
     }

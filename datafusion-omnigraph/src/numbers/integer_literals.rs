@@ -131,10 +131,12 @@ fn whole_decimal(value: &ScalarValue) -> Option<ScalarValue> {
 /// arguments of aggregate and window functions, which some of them read as `Int64`.
 fn retype_literals(expr: Expr) -> Result<Transformed<Expr>> {
     expr.transform_down(|e| match e {
-        Expr::Literal(value, metadata) => Ok(match as_integer(&value).or_else(|| whole_decimal(&value)) {
-            Some(integer) => Transformed::yes(Expr::Literal(integer, metadata)),
-            None => Transformed::no(Expr::Literal(value, metadata)),
-        }),
+        Expr::Literal(value, metadata) => {
+            Ok(match as_integer(&value).or_else(|| whole_decimal(&value)) {
+                Some(integer) => Transformed::yes(Expr::Literal(integer, metadata)),
+                None => Transformed::no(Expr::Literal(value, metadata)),
+            })
+        }
         Expr::AggregateFunction(mut f) => {
             let mut transformed = false;
             let args = std::mem::take(&mut f.params.args);

@@ -135,7 +135,10 @@ impl ScalarUDFImpl for NumericDivide {
         };
         // a / b at scale s is (a_raw * 10^(s + s2 - s1)) / b_raw.
         let shift = i32::from(self.scale) + i32::from(s2) - i32::from(s1);
-        let (l, r) = (l.as_primitive::<Decimal128Type>(), r.as_primitive::<Decimal128Type>());
+        let (l, r) = (
+            l.as_primitive::<Decimal128Type>(),
+            r.as_primitive::<Decimal128Type>(),
+        );
         let factor = 10_i128.checked_pow(shift.unsigned_abs());
         let mut out = Vec::with_capacity(l.len());
         for (a, b) in l.iter().zip(r.iter()) {
@@ -156,9 +159,8 @@ impl ScalarUDFImpl for NumericDivide {
                 None => return Err(TypeError::NumericFieldOverflow.into()),
             }
         }
-        let result: ArrayRef = Arc::new(
-            Decimal128Array::from(out).with_precision_and_scale(38, self.scale)?,
-        );
+        let result: ArrayRef =
+            Arc::new(Decimal128Array::from(out).with_precision_and_scale(38, self.scale)?);
         let result = cast(&result, &DataType::Decimal128(38, self.scale))?;
         Ok(match (left, right) {
             (ColumnarValue::Scalar(_), ColumnarValue::Scalar(_)) => {

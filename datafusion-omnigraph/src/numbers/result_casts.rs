@@ -40,7 +40,11 @@ pub fn with_result_casts(plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
             if i < first_function {
                 return column;
             }
-            match result_cast(&functions[i - first_function], column.clone(), field.data_type()) {
+            match result_cast(
+                &functions[i - first_function],
+                column.clone(),
+                field.data_type(),
+            ) {
                 Some(cast) => {
                     any = true;
                     cast.alias_qualified(qualifier.cloned(), field.name())

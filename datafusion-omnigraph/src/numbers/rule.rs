@@ -16,9 +16,9 @@ use datafusion::optimizer::analyzer::AnalyzerRule;
 
 use super::IntegerType;
 use super::arithmetic::CheckedArithmetic;
-use super::{averages, result_casts};
 use super::numeric_divide::{NumericDivide, assumed_division_scale, division_scale};
 use super::rounding::{RoundToWhole, Ties};
+use super::{averages, result_casts};
 
 /// `sum(bigint)` is `numeric` in PostgreSQL, so it cannot overflow.
 const SUM_OF_BIGINT: DataType = DataType::Decimal128(38, 0);

@@ -38,7 +38,9 @@ fn text_scale(text: &str) -> Option<i8> {
 fn numeric_target(inner: &Expr, schema: &DFSchema) -> DataType {
     let text_literal = match inner {
         Expr::Literal(
-            ScalarValue::Utf8(Some(t)) | ScalarValue::Utf8View(Some(t)) | ScalarValue::LargeUtf8(Some(t)),
+            ScalarValue::Utf8(Some(t))
+            | ScalarValue::Utf8View(Some(t))
+            | ScalarValue::LargeUtf8(Some(t)),
             _,
         ) => text_scale(t),
         _ => None,

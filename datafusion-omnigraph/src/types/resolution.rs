@@ -10,9 +10,9 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{DFSchema, Result, ScalarValue};
+use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExpr};
 use datafusion::logical_expr::utils::merge_schema;
-use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{
     BinaryExpr, Case, Cast, Expr, ExprSchemable, LogicalPlan, Operator, Projection, Union,
 };
@@ -241,7 +241,7 @@ fn is_arithmetic(op: &Operator) -> bool {
 /// such operator, and reads both as `double precision`); DataFusion computes in `real`.
 /// Also narrows the `UInt64` counts of array functions and `gcd`/`lcm` of `integer`s
 /// ([`crate::numbers::integer_results`]).
-fn widen_real_operand(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+fn resolve_result_type(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     // Integer results in PostgreSQL's widths, before comparisons are coerced to them.
     if let Expr::ScalarFunction(f) = &expr
         && let Some(narrowed) = crate::numbers::integer_results::scalar_result(f, schema)
@@ -265,9 +265,9 @@ fn widen_real_operand(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>
     })
 }
 
-/// `plan` with [`widen_real_operand`] applied, its schema recomputed when it or a plan
+/// `plan` with [`resolve_result_type`] applied, its schema recomputed when it or a plan
 /// below it changed.
-fn widen_real_operands(
+fn resolve_result_types_in(
     plan: LogicalPlan,
     schema: &DFSchema,
     changed_below: bool,
@@ -287,7 +287,7 @@ fn widen_real_operands(
     let widened = plan.map_expressions(|expr| {
         let name = names.save(&expr);
         Ok(expr
-            .transform_up(|e| widen_real_operand(e, schema))?
+            .transform_up(|e| resolve_result_type(e, schema))?
             .update_data(|e| name.restore(e)))
     })?;
     if widened.transformed || changed_below {
@@ -313,7 +313,7 @@ impl AnalyzerRule for PostgresTypeResolution {
             match plan {
                 LogicalPlan::Union(union) => resolve_union(union),
                 other => {
-                    let widened = widen_real_operands(other, &schema, widened_below.get())?;
+                    let widened = resolve_result_types_in(other, &schema, widened_below.get())?;
                     widened_below.set(widened_below.get() || widened.transformed);
                     Ok(widened)
                 }

@@ -288,12 +288,27 @@ async fn decimal_literals_are_numeric_with_postgres_scales() {
         ("SELECT 42::numeric", "42"),
         ("SELECT 1e20::float8::text", "1e+20"),
         ("SELECT 1e-5::float8::text", "1e-05"),
-        ("SELECT avg(x) FROM (VALUES (1), (2)) t(x)", "1.5000000000000000"),
-        ("SELECT avg(x) FROM (VALUES (2), (2), (1)) t(x)", "1.6666666666666667"),
-        ("SELECT avg(x) FROM (VALUES (1.5), (2.25)) t(x)", "1.8750000000000000"),
-        ("SELECT x::numeric / 3 FROM (VALUES (28)) t(x)", "9.3333333333333333"),
+        (
+            "SELECT avg(x) FROM (VALUES (1), (2)) t(x)",
+            "1.5000000000000000",
+        ),
+        (
+            "SELECT avg(x) FROM (VALUES (2), (2), (1)) t(x)",
+            "1.6666666666666667",
+        ),
+        (
+            "SELECT avg(x) FROM (VALUES (1.5), (2.25)) t(x)",
+            "1.8750000000000000",
+        ),
+        (
+            "SELECT x::numeric / 3 FROM (VALUES (28)) t(x)",
+            "9.3333333333333333",
+        ),
         ("SELECT pg_typeof(1.5)::text", "numeric"),
-        ("SELECT pg_typeof(1::int + 1::float4)::text", "double precision"),
+        (
+            "SELECT pg_typeof(1::int + 1::float4)::text",
+            "double precision",
+        ),
         ("SELECT pg_typeof(1::float4 + 1::float4)::text", "real"),
         ("SELECT atan2(1, 1)", "0.7853981633974483"),
     ] {
@@ -308,9 +323,18 @@ async fn decimal_literals_are_numeric_with_postgres_scales() {
 async fn counts_are_postgres_integer_types() {
     let (_dir, s) = demo_session().await;
     for (sql, expected) in [
-        ("SELECT row_number() OVER () FROM person LIMIT 1", DataType::Int64),
-        ("SELECT rank() OVER (ORDER BY age) FROM person LIMIT 1", DataType::Int64),
-        ("SELECT ntile(2) OVER () FROM person LIMIT 1", DataType::Int32),
+        (
+            "SELECT row_number() OVER () FROM person LIMIT 1",
+            DataType::Int64,
+        ),
+        (
+            "SELECT rank() OVER (ORDER BY age) FROM person LIMIT 1",
+            DataType::Int64,
+        ),
+        (
+            "SELECT ntile(2) OVER () FROM person LIMIT 1",
+            DataType::Int32,
+        ),
         ("SELECT array_length(ARRAY[1, 2], 1)", DataType::Int32),
         ("SELECT cardinality(ARRAY[1, 2])", DataType::Int32),
         ("SELECT gcd(12, 18)", DataType::Int32),
