@@ -32,16 +32,6 @@ fn exact_arguments(name: &str, args: &[Expr], schema: &DFSchema) -> Option<Vec<E
     if name != "avg" {
         return None;
     }
-    // Type coercion has read an integer argument as a float.
-    let arg = match arg {
-        Expr::Cast(Cast { expr, field })
-            if field.data_type() == &DataType::Float64
-                && expr.get_type(schema).is_ok_and(|t| t.is_integer()) =>
-        {
-            expr.as_ref()
-        }
-        other => other,
-    };
     let argument_type = arg.get_type(schema).ok()?;
     let scale = match argument_type {
         ref t if t.is_integer() => 0,

@@ -2,13 +2,14 @@
 //! `rank`, `dense_rank`, `ntile`, `array_length`, `cardinality`, `array_position`),
 //! which has no PostgreSQL type; PostgreSQL answers `bigint` for the ranks and `integer`
 //! for `ntile` and the array functions. `gcd` and `lcm` of `integer`s are `integer`
-//! (DataFusion computes them in `bigint`). Each such result goes through the checked
+//! (DataFusion computes them in `bigint`). Applied before type coercion, so comparisons
+//! are coerced to the narrowed types. Each such result goes through the checked
 //! cast, so a value outside the type is 22003, never wrapped.
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::DFSchema;
 use datafusion::logical_expr::expr::ScalarFunction;
-use datafusion::logical_expr::{Cast, Expr, ExprSchemable};
+use datafusion::logical_expr::{Expr, ExprSchemable};
 
 use super::rounding::{RoundToWhole, Ties};
 
@@ -27,14 +28,6 @@ fn checked(expr: Expr, target: DataType) -> Expr {
     ))
 }
 
-/// The type an argument had before type coercion widened it.
-fn uncoerced_type(arg: &Expr, schema: &DFSchema) -> Option<DataType> {
-    match arg {
-        Expr::Cast(Cast { expr, .. }) => expr.get_type(schema).ok(),
-        other => other.get_type(schema).ok(),
-    }
-}
-
 /// A scalar function call with its result in PostgreSQL's integer type, if it differs.
 pub fn scalar_result(function: &ScalarFunction, schema: &DFSchema) -> Option<Expr> {
     let name = function.name();
@@ -44,12 +37,10 @@ pub fn scalar_result(function: &ScalarFunction, schema: &DFSchema) -> Option<Exp
         return Some(checked(call(), DataType::Int32));
     }
     if ARGUMENT_TYPED.contains(&name) && result == DataType::Int64 {
-        let narrow = function.args.iter().all(|arg| {
-            matches!(
-                uncoerced_type(arg, schema),
-                Some(DataType::Int16 | DataType::Int32)
-            )
-        });
+        let narrow = function
+            .args
+            .iter()
+            .all(|arg| matches!(arg.get_type(schema), Ok(DataType::Int16 | DataType::Int32)));
         if narrow {
             return Some(checked(call(), DataType::Int32));
         }

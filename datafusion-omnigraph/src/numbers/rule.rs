@@ -18,7 +18,6 @@ use super::IntegerType;
 use super::arithmetic::CheckedArithmetic;
 use super::numeric_divide::{NumericDivide, assumed_division_scale, division_scale};
 use super::rounding::{RoundToWhole, Ties};
-use super::{averages, result_casts};
 
 /// `sum(bigint)` is `numeric` in PostgreSQL, so it cannot overflow.
 const SUM_OF_BIGINT: DataType = DataType::Decimal128(38, 0);
@@ -46,10 +45,7 @@ impl AnalyzerRule for PostgresNumbers {
                 // A child's types may have changed (a sum became numeric).
                 Transformed::no(rewritten.data.recompute_schema()?)
             };
-            match result_casts::with_result_casts(&rewritten.data)? {
-                Some(projected) => Ok(Transformed::yes(projected)),
-                None => Ok(rewritten),
-            }
+            Ok(rewritten)
         })
         .map(|t| t.data)
     }
@@ -288,16 +284,6 @@ fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
             Ok(Transformed::yes(Expr::ScalarFunction(
                 ScalarFunction::new_udf(RoundToWhole::udf(Ties::ToEven), vec![arg]),
             )))
-        }
-        Expr::AggregateFunction(f) if averages::exact_average(&f, schema).is_some() => {
-            let exact = averages::exact_average(&f, schema).unwrap_or(f);
-            Ok(Transformed::yes(Expr::AggregateFunction(exact)))
-        }
-        Expr::WindowFunction(mut w) if averages::exact_window_average(&w, schema).is_some() => {
-            if let Some(args) = averages::exact_window_average(&w, schema) {
-                w.params.args = args;
-            }
-            Ok(Transformed::yes(Expr::WindowFunction(w)))
         }
         Expr::AggregateFunction(mut f)
             if f.func.name() == "sum"

@@ -248,6 +248,19 @@ fn resolve_result_type(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr
     {
         return Ok(Transformed::yes(narrowed));
     }
+    // Exact averages, before their callers are coerced to their type.
+    if let Expr::AggregateFunction(f) = &expr
+        && let Some(exact) = crate::numbers::averages::exact_average(f, schema)
+    {
+        return Ok(Transformed::yes(Expr::AggregateFunction(exact)));
+    }
+    if let Expr::WindowFunction(w) = &expr
+        && let Some(args) = crate::numbers::averages::exact_window_average(w, schema)
+    {
+        let mut exact = w.clone();
+        exact.params.args = args;
+        return Ok(Transformed::yes(Expr::WindowFunction(exact)));
+    }
     let Expr::BinaryExpr(BinaryExpr { left, op, right }) = expr else {
         return Ok(Transformed::no(expr));
     };
@@ -314,6 +327,13 @@ impl AnalyzerRule for PostgresTypeResolution {
                 LogicalPlan::Union(union) => resolve_union(union),
                 other => {
                     let widened = resolve_result_types_in(other, &schema, widened_below.get())?;
+                    // Aggregates' and windows' results in PostgreSQL's types, in a
+                    // projection over them, before their callers are coerced.
+                    let widened =
+                        match crate::numbers::result_casts::with_result_casts(&widened.data)? {
+                            Some(projected) => Transformed::yes(projected),
+                            None => widened,
+                        };
                     widened_below.set(widened_below.get() || widened.transformed);
                     Ok(widened)
                 }
