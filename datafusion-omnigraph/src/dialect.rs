@@ -86,6 +86,10 @@ impl Dialect for OmniGraphDialect {
     fn is_custom_operator_part(&self, ch: char) -> bool {
         self.0.is_custom_operator_part(ch)
     }
+    fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
+        crate::numbers::decimal_literals::parse_float_beyond_decimal(parser)
+            .or_else(|| self.0.parse_prefix(parser))
+    }
     fn get_next_precedence(&self, parser: &Parser) -> Option<Result<u8, ParserError>> {
         self.0.get_next_precedence(parser)
     }

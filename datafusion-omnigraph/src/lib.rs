@@ -93,6 +93,8 @@ pub fn register_context(
         // side) drops NULL keys, which `INTERSECT` matches as equal: PostgreSQL's
         // `SELECT NULL INTERSECT SELECT NULL` is one row, with the filter it is none.
         options.optimizer.enable_join_dynamic_filter_pushdown = false;
+        // `1.5` is `numeric` in PostgreSQL: exact, and shown with the digits written.
+        options.sql_parser.parse_float_as_decimal = true;
     }
     graph_ctx.attach_session(ctx.state_weak_ref());
     let catalog_name = ctx

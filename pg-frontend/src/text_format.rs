@@ -225,76 +225,8 @@ fn array_element(out: &mut String, element: &str) {
     out.push('"');
 }
 
-/// `float4out`: shortest text that reads back as the same `f32`.
-pub fn float4(value: f32) -> String {
-    if value.is_nan() {
-        return "NaN".to_string();
-    }
-    if value.is_infinite() {
-        return infinity(value > 0.0);
-    }
-    shortest(&format!("{value:e}"), 6)
-}
-
-/// `float8out`: shortest text that reads back as the same `f64`.
-pub fn float8(value: f64) -> String {
-    if value.is_nan() {
-        return "NaN".to_string();
-    }
-    if value.is_infinite() {
-        return infinity(value > 0.0);
-    }
-    shortest(&format!("{value:e}"), 15)
-}
-
-fn infinity(positive: bool) -> String {
-    if positive { "Infinity" } else { "-Infinity" }.to_string()
-}
-
-/// Lays out Rust's shortest `{:e}` digits (`-1.25e-7`) as PostgreSQL's Ryu output does:
-/// fixed notation for decimal exponents from -4 up to `fixed_below`, else `d.ddde+XX`.
-fn shortest(exponential: &str, fixed_below: i32) -> String {
-    let (mantissa, exponent) = exponential
-        .split_once('e')
-        .expect("{:e} writes an exponent");
-    let exponent: i32 = exponent.parse().expect("{:e} writes an integer exponent");
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", mantissa),
-    };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    let mut out = String::from(sign);
-    if (-4..fixed_below).contains(&exponent) {
-        if exponent < 0 {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', (-exponent - 1) as usize));
-            out.push_str(&digits);
-        } else {
-            let whole = exponent as usize + 1;
-            if digits.len() <= whole {
-                out.push_str(&digits);
-                out.extend(std::iter::repeat_n('0', whole - digits.len()));
-            } else {
-                out.push_str(&digits[..whole]);
-                out.push('.');
-                out.push_str(&digits[whole..]);
-            }
-        }
-    } else {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        let _ = write!(
-            out,
-            "e{}{:02}",
-            if exponent < 0 { '-' } else { '+' },
-            exponent.abs()
-        );
-    }
-    out
-}
+/// `float4out` and `float8out`, shared with casts to text.
+pub use datafusion_omnigraph::numbers::float_text::{float4, float8};
 
 /// Nanoseconds to microseconds, rounded half away from zero as PostgreSQL rounds input.
 fn round_nanos(nanos: i64) -> i64 {

@@ -156,3 +156,9 @@ SELECT 1.1::float4, 1e10::float4, 16777217::float4
 SELECT age * 1000000000 FROM person ORDER BY id LIMIT 1
 -- id: int4_plus_int8
 SELECT 2147483647 + 1::bigint, 2147483647::bigint * 2
+-- id: numeric_column_division
+SELECT age::numeric / 7 FROM person ORDER BY id LIMIT 3
+-- id: real_with_integer
+SELECT 1.5::float4 * 2, pg_typeof(1.5::float4 * 2), pg_typeof(1.5::float4 * 1.5::float4)
+-- id: numeric_literal_exponent
+SELECT 1e3, 1.5e-3, 2.50e1

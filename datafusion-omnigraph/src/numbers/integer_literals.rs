@@ -110,14 +110,33 @@ fn as_integer(value: &ScalarValue) -> Option<ScalarValue> {
     }
 }
 
+/// A literal with an exponent (`1e20`) as the whole `numeric` PostgreSQL reads: the
+/// decimal parser gives it a negative scale, which PostgreSQL's numeric has not.
+fn whole_decimal(value: &ScalarValue) -> Option<ScalarValue> {
+    let ScalarValue::Decimal128(Some(v), precision, scale) = value else {
+        return None;
+    };
+    if *scale >= 0 {
+        return None;
+    }
+    let digits = u32::from(*precision) + scale.unsigned_abs() as u32;
+    if digits > 38 {
+        return None;
+    }
+    let whole = v.checked_mul(10_i128.checked_pow(scale.unsigned_abs() as u32)?)?;
+    Some(ScalarValue::Decimal128(Some(whole), digits as u8, 0))
+}
+
 /// `expr` with its integer literals typed `integer` where they fit, except the literal
 /// arguments of aggregate and window functions, which some of them read as `Int64`.
 fn retype_literals(expr: Expr) -> Result<Transformed<Expr>> {
     expr.transform_down(|e| match e {
-        Expr::Literal(value, metadata) => Ok(match as_integer(&value) {
-            Some(integer) => Transformed::yes(Expr::Literal(integer, metadata)),
-            None => Transformed::no(Expr::Literal(value, metadata)),
-        }),
+        Expr::Literal(value, metadata) => {
+            Ok(match as_integer(&value).or_else(|| whole_decimal(&value)) {
+                Some(integer) => Transformed::yes(Expr::Literal(integer, metadata)),
+                None => Transformed::no(Expr::Literal(value, metadata)),
+            })
+        }
         Expr::AggregateFunction(mut f) => {
             let mut transformed = false;
             let args = std::mem::take(&mut f.params.args);

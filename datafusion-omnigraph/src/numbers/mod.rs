@@ -6,8 +6,14 @@
 //! checks too, and checked versions of the math functions replace DataFusion's.
 
 pub mod arithmetic;
+pub mod averages;
+pub mod decimal_literals;
+pub mod float_text;
 pub mod integer_literals;
+pub mod integer_results;
 pub mod math;
+pub mod numeric_divide;
+pub mod result_casts;
 pub mod rounding;
 pub mod rule;
 

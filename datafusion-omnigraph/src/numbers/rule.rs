@@ -2,6 +2,8 @@
 //! after type coercion, so every operand's type is final, and keeps each expression's
 //! output name.
 
+use std::sync::Arc;
+
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
@@ -14,6 +16,7 @@ use datafusion::optimizer::analyzer::AnalyzerRule;
 
 use super::IntegerType;
 use super::arithmetic::CheckedArithmetic;
+use super::numeric_divide::{NumericDivide, assumed_division_scale, division_scale};
 use super::rounding::{RoundToWhole, Ties};
 
 /// `sum(bigint)` is `numeric` in PostgreSQL, so it cannot overflow.
@@ -36,12 +39,13 @@ impl AnalyzerRule for PostgresNumbers {
                 let rewritten = expr.transform_up(|e| rewrite(e, &schema))?;
                 Ok(rewritten.update_data(|e| name.restore(e)))
             })?;
-            if rewritten.transformed {
-                rewritten.map_data(|plan| plan.recompute_schema())
+            let rewritten = if rewritten.transformed {
+                rewritten.map_data(|plan| plan.recompute_schema())?
             } else {
                 // A child's types may have changed (a sum became numeric).
-                Ok(Transformed::no(rewritten.data.recompute_schema()?))
-            }
+                Transformed::no(rewritten.data.recompute_schema()?)
+            };
+            Ok(rewritten)
         })
         .map(|t| t.data)
     }
@@ -135,8 +139,87 @@ fn numeric_literal(expr: &Expr) -> Option<Expr> {
     }
 }
 
+/// The value of a constant operand as a decimal (raw digits and scale).
+fn constant_decimal(expr: &Expr) -> Option<(i128, i8)> {
+    match expr {
+        Expr::Literal(value, _) => match value {
+            ScalarValue::Decimal128(Some(v), _, s) => Some((*v, *s)),
+            ScalarValue::Int8(Some(v)) => Some((i128::from(*v), 0)),
+            ScalarValue::Int16(Some(v)) => Some((i128::from(*v), 0)),
+            ScalarValue::Int32(Some(v)) => Some((i128::from(*v), 0)),
+            ScalarValue::Int64(Some(v)) => Some((i128::from(*v), 0)),
+            _ => None,
+        },
+        Expr::Cast(Cast { expr, .. }) => constant_decimal(expr),
+        Expr::Alias(alias) => constant_decimal(&alias.expr),
+        Expr::Negative(inner) => constant_decimal(inner).map(|(v, s)| (-v, s)),
+        _ => None,
+    }
+}
+
+/// `numeric / numeric` at the scale PostgreSQL gives the quotient.
+fn numeric_division(left: &Expr, right: &Expr, schema: &DFSchema) -> Option<Expr> {
+    let (Ok(DataType::Decimal128(_, s1)), Ok(DataType::Decimal128(_, s2))) =
+        (left.get_type(schema), right.get_type(schema))
+    else {
+        return None;
+    };
+    let scale = match (constant_decimal(left), constant_decimal(right)) {
+        (Some(a), Some(b)) if b.0 != 0 => division_scale(a, b),
+        _ => assumed_division_scale(s1, s2),
+    };
+    Some(Expr::ScalarFunction(ScalarFunction::new_udf(
+        NumericDivide::udf(scale),
+        vec![left.clone(), right.clone()],
+    )))
+}
+
+/// `atan2` of integers or numerics: DataFusion reads them as `real`, PostgreSQL as
+/// `double precision`.
+fn float8_arguments(function: &ScalarFunction, schema: &DFSchema) -> Option<Expr> {
+    if function.name() != "atan2" {
+        return None;
+    }
+    let widened = function.args.iter().all(|arg| match arg {
+        Expr::Cast(Cast { expr, field }) => {
+            field.data_type() == &DataType::Float32
+                && expr.get_type(schema).is_ok_and(|t| !is_float(&t))
+        }
+        _ => false,
+    });
+    if !widened {
+        return None;
+    }
+    let args = function
+        .args
+        .iter()
+        .map(|arg| match arg {
+            Expr::Cast(Cast { expr, .. }) => Expr::Cast(Cast::new(expr.clone(), DataType::Float64)),
+            other => other.clone(),
+        })
+        .collect();
+    Some(Expr::ScalarFunction(ScalarFunction::new_udf(
+        Arc::clone(&function.func),
+        args,
+    )))
+}
+
 fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     let data_type = |e: &Expr| e.get_type(schema).ok();
+    if let Expr::BinaryExpr(BinaryExpr {
+        left,
+        op: Operator::Divide,
+        right,
+    }) = &expr
+        && let Some(division) = numeric_division(left, right, schema)
+    {
+        return Ok(Transformed::yes(division));
+    }
+    if let Expr::ScalarFunction(f) = &expr
+        && let Some(call) = float8_arguments(f, schema)
+    {
+        return Ok(Transformed::yes(call));
+    }
     match expr {
         Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
             let checked = match (data_type(&left), data_type(&right)) {

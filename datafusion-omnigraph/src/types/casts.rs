@@ -1,8 +1,9 @@
 //! Casts as PostgreSQL performs them, in place of Arrow's: an analyzer rule that runs
 //! after type coercion (so it also sees the casts coercion added) and replaces casts to
 //! character types ([`super::character`]), from text to numbers
-//! ([`super::text_input`]), and between arrays and text ([`super::array_text`],
-//! [`super::array_out`]).
+//! ([`super::text_input`]), between arrays and text ([`super::array_text`],
+//! [`super::array_out`]), to unconstrained `numeric` and from floats to text
+//! ([`super::numeric_cast`]).
 
 use datafusion::common::Result;
 use datafusion::common::config::ConfigOptions;
@@ -12,7 +13,7 @@ use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::utils::merge_schema;
 use datafusion::optimizer::analyzer::AnalyzerRule;
 
-use super::{array_out, array_text, character, text_input};
+use super::{array_out, array_text, character, numeric_cast, text_input};
 
 #[derive(Debug, Default)]
 pub struct PostgresCasts;
@@ -28,6 +29,7 @@ impl AnalyzerRule for PostgresCasts {
                     let e = array_text::literal_cast(e)?.data;
                     let e = array_text::column_cast(e, &schema)?.data;
                     let e = array_out::text_cast(e, &schema)?.data;
+                    let e = numeric_cast::rewrite(e, &schema);
                     let e = text_input::checked_cast(e, &schema);
                     character::rewrite(e, &schema)
                 })?;

@@ -6,6 +6,7 @@ pub mod array_text;
 pub mod casts;
 pub mod character;
 pub mod error;
+pub mod numeric_cast;
 pub mod pg_typeof;
 pub mod resolution;
 pub mod text_input;

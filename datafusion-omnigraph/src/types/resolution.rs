@@ -10,9 +10,12 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{DFSchema, Result, ScalarValue};
+use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExpr};
 use datafusion::logical_expr::utils::merge_schema;
-use datafusion::logical_expr::{Case, Cast, Expr, ExprSchemable, LogicalPlan, Projection, Union};
+use datafusion::logical_expr::{
+    BinaryExpr, Case, Cast, Expr, ExprSchemable, LogicalPlan, Operator, Projection, Union,
+};
 use datafusion::optimizer::analyzer::AnalyzerRule;
 use datafusion::sql::sqlparser::ast::BinaryOperator;
 
@@ -227,12 +230,94 @@ fn check_expr(expr: &Expr, schema: &DFSchema) -> Result<()> {
     Ok(())
 }
 
+fn is_arithmetic(op: &Operator) -> bool {
+    matches!(
+        op,
+        Operator::Plus | Operator::Minus | Operator::Multiply | Operator::Divide | Operator::Modulo
+    )
+}
+
+/// `real` with an integer or a `numeric` is `double precision` in PostgreSQL (it has no
+/// such operator, and reads both as `double precision`); DataFusion computes in `real`.
+/// Also narrows the `UInt64` counts of array functions and `gcd`/`lcm` of `integer`s
+/// ([`crate::numbers::integer_results`]).
+fn resolve_result_type(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    // Integer results in PostgreSQL's widths, before comparisons are coerced to them.
+    if let Expr::ScalarFunction(f) = &expr
+        && let Some(narrowed) = crate::numbers::integer_results::scalar_result(f, schema)
+    {
+        return Ok(Transformed::yes(narrowed));
+    }
+    // Exact averages, before their callers are coerced to their type.
+    if let Expr::AggregateFunction(f) = &expr
+        && let Some(exact) = crate::numbers::averages::exact_average(f, schema)
+    {
+        return Ok(Transformed::yes(Expr::AggregateFunction(exact)));
+    }
+    if let Expr::WindowFunction(w) = &expr
+        && let Some(args) = crate::numbers::averages::exact_window_average(w, schema)
+    {
+        let mut exact = w.clone();
+        exact.params.args = args;
+        return Ok(Transformed::yes(Expr::WindowFunction(exact)));
+    }
+    let Expr::BinaryExpr(BinaryExpr { left, op, right }) = expr else {
+        return Ok(Transformed::no(expr));
+    };
+    let exact = |t: &DataType| t.is_integer() || matches!(t, DataType::Decimal128(..));
+    let (l, r) = (left.get_type(schema), right.get_type(schema));
+    let double = |e: Box<Expr>| Box::new(Expr::Cast(Cast::new(e, DataType::Float64)));
+    Ok(match (l, r) {
+        (Ok(DataType::Float32), Ok(t)) if is_arithmetic(&op) && exact(&t) => {
+            Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(double(left), op, right)))
+        }
+        (Ok(t), Ok(DataType::Float32)) if is_arithmetic(&op) && exact(&t) => {
+            Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(left, op, double(right))))
+        }
+        _ => Transformed::no(Expr::BinaryExpr(BinaryExpr { left, op, right })),
+    })
+}
+
+/// `plan` with [`resolve_result_type`] applied, its schema recomputed when it or a plan
+/// below it changed.
+fn resolve_result_types_in(
+    plan: LogicalPlan,
+    schema: &DFSchema,
+    changed_below: bool,
+) -> Result<Transformed<LogicalPlan>> {
+    if matches!(
+        plan,
+        LogicalPlan::Dml(_)
+            | LogicalPlan::RecursiveQuery(_)
+            | LogicalPlan::Extension(_)
+            | LogicalPlan::Ddl(_)
+            | LogicalPlan::Copy(_)
+            | LogicalPlan::Statement(_)
+    ) {
+        return Ok(Transformed::no(plan));
+    }
+    let names = NamePreserver::new(&plan);
+    let widened = plan.map_expressions(|expr| {
+        let name = names.save(&expr);
+        Ok(expr
+            .transform_up(|e| resolve_result_type(e, schema))?
+            .update_data(|e| name.restore(e)))
+    })?;
+    if widened.transformed || changed_below {
+        let transformed = widened.transformed;
+        let plan = widened.data.recompute_schema()?;
+        return Ok(Transformed::new_transformed(plan, transformed));
+    }
+    Ok(widened)
+}
+
 /// Checks and resolves types as PostgreSQL does before DataFusion coerces them.
 #[derive(Debug, Default)]
 pub struct PostgresTypeResolution;
 
 impl AnalyzerRule for PostgresTypeResolution {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
+        let widened_below = std::cell::Cell::new(false);
         plan.transform_up_with_subqueries(|plan| {
             let schema = merge_schema(&plan.inputs());
             for expr in plan.expressions() {
@@ -240,7 +325,18 @@ impl AnalyzerRule for PostgresTypeResolution {
             }
             match plan {
                 LogicalPlan::Union(union) => resolve_union(union),
-                other => Ok(Transformed::no(other)),
+                other => {
+                    let widened = resolve_result_types_in(other, &schema, widened_below.get())?;
+                    // Aggregates' and windows' results in PostgreSQL's types, in a
+                    // projection over them, before their callers are coerced.
+                    let widened =
+                        match crate::numbers::result_casts::with_result_casts(&widened.data)? {
+                            Some(projected) => Transformed::yes(projected),
+                            None => widened,
+                        };
+                    widened_below.set(widened_below.get() || widened.transformed);
+                    Ok(widened)
+                }
             }
         })
         .map(|t| t.data)

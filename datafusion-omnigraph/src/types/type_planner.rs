@@ -12,7 +12,9 @@ use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::Result;
 use datafusion::logical_expr::planner::TypePlanner;
 use datafusion::prelude::SessionContext;
-use datafusion::sql::sqlparser::ast::{CharacterLength, DataType as SqlType, ObjectNamePart};
+use datafusion::sql::sqlparser::ast::{
+    CharacterLength, DataType as SqlType, ExactNumberInfo, ObjectNamePart,
+};
 
 use super::error::TypeError;
 use crate::pg_type::PG_TYPE_KEY;
@@ -75,6 +77,18 @@ impl TypePlanner for PostgresTypePlanner {
             SqlType::Char(length) | SqlType::Character(length) => {
                 let length = declared_length(length).or(Some(1));
                 return Ok(Some(character_field("bpchar", length)));
+            }
+            // `numeric` alone keeps its operand's scale ([`super::numeric_cast`]).
+            SqlType::Numeric(ExactNumberInfo::None)
+            | SqlType::Decimal(ExactNumberInfo::None)
+            | SqlType::Dec(ExactNumberInfo::None) => {
+                let metadata = HashMap::from([(
+                    PG_TYPE_KEY.to_string(),
+                    super::numeric_cast::UNCONSTRAINED_NUMERIC.to_string(),
+                )]);
+                return Ok(Some(Arc::new(
+                    Field::new("", DataType::Decimal128(38, 10), true).with_metadata(metadata),
+                )));
             }
             _ => {}
         }

@@ -196,8 +196,8 @@ async fn rounding_follows_the_postgres_type() {
     // PostgreSQL and rounds half away from zero.
     assert_eq!(value(&s, "SELECT round(2.5::float8)").await.0, "2.0");
     assert_eq!(value(&s, "SELECT round(3.5::float8)").await.0, "4.0");
-    assert_eq!(value(&s, "SELECT round(2.5)").await.0, "3.0");
-    assert_eq!(value(&s, "SELECT round(-2.5)").await.0, "-3.0");
+    assert_eq!(value(&s, "SELECT round(2.5)").await.0, "3");
+    assert_eq!(value(&s, "SELECT round(-2.5)").await.0, "-3");
     assert_eq!(
         values(
             &s,
@@ -271,4 +271,87 @@ async fn checked_constants_are_still_cached() {
         )
         .await;
     }
+}
+
+#[tokio::test]
+async fn decimal_literals_are_numeric_with_postgres_scales() {
+    let (_dir, s) = demo_session().await;
+    for (sql, expected) in [
+        ("SELECT 0.1 + 0.2", "0.3"),
+        ("SELECT 1.25 * 1.5", "1.875"),
+        ("SELECT 1.10 + 1.200", "2.300"),
+        ("SELECT 1.0 / 3", "0.33333333333333333333"),
+        ("SELECT 10 / 4.0", "2.5000000000000000"),
+        ("SELECT 1e20", "100000000000000000000"),
+        ("SELECT '123.4500'::numeric", "123.4500"),
+        ("SELECT 1.50::numeric::text", "1.50"),
+        ("SELECT 42::numeric", "42"),
+        ("SELECT 1e20::float8::text", "1e+20"),
+        ("SELECT 1e-5::float8::text", "1e-05"),
+        (
+            "SELECT avg(x) FROM (VALUES (1), (2)) t(x)",
+            "1.5000000000000000",
+        ),
+        (
+            "SELECT avg(x) FROM (VALUES (2), (2), (1)) t(x)",
+            "1.6666666666666667",
+        ),
+        (
+            "SELECT avg(x) FROM (VALUES (1.5), (2.25)) t(x)",
+            "1.8750000000000000",
+        ),
+        (
+            "SELECT x::numeric / 3 FROM (VALUES (28)) t(x)",
+            "9.3333333333333333",
+        ),
+        ("SELECT pg_typeof(1.5)::text", "numeric"),
+        (
+            "SELECT pg_typeof(1::int + 1::float4)::text",
+            "double precision",
+        ),
+        ("SELECT pg_typeof(1::float4 + 1::float4)::text", "real"),
+        ("SELECT atan2(1, 1)", "0.7853981633974483"),
+    ] {
+        assert_eq!(value(&s, sql).await.0, expected, "{sql}");
+    }
+    let (_, data_type) = value(&s, "SELECT 1.5").await;
+    assert_eq!(data_type, DataType::Decimal128(2, 1));
+    fails_with(&s, "SELECT 1.0 / 0", "22012", "division by zero").await;
+}
+
+#[tokio::test]
+async fn counts_are_postgres_integer_types() {
+    let (_dir, s) = demo_session().await;
+    for (sql, expected) in [
+        (
+            "SELECT row_number() OVER () FROM person LIMIT 1",
+            DataType::Int64,
+        ),
+        (
+            "SELECT rank() OVER (ORDER BY age) FROM person LIMIT 1",
+            DataType::Int64,
+        ),
+        (
+            "SELECT ntile(2) OVER () FROM person LIMIT 1",
+            DataType::Int32,
+        ),
+        ("SELECT array_length(ARRAY[1, 2], 1)", DataType::Int32),
+        ("SELECT cardinality(ARRAY[1, 2])", DataType::Int32),
+        ("SELECT gcd(12, 18)", DataType::Int32),
+        ("SELECT gcd(12::bigint, 18)", DataType::Int64),
+    ] {
+        assert_eq!(value(&s, sql).await.1, expected, "{sql}");
+    }
+    // Counts still compare with what they were compared with before.
+    assert_eq!(value(&s, "SELECT 5 > ALL (ARRAY[1, 2, 3])").await.0, "true");
+    assert_eq!(
+        value(
+            &s,
+            "SELECT count(*) FROM (SELECT row_number() OVER (ORDER BY id) AS rn FROM person) t \
+             WHERE rn <= 2"
+        )
+        .await
+        .0,
+        "2"
+    );
 }

@@ -390,12 +390,12 @@ async fn repeated_queries_over_no_table_answer_as_if_planned_afresh() {
             .data_type()
             .clone()
     };
-    assert_eq!(float_type().await, DataType::Float64);
-    assert_eq!(float_type().await, DataType::Float64);
-    s.execute("SET datafusion.sql_parser.parse_float_as_decimal = true")
+    assert!(matches!(float_type().await, DataType::Decimal128(..)));
+    assert!(matches!(float_type().await, DataType::Decimal128(..)));
+    s.execute("SET datafusion.sql_parser.parse_float_as_decimal = false")
         .await
         .unwrap();
-    assert!(matches!(float_type().await, DataType::Decimal128(..)));
+    assert_eq!(float_type().await, DataType::Float64);
 
     // A failing constant query fails every time.
     for _ in 0..2 {
