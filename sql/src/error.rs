@@ -7,6 +7,7 @@ use datafusion::error::DataFusionError;
 use datafusion::sql::sqlparser::parser::ParserError;
 use datafusion_omnigraph::engine_error;
 use datafusion_omnigraph::error::external_error;
+use datafusion_omnigraph::functions::datetime::DatetimeError;
 use datafusion_omnigraph::functions::errors::FunctionError;
 use datafusion_omnigraph::numbers::NumericError;
 use datafusion_omnigraph::types::TypeError;
@@ -57,6 +58,8 @@ pub enum ErrorKind {
     SubstringError,
     /// 22008 datetime_field_overflow
     DatetimeFieldOverflow,
+    /// 22007 invalid_datetime_format (`'not a date'::date`)
+    InvalidDatetimeFormat,
     /// 2201E invalid_argument_for_logarithm
     InvalidLogarithmArgument,
     /// 2201F invalid_argument_for_power_function (`sqrt` of a negative number)
@@ -141,6 +144,7 @@ impl ErrorKind {
             ErrorKind::NumericOutOfRange => "22003",
             ErrorKind::SubstringError => "22011",
             ErrorKind::DatetimeFieldOverflow => "22008",
+            ErrorKind::InvalidDatetimeFormat => "22007",
             ErrorKind::InvalidLogarithmArgument => "2201E",
             ErrorKind::InvalidPowerArgument => "2201F",
             ErrorKind::UniqueViolation => "23505",
@@ -296,6 +300,9 @@ fn datafusion_kind(err: &DataFusionError) -> ErrorKind {
     if let Some(type_error) = external_error::<TypeError>(err) {
         return type_kind(type_error);
     }
+    if let Some(datetime) = external_error::<DatetimeError>(err) {
+        return datetime_kind(datetime);
+    }
     match err {
         DataFusionError::SQL(_, _) => ErrorKind::Syntax,
         DataFusionError::SchemaError(e, _) => match **e {
@@ -353,6 +360,17 @@ fn type_kind(err: &TypeError) -> ErrorKind {
     }
 }
 
+fn datetime_kind(err: &DatetimeError) -> ErrorKind {
+    match err {
+        DatetimeError::InvalidFormat { .. } | DatetimeError::TemplateMismatch(_) => {
+            ErrorKind::InvalidDatetimeFormat
+        }
+        DatetimeError::FieldOverflow(_) => ErrorKind::DatetimeFieldOverflow,
+        DatetimeError::UnitNotRecognized { .. } => ErrorKind::InvalidParameter,
+        DatetimeError::NotSupported(_) => ErrorKind::NotSupported,
+    }
+}
+
 /// The message without DataFusion's layers of prefixes around an engine error.
 fn datafusion_message(err: &DataFusionError) -> String {
     if let Some(sql) = external_error::<SqlError>(err) {
@@ -366,6 +384,9 @@ fn datafusion_message(err: &DataFusionError) -> String {
     }
     if let Some(type_error) = external_error::<TypeError>(err) {
         return type_error.to_string();
+    }
+    if let Some(datetime) = external_error::<DatetimeError>(err) {
+        return datetime.to_string();
     }
     match engine_error(err) {
         Some(engine) => engine.to_string(),

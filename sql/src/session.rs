@@ -60,10 +60,13 @@ impl Session {
 
     /// Starts a session on `graph`'s `main` branch.
     pub async fn new(graph: Graph) -> Result<Session> {
-        let config = SessionConfig::new()
+        let mut config = SessionConfig::new()
             .with_default_catalog_and_schema("omnigraph", datafusion_omnigraph::PUBLIC_SCHEMA)
             .with_create_default_catalog_and_schema(false)
             .with_information_schema(true);
+        // `now()` and `timestamptz` values carry the session's zone, UTC.
+        config.options_mut().execution.time_zone =
+            Some(datafusion_omnigraph::functions::datetime::SESSION_ZONE.to_string());
         let state = SessionStateBuilder::new()
             .with_config(config)
             .with_default_features()
