@@ -14,6 +14,7 @@ pub mod access_mode;
 mod binding;
 pub mod column_name;
 mod cte_columns;
+mod datetime_syntax;
 pub mod cursor;
 mod ddl;
 pub mod demo;

@@ -402,6 +402,7 @@ impl Session {
         with_output_names(&mut ast);
         crate::cte_columns::with_cte_column_names(&mut ast);
         crate::fetch_first::with_fetch_as_limit(&mut ast);
+        crate::datetime_syntax::with_postgres_datetime_syntax(&mut ast);
         self.refresh_branches_for(&ast).await?;
         let mut context = StatementContext::new(Some(text.to_string()), insert_mode);
         if returning.is_some() {

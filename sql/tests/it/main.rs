@@ -2,6 +2,7 @@
 #![recursion_limit = "256"]
 
 mod common;
+mod datetime;
 mod functions;
 mod numbers;
 mod queries;

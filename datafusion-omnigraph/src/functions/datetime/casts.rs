@@ -1,14 +1,16 @@
-//! Casts to `date` and `timestamp` as PostgreSQL performs them: text through
-//! [`super::input`] (22007 for text that is no date, 22008 for a field out of range), and
+//! Casts to `date`, `timestamp` and `interval` as PostgreSQL performs them: text through
+//! [`super::input`] and [`super::interval_input`] (22007 for text that is no date, 22008 for a field out of range), and
 //! a `date` to a `timestamp` refused with 22008 where the timestamp cannot hold it (Arrow
 //! reports a cast error without a class).
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, AsArray, Date32Array, PrimitiveArray};
+use datafusion::arrow::array::{
+    ArrayRef, AsArray, Date32Array, IntervalMonthDayNanoArray, PrimitiveArray,
+};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{
-    DataType, Date32Type, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType,
+    DataType, Date32Type, IntervalUnit, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType,
     TimestampNanosecondType, TimestampSecondType,
 };
 use datafusion::common::{DFSchema, Result, exec_err};
@@ -21,6 +23,7 @@ use datafusion::logical_expr::{
 use super::calendar::{MICROS_PER_DAY, NANOS_PER_MICRO};
 use super::error::DatetimeError;
 use super::input::parse_date_time;
+use super::interval_input::parse_interval;
 use crate::functions::registry::result;
 
 fn is_text(t: &DataType) -> bool {
@@ -38,6 +41,7 @@ pub fn checked_cast(expr: Expr, schema: &DFSchema) -> Expr {
     let checked = field.metadata().is_empty()
         && match (&from, to) {
             (Some(from), DataType::Date32 | DataType::Timestamp(_, _)) if is_text(from) => true,
+            (Some(from), DataType::Interval(IntervalUnit::MonthDayNano)) if is_text(from) => true,
             (Some(DataType::Date32), DataType::Timestamp(_, _)) => true,
             _ => false,
         };
@@ -137,6 +141,13 @@ impl DatetimeCast {
                     })
                     .collect::<Result<Vec<_>, DatetimeError>>()?;
                 Ok(timestamps(values, *unit, zone.clone()))
+            }
+            DataType::Interval(_) => {
+                let intervals = texts
+                    .iter()
+                    .map(|t| t.map(parse_interval).transpose())
+                    .collect::<Result<IntervalMonthDayNanoArray, DatetimeError>>()?;
+                Ok(Arc::new(intervals))
             }
             other => exec_err!("no date/time cast to {other}"),
         }

@@ -6,11 +6,15 @@
 
 pub mod calendar;
 pub mod casts;
+pub mod constructors;
 pub mod error;
 pub mod extract;
 pub mod fields;
 pub mod input;
+pub mod interval_functions;
+pub mod interval_input;
 pub mod operators;
+pub mod template_functions;
 
 use std::sync::Arc;
 
@@ -34,7 +38,11 @@ pub fn timestamptz() -> DataType {
 
 /// The date and time functions, to register over DataFusion's.
 pub fn functions() -> Vec<ScalarUDF> {
-    vec![extract::date_part()]
+    let mut udfs = vec![extract::date_part()];
+    udfs.extend(constructors::functions());
+    udfs.extend(interval_functions::functions());
+    udfs.extend(template_functions::functions());
+    udfs
 }
 
 /// Installs the date and time operators' planner.
