@@ -12,13 +12,14 @@
 
 use std::ops::ControlFlow;
 
+use datafusion::arrow::datatypes::IntervalMonthDayNano;
 use datafusion::sql::parser::Statement as DFStatement;
-use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, CaseWhen, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArgOperator, FunctionArgumentList, FunctionArguments, Ident, Interval, ObjectName,
-    Value, VisitMut, VisitorMut,
-};
 use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
+use datafusion::sql::sqlparser::ast::{
+    BinaryOperator, CaseWhen, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
+    FunctionArgOperator, FunctionArgumentList, FunctionArguments, Ident, Interval, ObjectName,
+    TimezoneInfo, UnaryOperator, Value, VisitMut, VisitorMut,
+};
 use datafusion_omnigraph::functions::datetime::interval_input::{arrow_text, parse_interval};
 
 use crate::names;
@@ -31,6 +32,22 @@ pub fn with_postgres_datetime_syntax(statement: &mut DFStatement) {
     struct Rewrite;
     impl VisitorMut for Rewrite {
         type Break = ();
+        fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+            // DataFusion negates an interval literal by writing a `-` before its text,
+            // which negates only the first of the words it is rewritten to: the literal
+            // is negated here instead.
+            if let Expr::UnaryOp {
+                op: UnaryOperator::Minus,
+                expr: inner,
+            } = expr
+                && let Expr::Interval(interval) = inner.as_mut()
+                && negate_interval_text(interval)
+            {
+                *expr = Expr::Interval(interval.clone());
+            }
+            ControlFlow::Continue(())
+        }
+
         fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
             match expr {
                 Expr::Interval(interval) => interval_text(interval),
@@ -40,7 +57,8 @@ pub fn with_postgres_datetime_syntax(statement: &mut DFStatement) {
                     op: BinaryOperator::Overlaps,
                     right,
                 } => {
-                    if let (Expr::Tuple(first), Expr::Tuple(second)) = (left.as_ref(), right.as_ref())
+                    if let (Expr::Tuple(first), Expr::Tuple(second)) =
+                        (left.as_ref(), right.as_ref())
                         && let ([s1, e1], [s2, e2]) = (first.as_slice(), second.as_slice())
                     {
                         *expr = overlaps((s1, e1), (s2, e2));
@@ -72,6 +90,29 @@ fn interval_text(interval: &mut Interval) {
     }
 }
 
+/// Writes `interval`'s text negated, in Arrow's words; false when it is not PostgreSQL
+/// interval text.
+fn negate_interval_text(interval: &mut Interval) -> bool {
+    if interval.leading_field.is_some() {
+        return false;
+    }
+    let Expr::Value(value) = interval.value.as_mut() else {
+        return false;
+    };
+    let Value::SingleQuotedString(text) = &mut value.value else {
+        return false;
+    };
+    let Ok(parsed) = parse_interval(text) else {
+        return false;
+    };
+    *text = arrow_text(IntervalMonthDayNano::new(
+        -parsed.months,
+        -parsed.days,
+        -parsed.nanoseconds,
+    ));
+    true
+}
+
 fn make_interval_arguments(function: &mut Function) {
     if names::object_name(&function.name) != "make_interval" {
         return;
@@ -94,12 +135,19 @@ fn make_interval_arguments(function: &mut Function) {
     let mut positional: Vec<Option<FunctionArgExpr>> = vec![None; MAKE_INTERVAL_PARAMETERS.len()];
     for (i, arg) in list.args.iter().enumerate() {
         let (slot, value) = match arg {
-            FunctionArg::Named { arg: value, operator, .. }
-            | FunctionArg::ExprNamed { arg: value, operator, .. }
-                if matches!(
-                    operator,
-                    FunctionArgOperator::RightArrow | FunctionArgOperator::Assignment
-                ) =>
+            FunctionArg::Named {
+                arg: value,
+                operator,
+                ..
+            }
+            | FunctionArg::ExprNamed {
+                arg: value,
+                operator,
+                ..
+            } if matches!(
+                operator,
+                FunctionArgOperator::RightArrow | FunctionArgOperator::Assignment
+            ) =>
             {
                 let Some(name) = parameter(arg) else {
                     return;
@@ -158,15 +206,29 @@ fn call(name: &str, args: Vec<Expr>) -> Expr {
     })
 }
 
-/// A period's earlier and later ends.
+fn as_timestamp(expr: Expr) -> Expr {
+    Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(expr),
+        data_type: DataType::Timestamp(None, TimezoneInfo::None),
+        array: false,
+        format: None,
+    }
+}
+
+/// A period's earlier and later ends. With an interval for its length, both ends are
+/// timestamps (a date plus an interval is one).
 fn period(start: &Expr, end: &Expr) -> (Expr, Expr) {
-    let end = match end {
-        Expr::Interval(_) => binary(start.clone(), BinaryOperator::Plus, end.clone()),
-        other => other.clone(),
+    let (start, end) = match end {
+        Expr::Interval(_) => (
+            as_timestamp(start.clone()),
+            as_timestamp(binary(start.clone(), BinaryOperator::Plus, end.clone())),
+        ),
+        other => (start.clone(), other.clone()),
     };
     (
         call("least", vec![start.clone(), end.clone()]),
-        call("greatest", vec![start.clone(), end]),
+        call("greatest", vec![start, end]),
     )
 }
 

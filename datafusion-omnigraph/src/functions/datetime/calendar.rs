@@ -64,6 +64,9 @@ mod tests {
         assert_eq!(civil_from_days(19_782), (2024, 2, 29));
         assert_eq!(civil_from_days(-1), (1969, 12, 31));
         assert_eq!(checked_days(2023, 2, 29), None);
-        assert_eq!(civil_from_days(days_from_civil(294_277, 1, 1)), (294_277, 1, 1));
+        assert_eq!(
+            civil_from_days(days_from_civil(294_277, 1, 1)),
+            (294_277, 1, 1)
+        );
     }
 }

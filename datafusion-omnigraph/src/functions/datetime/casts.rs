@@ -10,8 +10,8 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{
-    DataType, Date32Type, IntervalUnit, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType,
-    TimestampNanosecondType, TimestampSecondType,
+    DataType, Date32Type, IntervalUnit, TimeUnit, TimestampMicrosecondType,
+    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
 };
 use datafusion::common::{DFSchema, Result, exec_err};
 use datafusion::logical_expr::expr::ScalarFunction;
@@ -85,9 +85,9 @@ fn in_unit(micros: i64, unit: TimeUnit) -> Option<i64> {
 
 fn timestamps(values: Vec<Option<i64>>, unit: TimeUnit, zone: Option<Arc<str>>) -> ArrayRef {
     match unit {
-        TimeUnit::Second => Arc::new(
-            PrimitiveArray::<TimestampSecondType>::from(values).with_timezone_opt(zone),
-        ),
+        TimeUnit::Second => {
+            Arc::new(PrimitiveArray::<TimestampSecondType>::from(values).with_timezone_opt(zone))
+        }
         TimeUnit::Millisecond => Arc::new(
             PrimitiveArray::<TimestampMillisecondType>::from(values).with_timezone_opt(zone),
         ),
@@ -113,9 +113,7 @@ impl DatetimeCast {
                         t.map(|t| {
                             let read = parse_date_time(t, type_name)?;
                             i32::try_from(read.days).map_err(|_| {
-                                DatetimeError::FieldOverflow(format!(
-                                    "date out of range: \"{t}\""
-                                ))
+                                DatetimeError::FieldOverflow(format!("date out of range: \"{t}\""))
                             })
                         })
                         .transpose()

@@ -34,23 +34,29 @@ enum Kind {
     Interval,
 }
 
-const INTERVAL_PARAMETERS: [&str; 7] = ["years", "months", "weeks", "days", "hours", "mins", "secs"];
+const INTERVAL_PARAMETERS: [&str; 7] =
+    ["years", "months", "weeks", "days", "hours", "mins", "secs"];
 
 /// The constructors, to register.
 pub fn functions() -> Vec<ScalarUDF> {
-    [Kind::Date, Kind::Timestamp, Kind::TimestampTz, Kind::Interval]
-        .into_iter()
-        .map(|kind| {
-            let signature = Signature::user_defined(Volatility::Immutable);
-            let signature = match kind {
-                Kind::Interval => signature
-                    .with_parameter_names(INTERVAL_PARAMETERS.to_vec())
-                    .expect("a user-defined signature takes names"),
-                _ => signature,
-            };
-            ScalarUDF::new_from_impl(Constructor { kind, signature })
-        })
-        .collect()
+    [
+        Kind::Date,
+        Kind::Timestamp,
+        Kind::TimestampTz,
+        Kind::Interval,
+    ]
+    .into_iter()
+    .map(|kind| {
+        let signature = Signature::user_defined(Volatility::Immutable);
+        let signature = match kind {
+            Kind::Interval => signature
+                .with_parameter_names(INTERVAL_PARAMETERS.to_vec())
+                .expect("a user-defined signature takes names"),
+            _ => signature,
+        };
+        ScalarUDF::new_from_impl(Constructor { kind, signature })
+    })
+    .collect()
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -83,7 +89,8 @@ impl Constructor {
 
 fn date_days(year: i64, month: i64, day: i64) -> Result<i64, DatetimeError> {
     let shown = format!("{year}-{month:02}-{day:02}");
-    let overflow = || DatetimeError::FieldOverflow(format!("date field value out of range: {shown}"));
+    let overflow =
+        || DatetimeError::FieldOverflow(format!("date field value out of range: {shown}"));
     if year == 0 {
         return Err(overflow());
     }
@@ -97,7 +104,8 @@ fn date_days(year: i64, month: i64, day: i64) -> Result<i64, DatetimeError> {
 
 fn time_micros(hour: i64, minute: i64, second: f64) -> Result<i64, DatetimeError> {
     let micros = (second * 1e6).round_ties_even() as i64;
-    if !(0..24).contains(&hour) || !(0..60).contains(&minute) || !(0..60_000_000).contains(&micros) {
+    if !(0..24).contains(&hour) || !(0..60).contains(&minute) || !(0..60_000_000).contains(&micros)
+    {
         return Err(DatetimeError::FieldOverflow(format!(
             "time field value out of range: {hour}:{minute:02}:{second:02}"
         )));
@@ -107,7 +115,11 @@ fn time_micros(hour: i64, minute: i64, second: f64) -> Result<i64, DatetimeError
 
 /// Seconds east of UTC of a zone written as an offset (`+02`, `-05:30`) or `UTC`.
 fn zone_offset(zone: &str) -> Result<i64, DatetimeError> {
-    let unsupported = || DatetimeError::NotSupported(format!("time zone \"{zone}\" is not supported: only UTC and numeric offsets are"));
+    let unsupported = || {
+        DatetimeError::NotSupported(format!(
+            "time zone \"{zone}\" is not supported: only UTC and numeric offsets are"
+        ))
+    };
     let trimmed = zone.trim();
     if ["utc", "gmt", "z", "zulu", "etc/utc"].contains(&trimmed.to_ascii_lowercase().as_str()) {
         return Ok(0);
@@ -174,7 +186,11 @@ impl ScalarUDFImpl for Constructor {
                         if any_null(row) {
                             return Ok(None);
                         }
-                        let (y, m, d) = (int(0, row).unwrap_or(0), int(1, row).unwrap_or(0), int(2, row).unwrap_or(0));
+                        let (y, m, d) = (
+                            int(0, row).unwrap_or(0),
+                            int(1, row).unwrap_or(0),
+                            int(2, row).unwrap_or(0),
+                        );
                         let days = date_days(y, m, d).map_err(|_| {
                             FunctionError::DateOutOfRange(format!("{y}-{m:02}-{d:02}"))
                         })?;

@@ -34,8 +34,14 @@ pub enum Unit {
 
 /// PostgreSQL's names of each unit, with their plurals and abbreviations.
 const UNIT_NAMES: &[(Unit, &[&str])] = &[
-    (Unit::Millennium, &["millennium", "millennia", "mil", "mils", "millenniums"]),
-    (Unit::Century, &["century", "centuries", "c", "cent", "cents"]),
+    (
+        Unit::Millennium,
+        &["millennium", "millennia", "mil", "mils", "millenniums"],
+    ),
+    (
+        Unit::Century,
+        &["century", "centuries", "c", "cent", "cents"],
+    ),
     (Unit::Decade, &["decade", "decades", "dec", "decs"]),
     (Unit::Year, &["year", "years", "y", "yr", "yrs"]),
     (Unit::IsoYear, &["isoyear"]),
@@ -51,11 +57,27 @@ const UNIT_NAMES: &[(Unit, &[&str])] = &[
     (Unit::Second, &["second", "seconds", "s", "sec", "secs"]),
     (
         Unit::Milliseconds,
-        &["millisecond", "milliseconds", "ms", "msec", "msecs", "msecond", "mseconds"],
+        &[
+            "millisecond",
+            "milliseconds",
+            "ms",
+            "msec",
+            "msecs",
+            "msecond",
+            "mseconds",
+        ],
     ),
     (
         Unit::Microseconds,
-        &["microsecond", "microseconds", "us", "usec", "usecs", "usecond", "useconds"],
+        &[
+            "microsecond",
+            "microseconds",
+            "us",
+            "usec",
+            "usecs",
+            "usecond",
+            "useconds",
+        ],
     ),
     (Unit::Epoch, &["epoch"]),
     (Unit::Julian, &["julian", "j"]),
@@ -101,7 +123,12 @@ pub fn unit(name: &str, source: Source) -> Result<Unit, DatetimeError> {
     let supported = match source {
         Source::Date => !matches!(
             found,
-            Hour | Minute | Second | Milliseconds | Microseconds | Timezone | TimezoneHour
+            Hour | Minute
+                | Second
+                | Milliseconds
+                | Microseconds
+                | Timezone
+                | TimezoneHour
                 | TimezoneMinute
         ),
         Source::Timestamp { zoned } => {
@@ -113,8 +140,14 @@ pub fn unit(name: &str, source: Source) -> Result<Unit, DatetimeError> {
         ),
         Source::Interval => !matches!(
             found,
-            Week | DayOfWeek | IsoDayOfWeek | DayOfYear | IsoYear | Julian | Timezone
-                | TimezoneHour | TimezoneMinute
+            Week | DayOfWeek
+                | IsoDayOfWeek
+                | DayOfYear
+                | IsoYear
+                | Julian
+                | Timezone
+                | TimezoneHour
+                | TimezoneMinute
         ),
     };
     if !supported {
@@ -277,13 +310,19 @@ mod tests {
         let v = stamp(2024, 1, 1, 1_500_000);
         assert_eq!(field(Unit::Second, ts, v), 1_500_000);
         assert_eq!(scale(Unit::Second, ts), 6);
-        assert_eq!(field(Unit::Epoch, ts, stamp(2024, 1, 1, 0)), 1_704_067_200_000_000);
+        assert_eq!(
+            field(Unit::Epoch, ts, stamp(2024, 1, 1, 0)),
+            1_704_067_200_000_000
+        );
         let date = stamp(2024, 3, 15, 0);
         assert_eq!(field(Unit::DayOfWeek, Source::Date, date), 5);
         assert_eq!(field(Unit::DayOfYear, Source::Date, date), 75);
         assert_eq!(field(Unit::Week, Source::Date, stamp(2024, 1, 1, 0)), 1);
         assert_eq!(field(Unit::Week, Source::Date, stamp(2021, 1, 1, 0)), 53);
-        assert_eq!(field(Unit::IsoYear, Source::Date, stamp(2021, 1, 1, 0)), 2020);
+        assert_eq!(
+            field(Unit::IsoYear, Source::Date, stamp(2021, 1, 1, 0)),
+            2020
+        );
         assert_eq!(field(Unit::Quarter, Source::Date, stamp(2024, 8, 1, 0)), 3);
         assert_eq!(field(Unit::Century, Source::Date, stamp(2000, 1, 1, 0)), 20);
         assert_eq!(field(Unit::Century, Source::Date, stamp(2001, 1, 1, 0)), 21);

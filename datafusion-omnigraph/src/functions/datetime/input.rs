@@ -370,9 +370,8 @@ pub fn parse_date_time(text: &str, type_name: &'static str) -> Result<DateTimeTe
 }
 
 fn checked(f: &Fields, text: &str) -> Result<DateTimeText, DatetimeError> {
-    let overflow = || {
-        DatetimeError::FieldOverflow(format!("date/time field value out of range: \"{text}\""))
-    };
+    let overflow =
+        || DatetimeError::FieldOverflow(format!("date/time field value out of range: \"{text}\""));
     if f.year == 0 {
         return Err(overflow());
     }
@@ -405,11 +404,7 @@ fn special_value(
     text: &str,
 ) -> Result<Option<DateTimeText>, DatetimeError> {
     let now = Utc::now();
-    let today = super::calendar::days_from_civil(
-        i64::from(now.year()),
-        now.month(),
-        now.day(),
-    );
+    let today = super::calendar::days_from_civil(i64::from(now.year()), now.month(), now.day());
     let at_midnight = |days| DateTimeText {
         days,
         micros: 0,
@@ -458,7 +453,10 @@ mod tests {
             (v.days, v.micros)
         };
         assert_eq!(parts("2024-03-05"), at(2024, 3, 5, 0, 0, 0, 0));
-        assert_eq!(parts(" 2024-03-05 14:07:09.5 "), at(2024, 3, 5, 14, 7, 9, 500_000));
+        assert_eq!(
+            parts(" 2024-03-05 14:07:09.5 "),
+            at(2024, 3, 5, 14, 7, 9, 500_000)
+        );
         assert_eq!(parts("2024-03-05T14:07"), at(2024, 3, 5, 14, 7, 0, 0));
         assert_eq!(parts("20240305"), at(2024, 3, 5, 0, 0, 0, 0));
         assert_eq!(parts("03/05/2024"), at(2024, 3, 5, 0, 0, 0, 0));
@@ -472,17 +470,38 @@ mod tests {
         );
         let zoned = read("2024-01-02 03:04:05+02").unwrap();
         assert_eq!(zoned.offset, Some(7200));
-        assert_eq!(read("2024-01-02 03:04:05-05:30").unwrap().offset, Some(-19_800));
+        assert_eq!(
+            read("2024-01-02 03:04:05-05:30").unwrap().offset,
+            Some(-19_800)
+        );
         assert_eq!(read("2024-01-02 03:04:05Z").unwrap().offset, Some(0));
     }
 
     #[test]
     fn refusals_have_postgres_classes() {
-        assert!(matches!(read("not a date"), Err(DatetimeError::InvalidFormat { .. })));
-        assert!(matches!(read("2024-03"), Err(DatetimeError::InvalidFormat { .. })));
-        assert!(matches!(read("2023-02-29"), Err(DatetimeError::FieldOverflow(_))));
-        assert!(matches!(read("2024-13-01"), Err(DatetimeError::FieldOverflow(_))));
-        assert!(matches!(read("2024-01-01 25:00"), Err(DatetimeError::FieldOverflow(_))));
-        assert!(matches!(read("infinity"), Err(DatetimeError::NotSupported(_))));
+        assert!(matches!(
+            read("not a date"),
+            Err(DatetimeError::InvalidFormat { .. })
+        ));
+        assert!(matches!(
+            read("2024-03"),
+            Err(DatetimeError::InvalidFormat { .. })
+        ));
+        assert!(matches!(
+            read("2023-02-29"),
+            Err(DatetimeError::FieldOverflow(_))
+        ));
+        assert!(matches!(
+            read("2024-13-01"),
+            Err(DatetimeError::FieldOverflow(_))
+        ));
+        assert!(matches!(
+            read("2024-01-01 25:00"),
+            Err(DatetimeError::FieldOverflow(_))
+        ));
+        assert!(matches!(
+            read("infinity"),
+            Err(DatetimeError::NotSupported(_))
+        ));
     }
 }

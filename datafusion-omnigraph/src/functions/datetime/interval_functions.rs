@@ -150,7 +150,12 @@ pub fn justify_interval(mut s: Span) -> Span {
 /// A timestamp's calendar fields: year, month, day, microseconds of the day.
 fn civil(micros: i64) -> (i64, i64, i64, i64) {
     let (y, m, d) = civil_from_days(micros.div_euclid(MICROS_PER_DAY));
-    (y, i64::from(m), i64::from(d), micros.rem_euclid(MICROS_PER_DAY))
+    (
+        y,
+        i64::from(m),
+        i64::from(d),
+        micros.rem_euclid(MICROS_PER_DAY),
+    )
 }
 
 /// `a - b` in years, months, days and time, as PostgreSQL's `age` subtracts fields and
@@ -293,10 +298,7 @@ mod tests {
     fn justify_and_age_as_postgresql() {
         assert_eq!(justify_hours(span(0, 0, 50 * HOUR)), span(0, 2, 2 * HOUR));
         assert_eq!(justify_days(span(0, 35, 0)), span(1, 5, 0));
-        assert_eq!(
-            justify_interval(span(1, -1, HOUR)),
-            span(0, 29, HOUR)
-        );
+        assert_eq!(justify_interval(span(1, -1, HOUR)), span(0, 29, HOUR));
         // age('2024-03-15', '2020-01-01') = 4 years 2 mons 14 days
         assert_eq!(age(at(2024, 3, 15), at(2020, 1, 1)), span(50, 14, 0));
         // age('2024-03-01', '2024-01-31') = 1 mon 1 day

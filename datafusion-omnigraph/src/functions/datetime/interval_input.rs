@@ -202,10 +202,16 @@ mod tests {
             parse_interval("1 year 2 months 3 days 04:05:06").unwrap(),
             iv(14, 3, 4 * HOUR + 5 * 60 * second + 6 * second)
         );
-        assert_eq!(parse_interval("-1 days +01:00:00").unwrap(), iv(0, -1, HOUR));
+        assert_eq!(
+            parse_interval("-1 days +01:00:00").unwrap(),
+            iv(0, -1, HOUR)
+        );
         assert_eq!(parse_interval("1.5 days").unwrap(), iv(0, 1, 12 * HOUR));
         assert_eq!(parse_interval("1.5 months").unwrap(), iv(1, 15, 0));
-        assert_eq!(parse_interval("@ 2 hours ago").unwrap(), iv(0, 0, -2 * HOUR));
+        assert_eq!(
+            parse_interval("@ 2 hours ago").unwrap(),
+            iv(0, 0, -2 * HOUR)
+        );
         assert_eq!(parse_interval("90").unwrap(), iv(0, 0, 90 * second));
         assert_eq!(parse_interval("1day").unwrap(), iv(0, 1, 0));
         assert!(matches!(

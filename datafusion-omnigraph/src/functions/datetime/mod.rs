@@ -21,9 +21,9 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::tree_node::Transformed;
 use datafusion::common::{DFSchema, Result};
+use datafusion::execution::registry::FunctionRegistry;
 use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::{Cast, Expr, ExprSchemable, ScalarUDF};
-use datafusion::execution::registry::FunctionRegistry;
 use datafusion::prelude::SessionContext;
 
 pub use error::DatetimeError;
@@ -66,7 +66,10 @@ pub fn rewrite_function(expr: Expr, schema: &DFSchema) -> Result<Transformed<Exp
     }
     if func.name() == "date_trunc"
         && let [unit, Expr::Cast(Cast { expr: source, .. })] = args.as_slice()
-        && matches!(source.get_type(schema), Ok(DataType::Date32 | DataType::Date64))
+        && matches!(
+            source.get_type(schema),
+            Ok(DataType::Date32 | DataType::Date64)
+        )
     {
         let source = Expr::Cast(Cast::new(source.clone(), timestamptz()));
         let call = ScalarFunction::new_udf(func.clone(), vec![unit.clone(), source]);

@@ -13,15 +13,15 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, IntervalMonthDayNanoArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{
-    DataType, Float64Type, Int64Type, IntervalMonthDayNano, IntervalMonthDayNanoType,
-    IntervalUnit, TimeUnit,
+    DataType, Float64Type, Int64Type, IntervalMonthDayNano, IntervalMonthDayNanoType, IntervalUnit,
+    TimeUnit,
 };
 use datafusion::common::{DFSchema, Result};
 use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExpr};
 use datafusion::logical_expr::{
-    BinaryExpr, Cast, ColumnarValue, Expr, ExprSchemable, Operator, ScalarFunctionArgs,
-    ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    BinaryExpr, Cast, ColumnarValue, Expr, ExprSchemable, Operator, ScalarFunctionArgs, ScalarUDF,
+    ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion::sql::sqlparser::ast::BinaryOperator;
 
@@ -78,15 +78,30 @@ impl ExprPlanner for DatetimeOperators {
         };
         let RawBinaryExpr { op, left, right } = expr;
         let planned = match op {
-            BinaryOperator::Plus if is_date(&l) && r.is_integer() => {
-                cast_expr(binary(days(left), Operator::Plus, cast_expr(right, DataType::Int32)), DataType::Date32)
-            }
-            BinaryOperator::Plus if l.is_integer() && is_date(&r) => {
-                cast_expr(binary(cast_expr(left, DataType::Int32), Operator::Plus, days(right)), DataType::Date32)
-            }
-            BinaryOperator::Minus if is_date(&l) && r.is_integer() => {
-                cast_expr(binary(days(left), Operator::Minus, cast_expr(right, DataType::Int32)), DataType::Date32)
-            }
+            BinaryOperator::Plus if is_date(&l) && r.is_integer() => cast_expr(
+                binary(
+                    days(left),
+                    Operator::Plus,
+                    cast_expr(right, DataType::Int32),
+                ),
+                DataType::Date32,
+            ),
+            BinaryOperator::Plus if l.is_integer() && is_date(&r) => cast_expr(
+                binary(
+                    cast_expr(left, DataType::Int32),
+                    Operator::Plus,
+                    days(right),
+                ),
+                DataType::Date32,
+            ),
+            BinaryOperator::Minus if is_date(&l) && r.is_integer() => cast_expr(
+                binary(
+                    days(left),
+                    Operator::Minus,
+                    cast_expr(right, DataType::Int32),
+                ),
+                DataType::Date32,
+            ),
             BinaryOperator::Minus if is_date(&l) && is_date(&r) => {
                 binary(days(left), Operator::Minus, days(right))
             }
@@ -133,7 +148,11 @@ impl TimeShift {
 
 impl ScalarUDFImpl for TimeShift {
     fn name(&self) -> &str {
-        if self.sign > 0 { "time_pl_interval" } else { "time_mi_interval" }
+        if self.sign > 0 {
+            "time_pl_interval"
+        } else {
+            "time_mi_interval"
+        }
     }
 
     fn signature(&self) -> &Signature {
@@ -158,7 +177,8 @@ impl ScalarUDFImpl for TimeShift {
                 if times.is_null(i) || intervals.is_null(i) {
                     return None;
                 }
-                let moved = times.value(i) + self.sign * (intervals.value(i).nanoseconds % NANOS_PER_DAY);
+                let moved =
+                    times.value(i) + self.sign * (intervals.value(i).nanoseconds % NANOS_PER_DAY);
                 Some(moved.rem_euclid(NANOS_PER_DAY))
             })
             .collect();
@@ -190,17 +210,23 @@ fn ts_round(value: f64) -> f64 {
 
 /// `span` times `factor` (or divided by it), PostgreSQL's algorithm: the fractions of
 /// months become days (30 a month) and those of days become time.
-pub fn scale_interval(span: IntervalMonthDayNano, factor: f64, divide: bool) -> Result<IntervalMonthDayNano> {
+pub fn scale_interval(
+    span: IntervalMonthDayNano,
+    factor: f64,
+    divide: bool,
+) -> Result<IntervalMonthDayNano> {
     let apply = |v: f64| if divide { v / factor } else { v * factor };
     let months = apply(f64::from(span.months));
     let days = apply(f64::from(span.days));
-    if !months.is_finite() || months.abs() > f64::from(i32::MAX) || days.abs() > f64::from(i32::MAX) {
+    if !months.is_finite() || months.abs() > f64::from(i32::MAX) || days.abs() > f64::from(i32::MAX)
+    {
         return Err(NumericError::IntegerOutOfRange(crate::numbers::IntegerType::Integer).into());
     }
     let (result_months, mut result_days) = (months.trunc(), days.trunc());
     let month_remainder_days = ts_round((months - result_months) * 30.0);
-    let mut sec_remainder =
-        ts_round((days - result_days + month_remainder_days - month_remainder_days.trunc()) * 86_400.0);
+    let mut sec_remainder = ts_round(
+        (days - result_days + month_remainder_days - month_remainder_days.trunc()) * 86_400.0,
+    );
     if sec_remainder.abs() >= 86_400.0 {
         let whole = (sec_remainder / 86_400.0).trunc();
         result_days += whole;
@@ -217,7 +243,11 @@ pub fn scale_interval(span: IntervalMonthDayNano, factor: f64, divide: bool) -> 
 
 impl ScalarUDFImpl for IntervalScale {
     fn name(&self) -> &str {
-        if self.divide { "interval_div" } else { "interval_mul" }
+        if self.divide {
+            "interval_div"
+        } else {
+            "interval_mul"
+        }
     }
 
     fn signature(&self) -> &Signature {
@@ -260,10 +290,19 @@ mod tests {
     fn intervals_scale_as_postgres_scales_them() {
         let hour = 3_600_000_000_000;
         let iv = |m, d, n| IntervalMonthDayNano::new(m, d, n);
-        assert_eq!(scale_interval(iv(0, 0, hour), 3.0, false).unwrap(), iv(0, 0, 3 * hour));
+        assert_eq!(
+            scale_interval(iv(0, 0, hour), 3.0, false).unwrap(),
+            iv(0, 0, 3 * hour)
+        );
         // '1 mon' * 1.5 = '1 mon 15 days'
-        assert_eq!(scale_interval(iv(1, 0, 0), 1.5, false).unwrap(), iv(1, 15, 0));
+        assert_eq!(
+            scale_interval(iv(1, 0, 0), 1.5, false).unwrap(),
+            iv(1, 15, 0)
+        );
         // '1 day' / 2 = '12:00:00'
-        assert_eq!(scale_interval(iv(0, 1, 0), 2.0, true).unwrap(), iv(0, 0, 12 * hour));
+        assert_eq!(
+            scale_interval(iv(0, 1, 0), 2.0, true).unwrap(),
+            iv(0, 0, 12 * hour)
+        );
     }
 }

@@ -128,7 +128,9 @@ impl ScalarUDFImpl for TemplateFunction {
                         }
                         let text = texts.value(row);
                         let read = read(text, templates.value(row))?;
-                        read.epoch_micros(true).map(Some).ok_or_else(|| out_of_range(text))
+                        read.epoch_micros(true)
+                            .map(Some)
+                            .ok_or_else(|| out_of_range(text))
                     })
                     .collect::<Result<_, DatetimeError>>()?
             }
@@ -144,8 +146,11 @@ impl ScalarUDFImpl for TemplateFunction {
                 let nanos = micros
                     .into_iter()
                     .map(|m| {
-                        m.map(|m| m.checked_mul(NANOS_PER_MICRO).ok_or_else(|| out_of_range(&m.to_string())))
-                            .transpose()
+                        m.map(|m| {
+                            m.checked_mul(NANOS_PER_MICRO)
+                                .ok_or_else(|| out_of_range(&m.to_string()))
+                        })
+                        .transpose()
                     })
                     .collect::<Result<Vec<_>, DatetimeError>>()?;
                 Arc::new(TimestampNanosecondArray::from(nanos).with_timezone(SESSION_ZONE))

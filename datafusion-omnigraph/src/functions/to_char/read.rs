@@ -188,7 +188,11 @@ fn read_field<'a>(
             rest
         }
         Pattern::Millisecond | Pattern::Microsecond => {
-            let width = if matches!(pattern, Pattern::Millisecond) { 3 } else { 6 };
+            let width = if matches!(pattern, Pattern::Millisecond) {
+                3
+            } else {
+                6
+            };
             let (v, digits, rest) = int(width)?;
             let scale = 10_i64.pow(6 - digits.min(6) as u32);
             f.micros = match pattern {
@@ -199,7 +203,11 @@ fn read_field<'a>(
         }
         Pattern::Meridiem { dotted, .. } => {
             let lower = input.to_ascii_lowercase();
-            let (am, pm) = if dotted { ("a.m.", "p.m.") } else { ("am", "pm") };
+            let (am, pm) = if dotted {
+                ("a.m.", "p.m.")
+            } else {
+                ("am", "pm")
+            };
             if lower.starts_with(am) {
                 f.pm = Some(false);
                 &input[am.len()..]
@@ -239,9 +247,8 @@ fn read_field<'a>(
 }
 
 fn checked(f: &Fields, text: &str) -> Result<DateTimeText, DatetimeError> {
-    let overflow = || {
-        DatetimeError::FieldOverflow(format!("date/time field value out of range: \"{text}\""))
-    };
+    let overflow =
+        || DatetimeError::FieldOverflow(format!("date/time field value out of range: \"{text}\""));
     let mut year = f.year.unwrap_or(1);
     if f.year_digits > 0 && f.year_digits <= 2 {
         year += if year < 70 { 2000 } else { 1900 };
