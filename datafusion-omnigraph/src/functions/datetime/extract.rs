@@ -1,8 +1,8 @@
 //! `extract(field FROM source)` answers a `numeric` (with the fraction of seconds:
 //! `1.500000`), `date_part(text, source)` a `double precision`, as in PostgreSQL 15;
-//! DataFusion answers an integer for both and drops the fraction. DataFusion plans
-//! `extract` as its own `date_part`, which the analyzer replaces with [`extract`]; the
-//! `date_part` of the function registry is [`date_part`].
+//! DataFusion answers an integer for both and drops the fraction. [`ExtractPlanner`]
+//! plans `extract` as [`extract`]; the `date_part` of the function registry is
+//! [`date_part`].
 
 use std::sync::Arc;
 
@@ -214,5 +214,23 @@ impl ScalarUDFImpl for DatePart {
         };
         debug_assert_eq!(out.len(), array.len());
         crate::functions::registry::result(&args.args, out)
+    }
+}
+
+/// Plans `extract(field FROM source)` as PostgreSQL's [`extract`].
+#[derive(Debug, Default)]
+pub struct ExtractPlanner;
+
+impl datafusion::logical_expr::planner::ExprPlanner for ExtractPlanner {
+    fn plan_extract(
+        &self,
+        args: Vec<datafusion::logical_expr::Expr>,
+    ) -> Result<datafusion::logical_expr::planner::PlannerResult<Vec<datafusion::logical_expr::Expr>>>
+    {
+        Ok(datafusion::logical_expr::planner::PlannerResult::Planned(
+            datafusion::logical_expr::Expr::ScalarFunction(
+                datafusion::logical_expr::expr::ScalarFunction::new_udf(Arc::new(extract()), args),
+            ),
+        ))
     }
 }

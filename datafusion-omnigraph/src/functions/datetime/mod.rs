@@ -49,21 +49,25 @@ pub fn functions() -> Vec<ScalarUDF> {
 pub fn register(ctx: &SessionContext) -> Result<()> {
     ctx.state_ref()
         .write()
-        .register_expr_planner(Arc::new(operators::DatetimeOperators))
+        .register_expr_planner(Arc::new(operators::DatetimeOperators))?;
+    // `extract` must be planned as PostgreSQL's before type coercion sees its type, so
+    // this planner goes before DataFusion's, which plans it as `date_part`.
+    crate::rebuilt_state::rebuild(ctx, |mut builder| {
+        if let Some(planners) = builder.expr_planners() {
+            planners.insert(0, Arc::new(extract::ExtractPlanner));
+        }
+        builder
+    });
+    Ok(())
 }
 
 /// Function calls DataFusion planned its way, rewritten after type coercion:
-/// - `extract`, which DataFusion plans as its own `date_part`, answers a `numeric`;
-/// - `date_trunc` of a `date` truncates a `timestamptz`, as PostgreSQL's implicit cast
-///   of the date does.
+/// `date_trunc` of a `date` truncates a `timestamptz`, as PostgreSQL's implicit cast of
+/// the date does.
 pub fn rewrite_function(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     let Expr::ScalarFunction(ScalarFunction { func, args }) = expr else {
         return Ok(Transformed::no(expr));
     };
-    if Arc::ptr_eq(&func, &datafusion::functions::datetime::date_part()) {
-        let call = ScalarFunction::new_udf(Arc::new(extract::extract()), args);
-        return Ok(Transformed::yes(Expr::ScalarFunction(call)));
-    }
     if func.name() == "date_trunc"
         && let [unit, Expr::Cast(Cast { expr: source, .. })] = args.as_slice()
         && matches!(
