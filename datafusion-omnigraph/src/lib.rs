@@ -148,6 +148,7 @@ pub fn register_context(
     }
     ctx.add_analyzer_rule(std::sync::Arc::new(dml_guard::DmlGuard));
     numbers::register(ctx)?;
+    functions::datetime::register(ctx)?;
     for rule in subqueries::rules() {
         ctx.add_analyzer_rule(rule);
     }

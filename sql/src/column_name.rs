@@ -71,6 +71,11 @@ fn figured(expr: &Expr) -> Option<(String, Strength)> {
         Expr::Floor { .. } => held("floor".to_string()),
         Expr::Extract { .. } => held("extract".to_string()),
         Expr::AtTimeZone { .. } => held("timezone".to_string()),
+        // PostgreSQL calls the function `overlaps`.
+        Expr::BinaryOp {
+            op: datafusion::sql::sqlparser::ast::BinaryOperator::Overlaps,
+            ..
+        } => held("overlaps".to_string()),
         Expr::Collate { expr, .. } => figured(expr),
         // `DATE '2024-01-02'` and `INTERVAL '1 day'` are casts of a string literal.
         Expr::TypedString(typed) => Some((type_name(&typed.data_type), Strength::Fallback)),

@@ -107,6 +107,7 @@ impl Session {
         let returning = crate::returning::take_returning(&mut ast);
         crate::output_names::with_output_names(&mut ast);
         crate::array_syntax::with_postgres_array_syntax(&mut ast);
+        crate::datetime_syntax::with_postgres_datetime_syntax(&mut ast);
         self.refresh_branches_for(&ast).await?;
         let in_table_functions = bind_table_function_arguments(&mut ast, None)?;
         let state = self.statement_state(Arc::new(StatementContext::default()));

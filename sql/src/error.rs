@@ -7,6 +7,7 @@ use datafusion::error::DataFusionError;
 use datafusion::sql::sqlparser::parser::ParserError;
 use datafusion_omnigraph::engine_error;
 use datafusion_omnigraph::error::external_error;
+use datafusion_omnigraph::functions::datetime::DatetimeError;
 use datafusion_omnigraph::functions::errors::FunctionError;
 use datafusion_omnigraph::numbers::NumericError;
 use datafusion_omnigraph::subqueries::SubqueryError;
@@ -60,6 +61,8 @@ pub enum ErrorKind {
     SubstringError,
     /// 22008 datetime_field_overflow
     DatetimeFieldOverflow,
+    /// 22007 invalid_datetime_format (`'not a date'::date`)
+    InvalidDatetimeFormat,
     /// 2201E invalid_argument_for_logarithm
     InvalidLogarithmArgument,
     /// 2201F invalid_argument_for_power_function (`sqrt` of a negative number)
@@ -145,6 +148,7 @@ impl ErrorKind {
             ErrorKind::NumericOutOfRange => "22003",
             ErrorKind::SubstringError => "22011",
             ErrorKind::DatetimeFieldOverflow => "22008",
+            ErrorKind::InvalidDatetimeFormat => "22007",
             ErrorKind::InvalidLogarithmArgument => "2201E",
             ErrorKind::InvalidPowerArgument => "2201F",
             ErrorKind::UniqueViolation => "23505",
@@ -300,8 +304,13 @@ fn datafusion_kind(err: &DataFusionError) -> ErrorKind {
     if let Some(type_error) = external_error::<TypeError>(err) {
         return type_kind(type_error);
     }
+<<<<<<< HEAD
     if let Some(SubqueryError::MoreThanOneRow) = external_error::<SubqueryError>(err) {
         return ErrorKind::CardinalityViolation;
+=======
+    if let Some(datetime) = external_error::<DatetimeError>(err) {
+        return datetime_kind(datetime);
+>>>>>>> h-time
     }
     match err {
         DataFusionError::SQL(_, _) => ErrorKind::Syntax,
@@ -361,6 +370,17 @@ fn type_kind(err: &TypeError) -> ErrorKind {
     }
 }
 
+fn datetime_kind(err: &DatetimeError) -> ErrorKind {
+    match err {
+        DatetimeError::InvalidFormat { .. } | DatetimeError::TemplateMismatch(_) => {
+            ErrorKind::InvalidDatetimeFormat
+        }
+        DatetimeError::FieldOverflow(_) => ErrorKind::DatetimeFieldOverflow,
+        DatetimeError::UnitNotRecognized { .. } => ErrorKind::InvalidParameter,
+        DatetimeError::NotSupported(_) => ErrorKind::NotSupported,
+    }
+}
+
 /// The message without DataFusion's layers of prefixes around an engine error.
 fn datafusion_message(err: &DataFusionError) -> String {
     if let Some(sql) = external_error::<SqlError>(err) {
@@ -375,8 +395,13 @@ fn datafusion_message(err: &DataFusionError) -> String {
     if let Some(type_error) = external_error::<TypeError>(err) {
         return type_error.to_string();
     }
+<<<<<<< HEAD
     if let Some(subquery) = external_error::<SubqueryError>(err) {
         return subquery.to_string();
+=======
+    if let Some(datetime) = external_error::<DatetimeError>(err) {
+        return datetime.to_string();
+>>>>>>> h-time
     }
     match engine_error(err) {
         Some(engine) => engine.to_string(),

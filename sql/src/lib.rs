@@ -16,6 +16,7 @@ mod binding;
 pub mod column_name;
 mod cte_columns;
 pub mod cursor;
+mod datetime_syntax;
 mod ddl;
 pub mod demo;
 mod describe;

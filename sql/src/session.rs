@@ -60,10 +60,13 @@ impl Session {
 
     /// Starts a session on `graph`'s `main` branch.
     pub async fn new(graph: Graph) -> Result<Session> {
-        let config = SessionConfig::new()
+        let mut config = SessionConfig::new()
             .with_default_catalog_and_schema("omnigraph", datafusion_omnigraph::PUBLIC_SCHEMA)
             .with_create_default_catalog_and_schema(false)
             .with_information_schema(true);
+        // `now()` and `timestamptz` values carry the session's zone, UTC.
+        config.options_mut().execution.time_zone =
+            Some(datafusion_omnigraph::functions::datetime::SESSION_ZONE.to_string());
         let state = SessionStateBuilder::new()
             .with_config(config)
             .with_default_features()
@@ -400,6 +403,7 @@ impl Session {
         crate::array_syntax::with_postgres_array_syntax(&mut ast);
         crate::cte_columns::with_cte_column_names(&mut ast);
         crate::fetch_first::with_fetch_as_limit(&mut ast);
+        crate::datetime_syntax::with_postgres_datetime_syntax(&mut ast);
         self.refresh_branches_for(&ast).await?;
         let mut context = StatementContext::new(Some(text.to_string()), insert_mode);
         if returning.is_some() {

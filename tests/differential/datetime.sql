@@ -145,3 +145,31 @@ SELECT to_char(-12, '999PR'), to_char(12, 'S999'), to_char(-12, '999MI'), to_cha
 SELECT to_char(DATE '2021-01-01', 'IYYY-IW ID WW CC J Q')
 -- id: interval_compare_month_days
 SELECT INTERVAL '1 month' = INTERVAL '30 days', INTERVAL '2 days' < INTERVAL '47 hours'
+-- id: extract_milliseconds
+SELECT extract(milliseconds FROM TIMESTAMP '2024-01-01 00:00:01.5'), extract(microseconds FROM TIME '10:00:01.25')
+-- id: extract_century_decade_isoyear
+SELECT extract(century FROM DATE '2000-12-31'), extract(decade FROM TIMESTAMP '2024-03-15 00:00'), extract(isoyear FROM DATE '2021-01-01')
+-- id: date_part_epoch_fraction
+SELECT date_part('epoch', TIMESTAMP '2024-01-01 00:00:00.5')
+-- id: interval_scale
+SELECT INTERVAL '1 day' / 2, INTERVAL '1 month' * 1.5
+-- id: age_borrows_month
+SELECT age(TIMESTAMP '2024-03-01 10:00', TIMESTAMP '2024-02-28 12:00')
+-- id: make_timestamptz
+SELECT make_timestamptz(2024, 2, 29, 12, 30, 45.5)
+-- id: make_interval_forms
+SELECT make_interval(years => 1, hours => 5), make_interval(1, 2, 3)
+-- id: justify_interval_signs
+SELECT justify_interval(INTERVAL '1 mon -1 day 1 hour')
+-- id: to_timestamp_12h
+SELECT to_timestamp('March 5, 2024 2:07 PM', 'Month DD, YYYY HH12:MI AM')
+-- id: to_date_invalid_day
+SELECT to_date('2023-02-29', 'YYYY-MM-DD')
+-- id: date_input_forms
+SELECT DATE 'March 5, 2024', '20240305'::date, '03/05/2024'::date
+-- id: timestamptz_offset_input
+SELECT TIMESTAMPTZ '2024-01-02 03:04:05.25-05:30'
+-- id: interval_text_cast
+SELECT '1.5 months'::interval, '@ 2 hours ago'::interval
+-- id: overlaps_with_interval
+SELECT (DATE '2024-01-01', INTERVAL '10 days') OVERLAPS (DATE '2024-01-05', DATE '2024-01-06')

@@ -95,6 +95,9 @@ fn call(kind: Kind, args: Vec<Expr>) -> Expr {
 }
 
 fn rewrite(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
+    if matches!(expr, Expr::ScalarFunction(_)) {
+        return super::datetime::rewrite_function(expr, schema);
+    }
     let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &expr else {
         return Ok(Transformed::no(expr));
     };

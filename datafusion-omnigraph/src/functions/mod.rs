@@ -6,6 +6,7 @@ pub mod aggregates;
 pub mod args;
 pub mod arrays;
 pub mod as_of;
+pub mod datetime;
 pub mod diff;
 pub mod errors;
 pub mod intervals;
@@ -25,6 +26,7 @@ pub fn postgres_functions() -> Vec<ScalarUDF> {
     udfs.extend(text::functions());
     udfs.extend(arrays::functions());
     udfs.extend(numeric::functions());
+    udfs.extend(datetime::functions());
     udfs
 }
 

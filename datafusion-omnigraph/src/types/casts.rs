@@ -31,6 +31,7 @@ impl AnalyzerRule for PostgresCasts {
                     let e = array_out::text_cast(e, &schema)?.data;
                     let e = numeric_cast::rewrite(e, &schema);
                     let e = text_input::checked_cast(e, &schema);
+                    let e = crate::functions::datetime::casts::checked_cast(e, &schema);
                     character::rewrite(e, &schema)
                 })?;
                 Ok(rewritten.update_data(|e| name.restore(e)))

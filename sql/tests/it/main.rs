@@ -3,6 +3,7 @@
 
 mod arrays;
 mod common;
+mod datetime;
 mod functions;
 mod numbers;
 mod queries;

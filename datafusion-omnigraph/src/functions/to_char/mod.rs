@@ -4,6 +4,7 @@
 //! still go to DataFusion's.
 
 pub mod number;
+pub mod read;
 pub mod template;
 
 use std::sync::Arc;

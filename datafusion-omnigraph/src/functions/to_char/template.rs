@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDateTime, Timelike};
 
 /// One template pattern; each case of a name (`MON`, `Mon`, `mon`) is its own entry.
 #[derive(Clone, Copy)]
-enum Pattern {
+pub(super) enum Pattern {
     Year4,
     Year3,
     Year2,
@@ -40,7 +40,7 @@ enum Pattern {
 }
 
 #[derive(Clone, Copy)]
-enum Case {
+pub(super) enum Case {
     Upper,
     Capitalized,
     Lower,
@@ -48,7 +48,7 @@ enum Case {
 
 /// The patterns, longest first where one begins another (`HH24` before `HH`, `DDD`
 /// before `DD` and `D`, `MONTH` before `MON`), as PostgreSQL matches them.
-const PATTERNS: &[(&str, Pattern)] = &[
+pub(super) const PATTERNS: &[(&str, Pattern)] = &[
     ("IYYY", Pattern::IsoYear),
     ("iyyy", Pattern::IsoYear),
     ("IDDD", Pattern::IsoDayOfYear),
@@ -171,7 +171,7 @@ const PATTERNS: &[(&str, Pattern)] = &[
     ("tz", Pattern::Zone { upper: false }),
 ];
 
-const MONTHS: [&str; 12] = [
+pub(super) const MONTHS: [&str; 12] = [
     "january",
     "february",
     "march",
@@ -185,7 +185,7 @@ const MONTHS: [&str; 12] = [
     "november",
     "december",
 ];
-const DAYS: [&str; 7] = [
+pub(super) const DAYS: [&str; 7] = [
     "sunday",
     "monday",
     "tuesday",
