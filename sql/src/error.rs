@@ -57,6 +57,10 @@ pub enum ErrorKind {
     SubstringError,
     /// 22008 datetime_field_overflow
     DatetimeFieldOverflow,
+    /// 22014 invalid_argument_for_ntile_function
+    InvalidNtileArgument,
+    /// 2201B invalid_regular_expression
+    InvalidRegularExpression,
     /// 2201E invalid_argument_for_logarithm
     InvalidLogarithmArgument,
     /// 2201F invalid_argument_for_power_function (`sqrt` of a negative number)
@@ -141,6 +145,8 @@ impl ErrorKind {
             ErrorKind::NumericOutOfRange => "22003",
             ErrorKind::SubstringError => "22011",
             ErrorKind::DatetimeFieldOverflow => "22008",
+            ErrorKind::InvalidNtileArgument => "22014",
+            ErrorKind::InvalidRegularExpression => "2201B",
             ErrorKind::InvalidLogarithmArgument => "2201E",
             ErrorKind::InvalidPowerArgument => "2201F",
             ErrorKind::UniqueViolation => "23505",
@@ -338,6 +344,11 @@ fn function_kind(err: &FunctionError) -> ErrorKind {
         FunctionError::NullCharacter | FunctionError::CharacterTooLarge => ErrorKind::LimitExceeded,
         FunctionError::NegativeSubstringLength => ErrorKind::SubstringError,
         FunctionError::DateOutOfRange(_) => ErrorKind::DatetimeFieldOverflow,
+        FunctionError::NtileNotPositive => ErrorKind::InvalidNtileArgument,
+        FunctionError::PercentileOutOfRange(_) => ErrorKind::NumericOutOfRange,
+        FunctionError::InvalidRegularExpression(_) => ErrorKind::InvalidRegularExpression,
+        FunctionError::InvalidRegularExpressionFlag(_) => ErrorKind::InvalidParameter,
+        FunctionError::InvalidInput { .. } => ErrorKind::InvalidValue,
     }
 }
 
