@@ -11,6 +11,7 @@ pub mod diff;
 pub mod errors;
 pub mod intervals;
 pub mod json;
+pub mod json_text;
 pub mod numeric;
 pub mod operators;
 pub mod ordered_set;
@@ -20,6 +21,7 @@ pub mod registry;
 pub mod text;
 pub mod to_char;
 pub mod traversal;
+pub mod typed_text;
 pub mod windows;
 
 use datafusion::logical_expr::ScalarUDF;

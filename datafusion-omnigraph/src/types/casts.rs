@@ -26,6 +26,7 @@ impl AnalyzerRule for PostgresCasts {
                 let rewritten = expr.transform_up(|e| {
                     let e = array_text::literal_cast(e)?.data;
                     let e = text_input::checked_cast(e, &schema);
+                    let e = crate::functions::typed_text::rewrite(e, &schema).data;
                     character::rewrite(e, &schema)
                 })?;
                 Ok(rewritten.update_data(|e| name.restore(e)))

@@ -252,3 +252,29 @@ async fn ordered_set_aggregates_and_json_agg() {
     .sqlstate();
     assert_eq!(state, "22003");
 }
+
+#[tokio::test]
+async fn json_and_uuid_are_checked_text() {
+    let (_dir, s) = demo_session().await;
+    let out = table(
+        &s,
+        "SELECT CAST('{\"a\":  1}' AS JSON) AS j, \
+         CAST(CAST('{\"b\": 1, \"a\": [2,3]}' AS JSONB) AS TEXT) AS b, \
+         CAST('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11' AS UUID) AS u, \
+         pg_typeof(CAST('1' AS JSONB)) AS t",
+    )
+    .await;
+    assert!(
+        out.contains(
+            r#"| {"a":  1} | {"a": [2, 3], "b": 1} | a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11 | jsonb |"#
+        ),
+        "{out}"
+    );
+    for sql in [
+        "SELECT CAST('not-a-uuid' AS UUID)",
+        "SELECT CAST('{\"a\": }' AS JSON)",
+        "SELECT CAST('[1,]' AS JSONB)",
+    ] {
+        assert_eq!(err(&s, sql).await.sqlstate(), "22P02", "{sql}");
+    }
+}
