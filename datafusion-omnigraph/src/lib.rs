@@ -119,6 +119,9 @@ pub fn register_context(
     for aggregate in functions::aggregates::aggregates() {
         ctx.register_udaf(aggregate);
     }
+    for window in functions::windows::window_functions() {
+        ctx.register_udwf(window);
+    }
     ctx.register_udf(types::pg_typeof::pg_typeof());
     ctx.register_udtf(
         "as_of",
@@ -158,6 +161,7 @@ pub fn register_context(
     ctx.add_analyzer_rule(Arc::new(set_operations::UnionTypeTags));
     ctx.add_analyzer_rule(Arc::new(types::pg_typeof::ResolvePgTypeof));
     types::type_planner::install(ctx);
+    functions::operators::install(ctx);
     ctx.state_ref()
         .write()
         .register_expr_planner(Arc::new(types::resolution::BooleanNumberComparison))?;

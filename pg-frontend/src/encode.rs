@@ -170,6 +170,9 @@ fn tagged_type(field: &Field, text: bool) -> Option<Type> {
         ("bpchar", true) => Some(Type::BPCHAR),
         ("char", true) => Some(Type::CHAR),
         ("json", true) => Some(Type::JSON),
+        // Binary `jsonb` and `uuid` differ from their text: a binary column stays `text`.
+        ("jsonb", true) if text => Some(Type::JSONB),
+        ("uuid", true) if text => Some(Type::UUID),
         ("regtype", true) if text => Some(Type::REGTYPE),
         ("regclass", true) if text => Some(Type::REGCLASS),
         ("oid", false) if matches!(field.data_type(), DataType::Int32) => Some(Type::OID),

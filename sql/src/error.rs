@@ -63,6 +63,10 @@ pub enum ErrorKind {
     DatetimeFieldOverflow,
     /// 22007 invalid_datetime_format (`'not a date'::date`)
     InvalidDatetimeFormat,
+    /// 22014 invalid_argument_for_ntile_function
+    InvalidNtileArgument,
+    /// 2201B invalid_regular_expression
+    InvalidRegularExpression,
     /// 2201E invalid_argument_for_logarithm
     InvalidLogarithmArgument,
     /// 2201F invalid_argument_for_power_function (`sqrt` of a negative number)
@@ -149,6 +153,8 @@ impl ErrorKind {
             ErrorKind::SubstringError => "22011",
             ErrorKind::DatetimeFieldOverflow => "22008",
             ErrorKind::InvalidDatetimeFormat => "22007",
+            ErrorKind::InvalidNtileArgument => "22014",
+            ErrorKind::InvalidRegularExpression => "2201B",
             ErrorKind::InvalidLogarithmArgument => "2201E",
             ErrorKind::InvalidPowerArgument => "2201F",
             ErrorKind::UniqueViolation => "23505",
@@ -304,13 +310,11 @@ fn datafusion_kind(err: &DataFusionError) -> ErrorKind {
     if let Some(type_error) = external_error::<TypeError>(err) {
         return type_kind(type_error);
     }
-<<<<<<< HEAD
     if let Some(SubqueryError::MoreThanOneRow) = external_error::<SubqueryError>(err) {
         return ErrorKind::CardinalityViolation;
-=======
+    }
     if let Some(datetime) = external_error::<DatetimeError>(err) {
         return datetime_kind(datetime);
->>>>>>> h-time
     }
     match err {
         DataFusionError::SQL(_, _) => ErrorKind::Syntax,
@@ -355,6 +359,11 @@ fn function_kind(err: &FunctionError) -> ErrorKind {
         FunctionError::NegativeSubstringLength => ErrorKind::SubstringError,
         FunctionError::DateOutOfRange(_) => ErrorKind::DatetimeFieldOverflow,
         FunctionError::UndefinedRelation(_) => ErrorKind::UndefinedTable,
+        FunctionError::NtileNotPositive => ErrorKind::InvalidNtileArgument,
+        FunctionError::PercentileOutOfRange(_) => ErrorKind::NumericOutOfRange,
+        FunctionError::InvalidRegularExpression(_) => ErrorKind::InvalidRegularExpression,
+        FunctionError::InvalidRegularExpressionFlag(_) => ErrorKind::InvalidParameter,
+        FunctionError::InvalidInput { .. } => ErrorKind::InvalidValue,
     }
 }
 
@@ -395,13 +404,11 @@ fn datafusion_message(err: &DataFusionError) -> String {
     if let Some(type_error) = external_error::<TypeError>(err) {
         return type_error.to_string();
     }
-<<<<<<< HEAD
     if let Some(subquery) = external_error::<SubqueryError>(err) {
         return subquery.to_string();
-=======
+    }
     if let Some(datetime) = external_error::<DatetimeError>(err) {
         return datetime.to_string();
->>>>>>> h-time
     }
     match engine_error(err) {
         Some(engine) => engine.to_string(),

@@ -25,6 +25,7 @@ mod explain;
 mod fetch_first;
 pub mod names;
 mod on_conflict;
+mod operator_syntax;
 mod output_names;
 mod plan_cache;
 mod query_rules;

@@ -404,6 +404,7 @@ impl Session {
         crate::cte_columns::with_cte_column_names(&mut ast);
         crate::fetch_first::with_fetch_as_limit(&mut ast);
         crate::datetime_syntax::with_postgres_datetime_syntax(&mut ast);
+        crate::operator_syntax::with_planned_operators(&mut ast);
         self.refresh_branches_for(&ast).await?;
         let mut context = StatementContext::new(Some(text.to_string()), insert_mode);
         if returning.is_some() {

@@ -112,3 +112,7 @@ SELECT min(x), max(x) FROM (VALUES (true), (false)) v(x)
 SELECT avg(x) FROM (VALUES (1.5), (2.25)) v(x)
 -- id: sum_numeric_scale
 SELECT sum(x) FROM (VALUES (1.5), (2.25)) v(x)
+-- id: percentile_disc_desc
+SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY age DESC) FROM person
+-- id: mode_grouped
+SELECT city, mode() WITHIN GROUP (ORDER BY age) FROM person GROUP BY city ORDER BY city

@@ -110,3 +110,7 @@ SELECT 'a\b', length('a\b')
 SELECT $$it's$$, $tag$a$b$tag$
 -- id: case_mapping_ascii_only
 SELECT initcap('hello wORLD 2nd'), lower('ÉCOLE'), upper('straße')
+-- id: substring_regex_no_group
+SELECT substring('alice.smith' FROM '[a-z]+$'), substring('alice' FROM 'z')
+-- id: regexp_split_to_array_flags
+SELECT regexp_split_to_array('aXbxc', 'x', 'i'), regexp_split_to_array('ab c', '\s*')

@@ -1,5 +1,5 @@
 //! Aggregates PostgreSQL knows under other names: `every` (`bool_and`) and `variance`
-//! (`var_samp`).
+//! (`var_samp`); and those DataFusion lacks ([`super::ordered_set`], [`super::json`]).
 
 use datafusion::functions_aggregate::{bool_and_or, variance};
 use datafusion::logical_expr::AggregateUDF;
@@ -7,7 +7,7 @@ use datafusion::logical_expr::AggregateUDF;
 /// DataFusion's aggregates with PostgreSQL's names added, to register over the originals
 /// (each keeps its own names, so none is left behind under one of them).
 pub fn aggregates() -> Vec<AggregateUDF> {
-    vec![
+    let mut aggregates = vec![
         bool_and_or::bool_and_udaf()
             .as_ref()
             .clone()
@@ -16,5 +16,8 @@ pub fn aggregates() -> Vec<AggregateUDF> {
             .as_ref()
             .clone()
             .with_aliases(["variance"]),
-    ]
+    ];
+    aggregates.extend(super::ordered_set::aggregates());
+    aggregates.extend(super::json::aggregates());
+    aggregates
 }

@@ -17,6 +17,19 @@ pub enum FunctionError {
     DateOutOfRange(String),
     /// 42P01: `'x'::regclass` of a relation that does not exist.
     UndefinedRelation(String),
+    /// 22014: `ntile` of zero or fewer buckets.
+    NtileNotPositive,
+    /// 22003: a `percentile_disc` fraction outside 0..1.
+    PercentileOutOfRange(String),
+    /// 2201B: a regular expression that does not compile (the compiler's reason).
+    InvalidRegularExpression(String),
+    /// 22023: a regular expression flag PostgreSQL does not know.
+    InvalidRegularExpressionFlag(char),
+    /// 22P02: text that is not a value of the type (`json`, `uuid`), and the text.
+    InvalidInput {
+        type_name: &'static str,
+        value: String,
+    },
 }
 
 impl fmt::Display for FunctionError {
@@ -34,6 +47,21 @@ impl fmt::Display for FunctionError {
             }
             FunctionError::UndefinedRelation(name) => {
                 write!(f, "relation \"{name}\" does not exist")
+            }
+            FunctionError::NtileNotPositive => {
+                f.write_str("argument of ntile must be greater than zero")
+            }
+            FunctionError::PercentileOutOfRange(value) => {
+                write!(f, "percentile value {value} is not between 0 and 1")
+            }
+            FunctionError::InvalidRegularExpression(reason) => {
+                write!(f, "invalid regular expression: {reason}")
+            }
+            FunctionError::InvalidRegularExpressionFlag(flag) => {
+                write!(f, "invalid regular expression option: \"{flag}\"")
+            }
+            FunctionError::InvalidInput { type_name, value } => {
+                write!(f, "invalid input syntax for type {type_name}: \"{value}\"")
             }
         }
     }

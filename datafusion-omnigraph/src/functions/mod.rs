@@ -7,15 +7,23 @@ pub mod args;
 pub mod arrays;
 pub mod as_of;
 pub mod datetime;
+pub mod bitwise;
 pub mod diff;
 pub mod errors;
 pub mod intervals;
+pub mod json;
+pub mod json_text;
 pub mod numeric;
+pub mod operators;
+pub mod ordered_set;
 pub mod procedures;
+pub mod regex;
 pub mod registry;
 pub mod text;
 pub mod to_char;
 pub mod traversal;
+pub mod typed_text;
+pub mod windows;
 
 use datafusion::logical_expr::ScalarUDF;
 
@@ -24,6 +32,8 @@ use datafusion::logical_expr::ScalarUDF;
 pub fn postgres_functions() -> Vec<ScalarUDF> {
     let mut udfs = vec![to_char::to_char()];
     udfs.extend(text::functions());
+    udfs.extend(regex::functions());
+    udfs.extend(bitwise::functions());
     udfs.extend(arrays::functions());
     udfs.extend(numeric::functions());
     udfs.extend(datetime::functions());

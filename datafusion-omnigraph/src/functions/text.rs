@@ -12,7 +12,7 @@ use datafusion::logical_expr::{
 };
 
 use super::errors::FunctionError;
-use super::registry::{Guard, Guarded, argument, result};
+use super::registry::{Guard, Guarded, Renamed, argument, result};
 
 /// The string functions, to register over DataFusion's.
 pub fn functions() -> Vec<ScalarUDF> {
@@ -27,8 +27,15 @@ pub fn functions() -> Vec<ScalarUDF> {
             signature: Signature::any(1, Volatility::Immutable),
         }),
         Guarded::udf(datafusion::functions::string::chr(), TextGuard::Chr),
-        Guarded::udf(datafusion::functions::unicode::substr(), TextGuard::Substr),
+        substr(),
     ]
+}
+
+/// DataFusion's `substr` refusing a negative length, without its alias `substring`
+/// (PostgreSQL's `substring` also takes a pattern: [`super::regex::substring`]).
+pub(crate) fn substr() -> ScalarUDF {
+    let unaliased = Renamed::udf("substr", datafusion::functions::unicode::substr());
+    Guarded::udf(Arc::new(unaliased), TextGuard::Substr)
 }
 
 /// PostgreSQL's `initcap`: the first letter of each run of letters and digits upper

@@ -32,6 +32,7 @@ impl AnalyzerRule for PostgresCasts {
                     let e = numeric_cast::rewrite(e, &schema);
                     let e = text_input::checked_cast(e, &schema);
                     let e = crate::functions::datetime::casts::checked_cast(e, &schema);
+                    let e = crate::functions::typed_text::rewrite(e, &schema).data;
                     character::rewrite(e, &schema)
                 })?;
                 Ok(rewritten.update_data(|e| name.restore(e)))

@@ -1,7 +1,8 @@
 //! SQL type names DataFusion does not know or types differently from PostgreSQL:
 //! `varchar(n)`, `char(n)`/`bpchar`, `"char"` and `name` become `Utf8` fields tagged with
 //! their PostgreSQL type and length (the [`super::character`] rule makes casts to them
-//! truncate and pad), and any other unknown name is 42704 `type "x" does not exist`.
+//! truncate and pad), `json`, `jsonb` and `uuid` become tagged `Utf8` fields too (casts
+//! to them check their text: `crate::functions::typed_text`), and any other unknown name is 42704 `type "x" does not exist`.
 //! Names this planner does not decide go to the planner that was installed before it
 //! (datafusion-pg-catalog's, for `regclass` and `pg_catalog.int4`).
 
@@ -90,6 +91,10 @@ impl TypePlanner for PostgresTypePlanner {
                     Field::new("", DataType::Decimal128(38, 10), true).with_metadata(metadata),
                 )));
             }
+            // Checked text (see `functions::typed_text`).
+            SqlType::JSON => return Ok(Some(character_field("json", None))),
+            SqlType::JSONB => return Ok(Some(character_field("jsonb", None))),
+            SqlType::Uuid => return Ok(Some(character_field("uuid", None))),
             _ => {}
         }
         if let Some(inner) = &self.inner

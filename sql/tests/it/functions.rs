@@ -174,3 +174,107 @@ async fn intervals_compare_and_subtract_as_postgresql() {
         "{out}"
     );
 }
+
+#[tokio::test]
+async fn operators_answer_as_postgresql() {
+    let (_dir, s) = demo_session().await;
+    let out = table(
+        &s,
+        "SELECT 2 ^ 10 AS p, 2 ^ 3 ^ 2 AS l, 2 * 3 ^ 2 AS m, 5 & 3 AS a, 5 | 3 AS o, \
+         5 # 3 AS x, ~5 AS n, ~CAST(0 AS INT) AS n4, 1 << 4 AS sl, 16 >> 2 AS sr, \
+         U&'\\0041\\00e9' AS u",
+    )
+    .await;
+    assert!(
+        out.contains("| 1024.0 | 64.0 | 18.0 | 1 | 7 | 6 | -6 | -1 | 16 | 4  | Aé |"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn regular_expression_functions_answer_as_postgresql() {
+    let (_dir, s) = demo_session().await;
+    let out = table(
+        &s,
+        "SELECT substring('alice.smith' FROM '\\.(.*)$') AS g, \
+         substring('alice.smith' FROM '[a-z]+') AS w, \
+         substring('alice' FROM 'z') IS NULL AS n, \
+         substring('abcdef' FROM 2 FOR 3) AS p, substring('abcdef', 3) AS q, \
+         regexp_split_to_array('a, b,c', ',\\s*') AS s, \
+         regexp_split_to_array('aXbxc', 'x', 'i') AS i",
+    )
+    .await;
+    assert!(
+        out.contains("| smith | alice | true | bcd | cdef | [a, b, c] | [a, b, c] |"),
+        "{out}"
+    );
+    for (sql, state) in [
+        ("SELECT substr('abcdef', 2, -1)", "22011"),
+        ("SELECT substring('abcdef' FROM 2 FOR -1)", "22011"),
+        ("SELECT substring('abc' FROM '(')", "2201B"),
+        ("SELECT regexp_split_to_array('abc', 'b', 'g')", "22023"),
+        ("SELECT ntile(0) OVER () FROM (VALUES (1)) t(x)", "22014"),
+    ] {
+        assert_eq!(err(&s, sql).await.sqlstate(), state, "{sql}");
+    }
+}
+
+#[tokio::test]
+async fn ordered_set_aggregates_and_json_agg() {
+    let (_dir, s) = demo_session().await;
+    let out = table(
+        &s,
+        "SELECT percentile_disc(0.25) WITHIN GROUP (ORDER BY x) AS d, \
+         percentile_disc(0.5) WITHIN GROUP (ORDER BY x DESC) AS e, \
+         percentile_disc(0) WITHIN GROUP (ORDER BY x) AS z, \
+         mode() WITHIN GROUP (ORDER BY c) AS m, \
+         json_agg(c ORDER BY x DESC) AS j \
+         FROM (VALUES (1, 'b'), (2, 'a'), (3, 'b'), (4, 'a'), (5, NULL)) t(x, c)",
+    )
+    .await;
+    assert!(
+        out.contains(r#"| 2 | 3 | 1 | a | [null, "a", "b", "a", "b"] |"#),
+        "{out}"
+    );
+    let grouped = table(
+        &s,
+        "SELECT g, json_agg(x ORDER BY x) AS j, mode() WITHIN GROUP (ORDER BY x) AS m \
+         FROM (VALUES (1, 3), (1, 1), (2, 2), (1, 3)) t(g, x) GROUP BY g ORDER BY g",
+    )
+    .await;
+    assert!(grouped.contains("| 1 | [1, 3, 3] | 3 |"), "{grouped}");
+    assert!(grouped.contains("| 2 | [2]       | 2 |"), "{grouped}");
+    let state = err(
+        &s,
+        "SELECT percentile_disc(1.5) WITHIN GROUP (ORDER BY x) FROM (VALUES (1)) t(x)",
+    )
+    .await
+    .sqlstate();
+    assert_eq!(state, "22003");
+}
+
+#[tokio::test]
+async fn json_and_uuid_are_checked_text() {
+    let (_dir, s) = demo_session().await;
+    let out = table(
+        &s,
+        "SELECT CAST('{\"a\":  1}' AS JSON) AS j, \
+         CAST(CAST('{\"b\": 1, \"a\": [2,3]}' AS JSONB) AS TEXT) AS b, \
+         CAST('A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11' AS UUID) AS u, \
+         pg_typeof(CAST('1' AS JSONB)) AS t",
+    )
+    .await;
+    assert!(
+        out.contains(
+            r#"| {"a":  1} | {"a": [2, 3], "b": 1} | a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11 | jsonb |"#
+        ),
+        "{out}"
+    );
+    for sql in [
+        "SELECT CAST('not-a-uuid' AS UUID)",
+        "SELECT CAST('{\"a\": }' AS JSON)",
+        "SELECT CAST('[1,]' AS JSONB)",
+    ] {
+        assert_eq!(err(&s, sql).await.sqlstate(), "22P02", "{sql}");
+    }
+}
