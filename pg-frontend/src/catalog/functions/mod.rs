@@ -2,6 +2,7 @@
 //! not answer, or answer for no particular connection. Each module lists the functions
 //! it holds as [`CatalogFunction`]s; [`catalog_functions`] gathers them for `install`.
 
+pub mod acl;
 pub mod arrays;
 pub mod json;
 pub mod object_definitions;
@@ -9,6 +10,7 @@ pub mod session_info;
 pub mod settings;
 pub mod sizes;
 pub mod text;
+pub mod text_arguments;
 pub mod types;
 pub mod visibility;
 
@@ -52,7 +54,7 @@ pub struct CatalogFunction {
 }
 
 /// Every group of functions, each in its module.
-const GROUPS: [&[CatalogFunction]; 9] = [
+const GROUPS: [&[CatalogFunction]; 10] = [
     session_info::FUNCTIONS,
     settings::FUNCTIONS,
     visibility::FUNCTIONS,
@@ -62,6 +64,7 @@ const GROUPS: [&[CatalogFunction]; 9] = [
     arrays::FUNCTIONS,
     text::FUNCTIONS,
     json::FUNCTIONS,
+    acl::FUNCTIONS,
 ];
 
 /// Every catalog function, group by group.
@@ -178,6 +181,6 @@ mod tests {
                 function.name
             );
         }
-        assert_eq!(names.len(), 41);
+        assert_eq!(names.len(), 42);
     }
 }
