@@ -12,8 +12,32 @@ use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 use datafusion::sql::sqlparser::tokenizer::Token;
 
-#[derive(Debug, Default, Clone, Copy)]
-pub struct OmniGraphDialect(PostgreSqlDialect);
+#[derive(Debug, Clone, Copy)]
+pub struct OmniGraphDialect {
+    postgres: PostgreSqlDialect,
+    table_versions: bool,
+}
+
+impl Default for OmniGraphDialect {
+    fn default() -> Self {
+        OmniGraphDialect {
+            postgres: PostgreSqlDialect {},
+            table_versions: true,
+        }
+    }
+}
+
+impl OmniGraphDialect {
+    /// The dialect without table version clauses: sqlparser reads a table alias `at`,
+    /// `before` or `changes` as the start of one (pg_dump writes `pg_attribute at`), so
+    /// a statement that fails to parse is read again with this one.
+    pub fn without_table_versions() -> Self {
+        OmniGraphDialect {
+            table_versions: false,
+            ..OmniGraphDialect::default()
+        }
+    }
+}
 
 fn is_keyword(token: &Token, keyword: Keyword) -> bool {
     matches!(token, Token::Word(w) if w.keyword == keyword)
@@ -21,7 +45,7 @@ fn is_keyword(token: &Token, keyword: Keyword) -> bool {
 
 impl Dialect for OmniGraphDialect {
     fn dialect(&self) -> std::any::TypeId {
-        self.0.dialect()
+        self.postgres.dialect()
     }
     fn parse_statement(&self, parser: &mut Parser) -> Option<Result<Statement, ParserError>> {
         let first = parser.peek_nth_token_ref(0).token.clone();
@@ -43,7 +67,7 @@ impl Dialect for OmniGraphDialect {
         None
     }
     fn supports_table_versioning(&self) -> bool {
-        true
+        self.table_versions
     }
     fn parse_infix(
         &self,
@@ -69,122 +93,122 @@ impl Dialect for OmniGraphDialect {
         ))
     }
     fn identifier_quote_style(&self, identifier: &str) -> Option<char> {
-        self.0.identifier_quote_style(identifier)
+        self.postgres.identifier_quote_style(identifier)
     }
     fn is_delimited_identifier_start(&self, ch: char) -> bool {
-        self.0.is_delimited_identifier_start(ch)
+        self.postgres.is_delimited_identifier_start(ch)
     }
     fn is_identifier_start(&self, ch: char) -> bool {
-        self.0.is_identifier_start(ch)
+        self.postgres.is_identifier_start(ch)
     }
     fn is_identifier_part(&self, ch: char) -> bool {
-        self.0.is_identifier_part(ch)
+        self.postgres.is_identifier_part(ch)
     }
     fn is_reserved_for_identifier(&self, kw: Keyword) -> bool {
-        self.0.is_reserved_for_identifier(kw)
+        self.postgres.is_reserved_for_identifier(kw)
     }
     fn is_custom_operator_part(&self, ch: char) -> bool {
-        self.0.is_custom_operator_part(ch)
+        self.postgres.is_custom_operator_part(ch)
     }
     fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
         crate::numbers::decimal_literals::parse_float_beyond_decimal(parser)
             .or_else(|| self.0.parse_prefix(parser))
     }
     fn get_next_precedence(&self, parser: &Parser) -> Option<Result<u8, ParserError>> {
-        self.0.get_next_precedence(parser)
+        self.postgres.get_next_precedence(parser)
     }
     fn prec_value(&self, prec: Precedence) -> u8 {
-        self.0.prec_value(prec)
+        self.postgres.prec_value(prec)
     }
     fn supports_unicode_string_literal(&self) -> bool {
-        self.0.supports_unicode_string_literal()
+        self.postgres.supports_unicode_string_literal()
     }
     fn supports_filter_during_aggregation(&self) -> bool {
-        self.0.supports_filter_during_aggregation()
+        self.postgres.supports_filter_during_aggregation()
     }
     fn supports_group_by_expr(&self) -> bool {
-        self.0.supports_group_by_expr()
+        self.postgres.supports_group_by_expr()
     }
     fn allow_extract_custom(&self) -> bool {
-        self.0.allow_extract_custom()
+        self.postgres.allow_extract_custom()
     }
     fn allow_extract_single_quotes(&self) -> bool {
-        self.0.allow_extract_single_quotes()
+        self.postgres.allow_extract_single_quotes()
     }
     fn supports_create_index_with_clause(&self) -> bool {
-        self.0.supports_create_index_with_clause()
+        self.postgres.supports_create_index_with_clause()
     }
     fn supports_explain_with_utility_options(&self) -> bool {
-        self.0.supports_explain_with_utility_options()
+        self.postgres.supports_explain_with_utility_options()
     }
     fn supports_listen_notify(&self) -> bool {
-        self.0.supports_listen_notify()
+        self.postgres.supports_listen_notify()
     }
     fn supports_factorial_operator(&self) -> bool {
-        self.0.supports_factorial_operator()
+        self.postgres.supports_factorial_operator()
     }
     fn supports_bitwise_shift_operators(&self) -> bool {
-        self.0.supports_bitwise_shift_operators()
+        self.postgres.supports_bitwise_shift_operators()
     }
     fn supports_comment_on(&self) -> bool {
-        self.0.supports_comment_on()
+        self.postgres.supports_comment_on()
     }
     fn supports_load_extension(&self) -> bool {
-        self.0.supports_load_extension()
+        self.postgres.supports_load_extension()
     }
     fn supports_named_fn_args_with_colon_operator(&self) -> bool {
-        self.0.supports_named_fn_args_with_colon_operator()
+        self.postgres.supports_named_fn_args_with_colon_operator()
     }
     fn supports_named_fn_args_with_expr_name(&self) -> bool {
-        self.0.supports_named_fn_args_with_expr_name()
+        self.postgres.supports_named_fn_args_with_expr_name()
     }
     fn supports_empty_projections(&self) -> bool {
-        self.0.supports_empty_projections()
+        self.postgres.supports_empty_projections()
     }
     fn supports_nested_comments(&self) -> bool {
-        self.0.supports_nested_comments()
+        self.postgres.supports_nested_comments()
     }
     fn supports_string_escape_constant(&self) -> bool {
-        self.0.supports_string_escape_constant()
+        self.postgres.supports_string_escape_constant()
     }
     fn supports_numeric_literal_underscores(&self) -> bool {
-        self.0.supports_numeric_literal_underscores()
+        self.postgres.supports_numeric_literal_underscores()
     }
     fn supports_array_typedef_with_brackets(&self) -> bool {
-        self.0.supports_array_typedef_with_brackets()
+        self.postgres.supports_array_typedef_with_brackets()
     }
     fn supports_geometric_types(&self) -> bool {
-        self.0.supports_geometric_types()
+        self.postgres.supports_geometric_types()
     }
     fn supports_set_names(&self) -> bool {
-        self.0.supports_set_names()
+        self.postgres.supports_set_names()
     }
     fn supports_alter_column_type_using(&self) -> bool {
-        self.0.supports_alter_column_type_using()
+        self.postgres.supports_alter_column_type_using()
     }
     fn supports_notnull_operator(&self) -> bool {
-        self.0.supports_notnull_operator()
+        self.postgres.supports_notnull_operator()
     }
     fn supports_interval_options(&self) -> bool {
-        self.0.supports_interval_options()
+        self.postgres.supports_interval_options()
     }
     fn supports_insert_table_alias(&self) -> bool {
-        self.0.supports_insert_table_alias()
+        self.postgres.supports_insert_table_alias()
     }
     fn supports_create_table_like_parenthesized(&self) -> bool {
-        self.0.supports_create_table_like_parenthesized()
+        self.postgres.supports_create_table_like_parenthesized()
     }
     fn supports_select_wildcard_with_alias(&self) -> bool {
-        self.0.supports_select_wildcard_with_alias()
+        self.postgres.supports_select_wildcard_with_alias()
     }
     fn supports_comma_separated_trim(&self) -> bool {
-        self.0.supports_comma_separated_trim()
+        self.postgres.supports_comma_separated_trim()
     }
     fn supports_xml_expressions(&self) -> bool {
-        self.0.supports_xml_expressions()
+        self.postgres.supports_xml_expressions()
     }
     fn supports_comment_optimizer_hint(&self) -> bool {
-        self.0.supports_comment_optimizer_hint()
+        self.postgres.supports_comment_optimizer_hint()
     }
 }
 
@@ -256,5 +280,12 @@ mod tests {
             &stmts[1],
             DFStatement::Statement(s) if matches!(s.as_ref(), Statement::Rollback { savepoint: None, .. })
         ));
+    }
+
+    #[test]
+    fn without_table_versions_a_table_alias_may_be_at() {
+        let sql = "SELECT at.attname FROM pg_attribute at LEFT JOIN t ON true LIMIT 1";
+        assert!(DFParser::parse_sql_with_dialect(sql, &OmniGraphDialect::default()).is_err());
+        DFParser::parse_sql_with_dialect(sql, &OmniGraphDialect::without_table_versions()).unwrap();
     }
 }

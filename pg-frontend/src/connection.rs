@@ -206,6 +206,8 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("lc_numeric", "C"),
     ("lc_time", "C"),
     ("lock_timeout", "0"),
+    // pg_dump turns both off for its session.
+    ("row_security", "on"),
     ("max_identifier_length", "63"),
     ("max_index_keys", "32"),
     ("search_path", "\"$user\", public"),
@@ -214,6 +216,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("server_version_num", crate::server::SERVER_VERSION_NUM),
     ("standard_conforming_strings", "on"),
     ("statement_timeout", "0"),
+    ("synchronize_seqscans", "on"),
     ("timezone", "UTC"),
     ("transaction_isolation", "repeatable read"),
     ("transaction_read_only", "off"),

@@ -90,9 +90,12 @@ impl CommandTag {
 }
 
 pub(crate) fn command_tag(plan: &LogicalPlan) -> Option<CommandTag> {
-    use datafusion::logical_expr::WriteOp;
+    use datafusion::logical_expr::{Statement, WriteOp};
     match plan {
         LogicalPlan::Ddl(_) => Some(CommandTag::Fixed("CREATE")),
+        // EXECUTE returns the prepared statement's rows.
+        LogicalPlan::Statement(Statement::Execute(_)) => None,
+        LogicalPlan::Statement(Statement::Prepare(_)) => Some(CommandTag::Fixed("PREPARE")),
         LogicalPlan::Statement(_) => Some(CommandTag::Fixed("SET")),
         LogicalPlan::Explain(_) | LogicalPlan::Analyze(_) => Some(CommandTag::Fixed("EXPLAIN")),
         LogicalPlan::Dml(dml) => Some(match dml.op {

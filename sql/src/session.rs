@@ -343,8 +343,18 @@ impl Session {
             return Ok(StatementOutput::Rows(RowStream { schema, stream }));
         }
         if tag.is_none() {
+            // An EXECUTE's rows are its prepared statement's, known once it is looked up.
+            let executes = matches!(
+                plan,
+                LogicalPlan::Statement(datafusion::logical_expr::Statement::Execute(_))
+            );
             let schema = result_schema(&state, &plan);
             let df = self.dataframe(state, plan).await?;
+            let schema = if executes {
+                Arc::new(df.schema().as_arrow().clone())
+            } else {
+                schema
+            };
             let stream = df.execute_stream().await?;
             return Ok(StatementOutput::Rows(RowStream { schema, stream }));
         }

@@ -123,11 +123,18 @@ impl Copy {
     }
 }
 
-/// Parses `sql` (one or more statements separated by `;`).
+/// Parses `sql` (one or more statements separated by `;`). Text that does not parse is
+/// read again without table version clauses, whose keywords PostgreSQL lets a table
+/// alias be (see [`OmniGraphDialect::without_table_versions`]); the first error stands.
 pub fn parse(sql: &str) -> Result<Vec<ParsedStatement>> {
-    let dialect = OmniGraphDialect::default();
+    parse_with(sql, &OmniGraphDialect::default()).or_else(|error| {
+        parse_with(sql, &OmniGraphDialect::without_table_versions()).map_err(|_| error)
+    })
+}
+
+fn parse_with(sql: &str, dialect: &OmniGraphDialect) -> Result<Vec<ParsedStatement>> {
     let mut parser = DFParserBuilder::new(sql)
-        .with_dialect(&dialect)
+        .with_dialect(dialect)
         .build()
         .map_err(SqlError::from)?;
     let mut statements = Vec::new();

@@ -4,6 +4,7 @@
 //! for this connection (its database, user and settings).
 
 mod database_catalogs;
+pub(crate) mod dump_catalog;
 pub mod functions;
 pub(crate) mod graph_keys;
 pub mod key_definitions;
@@ -93,7 +94,7 @@ pub fn install(
                 relation_schemas: relation_schemas.clone(),
                 key_definitions: key_definitions.clone(),
             },
-            HashMap::from([
+            HashMap::from_iter(dump_catalog::empty_tables().into_iter().chain([
                 (
                     "pg_settings".to_string(),
                     Arc::new(SettingsTable(settings.clone())) as Arc<dyn TableProvider>,
@@ -106,9 +107,11 @@ pub fn install(
                         settings: settings.clone(),
                     }) as Arc<dyn TableProvider>,
                 ),
-            ]),
+            ])),
         );
-        let pg_catalog = Arc::new(pg_catalog);
+        let keyed = Arc::new(pg_catalog);
+        let key_source = keyed.key_source();
+        let pg_catalog = Arc::new(dump_catalog::DumpCatalog { inner: keyed });
         if let Some(catalog) = ctx.catalog(GRAPH_CATALOG) {
             catalog
                 .register_schema("pg_catalog", pg_catalog.clone())
@@ -120,7 +123,7 @@ pub fn install(
                 GRAPH_CATALOG,
                 database,
                 session.graph_context().clone(),
-                pg_catalog.key_source(),
+                key_source,
             );
             catalog
                 .register_schema(
@@ -150,6 +153,13 @@ pub fn install(
     };
     for function in catalog_functions() {
         ctx.register_udf((function.build)(function.name, &connection));
+    }
+    for name in functions::text_arguments::UTF8_ONLY {
+        if let Ok(udf) = ctx.udf(name) {
+            ctx.register_udf(functions::text_arguments::with_utf8_arguments(
+                udf.as_ref().clone(),
+            ));
+        }
     }
     let tagged = functions::NAME_RESULTS
         .iter()

@@ -1,10 +1,11 @@
 //! The server's own statement handling, as a list of hooks tried in order before a
 //! statement goes to the connection's SQL session: catalog-query rewrites when a
-//! statement is parsed, then Postgres settings, `COPY` and transaction control when it
-//! runs. A new server-side statement is one more hook in [`HOOKS`].
+//! statement is parsed, then Postgres settings, `COPY`, transaction control and
+//! `LOCK TABLE` when it runs. A new server-side statement is one more hook in [`HOOKS`].
 
 mod catalog;
 mod copy;
+mod lock;
 mod settings;
 mod transactions;
 
@@ -47,6 +48,7 @@ pub static HOOKS: &[&dyn StatementHook] = &[
     &settings::PostgresSettings,
     &copy::CopyToClient,
     &transactions::TransactionControl,
+    &lock::LockTable,
 ];
 
 /// Applies every hook's rewrite to a freshly parsed statement.

@@ -42,6 +42,8 @@ pub const ALWAYS_EMPTY: &[&str] = &[
     // Large objects.
     "pg_largeobject",
     "pg_largeobject_metadata",
+    // Default privileges (`ALTER DEFAULT PRIVILEGES`).
+    "pg_default_acl",
     // Security labels.
     "pg_seclabel",
     "pg_shseclabel",

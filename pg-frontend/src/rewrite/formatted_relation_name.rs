@@ -45,7 +45,7 @@ impl CatalogRewrite for FormattedRelationName {
 /// `(SELECT max(named_relation.oid) FROM pg_catalog.pg_class named_relation
 /// JOIN pg_catalog.pg_namespace named_schema ON named_relation.relnamespace =
 /// named_schema.oid WHERE named_schema.nspname = schema AND named_relation.relname = table)`
-fn relation_oid(schema: Expr, table_name: Expr) -> Expr {
+pub(super) fn relation_oid(schema: Expr, table_name: Expr) -> Expr {
     let pg_catalog =
         |name: &str| ObjectName::from(vec![Ident::new("pg_catalog"), Ident::new(name)]);
     let from = TableWithJoins {

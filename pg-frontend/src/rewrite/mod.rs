@@ -19,9 +19,12 @@ mod functions_in_from;
 mod generate_subscripts;
 mod in_subquery_in_select;
 mod like_escape;
+mod name_subscript;
 mod object_identifiers;
 mod record_field;
+mod regproc_columns;
 mod table_oid;
+mod unlisted_catalog_tables;
 
 use datafusion::sql::sqlparser::ast::Statement;
 
@@ -35,11 +38,16 @@ pub trait CatalogRewrite: Sync {
 }
 
 /// Every catalog rewrite, in the order they apply. Later ones see the earlier ones'
-/// output: a query that can only return no rows is an empty select before any other
-/// rewrite works on what it computes, the formatted relation lookup's scalar subquery is
+/// output: `tableoid` is a relation's OID before anything else reads the query, a
+/// query that can only return no rows is an empty select before any other rewrite
+/// works on what it computes, the formatted relation lookup's scalar subquery is
 /// aggregated already, and subqueries over always-empty tables are gone before
 /// correlated ones are aggregated.
 pub const CATALOG_REWRITES: &[&dyn CatalogRewrite] = &[
+    &unlisted_catalog_tables::UnlistedCatalogTables,
+    &table_oid::TableOid,
+    &name_subscript::NameSubscript,
+    &regproc_columns::RegprocColumns,
     &empty_catalog_query::EmptyCatalogQuery,
     &formatted_relation_name::FormattedRelationName,
     &array_subquery::ArraySubquery,
@@ -51,7 +59,6 @@ pub const CATALOG_REWRITES: &[&dyn CatalogRewrite] = &[
     &correlated_scalar::CorrelatedScalarSubquery,
     &functions_in_from::FunctionsInFrom,
     &in_subquery_in_select::InSubqueryInSelect,
-    &table_oid::TableOid,
     &like_escape::LikeEscape,
 ];
 

@@ -1,52 +1,24 @@
-//! `relation.tableoid`, the system column that holds the OID of the catalog table a row
-//! is in (psql's `\dd` matches it with `pg_description.classoid`). DataFusion has no
-//! system columns: the column becomes the catalog table's OID, PostgreSQL's fixed one.
+//! `tableoid`, the system column every PostgreSQL row has: the OID of the table it is
+//! in. pg_dump identifies each catalog object by `(tableoid, oid)`.
 
-use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    Expr, Query, Select, SetExpr, Statement, TableFactor, VisitMut, VisitorMut,
-    visit_expressions_mut,
+    Expr, Ident, JoinOperator, ObjectName, Query, Select, SelectItem, SetExpr, Statement,
+    TableFactor, VisitMut, VisitorMut, visit_expressions_mut,
 };
 
 use super::CatalogRewrite;
-use super::ast::{last_name, number};
+use super::ast::{aliased, case_when, column, last_name, null, text};
+use super::formatted_relation_name::relation_oid;
 
-/// The fixed OIDs of the `pg_catalog` tables whose rows clients tell apart by `tableoid`.
-const CATALOG_TABLE_OIDS: &[(&str, i64)] = &[
-    ("pg_aggregate", 2600),
-    ("pg_am", 2601),
-    ("pg_attrdef", 2604),
-    ("pg_cast", 2605),
-    ("pg_constraint", 2606),
-    ("pg_conversion", 2607),
-    ("pg_depend", 2608),
-    ("pg_description", 2609),
-    ("pg_index", 2610),
-    ("pg_inherits", 2611),
-    ("pg_language", 2612),
-    ("pg_namespace", 2615),
-    ("pg_opclass", 2616),
-    ("pg_operator", 2617),
-    ("pg_rewrite", 2618),
-    ("pg_trigger", 2620),
-    ("pg_opfamily", 2753),
-    ("pg_class", 1259),
-    ("pg_attribute", 1249),
-    ("pg_proc", 1255),
-    ("pg_type", 1247),
-    ("pg_database", 1262),
-    ("pg_collation", 3456),
-    ("pg_extension", 3079),
-    ("pg_policy", 3256),
-    ("pg_event_trigger", 3466),
-    ("pg_ts_config", 3602),
-    ("pg_ts_dict", 3600),
-    ("pg_ts_parser", 3601),
-    ("pg_ts_template", 3764),
-];
+const TABLE_OID: &str = "tableoid";
 
+/// `tableoid` of a relation in FROM (by its alias, or unqualified when the FROM has one
+/// relation) as that relation's `pg_class.oid`, read by name; NULL where an outer join
+/// found no row (a row of the relation has an `oid`). Catalog tables have no such column
+/// here, and DataFusion has no hidden columns that `SELECT *` would leave out. Subqueries
+/// resolve their own references first, so an inner alias shadows an outer one.
 pub struct TableOid;
 
 impl CatalogRewrite for TableOid {
@@ -54,96 +26,209 @@ impl CatalogRewrite for TableOid {
         "table_oid"
     }
 
-    /// Innermost queries first, so a subquery's own aliases decide its `tableoid`s.
     fn rewrite(&self, statement: &mut Statement) {
-        struct Queries;
-        impl VisitorMut for Queries {
-            type Break = ();
-
-            fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
-                with_table_oids(query.body.as_mut());
-                ControlFlow::Continue(())
-            }
-        }
-        let _ = statement.visit(&mut Queries);
+        let _ = statement.visit(&mut InnermostFirst);
     }
 }
 
-fn with_table_oids(body: &mut SetExpr) {
+struct InnermostFirst;
+
+impl VisitorMut for InnermostFirst {
+    type Break = ();
+
+    fn post_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        resolve_in(&mut query.body);
+        ControlFlow::Continue(())
+    }
+}
+
+fn resolve_in(body: &mut SetExpr) {
     match body {
-        SetExpr::Select(select) => {
-            let tables = catalog_tables_by_alias(select);
-            if tables.is_empty() {
-                return;
-            }
-            let _ = visit_expressions_mut(select.as_mut(), |expr| {
-                if let Expr::CompoundIdentifier(parts) = expr
-                    && let [relation, column] = parts.as_slice()
-                    && column.value.eq_ignore_ascii_case("tableoid")
-                    && let Some(oid) = tables.get(&relation.value.to_ascii_lowercase())
-                {
-                    *expr = number(*oid);
-                }
-                ControlFlow::<()>::Continue(())
-            });
-        }
+        SetExpr::Select(select) => resolve_in_select(select),
         SetExpr::SetOperation { left, right, .. } => {
-            with_table_oids(left);
-            with_table_oids(right);
+            resolve_in(left);
+            resolve_in(right);
         }
         _ => {}
     }
 }
 
-/// The catalog tables `select` reads (not its subqueries), by the name or alias it gives
-/// them, with their OIDs.
-fn catalog_tables_by_alias(select: &Select) -> HashMap<String, i64> {
-    select
-        .from
-        .iter()
-        .flat_map(|from| {
-            std::iter::once(&from.relation).chain(from.joins.iter().map(|j| &j.relation))
-        })
-        .filter_map(|relation| {
-            let TableFactor::Table { name, alias, .. } = relation else {
-                return None;
-            };
-            let table = last_name(name)?;
-            let oid = CATALOG_TABLE_OIDS
+/// A relation of a FROM clause: what names it there, the schema and name it has, and
+/// whether an outer join may give it no row.
+struct Relation {
+    reference: String,
+    schema: String,
+    table: String,
+    outer: bool,
+}
+
+fn relations(select: &Select) -> Vec<Relation> {
+    let mut found = Vec::new();
+    for from in &select.from {
+        found.extend(relation(&from.relation, false));
+        for join in &from.joins {
+            let outer = matches!(
+                join.join_operator,
+                JoinOperator::Left(_)
+                    | JoinOperator::LeftOuter(_)
+                    | JoinOperator::FullOuter(_)
+                    | JoinOperator::Right(_)
+                    | JoinOperator::RightOuter(_)
+            );
+            found.extend(relation(&join.relation, outer));
+        }
+    }
+    found
+}
+
+/// A named table (not a function or subquery) whose schema is known: written, or
+/// `pg_catalog` for an unqualified `pg_*` name (the catalog comes first on every search
+/// path).
+fn relation(factor: &TableFactor, outer: bool) -> Option<Relation> {
+    let TableFactor::Table {
+        name,
+        alias,
+        args: None,
+        ..
+    } = factor
+    else {
+        return None;
+    };
+    let table = last_name(name)?.value.clone();
+    let schema = schema_of(name, &table)?;
+    let reference = alias
+        .as_ref()
+        .map_or_else(|| table.clone(), |alias| alias.name.value.clone());
+    Some(Relation {
+        reference,
+        schema,
+        table,
+        outer,
+    })
+}
+
+fn schema_of(name: &ObjectName, table: &str) -> Option<String> {
+    let parts = &name.0;
+    match parts.len() {
+        1 if table.to_ascii_lowercase().starts_with("pg_") => Some("pg_catalog".to_string()),
+        2 | 3 => Some(parts[parts.len() - 2].as_ident()?.value.clone()),
+        _ => None,
+    }
+}
+
+/// The relation a `tableoid` reference names, if `expr` is one.
+fn referenced<'a>(expr: &Expr, relations: &'a [Relation]) -> Option<&'a Relation> {
+    let is_table_oid = |ident: &Ident| ident.value.eq_ignore_ascii_case(TABLE_OID);
+    match expr {
+        Expr::Identifier(ident) if is_table_oid(ident) => match relations {
+            [only] => Some(only),
+            _ => None,
+        },
+        Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+            [qualifier, ident] if is_table_oid(ident) => relations
                 .iter()
-                .find(|(t, _)| table.value.eq_ignore_ascii_case(t))?
-                .1;
-            let key = alias.as_ref().map_or(&table.value, |a| &a.name.value);
-            Some((key.to_ascii_lowercase(), oid))
-        })
-        .collect()
+                .find(|r| r.reference.eq_ignore_ascii_case(&qualifier.value)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn resolve_in_select(select: &mut Select) {
+    let relations = relations(select);
+    if relations.is_empty() {
+        return;
+    }
+    // A bare `tableoid` in the select list keeps its name as its column's.
+    for item in &mut select.projection {
+        if let SelectItem::UnnamedExpr(expr) = item
+            && referenced(expr, &relations).is_some()
+        {
+            *item = aliased(expr.clone(), Ident::new(TABLE_OID));
+        }
+    }
+    let _ = visit_expressions_mut(select, |expr| {
+        if let Some(relation) = referenced(expr, &relations) {
+            *expr = table_oid(relation);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+fn table_oid(relation: &Relation) -> Expr {
+    let oid = relation_oid(text(&relation.schema), text(&relation.table));
+    if !relation.outer {
+        return oid;
+    }
+    match case_when(
+        Expr::IsNull(Box::new(column(&relation.reference, "oid"))),
+        null(),
+    ) {
+        Expr::Case {
+            case_token,
+            end_token,
+            operand,
+            conditions,
+            ..
+        } => Expr::Case {
+            case_token,
+            end_token,
+            operand,
+            conditions,
+            else_result: Some(Box::new(oid)),
+        },
+        other => other,
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::rewritten;
+    use super::super::test_support::assert_rewrites_to;
     use super::*;
 
+    const CLASS_OID: &str = "(SELECT max(named_relation.oid) \
+        FROM pg_catalog.pg_class named_relation JOIN pg_catalog.pg_namespace named_schema \
+        ON named_relation.relnamespace = named_schema.oid \
+        WHERE named_schema.nspname = 'pg_catalog' AND named_relation.relname = ";
+
     #[test]
-    fn table_oids_are_the_catalog_tables_oids() {
-        assert_eq!(
-            rewritten(
-                "SELECT o.oid, o.tableoid FROM pg_catalog.pg_opclass o \
-                 UNION ALL SELECT pg_proc.tableoid FROM pg_proc",
-                &TableOid
-            ),
-            "SELECT o.oid, 2616 FROM pg_catalog.pg_opclass o \
-             UNION ALL SELECT 1255 FROM pg_proc"
+    fn a_bare_table_oid_keeps_its_name() {
+        assert_rewrites_to(
+            &TableOid,
+            "SELECT tableoid, oid FROM pg_type",
+            &format!("SELECT {CLASS_OID}'pg_type') AS tableoid, oid FROM pg_type"),
         );
-        // Each select's own aliases count; other tables have no OID here.
-        assert_eq!(
-            rewritten(
-                "SELECT t.tableoid FROM pg_type t UNION SELECT t.tableoid FROM pg_trigger t",
-                &TableOid
+    }
+
+    #[test]
+    fn qualified_references_follow_their_alias_and_outer_joins() {
+        assert_rewrites_to(
+            &TableOid,
+            "SELECT c.tableoid AS contableoid FROM pg_catalog.pg_index i \
+             LEFT JOIN pg_catalog.pg_constraint c ON i.indexrelid = c.conindid",
+            &format!(
+                "SELECT CASE WHEN c.oid IS NULL THEN NULL ELSE {CLASS_OID}'pg_constraint') END \
+                 AS contableoid FROM pg_catalog.pg_index i \
+                 LEFT JOIN pg_catalog.pg_constraint c ON i.indexrelid = c.conindid"
             ),
-            "SELECT 1247 FROM pg_type t UNION SELECT 2620 FROM pg_trigger t"
         );
-        let graph_table = "SELECT p.tableoid FROM person p";
-        assert_eq!(rewritten(graph_table, &TableOid), graph_table);
+    }
+
+    #[test]
+    fn subqueries_resolve_their_own_first() {
+        assert_rewrites_to(
+            &TableOid,
+            "SELECT (SELECT tableoid FROM pg_am) FROM pg_class c WHERE c.tableoid > 0",
+            &format!(
+                "SELECT (SELECT {CLASS_OID}'pg_am') AS tableoid FROM pg_am) \
+                 FROM pg_class c WHERE {CLASS_OID}'pg_class') > 0"
+            ),
+        );
+    }
+
+    #[test]
+    fn other_columns_are_left_alone() {
+        let sql = "SELECT x.tableoid FROM generate_series(1, 2) x";
+        assert_rewrites_to(&TableOid, sql, sql);
     }
 }

@@ -650,3 +650,22 @@ async fn to_char_reads_postgresql_templates() {
         .to_string();
     assert!(texts.contains("02/01/2020"), "{texts}");
 }
+
+#[tokio::test]
+async fn prepared_statements_execute_with_their_rows_and_aliases_may_be_version_keywords() {
+    let (_dir, s) = demo_session().await;
+    // `at` starts a table version clause in sqlparser; PostgreSQL reads it as an alias.
+    let t = table(
+        &s,
+        "SELECT at.name FROM person at WHERE at.name = 'alice.chen'",
+    )
+    .await;
+    assert!(t.contains("| alice.chen |"), "{t}");
+    let prepared = s
+        .execute("PREPARE named(text) AS SELECT p.age FROM person p WHERE p.name = $1")
+        .await
+        .unwrap();
+    assert_eq!(prepared[0].tag, "PREPARE");
+    let t = table(&s, "EXECUTE named('alice.chen')").await;
+    assert!(t.contains("| 28 "), "{t}");
+}

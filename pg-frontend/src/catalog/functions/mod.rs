@@ -2,6 +2,7 @@
 //! not answer, or answer for no particular connection. Each module lists the functions
 //! it holds as [`CatalogFunction`]s; [`catalog_functions`] gathers them for `install`.
 
+pub mod acl;
 pub mod arrays;
 pub mod json;
 pub mod object_definitions;
@@ -10,6 +11,7 @@ pub mod session_info;
 pub mod settings;
 pub mod sizes;
 pub mod text;
+pub mod text_arguments;
 pub mod types;
 pub mod visibility;
 
@@ -64,6 +66,7 @@ const GROUPS: [&[CatalogFunction]; 10] = [
     text::FUNCTIONS,
     json::FUNCTIONS,
     object_identifiers::FUNCTIONS,
+    acl::FUNCTIONS,
 ];
 
 /// Every catalog function, group by group.
@@ -183,6 +186,6 @@ mod tests {
                 function.name
             );
         }
-        assert_eq!(names.len(), 48);
+        assert_eq!(names.len(), 49);
     }
 }
