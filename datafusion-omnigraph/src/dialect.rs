@@ -112,7 +112,7 @@ impl Dialect for OmniGraphDialect {
     }
     fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
         crate::numbers::decimal_literals::parse_float_beyond_decimal(parser)
-            .or_else(|| self.0.parse_prefix(parser))
+            .or_else(|| self.postgres.parse_prefix(parser))
     }
     fn get_next_precedence(&self, parser: &Parser) -> Option<Result<u8, ParserError>> {
         self.postgres.get_next_precedence(parser)

@@ -105,9 +105,7 @@ impl Session {
         }
         let mut ast = ast;
         let returning = crate::returning::take_returning(&mut ast);
-        crate::output_names::with_output_names(&mut ast);
-        crate::array_syntax::with_postgres_array_syntax(&mut ast);
-        crate::datetime_syntax::with_postgres_datetime_syntax(&mut ast);
+        crate::syntax_passes::with_postgres_syntax(&mut ast);
         self.refresh_branches_for(&ast).await?;
         let in_table_functions = bind_table_function_arguments(&mut ast, None)?;
         let state = self.statement_state(Arc::new(StatementContext::default()));
@@ -147,6 +145,11 @@ impl Session {
             (LogicalPlan::Dml(_), Some(returning)) => {
                 let rows = crate::returning::returning_plan(&state, &plan, returning, vec![])?;
                 Arc::new(rows.schema().as_arrow().clone())
+            }
+            // An EXECUTE's columns are its prepared statement's; looking them up runs nothing.
+            (LogicalPlan::Statement(datafusion::logical_expr::Statement::Execute(_)), _) => {
+                let df = self.dataframe(state.clone(), plan.clone()).await?;
+                Arc::new(df.schema().as_arrow().clone())
             }
             (LogicalPlan::Dml(_) | LogicalPlan::Ddl(_) | LogicalPlan::Statement(_), _) => {
                 no_columns()

@@ -36,6 +36,7 @@ pub mod session;
 pub mod settings;
 pub mod statement;
 mod syntax;
+mod syntax_passes;
 mod transaction;
 mod yielding;
 

@@ -71,7 +71,7 @@ mod tests {
         let mut statement = DFStatement::Statement(Box::new(
             datafusion::sql::sqlparser::parser::Parser::parse_sql(
                 &PostgreSqlDialect {},
-                r"SELECT ~5, ~~x, U&'\0041'",
+                r"SELECT ~5, ~(~x), U&'\0041'",
             )
             .unwrap()
             .remove(0),

@@ -20,7 +20,7 @@ use omnigraph_engine::Graph;
 
 use crate::binding::{bind_call_arguments, bind_table_function_arguments, check_row_counts};
 use crate::error::{ErrorKind, Result, SqlError};
-use crate::output_names::{with_output_names, with_postgres_names};
+use crate::output_names::with_postgres_names;
 use crate::plan_cache::{CachedPlan, PlanCache, is_rerunnable, is_reusable};
 use crate::result::{CommandTag, RowStream, StatementOutput, StatementResult, command_tag};
 use crate::returning::{Returning, returning_plan, take_returning};
@@ -409,12 +409,7 @@ impl Session {
         };
         let mut ast = ast;
         let returning = take_returning(&mut ast);
-        with_output_names(&mut ast);
-        crate::array_syntax::with_postgres_array_syntax(&mut ast);
-        crate::cte_columns::with_cte_column_names(&mut ast);
-        crate::fetch_first::with_fetch_as_limit(&mut ast);
-        crate::datetime_syntax::with_postgres_datetime_syntax(&mut ast);
-        crate::operator_syntax::with_planned_operators(&mut ast);
+        crate::syntax_passes::with_postgres_syntax(&mut ast);
         self.refresh_branches_for(&ast).await?;
         let mut context = StatementContext::new(Some(text.to_string()), insert_mode);
         if returning.is_some() {
@@ -516,7 +511,7 @@ impl Session {
 
     /// `plan` as a DataFrame on `state`; the commands DataFusion runs itself (DDL, its
     /// own `SET`) go through the context, which they change.
-    async fn dataframe(&self, state: SessionState, plan: LogicalPlan) -> Result<DataFrame> {
+    pub(crate) async fn dataframe(&self, state: SessionState, plan: LogicalPlan) -> Result<DataFrame> {
         Ok(match plan {
             LogicalPlan::Ddl(_) | LogicalPlan::Statement(_) => {
                 self.ctx.execute_logical_plan(plan).await?

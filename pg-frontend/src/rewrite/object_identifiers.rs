@@ -449,7 +449,7 @@ mod tests {
             ),
             "SELECT 1 WHERE t.oid = omnigraph_existing_type('int4'::regtype, 'integer')"
         );
-        let catalog = "SELECT 1 WHERE d.classid = 'pg_catalog.pg_class'::regclass";
+        let catalog = "SELECT 1 WHERE d.classid = 'pg_catalog.pg_class'::REGCLASS";
         assert_eq!(rewritten(catalog, &ObjectIdentifierNames), catalog);
         assert_eq!(
             rewritten(
@@ -458,7 +458,7 @@ mod tests {
             ),
             "SELECT 1 WHERE d.classid = 'pg_catalog.pg_class'::REGCLASS"
         );
-        let numeric = "SELECT 1 WHERE c.oid = '16384'::regclass";
+        let numeric = "SELECT 1 WHERE c.oid = '16384'::REGCLASS";
         assert_eq!(rewritten(numeric, &ObjectIdentifierNames), numeric);
     }
 }

@@ -194,11 +194,9 @@ fn read_field<'a>(
                 6
             };
             let (v, digits, rest) = int(width)?;
-            let scale = 10_i64.pow(6 - digits.min(6) as u32);
-            f.micros = match pattern {
-                Pattern::Millisecond => v * 1000,
-                _ => v * scale,
-            };
+            // PostgreSQL reads the digits as a fraction of a second: `SS.MS` of `12.3`
+            // is 300 milliseconds, not 3.
+            f.micros = v * 10_i64.pow(6 - digits.min(6) as u32);
             rest
         }
         Pattern::Meridiem { dotted, .. } => {

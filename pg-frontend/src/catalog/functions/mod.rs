@@ -55,7 +55,7 @@ pub struct CatalogFunction {
 }
 
 /// Every group of functions, each in its module.
-const GROUPS: [&[CatalogFunction]; 10] = [
+const GROUPS: [&[CatalogFunction]; 11] = [
     session_info::FUNCTIONS,
     settings::FUNCTIONS,
     visibility::FUNCTIONS,
