@@ -79,7 +79,7 @@ mod tests {
         with_planned_operators(&mut statement);
         assert_eq!(
             statement.to_string(),
-            "SELECT bitwise_not(5), bitwise_not(bitwise_not(x)), 'A'"
+            "SELECT bitwise_not(5), bitwise_not((bitwise_not(x))), 'A'"
         );
     }
 }
