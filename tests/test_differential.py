@@ -270,7 +270,9 @@ def copy_demo(server, cluster: PgCluster) -> None:
         ).fetchall()
         keys = ours.execute(
             "SELECT table_name, column_name FROM information_schema.key_column_usage "
-            "WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
+            "WHERE table_schema = 'public' AND constraint_name IN (SELECT constraint_name "
+            "FROM information_schema.table_constraints WHERE constraint_type = 'PRIMARY KEY' "
+            "AND table_schema = 'public') ORDER BY table_name, ordinal_position"
         ).fetchall()
         tables = sorted({t for t, *_ in columns})
         assert set(DEMO_TABLES) <= set(tables), tables

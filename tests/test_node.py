@@ -27,12 +27,7 @@ NODE_DIR = Path(__file__).resolve().parent / "node"
 KNOWN_GAPS: dict[str, str] = {}
 
 # The same for orm.test.js (knex and Sequelize).
-ORM_KNOWN_GAPS = {
-    "sequelize foreign keys of edges": (
-        "known-gaps 'Keys in the catalog': information_schema lists primary keys only "
-        "(constraint_column_usage has no foreign keys)"
-    ),
-}
+ORM_KNOWN_GAPS: dict[str, str] = {}
 PRIVATE = "# needs a private server: "
 RESULT = re.compile(r"^(ok|not ok) \d+ - (.*?)(?: # (?:SKIP|TODO)\b.*)?$")
 

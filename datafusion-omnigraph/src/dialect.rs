@@ -75,6 +75,9 @@ impl Dialect for OmniGraphDialect {
         expr: &Expr,
         _precedence: u8,
     ) -> Option<Result<Expr, ParserError>> {
+        if let Some(qualified) = qualified_operator(parser) {
+            return Some(self.parse_qualified_operator(parser, expr.clone(), qualified));
+        }
         let negated = is_keyword(&parser.peek_nth_token_ref(0).token, Keyword::NOT);
         let at = usize::from(negated);
         let symmetric = is_keyword(&parser.peek_nth_token_ref(at).token, Keyword::BETWEEN)
@@ -214,6 +217,102 @@ impl Dialect for OmniGraphDialect {
 
 /// `x BETWEEN SYMMETRIC a AND b` (the keywords consumed): `x` between the bounds in
 /// either order, `(x BETWEEN a AND b OR x BETWEEN b AND a)`; negated, in neither.
+/// The plain operator a qualified `OPERATOR(pg_catalog.=)` (or unqualified
+/// `OPERATOR(=)`) ahead names, and how many tokens it takes. pg_dump and psql qualify
+/// every operator they write; sqlparser reads them as custom operators, which it refuses
+/// before `ANY`/`ALL` and DataFusion cannot plan.
+fn qualified_operator(parser: &Parser) -> Option<(BinaryOperator, Precedence, usize)> {
+    let token = |n: usize| &parser.peek_nth_token_ref(n).token;
+    if !is_keyword(token(0), Keyword::OPERATOR) || token(1) != &Token::LParen {
+        return None;
+    }
+    let at = match token(2) {
+        Token::Word(w)
+            if w.value.eq_ignore_ascii_case("pg_catalog") && token(3) == &Token::Period =>
+        {
+            4
+        }
+        _ => 2,
+    };
+    if token(at + 1) != &Token::RParen {
+        return None;
+    }
+    let (op, precedence) = match token(at) {
+        Token::Eq => (BinaryOperator::Eq, Precedence::Eq),
+        Token::Neq => (BinaryOperator::NotEq, Precedence::Eq),
+        Token::Lt => (BinaryOperator::Lt, Precedence::Eq),
+        Token::Gt => (BinaryOperator::Gt, Precedence::Eq),
+        Token::LtEq => (BinaryOperator::LtEq, Precedence::Eq),
+        Token::GtEq => (BinaryOperator::GtEq, Precedence::Eq),
+        Token::Tilde => (BinaryOperator::PGRegexMatch, Precedence::Like),
+        Token::TildeAsterisk => (BinaryOperator::PGRegexIMatch, Precedence::Like),
+        Token::ExclamationMarkTilde => (BinaryOperator::PGRegexNotMatch, Precedence::Like),
+        Token::ExclamationMarkTildeAsterisk => (BinaryOperator::PGRegexNotIMatch, Precedence::Like),
+        Token::DoubleTilde => (BinaryOperator::PGLikeMatch, Precedence::Like),
+        Token::DoubleTildeAsterisk => (BinaryOperator::PGILikeMatch, Precedence::Like),
+        Token::ExclamationMarkDoubleTilde => (BinaryOperator::PGNotLikeMatch, Precedence::Like),
+        Token::ExclamationMarkDoubleTildeAsterisk => {
+            (BinaryOperator::PGNotILikeMatch, Precedence::Like)
+        }
+        Token::Plus => (BinaryOperator::Plus, Precedence::PlusMinus),
+        Token::Minus => (BinaryOperator::Minus, Precedence::PlusMinus),
+        Token::Mul => (BinaryOperator::Multiply, Precedence::MulDivModOp),
+        Token::Div => (BinaryOperator::Divide, Precedence::MulDivModOp),
+        Token::Mod => (BinaryOperator::Modulo, Precedence::MulDivModOp),
+        Token::StringConcat => (BinaryOperator::StringConcat, Precedence::PgOther),
+        _ => return None,
+    };
+    Some((op, precedence, at + 2))
+}
+
+impl OmniGraphDialect {
+    /// `expr OPERATOR(pg_catalog.op) right` as `expr op right`, and before `ANY`, `ALL`
+    /// or `SOME` as the comparison with an array or subquery.
+    fn parse_qualified_operator(
+        &self,
+        parser: &mut Parser,
+        expr: Expr,
+        (op, precedence, tokens): (BinaryOperator, Precedence, usize),
+    ) -> Result<Expr, ParserError> {
+        for _ in 0..tokens {
+            parser.next_token();
+        }
+        let precedence = self.prec_value(precedence);
+        let Some(keyword) =
+            parser.parse_one_of_keywords(&[Keyword::ANY, Keyword::ALL, Keyword::SOME])
+        else {
+            return Ok(Expr::BinaryOp {
+                left: Box::new(expr),
+                op,
+                right: Box::new(parser.parse_subexpr(precedence)?),
+            });
+        };
+        parser.expect_token(&Token::LParen)?;
+        let right = if matches!(
+            parser.peek_token_ref().token,
+            Token::Word(ref w) if matches!(w.keyword, Keyword::SELECT | Keyword::WITH)
+        ) {
+            Expr::Subquery(parser.parse_query()?)
+        } else {
+            parser.parse_expr()?
+        };
+        parser.expect_token(&Token::RParen)?;
+        Ok(match keyword {
+            Keyword::ALL => Expr::AllOp {
+                left: Box::new(expr),
+                compare_op: op,
+                right: Box::new(right),
+            },
+            _ => Expr::AnyOp {
+                left: Box::new(expr),
+                compare_op: op,
+                right: Box::new(right),
+                is_some: keyword == Keyword::SOME,
+            },
+        })
+    }
+}
+
 fn between_symmetric(
     parser: &mut Parser,
     expr: Expr,
@@ -246,6 +345,17 @@ mod tests {
     use datafusion::sql::parser::DFParser;
 
     use super::OmniGraphDialect;
+
+    #[test]
+    fn qualified_operators_read_as_plain_ones() {
+        let sql = "SELECT 1 FROM t WHERE a OPERATOR(pg_catalog.=) ANY (array['r', 'v']) \
+                   AND b OPERATOR(pg_catalog.~) '^(x)$' AND c OPERATOR(=) 1 + 2";
+        let stmts = DFParser::parse_sql_with_dialect(sql, &OmniGraphDialect::default()).unwrap();
+        assert_eq!(
+            stmts[0].to_string(),
+            "SELECT 1 FROM t WHERE a = ANY(ARRAY['r', 'v']) AND b ~ '^(x)$' AND c = 1 + 2"
+        );
+    }
 
     #[test]
     fn version_clauses_parse() {

@@ -67,6 +67,8 @@ pub enum ErrorKind {
     InvalidNtileArgument,
     /// 2201B invalid_regular_expression
     InvalidRegularExpression,
+    /// 22025 invalid_escape_sequence
+    InvalidEscapeSequence,
     /// 2201E invalid_argument_for_logarithm
     InvalidLogarithmArgument,
     /// 2201F invalid_argument_for_power_function (`sqrt` of a negative number)
@@ -155,6 +157,7 @@ impl ErrorKind {
             ErrorKind::InvalidDatetimeFormat => "22007",
             ErrorKind::InvalidNtileArgument => "22014",
             ErrorKind::InvalidRegularExpression => "2201B",
+            ErrorKind::InvalidEscapeSequence => "22025",
             ErrorKind::InvalidLogarithmArgument => "2201E",
             ErrorKind::InvalidPowerArgument => "2201F",
             ErrorKind::UniqueViolation => "23505",
@@ -363,6 +366,7 @@ fn function_kind(err: &FunctionError) -> ErrorKind {
         FunctionError::PercentileOutOfRange(_) => ErrorKind::NumericOutOfRange,
         FunctionError::InvalidRegularExpression(_) => ErrorKind::InvalidRegularExpression,
         FunctionError::InvalidRegularExpressionFlag(_) => ErrorKind::InvalidParameter,
+        FunctionError::InvalidEscapeString => ErrorKind::InvalidEscapeSequence,
         FunctionError::InvalidInput { .. } => ErrorKind::InvalidValue,
     }
 }

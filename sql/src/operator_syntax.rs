@@ -1,7 +1,11 @@
 //! PostgreSQL syntax DataFusion's planner refuses but means a function or a plain
 //! literal, rewritten in the syntax tree before planning: prefix `~x` (bitwise not) as
 //! the function `bitwise_not(x)`, and a `U&'...'` literal (the parser has already
-//! decoded its escapes) as the string it spells. Output names are taken before this.
+//! decoded its escapes) as the string it spells, and `LIKE p ESCAPE 'c'` with an escape
+//! other than backslash (DataFusion's only one) as `LIKE like_escape(p, 'c')`, as
+//! PostgreSQL itself plans it: a literal pattern is written again with backslashes here,
+//! any other is rewritten when it runs. Output
+//! names are taken before this.
 
 use std::ops::ControlFlow;
 
@@ -10,6 +14,7 @@ use datafusion::sql::sqlparser::ast::{
     Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident,
     ObjectName, UnaryOperator, Value, VisitMut, VisitorMut,
 };
+use datafusion_omnigraph::functions::like_escape::{escape_character, with_backslash_escapes};
 
 /// Rewrites the operators and literals of `statement` the planner does not know.
 pub fn with_planned_operators(statement: &mut DFStatement) {
@@ -33,25 +38,60 @@ fn rewrite(expr: &mut Expr) {
             expr: operand,
         } => {
             let operand = std::mem::replace(operand.as_mut(), Expr::value(Value::Null));
-            *expr = call("bitwise_not", operand);
+            *expr = call("bitwise_not", vec![operand]);
         }
         Expr::Value(value) => {
             if let Value::UnicodeStringLiteral(text) = &value.value {
                 value.value = Value::SingleQuotedString(text.clone());
             }
         }
+        Expr::Like {
+            pattern,
+            escape_char,
+            ..
+        }
+        | Expr::ILike {
+            pattern,
+            escape_char,
+            ..
+        } => {
+            if let Some(Value::SingleQuotedString(escape)) = escape_char.as_ref().map(|e| &e.value)
+                && escape != "\\"
+            {
+                **pattern = backslash_pattern(pattern, escape);
+                *escape_char = None;
+            }
+        }
         _ => {}
     }
 }
 
-fn call(name: &str, arg: Expr) -> Expr {
+/// `pattern` written with backslash escapes instead of `escape`.
+fn backslash_pattern(pattern: &Expr, escape: &str) -> Expr {
+    let text = |s: String| Expr::value(Value::SingleQuotedString(s));
+    if let Expr::Value(written) = pattern
+        && let Value::SingleQuotedString(written) = &written.value
+        && let Ok(escape) = escape_character(escape)
+    {
+        return text(with_backslash_escapes(written, escape));
+    }
+    call(
+        "like_escape",
+        vec![pattern.clone(), text(escape.to_string())],
+    )
+}
+
+fn call(name: &str, args: Vec<Expr>) -> Expr {
     Expr::Function(Function {
         name: ObjectName::from(vec![Ident::new(name)]),
         uses_odbc_syntax: false,
         parameters: FunctionArguments::None,
         args: FunctionArguments::List(FunctionArgumentList {
             duplicate_treatment: None,
-            args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))],
+            args: args
+                .into_iter()
+                .map(|arg| FunctionArg::Unnamed(FunctionArgExpr::Expr(arg)))
+                .collect(),
             clauses: vec![],
         }),
         filter: None,
@@ -71,7 +111,7 @@ mod tests {
         let mut statement = DFStatement::Statement(Box::new(
             datafusion::sql::sqlparser::parser::Parser::parse_sql(
                 &PostgreSqlDialect {},
-                r"SELECT ~5, ~(~x), U&'\0041'",
+                r"SELECT ~5, ~(~x), U&'\0041', n LIKE 'pg!_%' ESCAPE '!', n LIKE $1 || '%' ESCAPE '/'",
             )
             .unwrap()
             .remove(0),
@@ -79,7 +119,8 @@ mod tests {
         with_planned_operators(&mut statement);
         assert_eq!(
             statement.to_string(),
-            "SELECT bitwise_not(5), bitwise_not((bitwise_not(x))), 'A'"
+            "SELECT bitwise_not(5), bitwise_not((bitwise_not(x))), 'A', n LIKE 'pg\\_%', \
+             n LIKE like_escape($1 || '%', '/')"
         );
     }
 }

@@ -511,7 +511,11 @@ impl Session {
 
     /// `plan` as a DataFrame on `state`; the commands DataFusion runs itself (DDL, its
     /// own `SET`) go through the context, which they change.
-    pub(crate) async fn dataframe(&self, state: SessionState, plan: LogicalPlan) -> Result<DataFrame> {
+    pub(crate) async fn dataframe(
+        &self,
+        state: SessionState,
+        plan: LogicalPlan,
+    ) -> Result<DataFrame> {
         Ok(match plan {
             LogicalPlan::Ddl(_) | LogicalPlan::Statement(_) => {
                 self.ctx.execute_logical_plan(plan).await?

@@ -114,3 +114,7 @@ SELECT initcap('hello wORLD 2nd'), lower('ÉCOLE'), upper('straße')
 SELECT substring('alice.smith' FROM '[a-z]+$'), substring('alice' FROM 'z')
 -- id: regexp_split_to_array_flags
 SELECT regexp_split_to_array('aXbxc', 'x', 'i'), regexp_split_to_array('ab c', '\s*')
+-- id: like_other_escape
+SELECT 'pg_x' LIKE 'pg!_x' ESCAPE '!', 'pgax' LIKE 'pg!_x' ESCAPE '!', 'a%' LIKE 'a' || '#%' ESCAPE '#', 'a\b' LIKE 'a\b' ESCAPE ''
+-- id: like_pattern_ends_in_escape
+SELECT 'abc' LIKE 'ab' || 'c!' ESCAPE '!'

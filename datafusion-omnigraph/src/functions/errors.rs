@@ -25,6 +25,8 @@ pub enum FunctionError {
     InvalidRegularExpression(String),
     /// 22023: a regular expression flag PostgreSQL does not know.
     InvalidRegularExpressionFlag(char),
+    /// 22025: an `ESCAPE` string longer than one character.
+    InvalidEscapeString,
     /// 22P02: text that is not a value of the type (`json`, `uuid`), and the text.
     InvalidInput {
         type_name: &'static str,
@@ -59,6 +61,9 @@ impl fmt::Display for FunctionError {
             }
             FunctionError::InvalidRegularExpressionFlag(flag) => {
                 write!(f, "invalid regular expression option: \"{flag}\"")
+            }
+            FunctionError::InvalidEscapeString => {
+                f.write_str("invalid escape string: Escape string must be empty or one character.")
             }
             FunctionError::InvalidInput { type_name, value } => {
                 write!(f, "invalid input syntax for type {type_name}: \"{value}\"")

@@ -84,14 +84,21 @@ impl SchemaProvider for DumpCatalog {
         let Some(table) = self.inner.table(name).await? else {
             return Ok(None);
         };
-        let fix: Option<BatchFix> = match name.to_ascii_lowercase().as_str() {
+        let name = name.to_ascii_lowercase();
+        let fix: Option<BatchFix> = match name.as_str() {
             "pg_class" => Some(owned_by_superuser),
-            "pg_roles" => Some(with_bootstrap_superuser),
+            "pg_roles" => Some(with_builtin_roles),
             "pg_attribute" => Some(options_as_arrays),
+            "pg_type" => Some(|batch, ns| in_served_namespaces(batch, "typnamespace", ns)),
+            "pg_proc" => Some(|batch, ns| in_served_namespaces(batch, "pronamespace", ns)),
+            _ => None,
+        };
+        let namespaces = match name.as_str() {
+            "pg_type" | "pg_proc" => self.inner.table("pg_namespace").await?,
             _ => None,
         };
         Ok(Some(match fix {
-            Some(fix) => Arc::new(FixedTable::new(table, fix)?),
+            Some(fix) => Arc::new(FixedTable::new(table, fix, namespaces)?),
             None => table,
         }))
     }
@@ -103,10 +110,67 @@ impl SchemaProvider for DumpCatalog {
 
 /// How a table's rows (all of them, in one batch) are put right; the result's schema is
 /// the table's.
-type BatchFix = fn(RecordBatch) -> Result<RecordBatch>;
+type BatchFix = fn(RecordBatch, &Namespaces) -> Result<RecordBatch>;
+
+/// The OIDs `pg_namespace` gives the schemas whose objects the static catalog rows name
+/// by PostgreSQL's own OIDs.
+#[derive(Debug, Default)]
+struct Namespaces {
+    information_schema: Option<i32>,
+}
+
+/// The OID PostgreSQL 15's `initdb` gives `information_schema`, which the static
+/// `pg_type` and `pg_proc` rows name.
+const STATIC_INFORMATION_SCHEMA_OID: i32 = 13283;
+
+impl Namespaces {
+    fn read(batch: &RecordBatch) -> Namespaces {
+        let oids = batch
+            .column_by_name("oid")
+            .and_then(|c| c.as_any().downcast_ref::<Int32Array>());
+        let names = batch
+            .column_by_name("nspname")
+            .and_then(|c| c.as_any().downcast_ref::<StringArray>());
+        let (Some(oids), Some(names)) = (oids, names) else {
+            return Namespaces::default();
+        };
+        let information_schema = (0..batch.num_rows())
+            .find(|&i| names.is_valid(i) && names.value(i) == "information_schema")
+            .and_then(|i| oids.is_valid(i).then(|| oids.value(i)));
+        Namespaces { information_schema }
+    }
+}
+
+/// Static rows whose namespace is PostgreSQL's `information_schema` OID under the OID
+/// this server's `pg_namespace` gives it (pg_dump stops at a namespace it cannot find).
+fn in_served_namespaces(
+    batch: RecordBatch,
+    column: &str,
+    namespaces: &Namespaces,
+) -> Result<RecordBatch> {
+    let Some(served) = namespaces.information_schema else {
+        return Ok(batch);
+    };
+    replace_column(batch, column, |values| {
+        let values = int32s(values, column)?;
+        let fixed: Int32Array = values
+            .iter()
+            .map(|v| {
+                v.map(|v| {
+                    if v == STATIC_INFORMATION_SCHEMA_OID {
+                        served
+                    } else {
+                        v
+                    }
+                })
+            })
+            .collect();
+        Ok(Arc::new(fixed))
+    })
+}
 
 /// `pg_class` rows owned by nobody (OID 0) as owned by the bootstrap superuser.
-fn owned_by_superuser(batch: RecordBatch) -> Result<RecordBatch> {
+fn owned_by_superuser(batch: RecordBatch, _: &Namespaces) -> Result<RecordBatch> {
     replace_column(batch, "relowner", |owners| {
         let owners = int32s(owners, "relowner")?;
         let fixed: Int32Array = owners
@@ -117,20 +181,44 @@ fn owned_by_superuser(batch: RecordBatch) -> Result<RecordBatch> {
     })
 }
 
-/// `pg_roles` with the bootstrap superuser first (unless a user of that name is listed)
-/// and each role under an OID of its own.
-fn with_bootstrap_superuser(batch: RecordBatch) -> Result<RecordBatch> {
+/// A role PostgreSQL creates with every cluster, which catalogs name as owners.
+struct BuiltinRole {
+    name: &'static str,
+    oid: i32,
+    superuser: bool,
+}
+
+/// The bootstrap superuser (owner of the catalogs) and `pg_database_owner` (owner of
+/// `public` since PostgreSQL 15).
+const BUILTIN_ROLES: [BuiltinRole; 2] = [
+    BuiltinRole {
+        name: BOOTSTRAP_SUPERUSER,
+        oid: BOOTSTRAP_SUPERUSER_OID,
+        superuser: true,
+    },
+    BuiltinRole {
+        name: "pg_database_owner",
+        oid: crate::catalog_keys::DATABASE_OWNER_ROLE,
+        superuser: false,
+    },
+];
+
+/// `pg_roles` with the built-in roles first (unless a user of that name is listed) and
+/// each role under an OID of its own.
+fn with_builtin_roles(batch: RecordBatch, _: &Namespaces) -> Result<RecordBatch> {
     let schema = batch.schema();
     let names = batch
         .column_by_name("rolname")
         .and_then(|c| c.as_any().downcast_ref::<StringArray>())
         .ok_or_else(|| DataFusionError::Internal("pg_roles.rolname".into()))?;
-    let listed = names.iter().any(|n| n == Some(BOOTSTRAP_SUPERUSER));
-    let batch = if listed {
-        batch
-    } else {
-        concat_batches(&schema, [&bootstrap_superuser_row(&schema)?, &batch])?
-    };
+    let mut parts = Vec::new();
+    for role in &BUILTIN_ROLES {
+        if !names.iter().any(|n| n == Some(role.name)) {
+            parts.push(builtin_role_row(&schema, role)?);
+        }
+    }
+    parts.push(batch);
+    let batch = concat_batches(&schema, &parts)?;
     let names = batch
         .column_by_name("rolname")
         .and_then(|c| c.as_any().downcast_ref::<StringArray>())
@@ -141,11 +229,12 @@ fn with_bootstrap_superuser(batch: RecordBatch) -> Result<RecordBatch> {
         let oids: Int32Array = names
             .iter()
             .map(|name| {
-                Some(if name == Some(BOOTSTRAP_SUPERUSER) {
-                    BOOTSTRAP_SUPERUSER_OID
-                } else {
-                    next += 1;
-                    next - 1
+                Some(match BUILTIN_ROLES.iter().find(|r| Some(r.name) == name) {
+                    Some(role) => role.oid,
+                    None => {
+                        next += 1;
+                        next - 1
+                    }
                 })
             })
             .collect();
@@ -153,23 +242,20 @@ fn with_bootstrap_superuser(batch: RecordBatch) -> Result<RecordBatch> {
     })
 }
 
-/// The bootstrap superuser as a `pg_roles` row: every privilege, no login here (it is no
-/// user of this server).
-fn bootstrap_superuser_row(schema: &SchemaRef) -> Result<RecordBatch> {
+/// A built-in role as a `pg_roles` row: no login here (it is no user of this server);
+/// the superuser has every privilege, `pg_database_owner` only inherits.
+fn builtin_role_row(schema: &SchemaRef, role: &BuiltinRole) -> Result<RecordBatch> {
     let columns = schema
         .fields()
         .iter()
         .map(|field| -> ArrayRef {
             match (field.name().as_str(), field.data_type()) {
-                ("rolname", DataType::Utf8) => {
-                    Arc::new(StringArray::from(vec![BOOTSTRAP_SUPERUSER]))
-                }
+                ("rolname", DataType::Utf8) => Arc::new(StringArray::from(vec![role.name])),
                 ("rolcanlogin", DataType::Boolean) => Arc::new(BooleanArray::from(vec![false])),
-                (_, DataType::Boolean) => Arc::new(BooleanArray::from(vec![true])),
+                ("rolinherit", DataType::Boolean) => Arc::new(BooleanArray::from(vec![true])),
+                (_, DataType::Boolean) => Arc::new(BooleanArray::from(vec![role.superuser])),
                 ("rolconnlimit", DataType::Int32) => Arc::new(Int32Array::from(vec![-1])),
-                ("oid", DataType::Int32) => {
-                    Arc::new(Int32Array::from(vec![BOOTSTRAP_SUPERUSER_OID]))
-                }
+                ("oid", DataType::Int32) => Arc::new(Int32Array::from(vec![role.oid])),
                 (_, data_type) => new_null_array(data_type, 1),
             }
         })
@@ -182,7 +268,7 @@ const OPTION_COLUMNS: [&str; 2] = ["attoptions", "attfdwoptions"];
 
 /// `pg_attribute` with its option columns as text arrays (`name=value` items), as
 /// `array_to_string(attoptions, ', ')` reads them.
-fn options_as_arrays(batch: RecordBatch) -> Result<RecordBatch> {
+fn options_as_arrays(batch: RecordBatch, _: &Namespaces) -> Result<RecordBatch> {
     OPTION_COLUMNS.iter().try_fold(batch, |batch, name| {
         replace_column(batch, name, |column| {
             let Some(texts) = column.as_any().downcast_ref::<StringArray>() else {
@@ -243,12 +329,32 @@ struct FixedTable {
     inner: Arc<dyn TableProvider>,
     fix: BatchFix,
     schema: SchemaRef,
+    namespaces: Option<Arc<dyn TableProvider>>,
 }
 
 impl FixedTable {
-    fn new(inner: Arc<dyn TableProvider>, fix: BatchFix) -> Result<FixedTable> {
-        let schema = fix(RecordBatch::new_empty(inner.schema()))?.schema();
-        Ok(FixedTable { inner, fix, schema })
+    fn new(
+        inner: Arc<dyn TableProvider>,
+        fix: BatchFix,
+        namespaces: Option<Arc<dyn TableProvider>>,
+    ) -> Result<FixedTable> {
+        let schema = fix(
+            RecordBatch::new_empty(inner.schema()),
+            &Namespaces::default(),
+        )?
+        .schema();
+        Ok(FixedTable {
+            inner,
+            fix,
+            schema,
+            namespaces,
+        })
+    }
+
+    async fn read(table: &dyn TableProvider, state: &dyn Session) -> Result<RecordBatch> {
+        let plan = table.scan(state, None, &[], None).await?;
+        let batches = collect(plan, state.task_ctx()).await?;
+        Ok(concat_batches(&table.schema(), &batches)?)
     }
 }
 
@@ -278,10 +384,12 @@ impl TableProvider for FixedTable {
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         // Catalog tables are small: read whole, fixed, then projected by the memory source.
-        let plan = self.inner.scan(state, None, &[], None).await?;
-        let batches = collect(plan, state.task_ctx()).await?;
-        let all = concat_batches(&self.inner.schema(), &batches)?;
-        let fixed = (self.fix)(all)?;
+        let all = Self::read(self.inner.as_ref(), state).await?;
+        let namespaces = match &self.namespaces {
+            Some(table) => Namespaces::read(&Self::read(table.as_ref(), state).await?),
+            None => Namespaces::default(),
+        };
+        let fixed = (self.fix)(all, &namespaces)?;
         let fixed = RecordBatch::try_new(self.schema.clone(), fixed.columns().to_vec())?;
         Ok(MemorySourceConfig::try_new_exec(
             &[vec![fixed]],
@@ -328,16 +436,27 @@ mod tests {
 
     #[test]
     fn the_bootstrap_superuser_owns_what_nobody_owns() {
-        let fixed = with_bootstrap_superuser(roles(&["tester", "alice"])).unwrap();
+        let fixed =
+            with_builtin_roles(roles(&["tester", "alice"]), &Namespaces::default()).unwrap();
         let names: Vec<_> = column::<StringArray>(&fixed, "rolname").iter().collect();
-        assert_eq!(names, [Some("postgres"), Some("tester"), Some("alice")]);
+        assert_eq!(
+            names,
+            [
+                Some("postgres"),
+                Some("pg_database_owner"),
+                Some("tester"),
+                Some("alice")
+            ]
+        );
         let oids: Vec<_> = column::<Int32Array>(&fixed, "oid").iter().collect();
-        assert_eq!(oids, [Some(10), Some(16384), Some(16385)]);
+        assert_eq!(oids, [Some(10), Some(6171), Some(16384), Some(16385)]);
         assert!(!column::<BooleanArray>(&fixed, "rolcanlogin").value(0));
+        assert!(!column::<BooleanArray>(&fixed, "rolsuper").value(1));
 
-        let listed = with_bootstrap_superuser(roles(&["postgres", "bob"])).unwrap();
+        let listed =
+            with_builtin_roles(roles(&["postgres", "bob"]), &Namespaces::default()).unwrap();
         let oids: Vec<_> = column::<Int32Array>(&listed, "oid").iter().collect();
-        assert_eq!(oids, [Some(10), Some(16384)]);
+        assert_eq!(oids, [Some(6171), Some(10), Some(16384)]);
     }
 
     #[test]
@@ -355,7 +474,7 @@ mod tests {
             ]))],
         )
         .unwrap();
-        let fixed = options_as_arrays(batch).unwrap();
+        let fixed = options_as_arrays(batch, &Namespaces::default()).unwrap();
         let lists = column::<ListArray>(&fixed, "attoptions");
         assert!(lists.is_null(0));
         assert_eq!(lists.value(1).len(), 1);

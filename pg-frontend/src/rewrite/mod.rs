@@ -18,7 +18,6 @@ mod formatted_relation_name;
 mod functions_in_from;
 mod generate_subscripts;
 mod in_subquery_in_select;
-mod like_escape;
 mod name_subscript;
 mod object_identifiers;
 mod record_field;
@@ -59,7 +58,6 @@ pub const CATALOG_REWRITES: &[&dyn CatalogRewrite] = &[
     &correlated_scalar::CorrelatedScalarSubquery,
     &functions_in_from::FunctionsInFrom,
     &in_subquery_in_select::InSubqueryInSelect,
-    &like_escape::LikeEscape,
 ];
 
 /// The rewrites that read the statement as the client wrote it, before

@@ -9,10 +9,57 @@ use datafusion::sql::sqlparser::ast::{
 };
 
 use super::CatalogRewrite;
-use super::ast::{aliased, case_when, column, last_name, null, text};
+use super::ast::{aliased, case_when, column, last_name, null, number, text};
 use super::formatted_relation_name::relation_oid;
 
 const TABLE_OID: &str = "tableoid";
+
+/// PostgreSQL's fixed OIDs of the `pg_catalog` tables whose rows clients tell apart by
+/// `tableoid`: pg_dump looks each object up by `(tableoid, oid)` with these constants
+/// (a namespace under 2615, a relation under 1259), and psql's `\dd` compares them with
+/// `pg_description.classoid`.
+const CATALOG_TABLE_OIDS: &[(&str, i64)] = &[
+    ("pg_aggregate", 2600),
+    ("pg_am", 2601),
+    ("pg_attrdef", 2604),
+    ("pg_cast", 2605),
+    ("pg_constraint", 2606),
+    ("pg_conversion", 2607),
+    ("pg_depend", 2608),
+    ("pg_description", 2609),
+    ("pg_index", 2610),
+    ("pg_inherits", 2611),
+    ("pg_language", 2612),
+    ("pg_namespace", 2615),
+    ("pg_opclass", 2616),
+    ("pg_operator", 2617),
+    ("pg_rewrite", 2618),
+    ("pg_trigger", 2620),
+    ("pg_opfamily", 2753),
+    ("pg_class", 1259),
+    ("pg_attribute", 1249),
+    ("pg_proc", 1255),
+    ("pg_type", 1247),
+    ("pg_database", 1262),
+    ("pg_collation", 3456),
+    ("pg_extension", 3079),
+    ("pg_policy", 3256),
+    ("pg_event_trigger", 3466),
+    ("pg_ts_config", 3602),
+    ("pg_ts_dict", 3600),
+    ("pg_ts_parser", 3601),
+    ("pg_ts_template", 3764),
+];
+
+fn catalog_table_oid(relation: &Relation) -> Option<i64> {
+    if !relation.schema.eq_ignore_ascii_case("pg_catalog") {
+        return None;
+    }
+    CATALOG_TABLE_OIDS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(&relation.table))
+        .map(|(_, oid)| *oid)
+}
 
 /// `tableoid` of a relation in FROM (by its alias, or unqualified when the FROM has one
 /// relation) as that relation's `pg_class.oid`, read by name; NULL where an outer join
@@ -156,7 +203,10 @@ fn resolve_in_select(select: &mut Select) {
 }
 
 fn table_oid(relation: &Relation) -> Expr {
-    let oid = relation_oid(text(&relation.schema), text(&relation.table));
+    let oid = match catalog_table_oid(relation) {
+        Some(oid) => number(oid),
+        None => relation_oid(text(&relation.schema), text(&relation.table)),
+    };
     if !relation.outer {
         return oid;
     }
@@ -196,7 +246,7 @@ mod tests {
         assert_rewrites_to(
             &TableOid,
             "SELECT tableoid, oid FROM pg_type",
-            &format!("SELECT {CLASS_OID}'pg_type') AS tableoid, oid FROM pg_type"),
+            "SELECT 1247 AS tableoid, oid FROM pg_type",
         );
     }
 
@@ -206,11 +256,9 @@ mod tests {
             &TableOid,
             "SELECT c.tableoid AS contableoid FROM pg_catalog.pg_index i \
              LEFT JOIN pg_catalog.pg_constraint c ON i.indexrelid = c.conindid",
-            &format!(
-                "SELECT CASE WHEN c.oid IS NULL THEN NULL ELSE {CLASS_OID}'pg_constraint') END \
-                 AS contableoid FROM pg_catalog.pg_index i \
-                 LEFT JOIN pg_catalog.pg_constraint c ON i.indexrelid = c.conindid"
-            ),
+            "SELECT CASE WHEN c.oid IS NULL THEN NULL ELSE 2606 END \
+             AS contableoid FROM pg_catalog.pg_index i \
+             LEFT JOIN pg_catalog.pg_constraint c ON i.indexrelid = c.conindid",
         );
     }
 
@@ -219,10 +267,16 @@ mod tests {
         assert_rewrites_to(
             &TableOid,
             "SELECT (SELECT tableoid FROM pg_am) FROM pg_class c WHERE c.tableoid > 0",
-            &format!(
-                "SELECT (SELECT {CLASS_OID}'pg_am') AS tableoid FROM pg_am) \
-                 FROM pg_class c WHERE {CLASS_OID}'pg_class') > 0"
-            ),
+            "SELECT (SELECT 2601 AS tableoid FROM pg_am) FROM pg_class c WHERE 1259 > 0",
+        );
+    }
+
+    #[test]
+    fn other_relations_are_looked_up_by_name() {
+        assert_rewrites_to(
+            &TableOid,
+            "SELECT p.tableoid FROM pg_catalog.pg_settings p",
+            &format!("SELECT {CLASS_OID}'pg_settings') AS tableoid FROM pg_catalog.pg_settings p"),
         );
     }
 

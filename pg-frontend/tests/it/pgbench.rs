@@ -48,7 +48,10 @@ async fn pgbench_runs_custom_scripts_and_is_told_its_schema_cannot_be_created() 
             text.contains("number of transactions actually processed: 40/40"),
             "{mode}: {text}"
         );
-        assert!(text.contains("number of failed transactions: 0"), "{mode}: {text}");
+        assert!(
+            text.contains("number of failed transactions: 0"),
+            "{mode}: {text}"
+        );
     }
     let (out, text) = pgbench(&server, &["-i"]);
     assert!(!out.status.success(), "{text}");

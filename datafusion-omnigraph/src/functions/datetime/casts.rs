@@ -101,7 +101,7 @@ fn timestamps(values: Vec<Option<i64>>, unit: TimeUnit, zone: Option<Arc<str>>) 
 }
 
 impl DatetimeCast {
-    fn from_text(&self, texts: &ArrayRef) -> Result<ArrayRef> {
+    fn read_text(&self, texts: &ArrayRef) -> Result<ArrayRef> {
         let texts = cast(texts, &DataType::Utf8)?;
         let texts = texts.as_string::<i32>();
         let type_name = type_name(&self.target);
@@ -151,7 +151,7 @@ impl DatetimeCast {
         }
     }
 
-    fn from_date(&self, dates: &ArrayRef) -> Result<ArrayRef> {
+    fn read_date(&self, dates: &ArrayRef) -> Result<ArrayRef> {
         let DataType::Timestamp(unit, zone) = &self.target else {
             return exec_err!("no date cast to {}", self.target);
         };
@@ -193,9 +193,9 @@ impl ScalarUDFImpl for DatetimeCast {
         };
         let values = value.to_array(args.number_rows.max(1))?;
         let out = match values.data_type() {
-            DataType::Date32 => self.from_date(&values)?,
+            DataType::Date32 => self.read_date(&values)?,
             DataType::Null => datafusion::arrow::array::new_null_array(&self.target, values.len()),
-            _ => self.from_text(&values)?,
+            _ => self.read_text(&values)?,
         };
         result(&args.args, out)
     }
