@@ -3,8 +3,9 @@
 //! sqlparser parses version clauses only for dialects that ask for them; PostgreSQL does
 //! not, so this wraps it, delegating everything PostgreSQL customises. It also parses
 //! `REPLACE INTO` (MySQL's upsert, which DataFusion plans as an insert that replaces the
-//! rows of existing keys), PostgreSQL's `ABORT` (a synonym of `ROLLBACK`) and
-//! `BETWEEN SYMMETRIC` (sqlparser knows only the plain `BETWEEN`).
+//! rows of existing keys), PostgreSQL's `ABORT` (a synonym of `ROLLBACK`),
+//! `BETWEEN SYMMETRIC` (sqlparser knows only the plain `BETWEEN`) and operators written
+//! `OPERATOR(pg_catalog.=)` (as the plain operators).
 
 use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr, Statement};
 use datafusion::sql::sqlparser::dialect::{Dialect, PostgreSqlDialect, Precedence};
@@ -215,8 +216,6 @@ impl Dialect for OmniGraphDialect {
     }
 }
 
-/// `x BETWEEN SYMMETRIC a AND b` (the keywords consumed): `x` between the bounds in
-/// either order, `(x BETWEEN a AND b OR x BETWEEN b AND a)`; negated, in neither.
 /// The plain operator a qualified `OPERATOR(pg_catalog.=)` (or unqualified
 /// `OPERATOR(=)`) ahead names, and how many tokens it takes. pg_dump and psql qualify
 /// every operator they write; sqlparser reads them as custom operators, which it refuses
@@ -313,6 +312,8 @@ impl OmniGraphDialect {
     }
 }
 
+/// `x BETWEEN SYMMETRIC a AND b` (the keywords consumed): `x` between the bounds in
+/// either order, `(x BETWEEN a AND b OR x BETWEEN b AND a)`; negated, in neither.
 fn between_symmetric(
     parser: &mut Parser,
     expr: Expr,

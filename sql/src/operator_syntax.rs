@@ -4,8 +4,7 @@
 //! decoded its escapes) as the string it spells, and `LIKE p ESCAPE 'c'` with an escape
 //! other than backslash (DataFusion's only one) as `LIKE like_escape(p, 'c')`, as
 //! PostgreSQL itself plans it: a literal pattern is written again with backslashes here,
-//! any other is rewritten when it runs. Output
-//! names are taken before this.
+//! any other is rewritten when it runs. Output names are taken before this.
 
 use std::ops::ControlFlow;
 

@@ -118,3 +118,5 @@ SELECT regexp_split_to_array('aXbxc', 'x', 'i'), regexp_split_to_array('ab c', '
 SELECT 'pg_x' LIKE 'pg!_x' ESCAPE '!', 'pgax' LIKE 'pg!_x' ESCAPE '!', 'a%' LIKE 'a' || '#%' ESCAPE '#', 'a\b' LIKE 'a\b' ESCAPE ''
 -- id: like_pattern_ends_in_escape
 SELECT 'abc' LIKE 'ab' || 'c!' ESCAPE '!'
+-- id: like_escape_too_long
+SELECT 'a' LIKE 'a' ESCAPE 'ab'

@@ -460,6 +460,37 @@ mod tests {
     }
 
     #[test]
+    fn static_information_schema_rows_name_the_served_namespace() {
+        let namespaces = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![
+                Field::new("oid", DataType::Int32, true),
+                Field::new("nspname", DataType::Utf8, true),
+            ])),
+            vec![
+                Arc::new(Int32Array::from(vec![11, 16386])),
+                Arc::new(StringArray::from(vec!["pg_catalog", "information_schema"])),
+            ],
+        )
+        .unwrap();
+        let namespaces = Namespaces::read(&namespaces);
+        assert_eq!(namespaces.information_schema, Some(16386));
+        let types = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![Field::new(
+                "typnamespace",
+                DataType::Int32,
+                true,
+            )])),
+            vec![Arc::new(Int32Array::from(vec![11, 13283]))],
+        )
+        .unwrap();
+        let fixed = in_served_namespaces(types, "typnamespace", &namespaces).unwrap();
+        let oids: Vec<_> = column::<Int32Array>(&fixed, "typnamespace")
+            .iter()
+            .collect();
+        assert_eq!(oids, [Some(11), Some(16386)]);
+    }
+
+    #[test]
     fn attribute_options_are_text_arrays() {
         let schema = Arc::new(Schema::new(vec![Field::new(
             "attoptions",

@@ -28,7 +28,6 @@ impl CatalogRewrite for NameSubscript {
                 && let Some((column, index)) = subscripted_column(root, access_chain)
                 && is_name_column(&column)
             {
-                let root = &column;
                 let position = match index {
                     Expr::Value(value) => match &value.value {
                         Value::Number(n, _) => n.parse::<i64>().ok().map(|n| number(n + 1)),
@@ -37,7 +36,7 @@ impl CatalogRewrite for NameSubscript {
                     _ => None,
                 }
                 .unwrap_or_else(|| binary(index.clone(), BinaryOperator::Plus, number(1)));
-                *expr = function_call("substr", vec![root.clone(), position, number(1)]);
+                *expr = function_call("substr", vec![column, position, number(1)]);
             }
             ControlFlow::<()>::Continue(())
         });
