@@ -20,15 +20,6 @@ from test_differential import PG_BIN, start_pg  # noqa: E402
 
 PG_DUMP = PG_BIN / "pg_dump"
 
-# Not yet run end to end against a server with the pg_dump catalog work (see
-# docs/known-gaps.md, "pg_dump"): non-strict until it has been, then drop this.
-# pg_dump now reads the catalogs through roles, namespaces, `tableoid` and qualified
-# operators, and stops at `pg_index.indkey`: an `int2[]` here, printed `{1}`, where
-# pg_dump parses `int2vector`'s space-separated form (docs/known-gaps.md, pg_dump).
-pytestmark = pytest.mark.xfail(
-    strict=True,
-    reason="known-gaps 'pg_dump': pg_index.indkey is int2[] ({1}), not int2vector (1)",
-)
 DEMO_TABLES = ["company", "knows", "person", "works_at"]
 
 

@@ -4,7 +4,8 @@
 //! the graph tables `relhasindex`.
 //! These three tables are computed at each scan from the connection's `pg_catalog`
 //! (datafusion-pg-catalog's, whose `pg_class` OIDs they reuse), with the array columns
-//! typed as in PostgreSQL (`conkey`, `indkey` are `int2[]`), which drivers unnest.
+//! typed as in PostgreSQL (`conkey` is `int2[]`, `indkey` an `int2vector`: a list of `int2`
+//! sent with that type), which drivers unnest.
 //! `pg_class` also gets `reloptions` (psql's `\d+`).
 
 use std::collections::{HashMap, HashSet};
@@ -232,14 +233,24 @@ impl KeyedKind {
             .fields()
             .iter()
             .map(|f| {
+                // `pg_index`'s are vectors (`int2vector`, `oidvector`), written
+                // space-separated in text, which pg_dump parses; `pg_constraint`'s arrays.
                 let array = match (self, f.name().as_str()) {
-                    (KeyedKind::Index, "indkey" | "indoption")
-                    | (KeyedKind::Constraint, "conkey" | "confkey") => Some(int2_list()),
-                    (KeyedKind::Index, "indclass" | "indcollation") => Some(oid_list()),
+                    (KeyedKind::Index, "indkey" | "indoption") => {
+                        Some((int2_list(), Some("int2vector")))
+                    }
+                    (KeyedKind::Constraint, "conkey" | "confkey") => Some((int2_list(), None)),
+                    (KeyedKind::Index, "indclass" | "indcollation") => {
+                        Some((oid_list(), Some("oidvector")))
+                    }
                     _ => None,
                 };
                 match array {
-                    Some(t) => Field::new(f.name(), t, true),
+                    Some((t, None)) => Field::new(f.name(), t, true),
+                    Some((t, Some(vector))) => datafusion_omnigraph::pg_type::with_pg_type(
+                        Field::new(f.name(), t, true),
+                        vector,
+                    ),
                     None => f.as_ref().clone(),
                 }
             })

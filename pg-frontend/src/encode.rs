@@ -177,12 +177,28 @@ fn tagged_type(field: &Field, text: bool) -> Option<Type> {
         ("regclass", true) if text => Some(Type::REGCLASS),
         ("oid", false) if matches!(field.data_type(), DataType::Int32) => Some(Type::OID),
         ("_name", false) if text && is_text_list(field.data_type()) => Some(Type::NAME_ARRAY),
+        ("int2vector", false) if text && is_list_of(field.data_type(), &DataType::Int16) => {
+            Some(Type::INT2_VECTOR)
+        }
+        ("oidvector", false) if text && is_list_of(field.data_type(), &DataType::Int32) => {
+            Some(Type::OID_VECTOR)
+        }
         _ => None,
     }
 }
 
 fn is_text_list(data_type: &DataType) -> bool {
-    matches!(data_type, DataType::List(f) if matches!(f.data_type(), DataType::Utf8))
+    is_list_of(data_type, &DataType::Utf8)
+}
+
+fn is_list_of(data_type: &DataType, element: &DataType) -> bool {
+    matches!(data_type, DataType::List(f) if f.data_type() == element)
+}
+
+/// `int2vector` and `oidvector` are written space-separated in text (their binary form is
+/// an array's, as arrow-pg writes it).
+fn is_vector(pg_type: &Type) -> bool {
+    *pg_type == Type::INT2_VECTOR || *pg_type == Type::OID_VECTOR
 }
 
 /// The rows of one batch (already in wire types). Text-format values whose text arrow-pg
@@ -198,6 +214,19 @@ pub fn rows(
             let arrow_field = batch.schema_ref().field(column);
             let null = array.is_null(row);
             match pg_field.format() {
+                FieldFormat::Text if is_vector(pg_field.datatype()) => {
+                    let text = if null {
+                        None
+                    } else {
+                        Some(text_format::vector_text(array.as_ref(), row).map_err(value_error)?)
+                    };
+                    encoder.encode_field_with_type_and_format(
+                        &text,
+                        &Type::TEXT,
+                        FieldFormat::Text,
+                        pg_field.format_options(),
+                    )?;
+                }
                 FieldFormat::Text if text_format::writes(array.data_type()) => {
                     let text = if null {
                         None

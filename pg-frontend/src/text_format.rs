@@ -57,6 +57,20 @@ pub fn writes(data_type: &DataType) -> bool {
     )
 }
 
+/// The text of the non-null list at `row` of `array` as PostgreSQL writes a vector type
+/// (`int2vector`, `oidvector`): its elements separated by spaces, without braces.
+pub fn vector_text(array: &dyn Array, row: usize) -> Result<String, TextError> {
+    let list = array.as_list::<i32>().value(row);
+    let mut out = String::new();
+    for i in 0..list.len() {
+        if i > 0 {
+            out.push(' ');
+        }
+        write_value(&mut out, list.as_ref(), i)?;
+    }
+    Ok(out)
+}
+
 /// The text of the non-null value at `row` of `array`.
 pub fn text(array: &dyn Array, row: usize) -> Result<String, TextError> {
     let mut out = String::new();

@@ -1,13 +1,15 @@
 //! What `pg_dump` reads of `pg_catalog` beyond what psql and drivers read: every object's
 //! owner as a role `pg_roles` lists, `pg_attribute`'s option columns as the arrays
 //! PostgreSQL types them, and the catalogs of features graphs do not have
-//! (`pg_transform`, `pg_seclabels`) as the empty tables they are here.
+//! (`pg_transform`, `pg_seclabels`, and `pg_rewrite`: no views or rules) as the empty
+//! tables they are here.
 //!
 //! pg_dump looks every owner OID up in `pg_roles` and stops at one it does not find, so the
 //! bootstrap superuser `postgres` (OID 10, who owns every object, as `pg_get_userbyid`
 //! answers) is listed there, and `pg_class.relowner` says 10 as `pg_namespace.nspowner`
 //! and the fixed catalogs do.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -24,6 +26,8 @@ use datafusion::datasource::empty::EmptyTable;
 use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::{ExecutionPlan, collect};
+
+use crate::catalog::catalog_table_oids::fixed_table_oid;
 
 /// The OID of PostgreSQL's bootstrap superuser, who owns every object here.
 pub const BOOTSTRAP_SUPERUSER_OID: i32 = 10;
@@ -85,22 +89,47 @@ impl SchemaProvider for DumpCatalog {
             return Ok(None);
         };
         let name = name.to_ascii_lowercase();
+        if name == "pg_rewrite" {
+            // Its static rows are the rules of PostgreSQL's own system views, naming relation
+            // OIDs our `pg_class` hands out differently; graphs have no views or rules, and
+            // pg_dump stops at a rule whose relation it cannot find.
+            return Ok(Some(Arc::new(EmptyTable::new(table.schema()))));
+        }
         let fix: Option<BatchFix> = match name.as_str() {
-            "pg_class" => Some(owned_by_superuser),
-            "pg_roles" => Some(with_builtin_roles),
-            "pg_attribute" => Some(options_as_arrays),
-            "pg_type" => Some(|batch, ns| in_served_namespaces(batch, "typnamespace", ns)),
-            "pg_proc" => Some(|batch, ns| in_served_namespaces(batch, "pronamespace", ns)),
+            "pg_class" => Some(|batch, _| {
+                let batch = owned_by_superuser(batch)?;
+                let served = ServedOids::read(None, Some(&batch))?;
+                with_fixed_catalog_oids(batch, "oid", &served)
+            }),
+            "pg_roles" => Some(|batch, _| with_builtin_roles(batch)),
+            "pg_attribute" => {
+                Some(|batch, served| with_fixed_catalog_oids(batch, "attrelid", served))
+            }
+            "pg_namespace" => Some(|batch, _| public_usable_by_all(batch)),
+            "pg_type" => Some(|batch, served| in_served_namespaces(batch, "typnamespace", served)),
+            "pg_proc" => Some(|batch, served| in_served_namespaces(batch, "pronamespace", served)),
+            "pg_description" => Some(public_under_served_oid),
+            "pg_init_privs" => Some(served_privileges_only),
             _ => None,
         };
+        let arrays = text_array_columns(&name);
+        if fix.is_none() && arrays.is_empty() {
+            return Ok(Some(table));
+        }
         let namespaces = match name.as_str() {
-            "pg_type" | "pg_proc" => self.inner.table("pg_namespace").await?,
+            "pg_type" | "pg_proc" | "pg_description" | "pg_init_privs" => {
+                self.inner.table("pg_namespace").await?
+            }
             _ => None,
         };
-        Ok(Some(match fix {
-            Some(fix) => Arc::new(FixedTable::new(table, fix, namespaces)?),
-            None => table,
-        }))
+        let classes = match name.as_str() {
+            "pg_attribute" => self.inner.table("pg_class").await?,
+            _ => None,
+        };
+        let fix = Fix { rows: fix, arrays };
+        Ok(Some(Arc::new(FixedTable::new(
+            table, fix, namespaces, classes,
+        )?)))
     }
 
     fn table_exist(&self, name: &str) -> bool {
@@ -110,35 +139,150 @@ impl SchemaProvider for DumpCatalog {
 
 /// How a table's rows (all of them, in one batch) are put right; the result's schema is
 /// the table's.
-type BatchFix = fn(RecordBatch, &Namespaces) -> Result<RecordBatch>;
+type BatchFix = fn(RecordBatch, &ServedOids) -> Result<RecordBatch>;
 
-/// The OIDs `pg_namespace` gives the schemas whose objects the static catalog rows name
-/// by PostgreSQL's own OIDs.
+/// The OIDs this server gives what the static catalog rows name by PostgreSQL's own OIDs:
+/// read from `pg_namespace` and `pg_class` for the fixes that need them.
 #[derive(Debug, Default)]
-struct Namespaces {
+struct ServedOids {
     information_schema: Option<i32>,
+    public: Option<i32>,
+    /// Each `pg_catalog` table's OID as datafusion-pg-catalog hands it out, to its fixed one.
+    catalog_tables: HashMap<i32, i32>,
 }
 
 /// The OID PostgreSQL 15's `initdb` gives `information_schema`, which the static
 /// `pg_type` and `pg_proc` rows name.
 const STATIC_INFORMATION_SCHEMA_OID: i32 = 13283;
 
-impl Namespaces {
-    fn read(batch: &RecordBatch) -> Namespaces {
-        let oids = batch
-            .column_by_name("oid")
-            .and_then(|c| c.as_any().downcast_ref::<Int32Array>());
-        let names = batch
-            .column_by_name("nspname")
-            .and_then(|c| c.as_any().downcast_ref::<StringArray>());
-        let (Some(oids), Some(names)) = (oids, names) else {
-            return Namespaces::default();
-        };
-        let information_schema = (0..batch.num_rows())
-            .find(|&i| names.is_valid(i) && names.value(i) == "information_schema")
-            .and_then(|i| oids.is_valid(i).then(|| oids.value(i)));
-        Namespaces { information_schema }
+impl ServedOids {
+    fn read(namespaces: Option<&RecordBatch>, classes: Option<&RecordBatch>) -> Result<ServedOids> {
+        let mut served = ServedOids::default();
+        if let Some(batch) = namespaces {
+            let oids = int32s_of(batch, "oid")?;
+            let names = strings_of(batch, "nspname")?;
+            let oid_of = |schema: &str| {
+                (0..batch.num_rows())
+                    .find(|&i| names.is_valid(i) && names.value(i) == schema)
+                    .and_then(|i| oids.is_valid(i).then(|| oids.value(i)))
+            };
+            served.information_schema = oid_of("information_schema");
+            served.public = oid_of("public");
+        }
+        if let Some(batch) = classes {
+            let oids = int32s_of(batch, "oid")?;
+            let names = strings_of(batch, "relname")?;
+            let schemas = int32s_of(batch, "relnamespace")?;
+            for i in 0..batch.num_rows() {
+                if oids.is_null(i) || names.is_null(i) || schemas.is_null(i) {
+                    continue;
+                }
+                if schemas.value(i) != PG_CATALOG_NAMESPACE_OID {
+                    continue;
+                }
+                if let Some(fixed) = fixed_table_oid(names.value(i)) {
+                    served.catalog_tables.insert(oids.value(i), fixed);
+                }
+            }
+        }
+        Ok(served)
     }
+}
+
+/// `pg_catalog`'s namespace OID (fixed in PostgreSQL and in datafusion-pg-catalog).
+const PG_CATALOG_NAMESPACE_OID: i32 = 11;
+
+/// `column` (a relation OID) with each `pg_catalog` table's OID as PostgreSQL's fixed one.
+fn with_fixed_catalog_oids(
+    batch: RecordBatch,
+    column: &str,
+    served: &ServedOids,
+) -> Result<RecordBatch> {
+    if served.catalog_tables.is_empty() {
+        return Ok(batch);
+    }
+    replace_column(batch, column, |values| {
+        let values = int32s(values, column)?;
+        let fixed: Int32Array = values
+            .iter()
+            .map(|v| v.map(|v| served.catalog_tables.get(&v).copied().unwrap_or(v)))
+            .collect();
+        Ok(Arc::new(fixed))
+    })
+}
+
+/// The OID PostgreSQL gives `public`, which the static `pg_description` row of its comment
+/// ("standard public schema") names.
+const STATIC_PUBLIC_OID: i32 = 2200;
+
+/// `pg_description` with the comment of `public` on the OID this server gives it: pg_dump
+/// writes `COMMENT ON SCHEMA public IS ''` when it finds none.
+/// `pg_init_privs` likewise names `public`.
+fn public_under_served_oid(batch: RecordBatch, served: &ServedOids) -> Result<RecordBatch> {
+    let Some(public) = served.public else {
+        return Ok(batch);
+    };
+    let classes = int32s_of(&batch, "classoid")?.clone();
+    replace_column(batch, "objoid", |values| {
+        let values = int32s(values, "objoid")?;
+        let fixed: Int32Array = values
+            .iter()
+            .zip(classes.iter())
+            .map(|(oid, class)| match (oid, class) {
+                (Some(STATIC_PUBLIC_OID), Some(PG_NAMESPACE_OID)) => Some(public),
+                (oid, _) => oid,
+            })
+            .collect();
+        Ok(Arc::new(fixed))
+    })
+}
+
+const PG_NAMESPACE_OID: i32 = 2615;
+const PG_PROC_OID: i32 = 1255;
+
+/// `pg_init_privs` for the objects whose ACL this server serves as PostgreSQL's: functions
+/// (`pg_proc.proacl` is PostgreSQL's, static) and `public`. The other catalogs' ACL columns
+/// are NULL here (the default privileges, as no GRANT reaches them), and pg_dump writes a
+/// REVOKE for every object whose ACL differs from its initial one.
+fn served_privileges_only(batch: RecordBatch, served: &ServedOids) -> Result<RecordBatch> {
+    let classes = int32s_of(&batch, "classoid")?;
+    let objects = int32s_of(&batch, "objoid")?;
+    let keep: BooleanArray = classes
+        .iter()
+        .zip(objects.iter())
+        .map(|(class, object)| {
+            Some(matches!(
+                (class, object),
+                (Some(PG_PROC_OID), _) | (Some(PG_NAMESPACE_OID), Some(STATIC_PUBLIC_OID))
+            ))
+        })
+        .collect();
+    let batch = arrow::compute::filter_record_batch(&batch, &keep)?;
+    public_under_served_oid(batch, served)
+}
+
+/// PostgreSQL 15's ACL of `public`: its owner `pg_database_owner` may use and create in it,
+/// everyone may use it.
+const PUBLIC_ACL: &str = "{pg_database_owner=UC/pg_database_owner,=U/pg_database_owner}";
+
+/// `pg_namespace` with `public`'s ACL as PostgreSQL 15 has it (psql's `\dn+` shows it;
+/// pg_dump compares it with `pg_init_privs`).
+fn public_usable_by_all(batch: RecordBatch) -> Result<RecordBatch> {
+    let names = strings_of(&batch, "nspname")?.clone();
+    replace_column(batch, "nspacl", |values| {
+        let Some(values) = values.as_any().downcast_ref::<StringArray>() else {
+            return Ok(values.clone());
+        };
+        let fixed: StringArray = values
+            .iter()
+            .zip(names.iter())
+            .map(|(acl, name)| match (acl, name) {
+                (None, Some("public")) => Some(PUBLIC_ACL),
+                (acl, _) => acl,
+            })
+            .collect();
+        Ok(Arc::new(fixed))
+    })
 }
 
 /// Static rows whose namespace is PostgreSQL's `information_schema` OID under the OID
@@ -146,7 +290,7 @@ impl Namespaces {
 fn in_served_namespaces(
     batch: RecordBatch,
     column: &str,
-    namespaces: &Namespaces,
+    namespaces: &ServedOids,
 ) -> Result<RecordBatch> {
     let Some(served) = namespaces.information_schema else {
         return Ok(batch);
@@ -170,7 +314,7 @@ fn in_served_namespaces(
 }
 
 /// `pg_class` rows owned by nobody (OID 0) as owned by the bootstrap superuser.
-fn owned_by_superuser(batch: RecordBatch, _: &Namespaces) -> Result<RecordBatch> {
+fn owned_by_superuser(batch: RecordBatch) -> Result<RecordBatch> {
     replace_column(batch, "relowner", |owners| {
         let owners = int32s(owners, "relowner")?;
         let fixed: Int32Array = owners
@@ -179,6 +323,14 @@ fn owned_by_superuser(batch: RecordBatch, _: &Namespaces) -> Result<RecordBatch>
             .collect();
         Ok(Arc::new(fixed))
     })
+}
+
+/// The name of the role PostgreSQL creates with every cluster under `oid`, if any.
+pub fn builtin_role_name(oid: i64) -> Option<&'static str> {
+    BUILTIN_ROLES
+        .iter()
+        .find(|role| i64::from(role.oid) == oid)
+        .map(|role| role.name)
 }
 
 /// A role PostgreSQL creates with every cluster, which catalogs name as owners.
@@ -205,7 +357,7 @@ const BUILTIN_ROLES: [BuiltinRole; 2] = [
 
 /// `pg_roles` with the built-in roles first (unless a user of that name is listed) and
 /// each role under an OID of its own.
-fn with_builtin_roles(batch: RecordBatch, _: &Namespaces) -> Result<RecordBatch> {
+fn with_builtin_roles(batch: RecordBatch) -> Result<RecordBatch> {
     let schema = batch.schema();
     let names = batch
         .column_by_name("rolname")
@@ -263,13 +415,33 @@ fn builtin_role_row(schema: &SchemaRef, role: &BuiltinRole) -> Result<RecordBatc
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
-/// PostgreSQL's `text[]` columns of `pg_attribute` that datafusion-pg-catalog has as text.
-const OPTION_COLUMNS: [&str; 2] = ["attoptions", "attfdwoptions"];
+/// PostgreSQL's array columns (`text[]`, `aclitem[]`) that datafusion-pg-catalog has as
+/// text, by table: psql reads them with `array_to_string` (`\dn+`, `\dT+`, `\dL+`, `\df+`).
+const TEXT_ARRAY_COLUMNS: &[(&str, &[&str])] = &[
+    ("pg_attribute", &["attoptions", "attfdwoptions", "attacl"]),
+    ("pg_proc", &["proacl", "proconfig"]),
+    ("pg_type", &["typacl"]),
+    ("pg_language", &["lanacl"]),
+    ("pg_namespace", &["nspacl"]),
+    ("pg_tablespace", &["spcacl", "spcoptions"]),
+    ("pg_init_privs", &["initprivs"]),
+    ("pg_foreign_data_wrapper", &["fdwacl", "fdwoptions"]),
+    ("pg_foreign_server", &["srvacl", "srvoptions"]),
+    ("pg_default_acl", &["defaclacl"]),
+    ("pg_largeobject_metadata", &["lomacl"]),
+];
 
-/// `pg_attribute` with its option columns as text arrays (`name=value` items), as
-/// `array_to_string(attoptions, ', ')` reads them.
-fn options_as_arrays(batch: RecordBatch, _: &Namespaces) -> Result<RecordBatch> {
-    OPTION_COLUMNS.iter().try_fold(batch, |batch, name| {
+fn text_array_columns(table: &str) -> &'static [&'static str] {
+    TEXT_ARRAY_COLUMNS
+        .iter()
+        .find(|(name, _)| *name == table)
+        .map_or(&[], |(_, columns)| columns)
+}
+
+/// `batch` with each of `columns` that is text read as an array's text (`{a,b}`) into a
+/// text array.
+fn as_text_arrays(batch: RecordBatch, columns: &[&str]) -> Result<RecordBatch> {
+    columns.iter().try_fold(batch, |batch, name| {
         replace_column(batch, name, |column| {
             let Some(texts) = column.as_any().downcast_ref::<StringArray>() else {
                 return Ok(column.clone());
@@ -280,7 +452,7 @@ fn options_as_arrays(batch: RecordBatch, _: &Namespaces) -> Result<RecordBatch> 
                     Some(text) => {
                         let items = text.trim_start_matches('{').trim_end_matches('}');
                         for item in items.split(',').filter(|item| !item.is_empty()) {
-                            lists.values().append_value(item);
+                            lists.values().append_value(item.trim_matches('"'));
                         }
                         lists.append(true);
                     }
@@ -290,6 +462,20 @@ fn options_as_arrays(batch: RecordBatch, _: &Namespaces) -> Result<RecordBatch> 
             Ok(Arc::new(lists.finish()) as ArrayRef)
         })
     })
+}
+
+fn int32s_of<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a Int32Array> {
+    let column = batch
+        .column_by_name(name)
+        .ok_or_else(|| DataFusionError::Internal(format!("pg_catalog column {name}")))?;
+    int32s(column, name)
+}
+
+fn strings_of<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringArray> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+        .ok_or_else(|| DataFusionError::Internal(format!("pg_catalog column {name}")))
 }
 
 fn int32s<'a>(column: &'a ArrayRef, name: &str) -> Result<&'a Int32Array> {
@@ -323,31 +509,51 @@ fn replace_column(
     Ok(RecordBatch::try_new(Arc::new(schema), columns)?)
 }
 
+/// How one table is put right: its rows, then its array columns.
+struct Fix {
+    rows: Option<BatchFix>,
+    arrays: &'static [&'static str],
+}
+
+impl Fix {
+    fn apply(&self, batch: RecordBatch, served: &ServedOids) -> Result<RecordBatch> {
+        let batch = match self.rows {
+            Some(fix) => fix(batch, served)?,
+            None => batch,
+        };
+        as_text_arrays(batch, self.arrays)
+    }
+}
+
 /// A catalog table read whole and put right by `fix`; its schema is that of the fixed
 /// rows (computed once, from the table with no rows).
 struct FixedTable {
     inner: Arc<dyn TableProvider>,
-    fix: BatchFix,
+    fix: Fix,
     schema: SchemaRef,
     namespaces: Option<Arc<dyn TableProvider>>,
+    classes: Option<Arc<dyn TableProvider>>,
 }
 
 impl FixedTable {
     fn new(
         inner: Arc<dyn TableProvider>,
-        fix: BatchFix,
+        fix: Fix,
         namespaces: Option<Arc<dyn TableProvider>>,
+        classes: Option<Arc<dyn TableProvider>>,
     ) -> Result<FixedTable> {
-        let schema = fix(
-            RecordBatch::new_empty(inner.schema()),
-            &Namespaces::default(),
-        )?
-        .schema();
+        let schema = fix
+            .apply(
+                RecordBatch::new_empty(inner.schema()),
+                &ServedOids::default(),
+            )?
+            .schema();
         Ok(FixedTable {
             inner,
             fix,
             schema,
             namespaces,
+            classes,
         })
     }
 
@@ -386,10 +592,15 @@ impl TableProvider for FixedTable {
         // Catalog tables are small: read whole, fixed, then projected by the memory source.
         let all = Self::read(self.inner.as_ref(), state).await?;
         let namespaces = match &self.namespaces {
-            Some(table) => Namespaces::read(&Self::read(table.as_ref(), state).await?),
-            None => Namespaces::default(),
+            Some(table) => Some(Self::read(table.as_ref(), state).await?),
+            None => None,
         };
-        let fixed = (self.fix)(all, &namespaces)?;
+        let classes = match &self.classes {
+            Some(table) => Some(Self::read(table.as_ref(), state).await?),
+            None => None,
+        };
+        let served = ServedOids::read(namespaces.as_ref(), classes.as_ref())?;
+        let fixed = self.fix.apply(all, &served)?;
         let fixed = RecordBatch::try_new(self.schema.clone(), fixed.columns().to_vec())?;
         Ok(MemorySourceConfig::try_new_exec(
             &[vec![fixed]],
@@ -436,8 +647,7 @@ mod tests {
 
     #[test]
     fn the_bootstrap_superuser_owns_what_nobody_owns() {
-        let fixed =
-            with_builtin_roles(roles(&["tester", "alice"]), &Namespaces::default()).unwrap();
+        let fixed = with_builtin_roles(roles(&["tester", "alice"])).unwrap();
         let names: Vec<_> = column::<StringArray>(&fixed, "rolname").iter().collect();
         assert_eq!(
             names,
@@ -453,8 +663,7 @@ mod tests {
         assert!(!column::<BooleanArray>(&fixed, "rolcanlogin").value(0));
         assert!(!column::<BooleanArray>(&fixed, "rolsuper").value(1));
 
-        let listed =
-            with_builtin_roles(roles(&["postgres", "bob"]), &Namespaces::default()).unwrap();
+        let listed = with_builtin_roles(roles(&["postgres", "bob"])).unwrap();
         let oids: Vec<_> = column::<Int32Array>(&listed, "oid").iter().collect();
         assert_eq!(oids, [Some(6171), Some(10), Some(16384)]);
     }
@@ -472,7 +681,7 @@ mod tests {
             ],
         )
         .unwrap();
-        let namespaces = Namespaces::read(&namespaces);
+        let namespaces = ServedOids::read(Some(&namespaces), None).unwrap();
         assert_eq!(namespaces.information_schema, Some(16386));
         let types = RecordBatch::try_new(
             Arc::new(Schema::new(vec![Field::new(
@@ -491,6 +700,29 @@ mod tests {
     }
 
     #[test]
+    fn catalog_tables_take_their_fixed_oids() {
+        let classes = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![
+                Field::new("oid", DataType::Int32, true),
+                Field::new("relname", DataType::Utf8, true),
+                Field::new("relnamespace", DataType::Int32, true),
+            ])),
+            vec![
+                Arc::new(Int32Array::from(vec![16418, 16389, 16500])),
+                Arc::new(StringArray::from(vec!["pg_proc", "person", "pg_proc"])),
+                Arc::new(Int32Array::from(vec![11, 2200, 16384])),
+            ],
+        )
+        .unwrap();
+        let served = ServedOids::read(None, Some(&classes)).unwrap();
+        let fixed = with_fixed_catalog_oids(classes, "oid", &served).unwrap();
+        let oids: Vec<_> = column::<Int32Array>(&fixed, "oid").iter().collect();
+        // Only `pg_catalog`'s own `pg_proc` is PostgreSQL's; a table of that name in
+        // another schema keeps its OID.
+        assert_eq!(oids, [Some(1255), Some(16389), Some(16500)]);
+    }
+
+    #[test]
     fn attribute_options_are_text_arrays() {
         let schema = Arc::new(Schema::new(vec![Field::new(
             "attoptions",
@@ -505,7 +737,7 @@ mod tests {
             ]))],
         )
         .unwrap();
-        let fixed = options_as_arrays(batch, &Namespaces::default()).unwrap();
+        let fixed = as_text_arrays(batch, text_array_columns("pg_attribute")).unwrap();
         let lists = column::<ListArray>(&fixed, "attoptions");
         assert!(lists.is_null(0));
         assert_eq!(lists.value(1).len(), 1);

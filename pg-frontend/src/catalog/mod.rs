@@ -3,6 +3,7 @@
 //! graph table appears) and the functions drivers and BI tools call at connect, answered
 //! for this connection (its database, user and settings).
 
+pub mod catalog_table_oids;
 mod database_catalogs;
 pub(crate) mod dump_catalog;
 pub mod functions;

@@ -11,54 +11,15 @@ use datafusion::sql::sqlparser::ast::{
 use super::CatalogRewrite;
 use super::ast::{aliased, case_when, column, last_name, null, number, text};
 use super::formatted_relation_name::relation_oid;
+use crate::catalog::catalog_table_oids::fixed_table_oid;
 
 const TABLE_OID: &str = "tableoid";
-
-/// PostgreSQL's fixed OIDs of the `pg_catalog` tables whose rows clients tell apart by
-/// `tableoid`: pg_dump looks each object up by `(tableoid, oid)` with these constants
-/// (a namespace under 2615, a relation under 1259), and psql's `\dd` compares them with
-/// `pg_description.classoid`.
-const CATALOG_TABLE_OIDS: &[(&str, i64)] = &[
-    ("pg_aggregate", 2600),
-    ("pg_am", 2601),
-    ("pg_attrdef", 2604),
-    ("pg_cast", 2605),
-    ("pg_constraint", 2606),
-    ("pg_conversion", 2607),
-    ("pg_depend", 2608),
-    ("pg_description", 2609),
-    ("pg_index", 2610),
-    ("pg_inherits", 2611),
-    ("pg_language", 2612),
-    ("pg_namespace", 2615),
-    ("pg_opclass", 2616),
-    ("pg_operator", 2617),
-    ("pg_rewrite", 2618),
-    ("pg_trigger", 2620),
-    ("pg_opfamily", 2753),
-    ("pg_class", 1259),
-    ("pg_attribute", 1249),
-    ("pg_proc", 1255),
-    ("pg_type", 1247),
-    ("pg_database", 1262),
-    ("pg_collation", 3456),
-    ("pg_extension", 3079),
-    ("pg_policy", 3256),
-    ("pg_event_trigger", 3466),
-    ("pg_ts_config", 3602),
-    ("pg_ts_dict", 3600),
-    ("pg_ts_parser", 3601),
-    ("pg_ts_template", 3764),
-];
 
 fn catalog_table_oid(relation: &Relation) -> Option<i64> {
     if !relation.schema.eq_ignore_ascii_case("pg_catalog") {
         return None;
     }
-    CATALOG_TABLE_OIDS
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(&relation.table))
-        .map(|(_, oid)| *oid)
+    fixed_table_oid(&relation.table).map(i64::from)
 }
 
 /// `tableoid` of a relation in FROM (by its alias, or unqualified when the FROM has one

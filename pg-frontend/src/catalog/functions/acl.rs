@@ -11,7 +11,7 @@ use datafusion::common::{DataFusionError, Result as DFResult};
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Signature, SimpleScalarUDF, Volatility};
 
 use super::{CatalogFunction, ConnectionFacts};
-use crate::catalog::dump_catalog::BOOTSTRAP_SUPERUSER_OID;
+use crate::catalog::dump_catalog::builtin_role_name;
 
 pub const FUNCTIONS: &[CatalogFunction] = &[CatalogFunction {
     name: "acldefault",
@@ -59,14 +59,11 @@ fn default_privileges(kind: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
-/// A role as an ACL item names it: the bootstrap superuser by name, any other owner by
-/// its OID (no object here is owned by anyone else).
+/// A role as an ACL item names it: the roles every cluster has (the bootstrap superuser,
+/// `pg_database_owner`) by name, any other owner by its OID (no object here is owned by
+/// anyone else).
 fn role_name(oid: i64) -> String {
-    if oid == i64::from(BOOTSTRAP_SUPERUSER_OID) {
-        "postgres".to_string()
-    } else {
-        oid.to_string()
-    }
+    builtin_role_name(oid).map_or_else(|| oid.to_string(), str::to_string)
 }
 
 fn default_acls(kinds: &ArrayRef, owners: &ArrayRef) -> DFResult<ArrayRef> {
@@ -126,5 +123,16 @@ mod tests {
         assert_eq!(items("f"), ["=X/postgres", "postgres=X/postgres"]);
         assert_eq!(items("r"), ["postgres=arwdDxt/postgres"]);
         assert!(items("c").is_empty());
+    }
+
+    #[test]
+    fn public_owner_is_named() {
+        let kinds: ArrayRef = Arc::new(StringArray::from(vec!["n"]));
+        let owners: ArrayRef = Arc::new(Int32Array::from(vec![6171]));
+        let result = default_acls(&kinds, &owners).unwrap();
+        let lists = result.as_any().downcast_ref::<ListArray>().unwrap();
+        let values = lists.value(0);
+        let values = values.as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!(values.value(0), "pg_database_owner=UC/pg_database_owner");
     }
 }
