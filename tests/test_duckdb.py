@@ -43,13 +43,8 @@ def test_extension_loads_without_a_download(duck):
     assert loaded == [(True,)]
 
 
-READ_ONLY_TRANSACTIONS = (
-    "known-gaps 'Client tools': DuckDB's catalog batch (one Query message after BEGIN ... "
-    "READ ONLY) fails at `FROM pg_indexes JOIN pg_namespace` with 42P01"
-)
 
 
-@pytest.mark.xfail(strict=True, reason=READ_ONLY_TRANSACTIONS)
 def test_scan_a_table(duck):
     rows = duck.execute("SELECT name, age FROM og.public.person ORDER BY name LIMIT 3").fetchall()
     assert rows == [("alice.chen", 28), ("alice.garcia", 39), ("alice.jones", 40)]
@@ -60,7 +55,6 @@ def test_postgres_query_passes_sql_through(duck):
     assert rows == [(200,)]
 
 
-@pytest.mark.xfail(strict=True, reason=READ_ONLY_TRANSACTIONS)
 def test_join_graph_tables_in_duckdb(duck):
     rows = duck.execute(
         "SELECT count(*) FROM og.public.knows k JOIN og.public.person p ON p.id = k.src"

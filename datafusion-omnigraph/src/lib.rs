@@ -37,6 +37,7 @@ pub mod system_tables;
 pub mod time_travel;
 pub mod transaction;
 pub mod types;
+pub mod unnest_relations;
 mod written_rows;
 
 use std::sync::Arc;
@@ -168,5 +169,6 @@ pub fn register_context(
     ctx.add_optimizer_rule(std::sync::Arc::new(dml_guard::DmlEmptyGuard));
     ctx.register_relation_planner(Arc::new(time_travel::AsOfRelationPlanner::new(graph_ctx)))?;
     ctx.register_relation_planner(Arc::new(column_aliases::PartialColumnAliases))?;
+    ctx.register_relation_planner(Arc::new(unnest_relations::UnnestRelations))?;
     Ok(())
 }

@@ -469,8 +469,8 @@ fn with_flag_set(batch: RecordBatch, flag: &str, set: &HashSet<i32>) -> Result<R
     Ok(RecordBatch::try_new(batch.schema(), columns)?)
 }
 
-/// `batch` of `pg_class` with `relhasindex` set for the tables in `indexed`, and the
-/// tables' access method and type filled in.
+/// `batch` of `pg_class` with `relhasindex` set for the tables in `indexed`, the tables'
+/// access method and type filled in, and no page counts.
 fn with_indexes_marked(batch: RecordBatch, indexed: &HashSet<i32>) -> Result<RecordBatch> {
     let batch = with_flag_set(batch, "relhasindex", indexed)?;
     let mut columns = batch.columns().to_vec();
@@ -491,6 +491,13 @@ fn with_indexes_marked(batch: RecordBatch, indexed: &HashSet<i32>) -> Result<Rec
             })
             .collect();
         columns[index] = arrow::compute::cast(&filled, columns[index].data_type())?;
+    }
+    // No relation is stored in PostgreSQL's pages, so none has a page count, as a table
+    // PostgreSQL has never vacuumed or analyzed: DuckDB's scanner splits a table with
+    // pages into `ctid` ranges, which graph tables do not have.
+    if let Ok(index) = batch.schema().index_of("relpages") {
+        let zeros = Int32Array::from(vec![0; batch.num_rows()]);
+        columns[index] = arrow::compute::cast(&zeros, columns[index].data_type())?;
     }
     Ok(RecordBatch::try_new(batch.schema(), columns)?)
 }

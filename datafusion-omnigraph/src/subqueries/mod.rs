@@ -9,6 +9,7 @@
 
 mod array_membership;
 mod counts;
+mod lateral_unnest;
 mod ordering;
 mod predicates;
 mod quantified;
@@ -19,17 +20,20 @@ use std::sync::Arc;
 use datafusion::optimizer::analyzer::AnalyzerRule;
 
 pub use array_membership::ArrayMembership;
+pub use lateral_unnest::LateralUnnest;
 pub use ordering::SubqueriesInOrderBy;
 pub use predicates::SubqueryPredicatesAsValues;
 pub use quantified::QuantifiedComparisons;
 pub use scalar_values::{ScalarSubqueryValues, SubqueryError};
 
-/// The subquery rules, in the order they apply: quantified comparisons first; then
+/// The subquery rules, in the order they apply: lateral `unnest`s run over the rows
+/// before them; quantified comparisons; then
 /// subqueries in `ORDER BY` move into a projection, where the last rule makes values of
 /// `EXISTS` and `IN`; `x = ANY (array)` gets its NULL answers; scalar subqueries
 /// are checked to have at most one row.
 pub fn rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
     vec![
+        Arc::new(LateralUnnest),
         Arc::new(QuantifiedComparisons),
         Arc::new(SubqueriesInOrderBy),
         Arc::new(SubqueryPredicatesAsValues),

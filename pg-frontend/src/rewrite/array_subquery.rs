@@ -3,13 +3,18 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    Array, Expr, FunctionArguments, ObjectName, Statement, visit_expressions_mut,
+    Array, Expr, FunctionArguments, ObjectName, Query, Statement, visit_expressions_mut,
+    visit_relations,
 };
 
 use super::CatalogRewrite;
+use super::ast::last_name_is;
 
-/// `ARRAY(SELECT ...)` (psql's `\du` role memberships) as an empty text array: there is
-/// no such constructor in DataFusion, and our roles are not members of one another.
+/// `ARRAY(SELECT ...)` over what is empty in every graph, as an empty text array (these are
+/// correlated subqueries): `pg_auth_members` (psql's `\du` role memberships; our roles are
+/// not members of one another) and `pg_options_to_table` (pg_dump's foreign-data options
+/// of columns; there are no foreign tables, and no relation has options). Any other
+/// `ARRAY(SELECT ...)` is the statement's syntax pass's, which aggregates its rows.
 pub struct ArraySubquery;
 
 impl CatalogRewrite for ArraySubquery {
@@ -21,7 +26,8 @@ impl CatalogRewrite for ArraySubquery {
         let _ = visit_expressions_mut(statement, |expr| {
             if let Expr::Function(f) = expr
                 && is_array_constructor(&f.name)
-                && matches!(f.args, FunctionArguments::Subquery(_))
+                && let FunctionArguments::Subquery(query) = &f.args
+                && reads_what_is_always_empty(query)
             {
                 *expr = Expr::Array(Array {
                     elem: vec![],
@@ -31,6 +37,19 @@ impl CatalogRewrite for ArraySubquery {
             ControlFlow::<()>::Continue(())
         });
     }
+}
+
+/// Relations (and set-returning functions) with no rows in any graph.
+const ALWAYS_EMPTY: [&str; 2] = ["pg_auth_members", "pg_options_to_table"];
+
+/// Whether `query` reads one of the [`ALWAYS_EMPTY`] relations.
+fn reads_what_is_always_empty(query: &Query) -> bool {
+    let mut found = false;
+    let _ = visit_relations(query, |name| {
+        found |= ALWAYS_EMPTY.iter().any(|empty| last_name_is(name, empty));
+        ControlFlow::<()>::Continue(())
+    });
+    found
 }
 
 /// `ARRAY`, unqualified and unquoted: the constructor, not a function of that name.
@@ -56,5 +75,9 @@ mod tests {
         );
         let literal = "SELECT ARRAY[1, 2] FROM t";
         assert_rewrites_to(&ArraySubquery, literal, literal);
+        // Django's key columns are read, not guessed.
+        let key_columns = "SELECT c.conname, ARRAY(SELECT attname FROM pg_attribute AS ca \
+             WHERE ca.attrelid = c.conrelid) FROM pg_constraint AS c";
+        assert_rewrites_to(&ArraySubquery, key_columns, key_columns);
     }
 }

@@ -9,9 +9,14 @@ use datafusion::sql::sqlparser::ast::{
 use super::CatalogRewrite;
 use crate::catalog::dump_catalog::UNLISTED_EMPTY_TABLES;
 
-/// An unqualified name of one of [`UNLISTED_EMPTY_TABLES`] (pg_dump reads `FROM
-/// pg_transform`) as `pg_catalog.<name>`: `pg_catalog` comes first on every search path,
-/// and datafusion-pg-catalog qualifies only the tables it lists.
+/// The catalog tables and views this server adds to datafusion-pg-catalog's (besides the
+/// [`UNLISTED_EMPTY_TABLES`]).
+const ADDED_TABLES: [&str; 2] = ["pg_indexes", "pg_stat_activity"];
+
+/// An unqualified name of one of [`UNLISTED_EMPTY_TABLES`] or [`ADDED_TABLES`] (pg_dump
+/// reads `FROM pg_transform`, DuckDB's scanner `FROM pg_indexes`) as `pg_catalog.<name>`:
+/// `pg_catalog` comes first on every search path, and datafusion-pg-catalog qualifies only
+/// the tables it lists.
 pub struct UnlistedCatalogTables;
 
 impl CatalogRewrite for UnlistedCatalogTables {
@@ -36,6 +41,7 @@ impl VisitorMut for Qualify {
             && let [ObjectNamePart::Identifier(table)] = name.0.as_slice()
             && UNLISTED_EMPTY_TABLES
                 .iter()
+                .chain(ADDED_TABLES.iter())
                 .any(|unlisted| table.value.eq_ignore_ascii_case(unlisted))
         {
             *name = ObjectName::from(vec![Ident::new("pg_catalog"), table.clone()]);
@@ -56,6 +62,11 @@ mod tests {
             "SELECT trftype FROM pg_transform WHERE EXISTS (SELECT 1 FROM pg_seclabels s)",
             "SELECT trftype FROM pg_catalog.pg_transform \
              WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_seclabels s)",
+        );
+        assert_rewrites_to(
+            &UnlistedCatalogTables,
+            "SELECT n.oid, tablename FROM pg_indexes JOIN pg_namespace n ON schemaname = nspname",
+            "SELECT n.oid, tablename FROM pg_catalog.pg_indexes JOIN pg_namespace n ON schemaname = nspname",
         );
     }
 }
