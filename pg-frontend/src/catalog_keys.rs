@@ -44,6 +44,7 @@ pub struct KeyedPgCatalog {
     graph: Arc<GraphContext>,
     relation_schemas: RelationSchemas,
     key_definitions: KeyDefinitions,
+    databases: Arc<Vec<String>>,
 }
 
 /// What the keyed tables are computed from and record into.
@@ -53,6 +54,8 @@ pub struct KeyedPgCatalogSources {
     pub graph: Arc<GraphContext>,
     pub relation_schemas: RelationSchemas,
     pub key_definitions: KeyDefinitions,
+    /// Every database (graph) the server has, the connection's first.
+    pub databases: Vec<String>,
 }
 
 impl KeyedPgCatalog {
@@ -68,6 +71,7 @@ impl KeyedPgCatalog {
             graph_catalog: sources.graph_catalog,
             graph: sources.graph,
             relation_schemas: sources.relation_schemas,
+            databases: Arc::new(sources.databases),
             key_definitions: sources.key_definitions,
         }
     }
@@ -114,7 +118,12 @@ impl KeyedPgCatalog {
             "pg_constraint" => KeyedKind::Constraint,
             "pg_indexes" => KeyedKind::Indexes,
             "pg_database" => {
-                return Ok(self.inner.table(name).await?.map(database_locale));
+                let databases = self.databases.clone();
+                return Ok(self
+                    .inner
+                    .table(name)
+                    .await?
+                    .map(|table| database_locale(table, databases)));
             }
             "pg_namespace" => {
                 return Ok(self.inner.table(name).await?.map(public_schema_owner));
@@ -159,12 +168,23 @@ enum KeyedKind {
     Indexes,
 }
 
-/// `pg_database` with the locale the server sorts and compares in: C, from libc.
-fn database_locale(table: Arc<dyn TableProvider>) -> Arc<dyn TableProvider> {
+/// `pg_database` with the server's databases only (datafusion-pg-catalog adds a
+/// `postgres` database where there is none; `psql -l` would list it) and the locale the
+/// server sorts and compares in: C, from libc.
+fn database_locale(
+    table: Arc<dyn TableProvider>,
+    databases: Arc<Vec<String>>,
+) -> Arc<dyn TableProvider> {
     use crate::catalog::typed_tables::{mapped, with_text};
     mapped(
         table,
-        Arc::new(|batch| {
+        Arc::new(move |batch| {
+            let names = column::<StringArray>(&batch, "datname")?;
+            let served: BooleanArray = names
+                .iter()
+                .map(|name| Some(name.is_some_and(|n| databases.iter().any(|d| d == n))))
+                .collect();
+            let batch = arrow::compute::filter_record_batch(&batch, &served)?;
             let batch = with_text(batch, "datcollate", "C")?;
             let batch = with_text(batch, "datctype", "C")?;
             with_text(batch, "datlocprovider", "c")

@@ -17,10 +17,10 @@ use std::ops::ControlFlow;
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::{
     Array, BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArgumentClause, FunctionArgumentList, FunctionArguments, Ident, ObjectName, OrderBy,
-    OrderByExpr, OrderByKind, OrderByOptions, Query, SelectItem, SetExpr, TableAlias,
-    TableAliasColumnDef, TableFactor, UnaryOperator, Value, VisitMut, VisitorMut, WindowSpec,
-    WindowType,
+    FunctionArgumentClause, FunctionArgumentList, FunctionArguments, GroupByExpr, Ident,
+    ObjectName, OrderBy, OrderByExpr, OrderByKind, OrderByOptions, Query, SelectItem, SetExpr,
+    TableAlias, TableAliasColumnDef, TableFactor, UnaryOperator, Value, VisitMut, VisitorMut,
+    WindowSpec, WindowType,
 };
 
 use crate::{names, syntax};
@@ -126,11 +126,176 @@ fn is_array_constructor(function: &Function) -> bool {
     is_named(function, "array") && matches!(function.args, FunctionArguments::Subquery(_))
 }
 
-/// `ARRAY(query)` as `(SELECT coalesce(array_agg(e), ARRAY[]) FROM (query) AS r(e))`
-/// (`{}` for no rows). A query with `ORDER BY` also numbers its rows in that order
-/// (`row_number() OVER (ORDER BY ...)`), and the aggregate follows the numbers: the
-/// aggregate would not see the rows sorted, a sort no operator above needs is dropped.
-fn array_of_rows(mut query: Query) -> Expr {
+/// `ARRAY(query)`: aggregated in the query itself where it is a plain `SELECT` of one
+/// value ([`aggregated_in_place`]), else `(SELECT coalesce(array_agg(e), ARRAY[]) FROM
+/// (query) AS r(e))` (`{}` for no rows). A query with `ORDER BY` also numbers its rows in
+/// that order (`row_number() OVER (ORDER BY ...)`), and the aggregate follows the numbers:
+/// the aggregate would not see the rows sorted, a sort no operator above needs is dropped.
+fn array_of_rows(query: Query) -> Expr {
+    match aggregated_in_place(&query) {
+        Some(expr) => expr,
+        None => array_of_derived_rows(query),
+    }
+}
+
+/// `ARRAY(SELECT v FROM ... WHERE ... ORDER BY k)` as `(SELECT coalesce(array_agg(v ORDER
+/// BY k), ARRAY[]) FROM ... WHERE ...)`, for a query with no `WITH`, `DISTINCT`, grouping,
+/// aggregate, window, `LIMIT` or `OFFSET`: the same rows, and a subquery that refers to
+/// the outer query only where DataFusion decorrelates it (its `WHERE`), where a derived
+/// table around it would hide the reference.
+fn aggregated_in_place(query: &Query) -> Option<Expr> {
+    if query.with.is_some()
+        || query.limit_clause.is_some()
+        || query.fetch.is_some()
+        || !query.locks.is_empty()
+    {
+        return None;
+    }
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return None;
+    };
+    let ungrouped = matches!(&select.group_by, GroupByExpr::Expressions(keys, modifiers) if keys.is_empty() && modifiers.is_empty());
+    if select.distinct.is_some()
+        || !ungrouped
+        || select.having.is_some()
+        || select.qualify.is_some()
+        || !select.named_window.is_empty()
+        || select.projection.len() != 1
+        || select.from.is_empty()
+    {
+        return None;
+    }
+    let (value, alias) = match &select.projection[0] {
+        SelectItem::UnnamedExpr(e) => (e.clone(), None),
+        SelectItem::ExprWithAlias { expr, alias } => (expr.clone(), Some(alias.clone())),
+        _ => return None,
+    };
+    if aggregates_or_windows(&value) {
+        return None;
+    }
+    let order = match &query.order_by {
+        None => vec![],
+        Some(OrderBy {
+            kind: OrderByKind::Expressions(order),
+            interpolate: None,
+        }) => order_reading_value(order, &value, alias.as_ref()),
+        Some(_) => return None,
+    };
+    let mut aggregated = call("array_agg", vec![value]);
+    if let Expr::Function(Function {
+        args: FunctionArguments::List(list),
+        ..
+    }) = &mut aggregated
+        && !order.is_empty()
+    {
+        list.clauses = vec![FunctionArgumentClause::OrderBy(order)];
+    }
+    let empty = Expr::Array(Array {
+        elem: vec![],
+        named: true,
+    });
+    let mut select = select.as_ref().clone();
+    select.projection = vec![SelectItem::UnnamedExpr(call(
+        "coalesce",
+        vec![aggregated, empty],
+    ))];
+    Some(Expr::Subquery(Box::new(Query {
+        body: Box::new(SetExpr::Select(Box::new(select))),
+        order_by: None,
+        ..query.clone()
+    })))
+}
+
+/// Whether `expr` calls an aggregate or window function (an `OVER`, `FILTER` or `WITHIN
+/// GROUP` clause, or one of the aggregates PostgreSQL and DataFusion share), which an
+/// `array_agg` around it could not hold; a scalar subquery's count too, to be safe.
+fn aggregates_or_windows(expr: &Expr) -> bool {
+    const AGGREGATES: &[&str] = &[
+        "count",
+        "sum",
+        "avg",
+        "min",
+        "max",
+        "array_agg",
+        "string_agg",
+        "bool_and",
+        "bool_or",
+        "every",
+        "json_agg",
+        "jsonb_agg",
+        "json_object_agg",
+        "jsonb_object_agg",
+        "stddev",
+        "stddev_pop",
+        "stddev_samp",
+        "variance",
+        "var_pop",
+        "var_samp",
+        "corr",
+        "covar_pop",
+        "covar_samp",
+        "bit_and",
+        "bit_or",
+        "bit_xor",
+        "median",
+        "percentile_cont",
+        "percentile_disc",
+        "mode",
+        "regr_slope",
+        "regr_intercept",
+        "regr_count",
+        "regr_r2",
+        "regr_avgx",
+        "regr_avgy",
+        "regr_sxx",
+        "regr_syy",
+        "regr_sxy",
+        "approx_distinct",
+        "approx_median",
+        "first_value",
+        "last_value",
+    ];
+    let mut found = false;
+    let _ = datafusion::sql::sqlparser::ast::visit_expressions(expr, |e| {
+        if let Expr::Function(f) = e {
+            let name = names::object_name(&f.name);
+            found |= f.over.is_some()
+                || f.filter.is_some()
+                || !f.within_group.is_empty()
+                || AGGREGATES.contains(&name.as_str());
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    found
+}
+
+/// `order` with the keys that read the select list (`ORDER BY 1`, `ORDER BY alias`) as
+/// the value itself.
+fn order_reading_value(
+    order: &[OrderByExpr],
+    value: &Expr,
+    alias: Option<&Ident>,
+) -> Vec<OrderByExpr> {
+    order
+        .iter()
+        .map(|key| {
+            let reads_select_list = match &key.expr {
+                Expr::Value(v) => matches!(&v.value, Value::Number(n, _) if n == "1"),
+                Expr::Identifier(ident) => alias.is_some_and(|a| a.value == ident.value),
+                _ => false,
+            };
+            OrderByExpr {
+                expr: match reads_select_list {
+                    true => value.clone(),
+                    false => key.expr.clone(),
+                },
+                ..key.clone()
+            }
+        })
+        .collect()
+}
+
+fn array_of_derived_rows(mut query: Query) -> Expr {
     let element = Ident::new("__array_element");
     let position = Ident::new("__array_position");
     let numbered = number_rows(&mut query, &position);
@@ -195,23 +360,7 @@ fn number_rows(query: &mut Query, position: &Ident) -> bool {
         SelectItem::ExprWithAlias { expr, alias } => (expr.clone(), Some(alias.clone())),
         _ => return false,
     };
-    let order = order
-        .iter()
-        .map(|key| {
-            let reads_select_list = match &key.expr {
-                Expr::Value(v) => matches!(&v.value, Value::Number(n, _) if n == "1"),
-                Expr::Identifier(ident) => alias.as_ref().is_some_and(|a| a.value == ident.value),
-                _ => false,
-            };
-            OrderByExpr {
-                expr: match reads_select_list {
-                    true => value.clone(),
-                    false => key.expr.clone(),
-                },
-                ..key.clone()
-            }
-        })
-        .collect();
+    let order = order_reading_value(order, &value, alias.as_ref());
     let mut row_number = call("row_number", vec![]);
     if let Expr::Function(f) = &mut row_number {
         f.over = Some(WindowType::WindowSpec(WindowSpec {

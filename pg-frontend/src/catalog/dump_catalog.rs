@@ -28,6 +28,8 @@ use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::{ExecutionPlan, collect};
 
 use crate::catalog::catalog_table_oids::fixed_table_oid;
+use crate::catalog::graph_routines;
+use datafusion::common::ScalarValue;
 
 /// The OID of PostgreSQL's bootstrap superuser, who owns every object here.
 pub const BOOTSTRAP_SUPERUSER_OID: i32 = 10;
@@ -107,17 +109,23 @@ impl SchemaProvider for DumpCatalog {
             }
             "pg_namespace" => Some(|batch, _| public_usable_by_all(batch)),
             "pg_type" => Some(|batch, served| in_served_namespaces(batch, "typnamespace", served)),
-            "pg_proc" => Some(|batch, served| in_served_namespaces(batch, "pronamespace", served)),
+            "pg_proc" => Some(|batch, served| {
+                let batch = in_served_namespaces(batch, "pronamespace", served)?;
+                with_graph_routines(batch, served)
+            }),
+            "pg_extension" => Some(|batch, served| with_graph_extension(batch, served)),
+            "pg_depend" => Some(|batch, _| with_graph_extension_members(batch)),
             "pg_description" => Some(public_under_served_oid),
             "pg_init_privs" => Some(served_privileges_only),
             _ => None,
         };
         let arrays = text_array_columns(&name);
-        if fix.is_none() && arrays.is_empty() {
+        let oid_arrays = oid_array_columns(&name);
+        if fix.is_none() && arrays.is_empty() && oid_arrays.is_empty() {
             return Ok(Some(table));
         }
         let namespaces = match name.as_str() {
-            "pg_type" | "pg_proc" | "pg_description" | "pg_init_privs" => {
+            "pg_type" | "pg_proc" | "pg_description" | "pg_init_privs" | "pg_extension" => {
                 self.inner.table("pg_namespace").await?
             }
             _ => None,
@@ -126,7 +134,11 @@ impl SchemaProvider for DumpCatalog {
             "pg_attribute" => self.inner.table("pg_class").await?,
             _ => None,
         };
-        let fix = Fix { rows: fix, arrays };
+        let fix = Fix {
+            rows: fix,
+            arrays,
+            oid_arrays,
+        };
         Ok(Some(Arc::new(FixedTable::new(
             table, fix, namespaces, classes,
         )?)))
@@ -147,6 +159,7 @@ type BatchFix = fn(RecordBatch, &ServedOids) -> Result<RecordBatch>;
 struct ServedOids {
     information_schema: Option<i32>,
     public: Option<i32>,
+    omnigraph: Option<i32>,
     /// Each `pg_catalog` table's OID as datafusion-pg-catalog hands it out, to its fixed one.
     catalog_tables: HashMap<i32, i32>,
 }
@@ -168,6 +181,7 @@ impl ServedOids {
             };
             served.information_schema = oid_of("information_schema");
             served.public = oid_of("public");
+            served.omnigraph = oid_of(datafusion_omnigraph::catalog::SYSTEM_SCHEMA);
         }
         if let Some(batch) = classes {
             let oids = int32s_of(batch, "oid")?;
@@ -209,6 +223,172 @@ fn with_fixed_catalog_oids(
             .collect();
         Ok(Arc::new(fixed))
     })
+}
+
+/// `pg_proc` with the graph's procedures and table functions ([`graph_routines`]) in
+/// schema `omnigraph`, in the static rows' text forms (the array columns are read into
+/// arrays after).
+fn with_graph_routines(batch: RecordBatch, served: &ServedOids) -> Result<RecordBatch> {
+    let Some(namespace) = served.omnigraph else {
+        return Ok(batch);
+    };
+    let rows: Vec<Vec<(&str, ScalarValue)>> = graph_routines::with_oids()
+        .map(|(oid, routine)| {
+            let all = routine.all_arguments();
+            let python_list = |items: Vec<String>| match items.is_empty() {
+                true => None,
+                false => Some(format!("[{}]", items.join(", "))),
+            };
+            let all_types = python_list(all.iter().map(|(_, _, t)| t.to_string()).collect());
+            let modes = python_list(all.iter().map(|(_, m, _)| format!("'{m}'")).collect());
+            let names: Vec<String> = match all.is_empty() {
+                true => routine
+                    .inputs
+                    .iter()
+                    .map(|(n, _)| format!("'{n}'"))
+                    .collect(),
+                false => all.iter().map(|(n, _, _)| format!("'{n}'")).collect(),
+            };
+            vec![
+                ("oid", ScalarValue::Int32(Some(oid))),
+                ("proname", ScalarValue::from(routine.name)),
+                ("pronamespace", ScalarValue::Int32(Some(namespace))),
+                (
+                    "proowner",
+                    ScalarValue::Int32(Some(BOOTSTRAP_SUPERUSER_OID)),
+                ),
+                ("prolang", ScalarValue::Int32(Some(INTERNAL_LANGUAGE_OID))),
+                ("procost", ScalarValue::Float32(Some(1.0))),
+                ("prorows", ScalarValue::Float32(Some(1000.0))),
+                ("provariadic", ScalarValue::Int32(Some(0))),
+                ("prosupport", ScalarValue::from("-")),
+                ("prokind", ScalarValue::from(routine.prokind())),
+                ("prosecdef", ScalarValue::Boolean(Some(false))),
+                ("proleakproof", ScalarValue::Boolean(Some(false))),
+                ("proisstrict", ScalarValue::Boolean(Some(false))),
+                (
+                    "proretset",
+                    ScalarValue::Boolean(Some(routine.returns_set())),
+                ),
+                ("provolatile", ScalarValue::from("v")),
+                ("proparallel", ScalarValue::from("u")),
+                (
+                    "pronargs",
+                    ScalarValue::Int16(Some(routine.inputs.len() as i16)),
+                ),
+                ("pronargdefaults", ScalarValue::Int16(Some(0))),
+                (
+                    "prorettype",
+                    ScalarValue::Int32(Some(routine.return_type())),
+                ),
+                (
+                    "proargtypes",
+                    ScalarValue::from(routine.input_types().as_str()),
+                ),
+                ("proallargtypes", ScalarValue::Utf8(all_types)),
+                ("proargmodes", ScalarValue::Utf8(modes)),
+                ("proargnames", ScalarValue::Utf8(python_list(names))),
+                ("prosrc", ScalarValue::from(routine.name)),
+            ]
+        })
+        .collect();
+    with_rows(batch, rows)
+}
+
+/// `internal`: the routines are built into the server.
+const INTERNAL_LANGUAGE_OID: i32 = 12;
+
+/// `pg_extension` with `omnigraph`, the extension the graph routines belong to: built in
+/// (its OID is below 16384), so pg_dump neither creates it nor dumps its members.
+fn with_graph_extension(batch: RecordBatch, served: &ServedOids) -> Result<RecordBatch> {
+    let Some(namespace) = served.omnigraph else {
+        return Ok(batch);
+    };
+    with_rows(
+        batch,
+        vec![vec![
+            (
+                "oid",
+                ScalarValue::Int32(Some(graph_routines::EXTENSION_OID)),
+            ),
+            (
+                "extname",
+                ScalarValue::from(datafusion_omnigraph::catalog::SYSTEM_SCHEMA),
+            ),
+            (
+                "extowner",
+                ScalarValue::Int32(Some(BOOTSTRAP_SUPERUSER_OID)),
+            ),
+            ("extnamespace", ScalarValue::Int32(Some(namespace))),
+            ("extrelocatable", ScalarValue::Boolean(Some(false))),
+            ("extversion", ScalarValue::from(env!("CARGO_PKG_VERSION"))),
+        ]],
+    )
+}
+
+/// `pg_depend` with each graph routine a member (`e`) of the extension `omnigraph`.
+fn with_graph_extension_members(batch: RecordBatch) -> Result<RecordBatch> {
+    let rows = graph_routines::with_oids()
+        .map(|(oid, _)| {
+            vec![
+                ("classid", ScalarValue::Int32(Some(PG_PROC_OID))),
+                ("objid", ScalarValue::Int32(Some(oid))),
+                ("objsubid", ScalarValue::Int32(Some(0))),
+                ("refclassid", ScalarValue::Int32(Some(PG_EXTENSION_OID))),
+                (
+                    "refobjid",
+                    ScalarValue::Int32(Some(graph_routines::EXTENSION_OID)),
+                ),
+                ("refobjsubid", ScalarValue::Int32(Some(0))),
+                ("deptype", ScalarValue::from("e")),
+            ]
+        })
+        .collect();
+    with_rows(batch, rows)
+}
+
+const PG_EXTENSION_OID: i32 = 3079;
+
+/// `batch` with `rows` after its own: each row's values by column name (cast to the
+/// column's type), NULL for the columns it does not name.
+fn with_rows(batch: RecordBatch, rows: Vec<Vec<(&str, ScalarValue)>>) -> Result<RecordBatch> {
+    let schema = batch.schema();
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            let values: Vec<ScalarValue> = rows
+                .iter()
+                .map(|row| {
+                    let value = row
+                        .iter()
+                        .find(|(name, _)| *name == field.name().as_str())
+                        .map(|(_, v)| v.clone());
+                    match value {
+                        Some(v) => v.cast_to(field.data_type()),
+                        None => ScalarValue::try_from(field.data_type()),
+                    }
+                })
+                .collect::<Result<_>>()?;
+            if values.is_empty() {
+                return Ok(new_null_array(field.data_type(), 0));
+            }
+            ScalarValue::iter_to_array(values)
+        })
+        .collect::<Result<Vec<ArrayRef>>>()?;
+    let added = RecordBatch::try_new(
+        Arc::new(Schema::new(
+            schema
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone().with_nullable(true))
+                .collect::<Vec<_>>(),
+        )),
+        columns,
+    )?;
+    let relaxed = added.schema();
+    let batch = RecordBatch::try_new(relaxed.clone(), batch.columns().to_vec())?;
+    Ok(concat_batches(&relaxed, &[batch, added])?)
 }
 
 /// The OID PostgreSQL gives `public`, which the static `pg_description` row of its comment
@@ -419,7 +599,10 @@ fn builtin_role_row(schema: &SchemaRef, role: &BuiltinRole) -> Result<RecordBatc
 /// text, by table: psql reads them with `array_to_string` (`\dn+`, `\dT+`, `\dL+`, `\df+`).
 const TEXT_ARRAY_COLUMNS: &[(&str, &[&str])] = &[
     ("pg_attribute", &["attoptions", "attfdwoptions", "attacl"]),
-    ("pg_proc", &["proacl", "proconfig"]),
+    (
+        "pg_proc",
+        &["proacl", "proconfig", "proargmodes", "proargnames"],
+    ),
     ("pg_type", &["typacl"]),
     ("pg_language", &["lanacl"]),
     ("pg_namespace", &["nspacl"]),
@@ -450,9 +633,8 @@ fn as_text_arrays(batch: RecordBatch, columns: &[&str]) -> Result<RecordBatch> {
             for text in texts.iter() {
                 match text {
                     Some(text) => {
-                        let items = text.trim_start_matches('{').trim_end_matches('}');
-                        for item in items.split(',').filter(|item| !item.is_empty()) {
-                            lists.values().append_value(item.trim_matches('"'));
+                        for item in array_items(text) {
+                            lists.values().append_value(item);
                         }
                         lists.append(true);
                     }
@@ -461,6 +643,81 @@ fn as_text_arrays(batch: RecordBatch, columns: &[&str]) -> Result<RecordBatch> {
             }
             Ok(Arc::new(lists.finish()) as ArrayRef)
         })
+    })
+}
+
+/// The items of an array as datafusion-pg-catalog's static rows write it: PostgreSQL's
+/// `{a,b}`, a vector's `a b`, or a Python list's `['a', 'b']`.
+fn array_items(text: &str) -> Vec<&str> {
+    let text = text.trim();
+    let items: Vec<&str> = if let Some(inner) = text.strip_prefix('{') {
+        inner.trim_end_matches('}').split(',').collect()
+    } else if let Some(inner) = text.strip_prefix('[') {
+        inner.trim_end_matches(']').split(',').collect()
+    } else {
+        text.split_whitespace().collect()
+    };
+    items
+        .into_iter()
+        .map(|item| item.trim().trim_matches(|c| c == '"' || c == '\''))
+        .filter(|item| !item.is_empty())
+        .collect()
+}
+
+/// PostgreSQL's `oid[]` and `oidvector` columns that datafusion-pg-catalog has as text, by
+/// table, with the vectors' type (sent space-separated, as pg_dump reads `proargtypes`).
+const OID_ARRAY_COLUMNS: &[(&str, &[(&str, Option<&str>)])] = &[(
+    "pg_proc",
+    &[("proargtypes", Some("oidvector")), ("proallargtypes", None)],
+)];
+
+fn oid_array_columns(table: &str) -> &'static [(&'static str, Option<&'static str>)] {
+    OID_ARRAY_COLUMNS
+        .iter()
+        .find(|(name, _)| *name == table)
+        .map_or(&[], |(_, columns)| columns)
+}
+
+/// `batch` with each of `columns` that is text read into an `Int32` list (tagged with the
+/// vector type it names).
+fn as_oid_arrays(batch: RecordBatch, columns: &[(&str, Option<&str>)]) -> Result<RecordBatch> {
+    columns.iter().try_fold(batch, |batch, (name, vector)| {
+        let Ok(index) = batch.schema().index_of(name) else {
+            return Ok(batch);
+        };
+        let Some(texts) = batch.column(index).as_any().downcast_ref::<StringArray>() else {
+            return Ok(batch);
+        };
+        let mut lists = ListBuilder::new(arrow::array::Int32Builder::new());
+        for text in texts.iter() {
+            match text {
+                Some(text) => {
+                    for item in array_items(text) {
+                        let oid = item.parse::<i32>().map_err(|_| {
+                            DataFusionError::Internal(format!("{name}: not an OID: {item}"))
+                        })?;
+                        lists.values().append_value(oid);
+                    }
+                    lists.append(true);
+                }
+                None => lists.append(false),
+            }
+        }
+        let mut columns = batch.columns().to_vec();
+        columns[index] = Arc::new(lists.finish());
+        let mut fields: Vec<Field> = batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        let field = Field::new(*name, columns[index].data_type().clone(), true);
+        fields[index] = match vector {
+            Some(vector) => datafusion_omnigraph::pg_type::with_pg_type(field, vector),
+            None => field,
+        };
+        let schema = Schema::new_with_metadata(fields, batch.schema().metadata().clone());
+        Ok(RecordBatch::try_new(Arc::new(schema), columns)?)
     })
 }
 
@@ -513,6 +770,7 @@ fn replace_column(
 struct Fix {
     rows: Option<BatchFix>,
     arrays: &'static [&'static str],
+    oid_arrays: &'static [(&'static str, Option<&'static str>)],
 }
 
 impl Fix {
@@ -521,7 +779,7 @@ impl Fix {
             Some(fix) => fix(batch, served)?,
             None => batch,
         };
-        as_text_arrays(batch, self.arrays)
+        as_oid_arrays(as_text_arrays(batch, self.arrays)?, self.oid_arrays)
     }
 }
 

@@ -8,6 +8,7 @@ mod database_catalogs;
 pub(crate) mod dump_catalog;
 pub mod functions;
 pub(crate) mod graph_keys;
+pub mod graph_routines;
 pub mod key_definitions;
 mod roles;
 mod session_activity;
@@ -94,6 +95,9 @@ pub fn install(
                 graph: session.graph_context().clone(),
                 relation_schemas: relation_schemas.clone(),
                 key_definitions: key_definitions.clone(),
+                databases: std::iter::once(database.to_string())
+                    .chain(other_databases.iter().cloned())
+                    .collect(),
             },
             HashMap::from_iter(dump_catalog::empty_tables().into_iter().chain([
                 (

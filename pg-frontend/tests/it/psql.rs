@@ -55,6 +55,11 @@ async fn psql_describes_the_graph() {
     let (ok, out) = psql(&server, "postgres", "\\l");
     assert!(ok, "{out}");
     assert!(out.contains(" demo "), "{out}");
+    // Only the graphs: no `postgres` database that does not exist.
+    assert!(
+        !out.lines().any(|l| l.split('|').next().map(str::trim) == Some("postgres")),
+        "{out}"
+    );
     let (ok, out) = psql(&server, "demo", "\\d+ person");
     assert!(ok, "{out}");
     assert!(out.contains(" city   | text"), "{out}");
@@ -128,5 +133,26 @@ async fn psql_describes_keys_schemas_and_objects() {
     for command in ["\\dd", "\\do"] {
         let out = describe(command);
         assert!(out.contains("(0 rows)"), "{command}: {out}");
+    }
+    // The graph's procedures and table functions, one row per signature, as PostgreSQL
+    // lists a procedure's result columns (OUT arguments) and a function's TABLE(...).
+    let out = describe("\\df");
+    let row = |name: &str, arguments: &str| {
+        out.lines().any(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            cells.get(1) == Some(&name) && cells.get(3) == Some(&arguments)
+        })
+    };
+    assert!(row("create_branch", "name text, OUT branch text, OUT created_from text"), "{out}");
+    assert!(row("neighbors", "edge_table text, start_id text, direction text"), "{out}");
+    assert!(
+        out.contains("omnigraph | traverse        | TABLE(node_id text, depth integer)"),
+        "{out}"
+    );
+    // Access privileges of `public` as PostgreSQL 15 has them.
+    let out = describe("\\dn+");
+    assert!(out.contains("pg_database_owner=UC/pg_database_owner"), "{out}");
+    for command in ["\\dT+ int4", "\\dL+", "\\df+ neighbors"] {
+        describe(command);
     }
 }

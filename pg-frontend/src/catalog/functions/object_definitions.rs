@@ -10,6 +10,7 @@ use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
 
 use super::{CatalogFunction, ConnectionFacts, any_arguments};
+use crate::catalog::graph_routines;
 use crate::catalog::key_definitions::KeyDefinition;
 
 pub const FUNCTIONS: &[CatalogFunction] = &[
@@ -44,14 +45,19 @@ pub const FUNCTIONS: &[CatalogFunction] = &[
     },
     CatalogFunction {
         name: "pg_get_function_result",
-        build: none,
+        build: routine_text,
     },
     CatalogFunction {
         name: "pg_get_function_arguments",
-        build: none,
+        build: routine_text,
     },
     CatalogFunction {
         name: "pg_get_function_identity_arguments",
+        build: routine_text,
+    },
+    // psql's `\df+` reads a SQL-bodied function's body: no routine here has one.
+    CatalogFunction {
+        name: "pg_get_function_sqlbody",
         build: none,
     },
     CatalogFunction {
@@ -69,6 +75,34 @@ pub const FUNCTIONS: &[CatalogFunction] = &[
 fn none(name: &'static str, _: &ConnectionFacts) -> ScalarUDF {
     any_arguments(name, DataType::Utf8, |_| {
         Ok(ColumnarValue::Scalar(ScalarValue::Utf8(None)))
+    })
+}
+
+/// `pg_get_function_result(oid)`, `pg_get_function_arguments(oid)` and
+/// `pg_get_function_identity_arguments(oid)` of the graph's procedures and table functions
+/// (`\df`); NULL for PostgreSQL's built-ins, whose signatures are not rendered yet.
+fn routine_text(name: &'static str, _: &ConnectionFacts) -> ScalarUDF {
+    any_arguments(name, DataType::Utf8, move |args| {
+        let arrays = ColumnarValue::values_to_arrays(args)?;
+        let Some(oids) = arrays.first() else {
+            return Ok(ColumnarValue::Scalar(ScalarValue::Utf8(None)));
+        };
+        let oids = cast(oids, &DataType::Int64)?;
+        let Some(oids) = oids.as_any().downcast_ref::<Int64Array>() else {
+            return Ok(ColumnarValue::Scalar(ScalarValue::Utf8(None)));
+        };
+        let texts: StringArray = oids
+            .iter()
+            .map(|oid| {
+                let routine = graph_routines::routine(oid?)?;
+                match name {
+                    "pg_get_function_result" => routine.result(),
+                    "pg_get_function_arguments" => Some(routine.arguments()),
+                    _ => Some(routine.identity_arguments()),
+                }
+            })
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(texts)))
     })
 }
 
