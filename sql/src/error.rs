@@ -27,6 +27,8 @@ pub enum ErrorKind {
     AmbiguousColumn,
     /// 42883 undefined_function
     UndefinedFunction,
+    /// 42725 ambiguous_function
+    AmbiguousFunction,
     /// 42704 undefined_object (unknown setting, unknown type)
     UndefinedObject,
     /// 42712 duplicate_alias (a `WITH` name given twice)
@@ -135,6 +137,7 @@ impl ErrorKind {
             ErrorKind::UndefinedColumn => "42703",
             ErrorKind::AmbiguousColumn => "42702",
             ErrorKind::UndefinedFunction => "42883",
+            ErrorKind::AmbiguousFunction => "42725",
             ErrorKind::UndefinedObject => "42704",
             ErrorKind::DuplicateAlias => "42712",
             ErrorKind::GroupingError => "42803",
@@ -362,6 +365,8 @@ fn function_kind(err: &FunctionError) -> ErrorKind {
         FunctionError::NegativeSubstringLength => ErrorKind::SubstringError,
         FunctionError::DateOutOfRange(_) => ErrorKind::DatetimeFieldOverflow,
         FunctionError::UndefinedRelation(_) => ErrorKind::UndefinedTable,
+        FunctionError::UndefinedFunction(_) => ErrorKind::UndefinedFunction,
+        FunctionError::AmbiguousFunction(_) => ErrorKind::AmbiguousFunction,
         FunctionError::NtileNotPositive => ErrorKind::InvalidNtileArgument,
         FunctionError::PercentileOutOfRange(_) => ErrorKind::NumericOutOfRange,
         FunctionError::InvalidRegularExpression(_) => ErrorKind::InvalidRegularExpression,

@@ -17,6 +17,10 @@ pub enum FunctionError {
     DateOutOfRange(String),
     /// 42P01: `'x'::regclass` of a relation that does not exist.
     UndefinedRelation(String),
+    /// 42883: `'f'::regproc` or `'f(int)'::regprocedure` of a function that does not exist.
+    UndefinedFunction(String),
+    /// 42725: `'f'::regproc` of a name several functions have.
+    AmbiguousFunction(String),
     /// 22014: `ntile` of zero or fewer buckets.
     NtileNotPositive,
     /// 22003: a `percentile_disc` fraction outside 0..1.
@@ -49,6 +53,12 @@ impl fmt::Display for FunctionError {
             }
             FunctionError::UndefinedRelation(name) => {
                 write!(f, "relation \"{name}\" does not exist")
+            }
+            FunctionError::UndefinedFunction(name) => {
+                write!(f, "function \"{name}\" does not exist")
+            }
+            FunctionError::AmbiguousFunction(name) => {
+                write!(f, "more than one function named \"{name}\"")
             }
             FunctionError::NtileNotPositive => {
                 f.write_str("argument of ntile must be greater than zero")

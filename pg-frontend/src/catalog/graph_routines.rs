@@ -136,6 +136,33 @@ impl GraphRoutine {
         }
     }
 
+    /// `pg_get_functiondef`: the `CREATE` statement, as PostgreSQL writes it; the body is
+    /// the routine's name in language `internal`, as for PostgreSQL's own.
+    pub fn definition(&self) -> String {
+        let (keyword, quote) = match self.kind {
+            RoutineKind::Procedure => ("PROCEDURE", "$procedure$"),
+            RoutineKind::Function => ("FUNCTION", "$function$"),
+        };
+        let arguments = match self.kind {
+            RoutineKind::Procedure => {
+                let inputs = self.inputs.iter().map(|(n, t)| format!("IN {n} {}", t.0));
+                let outputs = self.outputs.iter().map(|(n, t)| format!("OUT {n} {}", t.0));
+                inputs.chain(outputs).collect::<Vec<_>>().join(", ")
+            }
+            RoutineKind::Function => self.arguments(),
+        };
+        let returns = match self.result() {
+            Some(result) => format!(" RETURNS {result}\n"),
+            None => String::new(),
+        };
+        format!(
+            "CREATE OR REPLACE {keyword} {}.{}({arguments})\n{returns} LANGUAGE internal\nAS {quote}{}{quote}\n",
+            datafusion_omnigraph::catalog::SYSTEM_SCHEMA,
+            self.name,
+            self.name
+        )
+    }
+
     pub fn prokind(&self) -> &'static str {
         match self.kind {
             RoutineKind::Procedure => "p",
@@ -213,19 +240,27 @@ mod tests {
             neighbors.result().as_deref(),
             Some("TABLE(start_id text, node_id text, edge_id text)")
         );
-        let branch = GRAPH_ROUTINES
-            .iter()
-            .find(|r| r.name == "create_branch")
+        let (oid, branch) = with_oids()
+            .find(|(_, r)| r.name == "create_branch")
             .unwrap();
         assert_eq!(
             branch.arguments(),
             "name text, OUT branch text, OUT created_from text"
         );
         assert_eq!(branch.result(), None);
-        assert_eq!(
-            routine(i64::from(branch.oid())).unwrap().name,
-            "create_branch"
-        );
+        assert_eq!(routine(i64::from(oid)).unwrap().name, "create_branch");
         assert!(routine(i64::from(FIRST_ROUTINE_OID) - 1).is_none());
+        assert_eq!(
+            branch.definition(),
+            "CREATE OR REPLACE PROCEDURE omnigraph.create_branch(IN name text, OUT branch \
+             text, OUT created_from text)\n LANGUAGE internal\nAS \
+             $procedure$create_branch$procedure$\n"
+        );
+        assert_eq!(
+            neighbors.definition(),
+            "CREATE OR REPLACE FUNCTION omnigraph.neighbors(edge_table text, start_id text)\n \
+             RETURNS TABLE(start_id text, node_id text, edge_id text)\n LANGUAGE internal\nAS \
+             $function$neighbors$function$\n"
+        );
     }
 }

@@ -15,6 +15,7 @@ mod empty_catalog_subquery;
 mod empty_tables;
 mod expand_array;
 mod formatted_relation_name;
+mod function_identifiers;
 mod functions_in_from;
 mod generate_subscripts;
 mod in_subquery_in_select;
@@ -62,8 +63,10 @@ pub const CATALOG_REWRITES: &[&dyn CatalogRewrite] = &[
 
 /// The rewrites that read the statement as the client wrote it, before
 /// datafusion-pg-catalog's own rewrites (which turn `'name'::regclass` into a lookup).
-pub const BEFORE_COMPATIBILITY_REWRITES: &[&dyn CatalogRewrite] =
-    &[&object_identifiers::ObjectIdentifierNames];
+pub const BEFORE_COMPATIBILITY_REWRITES: &[&dyn CatalogRewrite] = &[
+    &object_identifiers::ObjectIdentifierNames,
+    &function_identifiers::FunctionIdentifiers,
+];
 
 /// Every rewrite of [`BEFORE_COMPATIBILITY_REWRITES`], in order.
 pub fn before_compatibility(statement: &mut Statement) {

@@ -328,7 +328,7 @@ fn is_catalog_relation_name(name: &str) -> bool {
 
 /// `pg_type.typname` of a type as SQL writes it: `integer` is `int4`, `text[]` is
 /// `_text`, `varchar(10)` is `varchar`; other names as written, in lower case.
-fn type_name(written: &str) -> String {
+pub(super) fn type_name(written: &str) -> String {
     let mut name = written.trim().to_ascii_lowercase();
     if let Some(unqualified) = name.strip_prefix("pg_catalog.") {
         name = unqualified.to_string();

@@ -57,7 +57,8 @@ async fn psql_describes_the_graph() {
     assert!(out.contains(" demo "), "{out}");
     // Only the graphs: no `postgres` database that does not exist.
     assert!(
-        !out.lines().any(|l| l.split('|').next().map(str::trim) == Some("postgres")),
+        !out.lines()
+            .any(|l| l.split('|').next().map(str::trim) == Some("postgres")),
         "{out}"
     );
     let (ok, out) = psql(&server, "demo", "\\d+ person");
@@ -143,15 +144,51 @@ async fn psql_describes_keys_schemas_and_objects() {
             cells.get(1) == Some(&name) && cells.get(3) == Some(&arguments)
         })
     };
-    assert!(row("create_branch", "name text, OUT branch text, OUT created_from text"), "{out}");
-    assert!(row("neighbors", "edge_table text, start_id text, direction text"), "{out}");
+    assert!(
+        row(
+            "create_branch",
+            "name text, OUT branch text, OUT created_from text"
+        ),
+        "{out}"
+    );
+    assert!(
+        row(
+            "neighbors",
+            "edge_table text, start_id text, direction text"
+        ),
+        "{out}"
+    );
     assert!(
         out.contains("omnigraph | traverse        | TABLE(node_id text, depth integer)"),
         "{out}"
     );
+    // `\sf` of one signature; a name several signatures share is 42725, as in PostgreSQL.
+    let out = describe("\\sf omnigraph.traverse(text, text, integer)");
+    assert!(
+        out.starts_with(
+            "CREATE OR REPLACE FUNCTION omnigraph.traverse(edge_table text, start_id text, \
+             max_depth integer)\n RETURNS TABLE(node_id text, depth integer)"
+        ),
+        "{out}"
+    );
+    let out = describe("\\sf create_branch(text)");
+    assert!(
+        out.contains("PROCEDURE omnigraph.create_branch(IN name text"),
+        "{out}"
+    );
+    let (ok, out) = psql(&server, "demo", "\\sf neighbors");
+    assert!(
+        !ok && out.contains("more than one function named \"neighbors\""),
+        "{out}"
+    );
+    let (ok, out) = psql(&server, "demo", "\\sf nowhere(text)");
+    assert!(!ok && out.contains("does not exist"), "{out}");
     // Access privileges of `public` as PostgreSQL 15 has them.
     let out = describe("\\dn+");
-    assert!(out.contains("pg_database_owner=UC/pg_database_owner"), "{out}");
+    assert!(
+        out.contains("pg_database_owner=UC/pg_database_owner"),
+        "{out}"
+    );
     for command in ["\\dT+ int4", "\\dL+", "\\df+ neighbors"] {
         describe(command);
     }

@@ -186,6 +186,6 @@ mod tests {
                 function.name
             );
         }
-        assert_eq!(names.len(), 49);
+        assert_eq!(names.len(), 52);
     }
 }

@@ -55,6 +55,10 @@ pub const FUNCTIONS: &[CatalogFunction] = &[
         name: "pg_get_function_identity_arguments",
         build: routine_text,
     },
+    CatalogFunction {
+        name: "pg_get_functiondef",
+        build: routine_text,
+    },
     // psql's `\df+` reads a SQL-bodied function's body: no routine here has one.
     CatalogFunction {
         name: "pg_get_function_sqlbody",
@@ -78,9 +82,10 @@ fn none(name: &'static str, _: &ConnectionFacts) -> ScalarUDF {
     })
 }
 
-/// `pg_get_function_result(oid)`, `pg_get_function_arguments(oid)` and
-/// `pg_get_function_identity_arguments(oid)` of the graph's procedures and table functions
-/// (`\df`); NULL for PostgreSQL's built-ins, whose signatures are not rendered yet.
+/// `pg_get_function_result(oid)`, `pg_get_function_arguments(oid)`,
+/// `pg_get_function_identity_arguments(oid)` and `pg_get_functiondef(oid)` of the graph's
+/// procedures and table functions (`\df`, `\sf`); NULL for PostgreSQL's built-ins, whose
+/// signatures and definitions are not rendered yet.
 fn routine_text(name: &'static str, _: &ConnectionFacts) -> ScalarUDF {
     any_arguments(name, DataType::Utf8, move |args| {
         let arrays = ColumnarValue::values_to_arrays(args)?;
@@ -98,6 +103,7 @@ fn routine_text(name: &'static str, _: &ConnectionFacts) -> ScalarUDF {
                 match name {
                     "pg_get_function_result" => routine.result(),
                     "pg_get_function_arguments" => Some(routine.arguments()),
+                    "pg_get_functiondef" => Some(routine.definition()),
                     _ => Some(routine.identity_arguments()),
                 }
             })

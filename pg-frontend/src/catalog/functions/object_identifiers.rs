@@ -1,6 +1,7 @@
 //! The functions the `regclass`/`regtype` rewrites (`rewrite::object_identifiers`) call:
 //! a looked-up OID that must exist, and an object's name typed as the identifier type
-//! PostgreSQL sends it as; and `pg_partition_ancestors`, on relation OIDs.
+//! PostgreSQL sends it as; the one function a `regproc` literal names
+//! (`rewrite::function_identifiers`); and `pg_partition_ancestors`, on relation OIDs.
 
 use std::sync::Arc;
 
@@ -21,6 +22,10 @@ pub const FUNCTIONS: &[CatalogFunction] = &[
     CatalogFunction {
         name: "omnigraph_existing_type",
         build: |name, _| existing(name, |n| TypeError::UndefinedType(n).into()),
+    },
+    CatalogFunction {
+        name: "omnigraph_one_function",
+        build: |name, _| one_function(name),
     },
     CatalogFunction {
         name: "omnigraph_regclass_text",
@@ -77,6 +82,47 @@ fn existing(name: &'static str, missing: fn(String) -> DataFusionError) -> Scala
                     ColumnarValue::Scalar(ScalarValue::try_from_array(&arrays[0], 0)?)
                 }
                 ColumnarValue::Array(_) => ColumnarValue::Array(arrays[0].clone()),
+            })
+        }),
+    )
+}
+
+/// `f(count, oid, name)`: the OID of the one function a literal name matched (`count` of
+/// them, the largest `oid`); 42883 for none, 42725 for several.
+fn one_function(name: &'static str) -> ScalarUDF {
+    create_udf(
+        name,
+        vec![DataType::Int64, DataType::Int32, DataType::Utf8],
+        DataType::Int32,
+        Volatility::Stable,
+        Arc::new(move |args: &[ColumnarValue]| {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let counts = arrays[0]
+                .as_any()
+                .downcast_ref::<arrow::array::Int64Array>()
+                .ok_or_else(|| DataFusionError::Internal(format!("{name} takes a count")))?;
+            let names = arrays[2]
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .ok_or_else(|| DataFusionError::Internal(format!("{name} takes a name")))?;
+            for row in 0..counts.len() {
+                let count = if counts.is_null(row) {
+                    0
+                } else {
+                    counts.value(row)
+                };
+                let written = names.value(row).to_string();
+                match count {
+                    0 => return Err(FunctionError::UndefinedFunction(written).into()),
+                    1 => {}
+                    _ => return Err(FunctionError::AmbiguousFunction(written).into()),
+                }
+            }
+            Ok(match &args[1] {
+                ColumnarValue::Scalar(_) => {
+                    ColumnarValue::Scalar(ScalarValue::try_from_array(&arrays[1], 0)?)
+                }
+                ColumnarValue::Array(_) => ColumnarValue::Array(arrays[1].clone()),
             })
         }),
     )
