@@ -129,7 +129,7 @@ def test_completion_tables(executor):
     tables = list(executor.tables())
     public = sorted(t for s, t in tables if s == "public")
     assert public == ["company", "knows", "person", "works_at"]
-    assert ("pg_catalog", "pg_class") in tables
+    assert any(schema == "pg_catalog" for schema, _ in tables)
 
 
 def test_completion_table_columns(executor):
