@@ -53,19 +53,13 @@ def model(source: str, name: str) -> str:
     return source[start : end if end >= 0 else len(source)]
 
 
-UNNEST_WITH_ORDINALITY = (
-    "known-gaps 'Client tools': UNNEST ... WITH ORDINALITY is not supported, so Django's "
-    "constraint introspection fails ('Unable to inspect table')"
-)
 
 
-@pytest.mark.xfail(strict=True, reason=UNNEST_WITH_ORDINALITY)
 def test_inspectdb_models_every_table(inspected):
     for name in ["Company", "Knows", "Person", "WorksAt"]:
         assert f"class {name}(models.Model):" in inspected, inspected
 
 
-@pytest.mark.xfail(strict=True, reason=UNNEST_WITH_ORDINALITY)
 def test_inspectdb_node_model(inspected):
     person = model(inspected, "Person")
     assert "id = models.TextField(primary_key=True)" in person
@@ -75,11 +69,6 @@ def test_inspectdb_node_model(inspected):
     assert "db_table = 'person'" in person
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=UNNEST_WITH_ORDINALITY + "; and edges' src/dst are not foreign keys "
-    "(known-gaps: Keys in the catalog)",
-)
 def test_inspectdb_edge_model_refers_to_its_nodes(inspected):
     works_at = model(inspected, "WorksAt")
     assert "src = models.ForeignKey(Person, models.DO_NOTHING, db_column='src')" in works_at

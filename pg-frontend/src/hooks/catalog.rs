@@ -8,7 +8,12 @@ use std::ops::ControlFlow;
 use std::sync::LazyLock;
 
 use datafusion::sql::sqlparser::ast::{DataType, Expr, ObjectName, Statement, Visit};
-use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+use datafusion_pg_catalog::sql::rules::{
+    AliasDuplicatedProjectionRewrite, CurrentUserVariableToSessionUserFunctionCall,
+    FixArrayLiteral, FixVersionColumnName, PrependUnqualifiedPgTableName,
+    ResolveUnqualifiedIdentifier, RewriteArrayAnyAllOperation, RewritePgCatalogOperator,
+    RewriteRegCastToSubquery, SqlStatementRewriteRule, StripCallableQualifier, StripCollate,
+};
 use omnigraph_sql::{ParsedStatement, names};
 
 use super::StatementHook;
@@ -16,8 +21,27 @@ use crate::rewrite;
 
 pub struct CatalogQueries;
 
-static COMPATIBILITY: LazyLock<PostgresCompatibilityParser> =
-    LazyLock::new(PostgresCompatibilityParser::new);
+/// datafusion-pg-catalog's statement rewrites, in its order, but for
+/// `RemoveSubqueryFromProjection`: it replaces a correlated scalar subquery in a select
+/// list with NULL (a wrong answer: Django's foreign-key target, pgcli's keys), where
+/// [`crate::rewrite`] aggregates it so DataFusion decorrelates it; and it caps the others
+/// at one row, where PostgreSQL fails on a second (as [`datafusion_omnigraph`]'s scalar
+/// subquery rule does).
+static COMPATIBILITY: LazyLock<Vec<Box<dyn SqlStatementRewriteRule>>> = LazyLock::new(|| {
+    vec![
+        Box::new(AliasDuplicatedProjectionRewrite),
+        Box::new(ResolveUnqualifiedIdentifier),
+        Box::new(RewriteArrayAnyAllOperation),
+        Box::new(PrependUnqualifiedPgTableName),
+        Box::new(StripCallableQualifier),
+        Box::new(FixArrayLiteral),
+        Box::new(CurrentUserVariableToSessionUserFunctionCall),
+        Box::new(StripCollate),
+        Box::new(RewritePgCatalogOperator),
+        Box::new(RewriteRegCastToSubquery::new()),
+        Box::new(FixVersionColumnName),
+    ]
+});
 
 impl StatementHook for CatalogQueries {
     fn rewrite(&self, statement: &mut ParsedStatement) {
@@ -26,7 +50,9 @@ impl StatementHook for CatalogQueries {
         };
         if is_catalog_query(sql) {
             rewrite::before_compatibility(sql);
-            *sql = COMPATIBILITY.rewrite(sql.clone());
+            *sql = COMPATIBILITY
+                .iter()
+                .fold(sql.clone(), |statement, rule| rule.rewrite(statement));
             rewrite::as_datafusion_catalog_query(sql);
         }
     }

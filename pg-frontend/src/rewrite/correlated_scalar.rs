@@ -4,12 +4,14 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, Expr, GroupByExpr, SelectItem, SetExpr, Statement, TableFactor, TableWithJoins,
-    visit_expressions, visit_expressions_mut,
+    AccessExpr, BinaryOperator, Expr, Function, FunctionArgumentClause, FunctionArguments,
+    GroupByExpr, Ident, LimitClause, OrderBy, OrderByKind, Query, SelectItem, SetExpr, Statement,
+    Subscript, TableFactor, TableWithJoins, Value, visit_expressions, visit_expressions_mut,
 };
+use omnigraph_sql::column_name::column_name;
 
 use super::CatalogRewrite;
-use super::ast::{all_of, case_when, function_call, last_name, null};
+use super::ast::{all_of, case_when, function_call, last_name, null, number};
 
 /// Aggregates that make a scalar subquery's one row themselves.
 const AGGREGATES: [&str; 14] = [
@@ -46,6 +48,12 @@ impl CatalogRewrite for CorrelatedScalarSubquery {
 
     fn rewrite(&self, statement: &mut Statement) {
         let _ = visit_expressions_mut(statement, |expr| {
+            if let Expr::Subquery(query) = expr {
+                first_row_as_aggregate(query);
+            }
+            ControlFlow::<()>::Continue(())
+        });
+        let _ = visit_expressions_mut(statement, |expr| {
             if let Expr::Subquery(query) = expr
                 && query.limit_clause.is_none()
                 && query.fetch.is_none()
@@ -55,10 +63,11 @@ impl CatalogRewrite for CorrelatedScalarSubquery {
                 && let [item] = select.projection.as_mut_slice()
                 && let SelectItem::UnnamedExpr(value)
                 | SelectItem::ExprWithAlias { expr: value, .. } = item
-                && !is_aggregate(value)
+                && !contains_aggregate(value)
                 && let Some(selection) = select.selection.take()
             {
-                *value = function_call("max", vec![value.clone()]);
+                let aggregated = function_call("max", vec![value.clone()]);
+                *item = keeping_name(item, aggregated);
                 let own = relation_names(&select.from);
                 let (outer, inner): (Vec<Expr>, Vec<Expr>) = conjuncts(selection)
                     .into_iter()
@@ -72,6 +81,88 @@ impl CatalogRewrite for CorrelatedScalarSubquery {
             ControlFlow::<()>::Continue(())
         });
     }
+}
+
+/// `(SELECT v FROM ... WHERE ... ORDER BY k LIMIT 1)` (Grafana's first timestamp column of
+/// a table) as `(SELECT (array_agg(v ORDER BY k))[1] FROM ... WHERE ...)`: the same first
+/// row, NULL for none, as an aggregate DataFusion decorrelates (it cannot a `LIMIT`).
+fn first_row_as_aggregate(query: &mut Query) {
+    let limit_one = matches!(
+        &query.limit_clause,
+        Some(LimitClause::LimitOffset { limit: Some(Expr::Value(v)), offset: None, limit_by })
+            if limit_by.is_empty() && matches!(&v.value, Value::Number(n, _) if n == "1")
+    );
+    if !limit_one || query.fetch.is_some() || query.with.is_some() {
+        return;
+    }
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return;
+    };
+    let ungrouped =
+        matches!(&select.group_by, GroupByExpr::Expressions(keys, _) if keys.is_empty());
+    if !ungrouped || select.having.is_some() || select.distinct.is_some() {
+        return;
+    }
+    let [item] = select.projection.as_mut_slice() else {
+        return;
+    };
+    let (SelectItem::UnnamedExpr(value) | SelectItem::ExprWithAlias { expr: value, .. }) = item
+    else {
+        return;
+    };
+    if contains_aggregate(value) {
+        return;
+    }
+    let order = match query.order_by.take() {
+        None => vec![],
+        Some(OrderBy {
+            kind: OrderByKind::Expressions(order),
+            ..
+        }) => order,
+        Some(other) => {
+            query.order_by = Some(other);
+            return;
+        }
+    };
+    let mut aggregated = function_call("array_agg", vec![value.clone()]);
+    if let Expr::Function(Function {
+        args: FunctionArguments::List(list),
+        ..
+    }) = &mut aggregated
+        && !order.is_empty()
+    {
+        list.clauses = vec![FunctionArgumentClause::OrderBy(order)];
+    }
+    let first = Expr::CompoundFieldAccess {
+        root: Box::new(Expr::Nested(Box::new(aggregated))),
+        access_chain: vec![AccessExpr::Subscript(Subscript::Index { index: number(1) })],
+    };
+    *item = keeping_name(item, first);
+    query.limit_clause = None;
+}
+
+/// `item` computing `value` under the name it had: the subquery's column is named after
+/// it (`?column?` for an expression, not `max`).
+fn keeping_name(item: &SelectItem, value: Expr) -> SelectItem {
+    match item {
+        SelectItem::ExprWithAlias { alias, .. } => SelectItem::ExprWithAlias {
+            expr: value,
+            alias: alias.clone(),
+        },
+        SelectItem::UnnamedExpr(original) => SelectItem::ExprWithAlias {
+            expr: value,
+            alias: Ident::with_quote('"', column_name(original)),
+        },
+        other => other.clone(),
+    }
+}
+
+fn contains_aggregate(expr: &Expr) -> bool {
+    visit_expressions(expr, |e| match is_aggregate(e) {
+        true => ControlFlow::Break(()),
+        false => ControlFlow::Continue(()),
+    })
+    .is_break()
 }
 
 /// The names a query's FROM items are known by (aliases, and tables' last name parts).
@@ -166,7 +257,7 @@ mod tests {
                 "SELECT (SELECT d.adbin FROM pg_attrdef d WHERE a.atthasdef AND d.adrelid = a.attrelid) FROM pg_attribute a",
                 &CorrelatedScalarSubquery
             ),
-            "SELECT CASE WHEN a.atthasdef THEN (SELECT max(d.adbin) FROM pg_attrdef d \
+            "SELECT CASE WHEN a.atthasdef THEN (SELECT max(d.adbin) AS \"adbin\" FROM pg_attrdef d \
              WHERE d.adrelid = a.attrelid) END FROM pg_attribute a"
         );
         let aggregated =
@@ -175,12 +266,25 @@ mod tests {
     }
 
     #[test]
+    fn a_first_row_is_the_first_of_an_ordered_aggregate() {
+        assert_rewrites_to(
+            &CorrelatedScalarSubquery,
+            "SELECT (SELECT c.column_name FROM information_schema.columns c \
+             WHERE c.table_name = t.table_name ORDER BY c.ordinal_position LIMIT 1) \
+             FROM information_schema.tables t",
+            "SELECT (SELECT (array_agg(c.column_name ORDER BY c.ordinal_position))[1] \
+             AS \"column_name\" FROM information_schema.columns c \
+             WHERE c.table_name = t.table_name) FROM information_schema.tables t",
+        );
+    }
+
+    #[test]
     fn hoisted_conditions_are_the_case_their_text_parses_to() {
         assert_rewrites_to(
             &CorrelatedScalarSubquery,
             "SELECT (SELECT d.adbin FROM pg_attrdef d \
              WHERE a.atthasdef AND (d.adrelid = a.attrelid AND a.attnum > 0)) FROM pg_attribute a",
-            "SELECT CASE WHEN a.atthasdef AND a.attnum > 0 THEN (SELECT max(d.adbin) \
+            "SELECT CASE WHEN a.atthasdef AND a.attnum > 0 THEN (SELECT max(d.adbin) AS \"adbin\" \
              FROM pg_attrdef d WHERE d.adrelid = a.attrelid) END FROM pg_attribute a",
         );
     }

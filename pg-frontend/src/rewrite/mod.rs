@@ -21,9 +21,12 @@ mod generate_subscripts;
 mod in_subquery_in_select;
 mod name_subscript;
 mod object_identifiers;
+mod outer_row_unnest;
 mod record_field;
 mod regproc_columns;
+mod system_views;
 mod table_oid;
+mod unequal_correlation;
 mod unlisted_catalog_tables;
 
 use datafusion::sql::sqlparser::ast::Statement;
@@ -44,6 +47,7 @@ pub trait CatalogRewrite: Sync {
 /// aggregated already, and subqueries over always-empty tables are gone before
 /// correlated ones are aggregated.
 pub const CATALOG_REWRITES: &[&dyn CatalogRewrite] = &[
+    &system_views::SystemViews,
     &unlisted_catalog_tables::UnlistedCatalogTables,
     &table_oid::TableOid,
     &name_subscript::NameSubscript,
@@ -51,11 +55,13 @@ pub const CATALOG_REWRITES: &[&dyn CatalogRewrite] = &[
     &empty_catalog_query::EmptyCatalogQuery,
     &formatted_relation_name::FormattedRelationName,
     &array_subquery::ArraySubquery,
+    &outer_row_unnest::OuterRowUnnest,
     &expand_array::ExpandArray,
     &generate_subscripts::GenerateSubscripts,
     &record_field::RecordField,
     &boolean_flags::BooleanFlags,
     &empty_catalog_subquery::EmptyCatalogSubquery,
+    &unequal_correlation::UnequalCorrelation,
     &correlated_scalar::CorrelatedScalarSubquery,
     &functions_in_from::FunctionsInFrom,
     &in_subquery_in_select::InSubqueryInSelect,
@@ -163,7 +169,7 @@ mod tests {
              FROM pg_catalog.pg_class named_relation JOIN pg_catalog.pg_namespace named_schema \
              ON named_relation.relnamespace = named_schema.oid \
              WHERE named_schema.nspname = c.s AND named_relation.relname = c.t), \
-             (SELECT max(d.adbin) FROM pg_attrdef d WHERE d.adrelid = c.oid) FROM c",
+             (SELECT max(d.adbin) AS \"adbin\" FROM pg_attrdef d WHERE d.adrelid = c.oid) FROM c",
         );
     }
 }
