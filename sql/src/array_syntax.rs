@@ -8,7 +8,8 @@
 //! - `a && b` (arrays overlap) as `array_has_any(a, b)`;
 //! - `ARRAY(SELECT ...)` as a scalar subquery aggregating the rows (`{}` for none);
 //! - `generate_series(...)` in a select list as the rows it generates (`unnest` of
-//!   DataFusion's list-valued `generate_series`);
+//!   DataFusion's list-valued `generate_series`), `regexp_split_to_table(...)` (in a select
+//!   list or `FROM`) as the `unnest` of `regexp_split_to_array(...)`;
 //! - `FROM generate_series(...) g` and `FROM unnest(array) u` name their one column
 //!   after the alias (`unnest` without one), as PostgreSQL does.
 
@@ -416,6 +417,11 @@ fn select_list_series(body: &mut SetExpr) {
 /// already unnested) in `unnest`.
 fn series_as_rows(expr: &mut Expr) {
     match expr {
+        Expr::Function(f) if is_named(f, "regexp_split_to_table") => {
+            f.name = ObjectName::from(vec![Ident::new("regexp_split_to_array")]);
+            let split = expr.clone();
+            *expr = call("unnest", vec![split]);
+        }
         Expr::Function(f) if is_named(f, "generate_series") => {
             let integer = integer_literal_arguments(f);
             let rows = call("unnest", vec![expr.clone()]);
@@ -474,8 +480,43 @@ fn integer_literal_arguments(function: &Function) -> bool {
     })
 }
 
-/// Names the one column of `generate_series(...)` and `unnest(array)` in `FROM`.
+/// Names the one column of `generate_series(...)` and `unnest(array)` in `FROM`;
+/// `regexp_split_to_table(...)` there is the `unnest` of `regexp_split_to_array(...)`,
+/// its column named after the function (or the alias).
 fn name_function_column(table: &mut TableFactor) {
+    if let TableFactor::Table {
+        name,
+        args: Some(args),
+        alias,
+        ..
+    } = table
+        && names::object_name(name) == "regexp_split_to_table"
+    {
+        let mut alias = alias.take();
+        name_single_column(&mut alias, "regexp_split_to_table");
+        let split = Expr::Function(Function {
+            name: ObjectName::from(vec![Ident::new("regexp_split_to_array")]),
+            uses_odbc_syntax: false,
+            parameters: FunctionArguments::None,
+            args: FunctionArguments::List(FunctionArgumentList {
+                duplicate_treatment: None,
+                args: args.args.clone(),
+                clauses: vec![],
+            }),
+            filter: None,
+            null_treatment: None,
+            over: None,
+            within_group: vec![],
+        });
+        *table = TableFactor::UNNEST {
+            alias,
+            array_exprs: vec![split],
+            with_offset: false,
+            with_offset_alias: None,
+            with_ordinality: false,
+        };
+        return;
+    }
     match table {
         // Unaliased, its column stays DataFusion's `value`, which the server's rewrites
         // of catalog queries read.

@@ -12,7 +12,11 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::sql::parser::Statement as DFStatement;
-use datafusion::sql::sqlparser::ast::{Expr, Ident, Select, SelectItem, SetExpr, Statement};
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast::{
+    Expr, Ident, Query, Select, SelectItem, SetExpr, Statement, VisitMut, VisitorMut,
+};
 use futures::StreamExt;
 
 use crate::column_name::column_name;
@@ -31,6 +35,7 @@ pub fn with_output_names(statement: &mut DFStatement) {
     let DFStatement::Statement(statement) = statement else {
         return;
     };
+    let _ = statement.visit(&mut InnerQueries { depth: 0 });
     let Statement::Query(query) = statement.as_mut() else {
         return;
     };
@@ -59,6 +64,55 @@ pub fn with_output_names(statement: &mut DFStatement) {
             }
             SelectItem::ExprWithAlias { alias: given, .. } if repeated => *given = alias(&name),
             _ => {}
+        }
+    }
+}
+
+/// The queries inside a statement (CTEs, derived tables, subqueries), whose unaliased
+/// columns other queries read by PostgreSQL's names (`SELECT w.count FROM (SELECT
+/// count(*) FROM t) w`): each is aliased with its name where no other column of its
+/// select has that name (DataFusion refuses repeated names; those keep DataFusion's).
+struct InnerQueries {
+    depth: usize,
+}
+
+impl VisitorMut for InnerQueries {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        self.depth += 1;
+        if self.depth > 1
+            && let Some(select) = first_select(&mut query.body)
+        {
+            name_unique_columns(select);
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _: &mut Query) -> ControlFlow<()> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
+    }
+}
+
+fn name_unique_columns(select: &mut Select) {
+    let names: Vec<Option<String>> = select.projection.iter().map(output_name).collect();
+    for (item, name) in select.projection.iter_mut().zip(&names) {
+        let Some(name) = name else {
+            continue;
+        };
+        let unique = names.iter().filter(|n| n.as_ref() == Some(name)).count() == 1;
+        if let SelectItem::UnnamedExpr(expr) = item
+            && unique
+            && !matches!(
+                expr,
+                Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Wildcard(_)
+            )
+        {
+            *item = SelectItem::ExprWithAlias {
+                expr: expr.clone(),
+                alias: Ident::with_quote('"', name),
+            };
         }
     }
 }
@@ -132,6 +186,18 @@ mod tests {
         let mut parsed = crate::statement::parse_one(sql).expect("parses");
         with_output_names(&mut parsed.ast);
         parsed.ast.to_string().replace(UNIQUE_NAME_END, "|")
+    }
+
+    #[test]
+    fn inner_queries_name_their_columns_as_postgresql_does() {
+        assert_eq!(
+            named(
+                "WITH w AS (SELECT word, count(*) FROM t GROUP BY word) \
+                   SELECT w.count FROM (SELECT max(a), max(a) FROM t) x, w"
+            ),
+            "WITH w AS (SELECT word, count(*) AS \"count\" FROM t GROUP BY word) \
+             SELECT w.count FROM (SELECT max(a), max(a) FROM t) AS x, w"
+        );
     }
 
     #[test]

@@ -54,3 +54,7 @@ WITH RECURSIVE t(n) AS (SELECT 1) SELECT n FROM t
 WITH t(a) AS (SELECT 1, 2 AS b) SELECT a, b FROM t
 -- id: recursive_integer_columns
 WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 3) SELECT pg_typeof(n), n FROM t ORDER BY n
+-- id: cte_unaliased_aggregate_names
+WITH c AS (SELECT city, count(*), max(age) FROM person GROUP BY city) SELECT city, count, max FROM c ORDER BY count DESC, city LIMIT 3
+-- id: derived_unaliased_aggregate_name
+SELECT w.count FROM (SELECT count(*) FROM person) w

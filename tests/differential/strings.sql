@@ -120,3 +120,9 @@ SELECT 'pg_x' LIKE 'pg!_x' ESCAPE '!', 'pgax' LIKE 'pg!_x' ESCAPE '!', 'a%' LIKE
 SELECT 'abc' LIKE 'ab' || 'c!' ESCAPE '!'
 -- id: like_escape_too_long
 SELECT 'a' LIKE 'a' ESCAPE 'ab'
+-- id: regexp_split_to_table_select
+SELECT regexp_split_to_table('a,b,,c', ',') AS part, 1 AS n
+-- id: regexp_split_to_table_from
+SELECT w, length(w) FROM regexp_split_to_table('one two  three', '\s+') AS t(w) ORDER BY w
+-- id: regexp_split_to_table_unaliased
+SELECT * FROM regexp_split_to_table('x1y22z', '[0-9]+')
