@@ -196,7 +196,7 @@ mod tests {
                    SELECT w.count FROM (SELECT max(a), max(a) FROM t) x, w"
             ),
             "WITH w AS (SELECT word, count(*) AS \"count\" FROM t GROUP BY word) \
-             SELECT w.count FROM (SELECT max(a), max(a) FROM t) AS x, w"
+             SELECT w.count FROM (SELECT max(a), max(a) FROM t) x, w"
         );
     }
 
