@@ -113,7 +113,7 @@ impl SchemaProvider for DumpCatalog {
                 let batch = in_served_namespaces(batch, "pronamespace", served)?;
                 with_graph_routines(batch, served)
             }),
-            "pg_extension" => Some(|batch, served| with_graph_extension(batch, served)),
+            "pg_extension" => Some(with_graph_extension),
             "pg_depend" => Some(|batch, _| with_graph_extension_members(batch)),
             "pg_description" => Some(public_under_served_oid),
             "pg_init_privs" => Some(served_privileges_only),
@@ -664,14 +664,17 @@ fn array_items(text: &str) -> Vec<&str> {
         .collect()
 }
 
+/// A column of OIDs, and the vector type it is sent as (`None`: an `oid[]`).
+type OidArrayColumn = (&'static str, Option<&'static str>);
+
 /// PostgreSQL's `oid[]` and `oidvector` columns that datafusion-pg-catalog has as text, by
 /// table, with the vectors' type (sent space-separated, as pg_dump reads `proargtypes`).
-const OID_ARRAY_COLUMNS: &[(&str, &[(&str, Option<&str>)])] = &[(
+const OID_ARRAY_COLUMNS: &[(&str, &[OidArrayColumn])] = &[(
     "pg_proc",
     &[("proargtypes", Some("oidvector")), ("proallargtypes", None)],
 )];
 
-fn oid_array_columns(table: &str) -> &'static [(&'static str, Option<&'static str>)] {
+fn oid_array_columns(table: &str) -> &'static [OidArrayColumn] {
     OID_ARRAY_COLUMNS
         .iter()
         .find(|(name, _)| *name == table)
@@ -680,7 +683,7 @@ fn oid_array_columns(table: &str) -> &'static [(&'static str, Option<&'static st
 
 /// `batch` with each of `columns` that is text read into an `Int32` list (tagged with the
 /// vector type it names).
-fn as_oid_arrays(batch: RecordBatch, columns: &[(&str, Option<&str>)]) -> Result<RecordBatch> {
+fn as_oid_arrays(batch: RecordBatch, columns: &[OidArrayColumn]) -> Result<RecordBatch> {
     columns.iter().try_fold(batch, |batch, (name, vector)| {
         let Ok(index) = batch.schema().index_of(name) else {
             return Ok(batch);
@@ -770,7 +773,7 @@ fn replace_column(
 struct Fix {
     rows: Option<BatchFix>,
     arrays: &'static [&'static str],
-    oid_arrays: &'static [(&'static str, Option<&'static str>)],
+    oid_arrays: &'static [OidArrayColumn],
 }
 
 impl Fix {
