@@ -33,6 +33,7 @@ mod rebuilt_state;
 pub mod set_operations;
 pub mod statement_context;
 pub mod subqueries;
+pub mod syntax_builders;
 pub mod system_tables;
 pub mod time_travel;
 pub mod transaction;

@@ -214,24 +214,17 @@ pub fn rows(
             let arrow_field = batch.schema_ref().field(column);
             let null = array.is_null(row);
             match pg_field.format() {
-                FieldFormat::Text if is_vector(pg_field.datatype()) => {
-                    let text = if null {
-                        None
-                    } else {
-                        Some(text_format::vector_text(array.as_ref(), row).map_err(value_error)?)
-                    };
-                    encoder.encode_field_with_type_and_format(
-                        &text,
-                        &Type::TEXT,
-                        FieldFormat::Text,
-                        pg_field.format_options(),
-                    )?;
-                }
-                FieldFormat::Text if text_format::writes(array.data_type()) => {
-                    let text = if null {
-                        None
-                    } else {
-                        Some(text_format::text(array.as_ref(), row).map_err(value_error)?)
+                FieldFormat::Text
+                    if is_vector(pg_field.datatype()) || text_format::writes(array.data_type()) =>
+                {
+                    let text = match (null, is_vector(pg_field.datatype())) {
+                        (true, _) => None,
+                        (false, true) => Some(
+                            text_format::vector_text(array.as_ref(), row).map_err(value_error)?,
+                        ),
+                        (false, false) => {
+                            Some(text_format::text(array.as_ref(), row).map_err(value_error)?)
+                        }
                     };
                     encoder.encode_field_with_type_and_format(
                         &text,

@@ -25,6 +25,7 @@ use datafusion::sql::sqlparser::ast::{
 };
 
 use crate::{names, syntax};
+use datafusion_omnigraph::syntax_builders::function_call as call;
 
 /// Rewrites the array syntax of every query of `statement`.
 pub fn with_postgres_array_syntax(statement: &mut DFStatement) {
@@ -96,26 +97,6 @@ fn opposite(op: &BinaryOperator) -> Option<BinaryOperator> {
         BinaryOperator::Gt => BinaryOperator::LtEq,
         BinaryOperator::GtEq => BinaryOperator::Lt,
         _ => return None,
-    })
-}
-
-fn call(name: &str, args: Vec<Expr>) -> Expr {
-    Expr::Function(Function {
-        name: ObjectName::from(vec![Ident::new(name)]),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|a| FunctionArg::Unnamed(FunctionArgExpr::Expr(a)))
-                .collect(),
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
     })
 }
 
@@ -211,51 +192,6 @@ fn aggregated_in_place(query: &Query) -> Option<Expr> {
 /// GROUP` clause, or one of the aggregates PostgreSQL and DataFusion share), which an
 /// `array_agg` around it could not hold; a scalar subquery's count too, to be safe.
 fn aggregates_or_windows(expr: &Expr) -> bool {
-    const AGGREGATES: &[&str] = &[
-        "count",
-        "sum",
-        "avg",
-        "min",
-        "max",
-        "array_agg",
-        "string_agg",
-        "bool_and",
-        "bool_or",
-        "every",
-        "json_agg",
-        "jsonb_agg",
-        "json_object_agg",
-        "jsonb_object_agg",
-        "stddev",
-        "stddev_pop",
-        "stddev_samp",
-        "variance",
-        "var_pop",
-        "var_samp",
-        "corr",
-        "covar_pop",
-        "covar_samp",
-        "bit_and",
-        "bit_or",
-        "bit_xor",
-        "median",
-        "percentile_cont",
-        "percentile_disc",
-        "mode",
-        "regr_slope",
-        "regr_intercept",
-        "regr_count",
-        "regr_r2",
-        "regr_avgx",
-        "regr_avgy",
-        "regr_sxx",
-        "regr_syy",
-        "regr_sxy",
-        "approx_distinct",
-        "approx_median",
-        "first_value",
-        "last_value",
-    ];
     let mut found = false;
     let _ = datafusion::sql::sqlparser::ast::visit_expressions(expr, |e| {
         if let Expr::Function(f) = e {
@@ -263,7 +199,7 @@ fn aggregates_or_windows(expr: &Expr) -> bool {
             found |= f.over.is_some()
                 || f.filter.is_some()
                 || !f.within_group.is_empty()
-                || AGGREGATES.contains(&name.as_str());
+                || names::AGGREGATE_FUNCTIONS.contains(&name.as_str());
         }
         ControlFlow::<()>::Continue(())
     });

@@ -17,12 +17,13 @@ use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
     BinaryOperator, CaseWhen, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArgOperator, FunctionArgumentList, FunctionArguments, Ident, Interval, ObjectName,
-    TimezoneInfo, UnaryOperator, Value, VisitMut, VisitorMut,
+    FunctionArgOperator, FunctionArguments, Interval, TimezoneInfo, UnaryOperator, Value, VisitMut,
+    VisitorMut,
 };
 use datafusion_omnigraph::functions::datetime::interval_input::{arrow_text, parse_interval};
 
 use crate::names;
+use datafusion_omnigraph::syntax_builders::function_call as call;
 
 const MAKE_INTERVAL_PARAMETERS: [&str; 7] =
     ["years", "months", "weeks", "days", "hours", "mins", "secs"];
@@ -184,26 +185,6 @@ fn binary(left: Expr, op: BinaryOperator, right: Expr) -> Expr {
         op,
         right: Box::new(right),
     }
-}
-
-fn call(name: &str, args: Vec<Expr>) -> Expr {
-    Expr::Function(Function {
-        name: ObjectName::from(vec![Ident::new(name)]),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|a| FunctionArg::Unnamed(FunctionArgExpr::Expr(a)))
-                .collect(),
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    })
 }
 
 fn as_timestamp(expr: Expr) -> Expr {

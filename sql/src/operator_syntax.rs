@@ -9,11 +9,9 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::parser::Statement as DFStatement;
-use datafusion::sql::sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments, Ident,
-    ObjectName, UnaryOperator, Value, VisitMut, VisitorMut,
-};
+use datafusion::sql::sqlparser::ast::{Expr, UnaryOperator, Value, VisitMut, VisitorMut};
 use datafusion_omnigraph::functions::like_escape::{escape_character, with_backslash_escapes};
+use datafusion_omnigraph::syntax_builders::function_call as call;
 
 /// Rewrites the operators and literals of `statement` the planner does not know.
 pub fn with_planned_operators(statement: &mut DFStatement) {
@@ -78,26 +76,6 @@ fn backslash_pattern(pattern: &Expr, escape: &str) -> Expr {
         "like_escape",
         vec![pattern.clone(), text(escape.to_string())],
     )
-}
-
-fn call(name: &str, args: Vec<Expr>) -> Expr {
-    Expr::Function(Function {
-        name: ObjectName::from(vec![Ident::new(name)]),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args
-                .into_iter()
-                .map(|arg| FunctionArg::Unnamed(FunctionArgExpr::Expr(arg)))
-                .collect(),
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    })
 }
 
 #[cfg(test)]

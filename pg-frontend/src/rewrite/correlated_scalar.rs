@@ -10,26 +10,10 @@ use datafusion::sql::sqlparser::ast::{
 };
 use omnigraph_sql::column_name::column_name;
 
+use omnigraph_sql::names::AGGREGATE_FUNCTIONS;
+
 use super::CatalogRewrite;
 use super::ast::{all_of, case_when, function_call, last_name, null, number};
-
-/// Aggregates that make a scalar subquery's one row themselves.
-const AGGREGATES: [&str; 14] = [
-    "count",
-    "max",
-    "min",
-    "sum",
-    "avg",
-    "array_agg",
-    "string_agg",
-    "bool_and",
-    "bool_or",
-    "every",
-    "json_agg",
-    "jsonb_agg",
-    "first_value",
-    "last_value",
-];
 
 /// A correlated scalar subquery that is not aggregated (`(SELECT pg_get_expr(adbin,
 /// adrelid) FROM pg_attrdef WHERE adrelid = a.attrelid AND adnum = a.attnum)`, as
@@ -242,7 +226,9 @@ fn reads_only_outer_columns(condition: &Expr, own: &[String]) -> bool {
 
 fn is_aggregate(expr: &Expr) -> bool {
     matches!(expr, Expr::Function(f) if f.over.is_none() && last_name(&f.name)
-        .is_some_and(|name| AGGREGATES.iter().any(|a| name.value.eq_ignore_ascii_case(a))))
+        .is_some_and(|name| AGGREGATE_FUNCTIONS
+            .iter()
+            .any(|a| name.value.eq_ignore_ascii_case(a))))
 }
 
 #[cfg(test)]
