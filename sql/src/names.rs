@@ -49,20 +49,6 @@ pub fn dotted(parts: &[Ident]) -> String {
         .join(".")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unquoted_names_fold_and_quoted_keep_their_case() {
-        assert_eq!(normalized(&Ident::new("Person")), "person");
-        assert_eq!(normalized(&Ident::with_quote('"', "Person")), "Person");
-        let name = ObjectName::from(vec![Ident::new("Main"), Ident::with_quote('"', "T")]);
-        assert_eq!(object_name(&name), "main.T");
-        assert_eq!(setting_name(&name.0), "main.t");
-    }
-}
-
 /// Aggregate functions PostgreSQL and DataFusion share, by name: an expression calling one
 /// aggregates (the statement rewrites must not aggregate it again).
 pub const AGGREGATE_FUNCTIONS: &[&str] = &[
@@ -110,3 +96,17 @@ pub const AGGREGATE_FUNCTIONS: &[&str] = &[
     "first_value",
     "last_value",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unquoted_names_fold_and_quoted_keep_their_case() {
+        assert_eq!(normalized(&Ident::new("Person")), "person");
+        assert_eq!(normalized(&Ident::with_quote('"', "Person")), "Person");
+        let name = ObjectName::from(vec![Ident::new("Main"), Ident::with_quote('"', "T")]);
+        assert_eq!(object_name(&name), "main.T");
+        assert_eq!(setting_name(&name.0), "main.t");
+    }
+}
