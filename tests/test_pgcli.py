@@ -139,8 +139,8 @@ def test_completion_table_columns(executor):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known-gaps 'Keys in the catalog': no foreign keys for edges' src/dst, and the "
-    "query's correlated scalar subquery is refused",
+    reason="known-gaps 'Client tools': the query unnests a correlated scalar subquery "
+    "in a derived table, which is refused (0A000)",
 )
 def test_completion_foreign_keys(executor):
     keys = {(fk.childtable, fk.childcolumn, fk.parenttable) for fk in executor.foreignkeys()}

@@ -82,7 +82,6 @@ FROM pg_catalog.pg_tablespace t
 ORDER BY t.oid
 -- next
 -- tool: DBeaver, source: dbeaver/dbeaver plugins/org.jkiss.dbeaver.ext.postgresql/src/org/jkiss/dbeaver/ext/postgresql/model/PostgreDatabase.java (ExtensionCache), purpose: installed extensions ("Extensions" folder)
--- known-gap: pg_extension.extconfig is not an oid[] (unnest() of it fails)
 SELECT 
  e.oid,
  cfg.tbls,

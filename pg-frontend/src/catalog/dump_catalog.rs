@@ -612,6 +612,7 @@ const TEXT_ARRAY_COLUMNS: &[(&str, &[&str])] = &[
     ("pg_foreign_server", &["srvacl", "srvoptions"]),
     ("pg_default_acl", &["defaclacl"]),
     ("pg_largeobject_metadata", &["lomacl"]),
+    ("pg_extension", &["extcondition"]),
 ];
 
 fn text_array_columns(table: &str) -> &'static [&'static str] {
@@ -669,10 +670,14 @@ type OidArrayColumn = (&'static str, Option<&'static str>);
 
 /// PostgreSQL's `oid[]` and `oidvector` columns that datafusion-pg-catalog has as text, by
 /// table, with the vectors' type (sent space-separated, as pg_dump reads `proargtypes`).
-const OID_ARRAY_COLUMNS: &[(&str, &[OidArrayColumn])] = &[(
-    "pg_proc",
-    &[("proargtypes", Some("oidvector")), ("proallargtypes", None)],
-)];
+const OID_ARRAY_COLUMNS: &[(&str, &[OidArrayColumn])] = &[
+    (
+        "pg_proc",
+        &[("proargtypes", Some("oidvector")), ("proallargtypes", None)],
+    ),
+    // DBeaver unnests an extension's configuration tables.
+    ("pg_extension", &[("extconfig", None)]),
+];
 
 fn oid_array_columns(table: &str) -> &'static [OidArrayColumn] {
     OID_ARRAY_COLUMNS
