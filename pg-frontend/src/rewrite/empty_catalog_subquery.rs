@@ -2,18 +2,16 @@
 
 use std::ops::ControlFlow;
 
-use datafusion::sql::sqlparser::ast::{
-    Expr, JoinOperator, SetExpr, Statement, TableWithJoins, visit_expressions_mut,
-};
+use datafusion::sql::sqlparser::ast::{Expr, SetExpr, Statement, visit_expressions_mut};
 
 use super::CatalogRewrite;
 use super::ast::null;
-use super::empty_tables::{aggregates, is_always_empty};
+use super::empty_tables::reads_no_rows;
 
-/// A scalar subquery that only reads (inner joins of) always-empty tables, and does not
-/// aggregate them, as NULL, its answer. SQLAlchemy 2.x asks for identity options so,
-/// with the outer row inside the subquery's own projection, where DataFusion cannot
-/// decorrelate it.
+/// A scalar subquery that reads no rows (it joins an always-empty table so that only
+/// matched rows stay, and does not aggregate) as NULL, its answer. SQLAlchemy asks for
+/// identity options so (`FROM pg_sequence s JOIN pg_class c ...`), with the outer row
+/// inside the subquery's own projection, where DataFusion cannot decorrelate it.
 pub struct EmptyCatalogSubquery;
 
 impl CatalogRewrite for EmptyCatalogSubquery {
@@ -25,29 +23,13 @@ impl CatalogRewrite for EmptyCatalogSubquery {
         let _ = visit_expressions_mut(statement, |expr| {
             if let Expr::Subquery(query) = expr
                 && let SetExpr::Select(select) = query.body.as_ref()
-                && reads_only_empty_tables(&select.from)
-                && !aggregates(select)
+                && reads_no_rows(select)
             {
                 *expr = null();
             }
             ControlFlow::<()>::Continue(())
         });
     }
-}
-
-/// Whether a FROM clause only joins (inner) tables that are always empty.
-fn reads_only_empty_tables(from: &[TableWithJoins]) -> bool {
-    !from.is_empty()
-        && from.iter().all(|t| {
-            is_always_empty(&t.relation)
-                && t.joins.iter().all(|j| {
-                    is_always_empty(&j.relation)
-                        && matches!(
-                            j.join_operator,
-                            JoinOperator::Join(_) | JoinOperator::Inner(_)
-                        )
-                })
-        })
 }
 
 #[cfg(test)]
@@ -64,8 +46,15 @@ mod tests {
             ),
             "SELECT NULL FROM pg_attribute a"
         );
-        let outer_joined = "SELECT (SELECT s.seqstart FROM pg_sequence s \
-                            LEFT JOIN pg_class c ON c.oid = s.seqrelid) FROM t";
+        assert_rewrites_to(
+            &EmptyCatalogSubquery,
+            "SELECT (SELECT s.seqstart FROM pg_sequence s \
+             JOIN pg_class c ON c.oid = s.seqrelid WHERE a.attidentity <> '') FROM pg_attribute a",
+            "SELECT NULL FROM pg_attribute a",
+        );
+        // The rows of a table an empty one is left joined to stay.
+        let outer_joined = "SELECT (SELECT c.relname FROM pg_class c \
+                            LEFT JOIN pg_sequence s ON c.oid = s.seqrelid) FROM t";
         assert_rewrites_to(&EmptyCatalogSubquery, outer_joined, outer_joined);
         // Counting no rows is 0, not NULL.
         let counted = "SELECT (SELECT count(*) FROM pg_catalog.pg_trigger t \
