@@ -606,6 +606,24 @@ async fn bench_writes(args: &[String]) {
                 .expect("run")
         }
     };
+    // Point lookups by primary key and by the key column (answered by an index when the
+    // table has one), median of `inserts` lookups of different rows.
+    for column in ["id", "name"] {
+        let mut times = Vec::with_capacity(inserts);
+        for i in 0..inserts as u64 {
+            let key = (i * 7919) % rows;
+            let sql = format!("SELECT * FROM person WHERE {column} = 'p{key}'");
+            let start = Instant::now();
+            let out = run(sql).await;
+            times.push(start.elapsed().as_secs_f64() * 1e3);
+            assert_eq!(out.iter().map(|b| b.num_rows()).sum::<usize>(), 1);
+        }
+        times.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
+        println!(
+            "writes: point lookup by {column} in a {rows}-row table, {inserts} statements: median {:.2} ms",
+            times[times.len() / 2]
+        );
+    }
     let mut times = Vec::with_capacity(inserts);
     for i in 0..inserts {
         let sql = format!("INSERT INTO person (name, age, city) VALUES ('new{i}', 30, 'oslo')");

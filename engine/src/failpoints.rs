@@ -8,6 +8,8 @@ pub const COMMIT_AFTER_SIDECAR: &str = "commit.after_sidecar";
 pub const COMMIT_AFTER_TABLE: &str = "commit.after_table_commit";
 /// After each Lance version of a multi-step table change (merge, delete).
 pub const COMMIT_AFTER_STEP: &str = "commit.after_table_step";
+/// After an index step's segments are written, before its `CreateIndex` version commits.
+pub const COMMIT_AFTER_INDEX_BUILD: &str = "commit.after_index_build";
 /// After every table is committed, before the manifest publish.
 pub const COMMIT_BEFORE_PUBLISH: &str = "commit.before_publish";
 /// After the manifest publish, before the sidecar is deleted.

@@ -17,6 +17,7 @@ use crate::failpoints::crash_point;
 use crate::graph::Graph;
 use crate::manifest::{self, CommitRecord, Publish, TableEntry};
 use crate::storage;
+use crate::write::indexes;
 
 pub const RECOVERY_DIR: &str = "_recovery";
 
@@ -321,9 +322,9 @@ pub(crate) async fn roll_back(
     sidecar.delete(graph).await
 }
 
-/// Whether `latest` has the content of version `base` (same fragments and schema), as a
-/// restore of `base` has. Every committed step changes fragments or schema, so a version of
-/// the interrupted commit never passes for the base.
+/// Whether `latest` has the content of version `base` (same fragments, schema and index
+/// segments), as a restore of `base` has. Every committed step changes fragments, schema or
+/// index segments, so a version of the interrupted commit never passes for the base.
 async fn has_content_of(latest: &lance::Dataset, base: u64) -> Result<bool> {
     let base_ds = latest.checkout_version(base).await?;
     let fragments = |d: &lance::Dataset| {
@@ -333,5 +334,7 @@ async fn has_content_of(latest: &lance::Dataset, base: u64) -> Result<bool> {
             .map(|f| (f.id, f.deletion_file.clone()))
             .collect::<Vec<_>>()
     };
-    Ok(fragments(latest) == fragments(&base_ds) && latest.schema() == base_ds.schema())
+    Ok(fragments(latest) == fragments(&base_ds)
+        && latest.schema() == base_ds.schema()
+        && indexes::segment_ids(latest).await? == indexes::segment_ids(&base_ds).await?)
 }

@@ -171,6 +171,27 @@ impl Snapshot {
         Ok(scanner.try_into_stream().await?)
     }
 
+    /// [`Snapshot::stream_columns_matching`] for typed values (`column IN (values)` as a
+    /// DataFusion expression, which Lance answers from an index on `column` if it has one).
+    pub async fn stream_columns_in(
+        &self,
+        name: &str,
+        columns: &[&str],
+        column: &str,
+        values: &[lance::deps::datafusion::scalar::ScalarValue],
+    ) -> Result<DatasetRecordBatchStream> {
+        use lance::deps::datafusion::prelude::{Expr, ident};
+        let dataset = self.dataset(name).await?;
+        let mut scanner = dataset.scan();
+        scanner.project(columns)?;
+        let list: Vec<Expr> = values
+            .iter()
+            .map(|v| Expr::Literal(v.clone(), None))
+            .collect();
+        scanner.filter_expr(ident(column).in_list(list, false));
+        Ok(scanner.try_into_stream().await?)
+    }
+
     /// The ids of table `name`'s rows whose `column` is one of `values`, looked up in
     /// filtered scans of bounded size.
     pub async fn ids_where<'v>(

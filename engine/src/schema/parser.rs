@@ -223,6 +223,15 @@ impl Parser {
                 ),
             ));
         }
+        if prop.indexed && !crate::write::indexes::indexable(&prop.ty) {
+            return Err(Self::error_at(
+                &nt,
+                format!(
+                    "property '{}' of type {} cannot have @index (floats, vectors and blobs are not indexable)",
+                    prop.declared_name, prop.ty
+                ),
+            ));
+        }
         Ok(RawProperty {
             prop,
             key,

@@ -397,6 +397,10 @@ fn invalid_value(ty: &crate::schema::PropType, array: &dyn Array) -> Result<Opti
     Ok(None)
 }
 
+/// Up to this many `@unique` values, [`check_unique_after_replace`] reads only the rows
+/// holding them; beyond it, it streams the column.
+const UNIQUE_LOOKUP: usize = 1024;
+
 /// `@unique` values of replaced rows must not clash with each other or other rows.
 async fn check_unique_after_replace(
     snapshot: &crate::snapshot::Snapshot,
@@ -429,9 +433,19 @@ async fn check_unique_after_replace(
                 }
             }
         }
-        let mut stream = snapshot
-            .stream_columns(def.table(), &["id", prop.column.as_str()])
-            .await?;
+        if written.is_empty() {
+            continue;
+        }
+        // Few values are looked up (through the column's index); many stream the column.
+        let columns = ["id", prop.column.as_str()];
+        let mut stream = if written.len() <= UNIQUE_LOOKUP {
+            let values: Vec<ScalarValue> = written.keys().cloned().collect();
+            snapshot
+                .stream_columns_in(def.table(), &columns, &prop.column, &values)
+                .await?
+        } else {
+            snapshot.stream_columns(def.table(), &columns).await?
+        };
         while let Some(batch) = stream.try_next().await? {
             let id_column = string_column(&batch, 0)?;
             let values = batch.column(1);

@@ -16,7 +16,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use chrono::Utc;
 use lance::Dataset;
-use lance::dataset::transaction::Transaction;
+use lance::dataset::transaction::{Operation, Transaction};
 use lance::dataset::{DeleteBuilder, InsertBuilder, NewColumnTransform, WriteMode, WriteParams};
 
 use crate::error::{Error, Result};
@@ -25,6 +25,7 @@ use crate::graph::Graph;
 use crate::manifest::{self, CommitRecord, Publish, TableEntry};
 use crate::recovery::{self, Sidecar, SidecarAction, SidecarTable};
 use crate::storage;
+use crate::write::indexes::{self, IndexSpec};
 
 /// What happens to one table in a commit.
 pub(crate) enum TableAction {
@@ -90,12 +91,75 @@ pub struct CommitOutcome {
     pub graph_version: u64,
 }
 
-fn post_version(base: u64, action: &TableAction) -> u64 {
-    match action {
+fn post_version(base: u64, action: &TableAction, index_step: bool) -> u64 {
+    let data = match action {
         TableAction::Created => base,
         TableAction::Transaction(_) | TableAction::AddColumns(_) => base + 1,
         TableAction::Steps(steps) => base + steps.len() as u64,
+    };
+    data + u64::from(index_step)
+}
+
+/// Rows and fragments `action` adds to its table, as far as the staged change tells.
+fn added_by(action: &TableAction) -> indexes::Added {
+    let mut added = indexes::Added::default();
+    let mut count = |fragments: &[lance_table::format::Fragment]| {
+        for f in fragments {
+            added.rows += f.physical_rows.unwrap_or(0) as u64;
+            added.fragments += 1;
+        }
+    };
+    match action {
+        TableAction::Transaction(txn) => match &txn.operation {
+            Operation::Append { fragments } | Operation::Overwrite { fragments, .. } => {
+                count(fragments)
+            }
+            Operation::Update { new_fragments, .. } => count(new_fragments),
+            _ => {}
+        },
+        TableAction::Steps(steps) => {
+            for step in steps {
+                if let TableStep::Append(batch) = step {
+                    added.rows += batch.num_rows() as u64;
+                    added.fragments += 1;
+                }
+            }
+        }
+        TableAction::AddColumns(_) | TableAction::Created => {}
     }
+    added
+}
+
+/// For each table (in `tables`' order), the indexes its commit ends by bringing up to date,
+/// or `None` when the commit leaves them as they are.
+async fn plan_index_steps(
+    graph: &Graph,
+    schema_source: Option<&str>,
+    head: &crate::snapshot::Snapshot,
+    tables: &[StagedTable],
+) -> Result<Vec<Option<Vec<IndexSpec>>>> {
+    let parsed;
+    let schema = match schema_source {
+        Some(src) => {
+            parsed = crate::schema::parse_schema_reserving(src, &graph.reserved_names())?;
+            &parsed
+        }
+        None => head.schema(),
+    };
+    let mut plan = Vec::with_capacity(tables.len());
+    for t in tables {
+        let specs = match (&t.action, schema.table(&t.entry.name)) {
+            (TableAction::Created, _) | (_, None) => None,
+            (action, Some(def)) => {
+                let specs = indexes::required_indexes(def);
+                indexes::needs_maintenance(&t.dataset, &specs, added_by(action))
+                    .await?
+                    .then_some(specs)
+            }
+        };
+        plan.push(specs);
+    }
+    Ok(plan)
 }
 
 /// Runs the commit protocol for `req`.
@@ -114,6 +178,8 @@ pub(crate) async fn commit(graph: &Graph, mut req: CommitRequest) -> Result<Comm
         )));
     }
     req.tables.sort_by(|a, b| a.entry.name.cmp(&b.entry.name));
+    let index_steps =
+        plan_index_steps(graph, req.schema_source.as_deref(), &head, &req.tables).await?;
 
     let commit = match req.history.fast_forward_to.take() {
         Some(existing) => existing,
@@ -138,8 +204,9 @@ pub(crate) async fn commit(graph: &Graph, mut req: CommitRequest) -> Result<Comm
         tables: req
             .tables
             .iter()
-            .map(|t| TableEntry {
-                version: post_version(t.entry.version, &t.action),
+            .zip(&index_steps)
+            .map(|(t, i)| TableEntry {
+                version: post_version(t.entry.version, &t.action, i.is_some()),
                 ..t.entry.clone()
             })
             .collect(),
@@ -155,15 +222,17 @@ pub(crate) async fn commit(graph: &Graph, mut req: CommitRequest) -> Result<Comm
         tables: req
             .tables
             .iter()
-            .map(|t| SidecarTable {
+            .zip(&index_steps)
+            .map(|(t, i)| SidecarTable {
                 entry: t.entry.clone(),
                 base_version: t.entry.version,
-                post_version: post_version(t.entry.version, &t.action),
+                post_version: post_version(t.entry.version, &t.action, i.is_some()),
                 forked: t.forked,
-                action: match t.action {
-                    TableAction::Transaction(_) | TableAction::Steps(_) => SidecarAction::Commit,
-                    TableAction::AddColumns(_) => SidecarAction::AddColumns,
-                    TableAction::Created => SidecarAction::Created,
+                action: match (&t.action, i) {
+                    (TableAction::Transaction(_) | TableAction::Steps(_), _)
+                    | (TableAction::AddColumns(_), Some(_)) => SidecarAction::Commit,
+                    (TableAction::AddColumns(_), None) => SidecarAction::AddColumns,
+                    (TableAction::Created, _) => SidecarAction::Created,
                 },
             })
             .collect(),
@@ -177,8 +246,15 @@ pub(crate) async fn commit(graph: &Graph, mut req: CommitRequest) -> Result<Comm
         commit_id: commit.commit_id.clone(),
         graph_version: req.base_version + 1,
     };
-    let result =
-        commit_tables_and_publish(graph, &req.branch, req.tables, &sidecar, &mut committed).await;
+    let result = commit_tables_and_publish(
+        graph,
+        &req.branch,
+        req.tables,
+        index_steps,
+        &sidecar,
+        &mut committed,
+    )
+    .await;
     let err = match result {
         Ok(()) => {
             crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_PUBLISH);
@@ -237,18 +313,18 @@ async fn commit_tables_and_publish(
     graph: &Graph,
     branch: &str,
     tables: Vec<StagedTable>,
+    index_steps: Vec<Option<Vec<IndexSpec>>>,
     sidecar: &Sidecar,
     committed: &mut Vec<String>,
 ) -> Result<()> {
-    for t in tables {
+    for (t, index_step) in tables.into_iter().zip(index_steps) {
         let base = t.entry.version;
-        match t.action {
+        let what = format!("table '{}'", t.entry.name);
+        let after: Arc<Dataset> = match t.action {
             TableAction::Transaction(txn) => {
-                let result =
-                    storage::commit_exact(t.dataset, *txn, &format!("table '{}'", t.entry.name))
-                        .await;
+                let result = storage::commit_exact(t.dataset, *txn, &what).await;
                 record_attempt(committed, &t.entry.name, &result);
-                result?;
+                Arc::new(result?)
             }
             TableAction::AddColumns(schema) => {
                 let latest = t.dataset.latest_version_id().await?;
@@ -274,12 +350,13 @@ async fn commit_tables_and_publish(
                         t.entry.name
                     )));
                 }
+                Arc::new(ds)
             }
             TableAction::Created => {
                 committed.push(t.entry.name.clone());
+                t.dataset
             }
             TableAction::Steps(steps) => {
-                let what = format!("table '{}'", t.entry.name);
                 let mut dataset = t.dataset;
                 for step in steps {
                     let txn = match step {
@@ -326,9 +403,18 @@ async fn commit_tables_and_publish(
                     dataset = Arc::new(result?);
                     crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_STEP);
                 }
-                crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_TABLE);
-                continue;
+                dataset
             }
+        };
+        if let Some(specs) = index_step {
+            // The data steps are committed: index what they left uncovered, as one more
+            // version of the table (the sidecar planned for it).
+            let txn = indexes::maintenance_txn(&after, &specs).await?;
+            crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_INDEX_BUILD);
+            let result = storage::commit_exact(after, txn, &what).await;
+            record_attempt(committed, &t.entry.name, &result);
+            result?;
+            crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_STEP);
         }
         crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_TABLE);
     }

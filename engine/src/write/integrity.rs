@@ -142,7 +142,20 @@ pub(crate) async fn validate(
                 if values.is_empty() {
                     continue;
                 }
-                let mut stream = snapshot.stream_columns(table, &["id", col]).await?;
+                // A string column's value text is the value itself: few values are looked
+                // up (through the column's index); otherwise the column is streamed.
+                let is_string = snapshot
+                    .arrow_schema(table)?
+                    .field_with_name(col)
+                    .is_ok_and(|f| f.data_type() == &arrow_schema::DataType::Utf8);
+                let mut stream = if is_string && values.len() <= FILTERED_LOOKUP {
+                    let keys: Vec<&str> = values.keys().map(String::as_str).collect();
+                    snapshot
+                        .stream_columns_matching(table, &["id", col], col, &keys)
+                        .await?
+                } else {
+                    snapshot.stream_columns(table, &["id", col]).await?
+                };
                 let opts = FormatOptions::default();
                 while let Some(batch) = stream.try_next().await? {
                     let ids = string_column(&batch, 0)?;

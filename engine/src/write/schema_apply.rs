@@ -5,7 +5,7 @@ use std::sync::Arc;
 use arrow_schema::{Field, Schema};
 
 use super::commit::{self, CommitOutcome, CommitRequest, StagedTable, TableAction};
-use super::{WriteOptions, prepare_table};
+use super::{WriteOptions, indexes, prepare_table};
 use crate::error::Result;
 use crate::graph::Graph;
 use crate::manifest::TableEntry;
@@ -60,12 +60,13 @@ impl Graph {
                 "{dir}/{name}-{}.lance",
                 ulid::Ulid::new().to_string().to_ascii_lowercase()
             );
-            let dataset = storage::create_empty_dataset(
+            let mut dataset = storage::create_empty_dataset(
                 self.session(),
                 &self.table_uri(&path),
                 table_arrow_schema(def),
             )
             .await?;
+            indexes::create_on_new(&mut dataset, &indexes::required_indexes(def)).await?;
             tables.push(StagedTable {
                 entry: TableEntry {
                     name: name.clone(),

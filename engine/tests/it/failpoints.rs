@@ -436,3 +436,61 @@ async fn a_transaction_commit_crashing_before_its_publish_rolls_forward() {
         "a squashed commit"
     );
 }
+
+/// A crash after a load's index segments are built, before the index version commits,
+/// rolls the load back: the table reads its old rows and pins its old index list, and the
+/// next large load indexes its rows.
+#[tokio::test]
+async fn a_crash_between_the_data_and_index_steps_rolls_back() {
+    use omnigraph_engine::write::indexes::INDEX_TAIL_ROWS;
+    let _serial = SERIAL.lock().await;
+    let (dir, graph) = loaded_graph().await;
+    let before = graph.snapshot("main").await.unwrap();
+    let old_indexes = crate::indexes::index_names(&before.dataset("person").await.unwrap()).await;
+    let mut big = String::new();
+    for i in 0..INDEX_TAIL_ROWS as usize + 10 {
+        big.push_str(&person_line(&format!("x{i}"), 1));
+        big.push('\n');
+    }
+    fail::cfg(failpoints::COMMIT_AFTER_INDEX_BUILD, "panic").unwrap();
+    arm(graph.root());
+    let g = graph.clone();
+    let input = big.clone();
+    let joined = tokio::spawn(async move {
+        g.load_ndjson("main", &input, LoadMode::Append, &opts())
+            .await
+    })
+    .await;
+    fail::remove(failpoints::COMMIT_AFTER_INDEX_BUILD);
+    disarm(graph.root());
+    assert!(joined.unwrap_err().is_panic());
+    drop(graph);
+
+    let graph = Graph::open(dir.path().to_str().unwrap()).await.unwrap();
+    assert_state(&graph, "main", Expect::Old).await;
+    let snap = graph.snapshot("main").await.unwrap();
+    let ds = snap.dataset("person").await.unwrap();
+    assert_eq!(crate::indexes::index_names(&ds).await, old_indexes);
+    let filters = ["id = 'alice'", "id = 'x5'", "email IS NULL"].map(str::to_string);
+    crate::indexes::assert_index_answers(&snap, "person", &filters).await;
+
+    graph
+        .load_ndjson("main", &big, LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    let snap = graph.snapshot("main").await.unwrap();
+    assert_eq!(
+        snap.count_rows("person").await.unwrap(),
+        INDEX_TAIL_ROWS + 12
+    );
+    crate::indexes::assert_index_answers(&snap, "person", &filters).await;
+    let ds = snap.dataset("person").await.unwrap();
+    let mut scan = ds.scan();
+    scan.filter("id = 'x5'").unwrap();
+    assert!(
+        scan.explain_plan(true)
+            .await
+            .unwrap()
+            .contains("ScalarIndexQuery")
+    );
+}

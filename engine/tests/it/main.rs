@@ -8,6 +8,7 @@ mod delete;
 #[cfg(feature = "failpoints")]
 mod failpoints;
 mod history;
+mod indexes;
 mod load;
 mod merge;
 mod schema;

@@ -1,0 +1,383 @@
+//! Scalar indexes: which ones each table has, and how a commit keeps them covering the table.
+//!
+//! Every index is a Lance scalar index inside the table's Lance version, so it follows graph
+//! versions, branches, merges and time travel with no manifest fields of its own. An index
+//! may leave the newest fragments uncovered: Lance scans those flat, which is correct by
+//! construction. A commit adds one more Lance version (a `CreateIndex` transaction) when the
+//! uncovered tail reaches [`INDEX_TAIL_ROWS`] rows or [`INDEX_TAIL_FRAGMENTS`] fragments; it
+//! builds a segment over just the uncovered fragments, folding the trailing segments into it
+//! (size-tiered) so an index stays at most [`MAX_INDEX_SEGMENTS`] segments.
+//! `optimize_indices` is never used on the write path: it commits through Lance's own
+//! handler, and with stable row ids one delete makes it rewrite the whole first segment.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use lance::Dataset;
+use lance::dataset::transaction::{Operation, Transaction, TransactionBuilder};
+use lance::index::DatasetIndexExt;
+use lance_index::IndexType;
+use lance_index::scalar::{BuiltinIndexType, ScalarIndexParams};
+use lance_table::format::IndexMetadata;
+
+use crate::error::Result;
+use crate::schema::{PropType, TableDef};
+
+/// Uncovered rows that make a commit index the table's tail.
+pub const INDEX_TAIL_ROWS: u64 = 8192;
+/// Uncovered fragments that make a commit index the table's tail.
+pub const INDEX_TAIL_FRAGMENTS: u64 = 16;
+/// Most segments an index keeps; a delta past it folds trailing segments.
+pub const MAX_INDEX_SEGMENTS: usize = 8;
+
+/// How an index is organised (Lance's scalar index types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IndexMethod {
+    BTree,
+    Bitmap,
+    LabelList,
+}
+
+impl IndexMethod {
+    /// The name PostgreSQL-style catalogs show (`USING btree`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            IndexMethod::BTree => "btree",
+            IndexMethod::Bitmap => "bitmap",
+            IndexMethod::LabelList => "labellist",
+        }
+    }
+
+    fn lance(&self) -> (IndexType, ScalarIndexParams) {
+        match self {
+            IndexMethod::BTree => (IndexType::BTree, ScalarIndexParams::default()),
+            IndexMethod::Bitmap => (
+                IndexType::Bitmap,
+                ScalarIndexParams::for_builtin(BuiltinIndexType::Bitmap),
+            ),
+            IndexMethod::LabelList => (
+                IndexType::LabelList,
+                ScalarIndexParams::for_builtin(BuiltinIndexType::LabelList),
+            ),
+        }
+    }
+}
+
+/// Why a column is indexed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IndexOrigin {
+    /// The `id` column: the primary key.
+    Id,
+    /// An edge's `src` or `dst`.
+    Endpoint,
+    /// A `@key` property.
+    Key,
+    /// A `@unique` property.
+    Unique,
+    /// An `@index` property.
+    Declared,
+}
+
+/// One index a table has.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IndexSpec {
+    /// Index name as the catalog shows it (`person_pkey`, `knows_src_idx`, ...).
+    pub name: String,
+    pub column: String,
+    pub method: IndexMethod,
+    pub origin: IndexOrigin,
+}
+
+/// Whether a property of this type can be indexed at all (floats are never pushed down,
+/// vectors and blobs have no scalar order).
+pub fn indexable(ty: &PropType) -> bool {
+    match ty {
+        PropType::F32 | PropType::F64 | PropType::Vector(_) | PropType::Blob => false,
+        PropType::List(inner) => !matches!(**inner, PropType::List(_)) && indexable(inner),
+        _ => true,
+    }
+}
+
+fn method_for(ty: &PropType) -> IndexMethod {
+    match ty {
+        PropType::Bool | PropType::Enum(_) => IndexMethod::Bitmap,
+        PropType::List(_) => IndexMethod::LabelList,
+        _ => IndexMethod::BTree,
+    }
+}
+
+/// The indexes a table has: `<t>_pkey` on `id`, `<t>_src_idx`/`<t>_dst_idx` on an edge's
+/// endpoints, `<t>_<c>_key` on `@unique` columns and `<t>_<c>_idx` on `@key` and `@index`
+/// columns. One index per column; properties of types that cannot be indexed get none.
+pub fn required_indexes(def: TableDef<'_>) -> Vec<IndexSpec> {
+    let t = def.table();
+    let mut specs = vec![IndexSpec {
+        name: format!("{t}_pkey"),
+        column: "id".to_string(),
+        method: IndexMethod::BTree,
+        origin: IndexOrigin::Id,
+    }];
+    if let TableDef::Edge(_) = def {
+        for c in ["src", "dst"] {
+            specs.push(IndexSpec {
+                name: format!("{t}_{c}_idx"),
+                column: c.to_string(),
+                method: IndexMethod::BTree,
+                origin: IndexOrigin::Endpoint,
+            });
+        }
+    }
+    for p in def.properties() {
+        if !indexable(&p.ty) {
+            continue;
+        }
+        let is_key = def.key().iter().any(|k| k == &p.column);
+        let (name, origin) = if p.unique {
+            (format!("{t}_{}_key", p.column), IndexOrigin::Unique)
+        } else if is_key {
+            (format!("{t}_{}_idx", p.column), IndexOrigin::Key)
+        } else if p.indexed {
+            (format!("{t}_{}_idx", p.column), IndexOrigin::Declared)
+        } else {
+            continue;
+        };
+        specs.push(IndexSpec {
+            name,
+            column: p.column.clone(),
+            method: method_for(&p.ty),
+            origin,
+        });
+    }
+    specs
+}
+
+/// Rows and fragments a write adds to a table (an estimate that decides whether the
+/// commit also indexes the table's tail).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Added {
+    pub rows: u64,
+    pub fragments: u64,
+}
+
+/// Rows and fragment ids of `ds` that `segments` (one index's) do not cover.
+fn uncovered(ds: &Dataset, segments: &[&IndexMetadata]) -> (u64, Vec<u32>) {
+    let mut covered = BTreeSet::new();
+    for s in segments {
+        if let Some(b) = &s.fragment_bitmap {
+            covered.extend(b.iter());
+        }
+    }
+    let mut rows = 0;
+    let mut ids = Vec::new();
+    for f in ds.manifest.fragments.iter() {
+        let id = f.id as u32;
+        if !covered.contains(&id) {
+            rows += f.physical_rows.unwrap_or(0) as u64;
+            ids.push(id);
+        }
+    }
+    (rows, ids)
+}
+
+fn segments_named<'a>(indices: &'a [IndexMetadata], name: &str) -> Vec<&'a IndexMetadata> {
+    indices.iter().filter(|i| i.name == name).collect()
+}
+
+/// Whether a commit that adds `added` to the table at `base` must end with an index step:
+/// an index is missing, or the uncovered tail reaches the thresholds.
+pub(crate) async fn needs_maintenance(
+    base: &Dataset,
+    specs: &[IndexSpec],
+    added: Added,
+) -> Result<bool> {
+    if specs.is_empty() {
+        return Ok(false);
+    }
+    let indices = base.load_indices().await?;
+    let mut tail_rows = 0;
+    let mut tail_frags = 0;
+    for spec in specs {
+        let segments = segments_named(&indices, &spec.name);
+        if segments.is_empty() {
+            return Ok(true);
+        }
+        let (rows, ids) = uncovered(base, &segments);
+        tail_rows = tail_rows.max(rows);
+        tail_frags = tail_frags.max(ids.len() as u64);
+    }
+    Ok(tail_rows + added.rows >= INDEX_TAIL_ROWS
+        || tail_frags + added.fragments >= INDEX_TAIL_FRAGMENTS)
+}
+
+/// Indexes of `specs` missing from `ds`.
+pub(crate) async fn missing(ds: &Dataset, specs: &[IndexSpec]) -> Result<Vec<IndexSpec>> {
+    let indices = ds.load_indices().await?;
+    Ok(specs
+        .iter()
+        .filter(|s| segments_named(&indices, &s.name).is_empty())
+        .cloned()
+        .collect())
+}
+
+async fn build_segment(
+    ds: &Dataset,
+    spec: &IndexSpec,
+    fragments: Option<Vec<u32>>,
+) -> Result<IndexMetadata> {
+    let (index_type, params) = spec.method.lance();
+    let mut handle = ds.clone();
+    let columns = [spec.column.as_str()];
+    let mut builder = handle
+        .create_index_builder(&columns, index_type, &params)
+        .name(spec.name.clone())
+        .replace(true);
+    if let Some(f) = fragments {
+        builder = builder.fragments(f);
+    }
+    Ok(builder.execute_uncommitted().await?)
+}
+
+/// Creates every index of `specs` on a fresh (empty) dataset, committing one version per
+/// index; the dataset is not referenced by any manifest yet.
+pub(crate) async fn create_on_new(ds: &mut Dataset, specs: &[IndexSpec]) -> Result<()> {
+    for spec in specs {
+        let (index_type, params) = spec.method.lance();
+        ds.create_index(
+            &[spec.column.as_str()],
+            index_type,
+            Some(spec.name.clone()),
+            &params,
+            false,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Rows of the fragments `ids` that still exist in `ds`.
+fn rows_of(ds: &Dataset, ids: &BTreeSet<u32>) -> u64 {
+    ds.manifest
+        .fragments
+        .iter()
+        .filter(|f| ids.contains(&(f.id as u32)))
+        .map(|f| f.physical_rows.unwrap_or(0) as u64)
+        .sum()
+}
+
+/// One `CreateIndex` transaction on `ds` that builds every missing index of `specs` over the
+/// whole table and gives every other one a segment over its uncovered fragments, folding
+/// trailing segments into it. With nothing to do it is an empty `CreateIndex` (a legal
+/// commit, so the table still lands at the version the commit planned).
+pub(crate) async fn maintenance_txn(ds: &Dataset, specs: &[IndexSpec]) -> Result<Transaction> {
+    let indices = ds.load_indices().await?;
+    let mut new_indices = Vec::new();
+    let mut removed_indices = Vec::new();
+    for spec in specs {
+        let segments = segments_named(&indices, &spec.name);
+        if segments.is_empty() {
+            new_indices.push(build_segment(ds, spec, None).await?);
+            continue;
+        }
+        let (tail_rows, tail) = uncovered(ds, &segments);
+        if tail.is_empty() {
+            continue;
+        }
+        // Size-tiered fold: absorb the newest segments while they are no more than twice
+        // the rows gathered so far, or while the index would exceed its segment budget.
+        let existing: BTreeSet<u32> = ds.manifest.fragments.iter().map(|f| f.id as u32).collect();
+        let mut fragments: BTreeSet<u32> = tail.into_iter().collect();
+        let mut rows = tail_rows;
+        let mut kept: Vec<&IndexMetadata> = segments.clone();
+        while let Some(last) = kept.last() {
+            let bitmap: BTreeSet<u32> =
+                last.fragment_bitmap.iter().flat_map(|b| b.iter()).collect();
+            let last_rows = rows_of(ds, &bitmap);
+            if last_rows <= 2 * rows || kept.len() + 1 > MAX_INDEX_SEGMENTS {
+                fragments.extend(bitmap.iter().filter(|id| existing.contains(id)));
+                rows += last_rows;
+                removed_indices.push((*last).clone());
+                kept.pop();
+            } else {
+                break;
+            }
+        }
+        let whole = kept.is_empty() && fragments.len() == existing.len();
+        let segment = if whole {
+            build_segment(ds, spec, None).await?
+        } else {
+            build_segment(ds, spec, Some(fragments.into_iter().collect())).await?
+        };
+        new_indices.push(segment);
+    }
+    Ok(TransactionBuilder::new(
+        ds.version_id(),
+        Operation::CreateIndex {
+            new_indices,
+            removed_indices,
+        },
+    )
+    .build())
+}
+
+/// The index segment ids of `ds`, by name (recovery compares these across versions).
+pub(crate) async fn segment_ids(ds: &Dataset) -> Result<BTreeMap<String, BTreeSet<String>>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for i in ds.load_indices().await?.iter() {
+        out.entry(i.name.clone())
+            .or_default()
+            .insert(i.uuid.to_string());
+    }
+    Ok(out)
+}
+
+impl crate::graph::Graph {
+    /// Builds the indexes that `branch`'s tables lack (graphs written before tables had
+    /// indexes), as one commit; `None` when every table has all of its indexes. A write to
+    /// such a table builds them too, so calling this only moves that cost off a write.
+    pub async fn build_missing_indexes(
+        &self,
+        branch: &str,
+        opts: &super::WriteOptions,
+    ) -> Result<Option<super::CommitOutcome>> {
+        use super::commit::{self, CommitRequest, StagedTable, TableAction};
+        self.require_writable()?;
+        crate::recovery::heal_own_before_write(self).await?;
+        let snapshot = self.snapshot(branch).await?;
+        let mut tables = Vec::new();
+        for def in snapshot.schema().tables() {
+            let (_, entry) = snapshot.table(def.table())?;
+            let ds = snapshot.table_store().dataset(entry).await?;
+            if missing(&ds, &required_indexes(def)).await?.is_empty() {
+                continue;
+            }
+            let prepared = super::prepare_table(&snapshot, def.table()).await?;
+            tables.push(StagedTable {
+                entry: prepared.entry,
+                dataset: prepared.dataset,
+                forked: prepared.forked,
+                action: TableAction::Steps(Vec::new()),
+            });
+        }
+        if tables.is_empty() {
+            return Ok(None);
+        }
+        let message = opts
+            .message
+            .clone()
+            .unwrap_or_else(|| format!("build missing indexes of {} tables", tables.len()));
+        let outcome = commit::commit(
+            self,
+            CommitRequest {
+                kind: "build_indexes",
+                branch: branch.to_string(),
+                base_version: snapshot.version(),
+                tables,
+                schema_source: None,
+                actor: opts.actor.clone(),
+                message,
+                history: Default::default(),
+            },
+        )
+        .await?;
+        Ok(Some(outcome))
+    }
+}

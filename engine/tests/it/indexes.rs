@@ -1,0 +1,399 @@
+//! Scalar indexes: every table has its indexes from creation, writes keep them covering the
+//! table past a threshold, and answers through an index equal answers from a flat scan on
+//! every version, branch and merge.
+
+use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use futures::TryStreamExt;
+use omnigraph_engine::lance::Dataset;
+use omnigraph_engine::lance::index::DatasetIndexExt;
+use omnigraph_engine::write::indexes::{INDEX_TAIL_ROWS, IndexMethod, required_indexes};
+use omnigraph_engine::{Graph, LoadMode, Snapshot};
+use std::sync::Arc;
+
+use crate::common::*;
+
+/// Index names of `ds` (one per index, however many segments it has), sorted.
+pub async fn index_names(ds: &Dataset) -> Vec<String> {
+    let mut names: Vec<String> = ds
+        .load_indices()
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.name.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+async fn scan_ids(ds: &Dataset, filter: &str, use_index: bool) -> Vec<String> {
+    let mut scan = ds.scan();
+    scan.project(&["id"]).unwrap();
+    scan.filter(filter).unwrap();
+    scan.use_scalar_index(use_index);
+    let batches: Vec<RecordBatch> = scan
+        .try_into_stream()
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    strings(&batches, "id")
+}
+
+/// Every filter answers the same through the indexes as by a flat scan.
+pub async fn assert_index_answers(snap: &Snapshot, table: &str, filters: &[String]) {
+    let ds = snap.dataset(table).await.unwrap();
+    for f in filters {
+        let with = scan_ids(&ds, f, true).await;
+        let without = scan_ids(&ds, f, false).await;
+        assert_eq!(with, without, "{table} at v{}: {f}", snap.version());
+    }
+}
+
+fn person_filters(n: usize) -> Vec<String> {
+    let mut out = vec![
+        "id = 'p0'".to_string(),
+        "id IN ('p1', 'p2', 'nobody', 'carol')".to_string(),
+        "id >= 'p5' AND id < 'p6'".to_string(),
+        "email IS NULL".to_string(),
+        "email = 'e3@x'".to_string(),
+        "email IN ('e1@x', 'changed@x', 'e9@x')".to_string(),
+        "age > 40".to_string(),
+    ];
+    for i in [1, n / 3, n / 2, n - 1] {
+        out.push(format!("id = 'p{i}'"));
+        out.push(format!("name = 'p{i}'"));
+    }
+    out
+}
+
+fn knows_filters() -> Vec<String> {
+    vec![
+        "src = 'p1'".to_string(),
+        "dst IN ('p2', 'p3', 'p100')".to_string(),
+        "src >= 'p9'".to_string(),
+    ]
+}
+
+fn people(range: std::ops::Range<usize>, age: i32, with_email: bool) -> String {
+    let mut out = String::new();
+    for i in range {
+        if with_email && i % 3 == 0 {
+            out.push_str(&format!(
+                r#"{{"type":"Person","data":{{"name":"p{i}","age":{},"email":"e{i}@x"}}}}"#,
+                age + (i % 50) as i32
+            ));
+        } else {
+            out.push_str(&person_line(&format!("p{i}"), age + (i % 50) as i32));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn knows(range: std::ops::Range<usize>, n: usize) -> String {
+    let mut out = String::new();
+    for i in range {
+        out.push_str(&format!(
+            r#"{{"edge":"Knows","from":"p{}","to":"p{}"}}"#,
+            i % n,
+            (i * 7 + 1) % n
+        ));
+        out.push('\n');
+    }
+    out
+}
+
+async fn check_all(graph: &Graph, branch: &str, n: usize) {
+    let snap = graph.snapshot(branch).await.unwrap();
+    assert_index_answers(&snap, "person", &person_filters(n)).await;
+    assert_index_answers(&snap, "knows", &knows_filters()).await;
+}
+
+#[tokio::test]
+async fn tables_have_their_indexes_from_creation() {
+    let (_dir, graph) = social_graph().await;
+    let snap = graph.snapshot("main").await.unwrap();
+    let person = snap.dataset("person").await.unwrap();
+    assert_eq!(
+        index_names(&person).await,
+        ["person_email_key", "person_name_idx", "person_pkey"]
+    );
+    let knows = snap.dataset("knows").await.unwrap();
+    assert_eq!(
+        index_names(&knows).await,
+        ["knows_dst_idx", "knows_pkey", "knows_src_idx"]
+    );
+    let (def, _) = snap.table("person").unwrap();
+    let specs = required_indexes(def);
+    assert!(specs.iter().all(|s| s.method == IndexMethod::BTree));
+}
+
+#[tokio::test]
+async fn index_on_a_float_is_refused_and_types_pick_their_method() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let graph = Graph::create(dir.path().to_str().unwrap()).await.unwrap();
+    let err = graph
+        .apply_schema(
+            "main",
+            "node P { name: String @key, score: F64 @index }",
+            &opts(),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("cannot have @index"), "{err}");
+    graph
+        .apply_schema(
+            "main",
+            "node P { name: String @key, ok: Bool @index, tags: [String] @index, kind: enum(a, b) @index, n: I64? @index }",
+            &opts(),
+        )
+        .await
+        .unwrap();
+    let snap = graph.snapshot("main").await.unwrap();
+    let (def, _) = snap.table("p").unwrap();
+    let methods: Vec<(String, IndexMethod)> = required_indexes(def)
+        .into_iter()
+        .map(|s| (s.name, s.method))
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            ("p_pkey".to_string(), IndexMethod::BTree),
+            ("p_name_idx".to_string(), IndexMethod::BTree),
+            ("p_ok_idx".to_string(), IndexMethod::Bitmap),
+            ("p_tags_idx".to_string(), IndexMethod::LabelList),
+            ("p_kind_idx".to_string(), IndexMethod::Bitmap),
+            ("p_n_idx".to_string(), IndexMethod::BTree),
+        ]
+    );
+    let ds = snap.dataset("p").await.unwrap();
+    assert_eq!(index_names(&ds).await.len(), 6);
+    let input = r#"{"type":"P","data":{"name":"a","ok":true,"tags":["x","y"],"kind":"a","n":1}}
+{"type":"P","data":{"name":"b","ok":false,"tags":["y"],"kind":"b"}}"#;
+    graph
+        .load_ndjson("main", input, LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    let snap = graph.snapshot("main").await.unwrap();
+    let filters = [
+        "ok = true",
+        "kind = 'b'",
+        "array_has_any(tags, ['y'])",
+        "n IS NULL",
+        "n = 1",
+    ]
+    .map(str::to_string);
+    assert_index_answers(&snap, "p", &filters).await;
+}
+
+#[tokio::test]
+async fn a_large_load_leaves_its_rows_indexed_and_a_small_write_does_not() {
+    let (_dir, graph) = social_graph().await;
+    let n = INDEX_TAIL_ROWS as usize + 500;
+    let before = graph.snapshot("main").await.unwrap();
+    let base = before.dataset("person").await.unwrap().version().version;
+    graph
+        .load_ndjson("main", &people(0..n, 20, true), LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    let snap = graph.snapshot("main").await.unwrap();
+    let ds = snap.dataset("person").await.unwrap();
+    // One data version and one index version.
+    assert_eq!(ds.version().version, base + 2);
+    for idx in ds.load_indices().await.unwrap().iter() {
+        let covered = idx.fragment_bitmap.as_ref().unwrap();
+        for f in ds.get_fragments() {
+            assert!(
+                covered.contains(f.id() as u32),
+                "{} misses {}",
+                idx.name,
+                f.id()
+            );
+        }
+    }
+    // A point lookup is answered by the primary key index.
+    let mut scan = ds.scan();
+    scan.filter("id = 'p42'").unwrap();
+    let plan = scan.explain_plan(true).await.unwrap();
+    assert!(plan.contains("ScalarIndexQuery"), "{plan}");
+    assert!(plan.contains("person_pkey"), "{plan}");
+
+    // One more row stays in the flat tail: one data version only.
+    graph
+        .load_ndjson("main", &person_line("carol", 3), LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    let snap = graph.snapshot("main").await.unwrap();
+    let ds2 = snap.dataset("person").await.unwrap();
+    assert_eq!(ds2.version().version, ds.version().version + 1);
+    assert_index_answers(&snap, "person", &person_filters(n)).await;
+}
+
+/// Replaces `email` of the `id` row of `person` (an update: delete and append steps).
+async fn set_email(graph: &Graph, id: &str, email: &str) {
+    let snap = graph.snapshot("main").await.unwrap();
+    let batches = snap.read_all("person").await.unwrap();
+    for b in batches {
+        let ids = b
+            .column_by_name("id")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap()
+            .clone();
+        if let Some(i) = (0..ids.len()).find(|&i| ids.value(i) == id) {
+            let row = b.slice(i, 1);
+            let schema = row.schema();
+            let columns: Vec<ArrayRef> = schema
+                .fields()
+                .iter()
+                .zip(row.columns())
+                .map(|(f, c)| {
+                    if f.name() == "email" {
+                        Arc::new(StringArray::from(vec![email])) as ArrayRef
+                    } else {
+                        c.clone()
+                    }
+                })
+                .collect();
+            let row = RecordBatch::try_new(schema, columns).unwrap();
+            graph
+                .replace_rows("main", "person", &[row], None, &opts())
+                .await
+                .unwrap();
+            return;
+        }
+    }
+    panic!("no row {id}");
+}
+
+#[tokio::test]
+async fn index_answers_equal_scans_across_writes_branches_merges_and_time() {
+    let (_dir, graph) = social_graph().await;
+    let n = 3000;
+    // Below the threshold: everything in the flat tail.
+    graph
+        .load_ndjson("main", &people(0..n, 20, true), LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    graph
+        .load_ndjson("main", &knows(0..n, n), LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    check_all(&graph, "main", n).await;
+    let early = graph.snapshot("main").await.unwrap().version();
+
+    // Above it: an upsert rewriting every row and adding more.
+    let m = INDEX_TAIL_ROWS as usize + 100;
+    graph
+        .load_ndjson("main", &people(0..m, 60, true), LoadMode::Merge, &opts())
+        .await
+        .unwrap();
+    check_all(&graph, "main", m).await;
+    graph
+        .load_ndjson("main", &knows(n..m, m), LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    check_all(&graph, "main", m).await;
+    let indexed = graph.snapshot("main").await.unwrap().version();
+
+    // Small writes: insert, upsert, update, delete (with cascades).
+    graph
+        .load_ndjson("main", &person_line("carol", 3), LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    graph
+        .load_ndjson("main", &people(1..3, 90, false), LoadMode::Merge, &opts())
+        .await
+        .unwrap();
+    set_email(&graph, "p3", "changed@x").await;
+    graph
+        .delete_ids(
+            "main",
+            "person",
+            &["p1".to_string(), "p9".to_string()],
+            &opts(),
+        )
+        .await
+        .unwrap();
+    check_all(&graph, "main", m).await;
+    // Enough small writes to cross the fragment threshold, so deltas and folds happen.
+    for i in 0..20 {
+        graph
+            .load_ndjson(
+                "main",
+                &person_line(&format!("q{i}"), i),
+                LoadMode::Append,
+                &opts(),
+            )
+            .await
+            .unwrap();
+        if i % 4 == 0 {
+            graph
+                .delete_ids("main", "person", &[format!("p{}", 100 + i)], &opts())
+                .await
+                .unwrap();
+        }
+    }
+    check_all(&graph, "main", m).await;
+    let ds = graph
+        .snapshot("main")
+        .await
+        .unwrap()
+        .dataset("person")
+        .await
+        .unwrap();
+    let segments = ds
+        .load_indices()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|i| i.name == "person_pkey")
+        .count();
+    assert!(
+        (1..=omnigraph_engine::write::indexes::MAX_INDEX_SEGMENTS).contains(&segments),
+        "{segments}"
+    );
+
+    // A branch writes and merges back.
+    graph.create_branch("dev", None).await.unwrap();
+    graph
+        .load_ndjson(
+            "dev",
+            &people(m..m + 50, 30, true),
+            LoadMode::Append,
+            &opts(),
+        )
+        .await
+        .unwrap();
+    graph
+        .delete_ids("dev", "person", &["p7".to_string()], &opts())
+        .await
+        .unwrap();
+    check_all(&graph, "dev", m + 50).await;
+    graph
+        .load_ndjson(
+            "main",
+            &person_line("mainonly", 1),
+            LoadMode::Append,
+            &opts(),
+        )
+        .await
+        .unwrap();
+    graph.merge("dev", "main", &opts()).await.unwrap();
+    check_all(&graph, "main", m + 50).await;
+    assert!(
+        ids(&graph, "main", "person")
+            .await
+            .contains(&format!("p{}", m + 10))
+    );
+
+    // Time travel: older versions answer the same through their own indexes.
+    for v in [early, indexed] {
+        let snap = graph.snapshot_at_version("main", v).await.unwrap();
+        assert_index_answers(&snap, "person", &person_filters(n)).await;
+        assert_index_answers(&snap, "knows", &knows_filters()).await;
+    }
+}
