@@ -1,7 +1,7 @@
 //! DDL that cannot work on a graph: its tables are the node and edge types of its schema,
 //! so `CREATE TABLE` (and `CREATE TABLE AS`, pandas' `to_sql` to a new table), `CREATE
 //! VIEW`, `ALTER TABLE` and `DROP TABLE`/`DROP VIEW` answer 0A000 with a hint naming
-//! what does. Refused from the plan, after the role check, so a user without the role
+//! what does; so do `CREATE INDEX` and `DROP INDEX`, whose indexes the schema declares. Refused from the plan, after the role check, so a user without the role
 //! for DDL still gets 42501 first, as in PostgreSQL.
 
 use datafusion::logical_expr::{DdlStatement, LogicalPlan};
@@ -23,6 +23,21 @@ fn refused(what: String) -> SqlError {
     .with_hint(HINT)
 }
 
+/// What to do instead of `CREATE INDEX`/`DROP INDEX`.
+const INDEX_HINT: &str = "Indexes are declared in the graph schema: every table's id, every \
+                          edge's src and dst, and every @key and @unique property are indexed; \
+                          mark another property @index and CALL apply_schema('<schema>') (see \
+                          docs/sql-reference.md, Schema language).";
+
+/// `CREATE INDEX` or `DROP INDEX` (`what`), which are not supported yet.
+pub(crate) fn index_ddl(what: String) -> SqlError {
+    SqlError::new(
+        ErrorKind::NotSupported,
+        format!("{what} is not supported: indexes are defined by the graph schema"),
+    )
+    .with_hint(INDEX_HINT)
+}
+
 /// Refuses `plan` if it is DDL that cannot work on a graph.
 pub(crate) fn refuse_graph_ddl(plan: &LogicalPlan) -> Result<()> {
     let LogicalPlan::Ddl(ddl) = plan else {
@@ -38,6 +53,10 @@ pub(crate) fn refuse_graph_ddl(plan: &LogicalPlan) -> Result<()> {
         DdlStatement::CreateView(v) => Err(refused(format!("CREATE VIEW {}", v.name))),
         DdlStatement::DropTable(t) => Err(refused(format!("DROP TABLE {}", t.name))),
         DdlStatement::DropView(v) => Err(refused(format!("DROP VIEW {}", v.name))),
+        DdlStatement::CreateIndex(i) => Err(index_ddl(match &i.name {
+            Some(name) => format!("CREATE INDEX {name}"),
+            None => "CREATE INDEX".to_string(),
+        })),
         _ => Ok(()),
     }
 }

@@ -346,6 +346,17 @@ fn classify(statement: &Statement) -> Result<StatementKind> {
         } => return Err(graphs_are_directories()),
         Statement::AlterTable(_) => return Err(crate::ddl::alter_table()),
         Statement::Drop {
+            object_type: ObjectType::Index,
+            names,
+            ..
+        } => {
+            let names: Vec<String> = names.iter().map(ToString::to_string).collect();
+            return Err(crate::ddl::index_ddl(format!(
+                "DROP INDEX {}",
+                names.join(", ")
+            )));
+        }
+        Statement::Drop {
             object_type: kind @ (ObjectType::Table | ObjectType::View),
             names,
             ..

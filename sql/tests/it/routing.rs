@@ -536,6 +536,20 @@ async fn tables_are_graph_types_so_table_ddl_says_what_does_instead() {
             .await
             .contains('|')
     );
+    // Indexes are the schema's too: `@index` and apply_schema.
+    for sql in [
+        "CREATE INDEX person_city_idx ON person (city)",
+        "CREATE INDEX IF NOT EXISTS person_age ON person USING btree (age)",
+        "CREATE UNIQUE INDEX ON person (name)",
+        "DROP INDEX person_pkey",
+        "DROP INDEX IF EXISTS a, b",
+    ] {
+        let e = err(&s, sql).await;
+        assert_eq!(e.sqlstate(), "0A000", "{sql}: {e}");
+        assert!(e.message.contains("INDEX"), "{sql}: {}", e.message);
+        let hint = e.hint.unwrap_or_default();
+        assert!(hint.contains("@index"), "{sql}: {hint}");
+    }
 }
 
 /// The `QUERY PLAN` lines of an `EXPLAIN`.
