@@ -1,10 +1,11 @@
 //! A scalar subquery in a catalog query's select list that compares the outer row other
 //! than by equality (psql's `\d`: `(SELECT c.collname FROM pg_collation c, pg_type t WHERE
 //! c.oid = a.attcollation AND t.oid = a.atttypid AND a.attcollation <> t.typcollation)`),
-//! which DataFusion cannot decorrelate, is NULL. The catalogs these read have no row such
-//! a comparison keeps here (no column has a collation other than its type's): the answer
-//! PostgreSQL gives for our objects. A subquery correlated by equalities only is left to
-//! [`super::correlated_scalar`], which makes DataFusion decorrelate it.
+//! which DataFusion cannot decorrelate, is NULL when it does not aggregate. The catalogs
+//! these read have no row such a comparison keeps here (no column has a collation other
+//! than its type's): the answer PostgreSQL gives for our objects. A subquery correlated by
+//! equalities only is left to [`super::correlated_scalar`], which makes DataFusion
+//! decorrelate it; an aggregating one compared unequally is left to fail (0A000).
 
 use std::collections::HashSet;
 use std::ops::ControlFlow;
@@ -16,6 +17,7 @@ use datafusion::sql::sqlparser::ast::{
 
 use super::CatalogRewrite;
 use super::ast::last_name;
+use super::empty_tables::aggregates;
 
 pub struct UnequalCorrelation;
 
@@ -53,11 +55,15 @@ impl VisitorMut for SelectLists {
 }
 
 /// Whether a conjunct of `query`'s `WHERE` reads both its own relations and the outer
-/// row's, other than as `inner = outer`.
+/// row's, other than as `inner = outer`, in a subquery that does not aggregate (a count
+/// over no rows is 0, not NULL: such a subquery stays, and fails to plan).
 fn compares_outer_row_unequally(query: &Query) -> bool {
     let SetExpr::Select(select) = query.body.as_ref() else {
         return false;
     };
+    if aggregates(select) {
+        return false;
+    }
     let own: HashSet<String> = select
         .from
         .iter()
@@ -168,5 +174,9 @@ mod tests {
         let equal = "SELECT c.conname, (SELECT fkc.relname FROM pg_class AS fkc \
                      WHERE fkc.oid = c.confrelid) FROM pg_constraint AS c";
         assert_rewrites_to(&UnequalCorrelation, equal, equal);
+        // A count is never NULL.
+        let counted = "SELECT c.relname, (SELECT count(*) FROM pg_attribute AS a \
+                       WHERE a.attrelid = c.oid AND a.attnum > c.relnatts) FROM pg_class AS c";
+        assert_rewrites_to(&UnequalCorrelation, counted, counted);
     }
 }
