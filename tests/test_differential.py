@@ -302,6 +302,15 @@ def copy_demo(server, cluster: PgCluster) -> None:
         ).fetchall()
         for table, name, definition in foreign_keys:
             pg.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        # The graph's other indexes (edges' endpoints, @key, @unique, @index): the same
+        # indexes in PostgreSQL, as our pg_indexes defines them (btree ones: PostgreSQL has
+        # no bitmap or labellist access method).
+        indexes = ours.execute(
+            "SELECT indexdef FROM pg_catalog.pg_indexes WHERE schemaname = 'public' "
+            "AND indexname NOT LIKE '%\\_pkey' AND indexdef LIKE '% USING btree %' ORDER BY indexname"
+        ).fetchall()
+        for (definition,) in indexes:
+            pg.execute(definition)
         pg.execute("ANALYZE")
 
 

@@ -26,7 +26,9 @@ use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion_omnigraph::GraphContext;
 
-use crate::catalog::graph_keys::{GraphKeys, KeySource, PrimaryKey, column, scan_all};
+use crate::catalog::graph_keys::{
+    BTREE_ACCESS_METHOD, GraphKeys, KeySource, PrimaryKey, SecondaryIndex, column, scan_all,
+};
 use crate::catalog::key_definitions::KeyDefinitions;
 
 /// The schema of each relation OID in `pg_class`, as of the connection's last scan of it:
@@ -379,6 +381,7 @@ impl KeyedTable {
         let GraphKeys {
             primary: keys,
             foreign,
+            secondary,
         } = self.catalog.keys(state).await?;
         let schema = &self.schema;
         let text = |s: &str| texts(&keys, |_| s.to_string());
@@ -410,7 +413,7 @@ impl KeyedTable {
                         ("oid", int32s(&keys, PrimaryKey::index_oid)),
                         ("relname", texts(&keys, PrimaryKey::name)),
                         ("relnamespace", int32s(&keys, |k| k.namespace_oid)),
-                        ("relam", int32s(&keys, |_| 403)), // btree
+                        ("relam", int32s(&keys, |_| BTREE_ACCESS_METHOD)),
                         ("relkind", text("i")),
                         ("relpersistence", text("p")),
                         ("relreplident", text("n")),
@@ -418,28 +421,33 @@ impl KeyedTable {
                         ("relispopulated", flags(&keys, true)),
                     ]),
                 )?);
+                batches.push(secondary_class_rows(schema, &secondary)?);
                 batches
             }
-            KeyedKind::Index => vec![rows(
-                schema,
-                keys.len(),
-                HashMap::from([
-                    ("indexrelid", int32s(&keys, PrimaryKey::index_oid)),
-                    ("indrelid", int32s(&keys, |k| k.table_oid)),
-                    ("indnatts", int16s(&keys, 1)),
-                    ("indnkeyatts", int16s(&keys, 1)),
-                    ("indisunique", flags(&keys, true)),
-                    ("indisprimary", flags(&keys, true)),
-                    ("indimmediate", flags(&keys, true)),
-                    ("indisvalid", flags(&keys, true)),
-                    ("indisready", flags(&keys, true)),
-                    ("indislive", flags(&keys, true)),
-                    ("indkey", key_columns(&keys)),
-                    ("indoption", zero_per_key(&keys)),
-                    ("indclass", zero_oid_per_key(&keys)),
-                    ("indcollation", zero_oid_per_key(&keys)),
-                ]),
-            )?],
+            KeyedKind::Index => vec![
+                rows(
+                    schema,
+                    keys.len(),
+                    HashMap::from([
+                        ("indexrelid", int32s(&keys, PrimaryKey::index_oid)),
+                        ("indrelid", int32s(&keys, |k| k.table_oid)),
+                        ("indnatts", int16s(&keys, 1)),
+                        ("indnkeyatts", int16s(&keys, 1)),
+                        ("indisunique", flags(&keys, true)),
+                        ("indisprimary", flags(&keys, true)),
+                        ("indimmediate", flags(&keys, true)),
+                        ("indisvalid", flags(&keys, true)),
+                        ("indisready", flags(&keys, true)),
+                        ("indislive", flags(&keys, true)),
+                        ("indkey", key_columns(&keys)),
+                        ("indoption", zero_per_key(&keys)),
+                        ("indclass", zero_oid_per_key(&keys)),
+                        ("indcollation", zero_oid_per_key(&keys)),
+                    ]),
+                )?,
+                // The other indexes after the keys', as PostgreSQL creates them.
+                secondary_index_rows(schema, &secondary)?,
+            ],
             KeyedKind::Indexes => {
                 let definitions = self.catalog.key_definitions_now();
                 // The view calls `pg_get_indexdef(oid)`, which always qualifies the table.
@@ -447,20 +455,41 @@ impl KeyedTable {
                 let texts = |f: &dyn Fn(&PrimaryKey) -> Option<String>| -> ArrayRef {
                     Arc::new(StringArray::from(keys.iter().map(f).collect::<Vec<_>>()))
                 };
-                vec![RecordBatch::try_new(
-                    schema.clone(),
-                    vec![
-                        texts(&|k| Some(k.namespace.clone())),
-                        texts(&|k| Some(k.table.clone())),
-                        texts(&|k| Some(k.name())),
-                        texts(&|_| None),
-                        texts(&|k| {
-                            definitions
-                                .get(&k.index_oid())
-                                .and_then(|d| d.index_definition(&on_path))
-                        }),
-                    ],
-                )?]
+                let others = |f: &dyn Fn(&SecondaryIndex) -> Option<String>| -> ArrayRef {
+                    Arc::new(StringArray::from(
+                        secondary.iter().map(f).collect::<Vec<_>>(),
+                    ))
+                };
+                vec![
+                    RecordBatch::try_new(
+                        schema.clone(),
+                        vec![
+                            texts(&|k| Some(k.namespace.clone())),
+                            texts(&|k| Some(k.table.clone())),
+                            texts(&|k| Some(k.name())),
+                            texts(&|_| None),
+                            texts(&|k| {
+                                definitions
+                                    .get(&k.index_oid())
+                                    .and_then(|d| d.index_definition(&on_path))
+                            }),
+                        ],
+                    )?,
+                    RecordBatch::try_new(
+                        schema.clone(),
+                        vec![
+                            others(&|i| Some(i.namespace.clone())),
+                            others(&|i| Some(i.table.clone())),
+                            others(&|i| Some(i.name.clone())),
+                            others(&|_| None),
+                            others(&|i| {
+                                definitions
+                                    .get(&i.oid)
+                                    .and_then(|d| d.index_definition(&on_path))
+                            }),
+                        ],
+                    )?,
+                ]
             }
             KeyedKind::Constraint => vec![
                 primary_key_rows(schema, &keys)?,
@@ -524,6 +553,89 @@ fn with_indexes_marked(batch: RecordBatch, indexed: &HashSet<i32>) -> Result<Rec
 
 /// `pg_am.oid` of `heap`.
 const HEAP_ACCESS_METHOD: i32 = 2;
+
+/// `pg_class` rows of the indexes besides the primary keys'.
+fn secondary_class_rows(schema: &SchemaRef, indexes: &[SecondaryIndex]) -> Result<RecordBatch> {
+    let ints = |f: &dyn Fn(&SecondaryIndex) -> i32| -> ArrayRef {
+        Arc::new(Int32Array::from(indexes.iter().map(f).collect::<Vec<_>>()))
+    };
+    let text = |s: &str| -> ArrayRef { Arc::new(StringArray::from(vec![s; indexes.len()])) };
+    rows(
+        schema,
+        indexes.len(),
+        HashMap::from([
+            ("oid", ints(&|i| i.oid)),
+            (
+                "relname",
+                Arc::new(StringArray::from(
+                    indexes.iter().map(|i| i.name.clone()).collect::<Vec<_>>(),
+                )) as ArrayRef,
+            ),
+            ("relnamespace", ints(&|i| i.namespace_oid)),
+            ("relam", ints(&|i| i.access_method)),
+            ("relkind", text("i")),
+            ("relpersistence", text("p")),
+            ("relreplident", text("n")),
+            (
+                "relnatts",
+                Arc::new(Int16Array::from(vec![1; indexes.len()])) as ArrayRef,
+            ),
+            (
+                "relispopulated",
+                Arc::new(BooleanArray::from(vec![true; indexes.len()])) as ArrayRef,
+            ),
+        ]),
+    )
+}
+
+/// `pg_index` rows of the indexes besides the primary keys'.
+fn secondary_index_rows(schema: &SchemaRef, indexes: &[SecondaryIndex]) -> Result<RecordBatch> {
+    let ints = |f: &dyn Fn(&SecondaryIndex) -> i32| -> ArrayRef {
+        Arc::new(Int32Array::from(indexes.iter().map(f).collect::<Vec<_>>()))
+    };
+    let flag = |f: &dyn Fn(&SecondaryIndex) -> bool| -> ArrayRef {
+        Arc::new(BooleanArray::from(
+            indexes.iter().map(f).collect::<Vec<_>>(),
+        ))
+    };
+    let one = Arc::new(Int16Array::from(vec![1; indexes.len()])) as ArrayRef;
+    let vectors = |value: &dyn Fn(&SecondaryIndex) -> i16| -> ArrayRef {
+        let mut lists = ListBuilder::new(Int16Builder::new());
+        for index in indexes {
+            lists.values().append_value(value(index));
+            lists.append(true);
+        }
+        Arc::new(lists.finish())
+    };
+    let zero_oids = || -> ArrayRef {
+        let mut lists = ListBuilder::new(Int32Builder::new());
+        for _ in indexes {
+            lists.values().append_value(0);
+            lists.append(true);
+        }
+        Arc::new(lists.finish())
+    };
+    rows(
+        schema,
+        indexes.len(),
+        HashMap::from([
+            ("indexrelid", ints(&|i| i.oid)),
+            ("indrelid", ints(&|i| i.table_oid)),
+            ("indnatts", one.clone()),
+            ("indnkeyatts", one),
+            ("indisunique", flag(&|i| i.unique)),
+            ("indisprimary", flag(&|_| false)),
+            ("indimmediate", flag(&|_| true)),
+            ("indisvalid", flag(&|_| true)),
+            ("indisready", flag(&|_| true)),
+            ("indislive", flag(&|_| true)),
+            ("indkey", vectors(&|i| i.column)),
+            ("indoption", vectors(&|_| 0)),
+            ("indclass", zero_oids()),
+            ("indcollation", zero_oids()),
+        ]),
+    )
+}
 
 fn foreign_key_rows(
     schema: &SchemaRef,

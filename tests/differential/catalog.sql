@@ -311,7 +311,7 @@ ORDER BY conname
 -- id: psql_l_all
 SELECT d.datname as "Name", pg_catalog.pg_encoding_to_char(d.encoding) as "Encoding", d.datcollate as "Collate", d.datctype as "Ctype" FROM pg_catalog.pg_database d WHERE d.datname = 'demo'
 -- id: pg_indexes_pretty
-SELECT indexrelid::regclass::text, pg_catalog.pg_get_indexdef(indexrelid, 0, true), pg_catalog.pg_get_indexdef(indexrelid, 1, true) FROM pg_catalog.pg_index WHERE indrelid = 'person'::regclass
+SELECT indexrelid::regclass::text, pg_catalog.pg_get_indexdef(indexrelid, 0, true), pg_catalog.pg_get_indexdef(indexrelid, 1, true) FROM pg_catalog.pg_index WHERE indrelid = 'person'::regclass ORDER BY 1
 -- id: pg_client_encoding_name
 SELECT pg_catalog.pg_encoding_to_char(6), pg_catalog.getdatabaseencoding()
 -- id: set_config_search_path

@@ -1,6 +1,8 @@
 //! The keys of the graph's tables as `pg_catalog` reports them: every graph table's `id`
 //! is its primary key (a node's `id` is derived from its `@key`, an edge's is its own),
 //! and an edge table's `src` and `dst` are foreign keys to its endpoint node tables' `id`.
+//! The other indexes the schema declares (the engine's `required_indexes`: an edge's
+//! endpoints, `@key`, `@unique` and `@index` properties) are listed beside the keys'.
 //! Found at each scan from the connection's `pg_class` (whose OIDs they reuse) and the
 //! graph schema of each branch schema.
 
@@ -13,6 +15,7 @@ use datafusion::common::{DataFusionError, Result};
 use datafusion::physical_plan::collect;
 use datafusion_omnigraph::{GraphContext, PUBLIC_SCHEMA, SnapshotSelector};
 use omnigraph_engine::schema::TableDef;
+use omnigraph_engine::write::indexes::{IndexMethod, IndexOrigin, IndexSpec, required_indexes};
 
 use super::key_definitions::{KeyDefinition, KeyDefinitions, KeyKind};
 use crate::catalog_keys::RelationSchemas;
@@ -21,6 +24,16 @@ use crate::catalog_keys::RelationSchemas;
 /// key, three and four times to number the foreign keys from `src` and `dst`: far above
 /// the OIDs datafusion-pg-catalog hands out one by one.
 const KEY_OID_OFFSET: i32 = 1 << 24;
+
+/// `pg_am.oid` of `btree`.
+pub const BTREE_ACCESS_METHOD: i32 = 403;
+
+/// The OID of a table's `n`th index besides its primary key's: numbered after the keys'
+/// offsets (1 to 4); None past what an `i32` holds.
+fn secondary_oid(table_oid: i32, n: usize) -> Option<i32> {
+    let multiple = i32::try_from(n).ok()?.checked_add(5)?;
+    table_oid.checked_add(multiple.checked_mul(KEY_OID_OFFSET)?)
+}
 
 /// Schemas whose tables are not graph tables.
 const NOT_GRAPH_SCHEMAS: [&str; 3] = [
@@ -71,11 +84,28 @@ pub struct ForeignKey {
     pub target_column: i16,
 }
 
-/// Every graph table's keys.
+/// An index the graph schema declares on a table besides its primary key's.
+pub struct SecondaryIndex {
+    pub oid: i32,
+    pub table_oid: i32,
+    pub namespace_oid: i32,
+    pub namespace: String,
+    pub table: String,
+    pub name: String,
+    /// The 1-based column number of the indexed column.
+    pub column: i16,
+    pub unique: bool,
+    /// `pg_am.oid` of `btree` for a BTree, 0 for Lance's other methods (PostgreSQL has no
+    /// `bitmap` or `labellist` access method).
+    pub access_method: i32,
+}
+
+/// Every graph table's keys, and its other indexes.
 #[derive(Default)]
 pub struct GraphKeys {
     pub primary: Vec<PrimaryKey>,
     pub foreign: Vec<ForeignKey>,
+    pub secondary: Vec<SecondaryIndex>,
 }
 
 /// Where the keys are read from, and where each scan records what functions look up.
@@ -186,6 +216,29 @@ impl KeySource {
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = relation_schemas;
         Ok(tables)
+    }
+
+    /// The indexes the schema of `namespace` declares, by table name, but the primary keys'.
+    async fn declared_indexes(&self, namespace: &str) -> HashMap<String, Vec<IndexSpec>> {
+        let selector = if namespace == PUBLIC_SCHEMA {
+            SnapshotSelector::Current
+        } else {
+            SnapshotSelector::Branch(namespace.to_string())
+        };
+        let Ok(snapshot) = self.graph.resolve(&selector).await else {
+            return HashMap::new();
+        };
+        snapshot
+            .schema()
+            .tables()
+            .map(|table| {
+                let specs = required_indexes(table)
+                    .into_iter()
+                    .filter(|spec| spec.origin != IndexOrigin::Id)
+                    .collect();
+                (table.table().to_string(), specs)
+            })
+            .collect()
     }
 
     /// The endpoint tables of each edge table of `namespace`, by edge table name.
@@ -299,6 +352,51 @@ impl KeySource {
                     },
                 );
                 keys.foreign.push(key);
+            }
+        }
+        let mut declared_by_namespace = HashMap::new();
+        for table in &tables {
+            if !declared_by_namespace.contains_key(&table.namespace) {
+                let declared = self.declared_indexes(&table.namespace).await;
+                declared_by_namespace.insert(table.namespace.clone(), declared);
+            }
+            let Some(specs) = declared_by_namespace[&table.namespace].get(&table.name) else {
+                continue;
+            };
+            for (n, spec) in specs.iter().enumerate() {
+                let (Some(column), Some(oid)) =
+                    (table.position(&spec.column), secondary_oid(table.oid, n))
+                else {
+                    continue;
+                };
+                let index = SecondaryIndex {
+                    oid,
+                    table_oid: table.oid,
+                    namespace_oid: table.namespace_oid,
+                    namespace: table.namespace.clone(),
+                    table: table.name.clone(),
+                    name: spec.name.clone(),
+                    column,
+                    unique: spec.origin == IndexOrigin::Unique,
+                    access_method: match spec.method {
+                        IndexMethod::BTree => BTREE_ACCESS_METHOD,
+                        IndexMethod::Bitmap | IndexMethod::LabelList => 0,
+                    },
+                };
+                definitions.insert(
+                    oid,
+                    KeyDefinition {
+                        schema: table.namespace.clone(),
+                        table: table.name.clone(),
+                        kind: KeyKind::Index {
+                            index: spec.name.clone(),
+                            column: spec.column.clone(),
+                            method: spec.method.as_str().to_string(),
+                            unique: index.unique,
+                        },
+                    },
+                );
+                keys.secondary.push(index);
             }
         }
         *self

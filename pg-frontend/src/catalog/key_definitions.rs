@@ -1,8 +1,8 @@
 //! The definitions `pg_get_indexdef` and `pg_get_constraintdef` print for the keys
 //! `pg_index` and `pg_constraint` list (see `catalog_keys`): each graph table's primary key
 //! on `id` and its index, and each edge table's foreign keys from `src` and `dst` to its
-//! endpoint tables' `id`. They are recorded by OID at each scan of those tables, since
-//! the OIDs are handed out by scans.
+//! endpoint tables' `id`, and the other indexes the schema declares. They are recorded by
+//! OID at each scan of those tables, since the OIDs are handed out by scans.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -28,6 +28,15 @@ pub enum KeyKind {
     PrimaryKey {
         column: String,
     },
+    /// An index the graph schema declares besides the primary key's: an edge's `src` or
+    /// `dst`, a `@key`, `@unique` or `@index` property (`method` is Lance's: `btree`,
+    /// `bitmap`, `labellist`).
+    Index {
+        index: String,
+        column: String,
+        method: String,
+        unique: bool,
+    },
     ForeignKey {
         column: String,
         target_schema: String,
@@ -52,7 +61,7 @@ impl KeyDefinition {
         match &self.kind {
             KeyKind::PrimaryKey { .. } => Some(primary_key_name(&self.table)),
             KeyKind::ForeignKey { column, .. } => Some(foreign_key_name(&self.table, column)),
-            KeyKind::PrimaryKeyIndex { .. } => None,
+            KeyKind::PrimaryKeyIndex { .. } | KeyKind::Index { .. } => None,
         }
     }
 }
@@ -93,6 +102,18 @@ impl KeyDefinition {
                 relation_name(&self.schema, &self.table, visible),
                 quote_identifier(column)
             )),
+            KeyKind::Index {
+                index,
+                column,
+                method,
+                unique,
+            } => Some(format!(
+                "CREATE {}INDEX {} ON {} USING {method} ({})",
+                if *unique { "UNIQUE " } else { "" },
+                quote_identifier(index),
+                relation_name(&self.schema, &self.table, visible),
+                quote_identifier(column)
+            )),
             _ => None,
         }
     }
@@ -100,7 +121,9 @@ impl KeyDefinition {
     /// `pg_get_indexdef(oid, n, pretty)` for column `n` > 0: that key column's name.
     pub fn index_column(&self, n: i64) -> Option<String> {
         match &self.kind {
-            KeyKind::PrimaryKeyIndex { column, .. } if n == 1 => Some(quote_identifier(column)),
+            KeyKind::PrimaryKeyIndex { column, .. } | KeyKind::Index { column, .. } if n == 1 => {
+                Some(quote_identifier(column))
+            }
             _ => None,
         }
     }
@@ -108,7 +131,7 @@ impl KeyDefinition {
     /// `pg_get_constraintdef(oid)`: the constraint's clause; None for an index.
     pub fn constraint_definition(&self, visible: &dyn Fn(&str) -> bool) -> Option<String> {
         match &self.kind {
-            KeyKind::PrimaryKeyIndex { .. } => None,
+            KeyKind::PrimaryKeyIndex { .. } | KeyKind::Index { .. } => None,
             KeyKind::PrimaryKey { column } => {
                 Some(format!("PRIMARY KEY ({})", quote_identifier(column)))
             }

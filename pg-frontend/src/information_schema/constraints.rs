@@ -117,7 +117,7 @@ impl Constraint {
     fn column(&self) -> &str {
         match &self.definition.kind {
             KeyKind::PrimaryKey { column } | KeyKind::ForeignKey { column, .. } => column,
-            KeyKind::PrimaryKeyIndex { column, .. } => column,
+            KeyKind::PrimaryKeyIndex { column, .. } | KeyKind::Index { column, .. } => column,
         }
     }
 

@@ -96,6 +96,7 @@ async fn psql_describes_keys_schemas_and_objects() {
     // An edge table's foreign keys, and the node table they reference.
     let out = describe("\\d knows");
     assert!(out.contains("Foreign-key constraints:"), "{out}");
+    assert!(out.contains("\"knows_src_idx\" btree (src)"), "{out}");
     assert!(
         out.contains("\"knows_dst_fkey\" FOREIGN KEY (dst) REFERENCES person(id)"),
         "{out}"
@@ -118,7 +119,13 @@ async fn psql_describes_keys_schemas_and_objects() {
         "{out}"
     );
     let out = describe("\\di");
-    for (index, table) in [("person_pkey", "person"), ("knows_pkey", "knows")] {
+    // Keys' indexes, and the others the schema declares (an edge's endpoints, a @key).
+    for (index, table) in [
+        ("person_pkey", "person"),
+        ("knows_pkey", "knows"),
+        ("knows_src_idx", "knows"),
+        ("person_name_idx", "person"),
+    ] {
         assert!(
             out.lines().any(|l| {
                 let cells: Vec<&str> = l.split('|').map(str::trim).collect();
