@@ -367,3 +367,5 @@ WHERE n.nspname <> 'pg_catalog'
 ) AS tt
   JOIN pg_catalog.pg_description d ON (tt.oid = d.objoid AND tt.tableoid = d.classoid AND d.objsubid = 0)
 ORDER BY 1, 2, 3
+-- id: indkey_as_text
+SELECT c.relname, i.indkey::varchar, i.indisunique, i.indisprimary FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'knows'::regclass ORDER BY 1

@@ -28,8 +28,17 @@ pub fn text_cast(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     {
         return Ok(Transformed::no(expr));
     }
+    // `int2vector` and `oidvector` (`pg_index.indkey`) are written space-separated:
+    // SQLAlchemy 1.4 splits `indkey::varchar` on spaces.
+    let vector = inner.to_field(schema).is_ok_and(|(_, field)| {
+        matches!(
+            crate::pg_type::pg_type_of(&field),
+            Some("int2vector" | "oidvector")
+        )
+    });
     let udf = Arc::new(ScalarUDF::new_from_impl(ArrayOut {
         signature: Signature::any(1, Volatility::Immutable),
+        vector,
     }));
     let text = Expr::ScalarFunction(ScalarFunction::new_udf(udf, vec![inner.as_ref().clone()]));
     Ok(Transformed::yes(match target {
@@ -45,15 +54,20 @@ fn is_list(data_type: &DataType) -> bool {
     )
 }
 
-/// PostgreSQL's `array_out`: an array value as text.
+/// PostgreSQL's `array_out`: an array value as text; a vector's (`int2vectorout`) is its
+/// elements separated by spaces.
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct ArrayOut {
     signature: Signature,
+    vector: bool,
 }
 
 impl ScalarUDFImpl for ArrayOut {
     fn name(&self) -> &str {
-        "array_out"
+        match self.vector {
+            true => "vector_out",
+            false => "array_out",
+        }
     }
 
     fn signature(&self) -> &Signature {
@@ -74,6 +88,7 @@ impl ScalarUDFImpl for ArrayOut {
         for row in 0..arrays.len() {
             texts.push(match arrays.is_null(row) {
                 true => None,
+                false if self.vector => Some(vector_text(&list_values(&arrays, row))?),
                 false => Some(array_text(&list_values(&arrays, row))?),
             });
         }
@@ -83,6 +98,13 @@ impl ScalarUDFImpl for ArrayOut {
             false => ColumnarValue::Array(texts),
         })
     }
+}
+
+/// A vector's elements (numbers, never NULL) separated by spaces.
+fn vector_text(elements: &ArrayRef) -> Result<String> {
+    let texts = cast(elements, &DataType::Utf8)?;
+    let texts = texts.as_string::<i32>();
+    Ok(texts.iter().flatten().collect::<Vec<_>>().join(" "))
 }
 
 fn list_values(array: &ArrayRef, row: usize) -> ArrayRef {
