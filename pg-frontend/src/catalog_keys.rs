@@ -148,6 +148,11 @@ impl KeyedPgCatalog {
         })))
     }
 
+    /// datafusion-pg-catalog's tables, which the keyed ones are computed from.
+    pub fn unkeyed(&self) -> Arc<dyn SchemaProvider> {
+        self.inner.clone()
+    }
+
     /// Where the graph tables' keys are read from (`information_schema` lists them too).
     pub fn key_source(&self) -> KeySource {
         KeySource {
@@ -332,20 +337,20 @@ fn rows(schema: &SchemaRef, count: usize, values: HashMap<&str, ArrayRef>) -> Re
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
 
-fn int32s(keys: &[PrimaryKey], f: impl Fn(&PrimaryKey) -> i32) -> ArrayRef {
-    Arc::new(Int32Array::from(keys.iter().map(f).collect::<Vec<_>>()))
+fn int32s<T>(items: &[T], f: impl Fn(&T) -> i32) -> ArrayRef {
+    Arc::new(Int32Array::from(items.iter().map(f).collect::<Vec<_>>()))
 }
 
-fn int16s(keys: &[PrimaryKey], value: i16) -> ArrayRef {
-    Arc::new(Int16Array::from(vec![value; keys.len()]))
+fn int16s<T>(items: &[T], value: i16) -> ArrayRef {
+    Arc::new(Int16Array::from(vec![value; items.len()]))
 }
 
-fn texts(keys: &[PrimaryKey], f: impl Fn(&PrimaryKey) -> String) -> ArrayRef {
-    Arc::new(StringArray::from(keys.iter().map(f).collect::<Vec<_>>()))
+fn texts<T>(items: &[T], f: impl Fn(&T) -> String) -> ArrayRef {
+    Arc::new(StringArray::from(items.iter().map(f).collect::<Vec<_>>()))
 }
 
-fn flags(keys: &[PrimaryKey], value: bool) -> ArrayRef {
-    Arc::new(BooleanArray::from(vec![value; keys.len()]))
+fn flags<T>(items: &[T], value: bool) -> ArrayRef {
+    Arc::new(BooleanArray::from(vec![value; items.len()]))
 }
 
 fn key_columns(keys: &[PrimaryKey]) -> ArrayRef {
@@ -357,7 +362,7 @@ fn key_columns(keys: &[PrimaryKey]) -> ArrayRef {
     Arc::new(lists.finish())
 }
 
-fn zero_per_key(keys: &[PrimaryKey]) -> ArrayRef {
+fn zero_per_key<T>(keys: &[T]) -> ArrayRef {
     let mut lists = ListBuilder::new(Int16Builder::new());
     for _ in keys {
         lists.values().append_value(0);
@@ -367,7 +372,7 @@ fn zero_per_key(keys: &[PrimaryKey]) -> ArrayRef {
 }
 
 /// `oidvector` of one 0 per key: no operator class or collation of PostgreSQL's applies.
-fn zero_oid_per_key(keys: &[PrimaryKey]) -> ArrayRef {
+fn zero_oid_per_key<T>(keys: &[T]) -> ArrayRef {
     let mut lists = ListBuilder::new(Int32Builder::new());
     for _ in keys {
         lists.values().append_value(0);
@@ -556,83 +561,52 @@ const HEAP_ACCESS_METHOD: i32 = 2;
 
 /// `pg_class` rows of the indexes besides the primary keys'.
 fn secondary_class_rows(schema: &SchemaRef, indexes: &[SecondaryIndex]) -> Result<RecordBatch> {
-    let ints = |f: &dyn Fn(&SecondaryIndex) -> i32| -> ArrayRef {
-        Arc::new(Int32Array::from(indexes.iter().map(f).collect::<Vec<_>>()))
-    };
-    let text = |s: &str| -> ArrayRef { Arc::new(StringArray::from(vec![s; indexes.len()])) };
+    let text = |s: &str| texts(indexes, |_| s.to_string());
     rows(
         schema,
         indexes.len(),
         HashMap::from([
-            ("oid", ints(&|i| i.oid)),
-            (
-                "relname",
-                Arc::new(StringArray::from(
-                    indexes.iter().map(|i| i.name.clone()).collect::<Vec<_>>(),
-                )) as ArrayRef,
-            ),
-            ("relnamespace", ints(&|i| i.namespace_oid)),
-            ("relam", ints(&|i| i.access_method)),
+            ("oid", int32s(indexes, |i| i.oid)),
+            ("relname", texts(indexes, |i| i.name.clone())),
+            ("relnamespace", int32s(indexes, |i| i.namespace_oid)),
+            ("relam", int32s(indexes, |i| i.access_method)),
             ("relkind", text("i")),
             ("relpersistence", text("p")),
             ("relreplident", text("n")),
-            (
-                "relnatts",
-                Arc::new(Int16Array::from(vec![1; indexes.len()])) as ArrayRef,
-            ),
-            (
-                "relispopulated",
-                Arc::new(BooleanArray::from(vec![true; indexes.len()])) as ArrayRef,
-            ),
+            ("relnatts", int16s(indexes, 1)),
+            ("relispopulated", flags(indexes, true)),
         ]),
     )
 }
 
 /// `pg_index` rows of the indexes besides the primary keys'.
 fn secondary_index_rows(schema: &SchemaRef, indexes: &[SecondaryIndex]) -> Result<RecordBatch> {
-    let ints = |f: &dyn Fn(&SecondaryIndex) -> i32| -> ArrayRef {
-        Arc::new(Int32Array::from(indexes.iter().map(f).collect::<Vec<_>>()))
-    };
-    let flag = |f: &dyn Fn(&SecondaryIndex) -> bool| -> ArrayRef {
-        Arc::new(BooleanArray::from(
-            indexes.iter().map(f).collect::<Vec<_>>(),
-        ))
-    };
-    let one = Arc::new(Int16Array::from(vec![1; indexes.len()])) as ArrayRef;
-    let vectors = |value: &dyn Fn(&SecondaryIndex) -> i16| -> ArrayRef {
-        let mut lists = ListBuilder::new(Int16Builder::new());
-        for index in indexes {
-            lists.values().append_value(value(index));
-            lists.append(true);
-        }
-        Arc::new(lists.finish())
-    };
-    let zero_oids = || -> ArrayRef {
-        let mut lists = ListBuilder::new(Int32Builder::new());
-        for _ in indexes {
-            lists.values().append_value(0);
-            lists.append(true);
-        }
-        Arc::new(lists.finish())
-    };
+    let mut columns = ListBuilder::new(Int16Builder::new());
+    for index in indexes {
+        columns.values().append_value(index.column);
+        columns.append(true);
+    }
+    let unique: ArrayRef = Arc::new(BooleanArray::from(
+        indexes.iter().map(|i| i.unique).collect::<Vec<_>>(),
+    ));
     rows(
         schema,
         indexes.len(),
         HashMap::from([
-            ("indexrelid", ints(&|i| i.oid)),
-            ("indrelid", ints(&|i| i.table_oid)),
-            ("indnatts", one.clone()),
-            ("indnkeyatts", one),
-            ("indisunique", flag(&|i| i.unique)),
-            ("indisprimary", flag(&|_| false)),
-            ("indimmediate", flag(&|_| true)),
-            ("indisvalid", flag(&|_| true)),
-            ("indisready", flag(&|_| true)),
-            ("indislive", flag(&|_| true)),
-            ("indkey", vectors(&|i| i.column)),
-            ("indoption", vectors(&|_| 0)),
-            ("indclass", zero_oids()),
-            ("indcollation", zero_oids()),
+            ("indexrelid", int32s(indexes, |i| i.oid)),
+            ("indrelid", int32s(indexes, |i| i.table_oid)),
+            ("indnatts", int16s(indexes, 1)),
+            ("indnkeyatts", int16s(indexes, 1)),
+            ("indisunique", unique),
+            ("indisprimary", flags(indexes, false)),
+            ("indimmediate", flags(indexes, true)),
+            ("indisvalid", flags(indexes, true)),
+            ("indisready", flags(indexes, true)),
+            ("indislive", flags(indexes, true)),
+            ("indkey", Arc::new(columns.finish()) as ArrayRef),
+            ("indoption", zero_per_key(indexes)),
+            ("indclass", zero_oid_per_key(indexes)),
+            ("indcollation", zero_oid_per_key(indexes)),
         ]),
     )
 }

@@ -42,6 +42,9 @@ const FIRST_USER_OID: i32 = 16384;
 #[derive(Debug)]
 pub struct DumpCatalog {
     pub inner: Arc<dyn SchemaProvider>,
+    /// datafusion-pg-catalog's own tables, under the keyed ones: the catalog tables' rows
+    /// of `pg_class` are read from here, without computing the graph's keys.
+    pub unkeyed: Arc<dyn SchemaProvider>,
 }
 
 /// Catalogs of PostgreSQL features graphs do not have that datafusion-pg-catalog does not
@@ -131,7 +134,7 @@ impl SchemaProvider for DumpCatalog {
             _ => None,
         };
         let classes = match name.as_str() {
-            "pg_attribute" => self.inner.table("pg_class").await?,
+            "pg_attribute" => self.unkeyed.table("pg_class").await?,
             _ => None,
         };
         let fix = Fix {

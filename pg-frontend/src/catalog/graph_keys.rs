@@ -84,6 +84,15 @@ pub struct ForeignKey {
     pub target_column: i16,
 }
 
+/// What one namespace's graph schema says of its tables.
+#[derive(Default)]
+struct SchemaFacts {
+    /// Each edge table's endpoint tables, by edge table name.
+    endpoints: HashMap<String, [String; 2]>,
+    /// The indexes each table declares besides its primary key's, by table name.
+    indexes: HashMap<String, Vec<IndexSpec>>,
+}
+
 /// An index the graph schema declares on a table besides its primary key's.
 pub struct SecondaryIndex {
     pub oid: i32,
@@ -218,50 +227,32 @@ impl KeySource {
         Ok(tables)
     }
 
-    /// The indexes the schema of `namespace` declares, by table name, but the primary keys'.
-    async fn declared_indexes(&self, namespace: &str) -> HashMap<String, Vec<IndexSpec>> {
+    /// What the schema of `namespace` (a branch's, `public` the session's) says of its
+    /// tables; resolved once per scan of the keys.
+    async fn schema_facts(&self, namespace: &str) -> SchemaFacts {
         let selector = if namespace == PUBLIC_SCHEMA {
             SnapshotSelector::Current
         } else {
             SnapshotSelector::Branch(namespace.to_string())
         };
         let Ok(snapshot) = self.graph.resolve(&selector).await else {
-            return HashMap::new();
+            return SchemaFacts::default();
         };
-        snapshot
-            .schema()
-            .tables()
-            .map(|table| {
-                let specs = required_indexes(table)
-                    .into_iter()
-                    .filter(|spec| spec.origin != IndexOrigin::Id)
-                    .collect();
-                (table.table().to_string(), specs)
-            })
-            .collect()
-    }
-
-    /// The endpoint tables of each edge table of `namespace`, by edge table name.
-    async fn endpoints(&self, namespace: &str) -> HashMap<String, [String; 2]> {
-        let selector = if namespace == PUBLIC_SCHEMA {
-            SnapshotSelector::Current
-        } else {
-            SnapshotSelector::Branch(namespace.to_string())
-        };
-        let Ok(snapshot) = self.graph.resolve(&selector).await else {
-            return HashMap::new();
-        };
-        snapshot
-            .schema()
-            .tables()
-            .filter_map(|table| match table {
-                TableDef::Edge(edge) => Some((
+        let mut facts = SchemaFacts::default();
+        for table in snapshot.schema().tables() {
+            if let TableDef::Edge(edge) = table {
+                facts.endpoints.insert(
                     edge.table.clone(),
                     [edge.src_table.clone(), edge.dst_table.clone()],
-                )),
-                TableDef::Node(_) => None,
-            })
-            .collect()
+                );
+            }
+            let declared = required_indexes(table)
+                .into_iter()
+                .filter(|spec| spec.origin != IndexOrigin::Id)
+                .collect();
+            facts.indexes.insert(table.table().to_string(), declared);
+        }
+        facts
     }
 
     /// The key definitions the last scan recorded.
@@ -309,13 +300,18 @@ impl KeySource {
             );
             keys.primary.push(key);
         }
-        let mut endpoints_by_namespace = HashMap::new();
+        let mut facts_by_namespace: HashMap<String, SchemaFacts> = HashMap::new();
         for table in &tables {
-            if !endpoints_by_namespace.contains_key(&table.namespace) {
-                let endpoints = self.endpoints(&table.namespace).await;
-                endpoints_by_namespace.insert(table.namespace.clone(), endpoints);
+            if !facts_by_namespace.contains_key(&table.namespace) {
+                let facts = self.schema_facts(&table.namespace).await;
+                facts_by_namespace.insert(table.namespace.clone(), facts);
             }
-            let Some(ends) = endpoints_by_namespace[&table.namespace].get(&table.name) else {
+        }
+        for table in &tables {
+            let Some(ends) = facts_by_namespace[&table.namespace]
+                .endpoints
+                .get(&table.name)
+            else {
                 continue;
             };
             for (n, (column_name, target_name)) in ["src", "dst"].iter().zip(ends).enumerate() {
@@ -354,13 +350,11 @@ impl KeySource {
                 keys.foreign.push(key);
             }
         }
-        let mut declared_by_namespace = HashMap::new();
         for table in &tables {
-            if !declared_by_namespace.contains_key(&table.namespace) {
-                let declared = self.declared_indexes(&table.namespace).await;
-                declared_by_namespace.insert(table.namespace.clone(), declared);
-            }
-            let Some(specs) = declared_by_namespace[&table.namespace].get(&table.name) else {
+            let Some(specs) = facts_by_namespace[&table.namespace]
+                .indexes
+                .get(&table.name)
+            else {
                 continue;
             };
             for (n, spec) in specs.iter().enumerate() {

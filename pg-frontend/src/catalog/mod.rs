@@ -116,7 +116,10 @@ pub fn install(
         );
         let keyed = Arc::new(pg_catalog);
         let key_source = keyed.key_source();
-        let pg_catalog = Arc::new(dump_catalog::DumpCatalog { inner: keyed });
+        let pg_catalog = Arc::new(dump_catalog::DumpCatalog {
+            unkeyed: keyed.unkeyed(),
+            inner: keyed,
+        });
         if let Some(catalog) = ctx.catalog(GRAPH_CATALOG) {
             catalog
                 .register_schema("pg_catalog", pg_catalog.clone())

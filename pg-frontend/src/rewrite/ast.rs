@@ -4,7 +4,7 @@
 
 use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
+    BinaryOperator, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
     FunctionArguments, GroupByExpr, Ident, Join, JoinConstraint, JoinOperator, ObjectName, Query,
     Select, SelectFlavor, SelectItem, SetExpr, TableAlias, TableFactor, TableFunctionArgs,
     TableWithJoins, Value,
@@ -19,6 +19,30 @@ pub fn last_name_is(name: &ObjectName, wanted: &str) -> bool {
 /// The identifier that ends `name`, if it ends in one.
 pub fn last_name(name: &ObjectName) -> Option<&Ident> {
     name.0.last().and_then(|part| part.as_ident())
+}
+
+/// `pg_catalog.<table>`.
+pub fn catalog_table(table: &str) -> ObjectName {
+    ObjectName::from(vec![Ident::new("pg_catalog"), Ident::new(table)])
+}
+
+/// The type and the text of a string literal cast to it (`'person'::regclass`).
+pub fn literal_cast(expr: &Expr) -> Option<(&DataType, &str)> {
+    let Expr::Cast {
+        expr: operand,
+        data_type,
+        ..
+    } = expr
+    else {
+        return None;
+    };
+    let Expr::Value(value) = operand.as_ref() else {
+        return None;
+    };
+    let Value::SingleQuotedString(text) = &value.value else {
+        return None;
+    };
+    Some((data_type, text))
 }
 
 /// `name(args...)`, each argument a plain expression.

@@ -4,12 +4,13 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
     BinaryOperator, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
-    ObjectName, SelectItem, Statement, TableWithJoins, Value, visit_expressions_mut,
+    SelectItem, Statement, TableWithJoins, Value, visit_expressions_mut,
 };
 
 use super::CatalogRewrite;
 use super::ast::{
-    all_of, binary, column, function_call, join_on, last_name_is, query, select, table,
+    all_of, binary, catalog_table, column, function_call, join_on, last_name_is, query, select,
+    table,
 };
 
 /// `CAST(format('%I.%I', schema, table) AS regclass)`, the OID of a relation named by
@@ -46,12 +47,10 @@ impl CatalogRewrite for FormattedRelationName {
 /// JOIN pg_catalog.pg_namespace named_schema ON named_relation.relnamespace =
 /// named_schema.oid WHERE named_schema.nspname = schema AND named_relation.relname = table)`
 pub(super) fn relation_oid(schema: Expr, table_name: Expr) -> Expr {
-    let pg_catalog =
-        |name: &str| ObjectName::from(vec![Ident::new("pg_catalog"), Ident::new(name)]);
     let from = TableWithJoins {
-        relation: table(pg_catalog("pg_class"), None, Some("named_relation")),
+        relation: table(catalog_table("pg_class"), None, Some("named_relation")),
         joins: vec![join_on(
-            table(pg_catalog("pg_namespace"), None, Some("named_schema")),
+            table(catalog_table("pg_namespace"), None, Some("named_schema")),
             binary(
                 column("named_relation", "relnamespace"),
                 BinaryOperator::Eq,

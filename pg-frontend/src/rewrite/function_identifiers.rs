@@ -7,13 +7,13 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, DataType, Expr, Ident, ObjectName, SelectItem, Statement, TableWithJoins,
-    Value, visit_expressions_mut,
+    BinaryOperator, DataType, Expr, SelectItem, Statement, TableWithJoins, visit_expressions_mut,
 };
 
 use super::CatalogRewrite;
 use super::ast::{
-    all_of, binary, column, function_call, join_on, last_name, query, select, table, text,
+    all_of, binary, catalog_table, column, function_call, join_on, last_name, literal_cast, query,
+    select, table, text,
 };
 use super::object_identifiers::type_name;
 
@@ -101,21 +101,8 @@ impl WrittenFunction {
 
 /// `'f'::regproc` as `omnigraph_one_function(<how many match>, <their largest OID>, 'f')`.
 fn function_lookup(expr: &Expr) -> Option<Expr> {
-    let Expr::Cast {
-        expr: operand,
-        data_type,
-        ..
-    } = expr
-    else {
-        return None;
-    };
+    let (data_type, written) = literal_cast(expr)?;
     let identifier = identifier_type(data_type)?;
-    let Expr::Value(value) = operand.as_ref() else {
-        return None;
-    };
-    let Value::SingleQuotedString(written) = &value.value else {
-        return None;
-    };
     if written.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -147,12 +134,10 @@ fn matching_functions(
     argument_types: Option<&[String]>,
     aggregate: Expr,
 ) -> Expr {
-    let pg_catalog =
-        |name: &str| ObjectName::from(vec![Ident::new("pg_catalog"), Ident::new(name)]);
     let from = TableWithJoins {
-        relation: table(pg_catalog("pg_proc"), None, Some("named_function")),
+        relation: table(catalog_table("pg_proc"), None, Some("named_function")),
         joins: vec![join_on(
-            table(pg_catalog("pg_namespace"), None, Some("function_schema")),
+            table(catalog_table("pg_namespace"), None, Some("function_schema")),
             binary(
                 column("named_function", "pronamespace"),
                 BinaryOperator::Eq,
@@ -200,11 +185,7 @@ fn matching_functions(
 /// function's argument types then match.
 fn type_oid(typname: &str) -> Expr {
     let from = TableWithJoins {
-        relation: table(
-            ObjectName::from(vec![Ident::new("pg_catalog"), Ident::new("pg_type")]),
-            None,
-            Some("argument_type"),
-        ),
+        relation: table(catalog_table("pg_type"), None, Some("argument_type")),
         joins: vec![],
     };
     Expr::Subquery(Box::new(query(select(

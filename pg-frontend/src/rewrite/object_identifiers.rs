@@ -14,15 +14,15 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, DataType, Expr, Ident, ObjectName, SelectItem, SetExpr, Statement,
-    TableWithJoins, Value, visit_expressions_mut,
+    BinaryOperator, DataType, Expr, Ident, SelectItem, SetExpr, Statement, TableWithJoins,
+    visit_expressions_mut,
 };
 use omnigraph_sql::column_name::column_name;
 
 use super::CatalogRewrite;
 use super::ast::{
-    aliased, all_of, binary, column, function_call, join_on, last_name, null, query, select, table,
-    text,
+    aliased, all_of, binary, catalog_table, column, function_call, join_on, last_name,
+    literal_cast, null, query, select, table, text,
 };
 
 /// The object identifier types whose names these rewrites read.
@@ -221,12 +221,10 @@ fn cast_to_text(expr: Expr) -> Expr {
 /// pg_catalog.pg_namespace shown_schema ON shown_relation.relnamespace = shown_schema.oid
 /// WHERE shown_relation.oid = oid)`
 fn relation_name(oid: Expr) -> Expr {
-    let pg_catalog =
-        |name: &str| ObjectName::from(vec![Ident::new("pg_catalog"), Ident::new(name)]);
     let from = TableWithJoins {
-        relation: table(pg_catalog("pg_class"), None, Some("shown_relation")),
+        relation: table(catalog_table("pg_class"), None, Some("shown_relation")),
         joins: vec![join_on(
-            table(pg_catalog("pg_namespace"), None, Some("shown_schema")),
+            table(catalog_table("pg_namespace"), None, Some("shown_schema")),
             binary(
                 column("shown_relation", "relnamespace"),
                 BinaryOperator::Eq,
@@ -273,21 +271,8 @@ fn relation_name(oid: Expr) -> Expr {
 /// writes types (`'int4'::regtype`), failing when no type has it. Relations of
 /// `pg_catalog` and `information_schema` we do not model stay NULL, as before.
 fn checked_literal(expr: &Expr) -> Option<Expr> {
-    let Expr::Cast {
-        expr: operand,
-        data_type,
-        ..
-    } = expr
-    else {
-        return None;
-    };
+    let (data_type, name) = literal_cast(expr)?;
     let kind = ObjectKind::of(data_type)?;
-    let Expr::Value(value) = operand.as_ref() else {
-        return None;
-    };
-    let Value::SingleQuotedString(name) = &value.value else {
-        return None;
-    };
     if name.is_empty() || name.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

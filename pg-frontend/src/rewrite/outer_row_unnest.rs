@@ -21,7 +21,7 @@ use datafusion::sql::sqlparser::ast::{
 };
 
 use super::CatalogRewrite;
-use super::ast::{all_of, binary, column, last_name, query, select};
+use super::ast::{all_of, binary, catalog_table, column, last_name, query, select};
 
 pub struct OuterRowUnnest;
 
@@ -185,11 +185,7 @@ impl Scopes {
             ]))
         }));
         let keyed_rows = TableWithJoins {
-            relation: super::ast::table(
-                ObjectName::from(vec![Ident::new("pg_catalog"), Ident::new(&table)]),
-                None,
-                Some("__keyed_row"),
-            ),
+            relation: super::ast::table(catalog_table(&table), None, Some("__keyed_row")),
             joins: vec![datafusion::sql::sqlparser::ast::Join {
                 relation: unnested,
                 global: false,
