@@ -99,8 +99,48 @@ impl fmt::Display for IntegrityViolation {
     }
 }
 
+/// A mistake in `CREATE INDEX` or `DROP INDEX`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IndexError {
+    #[error("column \"{column}\" of relation \"{table}\" does not exist")]
+    UnknownColumn { table: String, column: String },
+    #[error("relation \"{0}\" already exists")]
+    NameTaken(String),
+    #[error(
+        "column \"{column}\" of relation \"{table}\" is already indexed by \"{index}\" (one index per column)"
+    )]
+    AlreadyIndexed {
+        table: String,
+        column: String,
+        index: String,
+    },
+    #[error("index \"{0}\" does not exist")]
+    UnknownIndex(String),
+    #[error("access method \"{0}\" does not exist (index methods: btree, bitmap, labellist)")]
+    UnknownMethod(String),
+    #[error("access method \"{method}\" cannot index column \"{column}\" of type {ty}")]
+    MethodUnsupported {
+        method: String,
+        column: String,
+        ty: String,
+    },
+    #[error(
+        "column \"{column}\" of type {ty} cannot be indexed (floats, vectors and blobs are not indexable)"
+    )]
+    NotIndexable { column: String, ty: String },
+    #[error(
+        "invalid index name \"{0}\": an index name is letters, digits and underscores, starting with a letter or underscore"
+    )]
+    InvalidName(String),
+    #[error("cannot drop index {index} because {reason}")]
+    Required { index: String, reason: String },
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    #[error("{0}")]
+    Index(#[from] IndexError),
+
     #[error("schema error at line {line}, column {column}: {message}")]
     SchemaParse {
         line: usize,

@@ -29,7 +29,7 @@ pub mod values;
 pub mod write;
 
 pub use changes::{ChangeKind, RowChange};
-pub use error::{Error, IntegrityViolation, Result};
+pub use error::{Error, IndexError, IntegrityViolation, Result};
 pub use graph::{BranchInfo, Graph, GraphRef, MAIN_BRANCH, OpenMode, validate_branch_name};
 pub use manifest::{CommitRecord, TableEntry};
 pub use merge::{ConflictKind, MergeConflict, MergeKind, MergeOutcome, MergeStyle};
@@ -37,6 +37,7 @@ pub use snapshot::Snapshot;
 pub use topology::{Direction, IdIndex, PathStep, Side, Topology};
 pub use write::batches::InsertMode;
 pub use write::delete::DeleteSummary;
+pub use write::index_ddl::{IndexDdlOutcome, IndexDefinition};
 pub use write::loader::{LoadMode, LoadSummary};
 pub use write::schema_apply::SchemaApplyOutcome;
 pub use write::{CommitOutcome, WriteOptions};

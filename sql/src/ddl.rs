@@ -1,13 +1,19 @@
-//! DDL that cannot work on a graph: its tables are the node and edge types of its schema,
-//! so `CREATE TABLE` (and `CREATE TABLE AS`, pandas' `to_sql` to a new table), `CREATE
-//! VIEW`, `ALTER TABLE` and `DROP TABLE`/`DROP VIEW` answer 0A000 with a hint naming
-//! what does; so do `CREATE INDEX` and `DROP INDEX`, whose indexes the schema declares. Refused from the plan, after the role check, so a user without the role
-//! for DDL still gets 42501 first, as in PostgreSQL.
+//! DDL on a graph. Its tables are the node and edge types of its schema, so `CREATE
+//! TABLE` (and `CREATE TABLE AS`, pandas' `to_sql` to a new table), `CREATE VIEW`, `ALTER
+//! TABLE` and `DROP TABLE`/`DROP VIEW` answer 0A000 with a hint naming what does; they are
+//! refused from the plan, after the role check, so a user without the role for DDL still
+//! gets 42501 first, as in PostgreSQL. `CREATE INDEX` and `DROP INDEX` edit the schema's
+//! `@index` annotations: each is a call of the `create_index`/`drop_index` procedure,
+//! built from its syntax, so it is planned, privileged and transacted as that call is.
 
 use datafusion::logical_expr::{DdlStatement, LogicalPlan};
-use datafusion::sql::sqlparser::ast::ObjectName;
+use datafusion::sql::sqlparser::ast::{
+    CreateIndex, Expr, FunctionArg, FunctionArgExpr, IndexOption, IndexType, ObjectName, Value,
+};
 
 use crate::error::{ErrorKind, Result, SqlError};
+use crate::names;
+use crate::statement::Call;
 
 /// What to do instead, for every statement refused here.
 const HINT: &str = "A graph's tables are the node and edge types of its schema: add types and \
@@ -23,19 +29,131 @@ fn refused(what: String) -> SqlError {
     .with_hint(HINT)
 }
 
-/// What to do instead of `CREATE INDEX`/`DROP INDEX`.
-const INDEX_HINT: &str = "Indexes are declared in the graph schema: every table's id, every \
-                          edge's src and dst, and every @key and @unique property are indexed; \
-                          mark another property @index and CALL apply_schema('<schema>') (see \
-                          docs/sql-reference.md, Schema language).";
+/// What indexes can be, for the forms of `CREATE INDEX` that are refused.
+const INDEX_HINT: &str = "An index covers one property of a node or edge type: CREATE INDEX \
+                          [IF NOT EXISTS] [name] ON table [USING btree|bitmap|labellist] \
+                          (column). Every table's id, every edge's src and dst, and every @key \
+                          and @unique property are indexed already (see docs/sql-reference.md, \
+                          Indexes).";
 
-/// `CREATE INDEX` or `DROP INDEX` (`what`), which are not supported yet.
-pub(crate) fn index_ddl(what: String) -> SqlError {
-    SqlError::new(
-        ErrorKind::NotSupported,
-        format!("{what} is not supported: indexes are defined by the graph schema"),
-    )
-    .with_hint(INDEX_HINT)
+fn index_refused(what: &str) -> SqlError {
+    SqlError::new(ErrorKind::NotSupported, format!("{what} is not supported")).with_hint(INDEX_HINT)
+}
+
+fn text(value: String) -> FunctionArg {
+    FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::value(
+        Value::SingleQuotedString(value),
+    )))
+}
+
+fn optional_text(value: Option<String>) -> FunctionArg {
+    match value {
+        Some(v) => text(v),
+        None => FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::value(Value::Null))),
+    }
+}
+
+fn boolean(value: bool) -> FunctionArg {
+    FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::value(Value::Boolean(value))))
+}
+
+/// The relation a name in `CREATE INDEX`/`DROP INDEX` stands for: `name` or
+/// `public.name` (the session's branch is its `public`; another branch's schema is
+/// written on by switching to it).
+fn unqualified(name: &ObjectName, what: &str) -> Result<String> {
+    let mut parts = names::object_parts(name);
+    match parts.len() {
+        1 => Ok(parts.remove(0)),
+        2 if parts[0] == "public" => Ok(parts.remove(1)),
+        _ => Err(SqlError::new(
+            ErrorKind::NotSupported,
+            format!(
+                "{what} {name}: indexes are created and dropped on the session's branch (schema public); SET omnigraph.branch to work on another branch"
+            ),
+        )),
+    }
+}
+
+fn method_name(using: &IndexType) -> String {
+    match using {
+        IndexType::Custom(ident) => names::normalized(ident),
+        other => other.to_string().to_ascii_lowercase(),
+    }
+}
+
+/// `CREATE INDEX [IF NOT EXISTS] [name] ON table [USING method] (column)` as a call of
+/// `create_index(table, column, name, method, if_not_exists)`.
+pub(crate) fn create_index_call(index: &CreateIndex) -> Result<Call> {
+    let refused = |what: &str| Err(index_refused(what));
+    if index.unique {
+        return Err(index_refused("CREATE UNIQUE INDEX").with_hint(
+            "A unique index is declared by marking the property @unique when its type is \
+             created (see docs/sql-reference.md, Schema language).",
+        ));
+    }
+    if index.columns.len() != 1 {
+        return refused("an index on several columns");
+    }
+    if !index.include.is_empty() {
+        return refused("INCLUDE in an index");
+    }
+    if index.predicate.is_some() {
+        return refused("a partial index (WHERE)");
+    }
+    if !index.with.is_empty() {
+        return refused("storage parameters of an index (WITH)");
+    }
+    if index.nulls_distinct == Some(false) {
+        return refused("NULLS NOT DISTINCT");
+    }
+    let key = &index.columns[0];
+    if key.operator_class.is_some() {
+        return refused("an operator class in an index");
+    }
+    let column = match &key.column.expr {
+        Expr::Identifier(ident) => names::normalized(ident),
+        _ => return refused("an index on an expression"),
+    };
+    let table = unqualified(&index.table_name, "CREATE INDEX ON")?;
+    let name = match &index.name {
+        Some(name) => Some(unqualified(name, "CREATE INDEX")?),
+        None => None,
+    };
+    let using = index.using.as_ref().or_else(|| {
+        index.index_options.iter().find_map(|o| match o {
+            IndexOption::Using(t) => Some(t),
+            IndexOption::Comment(_) => None,
+        })
+    });
+    Ok(Call {
+        procedure: procedure("create_index"),
+        args: vec![
+            text(table),
+            text(column),
+            optional_text(name),
+            optional_text(using.map(method_name)),
+            boolean(index.if_not_exists),
+        ],
+        command: Some("CREATE INDEX"),
+    })
+}
+
+/// `DROP INDEX [IF EXISTS] name` as a call of `drop_index(name, if_exists)`.
+pub(crate) fn drop_index_call(names: &[ObjectName], if_exists: bool) -> Result<Call> {
+    let [name] = names else {
+        return Err(index_refused(
+            "DROP INDEX of several indexes in one statement",
+        ));
+    };
+    Ok(Call {
+        procedure: procedure("drop_index"),
+        args: vec![text(unqualified(name, "DROP INDEX")?), boolean(if_exists)],
+        command: Some("DROP INDEX"),
+    })
+}
+
+fn procedure(name: &str) -> &'static datafusion_omnigraph::ProcedureSpec {
+    datafusion_omnigraph::procedure(name).expect("the index procedures are listed")
 }
 
 /// Refuses `plan` if it is DDL that cannot work on a graph.
@@ -53,10 +171,6 @@ pub(crate) fn refuse_graph_ddl(plan: &LogicalPlan) -> Result<()> {
         DdlStatement::CreateView(v) => Err(refused(format!("CREATE VIEW {}", v.name))),
         DdlStatement::DropTable(t) => Err(refused(format!("DROP TABLE {}", t.name))),
         DdlStatement::DropView(v) => Err(refused(format!("DROP VIEW {}", v.name))),
-        DdlStatement::CreateIndex(i) => Err(index_ddl(match &i.name {
-            Some(name) => format!("CREATE INDEX {name}"),
-            None => "CREATE INDEX".to_string(),
-        })),
         _ => Ok(()),
     }
 }

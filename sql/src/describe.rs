@@ -71,6 +71,9 @@ impl Session {
             StatementKind::Setting(Setting::Set { .. } | Setting::Reset(_) | Setting::Ignored) => {
                 return Ok((vec![], no_columns()));
             }
+            StatementKind::Call(call) if call.command.is_some() => {
+                return Ok((vec![], no_columns()));
+            }
             StatementKind::Call(call) => {
                 let count = call_placeholders(call);
                 if count > 0 {

@@ -12,7 +12,7 @@ use datafusion_omnigraph::functions::errors::FunctionError;
 use datafusion_omnigraph::numbers::NumericError;
 use datafusion_omnigraph::subqueries::SubqueryError;
 use datafusion_omnigraph::types::TypeError;
-use omnigraph_engine::{Error as EngineError, IntegrityViolation};
+use omnigraph_engine::{Error as EngineError, IndexError, IntegrityViolation};
 
 /// What went wrong, by PostgreSQL error class. Each kind has one SQLSTATE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -47,6 +47,10 @@ pub enum ErrorKind {
     UnknownBranch,
     /// 42P06 duplicate_schema (branch exists)
     DuplicateBranch,
+    /// 42P07 duplicate_table (a relation of that name exists: an index name taken)
+    DuplicateRelation,
+    /// 2BP01 dependent_objects_still_exist (an index a key or constraint needs)
+    DependentObjects,
     /// 42602 invalid_name
     InvalidName,
     /// 22023 invalid_parameter_value (unknown ref, bad argument)
@@ -149,6 +153,8 @@ impl ErrorKind {
             ErrorKind::InvalidSavepoint => "3B001",
             ErrorKind::UnknownBranch => "3F000",
             ErrorKind::DuplicateBranch => "42P06",
+            ErrorKind::DuplicateRelation => "42P07",
+            ErrorKind::DependentObjects => "2BP01",
             ErrorKind::InvalidName => "42602",
             ErrorKind::InvalidParameter => "22023",
             ErrorKind::ReadOnlyParameter => "55P02",
@@ -233,6 +239,18 @@ fn engine_kind(err: &EngineError) -> ErrorKind {
     match err.root() {
         EngineError::SchemaParse { .. } => ErrorKind::Syntax,
         EngineError::SchemaChange(_) => ErrorKind::InvalidSchemaChange,
+        EngineError::Index(e) => match e {
+            IndexError::UnknownColumn { .. } => ErrorKind::UndefinedColumn,
+            IndexError::NameTaken(_) | IndexError::AlreadyIndexed { .. } => {
+                ErrorKind::DuplicateRelation
+            }
+            IndexError::UnknownIndex(_)
+            | IndexError::UnknownMethod(_)
+            | IndexError::MethodUnsupported { .. } => ErrorKind::UndefinedObject,
+            IndexError::NotIndexable { .. } => ErrorKind::NotSupported,
+            IndexError::InvalidName(_) => ErrorKind::InvalidName,
+            IndexError::Required { .. } => ErrorKind::DependentObjects,
+        },
         EngineError::NoSchema | EngineError::UnknownTable(_) => ErrorKind::UndefinedTable,
         EngineError::GraphNotFound(_) => ErrorKind::UnknownGraph,
         EngineError::GraphExists(_) => ErrorKind::InvalidParameter,

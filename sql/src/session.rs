@@ -367,6 +367,14 @@ impl Session {
             None => None,
         };
         let mut result = self.run_plan(state, plan, tag).await?;
+        if let StatementKind::Call(statement::Call {
+            command: Some(command),
+            ..
+        }) = &statement.kind
+        {
+            // `CREATE INDEX` answers with its tag alone, as PostgreSQL does.
+            result = StatementResult::command(command);
+        }
         if let Some((returning, state, write)) = returning {
             let mut rows = returning_plan(&state, &write, &returning, context.take_returned())?;
             if !params.is_empty() {
@@ -391,7 +399,7 @@ impl Session {
         let mut tag = None;
         let ast = match &statement.kind {
             StatementKind::Call(call) => {
-                tag = Some("CALL");
+                tag = Some(call.command.unwrap_or("CALL"));
                 let call = match params {
                     [] => call.clone(),
                     values => bind_call_arguments(call, values)?,

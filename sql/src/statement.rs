@@ -52,11 +52,14 @@ pub enum StatementKind {
     Other,
 }
 
-/// A `CALL` of a known procedure.
+/// A `CALL` of a known procedure, or a statement that is one (`CREATE INDEX`).
 #[derive(Debug, Clone)]
 pub struct Call {
     pub procedure: &'static ProcedureSpec,
     pub args: Vec<FunctionArg>,
+    /// The statement the call stands for, whose command tag it answers with and no rows;
+    /// `None` for `CALL` itself.
+    pub command: Option<&'static str>,
 }
 
 /// `SET`, `SHOW` and `RESET`; names are lower case, dotted (`omnigraph.branch`).
@@ -345,17 +348,13 @@ fn classify(statement: &Statement) -> Result<StatementKind> {
             ..
         } => return Err(graphs_are_directories()),
         Statement::AlterTable(_) => return Err(crate::ddl::alter_table()),
+        Statement::CreateIndex(index) => StatementKind::Call(crate::ddl::create_index_call(index)?),
         Statement::Drop {
             object_type: ObjectType::Index,
             names,
+            if_exists,
             ..
-        } => {
-            let names: Vec<String> = names.iter().map(ToString::to_string).collect();
-            return Err(crate::ddl::index_ddl(format!(
-                "DROP INDEX {}",
-                names.join(", ")
-            )));
-        }
+        } => StatementKind::Call(crate::ddl::drop_index_call(names, *if_exists)?),
         Statement::Drop {
             object_type: kind @ (ObjectType::Table | ObjectType::View),
             names,
@@ -405,7 +404,11 @@ fn call(function: &datafusion::sql::sqlparser::ast::Function) -> Result<Call> {
             ));
         }
     };
-    Ok(Call { procedure, args })
+    Ok(Call {
+        procedure,
+        args,
+        command: None,
+    })
 }
 
 /// The query whose rows `COPY source TO ...` copies.

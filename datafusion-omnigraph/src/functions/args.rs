@@ -81,4 +81,32 @@ impl<'a> Args<'a> {
             Ok(None)
         }
     }
+
+    /// Argument `i` as text, `None` when absent or `NULL`.
+    pub fn nullable_text(&self, i: usize, name: &str) -> DfResult<Option<String>> {
+        match self.exprs.get(i) {
+            None => Ok(None),
+            Some(Expr::Literal(v, _)) if v.is_null() => Ok(None),
+            Some(_) => self.text(i, name).map(Some),
+        }
+    }
+
+    /// Argument `i` as a boolean (`true`/`false` or their text), `None` when absent.
+    pub fn opt_bool(&self, i: usize, name: &str) -> DfResult<Option<bool>> {
+        let function = self.function;
+        match self.exprs.get(i) {
+            None => Ok(None),
+            Some(Expr::Literal(ScalarValue::Boolean(Some(b)), _)) => Ok(Some(*b)),
+            Some(Expr::Literal(v, _)) => match literal_text(v).as_deref() {
+                Some("true") => Ok(Some(true)),
+                Some("false") => Ok(Some(false)),
+                _ => Err(invalid(format!(
+                    "{function}(): {name} must be true or false, got {v:?}"
+                ))),
+            },
+            Some(other) => Err(invalid(format!(
+                "{function}(): {name} must be a literal, got {other}"
+            ))),
+        }
+    }
 }

@@ -1,5 +1,5 @@
-//! Procedures as table functions: `apply_schema`, `load`, `create_branch`, `delete_branch`,
-//! `merge` and `merge_conflicts`.
+//! Procedures as table functions: `apply_schema`, `create_index`, `drop_index`, `load`,
+//! `create_branch`, `delete_branch`, `merge` and `merge_conflicts`.
 //!
 //! Planning a procedure only checks its arguments; the effect runs when the plan is
 //! executed, once per execution — never at planning or `EXPLAIN`.
@@ -19,7 +19,8 @@ use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream,
 };
 use futures::future::BoxFuture;
-use omnigraph_engine::LoadMode;
+use omnigraph_engine::schema::IndexMethod;
+use omnigraph_engine::{IndexDefinition, IndexError, LoadMode};
 
 use super::args::Args;
 use crate::context::GraphContext;
@@ -61,6 +62,21 @@ pub const PROCEDURES: &[ProcedureSpec] = &[
         role: Role::Admin,
         effect: Effect::WritesBranch,
         doc: "create or additively migrate the schema, one commit",
+    },
+    ProcedureSpec {
+        name: "create_index",
+        signature: "(table, column [, name [, method [, if_not_exists]]])",
+        // Edits the schema (the property's @index), as CREATE INDEX does.
+        role: Role::Admin,
+        effect: Effect::WritesBranch,
+        doc: "index a property (marks it @index and builds the index), one commit",
+    },
+    ProcedureSpec {
+        name: "drop_index",
+        signature: "(name [, if_exists])",
+        role: Role::Admin,
+        effect: Effect::WritesBranch,
+        doc: "drop an index that @index declared, one commit",
     },
     ProcedureSpec {
         name: "load",
@@ -111,6 +127,14 @@ pub enum ProcedureCall {
     ApplySchema {
         source: String,
     },
+    CreateIndex {
+        definition: IndexDefinition,
+        if_not_exists: bool,
+    },
+    DropIndex {
+        name: String,
+        if_exists: bool,
+    },
     Load {
         path: String,
         mode: LoadMode,
@@ -141,6 +165,32 @@ impl ProcedureCall {
                 let a = Args::new(name, exprs, 1, 1)?;
                 ProcedureCall::ApplySchema {
                     source: a.text(0, "schema")?,
+                }
+            }
+            "create_index" => {
+                let a = Args::new(name, exprs, 2, 5)?;
+                let method = match a.nullable_text(3, "method")? {
+                    Some(m) => Some(
+                        IndexMethod::from_name(&m)
+                            .ok_or_else(|| to_df(IndexError::UnknownMethod(m).into()))?,
+                    ),
+                    None => None,
+                };
+                ProcedureCall::CreateIndex {
+                    definition: IndexDefinition {
+                        table: a.text(0, "table")?,
+                        column: a.text(1, "column")?,
+                        name: a.nullable_text(2, "name")?,
+                        method,
+                    },
+                    if_not_exists: a.opt_bool(4, "if_not_exists")?.unwrap_or(false),
+                }
+            }
+            "drop_index" => {
+                let a = Args::new(name, exprs, 1, 2)?;
+                ProcedureCall::DropIndex {
+                    name: a.text(0, "name")?,
+                    if_exists: a.opt_bool(1, "if_exists")?.unwrap_or(false),
                 }
             }
             "load" => {
@@ -189,6 +239,8 @@ impl ProcedureCall {
     pub fn name(&self) -> &'static str {
         match self {
             ProcedureCall::ApplySchema { .. } => "apply_schema",
+            ProcedureCall::CreateIndex { .. } => "create_index",
+            ProcedureCall::DropIndex { .. } => "drop_index",
             ProcedureCall::Load { .. } => "load",
             ProcedureCall::CreateBranch { .. } => "create_branch",
             ProcedureCall::DeleteBranch { .. } => "delete_branch",
@@ -210,6 +262,12 @@ impl ProcedureCall {
                     text("altered_tables"),
                 ]
             }
+            ProcedureCall::CreateIndex { .. } | ProcedureCall::DropIndex { .. } => vec![
+                text("index_name"),
+                text("table_name"),
+                text("commit_id"),
+                num("version"),
+            ],
             ProcedureCall::Load { .. } => {
                 vec![
                     num("nodes"),
@@ -275,6 +333,19 @@ impl ProcedureCall {
                     text(Some(altered.join(","))),
                 ]
             }
+            ProcedureCall::CreateIndex {
+                definition,
+                if_not_exists,
+            } => {
+                let out = graph
+                    .create_index(&branch, definition, *if_not_exists, &opts)
+                    .await?;
+                index_ddl_row(out, statement)
+            }
+            ProcedureCall::DropIndex { name, if_exists } => {
+                let out = graph.drop_index(&branch, name, *if_exists, &opts).await?;
+                index_ddl_row(out, statement)
+            }
             ProcedureCall::Load { path, mode } => {
                 let out = graph.load_file(&branch, path, *mode, &opts).await?;
                 vec![
@@ -338,6 +409,29 @@ impl ProcedureCall {
         };
         Ok(RecordBatch::try_new(self.schema(), columns)?)
     }
+}
+
+/// The row of `create_index`/`drop_index`; an `IF [NOT] EXISTS` that did nothing says so
+/// in a notice, as PostgreSQL does.
+fn index_ddl_row(
+    out: omnigraph_engine::IndexDdlOutcome,
+    statement: Option<&StatementContext>,
+) -> Vec<ArrayRef> {
+    if let (Some(skipped), Some(statement)) = (&out.skipped, statement) {
+        statement.add_notice(skipped.clone());
+    }
+    vec![
+        Arc::new(StringArray::from(vec![Some(out.index)])),
+        Arc::new(StringArray::from(vec![
+            Some(out.table).filter(|t| !t.is_empty()),
+        ])),
+        Arc::new(StringArray::from(vec![
+            out.commit.as_ref().map(|c| c.commit_id.clone()),
+        ])),
+        Arc::new(UInt64Array::from(vec![
+            out.commit.as_ref().map(|c| c.graph_version),
+        ])),
+    ]
 }
 
 /// The table function of one procedure.

@@ -158,7 +158,7 @@ async fn stage_table(target: &Snapshot, t: &TableMerge) -> Result<Option<StagedT
         .ours
         .clone()
         .expect("the target has every merged table, adopted ones included");
-    if steps.is_empty() {
+    if steps.is_empty() && !t.reindex {
         if !t.adopted {
             return Ok(None);
         }

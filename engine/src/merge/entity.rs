@@ -28,11 +28,17 @@ pub(crate) struct TableMerge {
     pub deleted: BTreeSet<String>,
     /// The source's changes that were applied, with their base rows (for integrity).
     pub applied: Vec<RowChange>,
+    /// Whether the merged schema changes the table's indexes (the commit brings them up
+    /// to date even if no row changes).
+    pub reindex: bool,
 }
 
 impl TableMerge {
     pub(super) fn is_noop(&self) -> bool {
-        self.upserts.is_empty() && self.removed.is_empty() && self.add_columns.is_none()
+        self.upserts.is_empty()
+            && self.removed.is_empty()
+            && self.add_columns.is_none()
+            && !self.reindex
     }
 
     pub(super) fn apply(

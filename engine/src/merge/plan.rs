@@ -140,6 +140,7 @@ impl Graph {
                 removed: BTreeSet::new(),
                 deleted: BTreeSet::new(),
                 applied: Vec::new(),
+                reindex: migration.reindexed_tables.contains(&name),
             };
             let mut base_entry = entry(&base);
             if let (None, Some(theirs)) = (&table.ours, &table.theirs) {

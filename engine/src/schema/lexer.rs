@@ -18,6 +18,9 @@ pub(super) struct Token {
     pub tok: Tok,
     pub line: usize,
     pub col: usize,
+    /// Byte offsets of the token in the source (edits splice text at them).
+    pub start: usize,
+    pub end: usize,
 }
 
 pub(super) fn describe(tok: &Tok) -> String {
@@ -34,11 +37,16 @@ pub(super) fn describe(tok: &Tok) -> String {
 
 pub(super) fn tokenize(src: &str) -> Result<Vec<Token>> {
     let chars: Vec<char> = src.chars().collect();
+    let byte_at: Vec<usize> = src
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain([src.len()])
+        .collect();
     let mut out = Vec::new();
     let (mut i, mut line, mut col) = (0usize, 1usize, 1usize);
     while i < chars.len() {
         let c = chars[i];
-        let (start_line, start_col) = (line, col);
+        let (start_line, start_col, token_start) = (line, col, i);
         let advance = |n: usize, i: &mut usize, col: &mut usize| {
             *i += n;
             *col += n;
@@ -102,12 +110,16 @@ pub(super) fn tokenize(src: &str) -> Result<Vec<Token>> {
             tok,
             line: start_line,
             col: start_col,
+            start: byte_at[token_start],
+            end: byte_at[i],
         });
     }
     out.push(Token {
         tok: Tok::Eof,
         line,
         col,
+        start: src.len(),
+        end: src.len(),
     });
     Ok(out)
 }

@@ -1,9 +1,10 @@
 //! Additive schema migration: what may change between two accepted schemas.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{GraphSchema, Property, TableDef};
 use crate::error::{Error, Result};
+use crate::write::indexes::required_indexes;
 
 /// The additive changes that take an accepted schema to a new one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -12,11 +13,16 @@ pub struct Migration {
     pub new_tables: Vec<String>,
     /// New nullable columns per existing table.
     pub new_columns: BTreeMap<String, Vec<Property>>,
+    /// Existing tables whose indexes change (`@index` added, removed, renamed or given
+    /// another method, or a new column's index).
+    pub reindexed_tables: BTreeSet<String>,
 }
 
 impl Migration {
     pub fn is_empty(&self) -> bool {
-        self.new_tables.is_empty() && self.new_columns.is_empty()
+        self.new_tables.is_empty()
+            && self.new_columns.is_empty()
+            && self.reindexed_tables.is_empty()
     }
 }
 
@@ -27,8 +33,8 @@ fn refuse(message: String) -> Error {
 /// Checks that `new` only adds to `old` and returns the additions.
 ///
 /// Refused: dropping a type or property, changing a type, key, endpoint, nullability or
-/// annotation (other than adding `@index`), and adding a required property to an existing
-/// type (its existing rows would have no value).
+/// `@unique`, and adding a required property to an existing type (its existing rows would
+/// have no value). `@index` may be added, removed or changed.
 pub fn plan_migration(old: &GraphSchema, new: &GraphSchema) -> Result<Migration> {
     let mut migration = Migration::default();
     for old_def in old.tables() {
@@ -134,6 +140,9 @@ pub fn plan_migration(old: &GraphSchema, new: &GraphSchema) -> Result<Migration>
         }
         if !added.is_empty() {
             migration.new_columns.insert(name.to_string(), added);
+        }
+        if required_indexes(old_def) != required_indexes(new_def) {
+            migration.reindexed_tables.insert(name.to_string());
         }
     }
     for new_def in new.tables() {

@@ -53,7 +53,84 @@ pub struct Property {
     pub ty: PropType,
     pub nullable: bool,
     pub unique: bool,
-    pub indexed: bool,
+    /// `@index`: a secondary index on the column (a `@key` or `@unique` column has one
+    /// anyway).
+    pub index: Option<IndexDecl>,
+}
+
+/// How an index is organised (Lance's scalar index types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IndexMethod {
+    BTree,
+    Bitmap,
+    LabelList,
+}
+
+impl IndexMethod {
+    /// Every method, by the name `@index(... using m)` and `CREATE INDEX ... USING m` take.
+    pub const ALL: [IndexMethod; 3] = [
+        IndexMethod::BTree,
+        IndexMethod::Bitmap,
+        IndexMethod::LabelList,
+    ];
+
+    /// The name PostgreSQL-style catalogs show (`USING btree`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            IndexMethod::BTree => "btree",
+            IndexMethod::Bitmap => "bitmap",
+            IndexMethod::LabelList => "labellist",
+        }
+    }
+
+    /// The method named `name` (case-insensitive).
+    pub fn from_name(name: &str) -> Option<IndexMethod> {
+        IndexMethod::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(name))
+    }
+
+    /// The method a column of type `ty` gets when none is named: a bitmap for booleans and
+    /// enums (few distinct values), a label list for lists, a B-tree otherwise.
+    pub fn default_for(ty: &PropType) -> IndexMethod {
+        match ty {
+            PropType::Bool | PropType::Enum(_) => IndexMethod::Bitmap,
+            PropType::List(_) => IndexMethod::LabelList,
+            _ => IndexMethod::BTree,
+        }
+    }
+
+    /// Whether this method can index a column of type `ty` (a label list indexes the
+    /// elements of lists, the others scalar values).
+    pub fn supports(&self, ty: &PropType) -> bool {
+        matches!(ty, PropType::List(_)) == (*self == IndexMethod::LabelList)
+    }
+}
+
+impl fmt::Display for IndexMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An `@index` annotation: `@index`, `@index(name)`, `@index(using m)` or
+/// `@index(name using m)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexDecl {
+    pub name: Option<String>,
+    pub method: Option<IndexMethod>,
+}
+
+impl fmt::Display for IndexDecl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("@index")?;
+        match (&self.name, self.method) {
+            (None, None) => Ok(()),
+            (Some(n), None) => write!(f, "({n})"),
+            (None, Some(m)) => write!(f, "(using {m})"),
+            (Some(n), Some(m)) => write!(f, "({n} using {m})"),
+        }
+    }
 }
 
 /// Edge cardinality per source node: `@card(min..max)`; `max = None` is unbounded.

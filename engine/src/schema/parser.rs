@@ -8,7 +8,9 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::lexer::{Tok, Token, describe, tokenize};
-use super::model::{Cardinality, EdgeType, GraphSchema, NodeType, PropType, Property};
+use super::model::{
+    Cardinality, EdgeType, GraphSchema, IndexDecl, IndexMethod, NodeType, PropType, Property,
+};
 use super::names::snake_case;
 use crate::error::{Error, Result};
 
@@ -29,6 +31,23 @@ struct RawProperty {
     key: bool,
     line: usize,
     col: usize,
+    /// Byte offset just past the property's last token.
+    end: usize,
+    /// Byte range of its `@index...` annotation.
+    index_span: Option<std::ops::Range<usize>>,
+}
+
+/// Where a property sits in the schema text, for edits that keep the rest of the text.
+#[derive(Debug, Clone)]
+pub(super) struct PropertySpan {
+    pub table: String,
+    pub column: String,
+    pub line: usize,
+    pub col: usize,
+    /// Byte offset just past the property's last token.
+    pub end: usize,
+    /// Byte range of its `@index...` annotation.
+    pub index: Option<std::ops::Range<usize>>,
 }
 
 impl Parser {
@@ -42,6 +61,49 @@ impl Parser {
             self.pos += 1;
         }
         t
+    }
+
+    /// Byte offset just past the last token consumed.
+    fn consumed_end(&self) -> usize {
+        self.tokens[self.pos.saturating_sub(1)].end
+    }
+
+    /// `@index`'s optional arguments: `(name)`, `(using m)` or `(name using m)`.
+    fn parse_index_decl(&mut self, ty: &PropType) -> Result<IndexDecl> {
+        let mut decl = IndexDecl::default();
+        if !self.eat_punct('(') {
+            return Ok(decl);
+        }
+        let is_using =
+            |t: &Token| matches!(&t.tok, Tok::Ident(w) if w.eq_ignore_ascii_case("using"));
+        let next_is_ident =
+            |p: &Parser| matches!(p.tokens.get(p.pos + 1).map(|t| &t.tok), Some(Tok::Ident(_)));
+        if !(is_using(self.peek()) && next_is_ident(self)) {
+            decl.name = Some(self.expect_ident("index name")?.0);
+        }
+        if is_using(self.peek()) {
+            self.next();
+            let (method, mt) = self.expect_ident("index method")?;
+            let Some(m) = IndexMethod::from_name(&method) else {
+                let known: Vec<&str> = IndexMethod::ALL.iter().map(|m| m.as_str()).collect();
+                return Err(Self::error_at(
+                    &mt,
+                    format!(
+                        "unknown index method '{method}' (expected {})",
+                        known.join(", ")
+                    ),
+                ));
+            };
+            if !m.supports(ty) {
+                return Err(Self::error_at(
+                    &mt,
+                    format!("index method {m} cannot index a column of type {ty}"),
+                ));
+            }
+            decl.method = Some(m);
+        }
+        self.expect_punct(')')?;
+        Ok(decl)
     }
 
     fn error_at(tok: &Token, message: impl Into<String>) -> Error {
@@ -182,16 +244,23 @@ impl Parser {
             ty,
             nullable,
             unique: false,
-            indexed: false,
+            index: None,
         };
         let mut key = false;
+        let mut index_span = None;
         while self.peek().tok == Tok::At {
-            self.next();
+            let at_sign = self.next();
             let (ann, at) = self.expect_ident("annotation name")?;
             match ann.as_str() {
                 "key" => key = true,
                 "unique" => prop.unique = true,
-                "index" => prop.indexed = true,
+                "index" => {
+                    if prop.index.is_some() {
+                        return Err(Self::error_at(&at, "@index is given twice"));
+                    }
+                    prop.index = Some(self.parse_index_decl(&prop.ty)?);
+                    index_span = Some(at_sign.start..self.consumed_end());
+                }
                 "card" => {
                     return Err(Self::error_at(
                         &at,
@@ -223,7 +292,7 @@ impl Parser {
                 ),
             ));
         }
-        if prop.indexed && !crate::write::indexes::indexable(&prop.ty) {
+        if prop.index.is_some() && !crate::write::indexes::indexable(&prop.ty) {
             return Err(Self::error_at(
                 &nt,
                 format!(
@@ -237,6 +306,8 @@ impl Parser {
             key,
             line: nt.line,
             col: nt.col,
+            end: self.consumed_end(),
+            index_span,
         })
     }
 
@@ -405,7 +476,26 @@ pub fn parse_schema(source: &str) -> Result<GraphSchema> {
 /// [`parse_schema`], refusing also the types whose table name is one of `reserved_tables`
 /// (compared case-insensitively): names the layer above the engine keeps for itself.
 pub fn parse_schema_reserving(source: &str, reserved_tables: &[String]) -> Result<GraphSchema> {
+    parse_with_spans(source, reserved_tables).map(|(schema, _)| schema)
+}
+
+/// The schema of `source` with where each property sits in the text.
+pub(super) fn parse_with_spans(
+    source: &str,
+    reserved_tables: &[String],
+) -> Result<(GraphSchema, Vec<PropertySpan>)> {
     let tokens = tokenize(source)?;
+    let mut spans: Vec<PropertySpan> = Vec::new();
+    let mut record_spans = |table: &str, props: &[RawProperty]| {
+        spans.extend(props.iter().map(|r| PropertySpan {
+            table: table.to_string(),
+            column: r.prop.column.clone(),
+            line: r.line,
+            col: r.col,
+            end: r.end,
+            index: r.index_span.clone(),
+        }))
+    };
     let mut p = Parser { tokens, pos: 0 };
     let mut nodes: BTreeMap<String, NodeType> = BTreeMap::new();
     let mut edges_raw: Vec<(EdgeType, Token, Token, String, String)> = Vec::new();
@@ -447,6 +537,7 @@ pub fn parse_schema_reserving(source: &str, reserved_tables: &[String]) -> Resul
             let (type_key, _) = p.parse_type_annotations(false)?;
             let props = p.parse_body()?;
             let key = resolve_key(&props, type_key, &name)?;
+            record_spans(&table, &props);
             nodes.insert(
                 table.clone(),
                 NodeType {
@@ -474,6 +565,7 @@ pub fn parse_schema_reserving(source: &str, reserved_tables: &[String]) -> Resul
                 Vec::new()
             };
             let key = resolve_key(&props, type_key, &name)?;
+            record_spans(&table, &props);
             edges_raw.push((
                 EdgeType {
                     declared_name: name,
@@ -514,11 +606,76 @@ pub fn parse_schema_reserving(source: &str, reserved_tables: &[String]) -> Resul
         edges.insert(edge.table.clone(), edge);
     }
 
-    Ok(GraphSchema {
+    let schema = GraphSchema {
         source: source.to_string(),
         nodes,
         edges,
-    })
+    };
+    check_index_names(&schema, &spans)?;
+    Ok((schema, spans))
+}
+
+/// A name given to an index is unique in the schema (PostgreSQL: in a namespace, among
+/// tables and indexes alike), and a `@key` or `@unique` property, indexed under its system
+/// name, takes no named or typed `@index`. (Derived names are not checked: a schema that
+/// derives one name twice was accepted before names could be given.)
+fn check_index_names(schema: &GraphSchema, spans: &[PropertySpan]) -> Result<()> {
+    let at = |table: &str, column: &str, message: String| {
+        let span = spans
+            .iter()
+            .find(|s| s.table == table && s.column == column);
+        Error::SchemaParse {
+            line: span.map_or(0, |s| s.line),
+            column: span.map_or(0, |s| s.col),
+            message,
+        }
+    };
+    let tables: HashSet<&str> = schema.tables().map(|d| d.table()).collect();
+    let mut owners: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for def in schema.tables() {
+        for spec in crate::write::indexes::required_indexes(def) {
+            owners
+                .entry(spec.name)
+                .or_default()
+                .push(format!("{}.{}", def.table(), spec.column));
+        }
+    }
+    for def in schema.tables() {
+        let t = def.table();
+        for p in def.properties() {
+            let Some(decl) = &p.index else { continue };
+            let system = p.unique || def.key().contains(&p.column);
+            if system && (decl.name.is_some() || decl.method.is_some()) {
+                return Err(at(
+                    t,
+                    &p.column,
+                    format!(
+                        "property '{}' is a key or @unique and indexed under its system name; it takes no named or typed @index",
+                        p.declared_name
+                    ),
+                ));
+            }
+            let Some(name) = &decl.name else { continue };
+            if tables.contains(name.as_str()) {
+                return Err(at(
+                    t,
+                    &p.column,
+                    format!("index name '{name}' is the name of a table"),
+                ));
+            }
+            if let Some(other) = owners[name]
+                .iter()
+                .find(|o| **o != format!("{t}.{}", p.column))
+            {
+                return Err(at(
+                    t,
+                    &p.column,
+                    format!("index name '{name}' is already the name of the index of {other}"),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -29,37 +29,32 @@ pub const INDEX_TAIL_FRAGMENTS: u64 = 16;
 /// Most segments an index keeps; a delta past it folds trailing segments.
 pub const MAX_INDEX_SEGMENTS: usize = 8;
 
-/// How an index is organised (Lance's scalar index types).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IndexMethod {
-    BTree,
-    Bitmap,
-    LabelList,
+pub use crate::schema::IndexMethod;
+
+fn lance_index_type(method: IndexMethod) -> (IndexType, ScalarIndexParams) {
+    match method {
+        IndexMethod::BTree => (IndexType::BTree, ScalarIndexParams::default()),
+        IndexMethod::Bitmap => (
+            IndexType::Bitmap,
+            ScalarIndexParams::for_builtin(BuiltinIndexType::Bitmap),
+        ),
+        IndexMethod::LabelList => (
+            IndexType::LabelList,
+            ScalarIndexParams::for_builtin(BuiltinIndexType::LabelList),
+        ),
+    }
 }
 
-impl IndexMethod {
-    /// The name PostgreSQL-style catalogs show (`USING btree`).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            IndexMethod::BTree => "btree",
-            IndexMethod::Bitmap => "bitmap",
-            IndexMethod::LabelList => "labellist",
-        }
-    }
-
-    fn lance(&self) -> (IndexType, ScalarIndexParams) {
-        match self {
-            IndexMethod::BTree => (IndexType::BTree, ScalarIndexParams::default()),
-            IndexMethod::Bitmap => (
-                IndexType::Bitmap,
-                ScalarIndexParams::for_builtin(BuiltinIndexType::Bitmap),
-            ),
-            IndexMethod::LabelList => (
-                IndexType::LabelList,
-                ScalarIndexParams::for_builtin(BuiltinIndexType::LabelList),
-            ),
-        }
-    }
+/// The method of a segment Lance wrote, from its details' type (as Lance itself tells).
+fn segment_method(segment: &IndexMetadata) -> Option<IndexMethod> {
+    let url = &segment.index_details.as_ref()?.type_url;
+    IndexMethod::ALL.into_iter().find(|m| {
+        url.ends_with(match m {
+            IndexMethod::BTree => "BTreeIndexDetails",
+            IndexMethod::Bitmap => "BitmapIndexDetails",
+            IndexMethod::LabelList => "LabelListIndexDetails",
+        })
+    })
 }
 
 /// Why a column is indexed.
@@ -97,17 +92,10 @@ pub fn indexable(ty: &PropType) -> bool {
     }
 }
 
-fn method_for(ty: &PropType) -> IndexMethod {
-    match ty {
-        PropType::Bool | PropType::Enum(_) => IndexMethod::Bitmap,
-        PropType::List(_) => IndexMethod::LabelList,
-        _ => IndexMethod::BTree,
-    }
-}
-
 /// The indexes a table has: `<t>_pkey` on `id`, `<t>_src_idx`/`<t>_dst_idx` on an edge's
-/// endpoints, `<t>_<c>_key` on `@unique` columns and `<t>_<c>_idx` on `@key` and `@index`
-/// columns. One index per column; properties of types that cannot be indexed get none.
+/// endpoints, `<t>_<c>_key` on `@unique` columns and `<t>_<c>_idx` on `@key` columns and
+/// `@index` columns (unless `@index(name using method)` names them). One index per column;
+/// properties of types that cannot be indexed get none.
 pub fn required_indexes(def: TableDef<'_>) -> Vec<IndexSpec> {
     let t = def.table();
     let mut specs = vec![IndexSpec {
@@ -131,19 +119,21 @@ pub fn required_indexes(def: TableDef<'_>) -> Vec<IndexSpec> {
             continue;
         }
         let is_key = def.key().iter().any(|k| k == &p.column);
-        let (name, origin) = if p.unique {
-            (format!("{t}_{}_key", p.column), IndexOrigin::Unique)
-        } else if is_key {
-            (format!("{t}_{}_idx", p.column), IndexOrigin::Key)
-        } else if p.indexed {
-            (format!("{t}_{}_idx", p.column), IndexOrigin::Declared)
-        } else {
-            continue;
+        let derived = || format!("{t}_{}_idx", p.column);
+        let (name, method, origin) = match &p.index {
+            _ if p.unique => (format!("{t}_{}_key", p.column), None, IndexOrigin::Unique),
+            _ if is_key => (derived(), None, IndexOrigin::Key),
+            Some(decl) => (
+                decl.name.clone().unwrap_or_else(derived),
+                decl.method,
+                IndexOrigin::Declared,
+            ),
+            None => continue,
         };
         specs.push(IndexSpec {
             name,
             column: p.column.clone(),
-            method: method_for(&p.ty),
+            method: method.unwrap_or_else(|| IndexMethod::default_for(&p.ty)),
             origin,
         });
     }
@@ -178,8 +168,31 @@ fn uncovered(ds: &Dataset, segments: &[&IndexMetadata]) -> (u64, Vec<u32>) {
     (rows, ids)
 }
 
-fn segments_named<'a>(indices: &'a [IndexMetadata], name: &str) -> Vec<&'a IndexMetadata> {
-    indices.iter().filter(|i| i.name == name).collect()
+fn segments_named<'a>(indices: &[&'a IndexMetadata], name: &str) -> Vec<&'a IndexMetadata> {
+    indices.iter().filter(|i| i.name == name).copied().collect()
+}
+
+/// `ds`'s index segments split into those that `specs` account for and the stale rest: an
+/// index the schema no longer declares, or whose column or method changed (`DROP INDEX`,
+/// a migration, a merge that took the other side's schema). Lance's own indexes (`__...`)
+/// are neither.
+fn live_and_stale<'a>(
+    ds: &Dataset,
+    indices: &'a [IndexMetadata],
+    specs: &[IndexSpec],
+) -> (Vec<&'a IndexMetadata>, Vec<&'a IndexMetadata>) {
+    let schema = ds.schema();
+    let accounted = |segment: &IndexMetadata| {
+        specs.iter().any(|spec| {
+            spec.name == segment.name
+                && schema.field(&spec.column).map(|f| f.id) == segment.fields.first().copied()
+                && segment_method(segment).is_none_or(|m| m == spec.method)
+        })
+    };
+    indices
+        .iter()
+        .filter(|i| !i.name.starts_with("__"))
+        .partition(|i| accounted(i))
 }
 
 /// Whether a commit that adds `added` to the table at `base` must end with an index step:
@@ -189,14 +202,15 @@ pub(crate) async fn needs_maintenance(
     specs: &[IndexSpec],
     added: Added,
 ) -> Result<bool> {
-    if specs.is_empty() {
-        return Ok(false);
-    }
     let indices = base.load_indices().await?;
+    let (live, stale) = live_and_stale(base, &indices, specs);
+    if !stale.is_empty() {
+        return Ok(true);
+    }
     let mut tail_rows = 0;
     let mut tail_frags = 0;
     for spec in specs {
-        let segments = segments_named(&indices, &spec.name);
+        let segments = segments_named(&live, &spec.name);
         if segments.is_empty() {
             return Ok(true);
         }
@@ -208,14 +222,14 @@ pub(crate) async fn needs_maintenance(
         || tail_frags + added.fragments >= INDEX_TAIL_FRAGMENTS)
 }
 
-/// Indexes of `specs` missing from `ds`.
-pub(crate) async fn missing(ds: &Dataset, specs: &[IndexSpec]) -> Result<Vec<IndexSpec>> {
+/// Whether `ds`'s indexes are not exactly `specs`: one is missing, or one is stale.
+pub(crate) async fn out_of_date(ds: &Dataset, specs: &[IndexSpec]) -> Result<bool> {
     let indices = ds.load_indices().await?;
-    Ok(specs
-        .iter()
-        .filter(|s| segments_named(&indices, &s.name).is_empty())
-        .cloned()
-        .collect())
+    let (live, stale) = live_and_stale(ds, &indices, specs);
+    Ok(!stale.is_empty()
+        || specs
+            .iter()
+            .any(|s| segments_named(&live, &s.name).is_empty()))
 }
 
 async fn build_segment(
@@ -223,7 +237,7 @@ async fn build_segment(
     spec: &IndexSpec,
     fragments: Option<Vec<u32>>,
 ) -> Result<IndexMetadata> {
-    let (index_type, params) = spec.method.lance();
+    let (index_type, params) = lance_index_type(spec.method);
     let mut handle = ds.clone();
     let columns = [spec.column.as_str()];
     let mut builder = handle
@@ -240,7 +254,7 @@ async fn build_segment(
 /// index; the dataset is not referenced by any manifest yet.
 pub(crate) async fn create_on_new(ds: &mut Dataset, specs: &[IndexSpec]) -> Result<()> {
     for spec in specs {
-        let (index_type, params) = spec.method.lance();
+        let (index_type, params) = lance_index_type(spec.method);
         ds.create_index(
             &[spec.column.as_str()],
             index_type,
@@ -263,16 +277,18 @@ fn rows_of(ds: &Dataset, ids: &BTreeSet<u32>) -> u64 {
         .sum()
 }
 
-/// One `CreateIndex` transaction on `ds` that builds every missing index of `specs` over the
-/// whole table and gives every other one a segment over its uncovered fragments, folding
-/// trailing segments into it. With nothing to do it is an empty `CreateIndex` (a legal
-/// commit, so the table still lands at the version the commit planned).
+/// One `CreateIndex` transaction on `ds` that removes stale indexes, builds every missing
+/// index of `specs` over the whole table and gives every other one a segment over its
+/// uncovered fragments, folding trailing segments into it. With nothing to do it is an
+/// empty `CreateIndex` (a legal commit, so the table still lands at the version the commit
+/// planned).
 pub(crate) async fn maintenance_txn(ds: &Dataset, specs: &[IndexSpec]) -> Result<Transaction> {
     let indices = ds.load_indices().await?;
+    let (live, stale) = live_and_stale(ds, &indices, specs);
     let mut new_indices = Vec::new();
-    let mut removed_indices = Vec::new();
+    let mut removed_indices: Vec<IndexMetadata> = stale.into_iter().cloned().collect();
     for spec in specs {
-        let segments = segments_named(&indices, &spec.name);
+        let segments = segments_named(&live, &spec.name);
         if segments.is_empty() {
             new_indices.push(build_segment(ds, spec, None).await?);
             continue;
@@ -346,7 +362,7 @@ impl crate::graph::Graph {
         for def in snapshot.schema().tables() {
             let (_, entry) = snapshot.table(def.table())?;
             let ds = snapshot.table_store().dataset(entry).await?;
-            if missing(&ds, &required_indexes(def)).await?.is_empty() {
+            if !out_of_date(&ds, &required_indexes(def)).await? {
                 continue;
             }
             let prepared = super::prepare_table(&snapshot, def.table()).await?;

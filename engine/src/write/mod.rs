@@ -3,6 +3,7 @@
 pub mod batches;
 pub(crate) mod commit;
 pub mod delete;
+pub mod index_ddl;
 pub mod indexes;
 pub(crate) mod integrity;
 pub mod loader;

@@ -93,14 +93,29 @@ impl Graph {
                 action: TableAction::AddColumns(Arc::new(Schema::new(fields))),
             });
         }
+        // A table whose indexes change gets an index step (planned by the commit, which
+        // brings every table it touches to the indexes the new schema declares).
+        for name in &migration.reindexed_tables {
+            if migration.new_columns.contains_key(name) {
+                continue;
+            }
+            let prepared = prepare_table(&snapshot, name).await?;
+            tables.push(StagedTable {
+                entry: prepared.entry,
+                dataset: prepared.dataset,
+                forked: prepared.forked,
+                action: TableAction::Steps(Vec::new()),
+            });
+        }
         let message = opts.message.clone().unwrap_or_else(|| {
             if snapshot.schema().is_empty() {
                 "apply schema".to_string()
             } else {
                 format!(
-                    "migrate schema: {} new tables, {} tables with new columns",
+                    "migrate schema: {} new tables, {} tables with new columns, {} tables with changed indexes",
                     migration.new_tables.len(),
-                    migration.new_columns.len()
+                    migration.new_columns.len(),
+                    migration.reindexed_tables.len()
                 )
             }
         });

@@ -7,7 +7,7 @@ use futures::TryStreamExt;
 use omnigraph_engine::lance::Dataset;
 use omnigraph_engine::lance::index::DatasetIndexExt;
 use omnigraph_engine::write::indexes::{INDEX_TAIL_ROWS, IndexMethod, required_indexes};
-use omnigraph_engine::{Graph, LoadMode, Snapshot};
+use omnigraph_engine::{Graph, IndexDefinition, IndexError, LoadMode, Snapshot};
 use std::sync::Arc;
 
 use crate::common::*;
@@ -396,4 +396,280 @@ async fn index_answers_equal_scans_across_writes_branches_merges_and_time() {
         assert_index_answers(&snap, "person", &person_filters(n)).await;
         assert_index_answers(&snap, "knows", &knows_filters()).await;
     }
+}
+
+fn age_index(name: Option<&str>, method: Option<IndexMethod>) -> IndexDefinition {
+    IndexDefinition {
+        name: name.map(str::to_string),
+        table: "person".to_string(),
+        column: "age".to_string(),
+        method,
+    }
+}
+
+async fn person_indexes(graph: &Graph, branch: &str) -> Vec<String> {
+    let snap = graph.snapshot(branch).await.unwrap();
+    index_names(&snap.dataset("person").await.unwrap()).await
+}
+
+#[tokio::test]
+async fn create_index_and_drop_index_edit_the_schema_and_the_table_in_one_commit() {
+    let (_dir, graph) = social_graph().await;
+    let n = 500;
+    graph
+        .load_ndjson("main", &people(0..n, 20, true), LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    let before = graph.snapshot("main").await.unwrap().version();
+
+    let out = graph
+        .create_index("main", &age_index(None, None), false, &opts())
+        .await
+        .unwrap();
+    assert_eq!(out.index, "person_age_idx");
+    let after = out.commit.expect("a commit").graph_version;
+    assert_eq!(after, before + 1);
+    let snap = graph.snapshot("main").await.unwrap();
+    assert!(
+        snap.schema().source.contains("age: I32? @index,"),
+        "{}",
+        snap.schema().source
+    );
+    assert_eq!(
+        person_indexes(&graph, "main").await,
+        [
+            "person_age_idx",
+            "person_email_key",
+            "person_name_idx",
+            "person_pkey"
+        ]
+    );
+    let mut filters = person_filters(n);
+    filters.extend(["age = 25".to_string(), "age BETWEEN 30 AND 33".to_string()]);
+    assert_index_answers(&snap, "person", &filters).await;
+    // The version before has no such index, as of then.
+    let old = graph.snapshot_at_version("main", before).await.unwrap();
+    assert!(
+        !index_names(&old.dataset("person").await.unwrap())
+            .await
+            .contains(&"person_age_idx".to_string())
+    );
+
+    // Taken names and indexed columns are refused, or skipped with IF NOT EXISTS.
+    let err = graph
+        .create_index("main", &age_index(None, None), false, &opts())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            omnigraph_engine::Error::Index(IndexError::NameTaken(_))
+        ),
+        "{err}"
+    );
+    let err = graph
+        .create_index("main", &age_index(Some("other"), None), false, &opts())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            omnigraph_engine::Error::Index(IndexError::AlreadyIndexed { .. })
+        ),
+        "{err}"
+    );
+    let skipped = graph
+        .create_index("main", &age_index(Some("person_pkey"), None), true, &opts())
+        .await
+        .unwrap();
+    assert!(skipped.commit.is_none() && skipped.skipped.is_some());
+    for (def, expected) in [
+        (
+            IndexDefinition {
+                column: "nope".into(),
+                ..age_index(None, None)
+            },
+            "UnknownColumn",
+        ),
+        (
+            IndexDefinition {
+                column: "email".into(),
+                ..age_index(Some("x"), None)
+            },
+            "AlreadyIndexed",
+        ),
+        (
+            IndexDefinition {
+                table: "company".into(),
+                column: "name".into(),
+                ..age_index(Some("company_name_idx2"), None)
+            },
+            "AlreadyIndexed",
+        ),
+        (
+            IndexDefinition {
+                table: "knows".into(),
+                column: "since".into(),
+                ..age_index(Some("bad name"), None)
+            },
+            "InvalidName",
+        ),
+        (
+            IndexDefinition {
+                table: "knows".into(),
+                column: "since".into(),
+                ..age_index(None, Some(IndexMethod::LabelList))
+            },
+            "MethodUnsupported",
+        ),
+    ] {
+        let err = graph
+            .create_index("main", &def, false, &opts())
+            .await
+            .unwrap_err();
+        assert!(format!("{err:?}").contains(expected), "{def:?}: {err:?}");
+    }
+
+    // The indexes the schema needs are not dropped; a declared one is, with its files'
+    // segments, in one commit.
+    for name in [
+        "person_pkey",
+        "person_email_key",
+        "person_name_idx",
+        "knows_src_idx",
+    ] {
+        let err = graph
+            .drop_index("main", name, false, &opts())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                omnigraph_engine::Error::Index(IndexError::Required { .. })
+            ),
+            "{name}: {err}"
+        );
+    }
+    let err = graph
+        .drop_index("main", "nope", false, &opts())
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        omnigraph_engine::Error::Index(IndexError::UnknownIndex(_))
+    ));
+    assert!(
+        graph
+            .drop_index("main", "nope", true, &opts())
+            .await
+            .unwrap()
+            .commit
+            .is_none()
+    );
+    graph
+        .drop_index("main", "person_age_idx", false, &opts())
+        .await
+        .unwrap();
+    assert_eq!(
+        person_indexes(&graph, "main").await,
+        ["person_email_key", "person_name_idx", "person_pkey"]
+    );
+    assert_eq!(
+        graph.snapshot("main").await.unwrap().schema().source,
+        SOCIAL
+    );
+
+    // A named index with a method, then the same name with another method.
+    graph
+        .create_index(
+            "main",
+            &age_index(Some("by_age"), Some(IndexMethod::Bitmap)),
+            false,
+            &opts(),
+        )
+        .await
+        .unwrap();
+    let source = graph
+        .snapshot("main")
+        .await
+        .unwrap()
+        .schema()
+        .source
+        .clone();
+    assert!(source.contains("@index(by_age using bitmap)"), "{source}");
+    let rebuilt = source.replace("using bitmap", "using btree");
+    graph.apply_schema("main", &rebuilt, &opts()).await.unwrap();
+    let snap = graph.snapshot("main").await.unwrap();
+    let ds = snap.dataset("person").await.unwrap();
+    let by_age: Vec<_> = ds
+        .load_indices()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|i| i.name == "by_age")
+        .map(|i| i.index_details.as_ref().unwrap().type_url.clone())
+        .collect();
+    assert_eq!(by_age.len(), 1);
+    assert!(by_age[0].ends_with("BTreeIndexDetails"), "{by_age:?}");
+    assert_index_answers(&snap, "person", &filters).await;
+}
+
+#[tokio::test]
+async fn an_index_created_on_a_branch_arrives_with_the_merge() {
+    let (_dir, graph) = social_graph().await;
+    let n = 300;
+    graph
+        .load_ndjson("main", &people(0..n, 20, true), LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    graph.create_branch("dev", None).await.unwrap();
+    graph
+        .create_index("dev", &age_index(None, None), false, &opts())
+        .await
+        .unwrap();
+    assert!(
+        person_indexes(&graph, "dev")
+            .await
+            .contains(&"person_age_idx".to_string())
+    );
+    assert!(
+        !person_indexes(&graph, "main")
+            .await
+            .contains(&"person_age_idx".to_string())
+    );
+
+    // main writes the same table meanwhile, so the merge applies rows, not a fast-forward.
+    graph
+        .load_ndjson(
+            "main",
+            &people(n..n + 10, 50, false),
+            LoadMode::Append,
+            &opts(),
+        )
+        .await
+        .unwrap();
+    graph.merge("dev", "main", &opts()).await.unwrap();
+    let snap = graph.snapshot("main").await.unwrap();
+    assert!(snap.schema().source.contains("@index"));
+    assert!(
+        person_indexes(&graph, "main")
+            .await
+            .contains(&"person_age_idx".to_string())
+    );
+    let mut filters = person_filters(n);
+    filters.extend(["age = 55".to_string(), "age < 22".to_string()]);
+    assert_index_answers(&snap, "person", &filters).await;
+
+    // Dropped on the branch, gone after the next merge.
+    graph
+        .drop_index("dev", "person_age_idx", false, &opts())
+        .await
+        .unwrap();
+    graph.merge("dev", "main", &opts()).await.unwrap();
+    assert!(
+        !person_indexes(&graph, "main")
+            .await
+            .contains(&"person_age_idx".to_string())
+    );
+    check_all(&graph, "main", n).await;
 }
