@@ -783,4 +783,53 @@ mod tests {
             assert!(err.contains(needle), "{src}: {err}");
         }
     }
+
+    #[test]
+    fn index_annotations_take_a_name_and_a_method() {
+        let s = parse_schema(
+            "node P { a: I32? @index, b: I32? @index(by_b), c: Bool? @index(using btree), \
+             d: [String]? @index(tags using labellist), e: String @key @index }",
+        )
+        .unwrap();
+        let decl = |i: usize| s.nodes["p"].properties[i].index.clone().unwrap();
+        assert_eq!(decl(0), IndexDecl::default());
+        assert_eq!(decl(1).name.as_deref(), Some("by_b"));
+        assert_eq!(decl(2).method, Some(IndexMethod::BTree));
+        assert_eq!(
+            decl(3),
+            IndexDecl {
+                name: Some("tags".into()),
+                method: Some(IndexMethod::LabelList)
+            }
+        );
+        for (src, needle) in [
+            (
+                "node P { a: I32? @index(using hash) }",
+                "unknown index method 'hash'",
+            ),
+            (
+                "node P { a: I32? @index(using labellist) }",
+                "cannot index a column of type I32",
+            ),
+            (
+                "node P { a: [I32]? @index(using btree) }",
+                "cannot index a column of type [I32]",
+            ),
+            ("node P { a: I32? @index @index }", "@index is given twice"),
+            (
+                "node P { a: I32? @index(x), b: I32? @index(x) }",
+                "already the name",
+            ),
+            ("node P { a: I32? @index(p_pkey) }", "already the name"),
+            ("node P { a: I32? @index(q) }\nnode Q {}", "name of a table"),
+            (
+                "node P { a: String @key @index(k) }",
+                "takes no named or typed @index",
+            ),
+            ("node P { a: I32? @index(x y) }", "expected ')'"),
+        ] {
+            let err = parse_schema(src).unwrap_err().to_string();
+            assert!(err.contains(needle), "{src}: {err}");
+        }
+    }
 }

@@ -200,3 +200,49 @@ async fn psql_describes_keys_schemas_and_objects() {
         describe(command);
     }
 }
+
+/// `CREATE INDEX`/`DROP INDEX` from psql: the command tags, the notice of `IF NOT EXISTS`,
+/// and the index in `\di`, `\d t` and `pg_indexes` until it is dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psql_creates_lists_and_drops_an_index() {
+    let server = start(None).await;
+    let run = |command: &str| {
+        let (ok, out) = psql(&server, "demo", command);
+        assert!(ok, "{command}: {out}");
+        out
+    };
+    assert_eq!(run("CREATE INDEX ON person (age)").trim(), "CREATE INDEX");
+    let out = run("CREATE INDEX IF NOT EXISTS person_age_idx ON person (age)");
+    assert!(
+        out.contains("NOTICE:  relation \"person_age_idx\" already exists, skipping"),
+        "{out}"
+    );
+    run("CREATE INDEX person_city ON person USING btree (city)");
+    let out = run("\\di");
+    for index in ["person_age_idx", "person_city"] {
+        assert!(
+            out.lines().any(|l| {
+                let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+                cells.get(1) == Some(&index) && cells.get(4) == Some(&"person")
+            }),
+            "{out}"
+        );
+    }
+    let out = run("\\d person");
+    assert!(out.contains("\"person_age_idx\" btree (age)"), "{out}");
+    assert!(out.contains("\"person_city\" btree (city)"), "{out}");
+    let out = run("SELECT indexdef FROM pg_indexes WHERE indexname = 'person_city'");
+    assert!(
+        out.contains("CREATE INDEX person_city ON public.person USING btree (city)"),
+        "{out}"
+    );
+    let (ok, out) = psql(&server, "demo", "DROP INDEX person_pkey");
+    assert!(
+        !ok && out.contains("cannot drop index person_pkey"),
+        "{out}"
+    );
+    assert_eq!(run("DROP INDEX person_city").trim(), "DROP INDEX");
+    let out = run("\\d person");
+    assert!(!out.contains("person_city"), "{out}");
+    assert!(out.contains("\"person_age_idx\" btree (age)"), "{out}");
+}
