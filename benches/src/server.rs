@@ -3,8 +3,10 @@
 //! Both servers hold the same seeded Person rows and run as their own processes on
 //! loopback (ours is this binary re-executed as `serve`); one tokio-postgres client
 //! measures, for each, a `SELECT 1` round trip (simple protocol), a prepared point lookup
-//! by key (extended protocol, fresh key each time) and text streaming of every row
-//! (simple protocol). Answers are compared before times are reported.
+//! by key (extended protocol, fresh key each time), text streaming of every row (simple
+//! protocol), and prepared autocommit writes by key: single-row `INSERT`, `UPDATE ...
+//! WHERE key = $1` and `DELETE ... WHERE key = $1`. Answers (and the table after the
+//! writes) are compared before times are reported.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -101,9 +103,72 @@ struct Results {
     lookup_answers: Vec<String>,
     streamed_rows: u64,
     stream_rows_per_sec: f64,
+    insert: Timings,
+    update: Timings,
+    delete: Timings,
+    /// `count(*)` and `sum(age)` of the table after the writes.
+    after_writes: String,
 }
 
-async fn workload(client: &Client, rows: u64, queries: usize, stream_reps: usize) -> Results {
+/// Prepared autocommit writes by key, `writes` of each: inserts of new keys, updates of
+/// existing ones, deletes of half the inserted ones.
+async fn write_workload(client: &Client, rows: u64, writes: usize) -> (Timings, Timings, Timings) {
+    let insert = client
+        .prepare("INSERT INTO person (name, age, city) VALUES ($1, $2, $3)")
+        .await
+        .expect("prepare insert");
+    let update = client
+        .prepare("UPDATE person SET age = $2 WHERE name = $1")
+        .await
+        .expect("prepare update");
+    let delete = client
+        .prepare("DELETE FROM person WHERE name = $1")
+        .await
+        .expect("prepare delete");
+    let mut times = Vec::with_capacity(writes);
+    for i in 0..writes {
+        let (name, age, city) = (format!("w{i}"), i as i32, "Writeville".to_string());
+        let start = Instant::now();
+        let n = client
+            .execute(&insert, &[&name, &age, &city])
+            .await
+            .expect("insert");
+        times.push(start.elapsed().as_secs_f64() * 1e6);
+        assert_eq!(n, 1);
+    }
+    let inserted = Timings::new(times);
+    let mut keys = SplitMix(7);
+    let mut times = Vec::with_capacity(writes);
+    for i in 0..writes {
+        let key = format!("p{}", keys.next() % rows);
+        let age = 1000 + i as i32;
+        let start = Instant::now();
+        let n = client
+            .execute(&update, &[&key, &age])
+            .await
+            .expect("update");
+        times.push(start.elapsed().as_secs_f64() * 1e6);
+        assert_eq!(n, 1);
+    }
+    let updated = Timings::new(times);
+    let mut times = Vec::with_capacity(writes);
+    for i in (0..writes).step_by(2) {
+        let key = format!("w{i}");
+        let start = Instant::now();
+        let n = client.execute(&delete, &[&key]).await.expect("delete");
+        times.push(start.elapsed().as_secs_f64() * 1e6);
+        assert_eq!(n, 1);
+    }
+    (inserted, updated, Timings::new(times))
+}
+
+async fn workload(
+    client: &Client,
+    rows: u64,
+    queries: usize,
+    stream_reps: usize,
+    writes: usize,
+) -> Results {
     for _ in 0..100 {
         client.simple_query("SELECT 1").await.expect("warm up");
     }
@@ -159,12 +224,26 @@ async fn workload(client: &Client, rows: u64, queries: usize, stream_reps: usize
     }
     secs.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
     let stream_rows_per_sec = streamed_rows as f64 / secs[secs.len() / 2];
+    let (insert, update, delete) = write_workload(client, rows, writes).await;
+    let after = client
+        .query_one("SELECT count(*), sum(age)::bigint FROM person", &[])
+        .await
+        .expect("count after writes");
+    let after_writes = format!(
+        "{}:{:?}",
+        after.get::<_, i64>(0),
+        after.get::<_, Option<i64>>(1)
+    );
     Results {
         round_trip,
         lookup,
         lookup_answers,
         streamed_rows,
         stream_rows_per_sec,
+        insert,
+        update,
+        delete,
+        after_writes,
     }
 }
 
@@ -205,6 +284,7 @@ pub async fn bench_server(args: &[String]) {
     let rows = arg(args, "--rows", 1_000_000);
     let queries = arg(args, "--queries", 5000) as usize;
     let stream_reps = arg(args, "--reps", 3) as usize;
+    let writes = arg(args, "--writes", 200) as usize;
     let seed = 11;
 
     let (dir, graph) = people_graph(rows, seed, SCHEMA).await;
@@ -215,7 +295,7 @@ pub async fn bench_server(args: &[String]) {
         ours_server.port
     ))
     .await;
-    let ours_results = workload(&ours, rows, queries, stream_reps).await;
+    let ours_results = workload(&ours, rows, queries, stream_reps, writes).await;
     drop(ours);
     drop(ours_server);
 
@@ -228,7 +308,7 @@ pub async fn bench_server(args: &[String]) {
     };
     let pg = connect(&cluster.conninfo()).await;
     load_postgres(&pg, rows, seed).await;
-    let pg_results = workload(&pg, rows, queries, stream_reps).await;
+    let pg_results = workload(&pg, rows, queries, stream_reps, writes).await;
 
     assert_eq!(ours_results.streamed_rows, rows, "ours streamed every row");
     assert_eq!(
@@ -238,6 +318,10 @@ pub async fn bench_server(args: &[String]) {
     assert_eq!(
         ours_results.lookup_answers, pg_results.lookup_answers,
         "point lookups disagree"
+    );
+    assert_eq!(
+        ours_results.after_writes, pg_results.after_writes,
+        "the tables differ after the writes"
     );
 
     println!(
@@ -273,6 +357,17 @@ pub async fn bench_server(args: &[String]) {
         "prepared point lookup",
         &ours_results.lookup,
         &pg_results.lookup,
+    );
+    latency("prepared INSERT", &ours_results.insert, &pg_results.insert);
+    latency(
+        "prepared UPDATE by key",
+        &ours_results.update,
+        &pg_results.update,
+    );
+    latency(
+        "prepared DELETE by key",
+        &ours_results.delete,
+        &pg_results.delete,
     );
     println!(
         "server: {:<28} {:>12.0} {:>12.0} {:>8.2}",

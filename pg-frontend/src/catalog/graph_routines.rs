@@ -23,6 +23,7 @@ pub struct PgType(pub &'static str, pub i32);
 const TEXT: PgType = PgType("text", 25);
 const INTEGER: PgType = PgType("integer", 23);
 const NUMERIC: PgType = PgType("numeric", 1700);
+const BOOLEAN: PgType = PgType("boolean", 16);
 const RECORD_OID: i32 = 2249;
 
 /// One signature of a graph routine.
@@ -50,6 +51,12 @@ macro_rules! routine {
 /// Every signature, in the SQL reference's order.
 pub const GRAPH_ROUTINES: &[GraphRoutine] = &[
     routine!(Procedure "apply_schema" ("source" TEXT) -> ("commit_id" TEXT, "version" NUMERIC, "new_tables" TEXT, "altered_tables" TEXT)),
+    routine!(Procedure "create_index" ("table_name" TEXT, "column_name" TEXT) -> ("index_name" TEXT, "table_name" TEXT, "commit_id" TEXT, "version" NUMERIC)),
+    routine!(Procedure "create_index" ("table_name" TEXT, "column_name" TEXT, "name" TEXT) -> ("index_name" TEXT, "table_name" TEXT, "commit_id" TEXT, "version" NUMERIC)),
+    routine!(Procedure "create_index" ("table_name" TEXT, "column_name" TEXT, "name" TEXT, "method" TEXT) -> ("index_name" TEXT, "table_name" TEXT, "commit_id" TEXT, "version" NUMERIC)),
+    routine!(Procedure "create_index" ("table_name" TEXT, "column_name" TEXT, "name" TEXT, "method" TEXT, "if_not_exists" BOOLEAN) -> ("index_name" TEXT, "table_name" TEXT, "commit_id" TEXT, "version" NUMERIC)),
+    routine!(Procedure "drop_index" ("name" TEXT) -> ("index_name" TEXT, "table_name" TEXT, "commit_id" TEXT, "version" NUMERIC)),
+    routine!(Procedure "drop_index" ("name" TEXT, "if_exists" BOOLEAN) -> ("index_name" TEXT, "table_name" TEXT, "commit_id" TEXT, "version" NUMERIC)),
     routine!(Procedure "load" ("path" TEXT) -> ("nodes" NUMERIC, "edges" NUMERIC, "commit_id" TEXT, "version" NUMERIC)),
     routine!(Procedure "load" ("path" TEXT, "mode" TEXT) -> ("nodes" NUMERIC, "edges" NUMERIC, "commit_id" TEXT, "version" NUMERIC)),
     routine!(Procedure "create_branch" ("name" TEXT) -> ("branch" TEXT, "created_from" TEXT)),

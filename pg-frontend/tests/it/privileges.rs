@@ -308,6 +308,20 @@ fn operations(n: usize, dir: &Path, schema: &Schema) -> Vec<Operation> {
             Effect::Graph,
         ),
         procedure(
+            "create_index",
+            Role::Admin,
+            vec!["CALL drop_index('person_city_idx', true)".to_string()],
+            "create_index('person', 'city')".to_string(),
+            Effect::Graph,
+        ),
+        procedure(
+            "drop_index",
+            Role::Admin,
+            vec!["CALL create_index('person', 'age', 'dropped_age', NULL, true)".to_string()],
+            "drop_index('dropped_age')".to_string(),
+            Effect::Graph,
+        ),
+        procedure(
             "load",
             Role::Admin,
             vec![],
