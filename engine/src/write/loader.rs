@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 
+use arrow_array::RecordBatch;
 use futures::TryStreamExt;
 use serde_json::{Map, Value};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
@@ -100,10 +101,43 @@ struct TableLoad<'s> {
     stager: Option<(PreparedTable, TableStager)>,
     facts: TableFacts,
     rows: u64,
-    /// Merge mode, keyless edges: existing (src, dst) → id.
-    pair_ids: Option<HashMap<(String, String), String>>,
+    /// Merge mode, keyless edges: the existing pairs' ids, as far as read.
+    pair_ids: PairIds,
     /// Merge mode, keyless edges: (src, dst) pairs of this load → first line.
     pairs_seen: HashMap<(String, String), u64>,
+}
+
+/// Sources a merge load looks up one at a time (through the edge table's `src` index)
+/// before it reads the table's pairs whole instead.
+const PAIR_SOURCES_LOOKED_UP: usize = 1024;
+
+/// Ids of a keyless edge table's existing `(src, dst)` pairs, read as a merge load meets
+/// them: a source's pairs through the `src` index when the load first names it, so a small
+/// load reads its own sources' edges only; past [`PAIR_SOURCES_LOOKED_UP`] sources, every
+/// pair in one read of the table.
+#[derive(Default)]
+struct PairIds {
+    /// src → dst → id (the first id of a pair that is there twice).
+    by_src: HashMap<String, HashMap<String, String>>,
+    whole_table: bool,
+}
+
+impl PairIds {
+    fn record(&mut self, batch: &RecordBatch) -> Result<()> {
+        let (ids, srcs, dsts) = (
+            string_column(batch, 0)?,
+            string_column(batch, 1)?,
+            string_column(batch, 2)?,
+        );
+        for i in 0..batch.num_rows() {
+            self.by_src
+                .entry(srcs.value(i).to_string())
+                .or_default()
+                .entry(dsts.value(i).to_string())
+                .or_insert_with(|| ids.value(i).to_string());
+        }
+        Ok(())
+    }
 }
 
 struct Load<'s> {
@@ -137,7 +171,7 @@ impl<'s> Load<'s> {
                 stager: None,
                 facts: TableFacts::default(),
                 rows: 0,
-                pair_ids: None,
+                pair_ids: PairIds::default(),
                 pairs_seen: HashMap::new(),
             })
     }
@@ -234,28 +268,24 @@ impl<'s> Load<'s> {
         to: &str,
     ) -> Result<Option<String>> {
         let snapshot = self.snapshot;
-        let t = self.table(def);
-        if t.pair_ids.is_none() {
-            let mut stream = snapshot
-                .stream_columns(def.table(), &["id", "src", "dst"])
-                .await?;
-            let mut map = HashMap::new();
+        let pairs = &mut self.table(def).pair_ids;
+        if !pairs.whole_table && !pairs.by_src.contains_key(from) {
+            const COLUMNS: [&str; 3] = ["id", "src", "dst"];
+            let mut stream = if pairs.by_src.len() >= PAIR_SOURCES_LOOKED_UP {
+                pairs.by_src.clear();
+                pairs.whole_table = true;
+                snapshot.stream_columns(def.table(), &COLUMNS).await?
+            } else {
+                pairs.by_src.insert(from.to_string(), HashMap::new());
+                snapshot
+                    .stream_columns_matching(def.table(), &COLUMNS, "src", &[from])
+                    .await?
+            };
             while let Some(batch) = stream.try_next().await? {
-                let (ids, srcs, dsts) = (
-                    string_column(&batch, 0)?,
-                    string_column(&batch, 1)?,
-                    string_column(&batch, 2)?,
-                );
-                for i in 0..batch.num_rows() {
-                    map.entry((srcs.value(i).to_string(), dsts.value(i).to_string()))
-                        .or_insert_with(|| ids.value(i).to_string());
-                }
+                pairs.record(&batch)?;
             }
-            t.pair_ids = Some(map);
         }
-        Ok(t.pair_ids
-            .as_ref()
-            .and_then(|m| m.get(&(from.to_string(), to.to_string())).cloned()))
+        Ok(pairs.by_src.get(from).and_then(|m| m.get(to)).cloned())
     }
 
     async fn push(

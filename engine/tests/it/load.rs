@@ -466,3 +466,60 @@ async fn out_of_range_and_doubly_given_values_are_refused() {
         .unwrap_err();
     assert!(err.to_string().contains("given twice"), "{err}");
 }
+
+/// A merge load finds existing keyless edges by their source (through the `src` index)
+/// for its first sources, and by one read of the table past them: either way an edge
+/// already there is updated, not added again.
+#[tokio::test]
+async fn merge_matches_keyless_edges_however_many_sources_the_load_names() {
+    let (_dir, graph) = social_graph().await;
+    let n = 1500;
+    let mut people = String::new();
+    let mut edges = String::new();
+    for i in 0..n {
+        people.push_str(&person_line(&format!("p{i}"), 1));
+        people.push('\n');
+        edges.push_str(&format!(
+            "{{\"edge\":\"Knows\",\"from\":\"p{i}\",\"to\":\"p{}\"}}\n",
+            (i + 1) % n
+        ));
+    }
+    graph
+        .load_ndjson("main", &people, LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    graph
+        .load_ndjson("main", &edges, LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    // The same pairs with a property, plus one new pair per source: n updated, n added.
+    let mut again = String::new();
+    for i in 0..n {
+        again.push_str(&format!(
+            "{{\"edge\":\"Knows\",\"from\":\"p{i}\",\"to\":\"p{}\",\"data\":{{\"since\":\"2020-01-01\"}}}}\n",
+            (i + 1) % n
+        ));
+        again.push_str(&format!(
+            "{{\"edge\":\"Knows\",\"from\":\"p{i}\",\"to\":\"p{}\"}}\n",
+            (i + 2) % n
+        ));
+    }
+    graph
+        .load_ndjson("main", &again, LoadMode::Merge, &opts())
+        .await
+        .unwrap();
+    let snap = graph.snapshot("main").await.unwrap();
+    assert_eq!(snap.count_rows("knows").await.unwrap(), 2 * n as u64);
+    // A small merge afterwards (the index path only) updates in place too.
+    graph
+        .load_ndjson(
+            "main",
+            "{\"edge\":\"Knows\",\"from\":\"p7\",\"to\":\"p9\",\"data\":{\"since\":\"2021-01-01\"}}\n",
+            LoadMode::Merge,
+            &opts(),
+        )
+        .await
+        .unwrap();
+    let snap = graph.snapshot("main").await.unwrap();
+    assert_eq!(snap.count_rows("knows").await.unwrap(), 2 * n as u64);
+}
