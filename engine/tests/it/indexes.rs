@@ -730,7 +730,13 @@ fn random_filters(mix: &mut Mix, max_id: u64) -> Vec<String> {
 }
 
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3))]
+    // Seeded, so every run (and CI) tries the same cases.
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 4,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(17),
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
 
     /// Whatever writes, branches, merges and index DDL happened, a random filter answers
     /// the same through the indexes as by a flat scan, now and as of every earlier version.
@@ -756,8 +762,8 @@ proptest::proptest! {
                         let rows = random_people(&mut mix, start..max_id);
                         graph.load_ndjson("main", &rows, LoadMode::Merge, &opts()).await.unwrap();
                     }
-                    2 => {
-                        let ids: Vec<u64> = (0..1 + mix.below(200)).map(|_| mix.below(max_id + 1)).collect();
+                    2 if max_id > 0 => {
+                        let ids: Vec<u64> = (0..1 + mix.below(200)).map(|_| mix.below(max_id)).collect();
                         let rows = random_people(&mut mix, ids.into_iter().collect::<std::collections::BTreeSet<_>>().into_iter());
                         graph.load_ndjson("main", &rows, LoadMode::Merge, &opts()).await.unwrap();
                     }
