@@ -99,6 +99,12 @@ impl fmt::Display for IntegrityViolation {
     }
 }
 
+fn index_method_names() -> String {
+    crate::schema::IndexMethod::ALL
+        .map(|m| m.as_str())
+        .join(", ")
+}
+
 /// A mistake in `CREATE INDEX` or `DROP INDEX`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IndexError {
@@ -116,7 +122,10 @@ pub enum IndexError {
     },
     #[error("index \"{0}\" does not exist")]
     UnknownIndex(String),
-    #[error("access method \"{0}\" does not exist (index methods: btree, bitmap, labellist)")]
+    #[error(
+        "access method \"{0}\" does not exist (index methods: {methods})",
+        methods = index_method_names()
+    )]
     UnknownMethod(String),
     #[error("access method \"{method}\" cannot index column \"{column}\" of type {ty}")]
     MethodUnsupported {

@@ -422,9 +422,7 @@ fn index_ddl_row(
     }
     vec![
         Arc::new(StringArray::from(vec![Some(out.index)])),
-        Arc::new(StringArray::from(vec![
-            Some(out.table).filter(|t| !t.is_empty()),
-        ])),
+        Arc::new(StringArray::from(vec![out.table])),
         Arc::new(StringArray::from(vec![
             out.commit.as_ref().map(|c| c.commit_id.clone()),
         ])),

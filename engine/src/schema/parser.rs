@@ -663,8 +663,10 @@ fn check_index_names(schema: &GraphSchema, spans: &[PropertySpan]) -> Result<()>
                     format!("index name '{name}' is the name of a table"),
                 ));
             }
-            if let Some(other) = owners[name]
-                .iter()
+            if let Some(other) = owners
+                .get(name)
+                .into_iter()
+                .flatten()
                 .find(|o| **o != format!("{t}.{}", p.column))
             {
                 return Err(at(

@@ -24,7 +24,8 @@ pub struct IndexDefinition {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexDdlOutcome {
     pub index: String,
-    pub table: String,
+    /// `None` when `DROP INDEX IF EXISTS` found no such index.
+    pub table: Option<String>,
     /// `None` when `IF [NOT] EXISTS` found nothing to do; `skipped` says why.
     pub commit: Option<CommitOutcome>,
     pub skipped: Option<String>,
@@ -68,7 +69,7 @@ impl Graph {
             .unwrap_or_else(|| format!("{t}_{}_idx", def.column));
         let outcome = |skipped: Option<String>, commit| IndexDdlOutcome {
             index: name.clone(),
-            table: t.to_string(),
+            table: Some(t.to_string()),
             commit,
             skipped,
         };
@@ -153,7 +154,7 @@ impl Graph {
             if if_exists {
                 return Ok(IndexDdlOutcome {
                     index: name.to_string(),
-                    table: String::new(),
+                    table: None,
                     commit: None,
                     skipped: Some(format!("index \"{name}\" does not exist, skipping")),
                 });
@@ -180,7 +181,7 @@ impl Graph {
         let applied = self.apply_schema(branch, &source, &opts).await?;
         Ok(IndexDdlOutcome {
             index: name.to_string(),
-            table: t.to_string(),
+            table: Some(t.to_string()),
             commit: applied.commit,
             skipped: None,
         })
