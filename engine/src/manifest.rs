@@ -12,21 +12,27 @@
 //!
 //! Every publish rewrites the `head` row, and is committed with a strict version CAS, so
 //! two concurrent publishes to one branch can never both succeed.
+//!
+//! A publish replaces rows by their known addresses ([`RowAddresses`], read along with the
+//! state or carried over from the previous publish): it marks the old rows deleted and
+//! appends the new ones, one Lance version, without reading the rest of the manifest. So
+//! its cost does not grow with the number of commits the manifest holds.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use arrow_array::builder::{StringBuilder, TimestampMicrosecondBuilder, UInt64Builder};
 use arrow_array::{
-    Array, ArrayRef, RecordBatch, RecordBatchIterator, StringArray, TimestampMicrosecondArray,
-    UInt64Array,
+    Array, ArrayRef, RecordBatch, StringArray, TimestampMicrosecondArray, UInt64Array,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use chrono::{DateTime, TimeZone, Utc};
 use futures::TryStreamExt;
 use lance::Dataset;
-use lance::dataset::{MergeInsertBuilder, WhenMatched, WhenNotMatched};
+use lance::dataset::transaction::{Operation, Transaction};
+use lance::dataset::{InsertBuilder, WriteMode, WriteParams};
 use lance::session::Session;
+use lance_core::ROW_ADDR;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -71,6 +77,10 @@ impl CommitRecord {
     }
 }
 
+/// Where each row a publish may replace (`head`, `schema`, `table:<name>`) sits, by key,
+/// in one manifest version (Lance row addresses: fragment id in the high 32 bits).
+pub type RowAddresses = BTreeMap<String, u64>;
+
 /// The content of one graph version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManifestState {
@@ -78,6 +88,29 @@ pub struct ManifestState {
     pub head_commit: Option<String>,
     pub schema_source: String,
     pub tables: BTreeMap<String, TableEntry>,
+    /// Addresses of this version's non-commit rows, for the next publish.
+    pub row_addresses: RowAddresses,
+}
+
+impl ManifestState {
+    /// The state `publish` leaves when published on top of this one: what
+    /// [`read_state`] reads back at the new version, known without reading it.
+    pub fn after(&self, published: &Published, publish: &Publish) -> ManifestState {
+        let mut tables = self.tables.clone();
+        for t in &publish.tables {
+            tables.insert(t.name.clone(), t.clone());
+        }
+        ManifestState {
+            graph_version: publish.graph_version,
+            head_commit: Some(publish.commit.commit_id.clone()),
+            schema_source: publish
+                .schema_source
+                .clone()
+                .unwrap_or_else(|| self.schema_source.clone()),
+            tables,
+            row_addresses: published.row_addresses.clone(),
+        }
+    }
 }
 
 /// What a publish changes: new or moved tables, a new schema, and the commit to record.
@@ -285,9 +318,29 @@ pub async fn create(session: &Arc<Session>, root: &str) -> Result<Dataset> {
     .await
 }
 
+/// A published manifest version.
+pub struct Published {
+    pub dataset: Dataset,
+    /// The replaceable rows' addresses at the new version.
+    pub row_addresses: RowAddresses,
+}
+
 /// Publishes `publish` on the manifest branch `dataset` is checked out at, if and only if
-/// the branch is still at `dataset`'s version. Returns the manifest at the new version.
-pub async fn publish(dataset: Arc<Dataset>, publish: &Publish) -> Result<Dataset> {
+/// the branch is still at `dataset`'s version. `replaced` are the row addresses at
+/// `dataset`'s version ([`ManifestState::row_addresses`]).
+pub async fn publish(
+    dataset: Arc<Dataset>,
+    replaced: &RowAddresses,
+    publish: &Publish,
+) -> Result<Published> {
+    let expected = dataset.version_id() + 1;
+    if publish.graph_version != expected {
+        return Err(Error::Conflict(format!(
+            "publish expected graph version {} but the manifest is at {}",
+            publish.graph_version,
+            dataset.version_id()
+        )));
+    }
     let mut rows = RowsBuilder::new();
     for t in &publish.tables {
         rows.table(t);
@@ -303,27 +356,89 @@ pub async fn publish(dataset: Arc<Dataset>, publish: &Publish) -> Result<Dataset
     rows.commit(&publish.commit);
     rows.head(&publish.commit.commit_id, publish.graph_version);
     let batch = rows.finish()?;
-    let schema = batch.schema();
-    let mut builder = MergeInsertBuilder::try_new(dataset.clone(), vec!["key".to_string()])?;
-    builder
-        .when_matched(WhenMatched::UpdateAll)
-        .when_not_matched(WhenNotMatched::InsertAll)
-        .conflict_retries(0)
-        .use_index(false);
-    let staged = builder
-        .try_build()?
-        .execute_uncommitted(RecordBatchIterator::new(vec![Ok(batch)], schema))
-        .await?;
-    let expected = dataset.version_id() + 1;
-    if publish.graph_version != expected {
-        return Err(Error::Conflict(format!(
-            "publish expected graph version {} but the manifest is at {}",
-            publish.graph_version,
-            dataset.version_id()
-        )));
+    let keys = batch.column(0).clone();
+    let keys = keys
+        .as_any()
+        .downcast_ref::<StringArray>()
+        .ok_or_else(|| Error::Corrupt("manifest keys are not strings".into()))?;
+
+    // The rows this publish replaces, grouped by fragment.
+    let mut doomed: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for key in keys.iter().flatten() {
+        if let Some(address) = replaced.get(key) {
+            doomed
+                .entry((address >> 32) as u32)
+                .or_default()
+                .push(*address as u32);
+        }
     }
-    storage::commit_exact(dataset, staged.transaction, "the graph manifest").await
+    let mut updated_fragments = Vec::new();
+    let mut removed_fragment_ids = Vec::new();
+    for (fragment_id, offsets) in doomed {
+        let fragment = dataset.get_fragment(fragment_id as usize).ok_or_else(|| {
+            Error::Corrupt(format!(
+                "manifest fragment {fragment_id} is not in version {}",
+                dataset.version_id()
+            ))
+        })?;
+        match fragment.extend_deletions(offsets).await? {
+            Some(kept) => updated_fragments.push(kept.metadata().clone()),
+            None => removed_fragment_ids.push(u64::from(fragment_id)),
+        }
+    }
+    let params = WriteParams {
+        mode: WriteMode::Append,
+        enable_stable_row_ids: true,
+        session: Some(dataset.session()),
+        ..Default::default()
+    };
+    let appended = InsertBuilder::new(dataset.clone())
+        .with_params(&params)
+        .execute_uncommitted(vec![batch])
+        .await?;
+    let Operation::Append {
+        fragments: new_fragments,
+    } = appended.operation
+    else {
+        return Err(Error::Corrupt(
+            "an append to the manifest staged something else".into(),
+        ));
+    };
+    let operation = Operation::Update {
+        removed_fragment_ids,
+        updated_fragments,
+        new_fragments,
+        fields_modified: vec![],
+        compacted_sstables: vec![],
+        fields_for_preserving_frag_bitmap: vec![],
+        update_mode: None,
+        inserted_rows_filter: None,
+        updated_fragment_offsets: None,
+    };
+    let transaction = Transaction::new(dataset.version_id(), operation, None);
+    let published = storage::commit_exact(dataset, transaction, "the graph manifest").await?;
+
+    // The appended rows are the new version's newest fragment, in batch order.
+    let fragment_id = published
+        .get_fragments()
+        .iter()
+        .map(|f| f.id() as u64)
+        .max()
+        .ok_or_else(|| Error::Corrupt("the published manifest has no fragment".into()))?;
+    let mut row_addresses = replaced.clone();
+    for (offset, key) in keys.iter().enumerate() {
+        let Some(key) = key.filter(|k| !k.starts_with(COMMIT_KEY_PREFIX)) else {
+            continue;
+        };
+        row_addresses.insert(key.to_string(), (fragment_id << 32) | offset as u64);
+    }
+    Ok(Published {
+        dataset: published,
+        row_addresses,
+    })
 }
+
+const COMMIT_KEY_PREFIX: &str = "commit:";
 
 fn str_col<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringArray> {
     batch
@@ -347,14 +462,18 @@ fn opt(a: &StringArray, i: usize) -> Option<String> {
 pub async fn read_state(dataset: &Dataset) -> Result<ManifestState> {
     let mut scanner = dataset.scan();
     scanner.filter("kind <> 'commit'")?;
+    scanner.with_row_address();
     let batches: Vec<RecordBatch> = scanner.try_into_stream().await?.try_collect().await?;
     let mut state = ManifestState {
         graph_version: dataset.version_id(),
         head_commit: None,
         schema_source: String::new(),
         tables: BTreeMap::new(),
+        row_addresses: RowAddresses::new(),
     };
     for batch in &batches {
+        let key = str_col(batch, "key")?;
+        let address = u64_col(batch, ROW_ADDR)?;
         let kind = str_col(batch, "kind")?;
         let name = str_col(batch, "table_name")?;
         let tkind = str_col(batch, "table_kind")?;
@@ -364,6 +483,9 @@ pub async fn read_state(dataset: &Dataset) -> Result<ManifestState> {
         let commit = str_col(batch, "commit_id")?;
         let source = str_col(batch, "schema_source")?;
         for i in 0..batch.num_rows() {
+            state
+                .row_addresses
+                .insert(key.value(i).to_string(), address.value(i));
             match kind.value(i) {
                 "table" => {
                     let entry = TableEntry {

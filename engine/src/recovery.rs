@@ -219,7 +219,8 @@ async fn resolve(graph: &Graph, sidecar: &mut Sidecar) -> Result<RecoveryOutcome
             }
         }
         if all_committed {
-            manifest::publish(head, &sidecar.publish).await?;
+            let state = manifest::read_state(&head).await?;
+            manifest::publish(head, &state.row_addresses, &sidecar.publish).await?;
             sidecar.delete(graph).await?;
             return Ok(RecoveryOutcome::RolledForward);
         }
@@ -309,6 +310,7 @@ pub(crate) async fn roll_back(
         };
         manifest::publish(
             manifest_head,
+            &live.state().0.row_addresses,
             &Publish {
                 graph_version: commit.graph_version,
                 tables: restored,

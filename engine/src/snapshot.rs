@@ -47,6 +47,11 @@ impl Snapshot {
         }
     }
 
+    /// The manifest state and parsed schema the snapshot was resolved from.
+    pub(crate) fn state(&self) -> &(ManifestState, GraphSchema) {
+        &self.state
+    }
+
     /// The store the snapshot's tables are read through (any version of them).
     pub(crate) fn table_store(&self) -> &TableStore {
         &self.store

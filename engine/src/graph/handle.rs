@@ -210,18 +210,43 @@ impl Graph {
             return Ok(hit);
         }
         let state = manifest::read_state(manifest).await?;
-        let schema = if state.schema_source.trim().is_empty() {
-            GraphSchema::empty()
-        } else {
-            parse_schema(&state.schema_source)?
-        };
+        let schema = schema_of(&state)?;
         let entry = Arc::new((state, schema));
+        self.remember_state(branch, entry.clone());
+        Ok(entry)
+    }
+
+    fn remember_state(&self, branch: &str, state: Arc<(ManifestState, GraphSchema)>) {
         let mut caches = self.manifest_caches();
         if caches.states.len() >= STATE_CACHE_CAPACITY {
             caches.states.clear();
         }
-        caches.states.insert(key, entry.clone());
-        Ok(entry)
+        caches
+            .states
+            .insert((branch.to_string(), state.0.graph_version), state);
+    }
+
+    /// Keeps what this process just published on `branch` as its head: the manifest at
+    /// the new version, and its state derived from `base` (the state the publish was
+    /// made on). The next snapshot of the branch then reads neither back.
+    pub(crate) fn remember_published(
+        &self,
+        branch: &str,
+        published: manifest::Published,
+        base: &(ManifestState, GraphSchema),
+        publish: &manifest::Publish,
+    ) {
+        let state = base.0.after(&published, publish);
+        debug_assert_eq!(state.graph_version, published.dataset.version_id());
+        let schema = match &publish.schema_source {
+            Some(_) => schema_of(&state).ok(),
+            None => Some(base.1.clone()),
+        };
+        self.remember_head(branch, Arc::new(published.dataset));
+        // A schema this build cannot parse is not cached: reading it back reports it.
+        if let Some(schema) = schema {
+            self.remember_state(branch, Arc::new((state, schema)));
+        }
     }
 
     /// A snapshot of the head of `branch`.
@@ -276,5 +301,14 @@ impl Graph {
     /// Number of cached topologies (for tests and metrics).
     pub fn cached_topologies(&self) -> usize {
         self.inner.table_store.topologies.len()
+    }
+}
+
+/// The parsed schema of `state` (an empty graph has none yet).
+fn schema_of(state: &ManifestState) -> Result<GraphSchema> {
+    if state.schema_source.trim().is_empty() {
+        Ok(GraphSchema::empty())
+    } else {
+        parse_schema(&state.schema_source)
     }
 }

@@ -38,6 +38,7 @@ impl Graph {
         };
         manifest::publish(
             Arc::new(ds),
+            &Default::default(),
             &Publish {
                 graph_version: commit.graph_version,
                 tables: vec![],

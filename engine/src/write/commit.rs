@@ -252,12 +252,14 @@ pub(crate) async fn commit(graph: &Graph, mut req: CommitRequest) -> Result<Comm
         req.tables,
         index_steps,
         &sidecar,
+        &head.state().0.row_addresses,
         &mut committed,
     )
     .await;
     let err = match result {
-        Ok(()) => {
+        Ok(published) => {
             crash_point!(graph.root(), crate::failpoints::COMMIT_AFTER_PUBLISH);
+            graph.remember_published(&req.branch, published, head.state(), &sidecar.publish);
             // The commit is durable and visible: a sidecar that cannot be deleted now is
             // recognised as published and removed by the next sweep.
             let _ = sidecar.delete(graph).await;
@@ -315,8 +317,9 @@ async fn commit_tables_and_publish(
     tables: Vec<StagedTable>,
     index_steps: Vec<Option<Vec<IndexSpec>>>,
     sidecar: &Sidecar,
+    replaced: &manifest::RowAddresses,
     committed: &mut Vec<String>,
-) -> Result<()> {
+) -> Result<manifest::Published> {
     for (t, index_step) in tables.into_iter().zip(index_steps) {
         let base = t.entry.version;
         let what = format!("table '{}'", t.entry.name);
@@ -422,6 +425,5 @@ async fn commit_tables_and_publish(
     let manifest_head = graph
         .manifest_at(branch, sidecar.expected_manifest_version)
         .await?;
-    manifest::publish(manifest_head, &sidecar.publish).await?;
-    Ok(())
+    manifest::publish(manifest_head, replaced, &sidecar.publish).await
 }

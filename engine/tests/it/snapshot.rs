@@ -101,3 +101,104 @@ async fn unknown_tables_are_errors() {
     snap.dataset("WorksAt").await.unwrap();
     snap.dataset("PERSON").await.unwrap();
 }
+
+/// What a fresh handle reads from storage for the head of `branch`.
+async fn head_as_read_back(dir: &std::path::Path, branch: &str) -> (u64, Option<String>, String) {
+    let reader = Graph::open_with(dir.to_str().unwrap(), OpenMode::ReadOnly)
+        .await
+        .unwrap();
+    let s = reader.snapshot(branch).await.unwrap();
+    let entries = format!("{:?}", s.table_entries().collect::<Vec<_>>());
+    (s.version(), s.head_commit().map(str::to_string), entries)
+}
+
+#[tokio::test]
+async fn the_writer_knows_each_head_it_publishes_as_storage_has_it() {
+    let (dir, graph) = loaded_graph().await;
+    let seen = |graph: &Graph, branch: &'static str| {
+        let graph = graph.clone();
+        async move {
+            let s = graph.snapshot(branch).await.unwrap();
+            let entries = format!("{:?}", s.table_entries().collect::<Vec<_>>());
+            (s.version(), s.head_commit().map(str::to_string), entries)
+        }
+    };
+    // Every kind of publish: appends, deletes (with a cascade), a schema change, a
+    // branch's first write and a merge; each one builds on the state the last one left.
+    for i in 0..12 {
+        graph
+            .load_ndjson(
+                "main",
+                &person_line(&format!("p{i}"), i),
+                LoadMode::Append,
+                &opts(),
+            )
+            .await
+            .unwrap();
+        if i % 4 == 3 {
+            graph
+                .delete_ids("main", "person", &[format!("p{}", i - 1)], &opts())
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            seen(&graph, "main").await,
+            head_as_read_back(dir.path(), "main").await
+        );
+    }
+    graph
+        .delete_ids("main", "person", &["alice".to_string()], &opts())
+        .await
+        .unwrap();
+    graph
+        .apply_schema(
+            "main",
+            &format!("{SOCIAL}node Pet {{ name: String @key }}\n"),
+            &opts(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        seen(&graph, "main").await,
+        head_as_read_back(dir.path(), "main").await
+    );
+    assert!(
+        graph
+            .snapshot("main")
+            .await
+            .unwrap()
+            .schema()
+            .table("pet")
+            .is_some()
+    );
+
+    graph.create_branch("side", None).await.unwrap();
+    graph
+        .load_ndjson("side", &person_line("zed", 9), LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    assert_eq!(
+        seen(&graph, "side").await,
+        head_as_read_back(dir.path(), "side").await
+    );
+    graph.merge("side", "main", &opts()).await.unwrap();
+    assert_eq!(
+        seen(&graph, "main").await,
+        head_as_read_back(dir.path(), "main").await
+    );
+
+    let mut people = ids(&graph, "main", "person").await;
+    people.sort();
+    let expected = [
+        "bob", "p0", "p1", "p11", "p3", "p4", "p5", "p7", "p8", "p9", "zed",
+    ];
+    assert_eq!(people, expected);
+    let reopened = Graph::open(dir.path().to_str().unwrap()).await.unwrap();
+    let mut people = ids(&reopened, "main", "person").await;
+    people.sort();
+    assert_eq!(people, expected);
+    assert_eq!(
+        graph.commits("main").await.unwrap().len(),
+        reopened.commits("main").await.unwrap().len()
+    );
+}
