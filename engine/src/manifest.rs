@@ -362,30 +362,12 @@ pub async fn publish(
         .downcast_ref::<StringArray>()
         .ok_or_else(|| Error::Corrupt("manifest keys are not strings".into()))?;
 
-    // The rows this publish replaces, grouped by fragment.
-    let mut doomed: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-    for key in keys.iter().flatten() {
-        if let Some(address) = replaced.get(key) {
-            doomed
-                .entry((address >> 32) as u32)
-                .or_default()
-                .push(*address as u32);
-        }
-    }
-    let mut updated_fragments = Vec::new();
-    let mut removed_fragment_ids = Vec::new();
-    for (fragment_id, offsets) in doomed {
-        let fragment = dataset.get_fragment(fragment_id as usize).ok_or_else(|| {
-            Error::Corrupt(format!(
-                "manifest fragment {fragment_id} is not in version {}",
-                dataset.version_id()
-            ))
-        })?;
-        match fragment.extend_deletions(offsets).await? {
-            Some(kept) => updated_fragments.push(kept.metadata().clone()),
-            None => removed_fragment_ids.push(u64::from(fragment_id)),
-        }
-    }
+    let replaced_rows = keys
+        .iter()
+        .flatten()
+        .filter_map(|key| replaced.get(key).copied());
+    let (updated_fragments, removed_fragment_ids) =
+        storage::deletions_at(&dataset, replaced_rows).await?;
     let params = WriteParams {
         mode: WriteMode::Append,
         enable_stable_row_ids: true,

@@ -1,19 +1,21 @@
 //! Thin layer over Lance: opening datasets on a shared session, strict compare-and-swap
 //! commits, and small metadata files (recovery sidecars) through Lance's object store.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arrow_array::{RecordBatch, RecordBatchIterator, StringArray};
+use arrow_array::{Array, RecordBatch, RecordBatchIterator, StringArray, UInt64Array};
 use arrow_schema::{ArrowError, SchemaRef};
 use futures::TryStreamExt;
 use lance::Dataset;
 use lance::dataset::builder::DatasetBuilder;
 use lance::dataset::scanner::DatasetRecordBatchStream;
-use lance::dataset::transaction::Transaction;
+use lance::dataset::transaction::{Operation, Transaction};
 use lance::dataset::{CommitBuilder, WriteMode, WriteParams};
 use lance::io::ObjectStore;
 use lance::session::Session;
-use lance_table::format::{IndexMetadata, Manifest};
+use lance_core::ROW_ADDR;
+use lance_table::format::{Fragment, IndexMetadata, Manifest};
 use lance_table::io::commit::{
     CommitError, CommitHandler, ManifestLocation, ManifestNamingScheme, ManifestWriter,
     commit_handler_from_url,
@@ -139,6 +141,70 @@ pub async fn commit_exact(dataset: Arc<Dataset>, txn: Transaction, what: &str) -
         ))),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The fragment changes that mark the rows at `addresses` (Lance row addresses, at
+/// `dataset`'s version) deleted: fragments with a grown deletion vector, and the ids of
+/// fragments left with no live row.
+pub async fn deletions_at(
+    dataset: &Dataset,
+    addresses: impl IntoIterator<Item = u64>,
+) -> Result<(Vec<Fragment>, Vec<u64>)> {
+    let mut by_fragment: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for address in addresses {
+        by_fragment
+            .entry((address >> 32) as u32)
+            .or_default()
+            .push(address as u32);
+    }
+    let mut updated = Vec::new();
+    let mut removed = Vec::new();
+    for (fragment_id, offsets) in by_fragment {
+        let fragment = dataset.get_fragment(fragment_id as usize).ok_or_else(|| {
+            Error::Corrupt(format!(
+                "fragment {fragment_id} is not in version {} of {}",
+                dataset.version_id(),
+                dataset.uri()
+            ))
+        })?;
+        match fragment.extend_deletions(offsets).await? {
+            Some(kept) => updated.push(kept.metadata().clone()),
+            None => removed.push(u64::from(fragment_id)),
+        }
+    }
+    Ok((updated, removed))
+}
+
+/// A Lance delete of the rows matching `filter`, staged against `dataset`'s version.
+///
+/// The rows are found by a scan that returns their addresses (an indexed filter routes
+/// through each fragment's row id sequence), not by Lance's `DeleteBuilder`, which maps
+/// row ids to addresses through an index of the whole table built for every version.
+pub async fn stage_delete(dataset: &Dataset, filter: &str) -> Result<Transaction> {
+    let mut scanner = dataset.scan();
+    scanner
+        .with_row_address()
+        .filter(filter)?
+        .project::<&str>(&[])?;
+    let batches: Vec<RecordBatch> = scanner.try_into_stream().await?.try_collect().await?;
+    let mut addresses = Vec::new();
+    for batch in &batches {
+        let column = batch
+            .column_by_name(ROW_ADDR)
+            .and_then(|c| c.as_any().downcast_ref::<UInt64Array>())
+            .ok_or_else(|| Error::Corrupt("a scan for row addresses returned none".into()))?;
+        addresses.extend(column.values().iter().copied());
+    }
+    let (updated_fragments, deleted_fragment_ids) = deletions_at(dataset, addresses).await?;
+    Ok(Transaction::new(
+        dataset.version_id(),
+        Operation::Delete {
+            updated_fragments,
+            deleted_fragment_ids,
+            predicate: filter.to_string(),
+        },
+        None,
+    ))
 }
 
 /// Makes version `base` the content of a new version on top of `latest`, as a version

@@ -17,7 +17,7 @@ use arrow_schema::SchemaRef;
 use chrono::Utc;
 use lance::Dataset;
 use lance::dataset::transaction::{Operation, Transaction};
-use lance::dataset::{DeleteBuilder, InsertBuilder, NewColumnTransform, WriteMode, WriteParams};
+use lance::dataset::{InsertBuilder, NewColumnTransform, WriteMode, WriteParams};
 
 use crate::error::{Error, Result};
 use crate::failpoints::crash_point;
@@ -382,11 +382,7 @@ async fn commit_tables_and_publish(
                             continue;
                         }
                         TableStep::Delete(filter) => {
-                            DeleteBuilder::new(dataset.clone(), filter)
-                                .conflict_retries(0)
-                                .execute_uncommitted()
-                                .await?
-                                .transaction
+                            storage::stage_delete(&dataset, &filter).await?
                         }
                         TableStep::Append(batch) => {
                             let params = WriteParams {
