@@ -102,27 +102,26 @@ async fn unknown_tables_are_errors() {
     snap.dataset("PERSON").await.unwrap();
 }
 
+/// A head as the tests compare it: version, head commit and every table entry.
+type Head = (u64, Option<String>, String);
+
+async fn head_of(graph: &Graph, branch: &str) -> Head {
+    let s = graph.snapshot(branch).await.unwrap();
+    let entries = format!("{:?}", s.table_entries().collect::<Vec<_>>());
+    (s.version(), s.head_commit().map(str::to_string), entries)
+}
+
 /// What a fresh handle reads from storage for the head of `branch`.
-async fn head_as_read_back(dir: &std::path::Path, branch: &str) -> (u64, Option<String>, String) {
+async fn head_as_read_back(dir: &std::path::Path, branch: &str) -> Head {
     let reader = Graph::open_with(dir.to_str().unwrap(), OpenMode::ReadOnly)
         .await
         .unwrap();
-    let s = reader.snapshot(branch).await.unwrap();
-    let entries = format!("{:?}", s.table_entries().collect::<Vec<_>>());
-    (s.version(), s.head_commit().map(str::to_string), entries)
+    head_of(&reader, branch).await
 }
 
 #[tokio::test]
 async fn the_writer_knows_each_head_it_publishes_as_storage_has_it() {
     let (dir, graph) = loaded_graph().await;
-    let seen = |graph: &Graph, branch: &'static str| {
-        let graph = graph.clone();
-        async move {
-            let s = graph.snapshot(branch).await.unwrap();
-            let entries = format!("{:?}", s.table_entries().collect::<Vec<_>>());
-            (s.version(), s.head_commit().map(str::to_string), entries)
-        }
-    };
     // Every kind of publish: appends, deletes (with a cascade), a schema change, a
     // branch's first write and a merge; each one builds on the state the last one left.
     for i in 0..12 {
@@ -142,7 +141,7 @@ async fn the_writer_knows_each_head_it_publishes_as_storage_has_it() {
                 .unwrap();
         }
         assert_eq!(
-            seen(&graph, "main").await,
+            head_of(&graph, "main").await,
             head_as_read_back(dir.path(), "main").await
         );
     }
@@ -159,7 +158,7 @@ async fn the_writer_knows_each_head_it_publishes_as_storage_has_it() {
         .await
         .unwrap();
     assert_eq!(
-        seen(&graph, "main").await,
+        head_of(&graph, "main").await,
         head_as_read_back(dir.path(), "main").await
     );
     assert!(
@@ -178,12 +177,12 @@ async fn the_writer_knows_each_head_it_publishes_as_storage_has_it() {
         .await
         .unwrap();
     assert_eq!(
-        seen(&graph, "side").await,
+        head_of(&graph, "side").await,
         head_as_read_back(dir.path(), "side").await
     );
     graph.merge("side", "main", &opts()).await.unwrap();
     assert_eq!(
-        seen(&graph, "main").await,
+        head_of(&graph, "main").await,
         head_as_read_back(dir.path(), "main").await
     );
 
