@@ -177,9 +177,12 @@ pub async fn deletions_at(
 
 /// A Lance delete of the rows matching `filter`, staged against `dataset`'s version.
 ///
-/// The rows are found by a scan that returns their addresses (an indexed filter routes
-/// through each fragment's row id sequence), not by Lance's `DeleteBuilder`, which maps
-/// row ids to addresses through an index of the whole table built for every version.
+/// The rows are found by a scan that returns their addresses, not by Lance's
+/// `DeleteBuilder`, which maps the row ids it finds to addresses through a row id index of
+/// the whole table, built again for every table version (at up to 2^20 rows with a
+/// deletion vector, by visiting every row). Lance's filtered read of an indexed filter
+/// emits the addresses from each fragment's row id sequence; profiles of `UPDATE`/`DELETE`
+/// by key show no whole-table index being built.
 pub async fn stage_delete(dataset: &Dataset, filter: &str) -> Result<Transaction> {
     let mut scanner = dataset.scan();
     scanner

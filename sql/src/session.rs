@@ -580,10 +580,6 @@ impl Session {
     }
 }
 
-/// The schema of `plan`'s rows. The analyzer's rules retype expressions after planning
-/// (integer literals become `integer`, casts to `varchar(n)` are tagged), so the schema
-/// is the analyzed plan's; the plan itself is analyzed again when it runs. A plan the
-/// analyzer refuses keeps its planned schema (running it reports the error).
 /// The physical plan of query `plan` and the schema of its rows, analyzing the plan once
 /// (as [`SessionState::create_physical_plan`] does, which would analyze it again after
 /// [`result_schema`]: on a short query, a tenth of its time).
@@ -603,6 +599,10 @@ async fn physical_query(
     Ok((schema, physical))
 }
 
+/// The schema of `plan`'s rows. The analyzer's rules retype expressions after planning
+/// (integer literals become `integer`, casts to `varchar(n)` are tagged), so the schema
+/// is the analyzed plan's; the plan itself is analyzed again when it runs. A plan the
+/// analyzer refuses keeps its planned schema (running it reports the error).
 pub(crate) fn result_schema(state: &SessionState, plan: &LogicalPlan) -> SchemaRef {
     let analyzed =
         state
