@@ -30,7 +30,6 @@ use chrono::{DateTime, TimeZone, Utc};
 use futures::TryStreamExt;
 use lance::Dataset;
 use lance::dataset::transaction::{Operation, Transaction};
-use lance::dataset::{InsertBuilder, WriteMode, WriteParams};
 use lance::session::Session;
 use lance_core::ROW_ADDR;
 use serde::{Deserialize, Serialize};
@@ -95,7 +94,7 @@ pub struct ManifestState {
 impl ManifestState {
     /// The state `publish` leaves when published on top of this one: what
     /// [`read_state`] reads back at the new version, known without reading it.
-    pub fn after(&self, published: &Published, publish: &Publish) -> ManifestState {
+    pub fn after(&self, publish: &Publish, row_addresses: RowAddresses) -> ManifestState {
         let mut tables = self.tables.clone();
         for t in &publish.tables {
             tables.insert(t.name.clone(), t.clone());
@@ -108,7 +107,7 @@ impl ManifestState {
                 .clone()
                 .unwrap_or_else(|| self.schema_source.clone()),
             tables,
-            row_addresses: published.row_addresses.clone(),
+            row_addresses,
         }
     }
 }
@@ -254,7 +253,7 @@ impl RowsBuilder {
     }
 
     fn commit(&mut self, c: &CommitRecord) {
-        self.start(&format!("commit:{}", c.commit_id), "commit");
+        self.start(&format!("{COMMIT_KEY_PREFIX}{}", c.commit_id), "commit");
         self.nulls_table();
         self.commit_id.append_value(&c.commit_id);
         self.parent_ids
@@ -356,28 +355,14 @@ pub async fn publish(
     rows.commit(&publish.commit);
     rows.head(&publish.commit.commit_id, publish.graph_version);
     let batch = rows.finish()?;
-    let keys = batch.column(0).clone();
-    let keys = keys
-        .as_any()
-        .downcast_ref::<StringArray>()
-        .ok_or_else(|| Error::Corrupt("manifest keys are not strings".into()))?;
-
+    let keys = str_col(&batch, "key")?.clone();
     let replaced_rows = keys
         .iter()
         .flatten()
         .filter_map(|key| replaced.get(key).copied());
     let (updated_fragments, removed_fragment_ids) =
         storage::deletions_at(&dataset, replaced_rows).await?;
-    let params = WriteParams {
-        mode: WriteMode::Append,
-        enable_stable_row_ids: true,
-        session: Some(dataset.session()),
-        ..Default::default()
-    };
-    let appended = InsertBuilder::new(dataset.clone())
-        .with_params(&params)
-        .execute_uncommitted(vec![batch])
-        .await?;
+    let appended = storage::stage_append(&dataset, batch).await?;
     let Operation::Append {
         fragments: new_fragments,
     } = appended.operation

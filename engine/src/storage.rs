@@ -11,7 +11,7 @@ use lance::Dataset;
 use lance::dataset::builder::DatasetBuilder;
 use lance::dataset::scanner::DatasetRecordBatchStream;
 use lance::dataset::transaction::{Operation, Transaction};
-use lance::dataset::{CommitBuilder, WriteMode, WriteParams};
+use lance::dataset::{CommitBuilder, InsertBuilder, WriteMode, WriteParams};
 use lance::io::ObjectStore;
 use lance::session::Session;
 use lance_core::ROW_ADDR;
@@ -173,6 +173,21 @@ pub async fn deletions_at(
         }
     }
     Ok((updated, removed))
+}
+
+/// A Lance append of `batch` (stable row ids, as every graph dataset has), staged against
+/// `dataset`'s version.
+pub async fn stage_append(dataset: &Arc<Dataset>, batch: RecordBatch) -> Result<Transaction> {
+    let params = WriteParams {
+        mode: WriteMode::Append,
+        enable_stable_row_ids: true,
+        session: Some(dataset.session()),
+        ..Default::default()
+    };
+    Ok(InsertBuilder::new(dataset.clone())
+        .with_params(&params)
+        .execute_uncommitted(vec![batch])
+        .await?)
 }
 
 /// A Lance delete of the rows matching `filter`, staged against `dataset`'s version.

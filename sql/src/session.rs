@@ -329,10 +329,11 @@ impl Session {
             return Ok(StatementOutput::Done(result));
         }
         let runs_itself = matches!(plan, LogicalPlan::Ddl(_) | LogicalPlan::Statement(_));
-        if tag.is_none() && params.is_empty() && is_reusable(&plan) {
+        if tag.is_none() && !runs_itself {
+            let reusable = params.is_empty() && is_reusable(&plan);
             let (schema, physical) = physical_query(&state, plan).await?;
             let task_ctx = Arc::new(TaskContext::from(&state));
-            if is_rerunnable(&physical) {
+            if reusable && is_rerunnable(&physical) {
                 let cached = CachedPlan {
                     schema: schema.clone(),
                     plan: physical.clone(),
@@ -341,14 +342,6 @@ impl Session {
                 self.plans.insert(text.to_string(), cached);
             }
             let stream = datafusion::physical_plan::execute_stream(physical, task_ctx)?;
-            return Ok(StatementOutput::Rows(RowStream { schema, stream }));
-        }
-        if tag.is_none() && !runs_itself {
-            let (schema, physical) = physical_query(&state, plan).await?;
-            let stream = datafusion::physical_plan::execute_stream(
-                physical,
-                Arc::new(TaskContext::from(&state)),
-            )?;
             return Ok(StatementOutput::Rows(RowStream { schema, stream }));
         }
         if tag.is_none() {

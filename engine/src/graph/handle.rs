@@ -236,13 +236,17 @@ impl Graph {
         base: &(ManifestState, GraphSchema),
         publish: &manifest::Publish,
     ) {
-        let state = base.0.after(&published, publish);
-        debug_assert_eq!(state.graph_version, published.dataset.version_id());
+        let manifest::Published {
+            dataset,
+            row_addresses,
+        } = published;
+        let state = base.0.after(publish, row_addresses);
+        debug_assert_eq!(state.graph_version, dataset.version_id());
         let schema = match &publish.schema_source {
             Some(_) => schema_of(&state).ok(),
             None => Some(base.1.clone()),
         };
-        self.remember_head(branch, Arc::new(published.dataset));
+        self.remember_head(branch, Arc::new(dataset));
         // A schema this build cannot parse is not cached: reading it back reports it.
         if let Some(schema) = schema {
             self.remember_state(branch, Arc::new((state, schema)));

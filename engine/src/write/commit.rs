@@ -16,8 +16,8 @@ use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use chrono::Utc;
 use lance::Dataset;
+use lance::dataset::NewColumnTransform;
 use lance::dataset::transaction::{Operation, Transaction};
-use lance::dataset::{InsertBuilder, NewColumnTransform, WriteMode, WriteParams};
 
 use crate::error::{Error, Result};
 use crate::failpoints::crash_point;
@@ -384,18 +384,7 @@ async fn commit_tables_and_publish(
                         TableStep::Delete(filter) => {
                             storage::stage_delete(&dataset, &filter).await?
                         }
-                        TableStep::Append(batch) => {
-                            let params = WriteParams {
-                                mode: WriteMode::Append,
-                                enable_stable_row_ids: true,
-                                session: Some(dataset.session()),
-                                ..Default::default()
-                            };
-                            InsertBuilder::new(dataset.clone())
-                                .with_params(&params)
-                                .execute_uncommitted(vec![batch])
-                                .await?
-                        }
+                        TableStep::Append(batch) => storage::stage_append(&dataset, batch).await?,
                     };
                     let result = storage::commit_exact(dataset, txn, &what).await;
                     record_attempt(committed, &t.entry.name, &result);
