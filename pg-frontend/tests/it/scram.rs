@@ -324,7 +324,11 @@ async fn a_client_final_nonce_that_is_not_the_servers_is_refused() {
         // The client's own nonce only: a replayed exchange does not extend the server's.
         |_| CLIENT_NONCE.to_string(),
         |_| format!("{CLIENT_NONCE}AAAAAAAAAAAAAAAAAAAAAAAA"),
-        |nonce| format!("{}x", &nonce[..nonce.len() - 1]),
+        // The server's nonce with its last character changed (to one it is not).
+        |nonce| {
+            let (kept, last) = nonce.split_at(nonce.len() - 1);
+            format!("{kept}{}", if last == "x" { 'y' } else { 'x' })
+        },
         |nonce| format!("{nonce}x"),
     ];
     for tamper in tampered {
