@@ -61,6 +61,12 @@ impl GraphTable {
         })
     }
 
+    /// Whether the table is read at the snapshot each statement pins when it scans (not
+    /// at a fixed version), so a plan over it can serve later statements too.
+    pub fn reads_statement_snapshot(&self) -> bool {
+        matches!(self.source, SnapshotSource::Statement(_))
+    }
+
     /// The filters Lance evaluates exactly as DataFusion does (the rest stay above the scan).
     fn exact(&self, filters: &[Expr]) -> Vec<Expr> {
         filters

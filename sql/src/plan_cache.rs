@@ -1,22 +1,41 @@
-//! Physical plans of queries that read nothing and compute the same row every time
-//! (`SELECT 1`, a connection pool's health check, `SELECT 'a' || 'b'`), kept per session
-//! by statement text. Planning such a query costs far more than running it, and these are
-//! the statements clients repeat most.
+//! What a session keeps of the queries it planned, by statement text, so that running
+//! one again skips the work that does not depend on the data.
 //!
-//! A plan is kept only when nothing it depends on can change under it: it scans no
-//! table, has no subquery and no placeholder, and calls only immutable functions (a
-//! stable one such as `now()` or `current_setting()` is folded to a constant while the
-//! plan is optimized). The session's settings shape plans too, so every statement that
-//! is not a query empties the cache.
+//! - **Constant queries** (`SELECT 1`, a connection pool's health check, `SELECT 'a' ||
+//!   'b'`) read nothing and compute the same row every time: their physical plan is kept
+//!   and run again as it is. Such a plan scans no table, has no subquery and no
+//!   placeholder, and calls only immutable functions (a stable one such as `now()` or
+//!   `current_setting()` is folded to a constant while the plan is optimized).
+//! - **Queries over graph tables** (a prepared point lookup, a dashboard's repeated
+//!   query) keep their analyzed logical plan, placeholders and all: an execution binds
+//!   its values into it, optimizes it and plans its scans on the versions its own
+//!   statement pins. Parsing, name resolution and analysis (a third of a short lookup)
+//!   are done once. The scans are planned again each time because they are planned on
+//!   a table version and with the filter's values (a key lookup's index search), and
+//!   Lance's scan operators run once.
+//!
+//! A kept plan must not give an answer a fresh plan would not:
+//! - It is kept only when everything it depends on is resolved when it runs: its tables
+//!   are graph tables read at the statement's snapshot (not catalog tables, whose rows
+//!   are computed while planning, nor table functions, whose arguments are), and each
+//!   placeholder has a type, so a bound value is checked against it.
+//! - Settings shape plans (search path, time zone, branch), so a `SET`, DDL or procedure
+//!   empties the cache; writes and transaction control do not change a plan.
+//! - A table whose schema changed since (another session's `apply_schema`) refuses the
+//!   scan; the session then forgets the plan and plans the statement afresh, as it does
+//!   after any error before the query runs, so errors are always a fresh plan's.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::datasource::source_as_provider;
 use datafusion::execution::TaskContext;
 use datafusion::logical_expr::{Expr, LogicalPlan, Volatility};
 use datafusion::physical_plan::ExecutionPlan;
+use datafusion::scalar::ScalarValue;
+use datafusion_omnigraph::provider::GraphTable;
 
 /// Entries beyond this many are not worth keeping: past it the cache starts over.
 const MAX_PLANS: usize = 64;
@@ -29,22 +48,78 @@ pub(crate) struct CachedPlan {
     pub task_ctx: Arc<TaskContext>,
 }
 
+/// The analyzed plan of a query over graph tables, with its placeholders unbound.
+pub(crate) struct GenericPlan {
+    analyzed: LogicalPlan,
+    /// The type of each placeholder, `$1` first.
+    parameter_types: Vec<DataType>,
+}
+
+impl GenericPlan {
+    /// The generic form of `analyzed`, if it can serve later executions.
+    pub fn new(analyzed: &LogicalPlan) -> Option<GenericPlan> {
+        if !reads_only_statement_graph_tables(analyzed) {
+            return None;
+        }
+        let types = analyzed.get_parameter_types().ok()?;
+        let mut parameter_types = Vec::with_capacity(types.len());
+        for n in 1..=types.len() {
+            parameter_types.push(types.get(&format!("${n}"))?.clone()?);
+        }
+        Some(GenericPlan {
+            analyzed: analyzed.clone(),
+            parameter_types,
+        })
+    }
+
+    /// The plan with `params` in place of its placeholders; `None` when they are not one
+    /// value of its type (or a null) for each placeholder.
+    pub fn bind(&self, params: &[ScalarValue]) -> Option<LogicalPlan> {
+        if params.len() != self.parameter_types.len() {
+            return None;
+        }
+        if params.is_empty() {
+            return Some(self.analyzed.clone());
+        }
+        let mut values = Vec::with_capacity(params.len());
+        for (value, expected) in params.iter().zip(&self.parameter_types) {
+            values.push(match value {
+                v if &v.data_type() == expected => v.clone(),
+                v if v.is_null() => ScalarValue::try_from(expected).ok()?,
+                _ => return None,
+            });
+        }
+        self.analyzed.clone().with_param_values(values).ok()
+    }
+}
+
+/// A plan kept for a statement's text.
+#[derive(Clone)]
+pub(crate) enum KeptPlan {
+    Constant(CachedPlan),
+    Generic(Arc<GenericPlan>),
+}
+
 #[derive(Default)]
 pub(crate) struct PlanCache {
-    plans: Mutex<HashMap<String, CachedPlan>>,
+    plans: Mutex<HashMap<String, KeptPlan>>,
 }
 
 impl PlanCache {
-    pub fn get(&self, text: &str) -> Option<CachedPlan> {
+    pub fn get(&self, text: &str) -> Option<KeptPlan> {
         self.lock().get(text).cloned()
     }
 
-    pub fn insert(&self, text: String, plan: CachedPlan) {
+    pub fn insert(&self, text: String, plan: KeptPlan) {
         let mut plans = self.lock();
         if plans.len() >= MAX_PLANS {
             plans.clear();
         }
         plans.insert(text, plan);
+    }
+
+    pub fn forget(&self, text: &str) {
+        self.lock().remove(text);
     }
 
     pub fn clear(&self) {
@@ -54,9 +129,54 @@ impl PlanCache {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, CachedPlan>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, KeptPlan>> {
         self.plans.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// Whether every table `plan` reads (in subqueries too) is a graph table read at the
+/// statement's snapshot, and there is one; and nothing in it is resolved while planning
+/// but those tables (session variables) or does more than read (writes, DDL, commands).
+fn reads_only_statement_graph_tables(plan: &LogicalPlan) -> bool {
+    let mut graph_tables = 0;
+    let mut generic = true;
+    let _ = plan.apply_with_subqueries(|node| {
+        generic &= match node {
+            LogicalPlan::TableScan(scan) => {
+                let reads_snapshot = source_as_provider(&scan.source).is_ok_and(|provider| {
+                    provider
+                        .downcast_ref::<GraphTable>()
+                        .is_some_and(GraphTable::reads_statement_snapshot)
+                });
+                graph_tables += 1;
+                reads_snapshot
+            }
+            LogicalPlan::Extension(_)
+            | LogicalPlan::Dml(_)
+            | LogicalPlan::Ddl(_)
+            | LogicalPlan::Statement(_)
+            | LogicalPlan::Copy(_)
+            | LogicalPlan::Explain(_)
+            | LogicalPlan::Analyze(_)
+            | LogicalPlan::DescribeTable(_) => false,
+            _ => {
+                let mut resolved_when_run = true;
+                let _ = node.apply_expressions(|expr| {
+                    expr.apply(|e| {
+                        resolved_when_run &= !matches!(e, Expr::ScalarVariable(..));
+                        Ok(TreeNodeRecursion::Continue)
+                    })
+                });
+                resolved_when_run
+            }
+        };
+        Ok(if generic {
+            TreeNodeRecursion::Continue
+        } else {
+            TreeNodeRecursion::Stop
+        })
+    });
+    generic && graph_tables > 0
 }
 
 /// Operators that keep no state between runs, so one plan can be executed again and

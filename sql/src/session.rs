@@ -22,7 +22,7 @@ use omnigraph_engine::Graph;
 use crate::binding::{bind_call_arguments, bind_table_function_arguments, check_row_counts};
 use crate::error::{ErrorKind, Result, SqlError};
 use crate::output_names::with_postgres_names;
-use crate::plan_cache::{CachedPlan, PlanCache, is_rerunnable, is_reusable};
+use crate::plan_cache::{CachedPlan, GenericPlan, KeptPlan, PlanCache, is_rerunnable, is_reusable};
 use crate::result::{CommandTag, RowStream, StatementOutput, StatementResult, command_tag};
 use crate::returning::{Returning, returning_plan, take_returning};
 use crate::settings::is_graph_setting;
@@ -150,6 +150,12 @@ impl Session {
         statement::parse(sql)
     }
 
+    /// Whether the session keeps a plan of `sql` (one statement) for its next execution;
+    /// see [`crate::plan_cache`].
+    pub fn keeps_plan(&self, sql: &str) -> bool {
+        statement::parse_one(sql).is_ok_and(|s| self.plans.get(&s.ast.to_string()).is_some())
+    }
+
     /// Runs every statement of `sql` in order, stopping at the first error.
     pub async fn execute(&self, sql: &str) -> Result<Vec<StatementResult>> {
         let mut out = Vec::new();
@@ -226,7 +232,7 @@ impl Session {
             return Err(transaction_aborted());
         }
         let text = statement.ast.to_string();
-        if !statement.is_query() {
+        if statement.may_change_plans() {
             self.plans.clear();
         }
         let result = match &statement.kind {
@@ -304,15 +310,36 @@ impl Session {
         params: &[ScalarValue],
         text: &str,
     ) -> Result<StatementOutput> {
-        if statement.is_query()
-            && params.is_empty()
-            && let Some(rows) = self.cached_rows(text)?
-        {
-            return Ok(rows);
+        if statement.is_query() {
+            match self.plans.get(text) {
+                Some(KeptPlan::Constant(cached)) if params.is_empty() => {
+                    return cached_rows(cached);
+                }
+                Some(KeptPlan::Generic(generic)) => {
+                    if let Some(rows) = self.run_generic(statement, &generic, params, text).await {
+                        return Ok(rows);
+                    }
+                }
+                _ => {}
+            }
         }
         let prepared = self.prepare(statement, params, text).await?;
         let context = Arc::new(prepared.context);
-        let (state, plan) = self.plan(prepared.ast, params, context.clone()).await?;
+        let (state, unbound) = self
+            .plan_unbound(prepared.ast, params, context.clone())
+            .await?;
+        if matches!(statement.kind, StatementKind::Query)
+            && let Some(generic) = generic_plan(&state, &unbound)
+        {
+            let generic = Arc::new(generic);
+            self.plans
+                .insert(text.to_string(), KeptPlan::Generic(generic.clone()));
+            if let Some(rows) = self.run_generic(statement, &generic, params, text).await {
+                return Ok(rows);
+            }
+        }
+        let plan = bind(unbound, params)?;
+        datafusion_omnigraph::plan_nested_statements(&state, &plan).await?;
         self.check_role(&plan)?;
         let tag = match prepared.tag {
             Some(fixed) => Some(CommandTag::Fixed(fixed)),
@@ -339,7 +366,8 @@ impl Session {
                     plan: physical.clone(),
                     task_ctx: task_ctx.clone(),
                 };
-                self.plans.insert(text.to_string(), cached);
+                self.plans
+                    .insert(text.to_string(), KeptPlan::Constant(cached));
             }
             let stream = datafusion::physical_plan::execute_stream(physical, task_ctx)?;
             return Ok(StatementOutput::Rows(RowStream { schema, stream }));
@@ -452,22 +480,46 @@ impl Session {
         Ok(())
     }
 
-    /// The rows of a query planned before, when its plan could be kept; see
-    /// [`crate::plan_cache`].
-    fn cached_rows(&self, text: &str) -> Result<Option<StatementOutput>> {
-        let Some(cached) = self.plans.get(text) else {
-            return Ok(None);
+    /// Runs query `statement` from its kept generic plan: its values bound, its scans
+    /// planned on the versions this statement pins. `None` when the plan cannot serve
+    /// this execution (a value of another type, a table whose schema changed, any error
+    /// before the query runs): the statement is then planned afresh, and a plan that
+    /// failed is forgotten.
+    async fn run_generic(
+        &self,
+        statement: &ParsedStatement,
+        generic: &GenericPlan,
+        params: &[ScalarValue],
+        text: &str,
+    ) -> Option<StatementOutput> {
+        let plan = generic.bind(params)?;
+        let context = Arc::new(StatementContext::new(Some(text.to_string()), None));
+        let state = self.statement_state(context);
+        let planned = async {
+            check_row_counts(&statement.ast, params)?;
+            self.check_role(&plan)?;
+            self.check_access_mode(&plan, "SELECT")?;
+            planned_query(&state, plan).await
         };
-        let stream = datafusion::physical_plan::execute_stream(cached.plan, cached.task_ctx)?;
-        Ok(Some(StatementOutput::Rows(RowStream {
-            schema: cached.schema,
-            stream,
-        })))
+        match planned.await {
+            Ok((schema, physical)) => {
+                let stream = datafusion::physical_plan::execute_stream(
+                    physical,
+                    Arc::new(TaskContext::from(&state)),
+                )
+                .ok()?;
+                Some(StatementOutput::Rows(RowStream { schema, stream }))
+            }
+            Err(_) => {
+                self.plans.forget(text);
+                None
+            }
+        }
     }
 
-    /// The logical plan of `ast` with the placeholder values bound, and the session state
-    /// (carrying `context`) it was planned with: run it on that, a copy is expensive.
-    async fn plan(
+    /// The logical plan of `ast` with its placeholders (the arguments of table functions
+    /// and procedures bound, as they are read while planning).
+    async fn plan_unbound(
         &self,
         mut ast: DFStatement,
         params: &[ScalarValue],
@@ -479,11 +531,7 @@ impl Session {
         }
         let state = self.statement_state(context);
         crate::query_rules::check(&ast, &state)?;
-        let mut plan = crate::references::statement_to_plan(&state, ast).await?;
-        if !params.is_empty() {
-            plan = plan.with_param_values(params.to_vec())?;
-        }
-        datafusion_omnigraph::plan_nested_statements(&state, &plan).await?;
+        let plan = crate::references::statement_to_plan(&state, ast).await?;
         Ok((state, plan))
     }
 
@@ -580,9 +628,21 @@ async fn physical_query(
     state: &SessionState,
     plan: LogicalPlan,
 ) -> Result<(SchemaRef, Arc<dyn ExecutionPlan>)> {
-    let analyzed = state
+    planned_query(state, analyzed(state, plan)?).await
+}
+
+/// `plan` after the analyzer's rules (type coercion and the PostgreSQL rules).
+fn analyzed(state: &SessionState, plan: LogicalPlan) -> Result<LogicalPlan> {
+    Ok(state
         .analyzer()
-        .execute_and_check(plan, state.config_options(), |_, _| {})?;
+        .execute_and_check(plan, state.config_options(), |_, _| {})?)
+}
+
+/// The physical plan of analyzed query `analyzed` and the schema of its rows.
+async fn planned_query(
+    state: &SessionState,
+    analyzed: LogicalPlan,
+) -> Result<(SchemaRef, Arc<dyn ExecutionPlan>)> {
     let schema = Arc::new(analyzed.schema().as_arrow().clone());
     let optimized = state.optimizer().optimize(analyzed, state, |_, _| {})?;
     let physical = state
@@ -590,6 +650,29 @@ async fn physical_query(
         .create_physical_plan(&optimized, state)
         .await?;
     Ok((schema, physical))
+}
+
+/// The generic plan of query `unbound` (analyzed with its placeholders), when it can be
+/// kept for later executions; see [`crate::plan_cache`].
+fn generic_plan(state: &SessionState, unbound: &LogicalPlan) -> Option<GenericPlan> {
+    GenericPlan::new(&analyzed(state, unbound.clone()).ok()?)
+}
+
+/// `plan` with `params` in place of its placeholders.
+fn bind(plan: LogicalPlan, params: &[ScalarValue]) -> Result<LogicalPlan> {
+    Ok(match params {
+        [] => plan,
+        values => plan.with_param_values(values.to_vec())?,
+    })
+}
+
+/// The rows of a constant query's kept physical plan; see [`crate::plan_cache`].
+fn cached_rows(cached: CachedPlan) -> Result<StatementOutput> {
+    let stream = datafusion::physical_plan::execute_stream(cached.plan, cached.task_ctx)?;
+    Ok(StatementOutput::Rows(RowStream {
+        schema: cached.schema,
+        stream,
+    }))
 }
 
 /// The schema of `plan`'s rows. The analyzer's rules retype expressions after planning

@@ -257,6 +257,16 @@ impl ParsedStatement {
         matches!(self.kind, StatementKind::Query | StatementKind::Explain(_))
     }
 
+    /// Whether the statement may change how later statements are planned: settings, DDL
+    /// and procedures (`apply_schema`) may; queries, writes and transaction control do
+    /// not (a plan reads each table at its statement's version).
+    pub fn may_change_plans(&self) -> bool {
+        matches!(
+            self.kind,
+            StatementKind::Setting(_) | StatementKind::Call(_) | StatementKind::Other
+        )
+    }
+
     /// The inner sqlparser statement, if it is one.
     pub fn sql_statement(&self) -> Option<&Statement> {
         match &self.ast {

@@ -404,6 +404,127 @@ async fn repeated_queries_over_no_table_answer_as_if_planned_afresh() {
     }
 }
 
+async fn lookup(s: &omnigraph_sql::Session, sql: &str, name: Option<&str>) -> String {
+    let value = datafusion::scalar::ScalarValue::Utf8(name.map(str::to_string));
+    let result = s
+        .execute_with_params(sql, vec![value])
+        .await
+        .unwrap_or_else(|e| panic!("{sql} with {name:?}: {e}"));
+    datafusion::arrow::util::pretty::pretty_format_batches(&result.batches)
+        .unwrap()
+        .to_string()
+}
+
+/// Queries over graph tables keep their analyzed plan between executions (see
+/// `plan_cache`) and read the versions each execution pins: what a write, a transaction,
+/// a branch switch or another session's schema change did is what the next one sees.
+#[tokio::test]
+async fn repeated_queries_over_graph_tables_read_what_each_execution_pins() {
+    use datafusion::scalar::ScalarValue;
+    let (dir, s) = demo_session().await;
+    let by_name = "SELECT name, age FROM person WHERE name = $1";
+    for name in ["alice.smith", "alice.jones", "alice.garcia"] {
+        let literal = table(
+            &s,
+            &format!("SELECT name, age FROM person WHERE name = '{name}'"),
+        )
+        .await;
+        assert!(literal.contains(name), "{literal}");
+        assert_eq!(lookup(&s, by_name, Some(name)).await, literal);
+    }
+    assert!(s.keeps_plan(by_name), "a lookup by key keeps its plan");
+    assert!(
+        !lookup(&s, by_name, None).await.contains('|'),
+        "= NULL is never true"
+    );
+
+    // Writes commit new versions; the kept plan reads them.
+    s.execute("INSERT INTO person (name, age) VALUES ('zed', 7)")
+        .await
+        .unwrap();
+    assert!(
+        lookup(&s, by_name, Some("zed"))
+            .await
+            .contains("| zed  | 7   |")
+    );
+    s.execute("UPDATE person SET age = 8 WHERE name = 'zed'")
+        .await
+        .unwrap();
+    assert!(lookup(&s, by_name, Some("zed")).await.contains("| 8   |"));
+    assert!(s.keeps_plan(by_name), "writes do not change plans");
+
+    // A transaction's own writes, then none after ROLLBACK.
+    s.execute("BEGIN").await.unwrap();
+    s.execute("UPDATE person SET age = 9 WHERE name = 'zed'")
+        .await
+        .unwrap();
+    assert!(lookup(&s, by_name, Some("zed")).await.contains("| 9   |"));
+    s.execute("ROLLBACK").await.unwrap();
+    assert!(lookup(&s, by_name, Some("zed")).await.contains("| 8   |"));
+
+    // Another branch's rows, and main's again.
+    s.execute("CALL create_branch('older')").await.unwrap();
+    s.execute("SET omnigraph.branch = 'older'").await.unwrap();
+    s.execute("UPDATE person SET age = 10 WHERE name = 'zed'")
+        .await
+        .unwrap();
+    assert!(lookup(&s, by_name, Some("zed")).await.contains("| 10  |"));
+    s.execute("SET omnigraph.branch = 'main'").await.unwrap();
+    assert!(lookup(&s, by_name, Some("zed")).await.contains("| 8   |"));
+
+    // A value of another type than the placeholder's is bound by a fresh plan.
+    let older_than = "SELECT count(*) AS n FROM person WHERE age > $1";
+    let count = |value: ScalarValue| {
+        let s = &s;
+        async move {
+            s.execute_with_params(older_than, vec![value])
+                .await
+                .unwrap()
+                .batches
+        }
+    };
+    let int4 = count(ScalarValue::Int32(Some(50))).await;
+    assert_eq!(count(ScalarValue::Int32(Some(50))).await, int4);
+    assert_eq!(count(ScalarValue::Int64(Some(50))).await, int4);
+
+    // A negative LIMIT is refused every time.
+    let first_n = "SELECT name FROM person ORDER BY name LIMIT $1";
+    for _ in 0..2 {
+        let e = s
+            .execute_with_params(first_n, vec![ScalarValue::Int64(Some(-1))])
+            .await
+            .unwrap_err();
+        assert_eq!(e.sqlstate(), "2201W", "{e}");
+    }
+
+    // Another session adds a column: the kept plan's table refuses the scan, and the
+    // statement is planned afresh with the new column.
+    let whole_row = "SELECT * FROM person WHERE name = $1";
+    assert!(
+        !lookup(&s, whole_row, Some("zed"))
+            .await
+            .contains("nickname")
+    );
+    let other = omnigraph_sql::Session::open(dir.path().join("demo").to_str().unwrap())
+        .await
+        .unwrap();
+    let schema = omnigraph_sql::demo::DEMO_SCHEMA
+        .replace("city: String? }", "city: String?, nickname: String? }");
+    assert_ne!(schema, omnigraph_sql::demo::DEMO_SCHEMA);
+    other
+        .execute(&format!(
+            "CALL apply_schema('{}')",
+            schema.replace('\'', "''")
+        ))
+        .await
+        .unwrap();
+    let after = lookup(&s, whole_row, Some("zed")).await;
+    assert!(
+        after.contains("nickname") && after.contains("| zed "),
+        "{after}"
+    );
+}
+
 /// The role a statement needs is read off its plan, so a procedure with an effect counts
 /// wherever it is called: `CALL`, `FROM`, a CTE, a subquery.
 #[tokio::test]
