@@ -56,9 +56,15 @@ pub(crate) struct GenericPlan {
 }
 
 impl GenericPlan {
+    /// Whether a query planned as `plan` (analyzed or not) may be kept: checked before
+    /// the analysis, which a query that may not is spared.
+    pub fn may_keep(plan: &LogicalPlan) -> bool {
+        reads_only_statement_graph_tables(plan)
+    }
+
     /// The generic form of `analyzed`, if it can serve later executions.
     pub fn new(analyzed: &LogicalPlan) -> Option<GenericPlan> {
-        if !reads_only_statement_graph_tables(analyzed) {
+        if !GenericPlan::may_keep(analyzed) {
             return None;
         }
         let types = analyzed.get_parameter_types().ok()?;

@@ -655,6 +655,9 @@ async fn planned_query(
 /// The generic plan of query `unbound` (analyzed with its placeholders), when it can be
 /// kept for later executions; see [`crate::plan_cache`].
 fn generic_plan(state: &SessionState, unbound: &LogicalPlan) -> Option<GenericPlan> {
+    if !GenericPlan::may_keep(unbound) {
+        return None;
+    }
     GenericPlan::new(&analyzed(state, unbound.clone()).ok()?)
 }
 
