@@ -7,20 +7,22 @@
 //!   placeholder, and calls only immutable functions (a stable one such as `now()` or
 //!   `current_setting()` is folded to a constant while the plan is optimized).
 //! - **Queries over graph tables** (a prepared point lookup, a dashboard's repeated
-//!   query) keep their analyzed logical plan, placeholders and all: an execution binds
-//!   its values into it, optimizes it and plans its scans on the versions its own
-//!   statement pins. Parsing, name resolution and analysis (a third of a short lookup)
-//!   are done once. The scans are planned again each time because they are planned on
-//!   a table version and with the filter's values (a key lookup's index search), and
-//!   Lance's scan operators run once.
+//!   query) keep their logical plan: analyzed when it has no placeholders; otherwise as
+//!   SQL planned it, so that an execution binds its values and analyzes the plan as a
+//!   fresh plan does (the analyzer's rules type literals by their values). The
+//!   execution then optimizes the plan and plans its scans on the versions its own
+//!   statement pins. Parsing and name resolution (and the analysis, without
+//!   placeholders) are done once. The scans are planned again each time because they
+//!   are planned on a table version and with the filter's values (a key lookup's index
+//!   search), and Lance's scan operators run once.
 //!
 //! A kept plan must not give an answer a fresh plan would not:
 //! - It is kept only when everything it depends on is resolved when it runs: its tables
 //!   are graph tables read at the statement's snapshot (not catalog tables, whose rows
-//!   are computed while planning, nor table functions, whose arguments are), and each
-//!   placeholder has a type, so a bound value is checked against it.
-//! - Settings shape plans (search path, time zone, branch), so a `SET`, DDL or procedure
-//!   empties the cache; writes and transaction control do not change a plan.
+//!   are computed while planning, nor table functions, whose arguments are).
+//! - Settings shape plans (search path, branch), and so does a transaction (a branch's
+//!   schema names the transaction's private branch inside one), so a `SET`, DDL, a
+//!   procedure or transaction control empties the cache; writes do not change a plan.
 //! - A table whose schema changed since (another session's `apply_schema`) refuses the
 //!   scan; the session then forgets the plan and plans the statement afresh, as it does
 //!   after any error before the query runs, so errors are always a fresh plan's.
@@ -28,7 +30,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::datasource::source_as_provider;
 use datafusion::execution::TaskContext;
@@ -48,54 +50,58 @@ pub(crate) struct CachedPlan {
     pub task_ctx: Arc<TaskContext>,
 }
 
-/// The analyzed plan of a query over graph tables, with its placeholders unbound.
+/// The logical plan of a query over graph tables, kept for its later executions.
 pub(crate) struct GenericPlan {
-    analyzed: LogicalPlan,
-    /// The type of each placeholder, `$1` first.
-    parameter_types: Vec<DataType>,
+    plan: LogicalPlan,
+    /// Whether `plan` is analyzed: only a plan without placeholders is kept analyzed.
+    /// The analyzer's PostgreSQL rules type a literal by its value (an integer that fits
+    /// is `integer`, a numeric quotient's scale follows its operands), so values must be
+    /// in the plan before it is analyzed, as in a fresh plan.
+    analyzed: bool,
+}
+
+/// A kept plan with an execution's values in it.
+pub(crate) struct BoundPlan {
+    pub plan: LogicalPlan,
+    /// Whether the analyzer has run on `plan` already.
+    pub analyzed: bool,
 }
 
 impl GenericPlan {
-    /// Whether a query planned as `plan` (analyzed or not) may be kept: checked before
-    /// the analysis, which a query that may not is spared.
+    /// Whether a query planned as `plan` may be kept: checked before the analysis, which
+    /// a query that may not is spared.
     pub fn may_keep(plan: &LogicalPlan) -> bool {
         reads_only_statement_graph_tables(plan)
     }
 
-    /// The generic form of `analyzed`, if it can serve later executions.
-    pub fn new(analyzed: &LogicalPlan) -> Option<GenericPlan> {
-        if !GenericPlan::may_keep(analyzed) {
-            return None;
+    /// A plan without placeholders, analyzed.
+    pub fn analyzed(plan: LogicalPlan) -> GenericPlan {
+        GenericPlan {
+            plan,
+            analyzed: true,
         }
-        let types = analyzed.get_parameter_types().ok()?;
-        let mut parameter_types = Vec::with_capacity(types.len());
-        for n in 1..=types.len() {
-            parameter_types.push(types.get(&format!("${n}"))?.clone()?);
-        }
-        Some(GenericPlan {
-            analyzed: analyzed.clone(),
-            parameter_types,
-        })
     }
 
-    /// The plan with `params` in place of its placeholders; `None` when they are not one
-    /// value of its type (or a null) for each placeholder.
-    pub fn bind(&self, params: &[ScalarValue]) -> Option<LogicalPlan> {
-        if params.len() != self.parameter_types.len() {
-            return None;
+    /// A plan with placeholders, as SQL planned it.
+    pub fn with_placeholders(plan: LogicalPlan) -> GenericPlan {
+        GenericPlan {
+            plan,
+            analyzed: false,
         }
-        if params.is_empty() {
-            return Some(self.analyzed.clone());
-        }
-        let mut values = Vec::with_capacity(params.len());
-        for (value, expected) in params.iter().zip(&self.parameter_types) {
-            values.push(match value {
-                v if &v.data_type() == expected => v.clone(),
-                v if v.is_null() => ScalarValue::try_from(expected).ok()?,
-                _ => return None,
-            });
-        }
-        self.analyzed.clone().with_param_values(values).ok()
+    }
+
+    /// The plan with `params` in place of its placeholders; `None` when they do not fit
+    /// (an error a fresh plan reports).
+    pub fn bind(&self, params: &[ScalarValue]) -> Option<BoundPlan> {
+        let plan = match (self.analyzed, params) {
+            (true, []) => self.plan.clone(),
+            (true, _) => return None,
+            (false, values) => self.plan.clone().with_param_values(values.to_vec()).ok()?,
+        };
+        Some(BoundPlan {
+            plan,
+            analyzed: self.analyzed,
+        })
     }
 }
 

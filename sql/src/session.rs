@@ -22,7 +22,9 @@ use omnigraph_engine::Graph;
 use crate::binding::{bind_call_arguments, bind_table_function_arguments, check_row_counts};
 use crate::error::{ErrorKind, Result, SqlError};
 use crate::output_names::with_postgres_names;
-use crate::plan_cache::{CachedPlan, GenericPlan, KeptPlan, PlanCache, is_rerunnable, is_reusable};
+use crate::plan_cache::{
+    BoundPlan, CachedPlan, GenericPlan, KeptPlan, PlanCache, is_rerunnable, is_reusable,
+};
 use crate::result::{CommandTag, RowStream, StatementOutput, StatementResult, command_tag};
 use crate::returning::{Returning, returning_plan, take_returning};
 use crate::settings::is_graph_setting;
@@ -214,6 +216,9 @@ impl Session {
         statement: ParsedStatement,
         params: Vec<ScalarValue>,
     ) -> Result<StatementOutput> {
+        if statement.may_change_plans() {
+            self.plans.clear();
+        }
         match &statement.kind {
             StatementKind::Transaction(control) => {
                 return Box::pin(self.transaction_control(control))
@@ -232,9 +237,6 @@ impl Session {
             return Err(transaction_aborted());
         }
         let text = statement.ast.to_string();
-        if statement.may_change_plans() {
-            self.plans.clear();
-        }
         let result = match &statement.kind {
             StatementKind::Cursor(command) => Box::pin(self.run_cursor(command, &params))
                 .await
@@ -492,14 +494,17 @@ impl Session {
         params: &[ScalarValue],
         text: &str,
     ) -> Option<StatementOutput> {
-        let plan = generic.bind(params)?;
+        let BoundPlan { plan, analyzed } = generic.bind(params)?;
         let context = Arc::new(StatementContext::new(Some(text.to_string()), None));
         let state = self.statement_state(context);
         let planned = async {
             check_row_counts(&statement.ast, params)?;
             self.check_role(&plan)?;
             self.check_access_mode(&plan, "SELECT")?;
-            planned_query(&state, plan).await
+            match analyzed {
+                true => planned_query(&state, plan).await,
+                false => physical_query(&state, plan).await,
+            }
         };
         match planned.await {
             Ok((schema, physical)) => {
@@ -652,13 +657,19 @@ async fn planned_query(
     Ok((schema, physical))
 }
 
-/// The generic plan of query `unbound` (analyzed with its placeholders), when it can be
-/// kept for later executions; see [`crate::plan_cache`].
+/// The plan of query `unbound` to keep for later executions, when it can be kept; see
+/// [`crate::plan_cache`].
 fn generic_plan(state: &SessionState, unbound: &LogicalPlan) -> Option<GenericPlan> {
     if !GenericPlan::may_keep(unbound) {
         return None;
     }
-    GenericPlan::new(&analyzed(state, unbound.clone()).ok()?)
+    let has_placeholders = unbound
+        .get_parameter_types()
+        .map_or(true, |types| !types.is_empty());
+    Some(match has_placeholders {
+        true => GenericPlan::with_placeholders(unbound.clone()),
+        false => GenericPlan::analyzed(analyzed(state, unbound.clone()).ok()?),
+    })
 }
 
 /// `plan` with `params` in place of its placeholders.

@@ -257,13 +257,17 @@ impl ParsedStatement {
         matches!(self.kind, StatementKind::Query | StatementKind::Explain(_))
     }
 
-    /// Whether the statement may change how later statements are planned: settings, DDL
-    /// and procedures (`apply_schema`) may; queries, writes and transaction control do
-    /// not (a plan reads each table at its statement's version).
+    /// Whether the statement may change how later statements are planned: settings, DDL,
+    /// procedures (`apply_schema`) and transaction control (inside a transaction, a
+    /// branch's schema names its private branch) may; queries and writes do not (a plan
+    /// reads each table at its statement's version).
     pub fn may_change_plans(&self) -> bool {
         matches!(
             self.kind,
-            StatementKind::Setting(_) | StatementKind::Call(_) | StatementKind::Other
+            StatementKind::Setting(_)
+                | StatementKind::Call(_)
+                | StatementKind::Other
+                | StatementKind::Transaction(_)
         )
     }
 

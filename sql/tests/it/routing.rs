@@ -462,6 +462,45 @@ async fn repeated_queries_over_graph_tables_read_what_each_execution_pins() {
     s.execute("ROLLBACK").await.unwrap();
     assert!(lookup(&s, by_name, Some("zed")).await.contains("| 8   |"));
 
+    // A branch's schema names the transaction's private branch inside one.
+    let on_main = "SELECT count(*) AS n FROM main.person";
+    let before = table(&s, on_main).await;
+    s.execute("BEGIN").await.unwrap();
+    s.execute("INSERT INTO person (name) VALUES ('yan')")
+        .await
+        .unwrap();
+    let inside = table(&s, on_main).await;
+    assert_ne!(inside, before, "the transaction's own row: {inside}");
+    s.execute("ROLLBACK").await.unwrap();
+    assert_eq!(table(&s, on_main).await, before);
+
+    // Values are in the plan before it is analyzed, every time: an integer that fits is
+    // `integer`, so its product overflows as PostgreSQL's does.
+    let product = "SELECT name FROM person WHERE $1 * 1000000 > 0";
+    for _ in 0..2 {
+        let e = s
+            .execute_with_params(product, vec![ScalarValue::Int64(Some(5000))])
+            .await
+            .unwrap_err();
+        assert_eq!(e.sqlstate(), "22003", "{e}");
+    }
+    let sum = "SELECT $1 + 1 AS x FROM person LIMIT 1";
+    let typed = |_: ()| {
+        let s = &s;
+        async move {
+            s.execute_with_params(sum, vec![ScalarValue::Int64(Some(1))])
+                .await
+                .unwrap()
+                .schema
+                .field(0)
+                .data_type()
+                .clone()
+        }
+    };
+    let first = typed(()).await;
+    assert_eq!(typed(()).await, first);
+    assert_eq!(first, DataType::Int32);
+
     // Another branch's rows, and main's again.
     s.execute("CALL create_branch('older')").await.unwrap();
     s.execute("SET omnigraph.branch = 'older'").await.unwrap();
