@@ -415,7 +415,7 @@ async fn lookup(s: &omnigraph_sql::Session, sql: &str, name: Option<&str>) -> St
         .to_string()
 }
 
-/// Queries over graph tables keep their analyzed plan between executions (see
+/// Queries over graph tables keep their plan between executions (see
 /// `plan_cache`) and read the versions each execution pins: what a write, a transaction,
 /// a branch switch or another session's schema change did is what the next one sees.
 #[tokio::test]
