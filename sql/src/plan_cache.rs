@@ -90,15 +90,14 @@ impl GenericPlan {
         }
     }
 
-    /// The plan with `params` in place of its placeholders; `None` when they do not fit
-    /// (an error a fresh plan reports).
-    pub fn bind(&self, params: &[ScalarValue]) -> Option<BoundPlan> {
+    /// The plan with `params` in place of its placeholders (values without one are
+    /// ignored, as in a fresh plan); an error when a placeholder has no value.
+    pub fn bind(&self, params: &[ScalarValue]) -> datafusion::common::Result<BoundPlan> {
         let plan = match (self.analyzed, params) {
-            (true, []) => self.plan.clone(),
-            (true, _) => return None,
-            (false, values) => self.plan.clone().with_param_values(values.to_vec()).ok()?,
+            (true, _) | (false, []) => self.plan.clone(),
+            (false, values) => self.plan.clone().with_param_values(values.to_vec())?,
         };
-        Some(BoundPlan {
+        Ok(BoundPlan {
             plan,
             analyzed: self.analyzed,
         })

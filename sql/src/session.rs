@@ -144,6 +144,7 @@ impl Session {
         }
         self.graph
             .update_settings(|s| s.branch = branch.to_string());
+        self.plans.clear();
         Ok(())
     }
 
@@ -484,9 +485,9 @@ impl Session {
 
     /// Runs query `statement` from its kept generic plan: its values bound, its scans
     /// planned on the versions this statement pins. `None` when the plan cannot serve
-    /// this execution (a value of another type, a table whose schema changed, any error
-    /// before the query runs): the statement is then planned afresh, and a plan that
-    /// failed is forgotten.
+    /// this execution (a placeholder without a value, a table whose schema changed, any
+    /// error before the query runs): the plan is forgotten and the statement planned
+    /// afresh, which reports the error a fresh plan gives.
     async fn run_generic(
         &self,
         statement: &ParsedStatement,
@@ -494,27 +495,23 @@ impl Session {
         params: &[ScalarValue],
         text: &str,
     ) -> Option<StatementOutput> {
-        let BoundPlan { plan, analyzed } = generic.bind(params)?;
         let context = Arc::new(StatementContext::new(Some(text.to_string()), None));
         let state = self.statement_state(context);
-        let planned = async {
+        let started = async {
+            let BoundPlan { plan, analyzed } = generic.bind(params)?;
             check_row_counts(&statement.ast, params)?;
             self.check_role(&plan)?;
             self.check_access_mode(&plan, "SELECT")?;
-            match analyzed {
-                true => planned_query(&state, plan).await,
-                false => physical_query(&state, plan).await,
-            }
+            let (schema, physical) = match analyzed {
+                true => planned_query(&state, plan).await?,
+                false => physical_query(&state, plan).await?,
+            };
+            let task_ctx = Arc::new(TaskContext::from(&state));
+            let stream = datafusion::physical_plan::execute_stream(physical, task_ctx)?;
+            Ok::<_, SqlError>(StatementOutput::Rows(RowStream { schema, stream }))
         };
-        match planned.await {
-            Ok((schema, physical)) => {
-                let stream = datafusion::physical_plan::execute_stream(
-                    physical,
-                    Arc::new(TaskContext::from(&state)),
-                )
-                .ok()?;
-                Some(StatementOutput::Rows(RowStream { schema, stream }))
-            }
+        match started.await {
+            Ok(rows) => Some(rows),
             Err(_) => {
                 self.plans.forget(text);
                 None

@@ -526,6 +526,14 @@ async fn repeated_queries_over_graph_tables_read_what_each_execution_pins() {
     assert_eq!(count(ScalarValue::Int32(Some(50))).await, int4);
     assert_eq!(count(ScalarValue::Int64(Some(50))).await, int4);
 
+    // Values for a statement without placeholders are ignored, as by a fresh plan.
+    let all = "SELECT count(*) AS n FROM person";
+    let extra = vec![ScalarValue::Int32(Some(1))];
+    let counted = s.execute_with_params(all, extra.clone()).await.unwrap();
+    let again = s.execute_with_params(all, extra).await.unwrap();
+    assert_eq!(again.batches, counted.batches);
+    assert!(s.keeps_plan(all));
+
     // A negative LIMIT is refused every time.
     let first_n = "SELECT name FROM person ORDER BY name LIMIT $1";
     for _ in 0..2 {
