@@ -319,7 +319,12 @@ impl Session {
                     return cached_rows(cached);
                 }
                 Some(KeptPlan::Generic(generic)) => {
-                    if let Some(rows) = self.run_generic(statement, &generic, params, text).await {
+                    let context = StatementContext::new(Some(text.to_string()), None);
+                    let state = self.statement_state(Arc::new(context));
+                    if let Some(rows) = self
+                        .run_generic(&state, statement, &generic, params, text)
+                        .await
+                    {
                         return Ok(rows);
                     }
                 }
@@ -337,7 +342,10 @@ impl Session {
             let generic = Arc::new(generic);
             self.plans
                 .insert(text.to_string(), KeptPlan::Generic(generic.clone()));
-            if let Some(rows) = self.run_generic(statement, &generic, params, text).await {
+            if let Some(rows) = self
+                .run_generic(&state, statement, &generic, params, text)
+                .await
+            {
                 return Ok(rows);
             }
         }
@@ -483,30 +491,30 @@ impl Session {
         Ok(())
     }
 
-    /// Runs query `statement` from its kept generic plan: its values bound, its scans
-    /// planned on the versions this statement pins. `None` when the plan cannot serve
+    /// Runs query `statement` from its kept generic plan on `state` (which carries the
+    /// statement's context): its values bound, its scans planned on the versions this
+    /// statement pins. `None` when the plan cannot serve
     /// this execution (a placeholder without a value, a table whose schema changed, any
     /// error before the query runs): the plan is forgotten and the statement planned
     /// afresh, which reports the error a fresh plan gives.
     async fn run_generic(
         &self,
+        state: &SessionState,
         statement: &ParsedStatement,
         generic: &GenericPlan,
         params: &[ScalarValue],
         text: &str,
     ) -> Option<StatementOutput> {
-        let context = Arc::new(StatementContext::new(Some(text.to_string()), None));
-        let state = self.statement_state(context);
         let started = async {
             let BoundPlan { plan, analyzed } = generic.bind(params)?;
             check_row_counts(&statement.ast, params)?;
             self.check_role(&plan)?;
             self.check_access_mode(&plan, "SELECT")?;
             let (schema, physical) = match analyzed {
-                true => planned_query(&state, plan).await?,
-                false => physical_query(&state, plan).await?,
+                true => planned_query(state, plan).await?,
+                false => physical_query(state, plan).await?,
             };
-            let task_ctx = Arc::new(TaskContext::from(&state));
+            let task_ctx = Arc::new(TaskContext::from(state));
             let stream = datafusion::physical_plan::execute_stream(physical, task_ctx)?;
             Ok::<_, SqlError>(StatementOutput::Rows(RowStream { schema, stream }))
         };
