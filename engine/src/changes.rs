@@ -229,16 +229,90 @@ async fn side_delta(
             }
         }
     }
+    let mut moved = HashSet::new();
+    if !removed.is_empty() {
+        // A fragment the side no longer holds was rewritten (an update, a merge,
+        // compaction): its rows whose stable row id lives on in the side's own fragments
+        // were moved, not deleted.
+        let ancestor_ids: HashSet<u64> = base.manifest.fragments.iter().map(|f| f.id).collect();
+        let side_own: Vec<_> = side
+            .manifest
+            .fragments
+            .iter()
+            .filter(|f| !ancestor_ids.contains(&f.id))
+            .cloned()
+            .collect();
+        moved = row_ids(side, side_own).await?;
+        // Only fragments with a row that did not move are read (by row id, no values).
+        let mut holding_deleted = HashSet::new();
+        let mut scanner = base.scan();
+        scanner.with_fragments(removed.clone());
+        scanner.with_row_id();
+        scanner.with_row_address();
+        scanner.project::<&str>(&[])?;
+        let mut stream = scanner.try_into_stream().await?;
+        while let Some(batch) = stream.try_next().await? {
+            let ids = row_id_column(&batch, path)?;
+            let addresses = batch
+                .column_by_name(lance_core::ROW_ADDR)
+                .and_then(|c| c.as_any().downcast_ref::<arrow_array::UInt64Array>())
+                .ok_or_else(|| Error::Corrupt(format!("{path}: no row addresses")))?;
+            for (id, address) in ids.values().iter().zip(addresses.values()) {
+                if !moved.contains(id) {
+                    holding_deleted.insert(address >> 32);
+                }
+            }
+        }
+        removed.retain(|f| holding_deleted.contains(&f.id));
+    }
     if !removed.is_empty() {
         let mut scanner = base.scan();
         scanner.with_fragments(removed);
+        scanner.with_row_id();
         scanner.project(&reader.projection(&base))?;
         let mut stream = scanner.try_into_stream().await?;
         while let Some(batch) = stream.try_next().await? {
-            delta.before.extend(reader.rows(&batch)?);
+            let ids = row_id_column(&batch, path)?;
+            for (i, (id, row)) in reader.rows(&batch)?.into_iter().enumerate() {
+                if !moved.contains(&ids.value(i)) {
+                    delta.before.insert(id, row);
+                }
+            }
         }
     }
     Ok(delta)
+}
+
+fn row_id_column<'a>(batch: &'a RecordBatch, path: &str) -> Result<&'a arrow_array::UInt64Array> {
+    batch
+        .column_by_name(lance_core::ROW_ID)
+        .and_then(|c| c.as_any().downcast_ref::<arrow_array::UInt64Array>())
+        .ok_or_else(|| Error::Corrupt(format!("{path}: a scan for row ids returned none")))
+}
+
+/// The stable row ids of the live rows of `fragments` of `dataset`.
+async fn row_ids(
+    dataset: &Dataset,
+    fragments: Vec<lance_table::format::Fragment>,
+) -> Result<HashSet<u64>> {
+    let mut out = HashSet::new();
+    if fragments.is_empty() {
+        return Ok(out);
+    }
+    let mut scanner = dataset.scan();
+    scanner.with_fragments(fragments);
+    scanner.with_row_id();
+    scanner.project::<&str>(&[])?;
+    let mut stream = scanner.try_into_stream().await?;
+    while let Some(batch) = stream.try_next().await? {
+        out.extend(
+            row_id_column(&batch, dataset.uri())?
+                .values()
+                .iter()
+                .copied(),
+        );
+    }
+    Ok(out)
 }
 
 /// Reads rows of a table version into `columns` order; columns the version does not have

@@ -187,6 +187,14 @@ pub enum Error {
     #[error("unknown ref '{0}' (expected a branch name, commit id, graph version or timestamp)")]
     UnknownRef(String),
 
+    #[error("version {version} of branch '{branch}' was removed by cleanup; the oldest readable version is {oldest}{}", next.map(|n| format!(", the next readable one after it {n}")).unwrap_or_default())]
+    VersionRemoved {
+        branch: String,
+        version: u64,
+        oldest: u64,
+        next: Option<u64>,
+    },
+
     #[error("{0}")]
     Integrity(IntegrityViolation),
 

@@ -14,6 +14,12 @@ pub const COMMIT_AFTER_INDEX_BUILD: &str = "commit.after_index_build";
 pub const COMMIT_BEFORE_PUBLISH: &str = "commit.before_publish";
 /// After the manifest publish, before the sidecar is deleted.
 pub const COMMIT_AFTER_PUBLISH: &str = "commit.after_publish";
+/// In optimize, after the compacted files are written, before its commit starts.
+pub const OPTIMIZE_AFTER_REWRITE: &str = "optimize.after_rewrite";
+/// In cleanup, after the graph versions are removed, before any table is cleaned.
+pub const CLEANUP_AFTER_MANIFEST: &str = "cleanup.after_manifest";
+/// In cleanup, after each table's versions, forks and files are removed.
+pub const CLEANUP_AFTER_TABLE: &str = "cleanup.after_table";
 /// In the recovery sweep, after tables are restored and before the recovery publish.
 pub const RECOVERY_BEFORE_PUBLISH: &str = "recovery.before_publish";
 

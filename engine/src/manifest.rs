@@ -125,6 +125,10 @@ pub struct Publish {
     /// Commits of another branch that become part of this branch's history (a merge).
     #[serde(default)]
     pub copied_commits: Vec<CommitRecord>,
+    /// Rewrite the branch's whole manifest into one fragment while publishing (optimize),
+    /// instead of marking replaced rows deleted and appending a fragment.
+    #[serde(default)]
+    pub compact_manifest: bool,
 }
 
 impl TableKind {
@@ -355,6 +359,9 @@ pub async fn publish(
     rows.commit(&publish.commit);
     rows.head(&publish.commit.commit_id, publish.graph_version);
     let batch = rows.finish()?;
+    if publish.compact_manifest {
+        return publish_compacted(dataset, batch).await;
+    }
     let keys = str_col(&batch, "key")?.clone();
     let replaced_rows = keys
         .iter()
@@ -399,6 +406,71 @@ pub async fn publish(
         };
         row_addresses.insert(key.to_string(), (fragment_id << 32) | offset as u64);
     }
+    Ok(Published {
+        dataset: published,
+        row_addresses,
+    })
+}
+
+/// [`publish`] that also compacts the manifest: every live row the publish does not
+/// replace, then the published rows, become the version's only fragment. Reads the whole
+/// manifest, so only optimize asks for it.
+async fn publish_compacted(
+    dataset: Arc<Dataset>,
+    published_rows: RecordBatch,
+) -> Result<Published> {
+    let replaced_keys: std::collections::HashSet<String> = str_col(&published_rows, "key")?
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    let mut kept = Vec::new();
+    let mut scanner = dataset.scan();
+    let schema = manifest_schema();
+    let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    scanner.project(&columns)?;
+    let batches: Vec<RecordBatch> = scanner.try_into_stream().await?.try_collect().await?;
+    for batch in batches {
+        let keys = str_col(&batch, "key")?;
+        let keep = arrow_array::BooleanArray::from(
+            keys.iter()
+                .map(|k| Some(!k.is_some_and(|k| replaced_keys.contains(k))))
+                .collect::<Vec<_>>(),
+        );
+        let batch = arrow_select::filter::filter_record_batch(&batch, &keep)?;
+        if batch.num_rows() > 0 {
+            kept.push(batch);
+        }
+    }
+    kept.push(published_rows);
+    let all = arrow_select::concat::concat_batches(&schema, &kept)?;
+    let appended = storage::stage_append(&dataset, all).await?;
+    let Operation::Append {
+        fragments: new_fragments,
+    } = appended.operation
+    else {
+        return Err(Error::Corrupt(
+            "an append to the manifest staged something else".into(),
+        ));
+    };
+    let operation = Operation::Update {
+        removed_fragment_ids: dataset
+            .get_fragments()
+            .iter()
+            .map(|f| f.id() as u64)
+            .collect(),
+        updated_fragments: vec![],
+        new_fragments,
+        fields_modified: vec![],
+        compacted_sstables: vec![],
+        fields_for_preserving_frag_bitmap: vec![],
+        update_mode: None,
+        inserted_rows_filter: None,
+        updated_fragment_offsets: None,
+    };
+    let transaction = Transaction::new(dataset.version_id(), operation, None);
+    let published = storage::commit_exact(dataset, transaction, "the graph manifest").await?;
+    let row_addresses = read_state(&published).await?.row_addresses;
     Ok(Published {
         dataset: published,
         row_addresses,

@@ -317,6 +317,7 @@ pub(crate) async fn roll_back(
                 schema_source: None,
                 commit,
                 copied_commits: vec![],
+                compact_manifest: false,
             },
         )
         .await?;

@@ -356,6 +356,23 @@ impl MetaStore {
         Ok(names)
     }
 
+    /// Removes `dir` and everything under it.
+    pub async fn remove_dir_all(&self, dir: &str) -> Result<()> {
+        self.store.remove_dir_all(self.path(dir)).await?;
+        Ok(())
+    }
+
+    /// Files under `dir` (recursively) and their total size in bytes.
+    pub async fn usage(&self, dir: &str) -> Result<(u64, u64)> {
+        let mut stream = self.store.list(Some(self.path(dir)));
+        let (mut files, mut bytes) = (0, 0);
+        while let Some(meta) = stream.try_next().await? {
+            files += 1;
+            bytes += meta.size;
+        }
+        Ok((files, bytes))
+    }
+
     async fn exists_dir(&self, dir: &str) -> bool {
         let mut stream = self.store.list(Some(self.path(dir)));
         matches!(stream.try_next().await, Ok(Some(_)))

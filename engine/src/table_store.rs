@@ -103,6 +103,16 @@ impl TableStore {
         Ok(ds)
     }
 
+    /// (path, Lance branch, version) of every cached table version a reader still holds.
+    pub(crate) fn datasets_in_use(&self) -> Vec<(String, Option<String>, u64)> {
+        self.cache()
+            .datasets
+            .iter()
+            .filter(|(_, ds)| Arc::strong_count(ds) > 1)
+            .map(|(key, _)| key.clone())
+            .collect()
+    }
+
     /// Number of cached datasets.
     pub(crate) fn cached_datasets(&self) -> usize {
         self.cache().datasets.len()

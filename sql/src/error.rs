@@ -27,6 +27,8 @@ pub enum ErrorKind {
     AmbiguousColumn,
     /// 42883 undefined_function
     UndefinedFunction,
+    /// 72000 snapshot_too_old: the version was removed by cleanup
+    SnapshotTooOld,
     /// 42725 ambiguous_function
     AmbiguousFunction,
     /// 42704 undefined_object (unknown setting, unknown type)
@@ -141,6 +143,7 @@ impl ErrorKind {
             ErrorKind::UndefinedColumn => "42703",
             ErrorKind::AmbiguousColumn => "42702",
             ErrorKind::UndefinedFunction => "42883",
+            ErrorKind::SnapshotTooOld => "72000",
             ErrorKind::AmbiguousFunction => "42725",
             ErrorKind::UndefinedObject => "42704",
             ErrorKind::DuplicateAlias => "42712",
@@ -259,6 +262,7 @@ fn engine_kind(err: &EngineError) -> ErrorKind {
         EngineError::InvalidBranchName { .. } => ErrorKind::InvalidName,
         EngineError::CannotDeleteMain => ErrorKind::NotSupported,
         EngineError::UnknownRef(_) => ErrorKind::InvalidParameter,
+        EngineError::VersionRemoved { .. } => ErrorKind::SnapshotTooOld,
         EngineError::Integrity(v) => match v {
             IntegrityViolation::DuplicateKey { .. }
             | IntegrityViolation::UniqueViolation { .. } => ErrorKind::UniqueViolation,

@@ -109,4 +109,76 @@ impl<'a> Args<'a> {
             ))),
         }
     }
+
+    /// Argument `i` as a non-negative integer, `None` when absent or `NULL`.
+    pub fn nullable_u64(&self, i: usize, name: &str) -> DfResult<Option<u64>> {
+        let function = self.function;
+        match self.exprs.get(i) {
+            None => Ok(None),
+            Some(Expr::Literal(v, _)) if v.is_null() => Ok(None),
+            Some(Expr::Literal(v, _)) => match literal_text(v).map(|t| t.parse::<u64>()) {
+                Some(Ok(n)) => Ok(Some(n)),
+                _ => Err(invalid(format!(
+                    "{function}(): {name} must be a non-negative integer, got {v}"
+                ))),
+            },
+            Some(other) => Err(invalid(format!(
+                "{function}(): {name} must be a literal, got {other}"
+            ))),
+        }
+    }
+
+    /// Argument `i` as a non-negative interval (`interval '7 days'`, or its text), `None`
+    /// when absent or `NULL`. A month counts 30 days, as PostgreSQL's interval arithmetic
+    /// on epochs does.
+    pub fn nullable_interval(&self, i: usize, name: &str) -> DfResult<Option<std::time::Duration>> {
+        let function = self.function;
+        let value = match self.exprs.get(i) {
+            None => return Ok(None),
+            Some(Expr::Literal(v, _)) if v.is_null() => return Ok(None),
+            Some(Expr::Literal(v, _)) => v.clone(),
+            Some(Expr::Cast(cast)) => match cast.expr.as_ref() {
+                Expr::Literal(v, _) => v.clone(),
+                other => {
+                    return Err(invalid(format!(
+                        "{function}(): {name} must be a literal, got {other}"
+                    )));
+                }
+            },
+            Some(other) => {
+                return Err(invalid(format!(
+                    "{function}(): {name} must be a literal, got {other}"
+                )));
+            }
+        };
+        let bad = || {
+            invalid(format!(
+                "{function}(): {name} must be a non-negative interval, got {value}"
+            ))
+        };
+        let (months, days, nanos): (i64, i64, i128) = match &value {
+            ScalarValue::IntervalMonthDayNano(Some(v)) => {
+                (v.months.into(), v.days.into(), v.nanoseconds.into())
+            }
+            ScalarValue::IntervalDayTime(Some(v)) => {
+                (0, v.days.into(), i128::from(v.milliseconds) * 1_000_000)
+            }
+            ScalarValue::IntervalYearMonth(Some(m)) => ((*m).into(), 0, 0),
+            other => match literal_text(other) {
+                Some(text) => {
+                    let v = datafusion::arrow::compute::kernels::cast_utils::parse_interval_month_day_nano(&text)
+                        .map_err(|_| bad())?;
+                    (v.months.into(), v.days.into(), v.nanoseconds.into())
+                }
+                None => return Err(bad()),
+            },
+        };
+        let total = (i128::from(months) * 30 + i128::from(days)) * 86_400 * 1_000_000_000 + nanos;
+        if total < 0 {
+            return Err(bad());
+        }
+        Ok(Some(std::time::Duration::from_nanos(
+            u64::try_from(total).unwrap_or(u64::MAX),
+        )))
+    }
 }

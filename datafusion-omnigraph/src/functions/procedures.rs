@@ -38,6 +38,9 @@ pub enum Effect {
     /// Creates, deletes or moves branch heads; not inside a transaction, which would
     /// have to roll back what other sessions already see.
     MovesBranches,
+    /// Rewrites or removes storage without changing what any kept version reads; like
+    /// PostgreSQL's `VACUUM`, not inside a transaction.
+    Maintains,
 }
 
 /// One procedure: the single table that routing, privilege checks, the catalog's list of
@@ -114,7 +117,34 @@ pub const PROCEDURES: &[ProcedureSpec] = &[
         effect: Effect::Reads,
         doc: "the conflicts merge would hit now, without merging",
     },
+    ProcedureSpec {
+        name: "optimize",
+        signature: "([table [, ...]])",
+        role: Role::Write,
+        effect: Effect::Maintains,
+        doc: "compact tables and the manifest and bring indexes up to date, one commit whose data is unchanged",
+    },
+    ProcedureSpec {
+        name: "cleanup",
+        signature: "([keep_versions [, older_than]])",
+        // Removes history every user could read.
+        role: Role::Admin,
+        effect: Effect::Maintains,
+        doc: "remove versions the policy lets go and every file, fork and table no kept version reaches",
+    },
 ];
+
+impl ProcedureSpec {
+    /// The parameter names, in order, as the signature writes them (for calls in named
+    /// notation, `name => value`).
+    pub fn parameters(&self) -> Vec<&'static str> {
+        self.signature
+            .split(|c: char| matches!(c, '(' | ')' | '[' | ']' | ','))
+            .map(str::trim)
+            .filter(|p| !p.is_empty() && *p != "...")
+            .collect()
+    }
+}
 
 /// The procedure named `name` (already normalised: unquoted names are lower case).
 pub fn procedure(name: &str) -> Option<&'static ProcedureSpec> {
@@ -154,6 +184,14 @@ pub enum ProcedureCall {
     MergeConflicts {
         source: String,
         target: Option<String>,
+    },
+    /// Every table when `tables` is empty.
+    Optimize {
+        tables: Vec<String>,
+    },
+    Cleanup {
+        keep_versions: Option<u64>,
+        older_than: Option<std::time::Duration>,
     },
 }
 
@@ -227,6 +265,28 @@ impl ProcedureCall {
                     ProcedureCall::MergeConflicts { source, target }
                 }
             }
+            "optimize" => {
+                let a = Args::new(name, exprs, 0, usize::MAX)?;
+                let mut tables = Vec::new();
+                for i in 0..a.len() {
+                    tables.extend(a.nullable_text(i, "table")?);
+                }
+                ProcedureCall::Optimize { tables }
+            }
+            "cleanup" => {
+                let a = Args::new(name, exprs, 0, 2)?;
+                let keep_versions = a.nullable_u64(0, "keep_versions")?;
+                let older_than = a.nullable_interval(1, "older_than")?;
+                if keep_versions.is_none() && older_than.is_none() {
+                    return Err(super::args::invalid(
+                        "cleanup() needs keep_versions => n or older_than => interval".into(),
+                    ));
+                }
+                ProcedureCall::Cleanup {
+                    keep_versions,
+                    older_than,
+                }
+            }
             other => return datafusion::common::internal_err!("unknown procedure '{other}'"),
         })
     }
@@ -246,6 +306,8 @@ impl ProcedureCall {
             ProcedureCall::DeleteBranch { .. } => "delete_branch",
             ProcedureCall::Merge { .. } => "merge",
             ProcedureCall::MergeConflicts { .. } => "merge_conflicts",
+            ProcedureCall::Optimize { .. } => "optimize",
+            ProcedureCall::Cleanup { .. } => "cleanup",
         }
     }
 
@@ -287,6 +349,22 @@ impl ProcedureCall {
                 num("updated"),
                 num("deleted"),
             ],
+            ProcedureCall::Optimize { .. } => vec![
+                Field::new("table_name", DataType::Utf8, false),
+                Field::new("fragments_before", DataType::UInt64, false),
+                Field::new("fragments_after", DataType::UInt64, false),
+                Field::new("rows", DataType::UInt64, false),
+                text("commit_id"),
+                num("version"),
+            ],
+            ProcedureCall::Cleanup { .. } => vec![
+                Field::new("graph_versions_removed", DataType::UInt64, false),
+                Field::new("table_versions_removed", DataType::UInt64, false),
+                Field::new("forks_removed", DataType::UInt64, false),
+                Field::new("tables_removed", DataType::UInt64, false),
+                Field::new("files_removed", DataType::UInt64, false),
+                Field::new("bytes_removed", DataType::UInt64, false),
+            ],
             ProcedureCall::MergeConflicts { .. } => vec![
                 Field::new("table_name", DataType::Utf8, false),
                 Field::new("id", DataType::Utf8, false),
@@ -309,7 +387,7 @@ impl ProcedureCall {
         if effect != Effect::Reads {
             ctx.require_writable()?;
         }
-        if effect == Effect::MovesBranches {
+        if matches!(effect, Effect::MovesBranches | Effect::Maintains) {
             ctx.require_no_transaction(self.name())?;
         }
         let graph = ctx.graph();
@@ -386,6 +464,61 @@ impl ProcedureCall {
                     num(Some(total(|c| c.1))),
                     num(Some(total(|c| c.2))),
                 ]
+            }
+            ProcedureCall::Optimize { tables } => {
+                let selection = (!tables.is_empty()).then_some(tables.as_slice());
+                let out = graph.optimize(&branch, selection, &opts).await?;
+                let rows = out.tables.len();
+                let commit = out.commit.as_ref();
+                vec![
+                    Arc::new(StringArray::from_iter_values(
+                        out.tables.iter().map(|t| t.table.clone()),
+                    )) as ArrayRef,
+                    Arc::new(UInt64Array::from_iter_values(
+                        out.tables.iter().map(|t| t.fragments_before),
+                    )),
+                    Arc::new(UInt64Array::from_iter_values(
+                        out.tables.iter().map(|t| t.fragments_after),
+                    )),
+                    Arc::new(UInt64Array::from_iter_values(
+                        out.tables.iter().map(|t| t.rows),
+                    )),
+                    Arc::new(StringArray::from(vec![
+                        commit.map(|c| c.commit_id.clone());
+                        rows
+                    ])),
+                    Arc::new(UInt64Array::from(vec![
+                        commit.map(|c| c.graph_version);
+                        rows
+                    ])),
+                ]
+            }
+            ProcedureCall::Cleanup {
+                keep_versions,
+                older_than,
+            } => {
+                let policy = omnigraph_engine::CleanupPolicy {
+                    keep_versions: *keep_versions,
+                    older_than: *older_than,
+                };
+                let out = graph.cleanup(&policy).await?;
+                ctx.refresh_branches().await?;
+                if let (false, Some(statement)) = (out.swept_unreferenced, statement) {
+                    statement.add_notice(
+                        "writes were in flight: files they may still need were kept; run cleanup again later to remove leftovers of failed writes".to_string(),
+                    );
+                }
+                [
+                    out.graph_versions_removed,
+                    out.table_versions_removed,
+                    out.forks_removed,
+                    out.datasets_removed,
+                    out.files_removed,
+                    out.bytes_removed,
+                ]
+                .into_iter()
+                .map(|n| Arc::new(UInt64Array::from(vec![n])) as ArrayRef)
+                .collect()
             }
             ProcedureCall::MergeConflicts { source, target } => {
                 let target = target.clone().unwrap_or_else(|| branch.clone());

@@ -46,6 +46,8 @@ pub(crate) struct GraphInner {
     manifests: Mutex<ManifestCaches>,
     /// Lowercase names refused for new branches and tables (see [`Graph::reserve_names`]).
     reserved_names: RwLock<Vec<String>>,
+    /// Keeps cleanup's removal of unreferenced files away from writes in flight.
+    pub(crate) write_gate: Arc<crate::maintenance::write_gate::WriteGate>,
 }
 
 /// A handle to one graph. Cheap to clone; clones share caches and the writer lock.
@@ -77,6 +79,7 @@ impl Graph {
                 unresolved_sidecars: Mutex::new(Vec::new()),
                 manifests: Mutex::new(ManifestCaches::default()),
                 reserved_names: RwLock::new(Vec::new()),
+                write_gate: Arc::default(),
             }),
         })
     }
@@ -187,9 +190,41 @@ impl Graph {
         }
         match head.checkout_version((branch, version)).await {
             Ok(ds) => Ok(Arc::new(ds)),
+            Err(e) if storage::is_not_found(&e) => {
+                Err(self.missing_version(&head, branch, version).await)
+            }
             Err(_) => Err(Error::UnknownRef(format!(
                 "{version} (no such version on branch '{branch}')"
             ))),
+        }
+    }
+
+    /// Why `version` of `branch` (below its head) cannot be opened: cleanup removed it,
+    /// unless the branch was created after it.
+    async fn missing_version(&self, head: &Dataset, branch: &str, version: u64) -> Error {
+        let created_at = match branch {
+            MAIN_BRANCH => Some(0),
+            _ => head
+                .list_branches()
+                .await
+                .ok()
+                .and_then(|refs| refs.get(branch).map(|c| c.parent_version)),
+        };
+        let readable: Vec<u64> = head
+            .versions()
+            .await
+            .map(|v| v.iter().map(|v| v.version).collect())
+            .unwrap_or_default();
+        // A branch's versions run without gaps from where it was created to its head:
+        // one missing in between was removed.
+        match (created_at, readable.iter().min()) {
+            (Some(created), Some(&oldest)) if version >= created => Error::VersionRemoved {
+                branch: branch.to_string(),
+                version,
+                oldest,
+                next: readable.iter().copied().filter(|v| *v > version).min(),
+            },
+            _ => Error::UnknownRef(format!("{version} (no such version on branch '{branch}')")),
         }
     }
 
@@ -200,7 +235,7 @@ impl Graph {
             .unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(super) async fn state_of(
+    pub(crate) async fn state_of(
         &self,
         branch: &str,
         manifest: &Dataset,
@@ -281,6 +316,22 @@ impl Graph {
     /// processes still can, and get a conflict).
     pub async fn statement_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.inner.statement_turn.lock().await
+    }
+
+    /// Marks a write in flight until the pass is dropped: files and forks it stages are
+    /// not taken for leftovers by cleanup.
+    pub(crate) async fn writing(&self) -> crate::maintenance::write_gate::WriterPass {
+        self.inner.write_gate.enter().await
+    }
+
+    /// (branch, graph version) of every state a snapshot of this process still holds.
+    pub(crate) fn states_in_use(&self) -> Vec<(String, u64)> {
+        self.manifest_caches()
+            .states
+            .iter()
+            .filter(|(_, state)| Arc::strong_count(state) > 1)
+            .map(|(key, _)| key.clone())
+            .collect()
     }
 
     /// Opens (or reuses) the dataset of `entry` at its pinned version.

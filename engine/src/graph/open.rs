@@ -45,6 +45,7 @@ impl Graph {
                 schema_source: Some(String::new()),
                 commit,
                 copied_commits: vec![],
+                compact_manifest: false,
             },
         )
         .await?;

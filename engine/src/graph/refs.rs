@@ -57,7 +57,10 @@ impl Graph {
                 let snapshot = self
                     .snapshot_at_version(&commit.branch, commit.graph_version)
                     .await
-                    .map_err(|e| unreadable(format!("cannot be read: {e}")))?;
+                    .map_err(|e| match e {
+                        removed @ Error::VersionRemoved { .. } => removed,
+                        e => unreadable(format!("cannot be read: {e}")),
+                    })?;
                 // A deleted and recreated branch reuses version numbers: never return
                 // another commit's state.
                 if snapshot.head_commit() != Some(id.as_str()) {

@@ -31,7 +31,7 @@ impl Graph {
     /// session ended without committing or rolling back (a crash), so they are never
     /// merged.
     /// Younger ones may belong to a live session of another process and are kept.
-    pub(super) async fn drop_abandoned_transactions(&self) -> Result<()> {
+    pub(crate) async fn drop_abandoned_transactions(&self) -> Result<()> {
         let main = self.manifest_head(MAIN_BRANCH).await?;
         let now = Utc::now().timestamp().max(0) as u64;
         let abandoned: Vec<String> = main

@@ -37,6 +37,7 @@ impl Graph {
         opts: &WriteOptions,
     ) -> Result<MergeOutcome> {
         self.require_writable()?;
+        let _writing = self.writing().await;
         crate::recovery::heal_own_before_write(self).await?;
         let plan = self.plan_merge(source, target).await?;
         let base_commit = plan.base_commit.as_ref().map(|c| c.commit_id.clone());
@@ -103,11 +104,13 @@ impl Graph {
                     }),
                 copied_commits: plan.copied_commits.clone(),
                 merged_parent: None,
+                compact_manifest: false,
             },
             _ => CommitHistory {
                 merged_parent: Some(source_head.clone()),
                 copied_commits: plan.copied_commits.clone(),
                 fast_forward_to: None,
+                compact_manifest: false,
             },
         };
         let message = opts

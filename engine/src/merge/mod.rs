@@ -9,7 +9,7 @@
 //! as one graph commit (sidecar, per-table commits, one publish).
 
 mod apply;
-mod base;
+pub(crate) mod base;
 pub(crate) mod conflict;
 mod diff;
 mod entity;

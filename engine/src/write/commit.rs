@@ -17,7 +17,7 @@ use arrow_schema::SchemaRef;
 use chrono::Utc;
 use lance::Dataset;
 use lance::dataset::NewColumnTransform;
-use lance::dataset::transaction::{Operation, Transaction};
+use lance::dataset::transaction::{Operation, RewriteGroup, Transaction};
 
 use crate::error::{Error, Result};
 use crate::failpoints::crash_point;
@@ -47,6 +47,33 @@ pub(crate) enum TableStep {
     Delete(String),
     /// Append rows (their ids are new to the table after the steps before).
     Append(RecordBatch),
+    /// Remove the index segments of these indexes (they are built again by the commit's
+    /// index step).
+    DropIndexes(Vec<String>),
+    /// Replace fragments by rewritten ones holding the same live rows (compaction). The
+    /// old fragments must be in the table unchanged, else the step is a conflict.
+    Rewrite(Vec<RewriteGroup>),
+    /// No data change: only make the commit end by bringing the indexes up to date.
+    RefreshIndexes,
+}
+
+impl TableStep {
+    /// Whether the step leaves index segments that no longer cover the rows they held,
+    /// so the commit must end by indexing the table.
+    fn uncovers_rows(&self) -> bool {
+        matches!(
+            self,
+            TableStep::DropIndexes(_) | TableStep::Rewrite(_) | TableStep::RefreshIndexes
+        )
+    }
+
+    /// Lance versions the step commits.
+    fn versions(&self) -> u64 {
+        match self {
+            TableStep::RefreshIndexes => 0,
+            _ => 1,
+        }
+    }
 }
 
 /// How a commit joins the branch's history; the default is a plain commit.
@@ -58,6 +85,8 @@ pub(crate) struct CommitHistory {
     pub fast_forward_to: Option<CommitRecord>,
     /// Commits of the merged branch that join this branch's history.
     pub copied_commits: Vec<CommitRecord>,
+    /// Rewrite the branch's manifest, history included, into one fragment (optimize).
+    pub compact_manifest: bool,
 }
 
 /// One table's part of a commit.
@@ -95,7 +124,7 @@ fn post_version(base: u64, action: &TableAction, index_step: bool) -> u64 {
     let data = match action {
         TableAction::Created => base,
         TableAction::Transaction(_) | TableAction::AddColumns(_) => base + 1,
-        TableAction::Steps(steps) => base + steps.len() as u64,
+        TableAction::Steps(steps) => base + steps.iter().map(TableStep::versions).sum::<u64>(),
     };
     data + u64::from(index_step)
 }
@@ -150,6 +179,11 @@ async fn plan_index_steps(
     for t in tables {
         let specs = match (&t.action, schema.table(&t.entry.name)) {
             (TableAction::Created, _) | (_, None) => None,
+            (TableAction::Steps(steps), Some(def))
+                if steps.iter().any(TableStep::uncovers_rows) =>
+            {
+                Some(indexes::required_indexes(def))
+            }
             (action, Some(def)) => {
                 let specs = indexes::required_indexes(def);
                 indexes::needs_maintenance(&t.dataset, &specs, added_by(action))
@@ -201,6 +235,7 @@ pub(crate) async fn commit(graph: &Graph, mut req: CommitRequest) -> Result<Comm
     let publish = Publish {
         graph_version: req.base_version + 1,
         copied_commits: std::mem::take(&mut req.history.copied_commits),
+        compact_manifest: req.history.compact_manifest,
         tables: req
             .tables
             .iter()
@@ -363,6 +398,7 @@ async fn commit_tables_and_publish(
                 let mut dataset = t.dataset;
                 for step in steps {
                     let txn = match step {
+                        TableStep::RefreshIndexes => continue,
                         TableStep::AddColumns(schema) => {
                             let mut ds: Dataset = (*dataset).clone();
                             let expected = ds.version_id() + 1;
@@ -385,6 +421,12 @@ async fn commit_tables_and_publish(
                             storage::stage_delete(&dataset, &filter).await?
                         }
                         TableStep::Append(batch) => storage::stage_append(&dataset, batch).await?,
+                        TableStep::DropIndexes(names) => {
+                            indexes::drop_segments_txn(&dataset, &names).await?
+                        }
+                        TableStep::Rewrite(groups) => {
+                            crate::maintenance::compaction::rewrite_txn(&dataset, groups, &what)?
+                        }
                     };
                     let result = storage::commit_exact(dataset, txn, &what).await;
                     record_attempt(committed, &t.entry.name, &result);

@@ -116,6 +116,7 @@ impl Graph {
         opts: &WriteOptions,
     ) -> Result<DeleteSummary> {
         self.require_writable()?;
+        let _writing = self.writing().await;
         crate::recovery::heal_own_before_write(self).await?;
         let snapshot = self.snapshot(branch).await?;
         if let Some(version) = read_at

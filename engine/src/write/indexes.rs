@@ -222,6 +222,17 @@ pub(crate) async fn needs_maintenance(
         || tail_frags + added.fragments >= INDEX_TAIL_FRAGMENTS)
 }
 
+/// Whether some index of `specs` leaves a fragment of `ds` uncovered.
+pub(crate) async fn has_uncovered(ds: &Dataset, specs: &[IndexSpec]) -> Result<bool> {
+    let indices = ds.load_indices().await?;
+    let (live, _) = live_and_stale(ds, &indices, specs);
+    Ok(specs.iter().any(|spec| {
+        !uncovered(ds, &segments_named(&live, &spec.name))
+            .1
+            .is_empty()
+    }))
+}
+
 /// Whether `ds`'s indexes are not exactly `specs`: one is missing, or one is stale.
 pub(crate) async fn out_of_date(ds: &Dataset, specs: &[IndexSpec]) -> Result<bool> {
     let indices = ds.load_indices().await?;
@@ -287,8 +298,17 @@ pub(crate) async fn maintenance_txn(ds: &Dataset, specs: &[IndexSpec]) -> Result
     let (live, stale) = live_and_stale(ds, &indices, specs);
     let mut new_indices = Vec::new();
     let mut removed_indices: Vec<IndexMetadata> = stale.into_iter().cloned().collect();
+    let existing: BTreeSet<u32> = ds.manifest.fragments.iter().map(|f| f.id as u32).collect();
     for spec in specs {
-        let segments = segments_named(&live, &spec.name);
+        let mut segments = segments_named(&live, &spec.name);
+        // A segment whose fragments were all rewritten (compaction) covers nothing.
+        let (empty, holding): (Vec<_>, Vec<_>) = segments.into_iter().partition(|s| {
+            s.fragment_bitmap
+                .as_ref()
+                .is_some_and(|b| !b.iter().any(|id| existing.contains(&id)))
+        });
+        removed_indices.extend(empty.into_iter().cloned());
+        segments = holding;
         if segments.is_empty() {
             new_indices.push(build_segment(ds, spec, None).await?);
             continue;
@@ -299,7 +319,6 @@ pub(crate) async fn maintenance_txn(ds: &Dataset, specs: &[IndexSpec]) -> Result
         }
         // Size-tiered fold: absorb the newest segments while they are no more than twice
         // the rows gathered so far, or while the index would exceed its segment budget.
-        let existing: BTreeSet<u32> = ds.manifest.fragments.iter().map(|f| f.id as u32).collect();
         let mut fragments: BTreeSet<u32> = tail.into_iter().collect();
         let mut rows = tail_rows;
         let mut kept: Vec<&IndexMetadata> = segments.clone();
@@ -334,6 +353,47 @@ pub(crate) async fn maintenance_txn(ds: &Dataset, specs: &[IndexSpec]) -> Result
     .build())
 }
 
+/// A `CreateIndex` transaction on `ds` that removes every segment of the indexes `names`.
+pub(crate) async fn drop_segments_txn(ds: &Dataset, names: &[String]) -> Result<Transaction> {
+    let removed_indices = ds
+        .load_indices()
+        .await?
+        .iter()
+        .filter(|i| names.contains(&i.name))
+        .cloned()
+        .collect();
+    Ok(TransactionBuilder::new(
+        ds.version_id(),
+        Operation::CreateIndex {
+            new_indices: vec![],
+            removed_indices,
+        },
+    )
+    .build())
+}
+
+/// The indexes of `ds` whose segments list stable row ids rather than row addresses
+/// (bitmap and label-list). A rewrite carries such a segment over only when every
+/// fragment it rewrites together is covered alike, so compaction drops them and builds
+/// them again.
+pub(crate) async fn row_id_indexes(ds: &Dataset) -> Result<Vec<String>> {
+    let mut names: Vec<String> = ds
+        .load_indices()
+        .await?
+        .iter()
+        .filter(|i| !i.name.starts_with("__"))
+        .filter(|i| {
+            matches!(
+                segment_method(i),
+                Some(IndexMethod::Bitmap | IndexMethod::LabelList)
+            )
+        })
+        .map(|i| i.name.clone())
+        .collect();
+    names.dedup();
+    Ok(names)
+}
+
 /// The index segment ids of `ds`, by name (recovery compares these across versions).
 pub(crate) async fn segment_ids(ds: &Dataset) -> Result<BTreeMap<String, BTreeSet<String>>> {
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -356,6 +416,7 @@ impl crate::graph::Graph {
     ) -> Result<Option<super::CommitOutcome>> {
         use super::commit::{self, CommitRequest, StagedTable, TableAction};
         self.require_writable()?;
+        let _writing = self.writing().await;
         crate::recovery::heal_own_before_write(self).await?;
         let snapshot = self.snapshot(branch).await?;
         let mut tables = Vec::new();

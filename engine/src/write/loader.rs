@@ -397,6 +397,7 @@ impl Graph {
         opts: &WriteOptions,
     ) -> Result<LoadSummary> {
         self.require_writable()?;
+        let _writing = self.writing().await;
         crate::recovery::heal_own_before_write(self).await?;
         let snapshot = self.snapshot(branch).await?;
         if let Some(version) = read_at

@@ -34,6 +34,7 @@ impl Graph {
         opts: &WriteOptions,
     ) -> Result<SchemaApplyOutcome> {
         self.require_writable()?;
+        let _writing = self.writing().await;
         crate::recovery::heal_own_before_write(self).await?;
         let snapshot = self.snapshot(branch).await?;
         let new = parse_schema_reserving(source, &self.reserved_names())?;

@@ -10,6 +10,7 @@ mod failpoints;
 mod history;
 mod indexes;
 mod load;
+mod maintenance;
 mod merge;
 mod schema;
 mod snapshot;
