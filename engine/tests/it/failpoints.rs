@@ -559,3 +559,157 @@ async fn an_index_ddl_crash_leaves_the_old_or_the_new_index() {
         .unwrap();
     assert!(has_age_index(graph.clone()).await);
 }
+
+/// A graph with fragments and history to compact and clean: loaded, then eight
+/// single-row commits and a delete.
+async fn maintenance_setup() -> (tempfile::TempDir, Graph) {
+    let (dir, graph) = loaded_graph().await;
+    for i in 0..8 {
+        graph
+            .load_ndjson("main", &person_line(&format!("m{i}"), i), LoadMode::Merge, &opts())
+            .await
+            .unwrap();
+    }
+    graph
+        .delete_ids("main", "person", &["m2".to_string()], &opts())
+        .await
+        .unwrap();
+    (dir, graph)
+}
+
+/// What main reads: person ids and the knows count.
+async fn main_reads(graph: &Graph) -> (Vec<String>, u64) {
+    let knows = graph
+        .snapshot("main")
+        .await
+        .unwrap()
+        .count_rows("knows")
+        .await
+        .unwrap();
+    (ids(graph, "main", "person").await, knows)
+}
+
+/// Crashes optimize at `point`, reopens, and checks that main reads as before, whether
+/// the compaction landed (`compacted`), and that optimize then completes.
+async fn optimize_crash_and_reopen(point: &str, action: &str, compacted: bool) {
+    let _serial = SERIAL.lock().await;
+    let (dir, graph) = maintenance_setup().await;
+    let before = main_reads(&graph).await;
+    let fragments = |g: Graph| async move {
+        let s = g.snapshot("main").await.unwrap();
+        s.dataset("person").await.unwrap().manifest.fragments.len()
+    };
+    let fragments_before = fragments(graph.clone()).await;
+    fail::cfg(point, action).unwrap();
+    arm(graph.root());
+    let g = graph.clone();
+    let joined = tokio::spawn(async move { g.optimize("main", None, &opts()).await }).await;
+    fail::remove(point);
+    disarm(graph.root());
+    assert!(
+        joined.as_ref().map_or_else(|j| j.is_panic(), |r| r.is_err()),
+        "{point}: the fault must stop optimize"
+    );
+    drop(graph);
+    let graph = Graph::open(dir.path().to_str().unwrap()).await.unwrap();
+    assert!(recovery::pending_sidecars(&graph).await.unwrap().is_empty());
+    assert_eq!(main_reads(&graph).await, before, "{point}");
+    let now = fragments(graph.clone()).await;
+    if compacted {
+        assert_eq!(now, 1, "{point}");
+    } else {
+        assert_eq!(now, fragments_before, "{point}");
+    }
+    graph.optimize("main", None, &opts()).await.unwrap();
+    assert_eq!(fragments(graph.clone()).await, 1);
+    assert_eq!(main_reads(&graph).await, before);
+    assert_writable(&graph, "main").await;
+}
+
+#[tokio::test]
+async fn optimize_crashing_after_writing_its_files_changes_nothing() {
+    optimize_crash_and_reopen(failpoints::OPTIMIZE_AFTER_REWRITE, "panic", false).await;
+}
+
+#[tokio::test]
+async fn optimize_crashing_after_its_sidecar_rolls_back() {
+    optimize_crash_and_reopen(failpoints::COMMIT_AFTER_SIDECAR, "panic", false).await;
+}
+
+#[tokio::test]
+async fn optimize_crashing_after_its_rewrite_rolls_back() {
+    optimize_crash_and_reopen(failpoints::COMMIT_AFTER_STEP, "panic", false).await;
+}
+
+#[tokio::test]
+async fn optimize_crashing_after_its_index_build_rolls_back() {
+    optimize_crash_and_reopen(failpoints::COMMIT_AFTER_INDEX_BUILD, "panic", false).await;
+}
+
+#[tokio::test]
+async fn optimize_crashing_before_its_publish_rolls_forward() {
+    optimize_crash_and_reopen(failpoints::COMMIT_BEFORE_PUBLISH, "panic", true).await;
+}
+
+#[tokio::test]
+async fn optimize_failing_midway_rolls_back_inline() {
+    optimize_crash_and_reopen(failpoints::COMMIT_AFTER_STEP, "return", false).await;
+}
+
+/// Crashes cleanup at `point`, reopens, and checks that the head and every version
+/// still listed read whole, and that cleanup then completes.
+async fn cleanup_crash_and_reopen(point: &str) {
+    use omnigraph_engine::CleanupPolicy;
+    let _serial = SERIAL.lock().await;
+    let (dir, graph) = maintenance_setup().await;
+    graph.optimize("main", None, &opts()).await.unwrap();
+    let before = main_reads(&graph).await;
+    let policy = CleanupPolicy {
+        keep_versions: Some(2),
+        older_than: None,
+    };
+    fail::cfg(point, "panic").unwrap();
+    arm(graph.root());
+    let (g, p) = (graph.clone(), policy.clone());
+    let joined = tokio::spawn(async move { g.cleanup(&p).await }).await;
+    fail::remove(point);
+    disarm(graph.root());
+    assert!(joined.unwrap_err().is_panic(), "{point}");
+    drop(graph);
+    let graph = Graph::open(dir.path().to_str().unwrap()).await.unwrap();
+    let every_version = |g: Graph| async move {
+        let head = g.snapshot("main").await.unwrap().version();
+        let mut readable = 0;
+        for v in 1..=head {
+            match g.snapshot_at_version("main", v).await {
+                Ok(s) => {
+                    let tables: Vec<String> =
+                        s.schema().tables().map(|t| t.table().to_string()).collect();
+                    for t in tables {
+                        s.read_all(&t).await.unwrap();
+                    }
+                    readable += 1;
+                }
+                Err(Error::VersionRemoved { .. }) => {}
+                Err(e) => panic!("{v}: {e}"),
+            }
+        }
+        readable
+    };
+    every_version(graph.clone()).await;
+    assert_eq!(main_reads(&graph).await, before, "{point}");
+    graph.cleanup(&policy).await.unwrap();
+    assert_eq!(every_version(graph.clone()).await, 2);
+    assert_eq!(main_reads(&graph).await, before);
+    assert_writable(&graph, "main").await;
+}
+
+#[tokio::test]
+async fn cleanup_crashing_after_removing_graph_versions_leaves_readable_versions() {
+    cleanup_crash_and_reopen(failpoints::CLEANUP_AFTER_MANIFEST).await;
+}
+
+#[tokio::test]
+async fn cleanup_crashing_after_a_table_leaves_readable_versions() {
+    cleanup_crash_and_reopen(failpoints::CLEANUP_AFTER_TABLE).await;
+}
