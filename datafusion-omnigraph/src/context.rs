@@ -12,7 +12,7 @@ use crate::options::OmniGraphOptions;
 use crate::statement_context::StatementContext;
 use crate::transaction::Transaction;
 
-pub use crate::options::DEFAULT_MAX_WRITE_ROWS;
+pub use crate::options::{DEFAULT_AUTO_OPTIMIZE_FRAGMENTS, DEFAULT_MAX_WRITE_ROWS};
 
 /// The session's settings as one value: its `omnigraph.*` options and the actor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +27,10 @@ pub struct SessionSettings {
     pub actor: String,
     /// The most rows one `INSERT`/`UPDATE`/`DELETE` may write.
     pub max_write_rows: u64,
+    /// Whether autocommit writes end with automatic maintenance.
+    pub auto_optimize: bool,
+    /// Fragments of a table or manifest that trigger automatic maintenance.
+    pub auto_optimize_fragments: u64,
 }
 
 /// The actor of commits until the frontend says who is connected.
@@ -46,6 +50,8 @@ impl SessionSettings {
             commit_message: options.commit_message.clone(),
             actor: actor.to_string(),
             max_write_rows: options.max_write_rows,
+            auto_optimize: options.auto_optimize,
+            auto_optimize_fragments: options.auto_optimize_fragments,
         }
     }
 
@@ -54,6 +60,8 @@ impl SessionSettings {
         options.as_of = self.as_of.clone();
         options.commit_message = self.commit_message.clone();
         options.max_write_rows = self.max_write_rows;
+        options.auto_optimize = self.auto_optimize;
+        options.auto_optimize_fragments = self.auto_optimize_fragments;
     }
 }
 

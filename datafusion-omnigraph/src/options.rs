@@ -7,6 +7,8 @@ use datafusion::common::extensions_options;
 
 /// Default of [`OmniGraphOptions::max_write_rows`].
 pub const DEFAULT_MAX_WRITE_ROWS: u64 = 5_000_000;
+/// Default of [`OmniGraphOptions::auto_optimize_fragments`].
+pub const DEFAULT_AUTO_OPTIMIZE_FRAGMENTS: u64 = 32;
 
 extensions_options! {
     /// Settings a session changes with `SET omnigraph.<name>`.
@@ -21,6 +23,12 @@ extensions_options! {
         /// The most rows one INSERT/UPDATE/DELETE may write; larger statements are
         /// refused before they are held in memory (use CALL load for bulk data).
         pub max_write_rows: u64, default = DEFAULT_MAX_WRITE_ROWS
+        /// After each autocommit write, compact the written branch's tables (and its
+        /// manifest) that reached `auto_optimize_fragments` fragments.
+        pub auto_optimize: bool, default = true
+        /// The fragment count of a table (or of the manifest) that triggers automatic
+        /// maintenance.
+        pub auto_optimize_fragments: u64, default = DEFAULT_AUTO_OPTIMIZE_FRAGMENTS
     }
 }
 

@@ -117,35 +117,57 @@ async fn tables(ctx: &GraphContext) -> DfResult<Arc<dyn TableProvider>> {
         utf8("dst_table", true),
         u64f("row_count", false),
         u64f("version", false),
+        u64f("fragments", false),
+        u64f("deleted_rows", false),
+        u64f("versions_kept", false),
+        u64f("bytes", false),
     ]));
+    /// One table's row.
+    struct Row {
+        name: String,
+        kind: &'static str,
+        type_name: String,
+        src: Option<String>,
+        dst: Option<String>,
+        count: u64,
+        version: u64,
+        storage: omnigraph_engine::TableStorage,
+    }
     let mut rows = Vec::new();
     for def in snapshot.schema().tables() {
         let (_, entry) = snapshot.table(def.table()).map_err(to_df)?;
-        let count = snapshot.count_rows(def.table()).await.map_err(to_df)?;
         let (src, dst) = match def {
             TableDef::Edge(e) => (Some(e.src_table.clone()), Some(e.dst_table.clone())),
             TableDef::Node(_) => (None, None),
         };
-        rows.push((
-            def.table().to_string(),
-            def.kind().as_str(),
-            def.declared_name().to_string(),
+        rows.push(Row {
+            name: def.table().to_string(),
+            kind: def.kind().as_str(),
+            type_name: def.declared_name().to_string(),
             src,
             dst,
-            count,
-            entry.version,
-        ));
+            count: snapshot.count_rows(def.table()).await.map_err(to_df)?,
+            version: entry.version,
+            storage: ctx.graph().table_storage(entry).await.map_err(to_df)?,
+        });
     }
+    let numbers = |f: fn(&Row) -> u64| -> ArrayRef {
+        Arc::new(UInt64Array::from_iter_values(rows.iter().map(f)))
+    };
     table(
         schema,
         vec![
-            strings(rows.iter().map(|r| Some(r.0.clone()))),
-            strings(rows.iter().map(|r| Some(r.1.to_string()))),
-            strings(rows.iter().map(|r| Some(r.2.clone()))),
-            strings(rows.iter().map(|r| r.3.clone())),
-            strings(rows.iter().map(|r| r.4.clone())),
-            Arc::new(UInt64Array::from_iter_values(rows.iter().map(|r| r.5))),
-            Arc::new(UInt64Array::from_iter_values(rows.iter().map(|r| r.6))),
+            strings(rows.iter().map(|r| Some(r.name.clone()))),
+            strings(rows.iter().map(|r| Some(r.kind.to_string()))),
+            strings(rows.iter().map(|r| Some(r.type_name.clone()))),
+            strings(rows.iter().map(|r| r.src.clone())),
+            strings(rows.iter().map(|r| r.dst.clone())),
+            numbers(|r| r.count),
+            numbers(|r| r.version),
+            numbers(|r| r.storage.fragments),
+            numbers(|r| r.storage.deleted_rows),
+            numbers(|r| r.storage.versions_kept),
+            numbers(|r| r.storage.bytes),
         ],
     )
 }

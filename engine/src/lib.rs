@@ -32,7 +32,9 @@ pub mod write;
 pub use changes::{ChangeKind, RowChange};
 pub use error::{Error, IndexError, IntegrityViolation, Result};
 pub use graph::{BranchInfo, Graph, GraphRef, MAIN_BRANCH, OpenMode, validate_branch_name};
-pub use maintenance::{CleanupOutcome, CleanupPolicy, OptimizeOutcome, TableOptimized};
+pub use maintenance::{
+    CleanupOutcome, CleanupPolicy, OptimizeOutcome, TableOptimized, TableStorage,
+};
 pub use manifest::{CommitRecord, TableEntry};
 pub use merge::{ConflictKind, MergeConflict, MergeKind, MergeOutcome, MergeStyle};
 pub use snapshot::Snapshot;

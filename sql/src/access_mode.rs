@@ -51,7 +51,7 @@ pub(crate) fn requested_read_only(modes: &[TransactionMode]) -> Result<Option<bo
 }
 
 /// A PostgreSQL boolean setting's value (`on`, `off`, `true`, `1`, ...).
-fn boolean(name: &str, value: &str) -> Result<bool> {
+pub(crate) fn boolean(name: &str, value: &str) -> Result<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
         "on" | "true" | "yes" | "1" | "t" | "y" => Ok(true),
         "off" | "false" | "no" | "0" | "f" | "n" => Ok(false),
@@ -62,7 +62,7 @@ fn boolean(name: &str, value: &str) -> Result<bool> {
     }
 }
 
-fn on_off(value: bool) -> String {
+pub(crate) fn on_off(value: bool) -> String {
     if value { "on" } else { "off" }.to_string()
 }
 

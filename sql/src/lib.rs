@@ -28,6 +28,7 @@ mod on_conflict;
 mod operator_syntax;
 mod output_names;
 mod plan_cache;
+mod procedure_arguments;
 mod query_rules;
 mod references;
 pub mod result;

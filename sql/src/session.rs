@@ -275,12 +275,12 @@ impl Session {
         };
         // Single-statement writers of this process take turns, so they never invalidate
         // each other; the retries cover writers of other processes.
-        let _turn = match retries {
+        let turn = match retries {
             0 => None,
             _ => Some(self.graph.graph().statement_turn().await),
         };
         let mut attempt = 0;
-        loop {
+        let result = loop {
             let result = Box::pin(self.run_once(statement, params, text)).await;
             match &result {
                 // A statement on its own is its own transaction: when another writer
@@ -290,9 +290,46 @@ impl Session {
                     attempt += 1;
                     tokio::time::sleep(std::time::Duration::from_millis(1 << attempt.min(6))).await;
                 }
-                _ => return result,
+                _ => break result,
             }
+        };
+        drop(turn);
+        let commits_alone = !self.in_transaction()
+            && match &statement.kind {
+                StatementKind::Write => true,
+                StatementKind::Call(call) => {
+                    call.procedure.effect == datafusion_omnigraph::Effect::WritesBranch
+                }
+                _ => false,
+            };
+        match result {
+            Ok(output) if commits_alone => Ok(Box::pin(self.auto_optimize(output)).await),
+            result => result,
         }
+    }
+
+    /// Automatic maintenance after a statement that committed on its own: compacts what
+    /// reached `omnigraph.auto_optimize_fragments` (see [`omnigraph_engine::Graph::auto_optimize`]).
+    /// The statement's commit stands whatever happens here; a failure is a warning.
+    async fn auto_optimize(&self, mut output: StatementOutput) -> StatementOutput {
+        let settings = self.settings();
+        if !settings.auto_optimize || settings.as_of.is_some() {
+            return output;
+        }
+        let opts = self.graph.write_options(None);
+        let graph = self.graph.graph();
+        let outcome = Box::pin(graph.auto_optimize(
+            &settings.branch,
+            settings.auto_optimize_fragments,
+            &opts,
+        ))
+        .await;
+        if let (Err(e), StatementOutput::Done(result)) = (outcome, &mut output) {
+            result
+                .notices
+                .push(format!("automatic maintenance did not run: {e}"));
+        }
+        output
     }
 
     /// `SET`/`SHOW`/`RESET` of an `omnigraph.*` setting; `None` for other settings,

@@ -9,7 +9,7 @@ use datafusion::arrow::array::{RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::sql::sqlparser::ast::{Expr as SqlExpr, Value};
 use datafusion_omnigraph::OmniGraphOptions;
-use datafusion_omnigraph::context::DEFAULT_MAX_WRITE_ROWS;
+use datafusion_omnigraph::context::{DEFAULT_AUTO_OPTIMIZE_FRAGMENTS, DEFAULT_MAX_WRITE_ROWS};
 use omnigraph_engine::MAIN_BRANCH;
 
 use crate::access_mode::is_access_mode_setting;
@@ -117,6 +117,26 @@ impl Session {
                     })?;
                 graph.update_settings(|s| s.max_write_rows = rows);
             }
+            "omnigraph.auto_optimize" => {
+                let on = crate::access_mode::boolean(name, &value)?;
+                graph.update_settings(|s| s.auto_optimize = on);
+            }
+            "omnigraph.auto_optimize_fragments" => {
+                let fragments: u64 = value
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|n| *n >= 2)
+                    .ok_or_else(|| {
+                        SqlError::new(
+                            ErrorKind::InvalidParameter,
+                            format!(
+                                "omnigraph.auto_optimize_fragments must be an integer of at least 2, got '{value}'"
+                            ),
+                        )
+                    })?;
+                graph.update_settings(|s| s.auto_optimize_fragments = fragments);
+            }
             other => return Err(unknown_setting(other)),
         }
         Ok(())
@@ -130,6 +150,8 @@ impl Session {
             "omnigraph.as_of" => s.as_of,
             "omnigraph.commit_message" => s.commit_message,
             "omnigraph.max_write_rows" => Some(s.max_write_rows.to_string()),
+            "omnigraph.auto_optimize" => Some(crate::access_mode::on_off(s.auto_optimize)),
+            "omnigraph.auto_optimize_fragments" => Some(s.auto_optimize_fragments.to_string()),
             name if is_access_mode_setting(name) => Some(self.show_access_mode(name)),
             other => return Err(unknown_setting(other)),
         };
@@ -160,6 +182,9 @@ impl Session {
             "omnigraph.max_write_rows" => {
                 graph.update_settings(|s| s.max_write_rows = DEFAULT_MAX_WRITE_ROWS)
             }
+            "omnigraph.auto_optimize" => graph.update_settings(|s| s.auto_optimize = true),
+            "omnigraph.auto_optimize_fragments" => graph
+                .update_settings(|s| s.auto_optimize_fragments = DEFAULT_AUTO_OPTIMIZE_FRAGMENTS),
             name if is_access_mode_setting(name) => self.set_access_mode(name, "off")?,
             other => return Err(unknown_setting(other)),
         }

@@ -6,8 +6,8 @@
 
 use datafusion::sql::parser::{DFParserBuilder, ResetStatement, Statement as DFStatement};
 use datafusion::sql::sqlparser::ast::{
-    CopySource, CopyTarget, Expr as SqlExpr, FunctionArg, FunctionArgExpr, FunctionArguments,
-    Ident, ObjectName, ObjectType, Query, Set, Statement, TransactionMode, Value,
+    CopySource, CopyTarget, Expr as SqlExpr, FunctionArg, FunctionArguments, Ident, ObjectName,
+    ObjectType, Query, Set, Statement, TransactionMode,
 };
 use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -420,75 +420,9 @@ fn call(function: &datafusion::sql::sqlparser::ast::Function) -> Result<Call> {
     };
     Ok(Call {
         procedure,
-        args: positional_arguments(procedure, args)?,
+        args: crate::procedure_arguments::positional_arguments(procedure, args)?,
         command: None,
     })
-}
-
-/// A call's arguments in positional notation: `name => value` goes to the parameter's
-/// position, and parameters skipped before it are `NULL` (their default), as PostgreSQL
-/// binds named notation.
-fn positional_arguments(
-    procedure: &ProcedureSpec,
-    args: Vec<FunctionArg>,
-) -> Result<Vec<FunctionArg>> {
-    let parameters = procedure.parameters();
-    let mut positional: Vec<Option<FunctionArg>> = Vec::new();
-    let mut named_seen = false;
-    for arg in args {
-        let (name, value) = match arg {
-            FunctionArg::Unnamed(value) => {
-                if named_seen {
-                    return Err(SqlError::new(
-                        ErrorKind::Syntax,
-                        "positional argument cannot follow named argument",
-                    ));
-                }
-                positional.push(Some(FunctionArg::Unnamed(value)));
-                continue;
-            }
-            FunctionArg::Named { name, arg, .. } => (names::normalized(&name), arg),
-            FunctionArg::ExprNamed {
-                name: SqlExpr::Identifier(name),
-                arg,
-                ..
-            } => (names::normalized(&name), arg),
-            FunctionArg::ExprNamed { name, .. } => {
-                return Err(SqlError::new(
-                    ErrorKind::Syntax,
-                    format!("an argument name must be an identifier, got {name}"),
-                ));
-            }
-        };
-        named_seen = true;
-        let position = parameters.iter().position(|p| *p == name).ok_or_else(|| {
-            SqlError::new(
-                ErrorKind::UndefinedFunction,
-                format!(
-                    "procedure {}{} has no parameter named \"{name}\"",
-                    procedure.name, procedure.signature
-                ),
-            )
-        })?;
-        if positional.len() <= position {
-            positional.resize(position + 1, None);
-        }
-        if positional[position].is_some() {
-            return Err(SqlError::new(
-                ErrorKind::Syntax,
-                format!("argument name \"{name}\" used more than once"),
-            ));
-        }
-        positional[position] = Some(FunctionArg::Unnamed(value));
-    }
-    Ok(positional
-        .into_iter()
-        .map(|arg| {
-            arg.unwrap_or_else(|| {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(SqlExpr::value(Value::Null)))
-            })
-        })
-        .collect())
 }
 
 /// The query whose rows `COPY source TO ...` copies.

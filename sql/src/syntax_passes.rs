@@ -7,6 +7,7 @@ use datafusion::sql::parser::Statement as DFStatement;
 type SyntaxPass = fn(&mut DFStatement);
 
 const PASSES: &[SyntaxPass] = &[
+    crate::procedure_arguments::with_positional_procedure_arguments,
     crate::output_names::with_output_names,
     crate::array_syntax::with_postgres_array_syntax,
     crate::cte_columns::with_cte_column_names,

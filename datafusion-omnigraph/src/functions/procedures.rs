@@ -467,7 +467,7 @@ impl ProcedureCall {
             }
             ProcedureCall::Optimize { tables } => {
                 let selection = (!tables.is_empty()).then_some(tables.as_slice());
-                let out = graph.optimize(&branch, selection, &opts).await?;
+                let out = Box::pin(graph.optimize(&branch, selection, &opts)).await?;
                 let rows = out.tables.len();
                 let commit = out.commit.as_ref();
                 vec![
@@ -501,7 +501,7 @@ impl ProcedureCall {
                     keep_versions: *keep_versions,
                     older_than: *older_than,
                 };
-                let out = graph.cleanup(&policy).await?;
+                let out = Box::pin(graph.cleanup(&policy)).await?;
                 ctx.refresh_branches().await?;
                 if let (false, Some(statement)) = (out.swept_unreferenced, statement) {
                     statement.add_notice(

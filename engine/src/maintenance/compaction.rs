@@ -64,6 +64,41 @@ pub(crate) fn plan(ds: &Dataset) -> Vec<Vec<Fragment>> {
     groups
 }
 
+/// How much of a table a compaction takes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompactionStyle {
+    /// Every fragment below the target size or with deletions (`CALL optimize`).
+    Full,
+    /// Only the newest fragments, folded size-tiered: a run of the newest fragments takes
+    /// an older one while it holds at most twice the rows gathered so far. Each row is
+    /// rewritten a logarithmic number of times however often the table is written, so it
+    /// suits automatic maintenance after small commits.
+    Tiered,
+}
+
+/// [`plan`] for `style`.
+pub(crate) fn plan_styled(ds: &Dataset, style: CompactionStyle) -> Vec<Vec<Fragment>> {
+    match style {
+        CompactionStyle::Full => plan(ds),
+        CompactionStyle::Tiered => plan_tiered(ds),
+    }
+}
+
+fn plan_tiered(ds: &Dataset) -> Vec<Vec<Fragment>> {
+    let mut run: Vec<Fragment> = Vec::new();
+    let mut rows = 0;
+    for f in ds.manifest.fragments.iter().rev() {
+        let live = live_rows(f);
+        if !is_candidate(f) || (!run.is_empty() && live > 2 * rows.max(1)) {
+            break;
+        }
+        rows += live;
+        run.push(f.clone());
+    }
+    run.reverse();
+    if run.len() > 1 { vec![run] } else { Vec::new() }
+}
+
 /// Writes the rewritten fragments of each group (new data files under the table, no
 /// commit). The result's fragments have no ids yet; [`rewrite_txn`] assigns them.
 pub(crate) async fn rewrite(ds: &Dataset, groups: Vec<Vec<Fragment>>) -> Result<Vec<RewriteGroup>> {

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use lance::dataset::transaction::RewriteGroup;
 
-use super::compaction;
+use super::compaction::{self, CompactionStyle};
 use crate::error::{Error, Result};
 use crate::failpoints::crash_point;
 use crate::graph::Graph;
@@ -65,6 +65,49 @@ impl Graph {
         tables: Option<&[String]>,
         opts: &WriteOptions,
     ) -> Result<OptimizeOutcome> {
+        self.optimize_with(branch, tables, CompactionStyle::Full, opts)
+            .await
+    }
+
+    /// Automatic maintenance after a commit: when a table of `branch` (or the branch's
+    /// manifest) holds `fragments` fragments or more, folds the newest fragments of those
+    /// tables size-tiered and compacts the manifest, as one commit. `None` when nothing
+    /// reached the threshold.
+    pub async fn auto_optimize(
+        &self,
+        branch: &str,
+        fragments: u64,
+        opts: &WriteOptions,
+    ) -> Result<Option<OptimizeOutcome>> {
+        let snapshot = self.snapshot(branch).await?;
+        let mut due = Vec::new();
+        for entry in snapshot.table_entries() {
+            if owned_here(&snapshot, entry)
+                && self.table_dataset(entry).await?.manifest.fragments.len() as u64 >= fragments
+            {
+                due.push(entry.name.clone());
+            }
+        }
+        let manifest = self.manifest_head(branch).await?.get_fragments().len() as u64;
+        if due.is_empty() && manifest < fragments {
+            return Ok(None);
+        }
+        let opts = WriteOptions {
+            message: Some(format!("auto-optimize: {} tables", due.len())),
+            ..opts.clone()
+        };
+        self.optimize_with(branch, Some(&due), CompactionStyle::Tiered, &opts)
+            .await
+            .map(Some)
+    }
+
+    async fn optimize_with(
+        &self,
+        branch: &str,
+        tables: Option<&[String]>,
+        style: CompactionStyle,
+        opts: &WriteOptions,
+    ) -> Result<OptimizeOutcome> {
         self.require_writable()?;
         let _writing = self.writing().await;
         crate::recovery::heal_own_before_write(self).await?;
@@ -75,7 +118,7 @@ impl Graph {
             let names = table_names(&snapshot, tables)?;
             let mut plans = Vec::new();
             for name in &names {
-                if let Some(plan) = plan_table(&snapshot, name, &mut rewritten).await? {
+                if let Some(plan) = plan_table(&snapshot, name, style, &mut rewritten).await? {
                     plans.push(plan);
                 }
             }
@@ -88,7 +131,7 @@ impl Graph {
                 )));
                 continue;
             }
-            match self.commit_optimize(&head, &names, plans, opts).await {
+            match Box::pin(self.commit_optimize(&head, &names, plans, opts)).await {
                 Err(Error::Conflict(message)) => last_conflict = Some(Error::Conflict(message)),
                 result => return result,
             }
@@ -176,7 +219,7 @@ impl Graph {
             0 => "optimize: compact the manifest".to_string(),
             n => format!("optimize: compact {n} tables"),
         });
-        let outcome = commit::commit(
+        let outcome = Box::pin(commit::commit(
             self,
             CommitRequest {
                 kind: "optimize",
@@ -191,7 +234,7 @@ impl Graph {
                     ..Default::default()
                 },
             },
-        )
+        ))
         .await?;
         let manifest_fragments_after =
             self.manifest_head(branch).await?.get_fragments().len() as u64;
@@ -233,6 +276,7 @@ fn owned_here(snapshot: &Snapshot, entry: &crate::manifest::TableEntry) -> bool 
 async fn plan_table(
     snapshot: &Snapshot,
     name: &str,
+    style: CompactionStyle,
     rewritten: &mut HashMap<String, Vec<RewriteGroup>>,
 ) -> Result<Option<TablePlan>> {
     let (def, entry) = snapshot.table(name)?;
@@ -243,11 +287,11 @@ async fn plan_table(
     let specs = indexes::required_indexes(def);
     let refresh_indexes = indexes::needs_maintenance(&ds, &specs, indexes::Added::default())
         .await?
-        || indexes::has_uncovered(&ds, &specs).await?;
+        || (style == CompactionStyle::Full && indexes::has_uncovered(&ds, &specs).await?);
     let groups = match rewritten.remove(name) {
         Some(groups) if compaction::still_applies(&ds, &groups) => groups,
         _ => {
-            let planned = compaction::plan(&ds);
+            let planned = compaction::plan_styled(&ds, style);
             if planned.is_empty() {
                 Vec::new()
             } else {

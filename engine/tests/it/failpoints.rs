@@ -566,7 +566,12 @@ async fn maintenance_setup() -> (tempfile::TempDir, Graph) {
     let (dir, graph) = loaded_graph().await;
     for i in 0..8 {
         graph
-            .load_ndjson("main", &person_line(&format!("m{i}"), i), LoadMode::Merge, &opts())
+            .load_ndjson(
+                "main",
+                &person_line(&format!("m{i}"), i),
+                LoadMode::Merge,
+                &opts(),
+            )
             .await
             .unwrap();
     }
@@ -607,7 +612,9 @@ async fn optimize_crash_and_reopen(point: &str, action: &str, compacted: bool) {
     fail::remove(point);
     disarm(graph.root());
     assert!(
-        joined.as_ref().map_or_else(|j| j.is_panic(), |r| r.is_err()),
+        joined
+            .as_ref()
+            .map_or_else(|j| j.is_panic(), |r| r.is_err()),
         "{point}: the fault must stop optimize"
     );
     drop(graph);

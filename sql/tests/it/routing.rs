@@ -948,3 +948,171 @@ async fn prepared_statements_execute_with_their_rows_and_aliases_may_be_version_
     let t = table(&s, "EXECUTE named('alice.chen')").await;
     assert!(t.contains("| 28 "), "{t}");
 }
+
+/// The first column of the first row of `sql`, as text.
+async fn scalar(s: &omnigraph_sql::Session, sql: &str) -> String {
+    use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+    let batches = s.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let batch = batches.iter().find(|b| b.num_rows() > 0).expect("a row");
+    let formatter = ArrayFormatter::try_new(batch.column(0), &FormatOptions::default()).unwrap();
+    formatter.value(0).to_string()
+}
+
+#[tokio::test]
+async fn optimize_and_cleanup_over_sql() {
+    use datafusion_omnigraph::Role;
+    let (_dir, s) = demo_session().await;
+    let fragments = "SELECT fragments FROM omnigraph.tables WHERE table_name = 'person'";
+    let everyone = "SELECT * FROM person ORDER BY name";
+    s.execute("SET omnigraph.auto_optimize = off")
+        .await
+        .unwrap();
+    assert_eq!(scalar(&s, "SHOW omnigraph.auto_optimize").await, "off");
+    let first_version = s
+        .graph_context()
+        .graph()
+        .snapshot("main")
+        .await
+        .unwrap()
+        .version();
+    for i in 0..6 {
+        s.execute(&format!(
+            "INSERT INTO person (name, age) VALUES ('n{i}', {i})"
+        ))
+        .await
+        .unwrap();
+    }
+    s.execute("DELETE FROM person WHERE name = 'n1'")
+        .await
+        .unwrap();
+    // An update of a loaded row leaves a deleted copy in the loaded fragment.
+    let loaded = scalar(&s, "SELECT min(name) FROM person").await;
+    s.execute(&format!(
+        "UPDATE person SET age = 77 WHERE name = '{loaded}'"
+    ))
+    .await
+    .unwrap();
+    let before = table(&s, everyone).await;
+    let many: u64 = scalar(&s, fragments).await.parse().unwrap();
+    assert!(many >= 6, "{many}");
+    assert!(
+        scalar(
+            &s,
+            "SELECT deleted_rows FROM omnigraph.tables WHERE table_name = 'person'"
+        )
+        .await
+            != "0"
+    );
+
+    let out = table(
+        &s,
+        "SELECT table_name, fragments_after, rows FROM optimize('person')",
+    )
+    .await;
+    assert!(
+        out.contains("| person     | 1               | 205  |"),
+        "{out}"
+    );
+    assert_eq!(scalar(&s, fragments).await, "1");
+    assert_eq!(table(&s, everyone).await, before);
+    let r = s.execute("CALL optimize()").await.unwrap();
+    assert_eq!(r[0].tag, "CALL");
+    assert_eq!(err(&s, "CALL optimize('nosuch')").await.sqlstate(), "42P01");
+    s.execute("BEGIN").await.unwrap();
+    assert_eq!(err(&s, "CALL optimize()").await.sqlstate(), "25001");
+    s.execute("ROLLBACK").await.unwrap();
+
+    // Cleanup, in named and positional notation; bad policies are refused up front.
+    for (sql, state) in [
+        ("CALL cleanup()", "22023"),
+        ("CALL cleanup(keep_versions => 0)", "22023"),
+        ("CALL cleanup(keep => 1)", "42883"),
+        ("CALL cleanup(older_than => 'soon')", "22023"),
+        ("CALL cleanup(keep_versions => 1, 2)", "42601"),
+    ] {
+        assert_eq!(err(&s, sql).await.sqlstate(), state, "{sql}");
+    }
+    s.execute("CALL cleanup(1000, interval '1 hour')")
+        .await
+        .unwrap();
+    let removed = scalar(
+        &s,
+        "SELECT graph_versions_removed FROM cleanup(keep_versions => 2)",
+    )
+    .await;
+    assert!(removed.parse::<u64>().unwrap() > 5, "{removed}");
+    assert_eq!(table(&s, everyone).await, before);
+    let e = err(
+        &s,
+        &format!("SELECT count(*) FROM person FOR SYSTEM_TIME AS OF {first_version}"),
+    )
+    .await;
+    assert_eq!(e.sqlstate(), "72000", "{e}");
+    assert!(e.message.contains("oldest readable version"), "{e}");
+    assert_eq!(
+        scalar(
+            &s,
+            "SELECT versions_kept <= 3 FROM omnigraph.tables WHERE table_name = 'person'"
+        )
+        .await,
+        "true"
+    );
+
+    // optimize needs the write role, cleanup the admin role.
+    s.set_role(Role::Write);
+    s.execute("CALL optimize()").await.unwrap();
+    assert_eq!(
+        err(&s, "CALL cleanup(keep_versions => 1)").await.sqlstate(),
+        "42501"
+    );
+    s.set_role(Role::Read);
+    assert_eq!(err(&s, "CALL optimize()").await.sqlstate(), "42501");
+}
+
+#[tokio::test]
+async fn autocommit_writes_keep_tables_compact() {
+    let (_dir, s) = demo_session().await;
+    assert_eq!(scalar(&s, "SHOW omnigraph.auto_optimize").await, "on");
+    assert_eq!(
+        scalar(&s, "SHOW omnigraph.auto_optimize_fragments").await,
+        "32"
+    );
+    let all = table(&s, "SHOW ALL").await;
+    assert!(all.contains("auto_optimize_fragments"), "{all}");
+    assert_eq!(
+        err(&s, "SET omnigraph.auto_optimize = maybe")
+            .await
+            .sqlstate(),
+        "22023"
+    );
+    assert_eq!(
+        err(&s, "SET omnigraph.auto_optimize_fragments = 1")
+            .await
+            .sqlstate(),
+        "22023"
+    );
+    s.execute("SET omnigraph.auto_optimize_fragments = 4")
+        .await
+        .unwrap();
+    for i in 0..20 {
+        s.execute(&format!("INSERT INTO person (name) VALUES ('a{i}')"))
+            .await
+            .unwrap();
+        let now: u64 = scalar(
+            &s,
+            "SELECT fragments FROM omnigraph.tables WHERE table_name = 'person'",
+        )
+        .await
+        .parse()
+        .unwrap();
+        assert!(now < 4 + 4, "after {i}: {now} fragments");
+    }
+    assert_eq!(scalar(&s, "SELECT count(*) FROM person").await, "220");
+    s.execute("RESET omnigraph.auto_optimize_fragments")
+        .await
+        .unwrap();
+    assert_eq!(
+        scalar(&s, "SHOW omnigraph.auto_optimize_fragments").await,
+        "32"
+    );
+}
