@@ -551,7 +551,18 @@ pub async fn read_state(dataset: &Dataset) -> Result<ManifestState> {
 
 /// Reads every commit row visible at `dataset`'s version, oldest first.
 pub async fn read_commits(dataset: &Dataset) -> Result<Vec<CommitRecord>> {
+    read_commits_in(dataset, None).await
+}
+
+/// [`read_commits`] of the given fragments of `dataset` only (all when `None`).
+pub async fn read_commits_in(
+    dataset: &Dataset,
+    fragments: Option<Vec<lance_table::format::Fragment>>,
+) -> Result<Vec<CommitRecord>> {
     let mut scanner = dataset.scan();
+    if let Some(fragments) = fragments {
+        scanner.with_fragments(fragments);
+    }
     scanner.filter("kind = 'commit'")?;
     scanner.project(&[
         "commit_id",
@@ -588,8 +599,13 @@ pub async fn read_commits(dataset: &Dataset) -> Result<Vec<CommitRecord>> {
             });
         }
     }
-    out.sort_by(|a, b| {
+    sort_commits(&mut out);
+    Ok(out)
+}
+
+/// Orders commits oldest first, as [`read_commits`] returns them.
+pub fn sort_commits(commits: &mut [CommitRecord]) {
+    commits.sort_by(|a, b| {
         (a.committed_at_micros, a.graph_version).cmp(&(b.committed_at_micros, b.graph_version))
     });
-    Ok(out)
 }

@@ -45,6 +45,26 @@ pub async fn open_dataset(
     Ok(builder.load().await?)
 }
 
+/// The latest version of `dataset`'s Lance branch, found by probing for the manifests
+/// after `dataset`'s version one by one: one existence check when nothing was committed
+/// since. Lance's own lookup (`latest_version_id`) lists every manifest of the branch on
+/// local storage, a cost that grows with the history.
+pub async fn latest_version(dataset: &Dataset) -> Result<u64> {
+    let store = dataset.object_store(None).await?;
+    let scheme = dataset.manifest_location().naming_scheme;
+    let mut version = dataset.version_id();
+    loop {
+        let name = match scheme {
+            ManifestNamingScheme::V1 => format!("{}.manifest", version + 1),
+            ManifestNamingScheme::V2 => format!("{:020}.manifest", u64::MAX - (version + 1)),
+        };
+        if !store.exists(&dataset.versions_dir().join(name)).await? {
+            return Ok(version);
+        }
+        version += 1;
+    }
+}
+
 /// Creates an empty dataset with `schema` (stable row ids on, so row versions are tracked).
 pub async fn create_empty_dataset(
     session: &Arc<Session>,

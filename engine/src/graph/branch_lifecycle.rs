@@ -73,6 +73,9 @@ impl Graph {
             Err(e) => return Err(e.into()),
         };
         self.remember_head(name, Arc::new(created));
+        // The new branch's first version is the source version, rows and addresses
+        // alike: its first snapshot reads nothing back.
+        self.remember_state(name, Arc::new(source.state().clone()));
         Ok(BranchInfo {
             name: name.to_string(),
             head_commit: source.head_commit().map(str::to_string),

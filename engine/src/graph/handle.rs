@@ -31,6 +31,16 @@ pub enum OpenMode {
 struct ManifestCaches {
     states: HashMap<(String, u64), Arc<(ManifestState, GraphSchema)>>,
     heads: HashMap<String, Arc<Dataset>>,
+    commits: HashMap<String, CommitLog>,
+}
+
+/// The commits of a branch as read at one manifest version, with the manifest fragments
+/// they were read from.
+#[derive(Clone)]
+pub(super) struct CommitLog {
+    pub(super) version: u64,
+    pub(super) fragments: std::collections::BTreeSet<u64>,
+    pub(super) records: Arc<[crate::manifest::CommitRecord]>,
 }
 
 pub(crate) struct GraphInner {
@@ -147,7 +157,7 @@ impl Graph {
     pub(crate) async fn manifest_head(&self, branch: &str) -> Result<Arc<Dataset>> {
         let cached = self.manifest_caches().heads.get(branch).cloned();
         if let Some(ds) = cached {
-            let latest = ds.latest_version_id().await?;
+            let latest = storage::latest_version(&ds).await?;
             if latest == ds.version_id() {
                 return Ok(ds);
             }
@@ -167,6 +177,16 @@ impl Graph {
             };
         self.remember_head(branch, ds.clone());
         Ok(ds)
+    }
+
+    pub(super) fn commit_log(&self, branch: &str) -> Option<CommitLog> {
+        self.manifest_caches().commits.get(branch).cloned()
+    }
+
+    pub(super) fn remember_commit_log(&self, branch: &str, log: CommitLog) {
+        self.manifest_caches()
+            .commits
+            .insert(branch.to_string(), log);
     }
 
     /// Keeps `head` as the latest manifest seen of `branch`.
@@ -251,7 +271,7 @@ impl Graph {
         Ok(entry)
     }
 
-    fn remember_state(&self, branch: &str, state: Arc<(ManifestState, GraphSchema)>) {
+    pub(super) fn remember_state(&self, branch: &str, state: Arc<(ManifestState, GraphSchema)>) {
         let mut caches = self.manifest_caches();
         if caches.states.len() >= STATE_CACHE_CAPACITY {
             caches.states.clear();
@@ -344,6 +364,7 @@ impl Graph {
     pub(super) fn forget_branch(&self, branch: &str) {
         let mut c = self.manifest_caches();
         c.heads.remove(branch);
+        c.commits.remove(branch);
         c.states.retain(|(b, _), _| b != branch);
     }
 

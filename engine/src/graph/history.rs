@@ -1,8 +1,8 @@
 //! The commit history of a branch.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
-use super::handle::Graph;
+use super::handle::{CommitLog, Graph};
 use crate::error::{Error, Result};
 use crate::manifest::{self, CommitRecord};
 
@@ -43,8 +43,41 @@ impl Graph {
     }
 
     /// Commits visible from the head of `branch`, oldest first.
+    ///
+    /// Commit rows are only ever appended, so the commits of a branch read before are
+    /// kept with the manifest fragments they came from, and a later call reads only the
+    /// fragments published since (all of them again after the manifest was compacted).
     pub async fn commits(&self, branch: &str) -> Result<Vec<CommitRecord>> {
         let manifest = self.manifest_head(branch).await?;
-        manifest::read_commits(&manifest).await
+        let known = self.commit_log(branch);
+        let fragments: BTreeSet<u64> = manifest.manifest.fragments.iter().map(|f| f.id).collect();
+        let log = match known {
+            Some(log) if log.version == manifest.version_id() => return Ok(log.records.to_vec()),
+            Some(log) if log.fragments.is_subset(&fragments) => {
+                let new: Vec<_> = manifest
+                    .manifest
+                    .fragments
+                    .iter()
+                    .filter(|f| !log.fragments.contains(&f.id))
+                    .cloned()
+                    .collect();
+                let mut records = log.records.to_vec();
+                records.extend(manifest::read_commits_in(&manifest, Some(new)).await?);
+                manifest::sort_commits(&mut records);
+                CommitLog {
+                    version: manifest.version_id(),
+                    fragments,
+                    records: records.into(),
+                }
+            }
+            _ => CommitLog {
+                version: manifest.version_id(),
+                fragments,
+                records: manifest::read_commits(&manifest).await?.into(),
+            },
+        };
+        let records = log.records.to_vec();
+        self.remember_commit_log(branch, log);
+        Ok(records)
     }
 }

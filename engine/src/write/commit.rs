@@ -365,7 +365,7 @@ async fn commit_tables_and_publish(
                 Arc::new(result?)
             }
             TableAction::AddColumns(schema) => {
-                let latest = t.dataset.latest_version_id().await?;
+                let latest = storage::latest_version(&t.dataset).await?;
                 if latest != base {
                     return Err(Error::Conflict(format!(
                         "table '{}' was changed by a concurrent commit",

@@ -66,7 +66,7 @@ pub(crate) async fn prepare_entry(
     };
     if writable_here {
         let dataset = snapshot.table_store().dataset(entry).await?;
-        if dataset.latest_version_id().await? != entry.version {
+        if crate::storage::latest_version(&dataset).await? != entry.version {
             return Err(Error::Conflict(format!(
                 "table '{}' has commits past its published version {} (a concurrent writer, or an interrupted write that a read-write reopen recovers)",
                 entry.name, entry.version

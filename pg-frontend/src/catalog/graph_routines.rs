@@ -24,6 +24,7 @@ const TEXT: PgType = PgType("text", 25);
 const INTEGER: PgType = PgType("integer", 23);
 const NUMERIC: PgType = PgType("numeric", 1700);
 const BOOLEAN: PgType = PgType("boolean", 16);
+const INTERVAL: PgType = PgType("interval", 1186);
 const RECORD_OID: i32 = 2249;
 
 /// One signature of a graph routine.
@@ -66,6 +67,10 @@ pub const GRAPH_ROUTINES: &[GraphRoutine] = &[
     routine!(Procedure "merge" ("source" TEXT, "target" TEXT) -> ("outcome" TEXT, "commit_id" TEXT, "version" NUMERIC, "base_commit" TEXT, "inserted" NUMERIC, "updated" NUMERIC, "deleted" NUMERIC)),
     routine!(Procedure "merge_conflicts" ("source" TEXT) -> ("table_name" TEXT, "id" TEXT, "kind" TEXT, "detail" TEXT, "base" TEXT, "ours" TEXT, "theirs" TEXT)),
     routine!(Procedure "merge_conflicts" ("source" TEXT, "target" TEXT) -> ("table_name" TEXT, "id" TEXT, "kind" TEXT, "detail" TEXT, "base" TEXT, "ours" TEXT, "theirs" TEXT)),
+    routine!(Procedure "optimize" () -> ("table_name" TEXT, "fragments_before" NUMERIC, "fragments_after" NUMERIC, "rows" NUMERIC, "commit_id" TEXT, "version" NUMERIC)),
+    routine!(Procedure "optimize" ("table" TEXT) -> ("table_name" TEXT, "fragments_before" NUMERIC, "fragments_after" NUMERIC, "rows" NUMERIC, "commit_id" TEXT, "version" NUMERIC)),
+    routine!(Procedure "cleanup" ("keep_versions" INTEGER) -> ("graph_versions_removed" NUMERIC, "table_versions_removed" NUMERIC, "forks_removed" NUMERIC, "tables_removed" NUMERIC, "files_removed" NUMERIC, "bytes_removed" NUMERIC)),
+    routine!(Procedure "cleanup" ("keep_versions" INTEGER, "older_than" INTERVAL) -> ("graph_versions_removed" NUMERIC, "table_versions_removed" NUMERIC, "forks_removed" NUMERIC, "tables_removed" NUMERIC, "files_removed" NUMERIC, "bytes_removed" NUMERIC)),
     routine!(Function "as_of" ("table" TEXT, "ref" TEXT) -> ()),
     routine!(Function "diff" ("table" TEXT, "from_ref" TEXT, "to_ref" TEXT) -> ()),
     routine!(Function "neighbors" ("edge_table" TEXT, "start_id" TEXT) -> ("start_id" TEXT, "node_id" TEXT, "edge_id" TEXT)),

@@ -291,6 +291,23 @@ fn operations(n: usize, dir: &Path, schema: &Schema) -> Vec<Operation> {
             Effect::Graph,
         ),
         procedure(
+            "optimize",
+            Role::Write,
+            vec![
+                format!("INSERT INTO person (name) VALUES ('small{n}a')"),
+                format!("INSERT INTO person (name) VALUES ('small{n}b')"),
+            ],
+            "optimize('person')".to_string(),
+            Effect::Graph,
+        ),
+        procedure(
+            "cleanup",
+            Role::Admin,
+            vec![],
+            "cleanup(1000)".to_string(),
+            Effect::Allowed,
+        ),
+        procedure(
             "merge_conflicts",
             Role::Read,
             vec![format!("CALL create_branch('compared{n}')")],
