@@ -42,7 +42,7 @@ def parse_args():
     parser.add_argument("--scale", type=int, default=16, help="R-MAT scale: 2^scale persons (default 16)")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--reps", type=int, default=5)
-    parser.add_argument("--history", default="10,100,1000", help="commit counts of the ours-only branch/merge rows")
+    parser.add_argument("--history", default="10,100,1000,10000", help="commit counts of the ours-only branch/merge rows")
     parser.add_argument("--engines", default=",".join(ENGINES), help=f"comma-separated subset of {','.join(ENGINES)}")
     parser.add_argument("--data", help="reuse this generated data directory instead of generating one")
     parser.add_argument("--out", default=os.path.join(REPO, "docs", "benchmarks.md"))

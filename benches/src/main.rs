@@ -8,9 +8,10 @@
 //! cargo run --release -p omnigraph-benches -- traverse [--scale S] [--reps N]
 //! cargo run --release -p omnigraph-benches -- merge [--rows N] [--changes N] [--reps N]
 //! cargo run --release -p omnigraph-benches -- writes [--rows N] [--inserts N]
+//! cargo run --release -p omnigraph-benches -- maintenance [--inserts N] [--rows N] [--fragments N] [--reps N]
 //! cargo run --release -p omnigraph-benches -- server [--rows N] [--queries N] [--reps N]
 //! cargo run --release -p omnigraph-benches -- generate --scale S [--seed N] --out DIR
-//! cargo run --release -p omnigraph-benches -- engine --data DIR --graph DIR [--reps N] [--history 10,100,1000]
+//! cargo run --release -p omnigraph-benches -- engine --data DIR --graph DIR [--reps N] [--history 10,100,1000,10000]
 //! ```
 //!
 //! `generate` and `engine` are our side of the comparison with peer engines that
@@ -32,6 +33,9 @@
 //! (each its own graph commit; median and p95) and one `INSERT INTO company SELECT` of
 //! the N rows (rows per second), integrity checks included.
 //!
+//! `maintenance` measures what automatic maintenance, `cleanup` and `optimize` leave of
+//! a long history (see `maintenance.rs`).
+//!
 //! `server` runs `omnigraph-server` and a PostgreSQL cluster (apt `postgresql-15`) on the
 //! same N Person rows and compares a `SELECT 1` round trip, a prepared point lookup and
 //! text streaming over the wire (see `server.rs`).
@@ -41,6 +45,7 @@
 //! `merge_conflicts`, a fast-forward merge, and (with one unrelated write on `main`
 //! first) a three-way merge, each into a fresh branch of the same state.
 
+mod maintenance;
 mod peers;
 mod postgres;
 mod server;
@@ -667,13 +672,14 @@ async fn main() {
         Some("traverse") => bench_traverse(&args).await,
         Some("merge") => bench_merge(&args).await,
         Some("writes") => bench_writes(&args).await,
+        Some("maintenance") => maintenance::bench_maintenance(&args).await,
         Some("server") => server::bench_server(&args).await,
         Some("serve") => server::serve(&args).await,
         Some("generate") => peers::generate(&args),
         Some("engine") => peers::engine(&args).await,
         _ => {
             eprintln!(
-                "usage: omnigraph-bench load [--edges N] [--nodes N] | scan [--rows N] [--reps N] | traverse [--scale S] [--reps N] | merge [--rows N] [--changes N] [--reps N] | writes [--rows N] [--inserts N] | server [--rows N] [--queries N] [--reps N]"
+                "usage: omnigraph-bench load [--edges N] [--nodes N] | scan [--rows N] [--reps N] | traverse [--scale S] [--reps N] | merge [--rows N] [--changes N] [--reps N] | writes [--rows N] [--inserts N] | maintenance [--inserts N] [--rows N] [--fragments N] [--reps N] | server [--rows N] [--queries N] [--reps N]"
             );
             std::process::exit(2);
         }

@@ -270,7 +270,7 @@ pub async fn engine(args: &[String]) {
     let graph = flag(args, "--graph").expect("engine needs --graph GRAPHDIR");
     let reps = arg(args, "--reps", 5) as usize;
     let history: Vec<u64> = flag(args, "--history")
-        .unwrap_or_else(|| "10,100,1000".to_string())
+        .unwrap_or_else(|| "10,100,1000,10000".to_string())
         .split(',')
         .map(|h| h.trim().parse().expect("--history takes numbers"))
         .collect();

@@ -369,28 +369,7 @@ pub async fn publish(
         .filter_map(|key| replaced.get(key).copied());
     let (updated_fragments, removed_fragment_ids) =
         storage::deletions_at(&dataset, replaced_rows).await?;
-    let appended = storage::stage_append(&dataset, batch).await?;
-    let Operation::Append {
-        fragments: new_fragments,
-    } = appended.operation
-    else {
-        return Err(Error::Corrupt(
-            "an append to the manifest staged something else".into(),
-        ));
-    };
-    let operation = Operation::Update {
-        removed_fragment_ids,
-        updated_fragments,
-        new_fragments,
-        fields_modified: vec![],
-        compacted_sstables: vec![],
-        fields_for_preserving_frag_bitmap: vec![],
-        update_mode: None,
-        inserted_rows_filter: None,
-        updated_fragment_offsets: None,
-    };
-    let transaction = Transaction::new(dataset.version_id(), operation, None);
-    let published = storage::commit_exact(dataset, transaction, "the graph manifest").await?;
+    let published = commit_rows(dataset, batch, updated_fragments, removed_fragment_ids).await?;
 
     // The appended rows are the new version's newest fragment, in batch order.
     let fragment_id = published
@@ -444,7 +423,29 @@ async fn publish_compacted(
     }
     kept.push(published_rows);
     let all = arrow_select::concat::concat_batches(&schema, &kept)?;
-    let appended = storage::stage_append(&dataset, all).await?;
+    let removed = dataset
+        .get_fragments()
+        .iter()
+        .map(|f| f.id() as u64)
+        .collect();
+    let published = commit_rows(dataset, all, vec![], removed).await?;
+    let row_addresses = read_state(&published).await?.row_addresses;
+    Ok(Published {
+        dataset: published,
+        row_addresses,
+    })
+}
+
+/// Commits one manifest version: `rows` appended as a new fragment, `updated` fragments
+/// (grown deletion vectors) and `removed` fragments replaced, as a compare-and-swap on
+/// `dataset`'s version.
+async fn commit_rows(
+    dataset: Arc<Dataset>,
+    rows: RecordBatch,
+    updated: Vec<lance_table::format::Fragment>,
+    removed: Vec<u64>,
+) -> Result<Dataset> {
+    let appended = storage::stage_append(&dataset, rows).await?;
     let Operation::Append {
         fragments: new_fragments,
     } = appended.operation
@@ -454,12 +455,8 @@ async fn publish_compacted(
         ));
     };
     let operation = Operation::Update {
-        removed_fragment_ids: dataset
-            .get_fragments()
-            .iter()
-            .map(|f| f.id() as u64)
-            .collect(),
-        updated_fragments: vec![],
+        removed_fragment_ids: removed,
+        updated_fragments: updated,
         new_fragments,
         fields_modified: vec![],
         compacted_sstables: vec![],
@@ -469,12 +466,7 @@ async fn publish_compacted(
         updated_fragment_offsets: None,
     };
     let transaction = Transaction::new(dataset.version_id(), operation, None);
-    let published = storage::commit_exact(dataset, transaction, "the graph manifest").await?;
-    let row_addresses = read_state(&published).await?.row_addresses;
-    Ok(Published {
-        dataset: published,
-        row_addresses,
-    })
+    storage::commit_exact(dataset, transaction, "the graph manifest").await
 }
 
 const COMMIT_KEY_PREFIX: &str = "commit:";

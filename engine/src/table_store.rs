@@ -83,15 +83,29 @@ impl TableStore {
         if let Some(ds) = self.cache().datasets.get(&key).cloned() {
             return Ok(ds);
         }
-        let ds = Arc::new(
-            storage::open_dataset(
-                &self.session,
-                &self.table_uri(&entry.path),
-                entry.lance_branch.as_deref(),
-                Some(entry.version),
-            )
-            .await?,
-        );
+        // A fork is checked out from an open handle of its dataset when there is one:
+        // opening it by URI first resolves the dataset's latest version, which lists
+        // every manifest the dataset has.
+        let sibling = match &entry.lance_branch {
+            Some(_) => self.any_version_of(&entry.path),
+            None => None,
+        };
+        let ds = Arc::new(match (sibling, &entry.lance_branch) {
+            (Some(handle), Some(fork)) => {
+                handle
+                    .checkout_version((fork.as_str(), entry.version))
+                    .await?
+            }
+            _ => {
+                storage::open_dataset(
+                    &self.session,
+                    &self.table_uri(&entry.path),
+                    entry.lance_branch.as_deref(),
+                    Some(entry.version),
+                )
+                .await?
+            }
+        });
         let mut cache = self.cache();
         if cache.datasets.len() >= DATASET_CACHE_CAPACITY
             && let Some(old) = cache.order.pop_front()
@@ -101,6 +115,15 @@ impl TableStore {
         cache.order.push_back(key.clone());
         cache.datasets.insert(key, ds.clone());
         Ok(ds)
+    }
+
+    /// Some open version of the dataset at `path`.
+    fn any_version_of(&self, path: &str) -> Option<Arc<Dataset>> {
+        self.cache()
+            .datasets
+            .iter()
+            .find(|((p, _, _), _)| p == path)
+            .map(|(_, ds)| ds.clone())
     }
 
     /// (path, Lance branch, version) of every cached table version a reader still holds.

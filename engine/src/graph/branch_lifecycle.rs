@@ -76,6 +76,12 @@ impl Graph {
         // The new branch's first version is the source version, rows and addresses
         // alike: its first snapshot reads nothing back.
         self.remember_state(name, Arc::new(source.state().clone()));
+        if let Some(log) = self
+            .commit_log(source.branch())
+            .filter(|log| log.version == source.version())
+        {
+            self.remember_commit_log(name, log);
+        }
         Ok(BranchInfo {
             name: name.to_string(),
             head_commit: source.head_commit().map(str::to_string),

@@ -65,7 +65,7 @@ impl Graph {
         tables: Option<&[String]>,
         opts: &WriteOptions,
     ) -> Result<OptimizeOutcome> {
-        self.optimize_with(branch, tables, CompactionStyle::Full, opts)
+        self.optimize_with(branch, tables, CompactionStyle::Full, true, opts)
             .await
     }
 
@@ -80,25 +80,35 @@ impl Graph {
         opts: &WriteOptions,
     ) -> Result<Option<OptimizeOutcome>> {
         let snapshot = self.snapshot(branch).await?;
+        let on_main = branch == crate::graph::MAIN_BRANCH;
         let mut due = Vec::new();
         for entry in snapshot.table_entries() {
-            if owned_here(&snapshot, entry)
-                && self.table_dataset(entry).await?.manifest.fragments.len() as u64 >= fragments
-            {
+            if !owned_here(&snapshot, entry) {
+                continue;
+            }
+            let ds = self.table_dataset(entry).await?;
+            if own_fragments(&ds, entry.lance_branch.is_none()) >= fragments {
                 due.push(entry.name.clone());
             }
         }
-        let manifest = self.manifest_head(branch).await?.get_fragments().len() as u64;
-        if due.is_empty() && manifest < fragments {
+        let manifest = self.manifest_head(branch).await?;
+        let compact_manifest = own_fragments(&manifest, on_main) >= fragments;
+        if due.is_empty() && !compact_manifest {
             return Ok(None);
         }
         let opts = WriteOptions {
             message: Some(format!("auto-optimize: {} tables", due.len())),
             ..opts.clone()
         };
-        self.optimize_with(branch, Some(&due), CompactionStyle::Tiered, &opts)
-            .await
-            .map(Some)
+        self.optimize_with(
+            branch,
+            Some(&due),
+            CompactionStyle::Tiered,
+            compact_manifest,
+            &opts,
+        )
+        .await
+        .map(Some)
     }
 
     async fn optimize_with(
@@ -106,6 +116,7 @@ impl Graph {
         branch: &str,
         tables: Option<&[String]>,
         style: CompactionStyle,
+        compact_manifest: bool,
         opts: &WriteOptions,
     ) -> Result<OptimizeOutcome> {
         self.require_writable()?;
@@ -131,7 +142,8 @@ impl Graph {
                 )));
                 continue;
             }
-            match Box::pin(self.commit_optimize(&head, &names, plans, opts)).await {
+            match Box::pin(self.commit_optimize(&head, &names, plans, compact_manifest, opts)).await
+            {
                 Err(Error::Conflict(message)) => last_conflict = Some(Error::Conflict(message)),
                 result => return result,
             }
@@ -144,6 +156,7 @@ impl Graph {
         head: &Snapshot,
         names: &[String],
         plans: Vec<TablePlan>,
+        compact_manifest: bool,
         opts: &WriteOptions,
     ) -> Result<OptimizeOutcome> {
         let branch = head.branch();
@@ -206,7 +219,7 @@ impl Graph {
             });
         }
         report.sort_by(|a, b| a.table.cmp(&b.table));
-        let compact_manifest = manifest_fragments_before > 1;
+        let compact_manifest = compact_manifest && manifest_fragments_before > 1;
         if staged.is_empty() && !compact_manifest {
             return Ok(OptimizeOutcome {
                 commit: None,
@@ -245,6 +258,18 @@ impl Graph {
             manifest_fragments_after,
         })
     }
+}
+
+/// Fragments of `ds` a compaction on its own Lance branch would rewrite from its own
+/// files: all of them on Lance's main (`on_main`); on a branch, those it wrote itself
+/// (a branch's inherited fragments name their parent's files through a base id, and
+/// are the parent's to compact).
+fn own_fragments(ds: &lance::Dataset, on_main: bool) -> u64 {
+    ds.manifest
+        .fragments
+        .iter()
+        .filter(|f| on_main || f.files.iter().all(|file| file.base_id.is_none()))
+        .count() as u64
 }
 
 /// The tables to optimize, in schema order; a name that is not a table is an error.

@@ -489,3 +489,37 @@ proptest::proptest! {
         });
     }
 }
+
+#[tokio::test]
+async fn automatic_maintenance_folds_new_fragments_and_leaves_a_branch_its_parents() {
+    let (_dir, graph) = loaded_graph().await;
+    for i in 0..12 {
+        insert_person(&graph, "main", &format!("a{i}"), i).await;
+        graph.auto_optimize("main", 4, &opts()).await.unwrap();
+        assert!(fragments(&graph, "main", "person").await < 8, "after {i}");
+    }
+    assert_eq!(ids(&graph, "main", "person").await.len(), 14);
+    // Below the threshold: nothing to do.
+    let quiet = graph.auto_optimize("main", 1000, &opts()).await.unwrap();
+    assert!(quiet.is_none());
+
+    // A branch's inherited fragments and manifest are main's to fold: one write on the
+    // branch does not make it rewrite them.
+    for i in 0..3 {
+        insert_person(&graph, "main", &format!("b{i}"), i).await;
+    }
+    graph.create_branch("side", None).await.unwrap();
+    insert_person(&graph, "side", "s0", 1).await;
+    let inherited = fragments(&graph, "side", "person").await;
+    assert!(inherited >= 4, "{inherited}");
+    let out = graph.auto_optimize("side", 4, &opts()).await.unwrap();
+    assert!(out.is_none(), "{out:?}");
+    for i in 1..6 {
+        insert_person(&graph, "side", &format!("s{i}"), i).await;
+    }
+    let out = graph.auto_optimize("side", 4, &opts()).await.unwrap();
+    assert!(out.is_some());
+    assert_eq!(ids(&graph, "side", "person").await.len(), 17 + 6);
+    let merged = graph.merge("side", "main", &opts()).await.unwrap();
+    assert_eq!(merged.changes["person"], (6, 0, 0));
+}
