@@ -76,6 +76,12 @@ impl Graph {
         // The new branch's first version is the source version, rows and addresses
         // alike: its first snapshot reads nothing back.
         self.remember_state(name, Arc::new(source.state().clone()));
+        // Its commits are the source's at that version. (Only at exactly that version:
+        // fragment ids are not unique across branches, so another version's fragments
+        // do not tell which commits the new branch has.)
+        if from.is_none() {
+            self.commit_records(source.branch()).await?;
+        }
         if let Some(log) = self
             .commit_log(source.branch())
             .filter(|log| log.version == source.version())

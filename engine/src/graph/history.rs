@@ -1,6 +1,7 @@
 //! The commit history of a branch.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use super::handle::{CommitLog, Graph};
 use crate::error::{Error, Result};
@@ -48,11 +49,16 @@ impl Graph {
     /// kept with the manifest fragments they came from, and a later call reads only the
     /// fragments published since (all of them again after the manifest was compacted).
     pub async fn commits(&self, branch: &str) -> Result<Vec<CommitRecord>> {
+        Ok(self.commit_records(branch).await?.to_vec())
+    }
+
+    /// [`Graph::commits`], shared with the cache instead of copied.
+    pub(crate) async fn commit_records(&self, branch: &str) -> Result<Arc<[CommitRecord]>> {
         let manifest = self.manifest_head(branch).await?;
         let known = self.commit_log(branch);
         let fragments: BTreeSet<u64> = manifest.manifest.fragments.iter().map(|f| f.id).collect();
         let log = match known {
-            Some(log) if log.version == manifest.version_id() => return Ok(log.records.to_vec()),
+            Some(log) if log.version == manifest.version_id() => return Ok(log.records),
             Some(log) if log.fragments.is_subset(&fragments) => {
                 let new: Vec<_> = manifest
                     .manifest
@@ -76,7 +82,7 @@ impl Graph {
                 records: manifest::read_commits(&manifest).await?.into(),
             },
         };
-        let records = log.records.to_vec();
+        let records = log.records.clone();
         self.remember_commit_log(branch, log);
         Ok(records)
     }

@@ -163,7 +163,7 @@ impl Graph {
             }
             let snapshot = self.snapshot(branch).await?;
             heads.insert(branch.clone(), snapshot.head_commit().map(str::to_string));
-            commits.insert(branch.clone(), self.commits(branch).await?);
+            commits.insert(branch.clone(), self.commit_records(branch).await?);
         }
         for contents in refs.values() {
             let parent = contents
@@ -179,7 +179,7 @@ impl Graph {
                 let (Some(Some(ha)), Some(Some(hb))) = (heads.get(a), heads.get(b)) else {
                     continue;
                 };
-                let history = CommitGraph::new(commits[a].iter().chain(commits[b].iter()).cloned());
+                let history = CommitGraph::new(commits[a].iter().chain(commits[b].iter()));
                 if let Ok(base) = history.merge_base(ha, hb)
                     && let Some(keep) = kept.get_mut(&base.branch)
                 {

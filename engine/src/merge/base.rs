@@ -5,34 +5,40 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use crate::error::{Error, Result};
 use crate::manifest::CommitRecord;
 
-/// The commit graph known from two branches' histories.
-pub(crate) struct CommitGraph {
-    commits: HashMap<String, CommitRecord>,
+/// The commit graph known from two branches' histories (borrowed: building it copies no
+/// commit).
+pub(crate) struct CommitGraph<'a> {
+    commits: HashMap<&'a str, &'a CommitRecord>,
 }
 
-impl CommitGraph {
-    pub(crate) fn new(histories: impl IntoIterator<Item = CommitRecord>) -> Self {
+impl<'a> CommitGraph<'a> {
+    pub(crate) fn new(histories: impl IntoIterator<Item = &'a CommitRecord>) -> Self {
         let mut commits = HashMap::new();
         for c in histories {
-            commits.entry(c.commit_id.clone()).or_insert(c);
+            commits.entry(c.commit_id.as_str()).or_insert(c);
         }
         CommitGraph { commits }
     }
 
     /// `start` and every commit reachable through parents.
-    pub(crate) fn ancestors(&self, start: &str) -> HashSet<String> {
-        self.reach(std::iter::once(start.to_string()))
+    pub(crate) fn ancestors<'s>(&'s self, start: &'s str) -> HashSet<&'s str> {
+        self.reach(std::iter::once(start))
     }
 
-    fn reach(&self, starts: impl Iterator<Item = String>) -> HashSet<String> {
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut queue: VecDeque<String> = starts.collect();
+    fn reach<'s>(&'s self, starts: impl Iterator<Item = &'s str>) -> HashSet<&'s str> {
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut queue: VecDeque<&str> = starts.collect();
         while let Some(id) = queue.pop_front() {
-            if !seen.insert(id.clone()) {
+            if !seen.insert(id) {
                 continue;
             }
-            if let Some(c) = self.commits.get(&id) {
-                queue.extend(c.parents.iter().filter(|p| !seen.contains(*p)).cloned());
+            if let Some(c) = self.commits.get(id) {
+                queue.extend(
+                    c.parents
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|p| !seen.contains(p)),
+                );
             }
         }
         seen
@@ -41,20 +47,20 @@ impl CommitGraph {
     /// The best common ancestors of `a` and `b`: common ancestors that are not ancestors of
     /// another common ancestor. Criss-cross histories have several; the most recent is
     /// returned first.
-    pub(crate) fn merge_bases(&self, a: &str, b: &str) -> Vec<&CommitRecord> {
+    pub(crate) fn merge_bases(&self, a: &str, b: &str) -> Vec<&'a CommitRecord> {
         let of_a = self.ancestors(a);
         let of_b = self.ancestors(b);
-        let common: Vec<&String> = of_a.intersection(&of_b).collect();
+        let common: Vec<&str> = of_a.intersection(&of_b).copied().collect();
         let dominated = self.reach(
             common
                 .iter()
-                .filter_map(|id| self.commits.get(*id))
-                .flat_map(|c| c.parents.iter().cloned()),
+                .filter_map(|id| self.commits.get(id))
+                .flat_map(|c| c.parents.iter().map(String::as_str)),
         );
-        let mut best: Vec<&CommitRecord> = common
+        let mut best: Vec<&'a CommitRecord> = common
             .into_iter()
-            .filter(|id| !dominated.contains(*id))
-            .filter_map(|id| self.commits.get(id))
+            .filter(|id| !dominated.contains(id))
+            .filter_map(|id| self.commits.get(id).copied())
             .collect();
         best.sort_by(|x, y| {
             (y.committed_at_micros, y.graph_version, &y.commit_id).cmp(&(
@@ -67,7 +73,7 @@ impl CommitGraph {
     }
 
     /// The merge base of `a` and `b`.
-    pub(crate) fn merge_base(&self, a: &str, b: &str) -> Result<&CommitRecord> {
+    pub(crate) fn merge_base(&self, a: &str, b: &str) -> Result<&'a CommitRecord> {
         self.merge_bases(a, b).into_iter().next().ok_or_else(|| {
             Error::MergeRefused(format!(
                 "commits {a} and {b} have no common ancestor in the known history"
@@ -94,12 +100,13 @@ mod tests {
 
     #[test]
     fn linear_and_forked_histories() {
-        let g = CommitGraph::new([
+        let commits = [
             commit("r", &[], 1),
             commit("a", &["r"], 2),
             commit("b", &["a"], 3),
             commit("x", &["a"], 4),
-        ]);
+        ];
+        let g = CommitGraph::new(&commits);
         assert_eq!(g.merge_base("b", "x").unwrap().commit_id, "a");
         assert_eq!(g.merge_base("b", "a").unwrap().commit_id, "a");
         assert_eq!(g.merge_base("r", "x").unwrap().commit_id, "r");
@@ -108,27 +115,29 @@ mod tests {
     #[test]
     fn after_an_earlier_merge_the_base_moves_to_the_merged_head() {
         // main: r - m1 - M(m1, f1) - m2 ; feature: r - f1 - f2
-        let g = CommitGraph::new([
+        let commits = [
             commit("r", &[], 1),
             commit("m1", &["r"], 2),
             commit("f1", &["r"], 3),
             commit("M", &["m1", "f1"], 4),
             commit("m2", &["M"], 5),
             commit("f2", &["f1"], 6),
-        ]);
+        ];
+        let g = CommitGraph::new(&commits);
         assert_eq!(g.merge_base("m2", "f2").unwrap().commit_id, "f1");
     }
 
     #[test]
     fn criss_cross_has_two_bases_and_picks_the_latest() {
         // a1, b1 fork from r; A = merge(a1, b1) on a; B = merge(b1, a1) on b.
-        let g = CommitGraph::new([
+        let commits = [
             commit("r", &[], 1),
             commit("a1", &["r"], 2),
             commit("b1", &["r"], 3),
             commit("A", &["a1", "b1"], 4),
             commit("B", &["b1", "a1"], 5),
-        ]);
+        ];
+        let g = CommitGraph::new(&commits);
         let bases: Vec<&str> = g
             .merge_bases("A", "B")
             .iter()

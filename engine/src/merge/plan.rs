@@ -42,9 +42,8 @@ impl Graph {
         let (Some(ha), Some(hb)) = (sa.head_commit(), sb.head_commit()) else {
             return Ok(None);
         };
-        let mut all = self.commits(a).await?;
-        all.extend(self.commits(b).await?);
-        let graph = CommitGraph::new(all);
+        let (of_a, of_b) = (self.commit_records(a).await?, self.commit_records(b).await?);
+        let graph = CommitGraph::new(of_a.iter().chain(of_b.iter()));
         Ok(Some(graph.merge_base(ha, hb)?.clone()))
     }
 
@@ -62,8 +61,8 @@ impl Graph {
         ) else {
             return Err(Error::MergeRefused("a branch without commits".into()));
         };
-        let source_commits = self.commits(source).await?;
-        let target_commits = self.commits(target).await?;
+        let source_commits = self.commit_records(source).await?;
+        let target_commits = self.commit_records(target).await?;
         let known: HashSet<&str> = target_commits
             .iter()
             .map(|c| c.commit_id.as_str())
@@ -73,7 +72,7 @@ impl Graph {
             .filter(|c| !known.contains(c.commit_id.as_str()))
             .cloned()
             .collect();
-        let history = CommitGraph::new(target_commits.iter().chain(&source_commits).cloned());
+        let history = CommitGraph::new(target_commits.iter().chain(source_commits.iter()));
         let base_commit = history.merge_base(&t_head, &s_head)?.clone();
         let mut plan = MergePlan {
             kind: MergeKind::Merged,

@@ -98,3 +98,38 @@ async fn a_branch_reads_its_own_history_by_version() {
     let commits = graph.commits("f").await.unwrap();
     assert_eq!(commits.last().unwrap().branch, "f");
 }
+
+/// Commits are read incrementally per branch; a branch's list never takes in another
+/// branch's later commits, whose manifest fragments may carry the same ids.
+#[tokio::test]
+async fn each_branch_lists_its_own_commits_as_both_move_on() {
+    let (_dir, graph) = loaded_graph().await;
+    let main_before = graph.commits("main").await.unwrap();
+    graph.create_branch("b", None).await.unwrap();
+    for i in 0..3 {
+        let line = person_line(&format!("m{i}"), i);
+        graph
+            .load_ndjson("main", &line, LoadMode::Merge, &opts())
+            .await
+            .unwrap();
+        let line = person_line(&format!("b{i}"), i);
+        graph
+            .load_ndjson("b", &line, LoadMode::Merge, &opts())
+            .await
+            .unwrap();
+        let on_main = graph.commits("main").await.unwrap();
+        let on_b = graph.commits("b").await.unwrap();
+        assert_eq!(on_main.len(), main_before.len() + i as usize + 1);
+        assert_eq!(on_b.len(), main_before.len() + i as usize + 1);
+        assert!(
+            on_b.iter()
+                .all(|c| c.branch == "b" || main_before.contains(c))
+        );
+        assert!(on_main.iter().all(|c| c.branch == "main"));
+    }
+    graph.optimize("main", None, &opts()).await.unwrap();
+    assert_eq!(
+        graph.commits("main").await.unwrap().len(),
+        main_before.len() + 4
+    );
+}
