@@ -596,8 +596,9 @@ pub async fn read_commits_in(
 }
 
 /// Orders commits oldest first, as [`read_commits`] returns them.
-pub fn sort_commits(commits: &mut [CommitRecord]) {
+pub fn sort_commits<C: std::borrow::Borrow<CommitRecord>>(commits: &mut [C]) {
     commits.sort_by(|a, b| {
+        let (a, b) = (a.borrow(), b.borrow());
         (a.committed_at_micros, a.graph_version).cmp(&(b.committed_at_micros, b.graph_version))
     });
 }

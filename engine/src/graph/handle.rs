@@ -40,7 +40,7 @@ struct ManifestCaches {
 pub(super) struct CommitLog {
     pub(super) version: u64,
     pub(super) fragments: std::collections::BTreeSet<u64>,
-    pub(super) records: Arc<[crate::manifest::CommitRecord]>,
+    pub(super) records: Arc<[Arc<crate::manifest::CommitRecord>]>,
 }
 
 pub(crate) struct GraphInner {

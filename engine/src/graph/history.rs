@@ -49,11 +49,16 @@ impl Graph {
     /// kept with the manifest fragments they came from, and a later call reads only the
     /// fragments published since (all of them again after the manifest was compacted).
     pub async fn commits(&self, branch: &str) -> Result<Vec<CommitRecord>> {
-        Ok(self.commit_records(branch).await?.to_vec())
+        Ok(self
+            .commit_records(branch)
+            .await?
+            .iter()
+            .map(|c| (**c).clone())
+            .collect())
     }
 
     /// [`Graph::commits`], shared with the cache instead of copied.
-    pub(crate) async fn commit_records(&self, branch: &str) -> Result<Arc<[CommitRecord]>> {
+    pub(crate) async fn commit_records(&self, branch: &str) -> Result<Arc<[Arc<CommitRecord>]>> {
         let manifest = self.manifest_head(branch).await?;
         let known = self.commit_log(branch);
         let fragments: BTreeSet<u64> = manifest.manifest.fragments.iter().map(|f| f.id).collect();
@@ -68,7 +73,12 @@ impl Graph {
                     .cloned()
                     .collect();
                 let mut records = log.records.to_vec();
-                records.extend(manifest::read_commits_in(&manifest, Some(new)).await?);
+                records.extend(
+                    manifest::read_commits_in(&manifest, Some(new))
+                        .await?
+                        .into_iter()
+                        .map(Arc::new),
+                );
                 manifest::sort_commits(&mut records);
                 CommitLog {
                     version: manifest.version_id(),
@@ -79,7 +89,11 @@ impl Graph {
             _ => CommitLog {
                 version: manifest.version_id(),
                 fragments,
-                records: manifest::read_commits(&manifest).await?.into(),
+                records: manifest::read_commits(&manifest)
+                    .await?
+                    .into_iter()
+                    .map(Arc::new)
+                    .collect(),
             },
         };
         let records = log.records.clone();

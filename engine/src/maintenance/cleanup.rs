@@ -179,7 +179,12 @@ impl Graph {
                 let (Some(Some(ha)), Some(Some(hb))) = (heads.get(a), heads.get(b)) else {
                     continue;
                 };
-                let history = CommitGraph::new(commits[a].iter().chain(commits[b].iter()));
+                let history = CommitGraph::new(
+                    commits[a]
+                        .iter()
+                        .chain(commits[b].iter())
+                        .map(|c| c.as_ref()),
+                );
                 if let Ok(base) = history.merge_base(ha, hb)
                     && let Some(keep) = kept.get_mut(&base.branch)
                 {

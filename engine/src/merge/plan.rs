@@ -43,7 +43,7 @@ impl Graph {
             return Ok(None);
         };
         let (of_a, of_b) = (self.commit_records(a).await?, self.commit_records(b).await?);
-        let graph = CommitGraph::new(of_a.iter().chain(of_b.iter()));
+        let graph = CommitGraph::new(of_a.iter().chain(of_b.iter()).map(|c| c.as_ref()));
         Ok(Some(graph.merge_base(ha, hb)?.clone()))
     }
 
@@ -70,9 +70,14 @@ impl Graph {
         let copied_commits: Vec<CommitRecord> = source_commits
             .iter()
             .filter(|c| !known.contains(c.commit_id.as_str()))
-            .cloned()
+            .map(|c| (**c).clone())
             .collect();
-        let history = CommitGraph::new(target_commits.iter().chain(source_commits.iter()));
+        let history = CommitGraph::new(
+            target_commits
+                .iter()
+                .chain(source_commits.iter())
+                .map(|c| c.as_ref()),
+        );
         let base_commit = history.merge_base(&t_head, &s_head)?.clone();
         let mut plan = MergePlan {
             kind: MergeKind::Merged,
