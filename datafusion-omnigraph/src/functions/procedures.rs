@@ -139,7 +139,7 @@ impl ProcedureSpec {
     /// notation, `name => value`).
     pub fn parameters(&self) -> Vec<&'static str> {
         self.signature
-            .split(|c: char| matches!(c, '(' | ')' | '[' | ']' | ','))
+            .split(['(', ')', '[', ']', ','])
             .map(str::trim)
             .filter(|p| !p.is_empty() && *p != "...")
             .collect()

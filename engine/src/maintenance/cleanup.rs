@@ -153,7 +153,7 @@ impl Graph {
         for branch in &branches {
             let head = self.manifest_head(branch).await?;
             let mut versions = head.versions().await?;
-            versions.sort_by(|a, b| b.version.cmp(&a.version));
+            versions.sort_by_key(|v| std::cmp::Reverse(v.version));
             let keep = kept.entry(branch.clone()).or_default();
             keep.insert(head.version_id());
             for (rank, v) in versions.iter().enumerate() {

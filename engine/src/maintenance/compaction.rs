@@ -148,10 +148,10 @@ pub(crate) fn rewrite_txn(
             "{what}: a concurrent commit changed fragments that optimize rewrote"
         )));
     }
-    let mut next = ds.manifest.max_fragment_id().map_or(0, |m| m + 1);
-    for fragment in groups.iter_mut().flat_map(|g| g.new_fragments.iter_mut()) {
-        fragment.id = next;
-        next += 1;
+    let first = ds.manifest.max_fragment_id().map_or(0, |m| m + 1);
+    let new_fragments = groups.iter_mut().flat_map(|g| g.new_fragments.iter_mut());
+    for (id, fragment) in (first..).zip(new_fragments) {
+        fragment.id = id;
     }
     Ok(Transaction::new(
         ds.version_id(),
