@@ -117,12 +117,13 @@ impl TableStore {
         Ok(ds)
     }
 
-    /// Some open version of the dataset at `path`.
+    /// Some open version of the dataset at `path` on Lance's main (a handle whose refs
+    /// resolve from the dataset's root).
     fn any_version_of(&self, path: &str) -> Option<Arc<Dataset>> {
         self.cache()
             .datasets
             .iter()
-            .find(|((p, _, _), _)| p == path)
+            .find(|((p, branch, _), _)| p == path && branch.is_none())
             .map(|(_, ds)| ds.clone())
     }
 
