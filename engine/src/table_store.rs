@@ -107,10 +107,20 @@ impl TableStore {
             }
         });
         let mut cache = self.cache();
-        if cache.datasets.len() >= DATASET_CACHE_CAPACITY
-            && let Some(old) = cache.order.pop_front()
-        {
-            cache.datasets.remove(&old);
+        // The oldest version no reader holds goes (cleanup keeps what readers hold, as
+        // far as this cache shows them); held ones go to the back of the line.
+        let mut turns = cache.order.len();
+        while cache.datasets.len() >= DATASET_CACHE_CAPACITY && turns > 0 {
+            turns -= 1;
+            let Some(old) = cache.order.pop_front() else {
+                break;
+            };
+            match cache.datasets.get(&old) {
+                Some(ds) if Arc::strong_count(ds) > 1 => cache.order.push_back(old),
+                _ => {
+                    cache.datasets.remove(&old);
+                }
+            }
         }
         cache.order.push_back(key.clone());
         cache.datasets.insert(key, ds.clone());

@@ -274,7 +274,8 @@ impl Graph {
     pub(super) fn remember_state(&self, branch: &str, state: Arc<(ManifestState, GraphSchema)>) {
         let mut caches = self.manifest_caches();
         if caches.states.len() >= STATE_CACHE_CAPACITY {
-            caches.states.clear();
+            // States a snapshot still holds stay: cleanup keeps what they pin.
+            caches.states.retain(|_, s| Arc::strong_count(s) > 1);
         }
         caches
             .states
