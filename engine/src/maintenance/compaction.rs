@@ -66,7 +66,7 @@ pub(crate) fn plan(ds: &Dataset) -> Vec<Vec<Fragment>> {
 
 /// How much of a table a compaction takes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CompactionStyle {
+pub(crate) enum CompactionStyle {
     /// Every fragment below the target size or with deletions (`CALL optimize`).
     Full,
     /// Only the newest fragments, folded size-tiered: a run of the newest fragments takes

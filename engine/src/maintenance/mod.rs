@@ -7,7 +7,6 @@ pub mod optimize;
 pub(crate) mod write_gate;
 
 pub use cleanup::{CleanupOutcome, CleanupPolicy};
-pub use compaction::CompactionStyle;
 pub use optimize::{OptimizeOutcome, TableOptimized};
 
 use crate::error::Result;

@@ -68,3 +68,20 @@ pub async fn ids(graph: &Graph, branch: &str, table: &str) -> Vec<String> {
 pub fn person_line(name: &str, age: i32) -> String {
     format!(r#"{{"type":"Person","data":{{"name":"{name}","age":{age}}}}}"#)
 }
+
+/// A deterministic stream of numbers (SplitMix64) for property tests' seeded histories.
+pub struct Mix(pub u64);
+
+impl Mix {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}

@@ -674,23 +674,6 @@ async fn an_index_created_on_a_branch_arrives_with_the_merge() {
     check_all(&graph, "main", n).await;
 }
 
-/// A deterministic stream of numbers for the property test's writes and filters.
-struct Mix(u64);
-
-impl Mix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
 /// People `p{i}` for `ids`, with random ages (some null) and emails (some null, unique
 /// per id so `@unique` holds).
 fn random_people(mix: &mut Mix, ids: impl Iterator<Item = u64>) -> String {

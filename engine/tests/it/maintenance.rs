@@ -392,19 +392,6 @@ async fn a_reader_holding_an_old_version_keeps_it_through_cleanup() {
         .unwrap();
 }
 
-/// A small deterministic generator (splitmix64).
-struct Mix(u64);
-
-impl Mix {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (z ^ (z >> 31)) % n.max(1)
-    }
-}
-
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig {
         cases: 3,
