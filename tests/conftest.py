@@ -50,11 +50,13 @@ class RunningServer:
         return f"{scheme}://{user}@{self.host}:{self.port}/{database}"
 
 
-def start_server(extra_args: list[str] | None = None) -> RunningServer:
+def start_server(extra_args: list[str] | None = None, data_dir: Path | None = None) -> RunningServer:
+    """Starts a server on a new temporary data directory, or on `data_dir` (a restart)."""
     binary = server_binary()
     if not binary.exists():
         raise RuntimeError(f"{binary} is missing: build it with `cargo build -p omnigraph-pg`")
-    data_dir = Path(tempfile.mkdtemp(prefix="omnigraph-clients-"))
+    if data_dir is None:
+        data_dir = Path(tempfile.mkdtemp(prefix="omnigraph-clients-"))
     process = subprocess.Popen(
         [str(binary), "--demo", "--data-dir", str(data_dir), "--listen", "127.0.0.1:0"]
         + (extra_args or []),

@@ -12,7 +12,9 @@ use crate::options::OmniGraphOptions;
 use crate::statement_context::StatementContext;
 use crate::transaction::Transaction;
 
-pub use crate::options::{DEFAULT_AUTO_OPTIMIZE_FRAGMENTS, DEFAULT_MAX_WRITE_ROWS};
+pub use crate::options::{
+    DEFAULT_AUTO_OPTIMIZE_FRAGMENTS, DEFAULT_MAX_WRITE_ROWS, DEFAULT_STATEMENT_MEMORY_LIMIT,
+};
 
 /// The session's settings as one value: its `omnigraph.*` options and the actor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +33,8 @@ pub struct SessionSettings {
     pub auto_optimize: bool,
     /// Fragments of a table or manifest that trigger automatic maintenance.
     pub auto_optimize_fragments: u64,
+    /// The memory (bytes) one statement's operators may hold.
+    pub statement_memory_limit: u64,
 }
 
 /// The actor of commits until the frontend says who is connected.
@@ -52,6 +56,7 @@ impl SessionSettings {
             max_write_rows: options.max_write_rows,
             auto_optimize: options.auto_optimize,
             auto_optimize_fragments: options.auto_optimize_fragments,
+            statement_memory_limit: options.statement_memory_limit,
         }
     }
 
@@ -62,6 +67,7 @@ impl SessionSettings {
         options.max_write_rows = self.max_write_rows;
         options.auto_optimize = self.auto_optimize;
         options.auto_optimize_fragments = self.auto_optimize_fragments;
+        options.statement_memory_limit = self.statement_memory_limit;
     }
 }
 

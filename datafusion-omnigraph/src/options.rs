@@ -9,6 +9,8 @@ use datafusion::common::extensions_options;
 pub const DEFAULT_MAX_WRITE_ROWS: u64 = 5_000_000;
 /// Default of [`OmniGraphOptions::auto_optimize_fragments`].
 pub const DEFAULT_AUTO_OPTIMIZE_FRAGMENTS: u64 = 32;
+/// Default of [`OmniGraphOptions::statement_memory_limit`]: 1 GB.
+pub const DEFAULT_STATEMENT_MEMORY_LIMIT: u64 = 1 << 30;
 
 extensions_options! {
     /// Settings a session changes with `SET omnigraph.<name>`.
@@ -29,6 +31,9 @@ extensions_options! {
         /// The fragment count of a table (or of the manifest) that triggers automatic
         /// maintenance.
         pub auto_optimize_fragments: u64, default = DEFAULT_AUTO_OPTIMIZE_FRAGMENTS
+        /// The memory (bytes) a statement's sorts, aggregates and joins may hold; past it
+        /// they spill to temporary files or fail with 53200.
+        pub statement_memory_limit: u64, default = DEFAULT_STATEMENT_MEMORY_LIMIT
     }
 }
 

@@ -509,16 +509,28 @@ pub(crate) async fn net_changes(
         .collect())
 }
 
+/// What one side holds of the entities a merge brings in.
+pub(crate) struct SideRows {
+    /// Each entity's row on the side (`None`: absent there).
+    pub rows: HashMap<String, Option<RowValues>>,
+    /// The entities the side wrote (inserted, updated or deleted) since the base, whatever
+    /// the values it left.
+    pub written: HashSet<String>,
+}
+
 /// The rows the entities of `changes` have in table version `side`, given their rows at
 /// version `base` (each change's `before`). When `side` descends from `base` in Lance
-/// history, only the delta since `base` is read; otherwise the rows are looked up by id.
+/// history, only the delta since `base` is read, and a row counts as written when the
+/// side rewrote it (its row version moved, or it was deleted) even back to its base
+/// values; otherwise the rows are looked up by id and a row counts as written when it
+/// differs from its base.
 pub(crate) async fn rows_given_base(
     store: &TableStore,
     reader: &RowReader,
     base: Option<&TableEntry>,
     side: &TableEntry,
     changes: &[RowChange],
-) -> Result<HashMap<String, Option<RowValues>>> {
+) -> Result<SideRows> {
     let side_ds = store.dataset(side).await?;
     if let Some(b) = base.filter(|b| b.path == side.path) {
         let base_ds = store.dataset(b).await?;
@@ -527,25 +539,38 @@ pub(crate) async fn rows_given_base(
             && is_version(&base_ds, &ancestor)
         {
             let delta = side_delta(store, &side.path, &ancestor, &side_ds, reader).await?;
-            return Ok(changes
-                .iter()
-                .map(|c| {
-                    let row = match delta.after.get(&c.id) {
-                        Some((row, _)) => Some(row.clone()),
-                        None if delta.before.contains_key(&c.id) => None,
-                        None => c.before.clone(),
-                    };
-                    (c.id.clone(), row)
-                })
-                .collect());
+            let mut out = SideRows {
+                rows: HashMap::with_capacity(changes.len()),
+                written: HashSet::new(),
+            };
+            for c in changes {
+                let row = match delta.after.get(&c.id) {
+                    Some((row, _)) => Some(row.clone()),
+                    None if delta.before.contains_key(&c.id) => None,
+                    None => c.before.clone(),
+                };
+                if delta.after.contains_key(&c.id) || delta.before.contains_key(&c.id) {
+                    out.written.insert(c.id.clone());
+                }
+                out.rows.insert(c.id.clone(), row);
+            }
+            return Ok(out);
         }
     }
     let ids: HashSet<String> = changes.iter().map(|c| c.id.clone()).collect();
     let mut found = reader.by_ids(&side_ds, &ids).await?;
-    Ok(changes
-        .iter()
-        .map(|c| (c.id.clone(), found.remove(&c.id)))
-        .collect())
+    let mut out = SideRows {
+        rows: HashMap::with_capacity(changes.len()),
+        written: HashSet::new(),
+    };
+    for c in changes {
+        let row = found.remove(&c.id);
+        if row != c.before {
+            out.written.insert(c.id.clone());
+        }
+        out.rows.insert(c.id.clone(), row);
+    }
+    Ok(out)
 }
 
 /// A row as a JSON object of its columns (for conflict reports and diffs as text).

@@ -43,6 +43,10 @@ pub(crate) struct TableStore {
     datasets: Mutex<DatasetCache>,
     pub(crate) topologies: DerivedCache<Topology>,
     pub(crate) id_indexes: DerivedCache<IdIndex>,
+    /// Held while a table's Lance branches (forks) are created or deleted. Deleting one
+    /// removes the directories no listed branch shares (`tree/_tx` once the last open
+    /// transaction's fork is gone), so a fork must not be half-made meanwhile.
+    pub(crate) fork_refs: tokio::sync::Mutex<()>,
 }
 
 impl TableStore {
@@ -53,6 +57,7 @@ impl TableStore {
             datasets: Mutex::new(DatasetCache::default()),
             topologies: DerivedCache::new(topology_cache_bytes()),
             id_indexes: DerivedCache::new(topology_cache_bytes() / 4),
+            fork_refs: tokio::sync::Mutex::new(()),
         }
     }
 

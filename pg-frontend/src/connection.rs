@@ -9,6 +9,8 @@ use omnigraph_sql::{ErrorKind, Session, SqlError};
 use tokio::sync::watch;
 
 use crate::server::ServerState;
+use crate::wire::admission::ConnectionLimits;
+use crate::wire::serve_socket::IdleLimit;
 use crate::server_log::{LogSettings, SessionLog, show_min_duration};
 use crate::users::Role;
 
@@ -34,7 +36,7 @@ pub struct Connection {
 impl Connection {
     /// A connection from `peer`.
     pub fn new(server: Arc<ServerState>, peer: Option<std::net::SocketAddr>) -> Arc<Connection> {
-        let settings = PgSettings::for_server(server.log.settings());
+        let settings = PgSettings::for_server(server.log.settings(), &server.limits);
         let log = server.log.session(peer);
         Arc::new(Connection {
             server,
@@ -143,6 +145,26 @@ impl Connection {
         }
     }
 
+    /// How long the connection may now wait for its next message, and what it is told
+    /// after that (PostgreSQL's idle timeouts); `None` before startup completes (the
+    /// authentication timeout covers that) and when the timeout in force is off.
+    pub fn idle_limit(&self) -> Option<IdleLimit> {
+        let in_transaction = self.session().ok()?.in_transaction();
+        let after = self.settings().idle_timeout(in_transaction)?;
+        Some(match in_transaction {
+            true => IdleLimit {
+                after,
+                code: "25P03",
+                message: "terminating connection due to idle-in-transaction timeout",
+            },
+            false => IdleLimit {
+                after,
+                code: "57P05",
+                message: "terminating connection due to idle-session timeout",
+            },
+        })
+    }
+
     /// A watch that changes when the statement starting now is cancelled.
     pub fn cancel_watch(&self) -> watch::Receiver<u64> {
         let mut rx = self.cancel.subscribe();
@@ -151,8 +173,8 @@ impl Connection {
     }
 }
 
-/// Postgres run-time parameters a client may `SET` and `SHOW`. Only `statement_timeout`
-/// changes behaviour; the others are kept so drivers and BI tools that set them at
+/// Postgres run-time parameters a client may `SET` and `SHOW`. `statement_timeout`,
+/// the idle timeouts and `log_min_duration_statement` change behaviour; the others are kept so drivers and BI tools that set them at
 /// connect (and read them back) work.
 #[derive(Debug, Clone)]
 pub struct PgSettings {
@@ -196,6 +218,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("default_transaction_read_only", "off"),
     ("extra_float_digits", "1"),
     ("idle_in_transaction_session_timeout", "0"),
+    ("idle_session_timeout", "0"),
     ("integer_datetimes", "on"),
     ("intervalstyle", "postgres"),
     ("block_size", "8192"),
@@ -271,9 +294,18 @@ fn on_off(on: bool) -> String {
 }
 
 impl PgSettings {
-    /// The defaults with the server's log settings.
-    pub fn for_server(log: &LogSettings) -> PgSettings {
+    /// The defaults with the server's log settings and idle timeouts.
+    pub fn for_server(log: &LogSettings, limits: &ConnectionLimits) -> PgSettings {
+        let millis = |d: Duration| d.as_millis().to_string();
         let server_defaults = BTreeMap::from([
+            (
+                "idle_session_timeout".to_string(),
+                millis(limits.idle_session_timeout),
+            ),
+            (
+                "idle_in_transaction_session_timeout".to_string(),
+                millis(limits.idle_in_transaction_session_timeout),
+            ),
             ("log_connections".to_string(), on_off(log.connections)),
             ("log_disconnections".to_string(), on_off(log.disconnections)),
             (
@@ -313,7 +345,10 @@ impl PgSettings {
             return Err(unknown(name));
         }
         let value = match name {
-            "statement_timeout" | "lock_timeout" | "idle_in_transaction_session_timeout" => {
+            "statement_timeout"
+            | "lock_timeout"
+            | "idle_in_transaction_session_timeout"
+            | "idle_session_timeout" => {
                 parse_duration(value)?.as_millis().to_string()
             }
             MIN_DURATION => show_min_duration(parse_min_duration(value)?),
@@ -357,7 +392,21 @@ impl PgSettings {
 
     /// `statement_timeout`, `None` when off.
     pub fn statement_timeout(&self) -> Option<Duration> {
-        let ms: u64 = self.get("statement_timeout")?.parse().ok()?;
+        self.duration("statement_timeout")
+    }
+
+    /// How long the session may wait for its next statement: `idle_in_transaction_session_timeout`
+    /// inside a transaction, else `idle_session_timeout`; `None` when off.
+    pub fn idle_timeout(&self, in_transaction: bool) -> Option<Duration> {
+        self.duration(match in_transaction {
+            true => "idle_in_transaction_session_timeout",
+            false => "idle_session_timeout",
+        })
+    }
+
+    /// A duration parameter (stored in milliseconds), `None` when zero.
+    fn duration(&self, name: &str) -> Option<Duration> {
+        let ms: u64 = self.get(name)?.parse().ok()?;
         (ms > 0).then(|| Duration::from_millis(ms))
     }
 

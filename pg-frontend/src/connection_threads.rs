@@ -34,7 +34,7 @@ fn start_thread(index: usize) -> Handle {
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name(format!("omnigraph-conn-{index}"))
-        // Statements over no table plan and run here; debug builds need the room.
+        // Statements are parsed here (nested ones recurse); debug builds need the room.
         .stack_size(CONNECTION_THREAD_STACK)
         .spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()

@@ -249,9 +249,24 @@ pub fn rows(
                 _ => encode_value(&mut encoder, array, row, arrow_field, pg_field)?,
             }
         }
-        Ok(encoder.take_row())
+        let row = encoder.take_row();
+        if row.data.len() > MAX_ROW_BYTES {
+            return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
+                "ERROR".to_string(),
+                "54000".to_string(),
+                format!(
+                    "result row too large: {} bytes, at most {MAX_ROW_BYTES} may be sent in one message",
+                    row.data.len()
+                ),
+            ))));
+        }
+        Ok(row)
     })
 }
+
+/// The largest row sent, as PostgreSQL's (a message is at most 1 GB less a byte): past it
+/// the statement fails rather than send a message no client could take.
+const MAX_ROW_BYTES: usize = 0x3fff_ffff - 8;
 
 fn value_error(e: impl ValueError) -> PgWireError {
     PgWireError::UserError(Box::new(ErrorInfo::new(

@@ -3,16 +3,15 @@
 //! join feeding an aggregate does); on the connections' runtime that would hold up every
 //! connection's I/O, timers, cancel requests and `statement_timeout`s. Here it only
 //! delays other queries, and a cancelled statement's rows stop being produced as soon as
-//! its plan yields. Queries over no table (`SELECT 1`) are the exception: they compute one
-//! row and run where they were received.
+//! its plan yields. Every statement goes there, queries over no table too: one row of
+//! `lpad('x', 500000000)` computes for seconds, and must not hold up a connection's
+//! thread or outrun its `statement_timeout` and cancel.
 
-use std::ops::ControlFlow;
 use std::sync::{Arc, OnceLock};
 
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::{DataFusionError, ScalarValue};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::sql::sqlparser::ast::{Expr, SetExpr, Statement, visit_expressions};
 use futures::StreamExt;
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
@@ -23,14 +22,16 @@ use omnigraph_sql::{ErrorKind, ParsedStatement, RowStream, Session, SqlError, St
 /// Batches produced ahead of the client: enough to overlap encoding with execution.
 const BATCHES_AHEAD: usize = 2;
 
-const QUERY_THREAD_STACK: usize = 8 << 20;
+/// Statements may nest [`omnigraph_sql::nesting::MAX_NESTING`] levels deep, and DataFusion
+/// names and evaluates expressions recursively; the stack is reserved, not committed, so
+/// only what a statement touches costs memory.
+const QUERY_THREAD_STACK: usize = 64 << 20;
 
 fn runtime() -> &'static Runtime {
     static QUERIES: OnceLock<Runtime> = OnceLock::new();
     QUERIES.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
             .thread_name("omnigraph-query")
-            // Plans nest deeply (joins of scans of unions...); debug builds need the room.
             .thread_stack_size(QUERY_THREAD_STACK)
             .enable_all()
             .build()
@@ -55,9 +56,6 @@ pub async fn run_statement(
     statement: ParsedStatement,
     params: Vec<ScalarValue>,
 ) -> Result<StatementOutput, SqlError> {
-    if reads_no_rows(&statement) {
-        return session.run(statement, params).await;
-    }
     let task = runtime().spawn(async move {
         let output = session.run(statement, params).await?;
         Ok(match output {
@@ -74,47 +72,6 @@ pub async fn run_statement(
         )),
     }
 }
-
-/// Whether `statement` is a query over no table: one row of expressions (`SELECT 1`,
-/// `SELECT version()`, a pool's health check). Such a query computes one row, so it runs
-/// where it was received; the hop to the query runtime and back would cost more than it.
-fn reads_no_rows(statement: &ParsedStatement) -> bool {
-    let Some(s) = statement.sql_statement() else {
-        return false;
-    };
-    let Statement::Query(query) = s else {
-        return false;
-    };
-    let SetExpr::Select(select) = query.body.as_ref() else {
-        return false;
-    };
-    if query.with.is_some() || !select.from.is_empty() {
-        return false;
-    }
-    // No subquery (it may read tables) and no set-returning function (it makes rows).
-    let computes_rows = visit_expressions(s, |expr| match expr {
-        Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. } => ControlFlow::Break(()),
-        Expr::Function(f)
-            if f.name
-                .0
-                .last()
-                .and_then(|p| p.as_ident())
-                .is_some_and(|name| {
-                    ROW_MAKING_FUNCTIONS
-                        .iter()
-                        .any(|known| name.value.eq_ignore_ascii_case(known))
-                }) =>
-        {
-            ControlFlow::Break(())
-        }
-        _ => ControlFlow::Continue(()),
-    });
-    computes_rows.is_continue()
-}
-
-/// Functions that turn one row into many when called in a projection.
-const ROW_MAKING_FUNCTIONS: &[&str] =
-    &["unnest", "generate_series", "range", "generate_subscripts"];
 
 /// `rows`, polled on the query runtime (it must be called there). The first batches are
 /// read before the statement's task returns, so a short result (`SELECT 1`, a point
@@ -166,32 +123,5 @@ async fn forwarded(rows: RowStream) -> RowStream {
     RowStream {
         schema: schema.clone(),
         stream: Box::pin(RecordBatchStreamAdapter::new(schema, read.chain(rest))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn no_rows(sql: &str) -> bool {
-        reads_no_rows(&Session::parse(sql).expect("parses").remove(0))
-    }
-
-    #[test]
-    fn only_queries_of_one_computed_row_run_in_place() {
-        assert!(no_rows("SELECT 1"));
-        assert!(no_rows(
-            "select version(), current_setting('search_path'), $1::int"
-        ));
-        assert!(!no_rows("SELECT name FROM person"));
-        assert!(!no_rows("SELECT (SELECT count(*) FROM person)"));
-        assert!(!no_rows("SELECT EXISTS (SELECT 1 FROM person)"));
-        assert!(!no_rows("SELECT 1 IN (SELECT age FROM person)"));
-        assert!(!no_rows("SELECT generate_series(1, 1000000000)"));
-        assert!(!no_rows("SELECT UNNEST(make_array(1, 2))"));
-        assert!(!no_rows("WITH t AS (SELECT 1) SELECT 2"));
-        assert!(!no_rows("SELECT 1 UNION ALL SELECT 2 FROM person"));
-        assert!(!no_rows("INSERT INTO person (name) VALUES ('x')"));
-        assert!(!no_rows("CALL create_branch('x')"));
     }
 }

@@ -22,7 +22,7 @@ use crate::startup::Startup;
 use crate::users::Users;
 use crate::wire::accept::Acceptor;
 use crate::wire::admission::{Admission, ConnectionLimits};
-use crate::wire::serve_socket::serve_socket;
+use crate::wire::serve_socket::{Deadlines, serve_socket};
 
 /// The PostgreSQL version we answer as (drivers branch on it).
 pub const SERVER_VERSION: &str = "15.0";
@@ -76,12 +76,18 @@ pub struct ServerState {
     pub parameters: Arc<DefaultServerParameterProvider>,
     pub pid_keys: RandomPidSecretKeyGenerator,
     pub log: Arc<ServerLog>,
+    pub limits: ConnectionLimits,
     /// Live connections by their cancel key, for cancel requests.
     connections: Mutex<HashMap<CancelKey, Weak<Connection>>>,
 }
 
 impl ServerState {
-    pub fn new(data_dir: PathBuf, users: Option<Users>, log: LogSettings) -> Arc<ServerState> {
+    pub fn new(
+        data_dir: PathBuf,
+        users: Option<Users>,
+        log: LogSettings,
+        limits: ConnectionLimits,
+    ) -> Arc<ServerState> {
         let mut parameters = DefaultServerParameterProvider::default();
         parameters.server_version = SERVER_VERSION.to_string();
         parameters.date_style = "ISO, MDY".to_string();
@@ -92,6 +98,7 @@ impl ServerState {
             parameters: Arc::new(parameters),
             pid_keys: RandomPidSecretKeyGenerator::default(),
             log: ServerLog::new(log),
+            limits,
             connections: Mutex::new(HashMap::new()),
         })
     }
@@ -209,7 +216,12 @@ impl Server {
             path: config.data_dir.display().to_string(),
             source,
         })?;
-        let state = ServerState::new(config.data_dir.clone(), users, config.log.clone());
+        let state = ServerState::new(
+            config.data_dir.clone(),
+            users,
+            config.log.clone(),
+            config.limits,
+        );
         if config.demo {
             let path = state.registry.graph_path("demo");
             let graph = omnigraph_sql::demo::ensure_demo_graph(&path.to_string_lossy())
@@ -253,6 +265,13 @@ impl Server {
             let _ = socket.set_nodelay(true);
             let connection = Connection::new(self.state.clone(), socket.peer_addr().ok());
             let log = connection.log().clone();
+            let deadlines = Deadlines {
+                authentication: self.limits.authentication_timeout,
+                idle: {
+                    let connection = connection.clone();
+                    move || connection.idle_limit()
+                },
+            };
             let handlers = ConnectionHandlers {
                 startup: Arc::new(Startup::new(connection.clone())),
                 query: Arc::new(QueryHandler::new(connection)),
@@ -261,7 +280,6 @@ impl Server {
                 }),
             };
             let tls = self.tls.clone();
-            let authentication_timeout = self.limits.authentication_timeout;
             // A socket that cannot be handed over is that client's loss, not the server's.
             let Ok(socket) = socket.into_std() else {
                 continue;
@@ -270,8 +288,7 @@ impl Server {
                 let Ok(socket) = tokio::net::TcpStream::from_std(socket) else {
                     return;
                 };
-                let _ =
-                    serve_socket(socket, tls, handlers, ticket, authentication_timeout, &log).await;
+                let _ = serve_socket(socket, tls, handlers, ticket, deadlines, &log).await;
             });
         }
     }

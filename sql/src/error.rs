@@ -99,6 +99,10 @@ pub enum ErrorKind {
     ReadOnly,
     /// 54000 program_limit_exceeded
     LimitExceeded,
+    /// 53200 out_of_memory (a statement past its memory limit, or the server's)
+    OutOfMemory,
+    /// 54001 statement_too_complex (PostgreSQL's `stack depth limit exceeded`)
+    StackDepthExceeded,
     /// 34000 invalid_cursor_name (no such cursor)
     InvalidCursorName,
     /// 42P03 duplicate_cursor
@@ -131,6 +135,8 @@ pub enum ErrorKind {
     NegativeOffset,
     /// 58030 io_error
     Io,
+    /// 53100 disk_full (the storage under the graph, or the spill directory, is full)
+    DiskFull,
     /// XX000 internal_error
     Internal,
 }
@@ -185,6 +191,8 @@ impl ErrorKind {
             ErrorKind::DuplicateCursor => "42P03",
             ErrorKind::ObjectNotInPrerequisiteState => "55000",
             ErrorKind::LimitExceeded => "54000",
+            ErrorKind::StackDepthExceeded => "54001",
+            ErrorKind::OutOfMemory => "53200",
             ErrorKind::ActiveTransaction => "25001",
             ErrorKind::NotSupported => "0A000",
             ErrorKind::UnknownGraph => "3D000",
@@ -195,6 +203,7 @@ impl ErrorKind {
             ErrorKind::NegativeLimit => "2201W",
             ErrorKind::NegativeOffset => "2201X",
             ErrorKind::Io => "58030",
+            ErrorKind::DiskFull => "53100",
             ErrorKind::Internal => "XX000",
         }
     }
@@ -236,6 +245,27 @@ impl SqlError {
     pub fn sqlstate(&self) -> &'static str {
         self.kind.sqlstate()
     }
+}
+
+/// The kind of a failed read or write of a file: 53100 when the disk (or a quota) is full.
+fn io_kind(err: &std::io::Error) -> ErrorKind {
+    match err.kind() {
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => ErrorKind::DiskFull,
+        _ => ErrorKind::Io,
+    }
+}
+
+/// The kind of an error some I/O failure caused, found down its chain of sources (Lance
+/// and object_store wrap the operating system's error).
+fn failed_io(err: &(dyn std::error::Error + 'static)) -> Option<ErrorKind> {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return Some(io_kind(io));
+        }
+        next = e.source();
+    }
+    None
 }
 
 fn engine_kind(err: &EngineError) -> ErrorKind {
@@ -283,11 +313,11 @@ fn engine_kind(err: &EngineError) -> ErrorKind {
         EngineError::InTransaction(_) => ErrorKind::ActiveTransaction,
         EngineError::MergeRefused(_) | EngineError::NotSupported(_) => ErrorKind::NotSupported,
         EngineError::ReadOnly | EngineError::ReadOnlySession(_) => ErrorKind::ReadOnly,
-        EngineError::Io(_) => ErrorKind::Io,
-        EngineError::Recovery(_)
-        | EngineError::Lance(_)
-        | EngineError::Arrow(_)
-        | EngineError::Corrupt(_) => ErrorKind::Internal,
+        EngineError::Io(e) => io_kind(e),
+        EngineError::Lance(e) => failed_io(e).unwrap_or(ErrorKind::Internal),
+        EngineError::Recovery(_) | EngineError::Arrow(_) | EngineError::Corrupt(_) => {
+            ErrorKind::Internal
+        }
     }
 }
 
@@ -299,7 +329,10 @@ impl From<EngineError> for SqlError {
 
 impl From<ParserError> for SqlError {
     fn from(err: ParserError) -> Self {
-        SqlError::new(ErrorKind::Syntax, err.to_string())
+        match err {
+            ParserError::RecursionLimitExceeded => crate::nesting::too_deep(),
+            other => SqlError::new(ErrorKind::Syntax, other.to_string()),
+        }
     }
 }
 
@@ -345,7 +378,13 @@ fn datafusion_kind(err: &DataFusionError) -> ErrorKind {
         return datetime_kind(datetime);
     }
     match err {
+        DataFusionError::SQL(e, _) if matches!(**e, ParserError::RecursionLimitExceeded) => {
+            ErrorKind::StackDepthExceeded
+        }
         DataFusionError::SQL(_, _) => ErrorKind::Syntax,
+        DataFusionError::ResourcesExhausted(_) => ErrorKind::OutOfMemory,
+        DataFusionError::IoError(e) => io_kind(e),
+        DataFusionError::External(e) => failed_io(e.as_ref()).unwrap_or(ErrorKind::Internal),
         DataFusionError::SchemaError(e, _) => match **e {
             datafusion::common::SchemaError::AmbiguousReference { .. } => {
                 ErrorKind::AmbiguousColumn
@@ -383,7 +422,9 @@ fn numeric_kind(err: &NumericError) -> ErrorKind {
 
 fn function_kind(err: &FunctionError) -> ErrorKind {
     match err {
-        FunctionError::NullCharacter | FunctionError::CharacterTooLarge => ErrorKind::LimitExceeded,
+        FunctionError::NullCharacter
+        | FunctionError::CharacterTooLarge
+        | FunctionError::RequestedLengthTooLarge => ErrorKind::LimitExceeded,
         FunctionError::NegativeSubstringLength => ErrorKind::SubstringError,
         FunctionError::DateOutOfRange(_) => ErrorKind::DatetimeFieldOverflow,
         FunctionError::UndefinedRelation(_) => ErrorKind::UndefinedTable,

@@ -39,6 +39,8 @@ pub struct Session {
     ctx: SessionContext,
     graph: Arc<GraphContext>,
     plans: PlanCache,
+    /// What the session's statements may hold in memory (`omnigraph.statement_memory_limit`).
+    memory: Arc<crate::memory::SessionPool>,
     /// What the connected user may do (embedded sessions may do everything).
     role: Mutex<Role>,
     /// `default_transaction_read_only`: transactions start read-only.
@@ -70,8 +72,13 @@ impl Session {
         // `now()` and `timestamptz` values carry the session's zone, UTC.
         config.options_mut().execution.time_zone =
             Some(datafusion_omnigraph::functions::datetime::SESSION_ZONE.to_string());
+        let memory = crate::memory::SessionPool::new();
+        let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+            .with_memory_pool(memory.clone())
+            .build_arc()?;
         let state = SessionStateBuilder::new()
             .with_config(config)
+            .with_runtime_env(runtime)
             .with_default_features()
             .with_physical_optimizer_rule(Arc::new(crate::yielding::YieldingJoins))
             .build();
@@ -83,6 +90,7 @@ impl Session {
             ctx,
             graph: graph_ctx,
             plans: PlanCache::default(),
+            memory,
             role: Mutex::new(Role::Admin),
             default_read_only: AtomicBool::new(false),
             cursors: Default::default(),
@@ -91,6 +99,11 @@ impl Session {
 
     pub fn context(&self) -> &SessionContext {
         &self.ctx
+    }
+
+    /// The pool the session's operators reserve memory from.
+    pub fn memory(&self) -> &Arc<crate::memory::SessionPool> {
+        &self.memory
     }
 
     pub fn graph_context(&self) -> &Arc<GraphContext> {

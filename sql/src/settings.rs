@@ -9,7 +9,9 @@ use datafusion::arrow::array::{RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::sql::sqlparser::ast::{Expr as SqlExpr, Value};
 use datafusion_omnigraph::OmniGraphOptions;
-use datafusion_omnigraph::context::{DEFAULT_AUTO_OPTIMIZE_FRAGMENTS, DEFAULT_MAX_WRITE_ROWS};
+use datafusion_omnigraph::context::{
+    DEFAULT_AUTO_OPTIMIZE_FRAGMENTS, DEFAULT_MAX_WRITE_ROWS, DEFAULT_STATEMENT_MEMORY_LIMIT,
+};
 use omnigraph_engine::MAIN_BRANCH;
 
 use crate::access_mode::is_access_mode_setting;
@@ -137,9 +139,26 @@ impl Session {
                     })?;
                 graph.update_settings(|s| s.auto_optimize_fragments = fragments);
             }
+            "omnigraph.statement_memory_limit" => {
+                let bytes = crate::memory::parse_memory(name, &value)?;
+                graph.update_settings(|s| s.statement_memory_limit = bytes);
+                self.apply_memory_limit(bytes);
+            }
             other => return Err(unknown_setting(other)),
         }
         Ok(())
+    }
+
+    /// Bounds the session's pool by `bytes`. A sort reserves memory for merging what it
+    /// spilled before it spills (DataFusion's 10 MB by default): at most a quarter of the
+    /// limit, so a small limit still leaves the sort room to spill.
+    fn apply_memory_limit(&self, bytes: u64) {
+        self.memory().set_limit(bytes);
+        let state = self.context().state_ref();
+        let mut state = state.write();
+        let execution = &mut state.config_mut().options_mut().execution;
+        execution.sort_spill_reservation_bytes =
+            usize::try_from((bytes / 4).min(10 << 20)).unwrap_or(10 << 20);
     }
 
     /// `SHOW omnigraph.name`.
@@ -152,6 +171,9 @@ impl Session {
             "omnigraph.max_write_rows" => Some(s.max_write_rows.to_string()),
             "omnigraph.auto_optimize" => Some(crate::access_mode::on_off(s.auto_optimize)),
             "omnigraph.auto_optimize_fragments" => Some(s.auto_optimize_fragments.to_string()),
+            "omnigraph.statement_memory_limit" => {
+                Some(crate::memory::show_memory(s.statement_memory_limit))
+            }
             name if is_access_mode_setting(name) => Some(self.show_access_mode(name)),
             other => return Err(unknown_setting(other)),
         };
@@ -185,6 +207,10 @@ impl Session {
             "omnigraph.auto_optimize" => graph.update_settings(|s| s.auto_optimize = true),
             "omnigraph.auto_optimize_fragments" => graph
                 .update_settings(|s| s.auto_optimize_fragments = DEFAULT_AUTO_OPTIMIZE_FRAGMENTS),
+            "omnigraph.statement_memory_limit" => {
+                graph.update_settings(|s| s.statement_memory_limit = DEFAULT_STATEMENT_MEMORY_LIMIT);
+                self.apply_memory_limit(DEFAULT_STATEMENT_MEMORY_LIMIT);
+            }
             name if is_access_mode_setting(name) => self.set_access_mode(name, "off")?,
             other => return Err(unknown_setting(other)),
         }

@@ -138,6 +138,9 @@ pub fn parse(sql: &str) -> Result<Vec<ParsedStatement>> {
 fn parse_with(sql: &str, dialect: &OmniGraphDialect) -> Result<Vec<ParsedStatement>> {
     let mut parser = DFParserBuilder::new(sql)
         .with_dialect(dialect)
+        // Parenthesised expressions and subqueries nest as deep as PostgreSQL lets them
+        // (the parser grows its stack as it recurses); `nesting` bounds the rest.
+        .with_recursion_limit(crate::nesting::MAX_NESTING)
         .build()
         .map_err(SqlError::from)?;
     let mut statements = Vec::new();
@@ -157,7 +160,8 @@ fn parse_with(sql: &str, dialect: &OmniGraphDialect) -> Result<Vec<ParsedStateme
             ));
         }
         if crate::explain::at_option_list(&parser) {
-            let (ast, format) = crate::explain::parse_option_list(&mut parser)?;
+            let (mut ast, format) = crate::explain::parse_option_list(&mut parser)?;
+            crate::nesting::check(&mut ast)?;
             statements.push(ParsedStatement {
                 kind: StatementKind::Explain(format),
                 ast,
@@ -176,11 +180,12 @@ fn parse_with(sql: &str, dialect: &OmniGraphDialect) -> Result<Vec<ParsedStateme
             expecting_delimiter = true;
             continue;
         }
-        let ast = if copies_with_client(&parser.parser) {
+        let mut ast = if copies_with_client(&parser.parser) {
             DFStatement::Statement(Box::new(parser.parser.parse_statement()?))
         } else {
             parser.parse_statement().map_err(SqlError::from)?
         };
+        crate::nesting::check(&mut ast)?;
         statements.push(ParsedStatement::new(ast)?);
         expecting_delimiter = true;
     }

@@ -212,7 +212,7 @@ impl Session {
         let merged = self
             .graph_context()
             .graph()
-            .merge_with(&tx.private, &tx.target, MergeStyle::Squash, &opts)
+            .merge_with(&tx.private, &tx.target, MergeStyle::Transaction, &opts)
             .await;
         let finished = self.finish(&tx).await;
         match merged {

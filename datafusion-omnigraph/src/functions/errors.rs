@@ -11,6 +11,8 @@ pub enum FunctionError {
     NullCharacter,
     /// 54000: `chr` of a code point beyond Unicode.
     CharacterTooLarge,
+    /// 54000: `lpad`, `rpad` or `repeat` asked for a text longer than a value may be.
+    RequestedLengthTooLarge,
     /// 22011: `substr` with a negative length.
     NegativeSubstringLength,
     /// 22008: `make_date` of a day that does not exist (the date, as PostgreSQL shows it).
@@ -45,6 +47,7 @@ impl fmt::Display for FunctionError {
             FunctionError::CharacterTooLarge => {
                 f.write_str("requested character too large for encoding")
             }
+            FunctionError::RequestedLengthTooLarge => f.write_str("requested length too large"),
             FunctionError::NegativeSubstringLength => {
                 f.write_str("negative substring length not allowed")
             }

@@ -27,6 +27,9 @@ pub fn functions() -> Vec<ScalarUDF> {
             signature: Signature::any(1, Volatility::Immutable),
         }),
         Guarded::udf(datafusion::functions::string::chr(), TextGuard::Chr),
+        Guarded::udf(datafusion::functions::unicode::lpad(), TextGuard::PaddedLength),
+        Guarded::udf(datafusion::functions::unicode::rpad(), TextGuard::PaddedLength),
+        Guarded::udf(datafusion::functions::string::repeat(), TextGuard::RepeatedLength),
         substr(),
     ]
 }
@@ -219,18 +222,30 @@ fn integers(args: &[ColumnarValue], index: usize) -> Result<Option<Vec<Option<i6
     Ok(Some(values.as_primitive::<Int64Type>().iter().collect()))
 }
 
-/// The arguments `chr` and `substr` refuse.
+/// The arguments `chr`, `substr`, `lpad`/`rpad` and `repeat` refuse.
 #[derive(Debug, PartialEq, Eq, Hash)]
 enum TextGuard {
     Chr,
     Substr,
+    PaddedLength,
+    RepeatedLength,
 }
+
+/// The longest value PostgreSQL allocates (`MaxAllocSize`, 1 GB less a byte) less its
+/// 4-byte header: no text result may be longer.
+const MAX_TEXT_BYTES: i64 = 0x3fff_ffff - 4;
+
+/// The most characters `lpad`/`rpad` may be asked for: PostgreSQL sizes their result for
+/// characters of up to 4 bytes.
+const MAX_PADDED_CHARACTERS: i64 = i32::MAX as i64 / 4;
 
 impl Guard for TextGuard {
     fn check(&self, args: &[ColumnarValue]) -> Result<()> {
         match self {
             TextGuard::Chr => check_chr(args),
             TextGuard::Substr => check_substr(args),
+            TextGuard::PaddedLength => check_padded_length(args),
+            TextGuard::RepeatedLength => check_repeated_length(args),
         }
     }
 }
@@ -242,6 +257,44 @@ fn check_chr(args: &[ColumnarValue]) -> Result<()> {
         }
         if code > 0x10FFFF {
             return Err(FunctionError::CharacterTooLarge.into());
+        }
+    }
+    Ok(())
+}
+
+fn check_padded_length(args: &[ColumnarValue]) -> Result<()> {
+    let too_long = integers(args, 1)?
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .any(|n| n > MAX_PADDED_CHARACTERS);
+    match too_long {
+        true => Err(FunctionError::RequestedLengthTooLarge.into()),
+        false => Ok(()),
+    }
+}
+
+fn check_repeated_length(args: &[ColumnarValue]) -> Result<()> {
+    let Some(counts) = integers(args, 1)? else {
+        return Ok(());
+    };
+    let Some(text) = args.first() else {
+        return Ok(());
+    };
+    let rows = counts.len().max(match text {
+        ColumnarValue::Array(a) => a.len(),
+        ColumnarValue::Scalar(_) => 1,
+    });
+    let text = datafusion::arrow::compute::cast(&text.to_array(rows)?, &DataType::Utf8)?;
+    let text = text.as_string::<i32>();
+    for row in 0..rows {
+        let count = counts[if counts.len() == 1 { 0 } else { row }];
+        let (Some(count), true) = (count, text.is_valid(row)) else {
+            continue;
+        };
+        let bytes = (text.value(row).len() as i64).saturating_mul(count.max(0));
+        if bytes > MAX_TEXT_BYTES {
+            return Err(FunctionError::RequestedLengthTooLarge.into());
         }
     }
     Ok(())

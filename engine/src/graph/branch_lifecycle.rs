@@ -137,6 +137,7 @@ impl Graph {
                     storage::open_dataset(self.session(), &self.table_uri(&entry.path), None, None)
                         .await?;
                 let fork = entry.lance_branch.as_deref().expect("checked above");
+                let _refs = self.table_store().fork_refs.lock().await;
                 match table.force_delete_branch(fork).await {
                     Ok(())
                     | Err(lance::Error::RefNotFound { .. })

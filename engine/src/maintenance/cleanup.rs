@@ -262,6 +262,7 @@ impl Graph {
                     .await
                     .unwrap_or((0, 0));
                 let mut handle = main.clone();
+                let _refs = self.table_store().fork_refs.lock().await;
                 match handle.force_delete_branch(fork).await {
                     Ok(()) => {
                         out.forks_removed += 1;

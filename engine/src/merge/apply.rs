@@ -39,7 +39,7 @@ impl Graph {
         self.require_writable()?;
         let _writing = self.writing().await;
         crate::recovery::heal_own_before_write(self).await?;
-        let plan = self.plan_merge(source, target).await?;
+        let plan = self.plan_merge(source, target, style).await?;
         let base_commit = plan.base_commit.as_ref().map(|c| c.commit_id.clone());
         if plan.kind == MergeKind::UpToDate {
             return Ok(MergeOutcome {
@@ -70,7 +70,7 @@ impl Graph {
             .ok_or_else(|| Error::MergeRefused(format!("branch '{source}' has no commits")))?
             .to_string();
         let history = match (style, plan.kind) {
-            (MergeStyle::Squash, _) => CommitHistory::default(),
+            (MergeStyle::Transaction, _) => CommitHistory::default(),
             (MergeStyle::History, MergeKind::FastForward) => CommitHistory {
                 // The target's copy of the source's head names where and when the target
                 // took that state, so the commit stays readable (and a merge base) from the

@@ -10,6 +10,9 @@ pub enum ConflictKind {
     DivergentUpdate,
     /// One side deleted a row the other updated.
     DeleteUpdate,
+    /// Both sides wrote the row (a transaction's commit: first committer wins, whatever
+    /// the values).
+    ConcurrentWrite,
     /// An edge whose endpoint does not exist after the merge.
     OrphanEdge,
     /// Two rows would share a value of a `@unique` property.
@@ -24,6 +27,7 @@ impl ConflictKind {
             ConflictKind::DivergentInsert => "divergent_insert",
             ConflictKind::DivergentUpdate => "divergent_update",
             ConflictKind::DeleteUpdate => "delete_update",
+            ConflictKind::ConcurrentWrite => "concurrent_write",
             ConflictKind::OrphanEdge => "orphan_edge",
             ConflictKind::UniqueViolation => "unique_violation",
             ConflictKind::CardinalityViolation => "cardinality_violation",

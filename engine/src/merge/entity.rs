@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use arrow_schema::SchemaRef;
 
 use super::conflict::{ConflictKind, MergeConflict};
+use super::outcome::MergeStyle;
 use crate::changes::{RowChange, RowValues, row_json};
 use crate::manifest::TableEntry;
 
@@ -94,14 +95,39 @@ fn conflict(
     }
 }
 
+/// The target's side of one entity the source changed, when the target changed its table
+/// since the base.
+pub(super) struct EntityOnTarget<'a> {
+    pub row: Option<&'a RowValues>,
+    /// Whether the target wrote the row since the base (even back to its base values).
+    pub written: bool,
+}
+
 /// Merges one entity: `b` at the base, `o` on the target now, `t` on the source now.
+/// `on_target` is `None` when the target left the entity's table as it was at the base.
 pub(super) fn merge_entity(
     table: &mut TableMerge,
     conflicts: &mut Vec<MergeConflict>,
     change: &RowChange,
-    ours: Option<&RowValues>,
+    on_target: Option<EntityOnTarget<'_>>,
+    style: MergeStyle,
 ) {
     let (b, t) = (change.before.as_ref(), change.after.as_ref());
+    let Some(on_target) = on_target else {
+        table.apply(change, b, t.cloned());
+        return;
+    };
+    let ours = on_target.row;
+    if style == MergeStyle::Transaction && on_target.written {
+        conflicts.push(conflict(
+            table,
+            &change.id,
+            ConflictKind::ConcurrentWrite,
+            "a concurrent commit wrote this row too".into(),
+            [b, ours, t],
+        ));
+        return;
+    }
     if ours == t {
         return;
     }

@@ -29,9 +29,12 @@ pub enum MergeStyle {
     /// Git-style: a fast-forward moves the head to the source's commit, a merge commit has
     /// the source's head as second parent, and the source's commits join the history.
     History,
-    /// One new commit on the target whose only parent is the target's head; the source's
-    /// commits stay out of the target's history (a transaction's private branch).
-    Squash,
+    /// A transaction's private branch landing: one new commit on the target whose only
+    /// parent is the target's head (the source's commits stay out of the target's
+    /// history), and snapshot isolation's first-committer-wins: an entity both sides wrote
+    /// since the base is a conflict whatever the values, so two transactions that each
+    /// read a row and wrote it back never both commit.
+    Transaction,
 }
 
 /// The result of a merge.

@@ -8,9 +8,9 @@ use arrow_schema::{Field, Schema};
 
 use super::base::CommitGraph;
 use super::conflict::MergeConflict;
-use super::entity::{TableMerge, merge_entity};
+use super::entity::{EntityOnTarget, TableMerge, merge_entity};
 use super::integrity;
-use super::outcome::MergeKind;
+use super::outcome::{MergeKind, MergeStyle};
 use crate::changes::{RowReader, lineage_root, net_changes, rows_given_base};
 use crate::error::{Error, Result};
 use crate::graph::Graph;
@@ -33,7 +33,10 @@ pub(super) struct MergePlan {
 impl Graph {
     /// The conflicts merging `source` into `target` would hit now, without merging.
     pub async fn merge_conflicts(&self, source: &str, target: &str) -> Result<Vec<MergeConflict>> {
-        Ok(self.plan_merge(source, target).await?.conflicts)
+        Ok(self
+            .plan_merge(source, target, MergeStyle::History)
+            .await?
+            .conflicts)
     }
 
     /// The merge base of two branches' heads.
@@ -47,7 +50,12 @@ impl Graph {
         Ok(Some(graph.merge_base(ha, hb)?.clone()))
     }
 
-    pub(super) async fn plan_merge(&self, source: &str, target: &str) -> Result<MergePlan> {
+    pub(super) async fn plan_merge(
+        &self,
+        source: &str,
+        target: &str,
+        style: MergeStyle,
+    ) -> Result<MergePlan> {
         if source == target {
             return Err(Error::InvalidArgument(format!(
                 "cannot merge branch '{source}' into itself"
@@ -190,11 +198,14 @@ impl Graph {
                 };
                 for change in &theirs_changes {
                     let ours = match &ours_rows {
-                        Some(rows) => rows.get(&change.id).and_then(Option::as_ref),
+                        Some(side) => Some(EntityOnTarget {
+                            row: side.rows.get(&change.id).and_then(Option::as_ref),
+                            written: side.written.contains(&change.id),
+                        }),
                         // The target did not change this table since the base.
-                        None => change.before.as_ref(),
+                        None => None,
                     };
-                    merge_entity(&mut table, &mut plan.conflicts, change, ours);
+                    merge_entity(&mut table, &mut plan.conflicts, change, ours, style);
                 }
             }
             if !table.is_noop() || table.adopted {

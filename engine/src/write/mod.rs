@@ -90,7 +90,10 @@ pub(crate) async fn fork_entry(snapshot: &Snapshot, entry: &TableEntry) -> Resul
         entry.version,
     );
     let mut handle: Dataset = (*source).clone();
-    let forked = handle.create_branch(&fork_name, parent, None).await?;
+    let forked = {
+        let _refs = snapshot.table_store().fork_refs.lock().await;
+        handle.create_branch(&fork_name, parent, None).await?
+    };
     Ok(PreparedTable {
         entry: TableEntry {
             lance_branch: Some(fork_name),

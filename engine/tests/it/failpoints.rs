@@ -419,7 +419,7 @@ async fn a_transaction_commit_crashing_before_its_publish_rolls_forward() {
     arm(graph.root());
     let (g, p) = (graph.clone(), private.clone());
     let joined = tokio::spawn(async move {
-        g.merge_with(&p, "main", omnigraph_engine::MergeStyle::Squash, &opts())
+        g.merge_with(&p, "main", omnigraph_engine::MergeStyle::Transaction, &opts())
             .await
     })
     .await;

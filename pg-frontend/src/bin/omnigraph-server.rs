@@ -50,6 +50,16 @@ struct Args {
           default_value_t = ConnectionLimits::default().authentication_timeout.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..))]
     authentication_timeout: u64,
+    /// Milliseconds a session may wait for its next statement outside a transaction
+    /// before it is closed with `FATAL 57P05` (PostgreSQL's idle_session_timeout, the
+    /// default of every session's setting); 0, the default, waits for ever.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    idle_session_timeout: u64,
+    /// Milliseconds a session may wait for its next statement inside a transaction before
+    /// it is closed with `FATAL 25P03`, its transaction rolled back (PostgreSQL's
+    /// idle_in_transaction_session_timeout); 0, the default, waits for ever.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    idle_in_transaction_session_timeout: u64,
     /// Log each connection received and authorized (PostgreSQL's log_connections; off
     /// by default, as there). The log goes to standard error; errors are always logged.
     #[arg(long)]
@@ -63,6 +73,13 @@ struct Args {
     #[arg(long, value_name = "MS", default_value_t = -1, allow_negative_numbers = true,
           value_parser = clap::value_parser!(i64).range(-1..))]
     log_min_duration_statement: i64,
+    /// The memory every session's statements may hold together (sorts, aggregates, joins,
+    /// buffered rows), with a unit (`512MB`, `8GB`); past it an operator spills to
+    /// temporary files or its statement fails with 53200. Default: half the machine's
+    /// memory. Each statement is also bounded by its session's
+    /// omnigraph.statement_memory_limit (default 1GB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory_limit)]
+    memory_limit: Option<u64>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -72,6 +89,10 @@ enum Command {
     /// Prints a users-file line for NAME with ROLE (read, write or admin); the password
     /// is read from standard input.
     Passwd { name: String, role: String },
+}
+
+fn parse_memory_limit(text: &str) -> Result<u64, String> {
+    omnigraph_sql::memory::parse_memory("--memory-limit", text).map_err(|e| e.to_string())
 }
 
 fn passwd(name: &str, role: &str) -> Result<String, String> {
@@ -112,6 +133,9 @@ async fn main() -> ExitCode {
             }
         };
     }
+    if let Some(bytes) = args.memory_limit {
+        omnigraph_sql::memory::set_process_memory_limit(usize::try_from(bytes).unwrap_or(usize::MAX));
+    }
     let config = ServerConfig {
         data_dir: args.data_dir,
         listen: args.listen,
@@ -122,6 +146,10 @@ async fn main() -> ExitCode {
         limits: ConnectionLimits {
             max_connections: args.max_connections,
             authentication_timeout: Duration::from_secs(args.authentication_timeout),
+            idle_session_timeout: Duration::from_millis(args.idle_session_timeout),
+            idle_in_transaction_session_timeout: Duration::from_millis(
+                args.idle_in_transaction_session_timeout,
+            ),
         },
         log: LogSettings {
             connections: args.log_connections,

@@ -21,6 +21,12 @@ pub struct ConnectionLimits {
     /// How long a client may take from connecting to being authenticated (PostgreSQL's
     /// `authentication_timeout`); a connection still in its startup after it is closed.
     pub authentication_timeout: Duration,
+    /// The default of every session's `idle_session_timeout`: how long a connection may
+    /// wait for its next statement outside a transaction (zero: for ever).
+    pub idle_session_timeout: Duration,
+    /// The default of every session's `idle_in_transaction_session_timeout`: how long a
+    /// connection may wait for its next statement inside a transaction (zero: for ever).
+    pub idle_in_transaction_session_timeout: Duration,
 }
 
 impl Default for ConnectionLimits {
@@ -28,6 +34,8 @@ impl Default for ConnectionLimits {
         ConnectionLimits {
             max_connections: 100,
             authentication_timeout: Duration::from_secs(60),
+            idle_session_timeout: Duration::ZERO,
+            idle_in_transaction_session_timeout: Duration::ZERO,
         }
     }
 }

@@ -25,32 +25,49 @@ use crate::server_log::SessionLog;
 
 type StrictConnection<S> = Framed<StrictFrames<MaybeTls>, PgWireMessageServerCodec<S>>;
 
-/// Serves `socket` until the client leaves, breaks the protocol or fails for good.
-/// `ticket` says whether it was admitted under the connection limit; it is held for as
-/// long as the connection is open. Its start, its end and the errors sent to the client
-/// go to the server log (`log`).
-pub async fn serve_socket<H: PgWireServerHandlers>(
+/// How long an authenticated connection may wait for its next message, and the FATAL
+/// error that ends it after that (PostgreSQL's idle timeouts).
+pub struct IdleLimit {
+    pub after: Duration,
+    pub code: &'static str,
+    pub message: &'static str,
+}
+
+/// What bounds a connection's waits for its client.
+pub struct Deadlines<I: Fn() -> Option<IdleLimit>> {
+    /// From connecting to being authenticated (PostgreSQL's `authentication_timeout`).
+    pub authentication: Duration,
+    /// Asked before each wait for a message once authenticated.
+    pub idle: I,
+}
+
+/// Serves `socket` until the client leaves, breaks the protocol, stays idle past its
+/// limit or fails for good. `ticket` says whether it was admitted under the connection
+/// limit; it is held for as long as the connection is open. Its start, its end and the
+/// errors sent to the client go to the server log (`log`).
+pub async fn serve_socket<H: PgWireServerHandlers, I: Fn() -> Option<IdleLimit>>(
     socket: TcpStream,
     tls: Option<TlsAcceptor>,
     handlers: H,
     ticket: Ticket,
-    authentication_timeout: Duration,
+    deadlines: Deadlines<I>,
     log: &SessionLog,
 ) -> io::Result<()> {
     log.received();
-    let served = serve(socket, tls, handlers, ticket, authentication_timeout, log).await;
+    let served = serve(socket, tls, handlers, ticket, deadlines, log).await;
     log.ended();
     served
 }
 
-async fn serve<H: PgWireServerHandlers>(
+async fn serve<H: PgWireServerHandlers, I: Fn() -> Option<IdleLimit>>(
     socket: TcpStream,
     tls: Option<TlsAcceptor>,
     handlers: H,
     ticket: Ticket,
-    authentication_timeout: Duration,
+    deadlines: Deadlines<I>,
     log: &SessionLog,
 ) -> io::Result<()> {
+    let authentication_timeout = deadlines.authentication;
     // From connecting to being authenticated, as PostgreSQL's authentication_timeout: a
     // client that stops half-way must not hold its place for ever.
     let startup_deadline = tokio::time::sleep(authentication_timeout);
@@ -80,6 +97,18 @@ async fn serve<H: PgWireServerHandlers>(
         let next = if authenticating {
             tokio::select! {
                 _ = &mut startup_deadline => return Ok(()),
+                next = socket.next() => next,
+            }
+        } else if let Some(idle) = (deadlines.idle)() {
+            tokio::select! {
+                _ = tokio::time::sleep(idle.after) => {
+                    let error = ErrorInfo::new(
+                        "FATAL".to_string(),
+                        idle.code.to_string(),
+                        idle.message.to_string(),
+                    );
+                    return refuse(&mut socket, error, log).await;
+                }
                 next = socket.next() => next,
             }
         } else {

@@ -11,7 +11,7 @@ use crate::raw_client::{Backend, RawClient, message, startup_packet};
 /// Panics on the server's connection threads, counted from the first test that asks.
 static CONNECTION_PANICS: AtomicUsize = AtomicUsize::new(0);
 
-fn count_connection_panics() {
+pub(crate) fn count_connection_panics() {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
@@ -26,6 +26,11 @@ fn count_connection_panics() {
             previous(info);
         }));
     });
+}
+
+/// Panics counted so far (see [`count_connection_panics`]).
+pub(crate) fn connection_panics() -> usize {
+    CONNECTION_PANICS.load(Ordering::SeqCst)
 }
 
 /// The connection ended with a FATAL protocol violation and nothing else of note.

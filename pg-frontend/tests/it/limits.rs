@@ -13,7 +13,7 @@ use tokio::net::TcpStream;
 use tokio_postgres::NoTls;
 
 use crate::common::{TestServer, sqlstate, start_with_limits};
-use crate::raw_client::RawClient;
+use crate::raw_client::{RawClient, message};
 
 /// Connects until it works: a closed connection gives its place back once the server
 /// has seen it close.
@@ -99,6 +99,77 @@ async fn a_client_that_never_authenticates_is_closed() {
     let client = server.connect("demo").await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     client.simple_query("SELECT 1").await.unwrap();
+}
+
+/// Sends one simple query and reads up to its `ReadyForQuery`.
+async fn simple(client: &mut RawClient, sql: &str) -> Vec<crate::raw_client::Backend> {
+    client
+        .send(&message(b'Q', format!("{sql}\0").as_bytes()))
+        .await;
+    let mut answers = Vec::new();
+    while let Some(answer) = client.next().await {
+        let ready = answer.message_type == b'Z';
+        answers.push(answer);
+        if ready {
+            break;
+        }
+    }
+    answers
+}
+
+fn fatal_of(messages: &[crate::raw_client::Backend]) -> Option<(String, String, String)> {
+    messages.last().and_then(|m| m.error())
+}
+
+#[tokio::test]
+async fn idle_sessions_and_idle_transactions_are_closed_after_their_timeouts() {
+    let limits = ConnectionLimits {
+        idle_in_transaction_session_timeout: Duration::from_millis(400),
+        ..ConnectionLimits::default()
+    };
+    let server = start_with_limits(None, limits).await;
+
+    // The server's default applies to a transaction left open: it is rolled back.
+    let mut client = RawClient::started(server.addr, "demo").await;
+    simple(&mut client, "BEGIN").await;
+    simple(&mut client, "INSERT INTO person (name) VALUES ('abandoned')").await;
+    let started = Instant::now();
+    let (severity, code, text) = fatal_of(&client.until_closed().await).expect("a FATAL error");
+    assert_eq!((severity.as_str(), code.as_str()), ("FATAL", "25P03"), "{text}");
+    assert_eq!(
+        text,
+        "terminating connection due to idle-in-transaction timeout"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let other = server.connect("demo").await;
+    let left = other
+        .query_one("SELECT count(*) FROM person WHERE name = 'abandoned'", &[])
+        .await
+        .unwrap();
+    assert_eq!(left.get::<_, i64>(0), 0, "the idle transaction was rolled back");
+
+    // Outside a transaction that timeout does not apply; a session's own
+    // idle_session_timeout does.
+    let mut client = RawClient::started(server.addr, "demo").await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let answers = simple(&mut client, "SET idle_session_timeout = '300ms'").await;
+    assert!(answers.iter().all(|m| m.error().is_none()));
+    let (_, code, text) = fatal_of(&client.until_closed().await).expect("a FATAL error");
+    assert_eq!(code, "57P05", "{text}");
+    assert_eq!(text, "terminating connection due to idle-session timeout");
+
+    // Both are settings a session sees, sets and resets.
+    let shown = other
+        .query_one("SHOW idle_in_transaction_session_timeout", &[])
+        .await
+        .unwrap();
+    assert_eq!(shown.get::<_, String>(0), "400");
+    other
+        .batch_execute("SET idle_in_transaction_session_timeout = 0; BEGIN")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    other.batch_execute("COMMIT").await.unwrap();
 }
 
 /// `omnigraph-server` as a child process, killed when dropped.

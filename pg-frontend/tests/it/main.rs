@@ -8,6 +8,8 @@ mod common;
 mod raw_client;
 
 mod auth;
+mod concurrency;
+mod fuzz;
 mod hostile;
 mod limits;
 mod pgbench;

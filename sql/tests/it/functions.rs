@@ -76,6 +76,17 @@ async fn string_functions_answer_as_postgresql() {
         assert!(out.contains(expected), "{expected}: {out}");
     }
     assert_eq!(err(&s, "SELECT chr(0)").await.sqlstate(), "54000");
+    // Results longer than a value may be are refused before they are built.
+    for sql in [
+        "SELECT lpad('x', 2147483647)",
+        "SELECT length(rpad('x', 600000000, 'ab'))",
+        "SELECT repeat('ab', 600000000)",
+        "SELECT repeat(name, 1073741823) FROM person",
+    ] {
+        assert_eq!(err(&s, sql).await.sqlstate(), "54000", "{sql}");
+    }
+    let out = table(&s, "SELECT lpad('x', 3, '-') AS l, repeat('ab', 2) AS r").await;
+    assert!(out.contains("| --x | abab |"), "{out}");
 }
 
 #[tokio::test]

@@ -305,3 +305,51 @@ async fn table_aliases_may_name_fewer_columns_than_there_are() {
         ["1", "2"]
     );
 }
+
+/// A statement's operators hold at most `omnigraph.statement_memory_limit`: a sort past it
+/// spills and still answers, an operator that cannot spill fails with 53200, and the
+/// session goes on.
+#[tokio::test]
+async fn statements_past_their_memory_limit_spill_or_fail_with_53200() {
+    let (_dir, s) = demo_session().await;
+    s.execute("SET omnigraph.statement_memory_limit = '2MB'")
+        .await
+        .unwrap();
+    assert_eq!(
+        row(&s, "SHOW omnigraph.statement_memory_limit").await,
+        vec!["2MB"]
+    );
+
+    let sorted = row(
+        &s,
+        "SELECT x FROM generate_series(1, 400000) AS t(x) ORDER BY x DESC OFFSET 399999",
+    )
+    .await;
+    assert_eq!(sorted, vec!["1"]);
+    let e = err(
+        &s,
+        "SELECT count(*) FROM generate_series(1, 400000) AS a(x) \
+         JOIN generate_series(1, 400000) AS b(y) ON x = y",
+    )
+    .await;
+    assert_eq!(e.sqlstate(), "53200", "{e}");
+    assert!(e.to_string().contains("omnigraph.statement_memory_limit"), "{e}");
+    s.execute("RESET omnigraph.statement_memory_limit")
+        .await
+        .unwrap();
+    assert_eq!(
+        row(&s, "SHOW omnigraph.statement_memory_limit").await,
+        vec!["1GB"]
+    );
+    let joined = row(
+        &s,
+        "SELECT count(*) FROM generate_series(1, 400000) AS a(x) \
+         JOIN generate_series(1, 400000) AS b(y) ON x = y",
+    )
+    .await;
+    assert_eq!(joined, vec!["400000"]);
+    for bad in ["'10'", "'lots'", "'1 PB'", "'-5MB'"] {
+        let e = err(&s, &format!("SET omnigraph.statement_memory_limit = {bad}")).await;
+        assert_eq!(e.sqlstate(), "22023", "{bad}: {e}");
+    }
+}

@@ -177,6 +177,104 @@ async fn errors_carry_sqlstates() {
     );
 }
 
+/// Long chains of an associative operation run as PostgreSQL runs them (it flattens
+/// `AND`/`OR` lists); statements that still nest deeper than the limit fail with 54001,
+/// as PostgreSQL's do when they would overrun its stack, however the nesting is written.
+#[tokio::test]
+async fn long_chains_run_and_statements_nesting_too_deep_fail_with_54001() {
+    let (_dir, s) = demo_session().await;
+    let chain = |term: &str, operator: &str, n: usize| vec![term; n].join(operator);
+    let deep = [
+        format!("SELECT {}", chain("1", " + ", 20_000)),
+        format!("SELECT {}", chain("age", " * ", 5_000)),
+        format!("SELECT {}1{}", "(".repeat(5_000), ")".repeat(5_000)),
+        format!(
+            "SELECT * FROM {}SELECT 1{} AS t",
+            "(".repeat(3_000),
+            ")".repeat(3_000)
+        ),
+        format!("EXPLAIN SELECT {}", chain("'a'", " || ", 20_000)),
+        format!(
+            "UPDATE person SET age = {} WHERE name = 'x'",
+            chain("1", " + ", 20_000)
+        ),
+        format!("SELECT {}", chain("1", " - ", 300)),
+    ];
+    for sql in &deep {
+        let e = err(&s, sql).await;
+        assert_eq!(e.sqlstate(), "54001", "{}...: {e}", &sql[..40]);
+    }
+    let count = |sql: String| {
+        let s = &s;
+        async move { table(s, &sql).await }
+    };
+    let ors = count(format!(
+        "SELECT count(*) AS n FROM person WHERE {}",
+        chain("age = -1", " OR ", 10_000)
+    ))
+    .await;
+    assert!(ors.contains("| 0 |"), "{ors}");
+    let ands = count(format!(
+        "SELECT count(*) AS n FROM person WHERE {}",
+        chain("age > -1", " AND ", 10_000)
+    ))
+    .await;
+    let all = count("SELECT count(*) AS n FROM person WHERE age > -1".to_string()).await;
+    assert_eq!(ands, all);
+    let unions = count(format!(
+        "SELECT count(*) AS n FROM ({}) AS u",
+        chain("SELECT 1", " UNION ALL ", 3_000)
+    ))
+    .await;
+    assert!(unions.contains("| 3000 |"), "{unions}");
+    let distinct = count(format!(
+        "SELECT count(*) AS n FROM ({}) AS u",
+        chain("SELECT 1", " UNION ", 3_000)
+    ))
+    .await;
+    assert!(distinct.contains("| 1 |"), "{distinct}");
+    let nested = count(format!("SELECT {}7{} AS n", "(".repeat(100), ")".repeat(100))).await;
+    assert!(nested.contains("| 7 |"), "{nested}");
+    // An operand's order survives the regrouping: the first SELECT names the column.
+    let named = count(format!(
+        "SELECT first FROM (SELECT 1 AS first UNION ALL {}) AS u LIMIT 1",
+        chain("SELECT 2", " UNION ALL ", 100)
+    ))
+    .await;
+    assert!(named.contains("first"), "{named}");
+}
+
+/// Within the limit a deep expression plans and runs, on a thread with the stack it
+/// needs (a test thread has 2 MB; a main thread and the server's statement threads more).
+#[test]
+fn expressions_nesting_up_to_the_limit_run() {
+    let deep = std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(|| {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let (_dir, s) = demo_session().await;
+                let terms = omnigraph_sql::nesting::MAX_NESTING - 10;
+                let sum = table(&s, &format!("SELECT {} AS n", vec!["1"; terms].join(" + "))).await;
+                assert!(sum.contains(&format!("| {terms} |")), "{sum}");
+                let ages = table(
+                    &s,
+                    &format!(
+                        "SELECT count(*) AS n FROM person WHERE {} > 0",
+                        vec!["age"; terms].join(" + ")
+                    ),
+                )
+                .await;
+                assert!(ages.contains("| n "), "{ages}");
+            })
+        })
+        .unwrap();
+    deep.join().unwrap();
+}
+
 #[tokio::test]
 async fn integrity_errors_carry_their_sqlstates_and_change_nothing() {
     let (_dir, s) = demo_session().await;

@@ -180,6 +180,76 @@ async fn a_concurrent_conflicting_commit_fails_with_40001_and_loses_nothing() {
     );
 }
 
+/// Snapshot isolation's first-committer-wins: a row both transactions wrote fails the
+/// second `COMMIT` even when both wrote the same value (a read-modify-write increment
+/// must never be lost), and so does a row one deleted and the other wrote.
+#[tokio::test]
+async fn the_first_committer_wins_whatever_the_values() {
+    let (_dir, a, b) = two_sessions().await;
+    for s in [&a, &b] {
+        s.execute("BEGIN").await.unwrap();
+        assert!(
+            count(s, "SELECT age FROM person WHERE name = 'alice'")
+                .await
+                .contains("| 30  |")
+        );
+        s.execute("UPDATE person SET age = 31 WHERE name = 'alice'")
+            .await
+            .unwrap();
+    }
+    a.execute("COMMIT").await.unwrap();
+    let e = err(&b, "COMMIT").await;
+    assert_eq!(e.sqlstate(), "40001", "{e}");
+    assert!(e.to_string().contains("concurrent_write"), "{e}");
+
+    // An autocommit write that lands meanwhile counts as a first committer too, even one
+    // that writes the row back to the value the transaction read.
+    b.execute("BEGIN; UPDATE person SET age = 32 WHERE name = 'alice'")
+        .await
+        .unwrap();
+    a.execute("UPDATE person SET age = 0 WHERE name = 'alice'")
+        .await
+        .unwrap();
+    a.execute("UPDATE person SET age = 31 WHERE name = 'alice'")
+        .await
+        .unwrap();
+    assert_eq!(err(&b, "COMMIT").await.sqlstate(), "40001");
+
+    // Both delete the same row.
+    for s in [&a, &b] {
+        s.execute("BEGIN; DELETE FROM person WHERE name = 'bob'")
+            .await
+            .unwrap();
+    }
+    a.execute("COMMIT").await.unwrap();
+    assert_eq!(err(&b, "COMMIT").await.sqlstate(), "40001");
+
+    // Both insert the same key with the same values.
+    for s in [&a, &b] {
+        s.execute("BEGIN; INSERT INTO person (name, age) VALUES ('carol', 7)")
+            .await
+            .unwrap();
+    }
+    a.execute("COMMIT").await.unwrap();
+    assert_eq!(err(&b, "COMMIT").await.sqlstate(), "40001");
+    let t = table(&a, "SELECT name, age FROM person ORDER BY name").await;
+    assert!(
+        t.contains("| alice | 31  |") && t.contains("| carol | 7   |") && !t.contains("bob"),
+        "{t}"
+    );
+
+    // A merge of branches still combines equal values (only a transaction's COMMIT is
+    // first-committer-wins).
+    a.execute("CALL create_branch('side')").await.unwrap();
+    a.execute("UPDATE person SET age = 8 WHERE name = 'carol'")
+        .await
+        .unwrap();
+    a.execute("UPDATE side.person SET age = 8 WHERE name = 'carol'")
+        .await
+        .unwrap();
+    a.execute("CALL merge('side', 'main')").await.unwrap();
+}
+
 #[tokio::test]
 async fn snapshot_isolation_from_begin() {
     let (_dir, a, b) = two_sessions().await;
