@@ -133,7 +133,7 @@ class Writer:
             for name, age in people.items():
                 f.write(json.dumps({"type": "Person", "data": {"name": name, "age": age}}) + "\n")
             for src, dst in edges:
-                f.write(json.dumps({"type": "Knows", "data": {"src": src, "dst": dst}}) + "\n")
+                f.write(json.dumps({"edge": "Knows", "from": src, "to": dst, "data": {}}) + "\n")
         self.pending = Effects(people=people, edges=edges)
         conn.execute("CALL load(%s)", (str(path),))
 

@@ -82,12 +82,62 @@ fn graph_update_or_delete(
     provider.is::<GraphTable>().then_some((verb, dml, provider))
 }
 
+/// The rows of an `INSERT ... VALUES` into a graph table, typed as nullable: DataFusion
+/// types them as the table's columns, and a `NULL` for a required column (`VALUES
+/// (NULL)`, `upper(NULL)`) would fail as a malformed batch before the write's own checks
+/// could say which column it is (23502).
+fn nullable_values(input: &LogicalPlan) -> DfResult<Option<LogicalPlan>> {
+    let mut relaxed = false;
+    let plan = input
+        .clone()
+        .transform_up(|node| match node {
+            LogicalPlan::Values(values)
+                if values.schema.fields().iter().any(|f| !f.is_nullable()) =>
+            {
+                relaxed = true;
+                let fields: Vec<_> = values
+                    .schema
+                    .iter()
+                    .map(|(qualifier, field)| {
+                        (
+                            qualifier.cloned(),
+                            Arc::new(field.as_ref().clone().with_nullable(true)),
+                        )
+                    })
+                    .collect();
+                let schema = datafusion::common::DFSchema::new_with_metadata(
+                    fields,
+                    values.schema.metadata().clone(),
+                )?;
+                Ok(Transformed::yes(LogicalPlan::Values(
+                    datafusion::logical_expr::Values {
+                        schema: Arc::new(schema),
+                        values: values.values,
+                    },
+                )))
+            }
+            other if relaxed => Ok(Transformed::yes(other.recompute_schema()?)),
+            other => Ok(Transformed::no(other)),
+        })?
+        .data;
+    Ok(relaxed.then_some(plan))
+}
+
 impl AnalyzerRule for DmlGuard {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> DfResult<LogicalPlan> {
         Ok(plan
             .transform_down(|node| {
                 if let Some((verb, dml, _)) = graph_update_or_delete(&node) {
                     DmlGuard::filters(&dml.input, verb)?;
+                }
+                if let LogicalPlan::Dml(dml) = &node
+                    && matches!(dml.op, WriteOp::Insert(_))
+                    && source_as_provider(&dml.target).is_ok_and(|p| p.is::<GraphTable>())
+                    && let Some(input) = nullable_values(&dml.input)?
+                {
+                    let mut dml = dml.clone();
+                    dml.input = Arc::new(input);
+                    return Ok(Transformed::yes(LogicalPlan::Dml(dml)));
                 }
                 Ok(Transformed::no(node))
             })?

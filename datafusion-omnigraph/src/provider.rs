@@ -143,6 +143,9 @@ impl TableProvider for GraphTable {
                 self.table
             ))));
         }
+        // Lance takes the limit as an i64: one past it (`LIMIT 9223372036854775807 OFFSET
+        // 1`) is no limit at all.
+        let limit = limit.filter(|l| i64::try_from(*l).is_ok());
         LanceTableProvider::new(dataset, false, false)
             .scan(state, projection, filters, limit)
             .await

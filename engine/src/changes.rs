@@ -81,7 +81,7 @@ async fn lineage(dataset: &Dataset, entry: &TableEntry) -> Result<Vec<LanceVersi
     if entry.lance_branch.is_none() {
         return Ok(chain);
     }
-    let branches = dataset.list_branches().await?;
+    let branches = crate::storage::branch_refs(dataset).await?;
     while let Some((Some(branch), _)) = chain.last() {
         let Some(contents) = branches.get(branch) else {
             return Err(Error::Corrupt(format!(

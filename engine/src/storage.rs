@@ -45,6 +45,21 @@ pub async fn open_dataset(
     Ok(builder.load().await?)
 }
 
+/// `dataset`'s Lance branches. Lance lists the ref files, then reads each: a branch
+/// deleted in between (another transaction ending) fails the read with "not found", so
+/// the listing is taken again.
+pub async fn branch_refs(
+    dataset: &Dataset,
+) -> Result<std::collections::HashMap<String, lance::dataset::refs::BranchContents>> {
+    let mut attempt = 0;
+    loop {
+        match dataset.list_branches().await {
+            Err(lance::Error::NotFound { .. }) if attempt < 8 => attempt += 1,
+            other => return Ok(other?),
+        }
+    }
+}
+
 /// The latest version of `dataset`'s Lance branch, found by probing for the manifests
 /// after `dataset`'s version one by one: one existence check when nothing was committed
 /// since. Lance's own lookup (`latest_version_id`) lists every manifest of the branch on

@@ -9,10 +9,10 @@ use omnigraph_sql::{ErrorKind, Session, SqlError};
 use tokio::sync::watch;
 
 use crate::server::ServerState;
-use crate::wire::admission::ConnectionLimits;
-use crate::wire::serve_socket::IdleLimit;
 use crate::server_log::{LogSettings, SessionLog, show_min_duration};
 use crate::users::Role;
+use crate::wire::admission::ConnectionLimits;
+use crate::wire::serve_socket::IdleLimit;
 
 /// Who is connected, fixed at startup.
 pub struct Identity {
@@ -348,9 +348,7 @@ impl PgSettings {
             "statement_timeout"
             | "lock_timeout"
             | "idle_in_transaction_session_timeout"
-            | "idle_session_timeout" => {
-                parse_duration(value)?.as_millis().to_string()
-            }
+            | "idle_session_timeout" => parse_duration(value)?.as_millis().to_string(),
             MIN_DURATION => show_min_duration(parse_min_duration(value)?),
             _ => value.to_string(),
         };

@@ -359,6 +359,10 @@ fn datafusion_kind(err: &DataFusionError) -> ErrorKind {
     if let Some(engine) = engine_error(err) {
         return engine_kind(engine);
     }
+    // DataFusion's own regular-expression functions hand the compiler's error through.
+    if external_error::<regex::Error>(err).is_some() {
+        return ErrorKind::InvalidRegularExpression;
+    }
     if let Some(sql) = external_error::<SqlError>(err) {
         return sql.kind;
     }
@@ -416,7 +420,9 @@ fn numeric_kind(err: &NumericError) -> ErrorKind {
         NumericError::LogarithmOfZero | NumericError::LogarithmOfNegative => {
             ErrorKind::InvalidLogarithmArgument
         }
-        NumericError::SquareRootOfNegative => ErrorKind::InvalidPowerArgument,
+        NumericError::SquareRootOfNegative
+        | NumericError::ZeroToNegativePower
+        | NumericError::NegativeToFractionalPower => ErrorKind::InvalidPowerArgument,
     }
 }
 

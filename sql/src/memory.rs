@@ -75,8 +75,10 @@ impl SessionPool {
     }
 
     pub fn set_limit(&self, bytes: u64) {
-        self.limit
-            .store(usize::try_from(bytes).unwrap_or(usize::MAX), Ordering::Relaxed);
+        self.limit.store(
+            usize::try_from(bytes).unwrap_or(usize::MAX),
+            Ordering::Relaxed,
+        );
     }
 }
 
@@ -187,7 +189,12 @@ pub fn parse_memory(name: &str, text: &str) -> Result<u64> {
 
 /// A memory size as PostgreSQL shows one: in the largest unit that divides it.
 pub fn show_memory(bytes: u64) -> String {
-    for (unit, scale) in [("TB", 1u64 << 40), ("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)] {
+    for (unit, scale) in [
+        ("TB", 1u64 << 40),
+        ("GB", 1 << 30),
+        ("MB", 1 << 20),
+        ("kB", 1 << 10),
+    ] {
         if bytes >= scale && bytes.is_multiple_of(scale) {
             return format!("{}{unit}", bytes / scale);
         }

@@ -115,11 +115,7 @@ fn expression_operands(chain: Expr, op: &BinaryOperator) -> Vec<Expr> {
     let mut pending = vec![chain];
     while let Some(e) = pending.pop() {
         match e {
-            Expr::BinaryOp {
-                left,
-                op: o,
-                right,
-            } if o == *op => {
+            Expr::BinaryOp { left, op: o, right } if o == *op => {
                 pending.push(*right);
                 pending.push(*left);
             }

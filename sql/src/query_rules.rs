@@ -45,6 +45,7 @@ pub const QUERY_RULES: &[&dyn QueryRule] = &[
     &NoAggregatesOrWindowsInWhere,
     &NoNestedAggregates,
     &NoUngroupedColumns,
+    &DistinctAggregatesOrderByTheirArguments,
 ];
 
 /// Checks every query of `statement`, the nested ones too.
@@ -249,6 +250,57 @@ impl QueryRule for NoNestedAggregates {
                         return Err(SqlError::new(
                             ErrorKind::GroupingError,
                             "aggregate function calls cannot be nested",
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `array_agg(DISTINCT x ORDER BY y)`: 42P10 invalid_column_reference, as in PostgreSQL
+/// (which rows are distinct would depend on `y`). Expressions compare as written, a
+/// column's qualifier aside.
+struct DistinctAggregatesOrderByTheirArguments;
+
+impl QueryRule for DistinctAggregatesOrderByTheirArguments {
+    fn check(&self, query: &Query, functions: &Functions) -> Result<()> {
+        use datafusion::sql::sqlparser::ast::{
+            DuplicateTreatment, FunctionArgumentClause, FunctionArguments,
+        };
+        let unqualified = |e: &Expr| match e {
+            Expr::CompoundIdentifier(parts) => parts
+                .last()
+                .map_or_else(|| e.to_string(), |p| names::normalized(p)),
+            Expr::Identifier(ident) => names::normalized(ident),
+            other => other.to_string(),
+        };
+        for select in selects(&query.body) {
+            let exprs = select.projection.iter().filter_map(|item| match item {
+                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => Some(e),
+                _ => None,
+            });
+            for expr in exprs.chain(select.having.iter()) {
+                for call in calls(expr).iter().filter(|c| functions.is_aggregate(c)) {
+                    let FunctionArguments::List(list) = &call.args else {
+                        continue;
+                    };
+                    if list.duplicate_treatment != Some(DuplicateTreatment::Distinct) {
+                        continue;
+                    }
+                    let arguments: HashSet<String> =
+                        call_arguments(call).iter().map(unqualified).collect();
+                    let ordered_by_other = list.clauses.iter().any(|clause| match clause {
+                        FunctionArgumentClause::OrderBy(order) => order
+                            .iter()
+                            .any(|o| !arguments.contains(&unqualified(&o.expr))),
+                        _ => false,
+                    });
+                    if ordered_by_other {
+                        return Err(SqlError::new(
+                            ErrorKind::InvalidColumnReference,
+                            "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list",
                         ));
                     }
                 }

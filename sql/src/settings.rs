@@ -208,7 +208,8 @@ impl Session {
             "omnigraph.auto_optimize_fragments" => graph
                 .update_settings(|s| s.auto_optimize_fragments = DEFAULT_AUTO_OPTIMIZE_FRAGMENTS),
             "omnigraph.statement_memory_limit" => {
-                graph.update_settings(|s| s.statement_memory_limit = DEFAULT_STATEMENT_MEMORY_LIMIT);
+                graph
+                    .update_settings(|s| s.statement_memory_limit = DEFAULT_STATEMENT_MEMORY_LIMIT);
                 self.apply_memory_limit(DEFAULT_STATEMENT_MEMORY_LIMIT);
             }
             name if is_access_mode_setting(name) => self.set_access_mode(name, "off")?,

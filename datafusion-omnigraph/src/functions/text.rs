@@ -27,9 +27,18 @@ pub fn functions() -> Vec<ScalarUDF> {
             signature: Signature::any(1, Volatility::Immutable),
         }),
         Guarded::udf(datafusion::functions::string::chr(), TextGuard::Chr),
-        Guarded::udf(datafusion::functions::unicode::lpad(), TextGuard::PaddedLength),
-        Guarded::udf(datafusion::functions::unicode::rpad(), TextGuard::PaddedLength),
-        Guarded::udf(datafusion::functions::string::repeat(), TextGuard::RepeatedLength),
+        Guarded::udf(
+            datafusion::functions::unicode::lpad(),
+            TextGuard::PaddedLength,
+        ),
+        Guarded::udf(
+            datafusion::functions::unicode::rpad(),
+            TextGuard::PaddedLength,
+        ),
+        Guarded::udf(
+            datafusion::functions::string::repeat(),
+            TextGuard::RepeatedLength,
+        ),
         substr(),
     ]
 }

@@ -1,6 +1,8 @@
 //! DataFusion's math functions, checked as PostgreSQL checks them: `sqrt` of a negative
-//! number, the logarithm of zero or of a negative number, `abs` of the smallest integer
-//! and `exp`/`power` overflowing are errors, not NaN, infinity or an internal error.
+//! number, the logarithm of zero or of a negative number, `abs` of the smallest integer,
+//! `exp`/`power` overflowing, `power` of zero to a negative power or of a negative number
+//! to a fractional one, and `round`/`trunc` to more places than an `integer` holds are
+//! errors, not NaN, infinity or an internal error.
 //! Each checked function keeps its name, signature and implementation.
 
 use std::sync::Arc;
@@ -26,6 +28,8 @@ enum Check {
     Logarithm,
     AbsoluteValue,
     FiniteResult,
+    Power,
+    DecimalPlaces,
 }
 
 const CHECKED: &[(&str, Check)] = &[
@@ -36,7 +40,9 @@ const CHECKED: &[(&str, Check)] = &[
     ("log2", Check::Logarithm),
     ("abs", Check::AbsoluteValue),
     ("exp", Check::FiniteResult),
-    ("power", Check::FiniteResult),
+    ("power", Check::Power),
+    ("round", Check::DecimalPlaces),
+    ("trunc", Check::DecimalPlaces),
 ];
 
 /// The checked versions of the context's math functions, to register over them.
@@ -84,6 +90,59 @@ fn check_logarithm_or_root(check: Check, args: &[ColumnarValue]) -> Result<()> {
                 }
                 _ => {}
             }
+        }
+    }
+    Ok(())
+}
+
+/// `round(x, n)` and `trunc(x, n)` take `n` as an `integer`: 22003 past its range.
+fn check_decimal_places(args: &[ColumnarValue]) -> Result<()> {
+    let Some(places) = args.get(1) else {
+        return Ok(());
+    };
+    let places = places.to_array(1)?;
+    if !places.data_type().is_integer() {
+        return Ok(());
+    }
+    let places = cast(&places, &DataType::Int64)?;
+    let outside = places
+        .as_primitive::<Int64Type>()
+        .iter()
+        .flatten()
+        .any(|n| i32::try_from(n).is_err());
+    match outside {
+        true => Err(NumericError::IntegerOutOfRange(IntegerType::Integer).into()),
+        false => Ok(()),
+    }
+}
+
+/// `power(0, y)` with `y < 0`, and `power(x, y)` with `x < 0` and `y` not a whole
+/// number: 2201F, as in PostgreSQL.
+fn check_power(args: &[ColumnarValue]) -> Result<()> {
+    let [base, exponent] = args else {
+        return Ok(());
+    };
+    let (Some(bases), Some(exponents)) = (as_floats(base)?, as_floats(exponent)?) else {
+        return Ok(());
+    };
+    let rows = bases.len().max(exponents.len());
+    let (bases, exponents) = (
+        bases.as_primitive::<Float64Type>(),
+        exponents.as_primitive::<Float64Type>(),
+    );
+    let at = |values: &datafusion::arrow::array::Float64Array, row: usize| {
+        let row = if values.len() == 1 { 0 } else { row };
+        values.is_valid(row).then(|| values.value(row))
+    };
+    for row in 0..rows {
+        let (Some(x), Some(y)) = (at(bases, row), at(exponents, row)) else {
+            continue;
+        };
+        if x == 0.0 && y < 0.0 {
+            return Err(NumericError::ZeroToNegativePower.into());
+        }
+        if x < 0.0 && y.is_finite() && y.fract() != 0.0 {
+            return Err(NumericError::NegativeToFractionalPower.into());
         }
     }
     Ok(())
@@ -163,6 +222,14 @@ impl ScalarUDFImpl for CheckedFunction {
     }
 
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        // A constant number of places decides the result's type, so it is checked here,
+        // before DataFusion's `round` refuses it as an internal error.
+        if self.check == Check::DecimalPlaces
+            && let Some(Some(places)) = args.scalar_arguments.get(1)
+        {
+            let places = ColumnarValue::Scalar((*places).clone());
+            check_decimal_places(&[places.clone(), places])?;
+        }
         self.inner.return_field_from_args(args)
     }
 
@@ -180,9 +247,11 @@ impl ScalarUDFImpl for CheckedFunction {
                 check_logarithm_or_root(self.check, &args.args)?
             }
             Check::AbsoluteValue => check_absolute_value(&args.args)?,
+            Check::Power => check_power(&args.args)?,
+            Check::DecimalPlaces => check_decimal_places(&args.args)?,
             Check::FiniteResult => {}
         }
-        if self.check != Check::FiniteResult {
+        if !matches!(self.check, Check::FiniteResult | Check::Power) {
             return self.inner.invoke_with_args(args);
         }
         let arguments = args.args.clone();

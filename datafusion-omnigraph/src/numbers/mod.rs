@@ -42,6 +42,10 @@ pub enum NumericError {
     LogarithmOfNegative,
     /// 2201F
     SquareRootOfNegative,
+    /// 2201F: `power(0, y)` with `y < 0`.
+    ZeroToNegativePower,
+    /// 2201F: `power(x, y)` with `x < 0` and `y` not a whole number.
+    NegativeToFractionalPower,
 }
 
 /// PostgreSQL's integer types, which name themselves in overflow messages.
@@ -75,6 +79,10 @@ impl fmt::Display for NumericError {
             NumericError::LogarithmOfZero => "cannot take logarithm of zero",
             NumericError::LogarithmOfNegative => "cannot take logarithm of a negative number",
             NumericError::SquareRootOfNegative => "cannot take square root of a negative number",
+            NumericError::ZeroToNegativePower => "zero raised to a negative power is undefined",
+            NumericError::NegativeToFractionalPower => {
+                "a negative number raised to a non-integer power yields a complex result"
+            }
         };
         f.write_str(message)
     }

@@ -64,7 +64,11 @@ impl Graph {
         let fork_from = (source.branch(), source.version());
         let created = match handle.create_branch(name, fork_from, None).await {
             Ok(ds) => ds,
-            Err(_) if !handle.list_branches().await?.contains_key(name) => {
+            Err(_)
+                if !crate::storage::branch_refs(&handle)
+                    .await?
+                    .contains_key(name) =>
+            {
                 // A crash inside an earlier create_branch can leave a zombie dataset with
                 // no branch record: it is not a branch we know, so reclaim the name.
                 handle.force_delete_branch(name).await?;
@@ -104,7 +108,7 @@ impl Graph {
         }
         let _guard = self.inner.write_lock.lock().await;
         let main = self.manifest_head(MAIN_BRANCH).await?;
-        let listed = main.list_branches().await?;
+        let listed = crate::storage::branch_refs(&main).await?;
         if !listed.contains_key(name) {
             return Err(Error::UnknownBranch(name.to_string()));
         }

@@ -24,22 +24,14 @@ impl Graph {
             return Ok(true);
         }
         let main = self.manifest_head(MAIN_BRANCH).await?;
-        Ok(main.list_branches().await?.contains_key(name))
+        Ok(crate::storage::branch_refs(&main).await?.contains_key(name))
     }
 
-    /// Lance's branch listing reads one file per branch; a transaction branch dropped
-    /// while it lists makes it fail with "not found", so it is read again.
     async fn list_branch_refs(
         &self,
         main: &lance::Dataset,
     ) -> Result<HashMap<String, BranchContents>> {
-        let mut attempt = 0;
-        loop {
-            match main.list_branches().await {
-                Err(lance::Error::NotFound { .. }) if attempt < 3 => attempt += 1,
-                other => return Ok(other?),
-            }
-        }
+        crate::storage::branch_refs(main).await
     }
 
     /// Branch names, `main` first, then by name (one listing, no per-branch reads).

@@ -224,8 +224,7 @@ impl Graph {
     async fn missing_version(&self, head: &Dataset, branch: &str, version: u64) -> Error {
         let created_at = match branch {
             MAIN_BRANCH => Some(0),
-            _ => head
-                .list_branches()
+            _ => crate::storage::branch_refs(head)
                 .await
                 .ok()
                 .and_then(|refs| refs.get(branch).map(|c| c.parent_version)),

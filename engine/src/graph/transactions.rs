@@ -34,8 +34,7 @@ impl Graph {
     pub(crate) async fn drop_abandoned_transactions(&self) -> Result<()> {
         let main = self.manifest_head(MAIN_BRANCH).await?;
         let now = Utc::now().timestamp().max(0) as u64;
-        let abandoned: Vec<String> = main
-            .list_branches()
+        let abandoned: Vec<String> = crate::storage::branch_refs(&main)
             .await?
             .into_iter()
             .filter(|(name, contents)| is_abandoned_transaction(name, contents.create_at, now))

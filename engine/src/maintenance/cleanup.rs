@@ -144,7 +144,7 @@ impl Graph {
         policy: &CleanupPolicy,
     ) -> Result<BTreeMap<String, BTreeSet<u64>>> {
         let main = self.manifest_head(MAIN_BRANCH).await?;
-        let refs = main.list_branches().await?;
+        let refs = crate::storage::branch_refs(&main).await?;
         let mut branches = vec![MAIN_BRANCH.to_string()];
         branches.extend(refs.keys().cloned());
         let mut kept: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
@@ -246,7 +246,7 @@ impl Graph {
             Err(e) => return Err(e),
         };
         if sweep {
-            let forks = main.list_branches().await?;
+            let forks = crate::storage::branch_refs(&main).await?;
             for fork in forks.keys() {
                 let pinned = by_branch.contains_key(&Some(fork.clone()));
                 let has_child = forks

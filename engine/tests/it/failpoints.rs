@@ -419,8 +419,13 @@ async fn a_transaction_commit_crashing_before_its_publish_rolls_forward() {
     arm(graph.root());
     let (g, p) = (graph.clone(), private.clone());
     let joined = tokio::spawn(async move {
-        g.merge_with(&p, "main", omnigraph_engine::MergeStyle::Transaction, &opts())
-            .await
+        g.merge_with(
+            &p,
+            "main",
+            omnigraph_engine::MergeStyle::Transaction,
+            &opts(),
+        )
+        .await
     })
     .await;
     fail::remove(failpoints::COMMIT_BEFORE_PUBLISH);

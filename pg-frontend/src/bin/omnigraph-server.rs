@@ -134,7 +134,9 @@ async fn main() -> ExitCode {
         };
     }
     if let Some(bytes) = args.memory_limit {
-        omnigraph_sql::memory::set_process_memory_limit(usize::try_from(bytes).unwrap_or(usize::MAX));
+        omnigraph_sql::memory::set_process_memory_limit(
+            usize::try_from(bytes).unwrap_or(usize::MAX),
+        );
     }
     let config = ServerConfig {
         data_dir: args.data_dir,

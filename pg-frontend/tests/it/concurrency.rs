@@ -52,10 +52,7 @@ async fn concurrent_read_modify_write_transactions_lose_no_increment() {
     let setup = server.connect("demo").await;
     for counter in COUNTERS {
         setup
-            .execute(
-                "INSERT INTO person (name, age) VALUES ($1, 0)",
-                &[&counter],
-            )
+            .execute("INSERT INTO person (name, age) VALUES ($1, 0)", &[&counter])
             .await
             .unwrap();
     }

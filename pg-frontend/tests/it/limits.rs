@@ -132,10 +132,18 @@ async fn idle_sessions_and_idle_transactions_are_closed_after_their_timeouts() {
     // The server's default applies to a transaction left open: it is rolled back.
     let mut client = RawClient::started(server.addr, "demo").await;
     simple(&mut client, "BEGIN").await;
-    simple(&mut client, "INSERT INTO person (name) VALUES ('abandoned')").await;
+    simple(
+        &mut client,
+        "INSERT INTO person (name) VALUES ('abandoned')",
+    )
+    .await;
     let started = Instant::now();
     let (severity, code, text) = fatal_of(&client.until_closed().await).expect("a FATAL error");
-    assert_eq!((severity.as_str(), code.as_str()), ("FATAL", "25P03"), "{text}");
+    assert_eq!(
+        (severity.as_str(), code.as_str()),
+        ("FATAL", "25P03"),
+        "{text}"
+    );
     assert_eq!(
         text,
         "terminating connection due to idle-in-transaction timeout"
@@ -146,7 +154,11 @@ async fn idle_sessions_and_idle_transactions_are_closed_after_their_timeouts() {
         .query_one("SELECT count(*) FROM person WHERE name = 'abandoned'", &[])
         .await
         .unwrap();
-    assert_eq!(left.get::<_, i64>(0), 0, "the idle transaction was rolled back");
+    assert_eq!(
+        left.get::<_, i64>(0),
+        0,
+        "the idle transaction was rolled back"
+    );
 
     // Outside a transaction that timeout does not apply; a session's own
     // idle_session_timeout does.

@@ -135,6 +135,27 @@ async fn numeric_functions_answer_as_postgresql() {
     ] {
         assert_eq!(err(&s, sql).await.sqlstate(), "22012", "{sql}");
     }
+    // What PostgreSQL refuses in a function's arguments is a user's mistake, never XX000.
+    for (sql, state) in [
+        ("SELECT power(0.0, -1)", "2201F"),
+        ("SELECT power(-8, 0.5)", "2201F"),
+        ("SELECT round(1.5, 9223372036854775807)", "22003"),
+        ("SELECT regexp_replace('ab', '[a-', 'z')", "2201B"),
+        ("SELECT regexp_replace(name, '(', 'z') FROM person", "2201B"),
+        (
+            "SELECT array_agg(DISTINCT age ORDER BY name) FROM person",
+            "42P10",
+        ),
+    ] {
+        assert_eq!(err(&s, sql).await.sqlstate(), state, "{sql}");
+    }
+    let out = table(
+        &s,
+        "SELECT power(-2, 3) AS p, array_agg(DISTINCT p.age ORDER BY age) IS NOT NULL AS a \
+         FROM person p",
+    )
+    .await;
+    assert!(out.contains("| -8.0 | true |"), "{out}");
 }
 
 #[tokio::test]

@@ -333,7 +333,10 @@ async fn statements_past_their_memory_limit_spill_or_fail_with_53200() {
     )
     .await;
     assert_eq!(e.sqlstate(), "53200", "{e}");
-    assert!(e.to_string().contains("omnigraph.statement_memory_limit"), "{e}");
+    assert!(
+        e.to_string().contains("omnigraph.statement_memory_limit"),
+        "{e}"
+    );
     s.execute("RESET omnigraph.statement_memory_limit")
         .await
         .unwrap();

@@ -233,7 +233,12 @@ async fn long_chains_run_and_statements_nesting_too_deep_fail_with_54001() {
     ))
     .await;
     assert!(distinct.contains("| 1 |"), "{distinct}");
-    let nested = count(format!("SELECT {}7{} AS n", "(".repeat(100), ")".repeat(100))).await;
+    let nested = count(format!(
+        "SELECT {}7{} AS n",
+        "(".repeat(100),
+        ")".repeat(100)
+    ))
+    .await;
     assert!(nested.contains("| 7 |"), "{nested}");
     // An operand's order survives the regrouping: the first SELECT names the column.
     let named = count(format!(

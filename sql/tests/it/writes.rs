@@ -101,6 +101,14 @@ async fn integrity_rules_fail_with_their_sqlstate_and_publish_nothing() {
         ),
         ("INSERT INTO person (name) VALUES ('nonick')", "23502"),
         (
+            "INSERT INTO person (name, nick) VALUES ('n1', 'a'), (NULL, 'b')",
+            "23502",
+        ),
+        (
+            "INSERT INTO person (name, nick) VALUES (upper(NULL), 'a')",
+            "23502",
+        ),
+        (
             "INSERT INTO person (age, nick) VALUES (3, 'nokey')",
             "23502",
         ),
