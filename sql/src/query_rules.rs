@@ -272,7 +272,7 @@ impl QueryRule for DistinctAggregatesOrderByTheirArguments {
         let unqualified = |e: &Expr| match e {
             Expr::CompoundIdentifier(parts) => parts
                 .last()
-                .map_or_else(|| e.to_string(), |p| names::normalized(p)),
+                .map_or_else(|| e.to_string(), names::normalized),
             Expr::Identifier(ident) => names::normalized(ident),
             other => other.to_string(),
         };

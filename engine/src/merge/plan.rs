@@ -197,14 +197,11 @@ impl Graph {
                     _ => None,
                 };
                 for change in &theirs_changes {
-                    let ours = match &ours_rows {
-                        Some(side) => Some(EntityOnTarget {
-                            row: side.rows.get(&change.id).and_then(Option::as_ref),
-                            written: side.written.contains(&change.id),
-                        }),
-                        // The target did not change this table since the base.
-                        None => None,
-                    };
+                    // `None`: the target did not change this table since the base.
+                    let ours = ours_rows.as_ref().map(|side| EntityOnTarget {
+                        row: side.rows.get(&change.id).and_then(Option::as_ref),
+                        written: side.written.contains(&change.id),
+                    });
                     merge_entity(&mut table, &mut plan.conflicts, change, ours, style);
                 }
             }

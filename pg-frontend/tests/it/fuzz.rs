@@ -707,6 +707,9 @@ fn random_frame(rng: &mut Rng) -> Vec<u8> {
     frame
 }
 
+/// Databases a startup packet may name: the graph, none that exists, a branch, none.
+const DATABASES: [&str; 4] = ["demo", "nosuch", "demo@main", ""];
+
 /// Bytes a client might send first: a startup packet (sometimes broken), an SSL or GSS
 /// request, a cancel request, or noise.
 fn random_opening(rng: &mut Rng) -> Vec<u8> {
@@ -715,7 +718,10 @@ fn random_opening(rng: &mut Rng) -> Vec<u8> {
         1 => vec![0, 0, 0, 8, 4, 210, 22, 48],
         2 => vec![0, 0, 0, 16, 4, 210, 22, 46, 0, 0, 0, 1, 0, 0, 0, 2],
         3 => (0..rng.below(40)).map(|_| rng.next() as u8).collect(),
-        _ => startup_packet("tester", *rng.pick(&["demo", "nosuch", "demo@main", ""])),
+        _ => {
+            let database = *rng.pick::<&str>(&DATABASES);
+            startup_packet("tester", database)
+        }
     };
     if rng.chance(30) && packet.len() > 4 {
         let cut = 1 + rng.below(packet.len() - 1);
