@@ -49,15 +49,20 @@ pub(crate) fn check(statement: &mut DFStatement) -> Result<()> {
 }
 
 fn balance(statement: &mut DFStatement) {
-    let mut balancer = Balancer;
+    visit_roots_mut(statement, &mut Balancer);
+}
+
+/// Runs `visitor` over the SQL a statement holds: the statement, the one `EXPLAIN`
+/// explains, or the query `COPY` copies.
+fn visit_roots_mut<V: VisitorMut>(statement: &mut DFStatement, visitor: &mut V) {
     match statement {
         DFStatement::Statement(s) => {
-            let _ = VisitMut::visit(s.as_mut(), &mut balancer);
+            let _ = VisitMut::visit(s.as_mut(), visitor);
         }
-        DFStatement::Explain(explain) => balance(&mut explain.statement),
+        DFStatement::Explain(explain) => visit_roots_mut(&mut explain.statement, visitor),
         DFStatement::CopyTo(copy) => {
             if let CopyToSource::Query(query) = &mut copy.source {
-                let _ = VisitMut::visit(query.as_mut(), &mut balancer);
+                let _ = VisitMut::visit(query.as_mut(), visitor);
             }
         }
         _ => {}
@@ -233,19 +238,7 @@ fn set_operation_depth(body: &SetExpr) -> usize {
 /// emptied after its children (the traversal grows its stack as it needs), so what is
 /// finally dropped is shallow.
 fn dismantle(statement: &mut DFStatement) {
-    let mut emptier = Emptier;
-    match statement {
-        DFStatement::Statement(s) => {
-            let _ = VisitMut::visit(s.as_mut(), &mut emptier);
-        }
-        DFStatement::Explain(explain) => dismantle(&mut explain.statement),
-        DFStatement::CopyTo(copy) => {
-            if let CopyToSource::Query(query) = &mut copy.source {
-                let _ = VisitMut::visit(query.as_mut(), &mut emptier);
-            }
-        }
-        _ => {}
-    }
+    visit_roots_mut(statement, &mut Emptier);
 }
 
 struct Emptier;
