@@ -518,6 +518,27 @@ pub(crate) struct SideRows {
     pub written: HashSet<String>,
 }
 
+impl SideRows {
+    /// Each change's row on the side and whether the side wrote it, as `side` says.
+    fn of(
+        changes: &[RowChange],
+        mut side: impl FnMut(&RowChange) -> (Option<RowValues>, bool),
+    ) -> SideRows {
+        let mut out = SideRows {
+            rows: HashMap::with_capacity(changes.len()),
+            written: HashSet::new(),
+        };
+        for c in changes {
+            let (row, written) = side(c);
+            if written {
+                out.written.insert(c.id.clone());
+            }
+            out.rows.insert(c.id.clone(), row);
+        }
+        out
+    }
+}
+
 /// The rows the entities of `changes` have in table version `side`, given their rows at
 /// version `base` (each change's `before`). When `side` descends from `base` in Lance
 /// history, only the delta since `base` is read, and a row counts as written when the
@@ -539,38 +560,20 @@ pub(crate) async fn rows_given_base(
             && is_version(&base_ds, &ancestor)
         {
             let delta = side_delta(store, &side.path, &ancestor, &side_ds, reader).await?;
-            let mut out = SideRows {
-                rows: HashMap::with_capacity(changes.len()),
-                written: HashSet::new(),
-            };
-            for c in changes {
-                let row = match delta.after.get(&c.id) {
-                    Some((row, _)) => Some(row.clone()),
-                    None if delta.before.contains_key(&c.id) => None,
-                    None => c.before.clone(),
-                };
-                if delta.after.contains_key(&c.id) || delta.before.contains_key(&c.id) {
-                    out.written.insert(c.id.clone());
-                }
-                out.rows.insert(c.id.clone(), row);
-            }
-            return Ok(out);
+            return Ok(SideRows::of(changes, |c| match delta.after.get(&c.id) {
+                Some((row, _)) => (Some(row.clone()), true),
+                None if delta.before.contains_key(&c.id) => (None, true),
+                None => (c.before.clone(), false),
+            }));
         }
     }
     let ids: HashSet<String> = changes.iter().map(|c| c.id.clone()).collect();
     let mut found = reader.by_ids(&side_ds, &ids).await?;
-    let mut out = SideRows {
-        rows: HashMap::with_capacity(changes.len()),
-        written: HashSet::new(),
-    };
-    for c in changes {
+    Ok(SideRows::of(changes, |c| {
         let row = found.remove(&c.id);
-        if row != c.before {
-            out.written.insert(c.id.clone());
-        }
-        out.rows.insert(c.id.clone(), row);
-    }
-    Ok(out)
+        let written = row != c.before;
+        (row, written)
+    }))
 }
 
 /// A row as a JSON object of its columns (for conflict reports and diffs as text).

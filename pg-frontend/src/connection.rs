@@ -174,8 +174,8 @@ impl Connection {
 }
 
 /// Postgres run-time parameters a client may `SET` and `SHOW`. `statement_timeout`,
-/// the idle timeouts and `log_min_duration_statement` change behaviour; the others are kept so drivers and BI tools that set them at
-/// connect (and read them back) work.
+/// the idle timeouts and `log_min_duration_statement` change behaviour; the others are
+/// kept so drivers and BI tools that set them at connect (and read them back) work.
 #[derive(Debug, Clone)]
 pub struct PgSettings {
     values: BTreeMap<String, String>,

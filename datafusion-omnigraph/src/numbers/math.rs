@@ -96,10 +96,7 @@ fn check_logarithm_or_root(check: Check, args: &[ColumnarValue]) -> Result<()> {
 }
 
 /// `round(x, n)` and `trunc(x, n)` take `n` as an `integer`: 22003 past its range.
-fn check_decimal_places(args: &[ColumnarValue]) -> Result<()> {
-    let Some(places) = args.get(1) else {
-        return Ok(());
-    };
+fn check_decimal_places(places: &ColumnarValue) -> Result<()> {
     let places = places.to_array(1)?;
     if !places.data_type().is_integer() {
         return Ok(());
@@ -227,8 +224,7 @@ impl ScalarUDFImpl for CheckedFunction {
         if self.check == Check::DecimalPlaces
             && let Some(Some(places)) = args.scalar_arguments.get(1)
         {
-            let places = ColumnarValue::Scalar((*places).clone());
-            check_decimal_places(&[places.clone(), places])?;
+            check_decimal_places(&ColumnarValue::Scalar((*places).clone()))?;
         }
         self.inner.return_field_from_args(args)
     }
@@ -248,7 +244,11 @@ impl ScalarUDFImpl for CheckedFunction {
             }
             Check::AbsoluteValue => check_absolute_value(&args.args)?,
             Check::Power => check_power(&args.args)?,
-            Check::DecimalPlaces => check_decimal_places(&args.args)?,
+            Check::DecimalPlaces => {
+                if let Some(places) = args.args.get(1) {
+                    check_decimal_places(places)?
+                }
+            }
             Check::FiniteResult => {}
         }
         if !matches!(self.check, Check::FiniteResult | Check::Power) {

@@ -1,9 +1,5 @@
 //! The branches of a graph: listing them and testing for one.
 
-use std::collections::HashMap;
-
-use lance::dataset::refs::BranchContents;
-
 use super::handle::Graph;
 use super::names::{MAIN_BRANCH, TRANSACTION_PREFIX};
 use crate::error::Result;
@@ -27,18 +23,10 @@ impl Graph {
         Ok(crate::storage::branch_refs(&main).await?.contains_key(name))
     }
 
-    async fn list_branch_refs(
-        &self,
-        main: &lance::Dataset,
-    ) -> Result<HashMap<String, BranchContents>> {
-        crate::storage::branch_refs(main).await
-    }
-
     /// Branch names, `main` first, then by name (one listing, no per-branch reads).
     pub async fn branch_names(&self) -> Result<Vec<String>> {
         let main = self.manifest_head(MAIN_BRANCH).await?;
-        let mut names: Vec<String> = self
-            .list_branch_refs(&main)
+        let mut names: Vec<String> = crate::storage::branch_refs(&main)
             .await?
             .into_keys()
             .filter(|n| !n.starts_with(TRANSACTION_PREFIX))
@@ -51,8 +39,7 @@ impl Graph {
     /// Every branch, `main` first, then by name.
     pub async fn branches(&self) -> Result<Vec<BranchInfo>> {
         let main = self.manifest_head(MAIN_BRANCH).await?;
-        let mut listed: Vec<_> = self
-            .list_branch_refs(&main)
+        let mut listed: Vec<_> = crate::storage::branch_refs(&main)
             .await?
             .into_iter()
             .filter(|(n, _)| !n.starts_with(TRANSACTION_PREFIX))

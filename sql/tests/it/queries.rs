@@ -99,6 +99,21 @@ async fn exists_and_in_are_values_in_the_select_list() {
     }
 }
 
+/// A `LIMIT` and `OFFSET` adding up past `bigint` is no limit (Lance takes a limit as a
+/// signed 64-bit number); PostgreSQL answers the remaining rows.
+#[tokio::test]
+async fn limits_past_bigint_are_no_limit() {
+    let (_dir, s) = demo_session().await;
+    let all = row(&s, "SELECT count(*) FROM person").await;
+    let rest = row(
+        &s,
+        "SELECT count(*) FROM (SELECT name FROM person LIMIT 9223372036854775807 OFFSET 1) AS t",
+    )
+    .await;
+    let all: i64 = all[0].parse().unwrap();
+    assert_eq!(rest, vec![(all - 1).to_string()]);
+}
+
 #[tokio::test]
 async fn intersect_all_and_except_all_keep_multiplicities() {
     let (_dir, s) = demo_session().await;
