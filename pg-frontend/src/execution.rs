@@ -3,15 +3,19 @@
 //! join feeding an aggregate does); on the connections' runtime that would hold up every
 //! connection's I/O, timers, cancel requests and `statement_timeout`s. Here it only
 //! delays other queries, and a cancelled statement's rows stop being produced as soon as
-//! its plan yields. Every statement goes there, queries over no table too: one row of
-//! `lpad('x', 500000000)` computes for seconds, and must not hold up a connection's
-//! thread or outrun its `statement_timeout` and cancel.
+//! its plan yields. The one exception is a query of one row of constants and cheap
+//! calls (`SELECT 1`, `SELECT version()`, a pool's health check): it runs where it was
+//! received, since the hop would cost more than it. A query over no table calling
+//! anything else (`length(repeat('x', 500000000))` computes for a while) goes to the
+//! query runtime like the rest, under `statement_timeout` and cancel.
 
+use std::ops::ControlFlow;
 use std::sync::{Arc, OnceLock};
 
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::{DataFusionError, ScalarValue};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::sql::sqlparser::ast::{Expr, SetExpr, Statement, visit_expressions};
 use futures::StreamExt;
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
@@ -56,6 +60,9 @@ pub async fn run_statement(
     statement: ParsedStatement,
     params: Vec<ScalarValue>,
 ) -> Result<StatementOutput, SqlError> {
+    if is_constant_row(&statement) {
+        return session.run(statement, params).await;
+    }
     let task = runtime().spawn(async move {
         let output = session.run(statement, params).await?;
         Ok(match output {
@@ -72,6 +79,58 @@ pub async fn run_statement(
         )),
     }
 }
+
+/// Whether `statement` is one row of constants and cheap calls over no table: no
+/// subquery, and no function but those that answer at once whatever their arguments.
+fn is_constant_row(statement: &ParsedStatement) -> bool {
+    let Some(s) = statement.sql_statement() else {
+        return false;
+    };
+    let Statement::Query(query) = s else {
+        return false;
+    };
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return false;
+    };
+    if query.with.is_some() || !select.from.is_empty() {
+        return false;
+    }
+    let costly = visit_expressions(s, |expr| match expr {
+        Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. } => ControlFlow::Break(()),
+        Expr::Function(f) => {
+            let cheap = f
+                .name
+                .0
+                .last()
+                .and_then(|p| p.as_ident())
+                .is_some_and(|name| {
+                    CHEAP_FUNCTIONS
+                        .iter()
+                        .any(|known| name.value.eq_ignore_ascii_case(known))
+                });
+            match cheap {
+                true => ControlFlow::Continue(()),
+                false => ControlFlow::Break(()),
+            }
+        }
+        _ => ControlFlow::Continue(()),
+    });
+    costly.is_continue()
+}
+
+/// Functions whose cost does not grow with their arguments: what drivers, pools and BI
+/// tools call at connect and as health checks.
+const CHEAP_FUNCTIONS: &[&str] = &[
+    "version",
+    "current_setting",
+    "current_database",
+    "current_schema",
+    "current_user",
+    "session_user",
+    "pg_backend_pid",
+    "now",
+    "current_timestamp",
+];
 
 /// `rows`, polled on the query runtime (it must be called there). The first batches are
 /// read before the statement's task returns, so a short result (`SELECT 1`, a point
@@ -123,5 +182,32 @@ async fn forwarded(rows: RowStream) -> RowStream {
     RowStream {
         schema: schema.clone(),
         stream: Box::pin(RecordBatchStreamAdapter::new(schema, read.chain(rest))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn in_place(sql: &str) -> bool {
+        is_constant_row(&Session::parse(sql).expect("parses").remove(0))
+    }
+
+    #[test]
+    fn only_rows_of_constants_and_cheap_calls_run_in_place() {
+        assert!(in_place("SELECT 1"));
+        assert!(in_place(
+            "select version(), current_setting('search_path'), $1::int, 1 + 2"
+        ));
+        assert!(!in_place("SELECT length(repeat('x', 500000000))"));
+        assert!(!in_place("SELECT lpad('x', 1000)"));
+        assert!(!in_place("SELECT name FROM person"));
+        assert!(!in_place("SELECT (SELECT count(*) FROM person)"));
+        assert!(!in_place("SELECT EXISTS (SELECT 1 FROM person)"));
+        assert!(!in_place("SELECT generate_series(1, 1000000000)"));
+        assert!(!in_place("WITH t AS (SELECT 1) SELECT 2"));
+        assert!(!in_place("SELECT 1 UNION ALL SELECT 2 FROM person"));
+        assert!(!in_place("INSERT INTO person (name) VALUES ('x')"));
+        assert!(!in_place("CALL create_branch('x')"));
     }
 }
