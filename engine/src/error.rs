@@ -222,6 +222,17 @@ pub enum Error {
     #[error("recovery failed: {0}")]
     Recovery(String),
 
+    /// A write failed and undoing what it had committed failed too (the disk still
+    /// full, say): nothing is visible, and the undo is retried before the next write.
+    #[error(
+        "{source}; rolling back also failed ({undo}); this process retries before its next write, and the next read-write open resolves it"
+    )]
+    UndoPending {
+        #[source]
+        source: Box<Error>,
+        undo: Box<Error>,
+    },
+
     #[error("storage error: {0}")]
     Lance(#[from] lance::Error),
 
@@ -274,8 +285,26 @@ impl Error {
     /// The error without line context, for classifying it.
     pub fn root(&self) -> &Error {
         match self {
-            Error::AtLine { source, .. } => source.root(),
+            Error::AtLine { source, .. } | Error::UndoPending { source, .. } => source.root(),
             other => other,
         }
     }
+
+    /// The operating system's error behind this one, if an I/O failure caused it.
+    pub fn io_cause(&self) -> Option<&std::io::Error> {
+        io_cause(self)
+    }
+}
+
+/// The operating system's error found down `err`'s chain of sources: Lance and
+/// object_store wrap it (a full disk reaches us as Lance's error about a data file).
+pub fn io_cause<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        next = e.source();
+    }
+    None
 }

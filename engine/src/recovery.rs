@@ -8,6 +8,12 @@
 //!   roll forward (publish the recorded commit);
 //! - otherwise roll back: restore every table that moved to its base version, publish
 //!   the restored versions as a recovery commit, delete the sidecar.
+//!
+//! A roll-back, once decided, is recorded by renaming the sidecar to
+//! `<ulid>.rolling-back.json` before anything is restored. A rename needs no free space,
+//! so a writer that fails on a full disk and cannot restore yet still makes its failure
+//! final: every later pass rolls back, never forward, and the error the caller saw
+//! stays true.
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -20,6 +26,8 @@ use crate::storage;
 use crate::write::indexes;
 
 pub const RECOVERY_DIR: &str = "_recovery";
+const SIDECAR_SUFFIX: &str = ".json";
+const ROLLING_BACK_SUFFIX: &str = ".rolling-back.json";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -54,7 +62,11 @@ pub(crate) struct Sidecar {
 
 impl Sidecar {
     fn rel_path(id: &str) -> String {
-        format!("{RECOVERY_DIR}/{id}.json")
+        format!("{RECOVERY_DIR}/{id}{SIDECAR_SUFFIX}")
+    }
+
+    fn rolling_back_path(id: &str) -> String {
+        format!("{RECOVERY_DIR}/{id}{ROLLING_BACK_SUFFIX}")
     }
 
     pub(crate) async fn write(&self, graph: &Graph) -> Result<()> {
@@ -67,18 +79,59 @@ impl Sidecar {
             .await
     }
 
-    pub(crate) async fn delete(&self, graph: &Graph) -> Result<()> {
-        graph.inner.meta.delete(&Self::rel_path(&self.id)).await
+    /// Makes the roll-back decision durable, by a rename (no space needed).
+    async fn mark_rolling_back(&mut self, graph: &Graph) -> Result<()> {
+        if !self.rolling_back {
+            graph
+                .inner
+                .meta
+                .rename(
+                    &Self::rel_path(&self.id),
+                    &Self::rolling_back_path(&self.id),
+                )
+                .await?;
+            self.rolling_back = true;
+        }
+        Ok(())
     }
 
+    pub(crate) async fn delete(&self, graph: &Graph) -> Result<()> {
+        let meta = &graph.inner.meta;
+        for path in [Self::rel_path(&self.id), Self::rolling_back_path(&self.id)] {
+            if meta.exists(&path).await? {
+                meta.delete(&path).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The sidecar in `file` (a name under the recovery directory).
     async fn read(graph: &Graph, file: &str) -> Result<Sidecar> {
         let bytes = graph
             .inner
             .meta
             .get(&format!("{RECOVERY_DIR}/{file}"))
             .await?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| Error::Corrupt(format!("recovery sidecar {file}: {e}")))
+        let mut sidecar: Sidecar = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::Corrupt(format!("recovery sidecar {file}: {e}")))?;
+        sidecar.rolling_back |= file.ends_with(ROLLING_BACK_SUFFIX);
+        Ok(sidecar)
+    }
+
+    /// The file sidecar `id` is in now, if it still exists.
+    async fn find(graph: &Graph, id: &str) -> Result<Option<String>> {
+        for suffix in [SIDECAR_SUFFIX, ROLLING_BACK_SUFFIX] {
+            let file = format!("{id}{suffix}");
+            if graph
+                .inner
+                .meta
+                .exists(&format!("{RECOVERY_DIR}/{file}"))
+                .await?
+            {
+                return Ok(Some(file));
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -98,7 +151,7 @@ pub async fn pending_sidecars(graph: &Graph) -> Result<Vec<String>> {
         .list(RECOVERY_DIR)
         .await?
         .into_iter()
-        .filter(|n| n.ends_with(".json"))
+        .filter(|n| n.ends_with(SIDECAR_SUFFIX))
         .collect())
 }
 
@@ -119,13 +172,7 @@ pub(crate) async fn heal_own(graph: &Graph) -> Result<()> {
         .unwrap_or_else(|p| p.into_inner())
         .clone();
     for id in ids {
-        let file = format!("{id}.json");
-        if graph
-            .inner
-            .meta
-            .exists(&format!("{RECOVERY_DIR}/{file}"))
-            .await?
-        {
+        if let Some(file) = Sidecar::find(graph, &id).await? {
             let mut sidecar = Sidecar::read(graph, &file).await?;
             resolve(graph, &mut sidecar).await?;
         }
@@ -239,10 +286,7 @@ pub(crate) async fn roll_back(
     sidecar: &mut Sidecar,
     committed_by_us: Option<&[String]>,
 ) -> Result<()> {
-    if !sidecar.rolling_back {
-        sidecar.rolling_back = true;
-        sidecar.write(graph).await?;
-    }
+    sidecar.mark_rolling_back(graph).await?;
     let live = graph.snapshot(&sidecar.branch).await?;
     let mut restored: Vec<TableEntry> = Vec::new();
     for t in &sidecar.tables {

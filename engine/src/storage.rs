@@ -20,6 +20,7 @@ use lance_table::io::commit::{
     CommitError, CommitHandler, ManifestLocation, ManifestNamingScheme, ManifestWriter,
     commit_handler_from_url,
 };
+use object_store::ObjectStoreExt;
 use object_store::path::Path;
 
 use crate::error::{Error, Result};
@@ -147,10 +148,60 @@ impl CommitHandler for ExpectVersionHandler {
     }
 }
 
+/// The data files `txn` writes or rewrites (and, harmlessly, some it keeps).
+fn data_files_of(txn: &Transaction) -> Vec<&lance_table::format::DataFile> {
+    let fragments: Vec<&Fragment> = match &txn.operation {
+        Operation::Append { fragments }
+        | Operation::Overwrite { fragments, .. }
+        | Operation::Merge { fragments, .. } => fragments.iter().collect(),
+        Operation::Update {
+            updated_fragments,
+            new_fragments,
+            ..
+        } => updated_fragments.iter().chain(new_fragments).collect(),
+        Operation::Rewrite { groups, .. } => groups.iter().flat_map(|g| &g.new_fragments).collect(),
+        _ => Vec::new(),
+    };
+    let mut files: Vec<&lance_table::format::DataFile> =
+        fragments.into_iter().flat_map(|f| &f.files).collect();
+    if let Operation::DataReplacement { replacements } = &txn.operation {
+        files.extend(replacements.iter().map(|r| &r.1));
+    }
+    files
+}
+
+/// Fails unless every local data file `txn` references holds the bytes Lance wrote to
+/// it. Lance's local writer ignores an error from its last write (a full disk) and still
+/// publishes the file, cut short; committed, it would fail every later read. The error
+/// it ignored is lost; a full disk is what cuts writes short, so that is the report.
+async fn check_written_files(dataset: &Dataset, txn: &Transaction) -> Result<()> {
+    let store = dataset.object_store(None).await?;
+    if !store.is_local() {
+        return Ok(());
+    }
+    for file in data_files_of(txn) {
+        let (Some(written), None) = (file.file_size_bytes.get(), file.base_id) else {
+            continue;
+        };
+        let path = dataset.data_dir().child(file.path.as_str());
+        let stored = store.size(&path).await?;
+        if stored != written.get() {
+            return Err(Error::Io(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                format!(
+                    "data file {path} holds {stored} of the {written} bytes written to it: a write was cut short, most likely by a full disk"
+                ),
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Commits `txn` onto `dataset` only if nobody committed since `txn.read_version`.
 ///
 /// Returns the new dataset version, which is always `read_version + 1`.
 pub async fn commit_exact(dataset: Arc<Dataset>, txn: Transaction, what: &str) -> Result<Dataset> {
+    check_written_files(&dataset, &txn).await?;
     let expected = txn.read_version + 1;
     let inner = commit_handler_from_url(dataset.uri(), &None).await?;
     let handler = Arc::new(ExpectVersionHandler { inner, expected });
@@ -362,8 +413,25 @@ impl MetaStore {
         p
     }
 
+    /// Writes `bytes` at `rel` whole or not at all. Through object_store's own `put`,
+    /// not Lance's writer: Lance's local writer ignores a failed final flush (a full
+    /// disk) and publishes the cut-short file.
     pub async fn put(&self, rel: &str, bytes: &[u8]) -> Result<()> {
-        self.store.put(&self.path(rel), bytes).await?;
+        self.store
+            .inner
+            .put(&self.path(rel), bytes.to_vec().into())
+            .await
+            .map_err(lance::Error::from)?;
+        Ok(())
+    }
+
+    /// Moves `from` to `to`, replacing `to`; on a local disk this needs no free space.
+    pub async fn rename(&self, from: &str, to: &str) -> Result<()> {
+        self.store
+            .inner
+            .rename(&self.path(from), &self.path(to))
+            .await
+            .map_err(lance::Error::from)?;
         Ok(())
     }
 

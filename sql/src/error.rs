@@ -255,17 +255,9 @@ fn io_kind(err: &std::io::Error) -> ErrorKind {
     }
 }
 
-/// The kind of an error some I/O failure caused, found down its chain of sources (Lance
-/// and object_store wrap the operating system's error).
+/// The kind of an error some I/O failure caused.
 fn failed_io(err: &(dyn std::error::Error + 'static)) -> Option<ErrorKind> {
-    let mut next = Some(err);
-    while let Some(e) = next {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            return Some(io_kind(io));
-        }
-        next = e.source();
-    }
-    None
+    omnigraph_engine::error::io_cause(err).map(io_kind)
 }
 
 fn engine_kind(err: &EngineError) -> ErrorKind {
@@ -302,7 +294,7 @@ fn engine_kind(err: &EngineError) -> ErrorKind {
             IntegrityViolation::UnknownProperty { .. } => ErrorKind::UndefinedColumn,
             IntegrityViolation::Cardinality { .. } => ErrorKind::CheckViolation,
         },
-        EngineError::AtLine { .. } => ErrorKind::Internal,
+        EngineError::AtLine { .. } | EngineError::UndoPending { .. } => ErrorKind::Internal,
         EngineError::BadInput(_) => ErrorKind::InvalidValue,
         EngineError::InvalidLoadMode(_) | EngineError::InvalidArgument(_) => {
             ErrorKind::InvalidParameter

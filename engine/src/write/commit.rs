@@ -321,9 +321,10 @@ pub(crate) async fn commit(graph: &Graph, mut req: CommitRequest) -> Result<Comm
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(sidecar.id.clone());
-        return Err(Error::Recovery(format!(
-            "{err}; rolling back also failed ({undo}); this process retries before its next write, and the next read-write open resolves it"
-        )));
+        return Err(Error::UndoPending {
+            source: Box::new(err),
+            undo: Box::new(undo),
+        });
     }
     Err(err)
 }

@@ -1,5 +1,8 @@
+use std::collections::BTreeMap;
+
 use arrow_array::{Array, RecordBatch, StringArray};
-use omnigraph_engine::{Graph, LoadMode, WriteOptions};
+use arrow_cast::display::{ArrayFormatter, FormatOptions};
+use omnigraph_engine::{Graph, LoadMode, Snapshot, WriteOptions};
 use tempfile::TempDir;
 
 pub const SOCIAL: &str = "\
@@ -84,4 +87,44 @@ impl Mix {
     pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
+}
+
+/// Every table of a snapshot as sorted rows of text.
+pub async fn contents(snapshot: &Snapshot) -> BTreeMap<String, Vec<String>> {
+    contents_except(snapshot, &[]).await
+}
+
+/// Every table of a snapshot as sorted rows of text, without the columns `skipped` names
+/// (generated edge ids, say, when two runs of one workload are compared).
+pub async fn contents_except(
+    snapshot: &Snapshot,
+    skipped: &[&str],
+) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    let names: Vec<String> = snapshot
+        .schema()
+        .tables()
+        .map(|t| t.table().to_string())
+        .collect();
+    for name in names {
+        let mut rows = Vec::new();
+        for batch in snapshot.read_all(&name).await.unwrap() {
+            let options = FormatOptions::default().with_null("<null>");
+            let formatters: Vec<ArrayFormatter> = batch
+                .schema()
+                .fields()
+                .iter()
+                .zip(batch.columns())
+                .filter(|(field, _)| !skipped.contains(&field.name().as_str()))
+                .map(|(_, c)| ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
+                .collect();
+            for i in 0..batch.num_rows() {
+                let row: Vec<String> = formatters.iter().map(|f| f.value(i).to_string()).collect();
+                rows.push(row.join(","));
+            }
+        }
+        rows.sort();
+        out.insert(name, rows);
+    }
+    out
 }

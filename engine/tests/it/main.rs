@@ -5,6 +5,7 @@ mod branches;
 mod common;
 mod concurrency;
 mod delete;
+mod disk_full;
 #[cfg(feature = "failpoints")]
 mod failpoints;
 mod history;

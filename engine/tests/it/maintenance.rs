@@ -4,38 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use arrow_cast::display::{ArrayFormatter, FormatOptions};
-use omnigraph_engine::{CleanupPolicy, Error, Graph, LoadMode, Snapshot};
+use omnigraph_engine::{CleanupPolicy, Error, Graph, LoadMode};
 
 use crate::common::*;
-
-/// Every table of a snapshot as sorted rows of text.
-async fn contents(snapshot: &Snapshot) -> BTreeMap<String, Vec<String>> {
-    let mut out = BTreeMap::new();
-    let names: Vec<String> = snapshot
-        .schema()
-        .tables()
-        .map(|t| t.table().to_string())
-        .collect();
-    for name in names {
-        let mut rows = Vec::new();
-        for batch in snapshot.read_all(&name).await.unwrap() {
-            let options = FormatOptions::default().with_null("<null>");
-            let formatters: Vec<ArrayFormatter> = batch
-                .columns()
-                .iter()
-                .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
-                .collect();
-            for i in 0..batch.num_rows() {
-                let row: Vec<String> = formatters.iter().map(|f| f.value(i).to_string()).collect();
-                rows.push(row.join(","));
-            }
-        }
-        rows.sort();
-        out.insert(name, rows);
-    }
-    out
-}
 
 type Reads = BTreeMap<(String, u64), BTreeMap<String, Vec<String>>>;
 
