@@ -25,6 +25,7 @@ pub mod schema;
 pub mod snapshot;
 pub mod storage;
 mod table_store;
+pub mod testing;
 pub mod topology;
 pub mod values;
 pub mod write;

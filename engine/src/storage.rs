@@ -183,7 +183,7 @@ async fn check_written_files(dataset: &Dataset, txn: &Transaction) -> Result<()>
         let (Some(written), None) = (file.file_size_bytes.get(), file.base_id) else {
             continue;
         };
-        let path = dataset.data_dir().child(file.path.as_str());
+        let path = dataset.data_dir().join(file.path.as_str());
         let stored = store.size(&path).await?;
         if stored != written.get() {
             return Err(Error::Io(std::io::Error::new(

@@ -315,7 +315,10 @@ fn engine_kind(err: &EngineError) -> ErrorKind {
 
 impl From<EngineError> for SqlError {
     fn from(err: EngineError) -> Self {
-        SqlError::new(engine_kind(&err), err.to_string())
+        match engine_kind(&err) {
+            ErrorKind::DiskFull => disk_full(&err),
+            kind => SqlError::new(kind, err.to_string()),
+        }
     }
 }
 
@@ -488,6 +491,24 @@ fn datafusion_message(err: &DataFusionError) -> String {
 
 impl From<DataFusionError> for SqlError {
     fn from(err: DataFusionError) -> Self {
-        SqlError::new(datafusion_kind(&err), datafusion_message(&err))
+        match datafusion_kind(&err) {
+            ErrorKind::DiskFull => disk_full(&err),
+            kind => SqlError::new(kind, datafusion_message(&err)),
+        }
     }
+}
+
+/// A write that ran out of space, in the operating system's words rather than the
+/// storage layers' wrapping of them.
+fn disk_full(err: &(dyn std::error::Error + 'static)) -> SqlError {
+    let cause = omnigraph_engine::error::io_cause(err)
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    SqlError::new(
+        ErrorKind::DiskFull,
+        format!("could not write to storage: {cause}"),
+    )
+    .with_hint(
+        "Check free disk space; CALL cleanup() removes old versions. The write changed nothing.",
+    )
 }

@@ -7,9 +7,9 @@
 //! file, an index, a Lance manifest, the recovery sidecar or the graph manifest.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 
+use omnigraph_engine::testing::SmallDisk;
 use omnigraph_engine::{CleanupPolicy, Error, Graph, LoadMode};
 use tempfile::TempDir;
 
@@ -24,73 +24,6 @@ fn free_steps() -> Vec<u64> {
         steps.push(next.div_ceil(4096) * 4096);
     }
     steps
-}
-
-/// A tmpfs mounted on a fresh directory, unmounted when dropped.
-struct SmallDisk {
-    dir: TempDir,
-}
-
-impl SmallDisk {
-    /// `None` when this process may not mount (not root, or without CAP_SYS_ADMIN).
-    fn mount(bytes: u64) -> Option<SmallDisk> {
-        let dir = TempDir::new().unwrap();
-        let mounted = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs"])
-            .arg(dir.path())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !mounted {
-            eprintln!("skipped: this process cannot mount a tmpfs");
-            return None;
-        }
-        Some(SmallDisk { dir })
-    }
-
-    fn graph_root(&self) -> String {
-        self.dir.path().join("graph").to_str().unwrap().to_string()
-    }
-
-    fn ballast(&self) -> PathBuf {
-        self.dir.path().join("ballast")
-    }
-
-    fn available(&self) -> u64 {
-        let out = Command::new("df")
-            .args(["--output=avail", "-B1"])
-            .arg(self.dir.path())
-            .output()
-            .unwrap();
-        let text = String::from_utf8(out.stdout).unwrap();
-        text.lines().nth(1).unwrap().trim().parse().unwrap()
-    }
-
-    /// Fills the disk until `bytes` are left free (tmpfs allocates whole pages).
-    fn leave_free(&self, bytes: u64) {
-        self.free_all();
-        let mut fill = self.available().saturating_sub(bytes);
-        let chunk = vec![0x5a_u8; 1 << 20];
-        let mut file = std::fs::File::create(self.ballast()).unwrap();
-        while fill > 0 {
-            let n = fill.min(chunk.len() as u64) as usize;
-            std::io::Write::write_all(&mut file, &chunk[..n]).unwrap();
-            fill -= n as u64;
-        }
-    }
-
-    fn free_all(&self) {
-        let _ = std::fs::remove_file(self.ballast());
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = Command::new("umount")
-            .arg("-l")
-            .arg(self.dir.path())
-            .status();
-    }
 }
 
 /// The writes under test, each set up by `prepare` on a fresh graph.
@@ -234,10 +167,11 @@ fn is_disk_full(err: &Error) -> bool {
 /// Runs `write` with less and less of the disk full until it succeeds; every failed
 /// attempt must be a "no space" error that changed nothing.
 async fn fails_whole_or_succeeds_whole(write: Write) {
-    let Some(disk) = SmallDisk::mount(48 << 20) else {
+    let dir = TempDir::new().unwrap();
+    let Some(disk) = SmallDisk::mount(dir.path(), 48 << 20) else {
         return;
     };
-    let root = disk.graph_root();
+    let root = dir.path().join("graph").to_str().unwrap().to_string();
     let graph = Graph::create(&root).await.unwrap();
     prepare(&graph, write).await;
     let before = heads(&graph, &[]).await;

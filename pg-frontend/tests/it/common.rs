@@ -22,7 +22,15 @@ pub async fn start(users: Option<PathBuf>) -> TestServer {
 }
 
 pub async fn start_with_limits(users: Option<PathBuf>, limits: ConnectionLimits) -> TestServer {
-    let data = tempfile::tempdir().unwrap();
+    start_on(tempfile::tempdir().unwrap(), users, limits).await
+}
+
+/// A server on the data directory `data` (a small disk, say).
+pub async fn start_on(
+    data: tempfile::TempDir,
+    users: Option<PathBuf>,
+    limits: ConnectionLimits,
+) -> TestServer {
     let server = Server::bind(ServerConfig {
         data_dir: data.path().to_path_buf(),
         listen: "127.0.0.1:0".parse().unwrap(),

@@ -1,5 +1,5 @@
 //! The server under a flood of connections: the connection limit, the authentication
-//! timeout, and running out of file descriptors.
+//! timeout, running out of file descriptors, and a full disk.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -12,7 +12,7 @@ use omnigraph_pg::ConnectionLimits;
 use tokio::net::TcpStream;
 use tokio_postgres::NoTls;
 
-use crate::common::{TestServer, sqlstate, start_with_limits};
+use crate::common::{TestServer, sqlstate, start_on, start_with_limits};
 use crate::raw_client::{RawClient, message};
 
 /// Connects until it works: a closed connection gives its place back once the server
@@ -301,4 +301,55 @@ async fn running_out_of_file_descriptors_does_not_stop_the_server() {
     let one: i32 = client.query_one("SELECT 1::int", &[]).await.unwrap().get(0);
     assert_eq!(one, 1);
     assert!(server.is_running());
+}
+
+#[tokio::test]
+async fn a_full_disk_fails_writes_with_53100_and_the_server_keeps_serving() {
+    let data = tempfile::tempdir().unwrap();
+    let Some(disk) = omnigraph_engine::testing::SmallDisk::mount(data.path(), 64 << 20) else {
+        return;
+    };
+    let server = start_on(data, None, ConnectionLimits::default()).await;
+    let client = server.connect("demo").await;
+    let count = "SELECT count(*) FROM person";
+    let before: i64 = client.query_one(count, &[]).await.unwrap().get(0);
+
+    disk.leave_free(0);
+    let insert = "INSERT INTO person (name, age) SELECT 'p' || value, 1 FROM generate_series(1, 5000) AS t(value)";
+    let err = client.execute(insert, &[]).await.unwrap_err();
+    assert_eq!(sqlstate(&err), "53100", "{err:?}");
+    let db = err.as_db_error().unwrap();
+    assert!(
+        db.message().starts_with("could not write to storage: ")
+            && db.message().contains("No space left on device"),
+        "{db:?}"
+    );
+    assert!(db.hint().is_some_and(|h| h.contains("disk space")));
+    let mut tx_client = server.connect("demo").await;
+    // A transaction writes its private branch from BEGIN on, so BEGIN, the statement or
+    // the commit fails.
+    let outcome = async {
+        let tx = tx_client.transaction().await?;
+        tx.execute("UPDATE person SET age = age + 1", &[]).await?;
+        tx.commit().await
+    };
+    let err = outcome.await.unwrap_err();
+    assert_eq!(sqlstate(&err), "53100", "{err:?}");
+    // Reads go on, on the same connection and on new ones.
+    let during: i64 = client.query_one(count, &[]).await.unwrap().get(0);
+    assert_eq!(during, before);
+    let other = server.connect("demo").await;
+    assert_eq!(
+        other
+            .query_one("SELECT 1", &[])
+            .await
+            .unwrap()
+            .get::<_, i32>(0),
+        1
+    );
+
+    disk.free_all();
+    assert_eq!(client.execute(insert, &[]).await.unwrap(), 5000);
+    let after: i64 = client.query_one(count, &[]).await.unwrap().get(0);
+    assert_eq!(after, before + 5000);
 }
