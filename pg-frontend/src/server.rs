@@ -271,6 +271,7 @@ impl Server {
                     let connection = connection.clone();
                     move || connection.idle_limit()
                 },
+                send: Some(self.limits.client_send_timeout).filter(|t| !t.is_zero()),
             };
             let handlers = ConnectionHandlers {
                 startup: Arc::new(Startup::new(connection.clone())),

@@ -60,6 +60,12 @@ struct Args {
     /// idle_in_transaction_session_timeout); 0, the default, waits for ever.
     #[arg(long, value_name = "MS", default_value_t = 0)]
     idle_in_transaction_session_timeout: u64,
+    /// Milliseconds the server waits for a client to take any of what it is sent (a
+    /// client that stopped reading a result) before it closes the connection, ending
+    /// the statement; 0 waits for ever.
+    #[arg(long, value_name = "MS",
+          default_value_t = ConnectionLimits::default().client_send_timeout.as_millis() as u64)]
+    client_send_timeout: u64,
     /// Log each connection received and authorized (PostgreSQL's log_connections; off
     /// by default, as there). The log goes to standard error; errors are always logged.
     #[arg(long)]
@@ -152,6 +158,7 @@ async fn main() -> ExitCode {
             idle_in_transaction_session_timeout: Duration::from_millis(
                 args.idle_in_transaction_session_timeout,
             ),
+            client_send_timeout: Duration::from_millis(args.client_send_timeout),
         },
         log: LogSettings {
             connections: args.log_connections,

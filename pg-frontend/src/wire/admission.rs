@@ -27,6 +27,10 @@ pub struct ConnectionLimits {
     /// The default of every session's `idle_in_transaction_session_timeout`: how long a
     /// connection may wait for its next statement inside a transaction (zero: for ever).
     pub idle_in_transaction_session_timeout: Duration,
+    /// How long the server waits for a client to take any of what it is sent before the
+    /// connection fails (zero: for ever). A client that stops reading a result would
+    /// otherwise hold its statement and its place for as long as it stays connected.
+    pub client_send_timeout: Duration,
 }
 
 impl Default for ConnectionLimits {
@@ -36,6 +40,7 @@ impl Default for ConnectionLimits {
             authentication_timeout: Duration::from_secs(60),
             idle_session_timeout: Duration::ZERO,
             idle_in_transaction_session_timeout: Duration::ZERO,
+            client_send_timeout: Duration::from_secs(300),
         }
     }
 }

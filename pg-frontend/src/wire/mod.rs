@@ -7,5 +7,6 @@ pub mod admission;
 pub mod body_reader;
 pub mod frames;
 pub mod message_format;
+pub mod send_stall;
 pub mod serve_socket;
 pub mod violation;

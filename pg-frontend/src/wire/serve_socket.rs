@@ -20,10 +20,11 @@ use tokio_util::codec::{Framed, FramedParts};
 
 use super::admission::{Ticket, too_many_clients};
 use super::frames::StrictFrames;
+use super::send_stall::SendStall;
 use super::violation::ProtocolViolation;
 use crate::server_log::SessionLog;
 
-type StrictConnection<S> = Framed<StrictFrames<MaybeTls>, PgWireMessageServerCodec<S>>;
+type StrictConnection<S> = Framed<StrictFrames<SendStall<MaybeTls>>, PgWireMessageServerCodec<S>>;
 
 /// How long an authenticated connection may wait for its next message, and the FATAL
 /// error that ends it after that (PostgreSQL's idle timeouts).
@@ -39,6 +40,8 @@ pub struct Deadlines<I: Fn() -> Option<IdleLimit>> {
     pub authentication: Duration,
     /// Asked before each wait for a message once authenticated.
     pub idle: I,
+    /// How long a write may wait for the client to take a byte (`None`: for ever).
+    pub send: Option<Duration>,
 }
 
 /// Serves `socket` until the client leaves, breaks the protocol, stays idle past its
@@ -80,7 +83,7 @@ async fn serve<H: PgWireServerHandlers, I: Fn() -> Option<IdleLimit>>(
     let Some(negotiated) = negotiated else {
         return Ok(());
     };
-    let mut socket = strict(negotiated);
+    let mut socket = strict(negotiated, deadlines.send);
 
     let startup_handler = handlers.startup_handler();
     let simple_query_handler = handlers.simple_query_handler();
@@ -176,13 +179,17 @@ async fn serve<H: PgWireServerHandlers, I: Fn() -> Option<IdleLimit>>(
 /// reaches the decoder unchecked, except after a TLS handshake: bytes that arrived in the
 /// clear behind an SSL request would pass as sent over TLS (CVE-2021-23214 in
 /// PostgreSQL), so they end the connection.
-fn strict<S>(negotiated: Framed<MaybeTls, PgWireMessageServerCodec<S>>) -> StrictConnection<S> {
+fn strict<S>(
+    negotiated: Framed<MaybeTls, PgWireMessageServerCodec<S>>,
+    send_limit: Option<Duration>,
+) -> StrictConnection<S> {
     let negotiated = negotiated.into_parts();
     let io = match (negotiated.io, negotiated.read_buf) {
-        (io @ MaybeTls::Tls(_), read_ahead) if !read_ahead.is_empty() => {
-            StrictFrames::refusing(io, ProtocolViolation::UnencryptedDataAfterSslRequest)
-        }
-        (io, read_ahead) => StrictFrames::new(io, read_ahead),
+        (io @ MaybeTls::Tls(_), read_ahead) if !read_ahead.is_empty() => StrictFrames::refusing(
+            SendStall::new(io, send_limit),
+            ProtocolViolation::UnencryptedDataAfterSslRequest,
+        ),
+        (io, read_ahead) => StrictFrames::new(SendStall::new(io, send_limit), read_ahead),
     };
     let mut parts = FramedParts::new(io, negotiated.codec);
     parts.write_buf = negotiated.write_buf;

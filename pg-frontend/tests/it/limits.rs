@@ -304,6 +304,38 @@ async fn running_out_of_file_descriptors_does_not_stop_the_server() {
 }
 
 #[tokio::test]
+async fn a_client_that_stops_reading_a_result_is_closed_and_gives_its_place_back() {
+    let limits = ConnectionLimits {
+        max_connections: 1,
+        client_send_timeout: Duration::from_millis(400),
+        ..ConnectionLimits::default()
+    };
+    let server = start_with_limits(None, limits).await;
+    let mut stalled = RawClient::started(server.addr, "demo").await;
+    // Gigabytes of result; the client reads none of it.
+    let query = "SELECT repeat('x', 1000) FROM generate_series(1, 10000000)\0";
+    stalled.send(&message(b'Q', query.as_bytes())).await;
+    let started = Instant::now();
+    // The only place is the stalled client's until the server gives up on it.
+    let client = connect_eventually(&server).await;
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(
+        client
+            .query_one("SELECT 1", &[])
+            .await
+            .unwrap()
+            .get::<_, i32>(0),
+        1
+    );
+    // What the kernel had buffered for the stalled client, then the end.
+    let received = stalled.until_closed().await;
+    assert!(
+        received.iter().all(|m| m.message_type != b'Z'),
+        "the query never finished"
+    );
+}
+
+#[tokio::test]
 async fn a_full_disk_fails_writes_with_53100_and_the_server_keeps_serving() {
     let data = tempfile::tempdir().unwrap();
     let Some(disk) = omnigraph_engine::testing::SmallDisk::mount(data.path(), 64 << 20) else {
