@@ -167,6 +167,9 @@ pub fn register_context(
     ctx.state_ref()
         .write()
         .register_expr_planner(Arc::new(types::resolution::BooleanNumberComparison))?;
+    ctx.state_ref()
+        .write()
+        .register_expr_planner(Arc::new(types::resolution::AmbiguousAggregates))?;
     ctx.add_optimizer_rule(std::sync::Arc::new(dml_guard::DmlEmptyGuard));
     ctx.register_relation_planner(Arc::new(time_travel::AsOfRelationPlanner::new(graph_ctx)))?;
     ctx.register_relation_planner(Arc::new(column_aliases::PartialColumnAliases))?;

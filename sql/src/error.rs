@@ -445,6 +445,7 @@ fn type_kind(err: &TypeError) -> ErrorKind {
         TypeError::UndefinedType(_) => ErrorKind::UndefinedObject,
         TypeError::DatatypeMismatch(_) => ErrorKind::DatatypeMismatch,
         TypeError::UndefinedOperator(_) => ErrorKind::UndefinedFunction,
+        TypeError::AmbiguousFunction(_) => ErrorKind::AmbiguousFunction,
         TypeError::InvalidInput { .. } => ErrorKind::InvalidValue,
         TypeError::OutOfRange { .. } | TypeError::NumericFieldOverflow => {
             ErrorKind::NumericOutOfRange

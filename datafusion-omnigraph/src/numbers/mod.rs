@@ -8,6 +8,7 @@
 pub mod arithmetic;
 pub mod averages;
 pub mod decimal_literals;
+pub mod double_precision;
 pub mod float_text;
 pub mod integer_literals;
 pub mod integer_results;
@@ -107,6 +108,11 @@ pub fn register(ctx: &SessionContext) -> datafusion::error::Result<()> {
     insert_analyzer_rule_before(
         ctx,
         Arc::new(crate::types::resolution::PostgresTypeResolution),
+        "type_coercion",
+    );
+    insert_analyzer_rule_before(
+        ctx,
+        Arc::new(crate::types::numeric_cast::UnconstrainedNumericCasts),
         "type_coercion",
     );
     ctx.add_analyzer_rule(Arc::new(rule::PostgresNumbers));

@@ -2,8 +2,8 @@
 //! after type coercion (so it also sees the casts coercion added) and replaces casts to
 //! character types ([`super::character`]), from text to numbers
 //! ([`super::text_input`]), between arrays and text ([`super::array_text`],
-//! [`super::array_out`]), to unconstrained `numeric` and from floats to text
-//! ([`super::numeric_cast`]).
+//! [`super::array_out`]) and from floats to text ([`super::numeric_cast`]). Casts to
+//! unconstrained `numeric` are resolved before type coercion instead.
 
 use datafusion::common::Result;
 use datafusion::common::config::ConfigOptions;
@@ -29,7 +29,7 @@ impl AnalyzerRule for PostgresCasts {
                     let e = array_text::literal_cast(e)?.data;
                     let e = array_text::column_cast(e, &schema)?.data;
                     let e = array_out::text_cast(e, &schema)?.data;
-                    let e = numeric_cast::rewrite(e, &schema);
+                    let e = numeric_cast::float_text(e, &schema);
                     let e = text_input::checked_cast(e, &schema);
                     let e = crate::functions::datetime::casts::checked_cast(e, &schema);
                     let e = crate::functions::typed_text::rewrite(e, &schema).data;

@@ -13,6 +13,9 @@ pub enum TypeError {
     DatatypeMismatch(String),
     /// 42883: `operator does not exist: boolean = integer`.
     UndefinedOperator(String),
+    /// 42725: `function sum(unknown) is not unique`: an untyped NULL where several
+    /// argument types would do.
+    AmbiguousFunction(String),
     /// 22P02: `invalid input syntax for type integer: "abc"`.
     InvalidInput {
         type_name: &'static str,
@@ -41,6 +44,7 @@ impl fmt::Display for TypeError {
                 write!(f, "value \"{value}\" is out of range for type {type_name}")
             }
             TypeError::NumericFieldOverflow => f.write_str("numeric field overflow"),
+            TypeError::AmbiguousFunction(call) => write!(f, "function {call} is not unique"),
         }
     }
 }

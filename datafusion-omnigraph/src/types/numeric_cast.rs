@@ -6,9 +6,14 @@
 //! point, as an Arrow column has one scale.
 
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{DFSchema, ScalarValue};
+use datafusion::common::config::ConfigOptions;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{DFSchema, Result, ScalarValue};
 use datafusion::logical_expr::expr::ScalarFunction;
-use datafusion::logical_expr::{Cast, Expr, ExprSchemable};
+use datafusion::logical_expr::expr_rewriter::NamePreserver;
+use datafusion::logical_expr::utils::merge_schema;
+use datafusion::logical_expr::{Cast, Expr, ExprSchemable, LogicalPlan};
+use datafusion::optimizer::analyzer::AnalyzerRule;
 
 use crate::numbers::float_text::FloatText;
 use crate::pg_type::pg_type_of;
@@ -57,16 +62,26 @@ fn numeric_target(inner: &Expr, schema: &DFSchema) -> DataType {
     }
 }
 
-/// A cast to unconstrained `numeric`, or of a float to text, as PostgreSQL converts;
-/// other expressions unchanged.
-pub fn rewrite(expr: Expr, schema: &DFSchema) -> Expr {
+/// A cast to unconstrained `numeric` as PostgreSQL converts; other expressions
+/// unchanged.
+pub fn unconstrained_numeric(expr: Expr, schema: &DFSchema) -> Expr {
+    match expr {
+        Expr::Cast(Cast { expr: inner, field })
+            if pg_type_of(&field) == Some(UNCONSTRAINED_NUMERIC) =>
+        {
+            let target = numeric_target(&inner, schema);
+            Expr::Cast(Cast::new(inner, target))
+        }
+        other => other,
+    }
+}
+
+/// A float cast to text as PostgreSQL writes it, still of the cast's type, so what type
+/// coercion made of the expressions around it holds; other expressions unchanged.
+pub fn float_text(expr: Expr, schema: &DFSchema) -> Expr {
     let Expr::Cast(Cast { expr: inner, field }) = expr else {
         return expr;
     };
-    if pg_type_of(&field) == Some(UNCONSTRAINED_NUMERIC) {
-        let target = numeric_target(&inner, schema);
-        return Expr::Cast(Cast::new(inner, target));
-    }
     let from_float = inner
         .get_type(schema)
         .is_ok_and(|t| matches!(t, DataType::Float32 | DataType::Float64));
@@ -74,10 +89,41 @@ pub fn rewrite(expr: Expr, schema: &DFSchema) -> Expr {
         field.data_type(),
         DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
     );
-    if from_float && to_text && field.metadata().is_empty() {
-        return Expr::ScalarFunction(ScalarFunction::new_udf(FloatText::udf(), vec![*inner]));
+    if !(from_float && to_text && field.metadata().is_empty()) {
+        return Expr::Cast(Cast { expr: inner, field });
     }
-    Expr::Cast(Cast { expr: inner, field })
+    let text = Expr::ScalarFunction(ScalarFunction::new_udf(FloatText::udf(), vec![*inner]));
+    match field.data_type() {
+        DataType::Utf8 => text,
+        other => Expr::Cast(Cast::new(Box::new(text), other.clone())),
+    }
+}
+
+/// Casts to unconstrained `numeric` resolved before type coercion, so that coercion
+/// meets the scale each one keeps: `1.5 < 3.14::numeric` compares two decimals of one
+/// type, and `coalesce`, `CASE` and `UNION` find one type for their branches.
+#[derive(Debug, Default)]
+pub struct UnconstrainedNumericCasts;
+
+impl AnalyzerRule for UnconstrainedNumericCasts {
+    fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
+        plan.transform_up_with_subqueries(|plan| {
+            let schema = merge_schema(&plan.inputs());
+            let names = NamePreserver::new(&plan);
+            plan.map_expressions(|expr| {
+                let name = names.save(&expr);
+                let rewritten =
+                    expr.transform_up(|e| Ok(Transformed::yes(unconstrained_numeric(e, &schema))))?;
+                Ok(rewritten.update_data(|e| name.restore(e)))
+            })?
+            .map_data(|plan| plan.recompute_schema())
+        })
+        .map(|t| t.data)
+    }
+
+    fn name(&self) -> &str {
+        "postgres_unconstrained_numeric"
+    }
 }
 
 #[cfg(test)]

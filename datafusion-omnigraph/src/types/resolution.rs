@@ -11,7 +11,9 @@ use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{DFSchema, Result, ScalarValue};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
-use datafusion::logical_expr::planner::{ExprPlanner, PlannerResult, RawBinaryExpr};
+use datafusion::logical_expr::planner::{
+    ExprPlanner, PlannerResult, RawAggregateExpr, RawBinaryExpr, RawWindowExpr,
+};
 use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{
     BinaryExpr, Case, Cast, Expr, ExprSchemable, LogicalPlan, Operator, Projection, Union,
@@ -174,6 +176,38 @@ fn is_comparison(op: &BinaryOperator) -> bool {
     )
 }
 
+/// Aggregates PostgreSQL has for several argument types and no `unknown` one: called
+/// with a bare `NULL` it cannot choose.
+const AGGREGATES_WITHOUT_UNKNOWN: [&str; 3] = ["sum", "avg", "array_agg"];
+
+/// Refuses `sum(NULL)` (as an aggregate or a window) while planning, as PostgreSQL does
+/// (42725); DataFusion finds no result type for it and fails without a kind.
+#[derive(Debug, Default)]
+pub struct AmbiguousAggregates;
+
+impl AmbiguousAggregates {
+    fn check(name: &str, args: &[Expr]) -> Result<()> {
+        let name = name.to_ascii_lowercase();
+        let untyped_null = matches!(args, [Expr::Literal(ScalarValue::Null, _)]);
+        if untyped_null && AGGREGATES_WITHOUT_UNKNOWN.contains(&name.as_str()) {
+            return Err(TypeError::AmbiguousFunction(format!("{name}(unknown)")).into());
+        }
+        Ok(())
+    }
+}
+
+impl ExprPlanner for AmbiguousAggregates {
+    fn plan_aggregate(&self, expr: RawAggregateExpr) -> Result<PlannerResult<RawAggregateExpr>> {
+        Self::check(expr.func.name(), &expr.args)?;
+        Ok(PlannerResult::Original(expr))
+    }
+
+    fn plan_window(&self, expr: RawWindowExpr) -> Result<PlannerResult<RawWindowExpr>> {
+        Self::check(expr.func_def.name(), &expr.args)?;
+        Ok(PlannerResult::Original(expr))
+    }
+}
+
 /// Refuses a comparison of a boolean with a number while planning (DataFusion's planner
 /// refuses it too, as a plan error without a kind).
 #[derive(Debug, Default)]
@@ -247,6 +281,11 @@ fn resolve_result_type(expr: Expr, schema: &DFSchema) -> Result<Transformed<Expr
         && let Some(narrowed) = crate::numbers::integer_results::scalar_result(f, schema)
     {
         return Ok(Transformed::yes(narrowed));
+    }
+    if let Expr::ScalarFunction(f) = &expr
+        && let Some(widened) = crate::numbers::double_precision::widened(f, schema)
+    {
+        return Ok(Transformed::yes(widened));
     }
     // Exact averages, before their callers are coerced to their type.
     if let Expr::AggregateFunction(f) = &expr

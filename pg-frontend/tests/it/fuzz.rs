@@ -531,11 +531,7 @@ fn mutate(rng: &mut Rng, sql: &str) -> String {
 /// Internal errors the fuzzer finds that are known gaps (`docs/known-gaps.md`): a
 /// failure whose statement contains the first text and whose message the second is
 /// reported, not failed.
-const KNOWN_XX000: &[(&str, &str, &str)] = &[(
-    " AS text)",
-    "Utf8View",
-    "a float cast to text compared with LIKE or = mixes DataFusion's two string types",
-)];
+const KNOWN_XX000: &[(&str, &str, &str)] = &[];
 
 /// SQLSTATE counts of a run.
 #[derive(Default)]

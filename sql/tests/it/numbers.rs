@@ -184,6 +184,16 @@ async fn floats_fail_where_postgres_fails() {
         "value out of range: underflow",
     )
     .await;
+    for (sql, call) in [
+        ("SELECT sum(NULL)", "sum"),
+        ("SELECT avg(NULL)", "avg"),
+        ("SELECT array_agg(NULL)", "array_agg"),
+        ("SELECT sum(NULL) OVER ()", "sum"),
+    ] {
+        let message = format!("function {call}(unknown) is not unique");
+        fails_with(&s, sql, "42725", &message).await;
+    }
+    assert_eq!(value(&s, "SELECT sum(NULL::int)").await.0, "");
     // Infinity in is infinity out, as in PostgreSQL.
     assert_eq!(value(&s, "SELECT 'inf'::float8 * 2").await.0, "inf");
     assert_eq!(value(&s, "SELECT sqrt(4::float8)").await.0, "2.0");
@@ -311,6 +321,24 @@ async fn decimal_literals_are_numeric_with_postgres_scales() {
         ),
         ("SELECT pg_typeof(1::float4 + 1::float4)::text", "real"),
         ("SELECT atan2(1, 1)", "0.7853981633974483"),
+        // `numeric` keeps its operand's scale, and what meets it is coerced to that.
+        ("SELECT 1.5 < 3.14::numeric", "true"),
+        ("SELECT 1.5 BETWEEN 1::numeric AND 3.14::numeric", "true"),
+        ("SELECT 1.5 IN (3.14::numeric, 2)", "false"),
+        ("SELECT coalesce(3.14::numeric, 1.5)", "3.14"),
+        ("SELECT greatest(3.14::numeric, 1.5)", "3.14"),
+        ("SELECT 2.5::float8::text = '2.5'", "true"),
+        ("SELECT 2.5::float8::text IN ('2.5')", "true"),
+        ("SELECT 2.5::float8::text || 'x'", "2.5x"),
+        // Math of `real` is `double precision` (all but `abs`).
+        ("SELECT ln(0.1::real)", "-2.3025850780928847"),
+        ("SELECT sqrt(2::real)", "1.4142135623730951"),
+        ("SELECT pg_typeof(ln(0.1::real))::text", "double precision"),
+        ("SELECT pg_typeof(abs(-2.5::real))::text", "real"),
+        (
+            "SELECT CAST(true AS text) || ln(0.1::real)",
+            "true-2.3025850780928847",
+        ),
     ] {
         assert_eq!(value(&s, sql).await.0, expected, "{sql}");
     }
