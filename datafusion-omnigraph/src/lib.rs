@@ -21,6 +21,7 @@ pub mod dialect;
 pub mod dml;
 pub mod dml_guard;
 pub mod error;
+mod expression_rewrite;
 pub mod functions;
 pub mod nested;
 pub mod numbers;

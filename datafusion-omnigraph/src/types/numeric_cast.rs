@@ -7,14 +7,13 @@
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::tree_node::Transformed;
 use datafusion::common::{DFSchema, Result, ScalarValue};
 use datafusion::logical_expr::expr::ScalarFunction;
-use datafusion::logical_expr::expr_rewriter::NamePreserver;
-use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{Cast, Expr, ExprSchemable, LogicalPlan};
 use datafusion::optimizer::analyzer::AnalyzerRule;
 
+use crate::expression_rewrite::rewrite_expressions;
 use crate::numbers::float_text::FloatText;
 use crate::pg_type::pg_type_of;
 
@@ -107,18 +106,9 @@ pub struct UnconstrainedNumericCasts;
 
 impl AnalyzerRule for UnconstrainedNumericCasts {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
-        plan.transform_up_with_subqueries(|plan| {
-            let schema = merge_schema(&plan.inputs());
-            let names = NamePreserver::new(&plan);
-            plan.map_expressions(|expr| {
-                let name = names.save(&expr);
-                let rewritten =
-                    expr.transform_up(|e| Ok(Transformed::yes(unconstrained_numeric(e, &schema))))?;
-                Ok(rewritten.update_data(|e| name.restore(e)))
-            })?
-            .map_data(|plan| plan.recompute_schema())
+        rewrite_expressions(plan, |e, schema| {
+            Ok(Transformed::yes(unconstrained_numeric(e, schema)))
         })
-        .map(|t| t.data)
     }
 
     fn name(&self) -> &str {

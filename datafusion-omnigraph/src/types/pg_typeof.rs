@@ -12,10 +12,8 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::metadata::FieldMetadata;
-use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::tree_node::Transformed;
 use datafusion::common::{Result, ScalarValue, exec_err};
-use datafusion::logical_expr::expr_rewriter::NamePreserver;
-use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{
     ColumnarValue, Expr, ExprSchemable, LogicalPlan, ReturnFieldArgs, ScalarFunctionArgs,
     ScalarUDF, ScalarUDFImpl, Signature, Volatility,
@@ -23,6 +21,7 @@ use datafusion::logical_expr::{
 use datafusion::optimizer::analyzer::AnalyzerRule;
 
 use super::postgres_type_name;
+use crate::expression_rewrite::rewrite_expressions;
 use crate::pg_type::{PG_TYPE_KEY, with_pg_type};
 
 pub const NAME: &str = "pg_typeof";
@@ -93,26 +92,16 @@ pub struct ResolvePgTypeof;
 
 impl AnalyzerRule for ResolvePgTypeof {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
-        plan.transform_up_with_subqueries(|plan| {
-            let schema = merge_schema(&plan.inputs());
-            let names = NamePreserver::new(&plan);
-            plan.map_expressions(|expr| {
-                let name = names.save(&expr);
-                let resolved = expr.transform_up(|e| match e {
-                    Expr::ScalarFunction(f) if f.name() == NAME && f.args.len() == 1 => {
-                        let type_name = type_of(&f.args[0], &schema)?;
-                        Ok(Transformed::yes(Expr::Literal(
-                            ScalarValue::Utf8(Some(type_name)),
-                            Some(regtype_metadata()),
-                        )))
-                    }
-                    other => Ok(Transformed::no(other)),
-                })?;
-                Ok(resolved.update_data(|e| name.restore(e)))
-            })?
-            .map_data(|plan| plan.recompute_schema())
+        rewrite_expressions(plan, |e, schema| match e {
+            Expr::ScalarFunction(f) if f.name() == NAME && f.args.len() == 1 => {
+                let type_name = type_of(&f.args[0], schema)?;
+                Ok(Transformed::yes(Expr::Literal(
+                    ScalarValue::Utf8(Some(type_name)),
+                    Some(regtype_metadata()),
+                )))
+            }
+            other => Ok(Transformed::no(other)),
         })
-        .map(|t| t.data)
     }
 
     fn name(&self) -> &str {
