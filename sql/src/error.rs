@@ -81,6 +81,12 @@ pub enum ErrorKind {
     InvalidLogarithmArgument,
     /// 2201F invalid_argument_for_power_function (`sqrt` of a negative number)
     InvalidPowerArgument,
+    /// 42701 duplicate_column
+    DuplicateColumn,
+    /// 22P04 bad_copy_file_format (a COPY line with too few or too many fields)
+    BadCopyFileFormat,
+    /// 22021 character_not_in_repertoire (bytes that are not UTF-8)
+    CharacterNotInRepertoire,
     /// 23505 unique_violation
     UniqueViolation,
     /// 23503 foreign_key_violation (missing edge endpoint)
@@ -178,6 +184,9 @@ impl ErrorKind {
             ErrorKind::InvalidEscapeSequence => "22025",
             ErrorKind::InvalidLogarithmArgument => "2201E",
             ErrorKind::InvalidPowerArgument => "2201F",
+            ErrorKind::BadCopyFileFormat => "22P04",
+            ErrorKind::DuplicateColumn => "42701",
+            ErrorKind::CharacterNotInRepertoire => "22021",
             ErrorKind::UniqueViolation => "23505",
             ErrorKind::MissingEndpoint => "23503",
             ErrorKind::NotNullViolation => "23502",

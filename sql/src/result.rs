@@ -74,6 +74,7 @@ impl StatementOutput {
 }
 
 /// The command tag of a plan: fixed, or a prefix followed by the affected row count.
+#[derive(Debug, Clone, Copy)]
 pub(crate) enum CommandTag {
     Fixed(&'static str),
     Counted(&'static str),

@@ -321,6 +321,55 @@ impl Session {
         }
     }
 
+    /// Runs `plan`, a write the server built rather than parsed (a `COPY`'s insert), as a
+    /// parsed write runs: the role and access mode checked; alone, it is its own
+    /// transaction (its turn among this process's writers, run again when another
+    /// process committed first) followed by automatic maintenance. A failure inside a
+    /// transaction fails the transaction.
+    pub(crate) async fn run_write_plan(
+        &self,
+        plan: LogicalPlan,
+        tag: CommandTag,
+    ) -> Result<StatementResult> {
+        if self.graph.transaction().is_some_and(|tx| tx.failed) {
+            return Err(transaction_aborted());
+        }
+        let result = async {
+            self.check_role(&plan)?;
+            self.check_access_mode(&plan, tag.verb())?;
+            let alone = !self.in_transaction();
+            let turn = match alone {
+                true => Some(self.graph.graph().statement_turn().await),
+                false => None,
+            };
+            let retries = if alone { AUTOCOMMIT_RETRIES } else { 0 };
+            let mut attempt = 0;
+            let result = loop {
+                let state = self.statement_state(Arc::new(StatementContext::new(None, None)));
+                let result = self.run_plan(state, plan.clone(), Some(tag)).await;
+                match &result {
+                    Err(e) if e.kind == ErrorKind::SerializationFailure && attempt < retries => {
+                        attempt += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(1 << attempt.min(6)))
+                            .await;
+                    }
+                    _ => break result,
+                }
+            };
+            drop(turn);
+            let done = StatementOutput::Done(result?);
+            match alone {
+                true => Box::pin(self.auto_optimize(done)).await.collect().await,
+                false => done.collect().await,
+            }
+        }
+        .await;
+        if result.is_err() {
+            self.statement_failed();
+        }
+        result
+    }
+
     /// Automatic maintenance after a statement that committed on its own: compacts what
     /// reached `omnigraph.auto_optimize_fragments` (see [`omnigraph_engine::Graph::auto_optimize`]).
     /// The statement's commit stands whatever happens here; a failure is a warning.

@@ -559,3 +559,126 @@ async fn returning_with_on_conflict_in_transactions_and_mistakes() {
     s.execute("ROLLBACK").await.unwrap();
     assert_eq!(commits(&s).await, before);
 }
+
+/// Runs `sql`, a `COPY ... FROM STDIN`, with `data` as what the client sends.
+async fn copy(s: &Session, sql: &str, data: &str) -> Result<String, omnigraph_sql::SqlError> {
+    use omnigraph_sql::copy_from::{CopyFrom, read_rows};
+    let statement = Session::parse(sql).unwrap().remove(0);
+    let omnigraph_sql::StatementKind::Copy(copy) = &statement.kind else {
+        panic!("{sql} is no COPY");
+    };
+    let copy = CopyFrom::of(copy).expect("a COPY FROM STDIN")?;
+    let columns = s.copy_columns(&copy).await?;
+    let rows = read_rows(&copy.format, data.as_bytes(), copy.table.table(), &columns)?;
+    Ok(s.copy_from(&copy, rows).await?.tag)
+}
+
+#[tokio::test]
+async fn copy_from_stdin_inserts_text_and_csv_rows_as_one_commit_or_nothing() {
+    let (_dir, s) = session().await;
+    let before = commits(&s).await;
+    let tag = copy(
+        &s,
+        "COPY person (name, age, nick) FROM STDIN",
+        "carol\t41\tc\ndave\t\\N\td\\tx\n",
+    )
+    .await
+    .unwrap();
+    assert_eq!(tag, "COPY 2");
+    assert_eq!(commits(&s).await, before + 1);
+    let tag = copy(
+        &s,
+        "COPY person (nick, name) FROM STDIN WITH (FORMAT csv, HEADER true)",
+        "nick,name\n\"e, e\",erin\n",
+    )
+    .await
+    .unwrap();
+    assert_eq!(tag, "COPY 1");
+    let rows = s
+        .query("SELECT name, age, nick FROM person WHERE name IN ('carol', 'dave', 'erin') ORDER BY name")
+        .await
+        .unwrap();
+    let text = datafusion::arrow::util::pretty::pretty_format_batches(&rows)
+        .unwrap()
+        .to_string();
+    assert!(text.contains("| carol | 41  | c    |"), "{text}");
+    assert!(text.contains("| dave  |     | d\tx  |"), "{text}");
+    assert!(text.contains("| erin  |     | e, e |"), "{text}");
+
+    // A bad value, a short line or a key already there: an error and nothing written.
+    let before = commits(&s).await;
+    let e = copy(
+        &s,
+        "COPY person (name, age, nick) FROM STDIN (FORMAT csv)",
+        "f,1,f\ng,x,g\n",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.sqlstate(), "22P02", "{e}");
+    let e = copy(
+        &s,
+        "COPY person (name, age, nick) FROM STDIN (FORMAT csv)",
+        "f,1,f\ng,2\n",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.sqlstate(), "22P04", "{e}");
+    assert_eq!(
+        e.message,
+        "missing data for column \"nick\" (COPY person, line 2)"
+    );
+    let e = copy(
+        &s,
+        "COPY person (name, nick) FROM STDIN (FORMAT csv)",
+        "f,f\nalice,a\n",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.sqlstate(), "23505", "{e}");
+    let e = copy(&s, "COPY person (name) FROM STDIN (FORMAT csv)", "f\n")
+        .await
+        .unwrap_err();
+    assert_eq!(e.sqlstate(), "23502", "{e}");
+    let e = copy(&s, "COPY person (name, nosuch) FROM STDIN", "")
+        .await
+        .unwrap_err();
+    assert_eq!(e.sqlstate(), "42703", "{e}");
+    let e = copy(&s, "COPY nosuch FROM STDIN", "").await.unwrap_err();
+    assert_eq!(e.sqlstate(), "42P01", "{e}");
+    assert_eq!(commits(&s).await, before);
+    let left = s
+        .query("SELECT count(*) AS n FROM person WHERE name IN ('f', 'g')")
+        .await
+        .unwrap();
+    assert_eq!(
+        datafusion::arrow::util::pretty::pretty_format_batches(&left)
+            .unwrap()
+            .to_string()
+            .lines()
+            .nth(3),
+        Some("| 0 |")
+    );
+
+    // Inside a transaction the rows are the transaction's until COMMIT.
+    s.execute("BEGIN").await.unwrap();
+    copy(
+        &s,
+        "COPY person (name, nick) FROM STDIN (FORMAT csv)",
+        "h,h\n",
+    )
+    .await
+    .unwrap();
+    s.execute("ROLLBACK").await.unwrap();
+    let after = s
+        .query("SELECT count(*) AS n FROM person WHERE name = 'h'")
+        .await
+        .unwrap();
+    assert_eq!(
+        datafusion::arrow::util::pretty::pretty_format_batches(&after)
+            .unwrap()
+            .to_string()
+            .lines()
+            .nth(3),
+        Some("| 0 |")
+    );
+}
