@@ -31,6 +31,8 @@ pub struct Connection {
     /// Notices of the statement just run, sent before its completion.
     notices: Mutex<Vec<String>>,
     log: Arc<SessionLog>,
+    /// The `COPY ... FROM STDIN` waiting for the client's rows, if any.
+    copy_in: Mutex<Option<crate::copy_in::PendingCopy>>,
 }
 
 impl Connection {
@@ -46,6 +48,7 @@ impl Connection {
             cancel: watch::Sender::new(0),
             notices: Mutex::new(Vec::new()),
             log,
+            copy_in: Mutex::new(None),
         })
     }
 
@@ -68,6 +71,31 @@ impl Connection {
         if let Ok(session) = self.session() {
             session.statement_failed();
         }
+    }
+
+    /// Waits for the client's rows of `copy`.
+    pub fn start_copy_in(&self, copy: crate::copy_in::PendingCopy) {
+        *self.copy_in.lock().unwrap_or_else(|p| p.into_inner()) = Some(copy);
+    }
+
+    /// Adds what the client sent to the `COPY` in progress (ignored without one).
+    pub fn copy_in_data(&self, data: &[u8]) {
+        if let Some(copy) = self
+            .copy_in
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_mut()
+        {
+            copy.data.extend_from_slice(data);
+        }
+    }
+
+    /// Ends the `COPY` in progress, handing over what it gathered.
+    pub fn take_copy_in(&self) -> Option<crate::copy_in::PendingCopy> {
+        self.copy_in
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
     }
 
     pub fn server(&self) -> &Arc<ServerState> {

@@ -44,7 +44,9 @@ fn unsupported(what: &str) -> SqlError {
 /// the client yet.
 pub fn copy_out(statement: &ParsedStatement) -> Option<Result<CopyOut, SqlError>> {
     match &statement.kind {
-        StatementKind::Copy(copy) => Some(client_copy(copy)),
+        StatementKind::Copy(copy) if omnigraph_sql::copy_from::CopyFrom::of(copy).is_none() => {
+            Some(client_copy(copy))
+        }
         _ => None,
     }
 }
@@ -62,7 +64,7 @@ fn client_copy(copy: &Copy) -> Result<CopyOut, SqlError> {
     };
     if !to {
         return Err(unsupported(
-            "COPY ... FROM: load rows with INSERT, or with CALL load(path) on the server",
+            "COPY ... FROM a file on the server: send the rows with COPY ... FROM STDIN (psql's \\copy), or load the file with CALL load(path)",
         ));
     }
     if !matches!(target, CopyTarget::Stdout) {
@@ -296,8 +298,13 @@ mod tests {
         let c = parse("copy person (name, age) to stdout with (format csv, header)").unwrap();
         assert_eq!(c.query.ast.to_string(), "SELECT name, age FROM person");
         assert!(matches!(c.format, CopyFormat::Csv { header: true, .. }));
+        // Rows from the client are `crate::copy_in`'s.
+        let from_client = omnigraph_sql::statement::parse_one("COPY person FROM STDIN").unwrap();
+        assert!(copy_out(&from_client).is_none());
         assert_eq!(
-            parse("COPY person FROM STDIN").unwrap_err().sqlstate(),
+            parse("COPY person FROM '/tmp/x.csv'")
+                .unwrap_err()
+                .sqlstate(),
             "0A000"
         );
         assert_eq!(

@@ -169,6 +169,22 @@ impl QueryHandler {
                     break;
                 }
             };
+            if matches!(outcome, Outcome::CopyIn(_)) && i + 1 < count {
+                self.connection.take_copy_in();
+                let e = SqlError::new(
+                    ErrorKind::NotSupported,
+                    "COPY FROM STDIN must be the last statement of a query string",
+                );
+                if i == 0 {
+                    return Err(statement_error(&e));
+                }
+                responses.push(Response::Error(Box::new(ErrorInfo::new(
+                    "ERROR".to_string(),
+                    e.sqlstate().to_string(),
+                    e.message.clone(),
+                ))));
+                break;
+            }
             // Rows of all but the last statement are read now, before the next one runs.
             let outcome = match outcome {
                 Outcome::Rows { schema, stream, .. } if i + 1 < count => {
@@ -240,10 +256,20 @@ where
             *status = status.to_error_state();
         }
         Response::CopyOut(copy) => crate::copy_out::send_copy_out(client, copy).await?,
-        Response::CopyIn(_) | Response::CopyBoth(_) => {
+        // The client's rows follow as CopyData (see `crate::copy_in`).
+        Response::CopyIn(copy) if with_row_description => {
+            pgwire::api::copy::send_copy_in_response(client, copy).await?;
+        }
+        Response::CopyIn(_) => {
             return Err(statement_error(&SqlError::new(
                 ErrorKind::NotSupported,
-                "COPY FROM STDIN",
+                "COPY FROM STDIN over the extended query protocol; send it as a simple query",
+            )));
+        }
+        Response::CopyBoth(_) => {
+            return Err(statement_error(&SqlError::new(
+                ErrorKind::NotSupported,
+                "COPY BOTH",
             )));
         }
     }
@@ -281,8 +307,16 @@ impl SimpleQueryHandler for QueryHandler {
                 return Err(e);
             }
         };
+        let mut copying = false;
         for response in responses {
+            copying = matches!(response, Response::CopyIn(_));
             send_response(client, response, &mut status, true).await?;
+        }
+        client.set_transaction_status(status);
+        if copying {
+            // Ready for the next query once the client's rows are in.
+            client.set_state(PgWireConnectionState::CopyInProgress(false));
+            return Ok(());
         }
         client.set_state(PgWireConnectionState::ReadyForQuery);
         client.set_transaction_status(status);

@@ -11,6 +11,7 @@ pub mod catalog_keys;
 pub mod connection;
 pub mod connection_threads;
 pub mod copy;
+pub mod copy_in;
 pub mod copy_out;
 pub mod encode;
 pub mod errors;

@@ -41,6 +41,8 @@ pub enum Outcome {
     TransactionStart,
     TransactionEnd(String),
     Copy(Box<CopyOut>, SchemaRef, SendableRecordBatchStream),
+    /// A `COPY ... FROM STDIN` of this many columns, waiting for the client's rows.
+    CopyIn(usize),
 }
 
 impl QueryHandler {
@@ -50,6 +52,11 @@ impl QueryHandler {
             Outcome::Command(tag) => Ok(Response::Execution(Tag::new(&tag))),
             Outcome::TransactionStart => Ok(Response::TransactionStart(Tag::new("BEGIN"))),
             Outcome::TransactionEnd(tag) => Ok(Response::TransactionEnd(Tag::new(&tag))),
+            Outcome::CopyIn(columns) => Ok(Response::CopyIn(CopyResponse::new(
+                0,
+                columns,
+                futures::stream::empty(),
+            ))),
             Outcome::Batches {
                 schema,
                 batches,

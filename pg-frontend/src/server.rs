@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, Weak};
 use async_trait::async_trait;
 use pgwire::api::auth::DefaultServerParameterProvider;
 use pgwire::api::cancel::CancelHandler;
-use pgwire::api::{NoopHandler, PgWireServerHandlers, RandomPidSecretKeyGenerator};
+use pgwire::api::{PgWireServerHandlers, RandomPidSecretKeyGenerator};
 use pgwire::messages::cancel::CancelRequest;
 use tokio::net::TcpListener;
 
@@ -126,6 +126,7 @@ impl ServerState {
 struct ConnectionHandlers {
     startup: Arc<Startup>,
     query: Arc<QueryHandler>,
+    copy: Arc<crate::copy_in::CopyInHandler>,
     cancel: Arc<Canceller>,
 }
 
@@ -143,7 +144,7 @@ impl PgWireServerHandlers for ConnectionHandlers {
     }
 
     fn copy_handler(&self) -> Arc<impl pgwire::api::copy::CopyHandler> {
-        Arc::new(NoopHandler)
+        self.copy.clone()
     }
 
     fn cancel_handler(&self) -> Arc<impl CancelHandler> {
@@ -275,6 +276,9 @@ impl Server {
             };
             let handlers = ConnectionHandlers {
                 startup: Arc::new(Startup::new(connection.clone())),
+                copy: Arc::new(crate::copy_in::CopyInHandler {
+                    connection: connection.clone(),
+                }),
                 query: Arc::new(QueryHandler::new(connection)),
                 cancel: Arc::new(Canceller {
                     server: self.state.clone(),

@@ -51,6 +51,8 @@ pub struct CopyFrom {
     /// The copied columns in the client's order; empty: every column of the table.
     pub columns: Vec<String>,
     pub format: CopyInFormat,
+    /// The statement as written, for the commit's message.
+    pub text: String,
 }
 
 fn unsupported(what: impl Into<String>) -> SqlError {
@@ -84,13 +86,19 @@ impl CopyFrom {
         else {
             return None;
         };
-        Some(Self::read(source, options, legacy_options))
+        Some(Self::read(
+            source,
+            options,
+            legacy_options,
+            copy.statement.to_string(),
+        ))
     }
 
     fn read(
         source: &CopySource,
         options: &[CopyOption],
         legacy_options: &[CopyLegacyOption],
+        text: String,
     ) -> Result<CopyFrom> {
         let CopySource::Table {
             table_name,
@@ -214,6 +222,7 @@ impl CopyFrom {
             table,
             columns,
             format,
+            text,
         })
     }
 }
@@ -578,7 +587,7 @@ impl Session {
             InsertOp::Append,
         )?
         .build()?;
-        self.run_write_plan(plan, CommandTag::Counted("COPY "))
+        self.run_write_plan(plan, CommandTag::Counted("COPY "), &copy.text)
             .await
     }
 }

@@ -330,6 +330,7 @@ impl Session {
         &self,
         plan: LogicalPlan,
         tag: CommandTag,
+        text: &str,
     ) -> Result<StatementResult> {
         if self.graph.transaction().is_some_and(|tx| tx.failed) {
             return Err(transaction_aborted());
@@ -345,7 +346,8 @@ impl Session {
             let retries = if alone { AUTOCOMMIT_RETRIES } else { 0 };
             let mut attempt = 0;
             let result = loop {
-                let state = self.statement_state(Arc::new(StatementContext::new(None, None)));
+                let context = StatementContext::new(Some(text.to_string()), None);
+                let state = self.statement_state(Arc::new(context));
                 let result = self.run_plan(state, plan.clone(), Some(tag)).await;
                 match &result {
                     Err(e) if e.kind == ErrorKind::SerializationFailure && attempt < retries => {

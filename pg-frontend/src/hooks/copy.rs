@@ -1,5 +1,7 @@
 //! `COPY ... TO STDOUT`: the copied query runs in the SQL session (so the role it needs
 //! is checked from its plan like any query's), and its rows stream out as COPY lines.
+//! `COPY ... FROM STDIN`: the table and columns are checked, then the client's rows are
+//! awaited ([`crate::copy_in`]); their insert is planned and checked as a write.
 
 use std::sync::Arc;
 
@@ -14,10 +16,55 @@ use omnigraph_sql::{
 use super::StatementHook;
 use crate::connection::Connection;
 use crate::copy::copy_out;
+use crate::copy_in::PendingCopy;
 use crate::execution;
 use crate::outcome::Outcome;
+use omnigraph_sql::copy_from::CopyFrom;
 
 pub struct CopyToClient;
+
+pub struct CopyFromClient;
+
+#[async_trait]
+impl StatementHook for CopyFromClient {
+    fn describe(
+        &self,
+        _connection: &Connection,
+        statement: &ParsedStatement,
+    ) -> Option<Description> {
+        copy_from(statement).map(|_| (vec![], Arc::new(Schema::empty())))
+    }
+
+    async fn run(
+        &self,
+        connection: &Connection,
+        statement: &ParsedStatement,
+        _params: &[ScalarValue],
+    ) -> Option<Result<Outcome, SqlError>> {
+        let copy = copy_from(statement)?;
+        Some(
+            async {
+                let copy = copy?;
+                let columns = connection.session()?.copy_columns(&copy).await?;
+                let count = columns.len();
+                connection.start_copy_in(PendingCopy {
+                    copy,
+                    columns,
+                    data: Vec::new(),
+                });
+                Ok(Outcome::CopyIn(count))
+            }
+            .await,
+        )
+    }
+}
+
+fn copy_from(statement: &ParsedStatement) -> Option<Result<CopyFrom, SqlError>> {
+    match &statement.kind {
+        StatementKind::Copy(copy) => CopyFrom::of(copy),
+        _ => None,
+    }
+}
 
 #[async_trait]
 impl StatementHook for CopyToClient {

@@ -47,6 +47,7 @@ pub static HOOKS: &[&dyn StatementHook] = &[
     &catalog::CatalogQueries,
     &settings::PostgresSettings,
     &copy::CopyToClient,
+    &copy::CopyFromClient,
     &transactions::TransactionControl,
     &lock::LockTable,
 ];

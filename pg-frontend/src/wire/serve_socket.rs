@@ -8,8 +8,10 @@ use std::io;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
+use pgwire::api::copy::CopyHandler;
 use pgwire::api::{ClientInfo, ErrorHandler, PgWireConnectionState, PgWireServerHandlers};
 use pgwire::error::{ErrorInfo, PgWireError};
+use pgwire::messages::response::ReadyForQuery;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use pgwire::tokio::TlsAcceptor;
 use pgwire::tokio::server::{
@@ -136,6 +138,35 @@ async fn serve<H: PgWireServerHandlers, I: Fn() -> Option<IdleLimit>>(
             // A cancel request has a connection of its own, closed once it is carried out.
             PgWireFrontendMessage::CancelRequest(_) => true,
             _ => false,
+        };
+        // pgwire answers a simple query's CopyDone with ReadyForQuery "idle" even inside
+        // a transaction; the copy ends here, with the connection's real status.
+        let message = match (socket.state(), message) {
+            (
+                PgWireConnectionState::CopyInProgress(false),
+                PgWireFrontendMessage::CopyDone(done),
+            ) => {
+                let finished = copy_handler.on_copy_done(&mut socket, done).await;
+                socket.set_state(PgWireConnectionState::ReadyForQuery);
+                match finished {
+                    Ok(()) => {
+                        let status = socket.transaction_status();
+                        socket
+                            .send(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(
+                                status,
+                            )))
+                            .await?;
+                    }
+                    Err(error) => {
+                        let error = ErrorInfo::from(error);
+                        log.error(&error.severity, &error.code, &error.message);
+                        process_error(&mut socket, PgWireError::UserError(Box::new(error)), false)
+                            .await?;
+                    }
+                }
+                continue;
+            }
+            (_, message) => message,
         };
         let is_extended_query = match socket.state() {
             PgWireConnectionState::CopyInProgress(is_extended_query) => is_extended_query,
