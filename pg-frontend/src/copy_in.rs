@@ -2,8 +2,8 @@
 //! and leaves a [`PendingCopy`] on the connection; the server answers CopyInResponse;
 //! the client's CopyData messages are gathered here; at CopyDone the rows are read and
 //! inserted by the session as one write (`COPY n`), and at CopyFail nothing is written.
-//! Only simple-query `COPY` is taken (psql's `\copy`, psycopg's `copy()`, pgjdbc's
-//! `CopyManager` and node's `pg-copy-streams` send it so).
+//! Over the simple and the extended query protocol alike (the connection's loop ends
+//! the copy at CopyDone, see `wire::serve_socket`).
 
 use std::fmt::Debug;
 use std::sync::Arc;

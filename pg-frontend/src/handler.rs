@@ -257,14 +257,8 @@ where
         }
         Response::CopyOut(copy) => crate::copy_out::send_copy_out(client, copy).await?,
         // The client's rows follow as CopyData (see `crate::copy_in`).
-        Response::CopyIn(copy) if with_row_description => {
+        Response::CopyIn(copy) => {
             pgwire::api::copy::send_copy_in_response(client, copy).await?;
-        }
-        Response::CopyIn(_) => {
-            return Err(statement_error(&SqlError::new(
-                ErrorKind::NotSupported,
-                "COPY FROM STDIN over the extended query protocol; send it as a simple query",
-            )));
         }
         Response::CopyBoth(_) => {
             return Err(statement_error(&SqlError::new(
@@ -510,9 +504,14 @@ impl QueryHandler {
             }
             _ => {}
         }
+        let copying = matches!(response, Response::CopyIn(_));
         send_response(client, response, &mut status, false).await?;
-        client.set_state(PgWireConnectionState::ReadyForQuery);
         client.set_transaction_status(status);
+        // After a CopyIn, the client's rows, then CopyDone and Sync (pgwire's loop).
+        client.set_state(match copying {
+            true => PgWireConnectionState::CopyInProgress(true),
+            false => PgWireConnectionState::ReadyForQuery,
+        });
         Ok(())
     }
 }

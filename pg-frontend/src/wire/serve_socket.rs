@@ -140,15 +140,18 @@ async fn serve<H: PgWireServerHandlers, I: Fn() -> Option<IdleLimit>>(
             _ => false,
         };
         // pgwire answers a simple query's CopyDone with ReadyForQuery "idle" even inside
-        // a transaction; the copy ends here, with the connection's real status.
+        // a transaction, and after an extended one's leaves the connection deaf to the
+        // Sync that follows; the copy ends here instead.
         let message = match (socket.state(), message) {
             (
-                PgWireConnectionState::CopyInProgress(false),
+                PgWireConnectionState::CopyInProgress(extended),
                 PgWireFrontendMessage::CopyDone(done),
             ) => {
                 let finished = copy_handler.on_copy_done(&mut socket, done).await;
                 socket.set_state(PgWireConnectionState::ReadyForQuery);
                 match finished {
+                    // The extended protocol's Sync brings the ReadyForQuery.
+                    Ok(()) if extended => {}
                     Ok(()) => {
                         let status = socket.transaction_status();
                         socket
@@ -160,8 +163,8 @@ async fn serve<H: PgWireServerHandlers, I: Fn() -> Option<IdleLimit>>(
                     Err(error) => {
                         let error = ErrorInfo::from(error);
                         log.error(&error.severity, &error.code, &error.message);
-                        process_error(&mut socket, PgWireError::UserError(Box::new(error)), false)
-                            .await?;
+                        let error = PgWireError::UserError(Box::new(error));
+                        process_error(&mut socket, error, extended).await?;
                     }
                 }
                 continue;

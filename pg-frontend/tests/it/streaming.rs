@@ -91,6 +91,62 @@ async fn copy_to_stdout_streams_text_and_csv() {
 }
 
 #[tokio::test]
+async fn copy_from_stdin_over_the_extended_protocol_in_and_out_of_transactions() {
+    use futures::SinkExt;
+    let server = start(None).await;
+    let mut client = server.connect("demo").await;
+    let count = "SELECT count(*) FROM person WHERE name LIKE 'ext.%'";
+    // tokio-postgres prepares the COPY (Parse, Bind, Execute), then sends the rows.
+    let sink = client
+        .copy_in("COPY person (name, age) FROM STDIN (FORMAT csv)")
+        .await
+        .unwrap();
+    pin_mut!(sink);
+    sink.send(bytes::Bytes::from_static(b"ext.a,1\next.b,2\n"))
+        .await
+        .unwrap();
+    assert_eq!(sink.finish().await.unwrap(), 2);
+    assert_eq!(
+        client.query_one(count, &[]).await.unwrap().get::<_, i64>(0),
+        2
+    );
+
+    // A bad value fails the COPY at its end; the connection goes on.
+    let sink = client
+        .copy_in("COPY person (name, age) FROM STDIN (FORMAT csv)")
+        .await
+        .unwrap();
+    pin_mut!(sink);
+    sink.send(bytes::Bytes::from_static(b"ext.c,x\n"))
+        .await
+        .unwrap();
+    let err = sink.finish().await.unwrap_err();
+    assert_eq!(sqlstate(&err), "22P02");
+    assert_eq!(
+        client.query_one(count, &[]).await.unwrap().get::<_, i64>(0),
+        2
+    );
+
+    // Inside a transaction the rows are the transaction's.
+    let tx = client.transaction().await.unwrap();
+    let sink = tx
+        .copy_in("COPY person (name, age) FROM STDIN")
+        .await
+        .unwrap();
+    pin_mut!(sink);
+    sink.send(bytes::Bytes::from_static(b"ext.d\t4\n"))
+        .await
+        .unwrap();
+    assert_eq!(sink.finish().await.unwrap(), 1);
+    assert_eq!(tx.query_one(count, &[]).await.unwrap().get::<_, i64>(0), 3);
+    tx.rollback().await.unwrap();
+    assert_eq!(
+        client.query_one(count, &[]).await.unwrap().get::<_, i64>(0),
+        2
+    );
+}
+
+#[tokio::test]
 async fn copy_tags_count_rows_not_the_header() {
     let server = start(None).await;
     let mut client = crate::raw_client::RawClient::started(server.addr, "demo").await;
