@@ -675,11 +675,12 @@ async fn main() {
         Some("maintenance") => maintenance::bench_maintenance(&args).await,
         Some("server") => server::bench_server(&args).await,
         Some("serve") => server::serve(&args).await,
+        Some("copy") => server::bench_copy(&args).await,
         Some("generate") => peers::generate(&args),
         Some("engine") => peers::engine(&args).await,
         _ => {
             eprintln!(
-                "usage: omnigraph-bench load [--edges N] [--nodes N] | scan [--rows N] [--reps N] | traverse [--scale S] [--reps N] | merge [--rows N] [--changes N] [--reps N] | writes [--rows N] [--inserts N] | maintenance [--inserts N] [--rows N] [--fragments N] [--reps N] | server [--rows N] [--queries N] [--reps N]"
+                "usage: omnigraph-bench load [--edges N] [--nodes N] | scan [--rows N] [--reps N] | traverse [--scale S] [--reps N] | merge [--rows N] [--changes N] [--reps N] | writes [--rows N] [--inserts N] | maintenance [--inserts N] [--rows N] [--fragments N] [--reps N] | server [--rows N] [--queries N] [--reps N] | copy [--rows N]"
             );
             std::process::exit(2);
         }

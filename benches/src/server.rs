@@ -254,6 +254,16 @@ async fn load_postgres(client: &Client, rows: u64, seed: u64) {
         )
         .await
         .expect("create table");
+    copy_people(client, rows, seed).await;
+    client
+        .batch_execute("VACUUM ANALYZE person")
+        .await
+        .expect("analyze");
+}
+
+/// `COPY person (name, age, city) FROM STDIN` of the seeded Person rows, in 1 MB
+/// messages; the rows the server reports.
+pub(crate) async fn copy_people(client: &Client, rows: u64, seed: u64) -> u64 {
     let sink = client
         .copy_in("COPY person (name, age, city) FROM STDIN")
         .await
@@ -273,11 +283,71 @@ async fn load_postgres(client: &Client, rows: u64, seed: u64) {
     sink.send(bytes::Bytes::from(chunk))
         .await
         .expect("copy chunk");
-    sink.finish().await.expect("copy done");
-    client
-        .batch_execute("VACUUM ANALYZE person")
+    sink.finish().await.expect("copy done")
+}
+
+/// `copy`: `COPY ... FROM STDIN` of the same Person rows into our server (an empty
+/// graph) and into PostgreSQL (a table with a primary key), one run; the rows are
+/// compared, then the times and our server's peak resident memory reported.
+pub async fn bench_copy(args: &[String]) {
+    let rows = arg(args, "--rows", 1_000_000);
+    let seed = 11;
+    let (dir, graph) = people_graph(0, seed, SCHEMA).await;
+    drop(graph);
+    let ours_server = spawn_ours(dir.path());
+    let ours = connect(&format!(
+        "host=127.0.0.1 port={} user=bench dbname=graph",
+        ours_server.port
+    ))
+    .await;
+    let started = Instant::now();
+    let copied = copy_people(&ours, rows, seed).await;
+    let ours_time = started.elapsed().as_secs_f64();
+    let check = "SELECT count(*)::text || ' ' || sum(age)::text FROM person";
+    let ours_check: String = ours.query_one(check, &[]).await.expect("check").get(0);
+    let peak = peak_rss_mb(ours_server.child.id());
+    drop(ours);
+    drop(ours_server);
+    assert_eq!(copied, rows, "ours copied every row");
+
+    let cluster = match PgCluster::start() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("copy: PostgreSQL unavailable ({e}); install postgresql-15");
+            std::process::exit(1);
+        }
+    };
+    let pg = connect(&cluster.conninfo()).await;
+    pg.batch_execute("CREATE TABLE person (name text PRIMARY KEY, age int, city text)")
         .await
-        .expect("analyze");
+        .expect("create table");
+    let started = Instant::now();
+    copy_people(&pg, rows, seed).await;
+    let pg_time = started.elapsed().as_secs_f64();
+    let pg_check: String = pg.query_one(check, &[]).await.expect("check").get(0);
+    assert_eq!(ours_check, pg_check, "the copied rows differ");
+
+    println!(
+        "copy: {rows} Person rows, text format, 1 MB messages; {}",
+        cluster.version
+    );
+    println!(
+        "copy: omnigraph {ours_time:.2} s, PostgreSQL {pg_time:.2} s, ratio {:.2}; omnigraph peak RSS {peak} MB",
+        ours_time / pg_time
+    );
+}
+
+/// The peak resident memory of process `pid` (VmHWM), in MB.
+fn peak_rss_mb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
 }
 
 pub async fn bench_server(args: &[String]) {
