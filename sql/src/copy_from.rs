@@ -232,14 +232,22 @@ fn bad_data(kind: ErrorKind, message: String, table: &str, line: usize) -> SqlEr
     SqlError::new(kind, format!("{message} (COPY {table}, line {line})"))
 }
 
-/// The client's data as one string column per copied column (NULL for a NULL field).
+/// The rows of a `COPY`: one string column per copied column (NULL for a NULL field),
+/// and the line each row starts on.
+pub struct CopyRows {
+    pub batch: RecordBatch,
+    pub lines: Vec<usize>,
+}
+
+/// The client's data read as rows.
 pub fn read_rows(
     format: &CopyInFormat,
     data: &[u8],
     table: &str,
     columns: &[String],
-) -> Result<RecordBatch> {
+) -> Result<CopyRows> {
     let mut builders: Vec<StringBuilder> = columns.iter().map(|_| StringBuilder::new()).collect();
+    let mut lines = Vec::new();
     let mut push_row = |fields: Vec<Option<String>>, line: usize| -> Result<()> {
         if fields.len() < columns.len() {
             return Err(bad_data(
@@ -260,6 +268,7 @@ pub fn read_rows(
         for (builder, field) in builders.iter_mut().zip(fields) {
             builder.append_option(field);
         }
+        lines.push(line);
         Ok(())
     };
     match format {
@@ -329,8 +338,9 @@ pub fn read_rows(
         .iter_mut()
         .map(|b| Arc::new(b.finish()) as ArrayRef)
         .collect();
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
-        .map_err(|e| SqlError::from(datafusion::error::DataFusionError::from(e)))
+    let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+        .map_err(|e| SqlError::from(datafusion::error::DataFusionError::from(e)))?;
+    Ok(CopyRows { batch, lines })
 }
 
 type FieldError = (ErrorKind, String);
@@ -552,8 +562,10 @@ impl Session {
     pub async fn copy_from(
         &self,
         copy: &CopyFrom,
-        rows: RecordBatch,
+        rows: CopyRows,
     ) -> Result<crate::StatementResult> {
+        let CopyRows { batch: rows, lines } = rows;
+        let located = rows.clone();
         let provider = self.copy_target(copy).await?;
         let columns = self.copy_columns(copy).await?;
         let table_schema = provider.schema();
@@ -587,9 +599,67 @@ impl Session {
             InsertOp::Append,
         )?
         .build()?;
+        let targets = table_schema.clone();
         self.run_write_plan(plan, CommandTag::Counted("COPY "), &copy.text)
             .await
+            .map_err(|mut e| {
+                if is_bad_value(e.kind)
+                    && let Some((row, column, value)) = first_unconvertible(&located, &targets)
+                {
+                    let line = lines.get(row).copied().unwrap_or(row + 1);
+                    e.message = format!(
+                        "{} (COPY {}, line {line}, column {column}: \"{value}\")",
+                        e.message,
+                        copy.table.table()
+                    );
+                }
+                e
+            })
     }
+}
+
+/// Errors a value that does not convert to its column's type gives.
+fn is_bad_value(kind: ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::InvalidValue
+            | ErrorKind::NumericOutOfRange
+            | ErrorKind::InvalidDatetimeFormat
+            | ErrorKind::DatetimeFieldOverflow
+    )
+}
+
+/// The first row, column and value of `rows` that Arrow's cast cannot convert to the
+/// column's type in `targets`: where a failed `COPY`'s bad value most likely is (the
+/// statement's own conversion is PostgreSQL's, stricter in places).
+fn first_unconvertible(rows: &RecordBatch, targets: &Schema) -> Option<(usize, String, String)> {
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::compute::{CastOptions, cast_with_options};
+    let options = CastOptions {
+        safe: true,
+        ..Default::default()
+    };
+    let mut first: Option<(usize, String, String)> = None;
+    for (field, column) in rows.schema().fields().iter().zip(rows.columns()) {
+        let Ok(target) = targets.field_with_name(field.name()) else {
+            continue;
+        };
+        if matches!(target.data_type(), DataType::Utf8 | DataType::Utf8View) {
+            continue;
+        }
+        let Ok(converted) = cast_with_options(column, target.data_type(), &options) else {
+            continue;
+        };
+        let Some(row) = (0..column.len()).find(|&i| column.is_valid(i) && converted.is_null(i))
+        else {
+            continue;
+        };
+        if first.as_ref().is_none_or(|(r, _, _)| row < *r) {
+            let value = column.as_string::<i32>().value(row).to_string();
+            first = Some((row, field.name().clone(), value));
+        }
+    }
+    first
 }
 
 #[cfg(test)]
@@ -602,7 +672,7 @@ mod tests {
         columns: &[&str],
     ) -> Result<Vec<Vec<Option<String>>>> {
         let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
-        let batch = read_rows(format, data.as_bytes(), "t", &columns)?;
+        let batch = read_rows(format, data.as_bytes(), "t", &columns)?.batch;
         let arrays: Vec<_> = batch
             .columns()
             .iter()
@@ -685,7 +755,9 @@ mod tests {
         let e = rows(&csv(false), "\"open,1\n", &["x", "y"]).unwrap_err();
         assert_eq!(e.message, "unterminated CSV quoted field (COPY t, line 1)");
         let columns = ["x".to_string(), "y".to_string()];
-        let e = read_rows(&csv(false), b"a,\xff\n", "t", &columns).unwrap_err();
+        let Err(e) = read_rows(&csv(false), b"a,\xff\n", "t", &columns) else {
+            panic!("bytes that are not UTF-8 were read");
+        };
         assert_eq!(e.kind, ErrorKind::CharacterNotInRepertoire);
         assert_eq!(
             e.message,

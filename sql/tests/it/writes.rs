@@ -615,6 +615,12 @@ async fn copy_from_stdin_inserts_text_and_csv_rows_as_one_commit_or_nothing() {
     .await
     .unwrap_err();
     assert_eq!(e.sqlstate(), "22P02", "{e}");
+    assert!(
+        e.message
+            .ends_with("(COPY person, line 2, column age: \"x\")"),
+        "{}",
+        e.message
+    );
     let e = copy(
         &s,
         "COPY person (name, age, nick) FROM STDIN (FORMAT csv)",
