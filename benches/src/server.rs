@@ -51,6 +51,25 @@ fn spawn_ours(data_dir: &std::path::Path) -> ChildServer {
     ChildServer { child, port }
 }
 
+/// Our server on the graph under `data_dir`, and a client of it.
+async fn start_ours(data_dir: &std::path::Path) -> (ChildServer, Client) {
+    let server = spawn_ours(data_dir);
+    let conninfo = format!(
+        "host=127.0.0.1 port={} user=bench dbname=graph",
+        server.port
+    );
+    let client = connect(&conninfo).await;
+    (server, client)
+}
+
+/// A PostgreSQL 15 of the run's own; the run (`bench`) stops when there is none.
+fn postgres_or_exit(bench: &str) -> PgCluster {
+    PgCluster::start().unwrap_or_else(|e| {
+        eprintln!("{bench}: PostgreSQL unavailable ({e}); install postgresql-15");
+        std::process::exit(1);
+    })
+}
+
 /// The `serve DIR` mode: our server on a free loopback port, printing `port N`.
 pub async fn serve(args: &[String]) {
     let data_dir = args.get(1).expect("serve DATA_DIR");
@@ -294,12 +313,7 @@ pub async fn bench_copy(args: &[String]) {
     let seed = 11;
     let (dir, graph) = people_graph(0, seed, SCHEMA).await;
     drop(graph);
-    let ours_server = spawn_ours(dir.path());
-    let ours = connect(&format!(
-        "host=127.0.0.1 port={} user=bench dbname=graph",
-        ours_server.port
-    ))
-    .await;
+    let (ours_server, ours) = start_ours(dir.path()).await;
     let started = Instant::now();
     let copied = copy_people(&ours, rows, seed).await;
     let ours_time = started.elapsed().as_secs_f64();
@@ -310,13 +324,7 @@ pub async fn bench_copy(args: &[String]) {
     drop(ours_server);
     assert_eq!(copied, rows, "ours copied every row");
 
-    let cluster = match PgCluster::start() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("copy: PostgreSQL unavailable ({e}); install postgresql-15");
-            std::process::exit(1);
-        }
-    };
+    let cluster = postgres_or_exit("copy");
     let pg = connect(&cluster.conninfo()).await;
     pg.batch_execute("CREATE TABLE person (name text PRIMARY KEY, age int, city text)")
         .await
@@ -359,23 +367,12 @@ pub async fn bench_server(args: &[String]) {
 
     let (dir, graph) = people_graph(rows, seed, SCHEMA).await;
     drop(graph);
-    let ours_server = spawn_ours(dir.path());
-    let ours = connect(&format!(
-        "host=127.0.0.1 port={} user=bench dbname=graph",
-        ours_server.port
-    ))
-    .await;
+    let (ours_server, ours) = start_ours(dir.path()).await;
     let ours_results = workload(&ours, rows, queries, stream_reps, writes).await;
     drop(ours);
     drop(ours_server);
 
-    let cluster = match PgCluster::start() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("server: PostgreSQL unavailable ({e}); install postgresql-15");
-            std::process::exit(1);
-        }
-    };
+    let cluster = postgres_or_exit("server");
     let pg = connect(&cluster.conninfo()).await;
     load_postgres(&pg, rows, seed).await;
     let pg_results = workload(&pg, rows, queries, stream_reps, writes).await;
