@@ -400,6 +400,23 @@ public class ClientTest {
         }
     }
 
+    /** pgjdbc's CopyManager: rows in, a bad row failing the whole COPY with nothing written. */
+    static void checkCopyManager() throws Exception {
+        String a = name("copy", 1), b = name("copy", 2), bad = name("copy", 3);
+        try (Connection c = connect()) {
+            org.postgresql.copy.CopyManager copy =
+                c.unwrap(org.postgresql.PGConnection.class).getCopyAPI();
+            String rows = a + ",7\n" + b + ",\n";
+            long copied = copy.copyIn("COPY person (name, age) FROM STDIN (FORMAT csv)",
+                new java.io.StringReader(rows));
+            assertEq(2L, copied, "rows copied");
+            assertEq(7L, count(c, "SELECT sum(age) FROM person WHERE name IN ('" + a + "', '" + b + "')"), "copied ages");
+            expectSqlState("22P02", () -> copy.copyIn("COPY person (name, age) FROM STDIN (FORMAT csv)",
+                new java.io.StringReader(bad + ",8\n" + bad + "x,eight\n")));
+            assertEq(0L, count(c, "SELECT count(*) FROM person WHERE name LIKE '" + bad + "%'"), "nothing of a failed COPY");
+        }
+    }
+
     static void checkTransactionErrorRecovery() throws Exception {
         try (Connection c = connect()) {
             c.setAutoCommit(false);
@@ -849,6 +866,7 @@ public class ClientTest {
         check("callable_statement_escape_call_mode", ClientTest::checkCallableStatementCallMode);
         check("table_function_bound_parameter", ClientTest::checkTableFunctionParameter);
         check("duplicate_unnamed_columns", ClientTest::checkDuplicateColumnNames);
+        check("copy_manager_copy_in", ClientTest::checkCopyManager);
 
         System.out.println("SUMMARY passed=" + passed + " failed=" + failures.size()
                 + (failures.isEmpty() ? "" : " " + failures));
