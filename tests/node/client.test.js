@@ -468,6 +468,24 @@ privateTest('SET statement_timeout cancels with 57014', () =>
     assert.equal(Number(r.rows[0].ok), 1, 'client usable after the timeout');
   }));
 
+sharedTest('pg-copy-streams copies rows in, and a bad row fails the whole COPY', () =>
+  withClient(async (c) => {
+    const { from: copyFrom } = require('pg-copy-streams');
+    const { pipeline } = require('node:stream/promises');
+    const { Readable } = require('node:stream');
+    const tag = `node.copy.${Date.now()}`;
+    const copy = (rows) => pipeline(
+      Readable.from([rows]),
+      c.query(copyFrom('COPY person (name, age) FROM STDIN (FORMAT csv)')),
+    );
+    await copy(`${tag}.a,7\n${tag}.b,\n`);
+    const r = await c.query('SELECT count(*)::int AS n, sum(age)::int AS s FROM person WHERE name LIKE $1', [`${tag}.%`]);
+    assert.deepEqual([r.rows[0].n, r.rows[0].s], [2, 7]);
+    await expectCode(copy(`${tag}.c,1\n${tag}.d,one\n`), '22P02');
+    const after = await c.query('SELECT count(*)::int AS n FROM person WHERE name LIKE $1', [`${tag}.%`]);
+    assert.equal(after.rows[0].n, 2, 'nothing of the failed COPY');
+  }));
+
 privateTest('CancelRequest stops a running query with 57014', () =>
   withClient(async (c) => {
     const started = Date.now();
