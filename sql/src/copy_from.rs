@@ -43,9 +43,19 @@ pub enum CopyInFormat {
     },
 }
 
-/// A `COPY ... FROM STDIN`, ready to read rows.
+/// Where a `COPY ... FROM` reads its rows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CopyFromSource {
+    /// The client sends them (`FROM STDIN`).
+    Client,
+    /// A file on the server (`FROM 'path'`), which only an admin may read.
+    File(std::path::PathBuf),
+}
+
+/// A `COPY ... FROM`, ready to read rows.
 #[derive(Debug, Clone)]
 pub struct CopyFrom {
+    pub source: CopyFromSource,
     /// The table as named in the statement.
     pub table: TableReference,
     /// The copied columns in the client's order; empty: every column of the table.
@@ -72,13 +82,13 @@ fn single_byte(c: char, what: &str) -> Result<u8> {
 }
 
 impl CopyFrom {
-    /// The copy from the client `copy` asks for; `None` when it copies to the client or
-    /// a file.
+    /// The copy into a table `copy` asks for; `None` when it copies out, or from a
+    /// program.
     pub fn of(copy: &Copy) -> Option<Result<CopyFrom>> {
         let Statement::Copy {
             source,
             to: false,
-            target: CopyTarget::Stdin,
+            target,
             options,
             legacy_options,
             ..
@@ -86,12 +96,14 @@ impl CopyFrom {
         else {
             return None;
         };
-        Some(Self::read(
-            source,
-            options,
-            legacy_options,
-            copy.statement.to_string(),
-        ))
+        let from = match target {
+            CopyTarget::Stdin => CopyFromSource::Client,
+            CopyTarget::File { filename } => CopyFromSource::File(filename.into()),
+            _ => return None,
+        };
+        let text = copy.statement.to_string();
+        let read = Self::read(source, options, legacy_options, text);
+        Some(read.map(|c| CopyFrom { source: from, ..c }))
     }
 
     fn read(
@@ -219,6 +231,7 @@ impl CopyFrom {
             ));
         }
         Ok(CopyFrom {
+            source: CopyFromSource::Client,
             table,
             columns,
             format,
@@ -515,6 +528,33 @@ impl CsvRecords<'_> {
 }
 
 impl Session {
+    /// `COPY table FROM 'path'`: the rows of a file on the server, which only an admin
+    /// may read (as PostgreSQL's `pg_read_server_files`), inserted as one write.
+    pub async fn copy_from_file(
+        &self,
+        copy: &CopyFrom,
+        path: &std::path::Path,
+    ) -> Result<crate::StatementResult> {
+        self.require_role(datafusion_omnigraph::Role::Admin)?;
+        let columns = self.copy_columns(copy).await?;
+        let data = tokio::fs::read(path).await.map_err(|e| {
+            let kind = match e.kind() {
+                std::io::ErrorKind::NotFound => ErrorKind::UndefinedFile,
+                _ => ErrorKind::Io,
+            };
+            SqlError::new(
+                kind,
+                format!(
+                    "could not open file \"{}\" for reading: {e}",
+                    path.display()
+                ),
+            )
+        })?;
+        let rows = read_rows(&copy.format, &data, copy.table.table(), &columns)?;
+        drop(data);
+        self.copy_from(copy, rows).await
+    }
+
     /// The columns `copy` reads, in the client's order: those it names, or every column
     /// of its table. Fails as the `COPY` would for an unknown table or column.
     pub async fn copy_columns(&self, copy: &CopyFrom) -> Result<Vec<String>> {

@@ -139,6 +139,8 @@ pub enum ErrorKind {
     NegativeLimit,
     /// 2201X invalid_row_count_in_result_offset_clause (a negative OFFSET)
     NegativeOffset,
+    /// 58P01 undefined_file (a server file to read that is not there)
+    UndefinedFile,
     /// 58030 io_error
     Io,
     /// 53100 disk_full (the storage under the graph, or the spill directory, is full)
@@ -212,6 +214,7 @@ impl ErrorKind {
             ErrorKind::NegativeLimit => "2201W",
             ErrorKind::NegativeOffset => "2201X",
             ErrorKind::Io => "58030",
+            ErrorKind::UndefinedFile => "58P01",
             ErrorKind::DiskFull => "53100",
             ErrorKind::Internal => "XX000",
         }

@@ -239,7 +239,15 @@ impl Session {
                     .await
                     .map(StatementOutput::Done);
             }
-            StatementKind::Copy(_) => {
+            StatementKind::Copy(copy) => {
+                if let Some(from) = crate::copy_from::CopyFrom::of(copy) {
+                    let from = from?;
+                    if let crate::copy_from::CopyFromSource::File(path) = &from.source {
+                        return Box::pin(self.copy_from_file(&from, path))
+                            .await
+                            .map(StatementOutput::Done);
+                    }
+                }
                 return Err(SqlError::new(
                     ErrorKind::NotSupported,
                     "COPY to or from the client needs a Postgres connection",

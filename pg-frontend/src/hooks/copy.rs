@@ -19,7 +19,7 @@ use crate::copy::copy_out;
 use crate::copy_in::PendingCopy;
 use crate::execution;
 use crate::outcome::Outcome;
-use omnigraph_sql::copy_from::CopyFrom;
+use omnigraph_sql::copy_from::{CopyFrom, CopyFromSource};
 
 pub struct CopyToClient;
 
@@ -59,9 +59,13 @@ impl StatementHook for CopyFromClient {
     }
 }
 
+/// A `COPY ... FROM STDIN` (a `COPY ... FROM 'file'` is the session's).
 fn copy_from(statement: &ParsedStatement) -> Option<Result<CopyFrom, SqlError>> {
     match &statement.kind {
-        StatementKind::Copy(copy) => CopyFrom::of(copy),
+        StatementKind::Copy(copy) => CopyFrom::of(copy).filter(|from| {
+            from.as_ref()
+                .map_or(true, |f| f.source == CopyFromSource::Client)
+        }),
         _ => None,
     }
 }

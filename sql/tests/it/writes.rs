@@ -688,3 +688,23 @@ async fn copy_from_stdin_inserts_text_and_csv_rows_as_one_commit_or_nothing() {
         Some("| 0 |")
     );
 }
+
+#[tokio::test]
+async fn copy_from_a_server_file_is_for_admins() {
+    let (dir, s) = session().await;
+    let file = dir.path().join("people.csv");
+    std::fs::write(&file, "name,nick\nfile.a,fa\nfile.b,fb\n").unwrap();
+    let sql = format!(
+        "COPY person (name, nick) FROM '{}' WITH (FORMAT csv, HEADER)",
+        file.display()
+    );
+    let done = s.execute(&sql).await.unwrap();
+    assert_eq!(done[0].tag, "COPY 2");
+    let missing = format!(
+        "COPY person (name) FROM '{}'",
+        dir.path().join("nope").display()
+    );
+    assert_eq!(err(&s, &missing).await.sqlstate(), "58P01");
+    s.set_role(datafusion_omnigraph::Role::Write);
+    assert_eq!(err(&s, &sql).await.sqlstate(), "42501");
+}
