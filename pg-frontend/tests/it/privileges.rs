@@ -171,9 +171,8 @@ fn placements(form: &Form, n: usize) -> Vec<Placement> {
                 && !statement.contains("ON CONFLICT")
                 && !from_file;
             let prepares = explains && !statement.starts_with("COPY");
-            // Rows are not read from a server file yet, and tables are not created by
-            // DDL (only an admin could do either).
-            let top_level = if from_file || statement.starts_with("CREATE") {
+            // Tables are not created by DDL (only an admin could).
+            let top_level = if statement.starts_with("CREATE") {
                 Support::NotYet
             } else {
                 Support::Runs
@@ -438,7 +437,10 @@ fn operations(n: usize, dir: &Path, schema: &Schema) -> Vec<Operation> {
             "COPY table FROM file",
             Role::Admin,
             vec![],
-            format!("COPY person FROM {}", quote(&csv.display().to_string())),
+            format!(
+                "COPY person (name) FROM {} WITH (FORMAT csv, HEADER)",
+                quote(&csv.display().to_string())
+            ),
             Effect::Graph,
         ),
         statement(
