@@ -147,6 +147,35 @@ async fn copy_from_stdin_over_the_extended_protocol_in_and_out_of_transactions()
 }
 
 #[tokio::test]
+async fn a_client_that_leaves_mid_copy_writes_nothing_and_copy_fail_is_57014() {
+    use crate::raw_client::{RawClient, message};
+    let server = start(None).await;
+    let observer = server.connect("demo").await;
+    let count = "SELECT count(*) FROM person WHERE name LIKE 'gone.%'";
+    for leave in [true, false] {
+        let mut client = RawClient::started(server.addr, "demo").await;
+        client
+            .send(&message(b'Q', b"COPY person (name, age) FROM STDIN\0"))
+            .await;
+        let answer = client.next().await.expect("CopyInResponse");
+        assert_eq!(answer.message_type, b'G');
+        client.send(&message(b'd', b"gone.a\t1\ngone.b\t2\n")).await;
+        if leave {
+            drop(client);
+        } else {
+            client.send(&message(b'f', b"the client gave up\0")).await;
+            let error = client.next().await.expect("an error").error();
+            let (_, code, text) = error.expect("an ErrorResponse");
+            assert_eq!(code, "57014", "{text}");
+            assert_eq!(client.next().await.map(|m| m.message_type), Some(b'Z'));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let left: i64 = observer.query_one(count, &[]).await.unwrap().get(0);
+        assert_eq!(left, 0, "left mid-COPY: {leave}");
+    }
+}
+
+#[tokio::test]
 async fn copy_tags_count_rows_not_the_header() {
     let server = start(None).await;
     let mut client = crate::raw_client::RawClient::started(server.addr, "demo").await;
