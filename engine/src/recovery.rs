@@ -54,7 +54,9 @@ pub(crate) struct Sidecar {
     pub kind: String,
     pub branch: String,
     pub expected_manifest_version: u64,
-    /// Set before any restore, so a crash during roll-back is recognised on the next pass.
+    /// Whether a roll-back was decided: the file's name says so (see the module's
+    /// notes); read from the contents only of sidecars written before that.
+    #[serde(default, skip_serializing)]
     pub rolling_back: bool,
     pub tables: Vec<SidecarTable>,
     pub publish: Publish,

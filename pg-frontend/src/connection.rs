@@ -86,7 +86,7 @@ impl Connection {
             .unwrap_or_else(|p| p.into_inner())
             .as_mut()
         {
-            copy.data.extend_from_slice(data);
+            copy.add(data);
         }
     }
 

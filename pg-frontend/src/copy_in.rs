@@ -9,9 +9,10 @@ use std::fmt::Debug;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use datafusion::execution::memory_pool::{MemoryConsumer, MemoryPool, MemoryReservation};
 use futures::Sink;
 use omnigraph_sql::copy_from::{CopyFrom, read_rows};
-use omnigraph_sql::{ErrorKind, SqlError};
+use omnigraph_sql::{ErrorKind, Session, SqlError};
 use pgwire::api::ClientInfo;
 use pgwire::api::copy::CopyHandler;
 use pgwire::api::query::send_execution_response;
@@ -25,11 +26,47 @@ use crate::errors::statement_error;
 
 /// A `COPY ... FROM STDIN` waiting for the client's rows.
 pub struct PendingCopy {
-    pub copy: CopyFrom,
+    copy: CopyFrom,
     /// The columns read, in the client's order.
-    pub columns: Vec<String>,
-    /// What the client sent so far.
-    pub data: Vec<u8>,
+    columns: Vec<String>,
+    /// What the client sent so far, held against the session's memory limits.
+    data: Vec<u8>,
+    reservation: MemoryReservation,
+    /// Why the data was dropped (past a memory limit), reported at CopyDone.
+    refused: Option<SqlError>,
+}
+
+impl PendingCopy {
+    pub fn new(copy: CopyFrom, columns: Vec<String>, session: &Session) -> PendingCopy {
+        let pool: Arc<dyn MemoryPool> = session.memory().clone();
+        PendingCopy {
+            copy,
+            columns,
+            data: Vec::new(),
+            reservation: MemoryConsumer::new("COPY FROM STDIN").register(&pool),
+            refused: None,
+        }
+    }
+
+    pub fn columns(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Adds `bytes` the client sent; past the session's memory limit (or the server's)
+    /// the data is dropped and the `COPY` fails at its end with 53200.
+    pub fn add(&mut self, bytes: &[u8]) {
+        if self.refused.is_some() {
+            return;
+        }
+        match self.reservation.try_grow(bytes.len()) {
+            Ok(()) => self.data.extend_from_slice(bytes),
+            Err(e) => {
+                self.refused = Some(SqlError::from(e));
+                self.data = Vec::new();
+                self.reservation.free();
+            }
+        }
+    }
 }
 
 /// The connection's handler of CopyData, CopyDone and CopyFail.
@@ -46,6 +83,10 @@ impl CopyInHandler {
             )
         })?;
         let session = self.connection.session()?;
+        if let Some(refused) = pending.refused {
+            session.statement_failed();
+            return Err(refused);
+        }
         let rows = read_rows(
             &pending.copy.format,
             &pending.data,
@@ -53,7 +94,7 @@ impl CopyInHandler {
             &pending.columns,
         )
         .inspect_err(|_| session.statement_failed())?;
-        drop(pending.data);
+        drop((pending.data, pending.reservation));
         Ok(session.copy_from(&pending.copy, rows).await?.tag)
     }
 }

@@ -152,7 +152,22 @@ impl QueryHandler {
         }
         let mut responses = Vec::with_capacity(count);
         for (i, statement) in statements.into_iter().enumerate() {
-            let outcome = match self.run(statement, vec![]).await {
+            let last = i + 1 == count;
+            let ran = self
+                .run(statement, vec![])
+                .await
+                .and_then(|outcome| match outcome {
+                    // Its rows would have to arrive before the statements after it run.
+                    Outcome::CopyIn(_) if !last => {
+                        self.connection.take_copy_in();
+                        Err(SqlError::new(
+                            ErrorKind::NotSupported,
+                            "COPY FROM STDIN must be the last statement of a query string",
+                        ))
+                    }
+                    outcome => Ok(outcome),
+                });
+            let outcome = match ran {
                 Ok(o) => o,
                 Err(e) if i == 0 => return Err(statement_error(&e)),
                 Err(e) => {
@@ -169,25 +184,9 @@ impl QueryHandler {
                     break;
                 }
             };
-            if matches!(outcome, Outcome::CopyIn(_)) && i + 1 < count {
-                self.connection.take_copy_in();
-                let e = SqlError::new(
-                    ErrorKind::NotSupported,
-                    "COPY FROM STDIN must be the last statement of a query string",
-                );
-                if i == 0 {
-                    return Err(statement_error(&e));
-                }
-                responses.push(Response::Error(Box::new(ErrorInfo::new(
-                    "ERROR".to_string(),
-                    e.sqlstate().to_string(),
-                    e.message.clone(),
-                ))));
-                break;
-            }
             // Rows of all but the last statement are read now, before the next one runs.
             let outcome = match outcome {
-                Outcome::Rows { schema, stream, .. } if i + 1 < count => {
+                Outcome::Rows { schema, stream, .. } if !last => {
                     let batches: Vec<RecordBatch> = stream
                         .map(|b| b.map_err(SqlError::from))
                         .collect::<Vec<_>>()
@@ -313,7 +312,6 @@ impl SimpleQueryHandler for QueryHandler {
             return Ok(());
         }
         client.set_state(PgWireConnectionState::ReadyForQuery);
-        client.set_transaction_status(status);
         self.connection
             .statement_finished(started.elapsed(), || format!("statement: {}", query.query));
         send_ready_for_query(client, status).await

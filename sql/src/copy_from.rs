@@ -558,28 +558,7 @@ impl Session {
     /// The columns `copy` reads, in the client's order: those it names, or every column
     /// of its table. Fails as the `COPY` would for an unknown table or column.
     pub async fn copy_columns(&self, copy: &CopyFrom) -> Result<Vec<String>> {
-        let schema = self.copy_target(copy).await?.schema();
-        if copy.columns.is_empty() {
-            return Ok(schema.fields().iter().map(|f| f.name().clone()).collect());
-        }
-        for (i, column) in copy.columns.iter().enumerate() {
-            if schema.field_with_name(column).is_err() {
-                return Err(SqlError::new(
-                    ErrorKind::UndefinedColumn,
-                    format!(
-                        "column \"{column}\" of relation \"{}\" does not exist",
-                        copy.table
-                    ),
-                ));
-            }
-            if copy.columns[..i].contains(column) {
-                return Err(SqlError::new(
-                    ErrorKind::DuplicateColumn,
-                    format!("column \"{column}\" specified more than once"),
-                ));
-            }
-        }
-        Ok(copy.columns.clone())
+        columns_of(copy, &self.copy_target(copy).await?.schema())
     }
 
     async fn copy_target(
@@ -607,8 +586,8 @@ impl Session {
         let CopyRows { batch: rows, lines } = rows;
         let located = rows.clone();
         let provider = self.copy_target(copy).await?;
-        let columns = self.copy_columns(copy).await?;
         let table_schema = provider.schema();
+        let columns = columns_of(copy, &table_schema)?;
         let scan = LogicalPlanBuilder::scan(
             "copy_rows",
             provider_as_source(Arc::new(MemTable::try_new(
@@ -656,6 +635,31 @@ impl Session {
                 e
             })
     }
+}
+
+/// The columns `copy` reads from `schema`, its table's: those it names, or all.
+fn columns_of(copy: &CopyFrom, schema: &Schema) -> Result<Vec<String>> {
+    if copy.columns.is_empty() {
+        return Ok(schema.fields().iter().map(|f| f.name().clone()).collect());
+    }
+    for (i, column) in copy.columns.iter().enumerate() {
+        if schema.field_with_name(column).is_err() {
+            return Err(SqlError::new(
+                ErrorKind::UndefinedColumn,
+                format!(
+                    "column \"{column}\" of relation \"{}\" does not exist",
+                    copy.table
+                ),
+            ));
+        }
+        if copy.columns[..i].contains(column) {
+            return Err(SqlError::new(
+                ErrorKind::DuplicateColumn,
+                format!("column \"{column}\" specified more than once"),
+            ));
+        }
+    }
+    Ok(copy.columns.clone())
 }
 
 /// Errors a value that does not convert to its column's type gives.

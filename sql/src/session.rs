@@ -289,32 +289,11 @@ impl Session {
     ) -> Result<StatementOutput> {
         let autocommit_write =
             matches!(statement.kind, StatementKind::Write) && !self.in_transaction();
-        let retries = if autocommit_write {
-            AUTOCOMMIT_RETRIES
-        } else {
-            0
-        };
-        // Single-statement writers of this process take turns, so they never invalidate
-        // each other; the retries cover writers of other processes.
-        let turn = match retries {
-            0 => None,
-            _ => Some(self.graph.graph().statement_turn().await),
-        };
-        let mut attempt = 0;
-        let result = loop {
-            let result = Box::pin(self.run_once(statement, params, text)).await;
-            match &result {
-                // A statement on its own is its own transaction: when another writer
-                // committed first, nothing of it was written, so it runs again on the
-                // new head (as PostgreSQL re-checks rows under READ COMMITTED).
-                Err(e) if e.kind == ErrorKind::SerializationFailure && attempt < retries => {
-                    attempt += 1;
-                    tokio::time::sleep(std::time::Duration::from_millis(1 << attempt.min(6))).await;
-                }
-                _ => break result,
-            }
-        };
-        drop(turn);
+        let result = self
+            .write_alone(autocommit_write, || {
+                Box::pin(self.run_once(statement, params, text))
+            })
+            .await;
         let commits_alone = !self.in_transaction()
             && match &statement.kind {
                 StatementKind::Write => true,
@@ -326,6 +305,33 @@ impl Session {
         match result {
             Ok(output) if commits_alone => Ok(Box::pin(self.auto_optimize(output)).await),
             result => result,
+        }
+    }
+
+    /// Runs `attempt` once, or, for a write on its own (`alone`: outside a transaction),
+    /// as its own transaction: single-statement writers of this process take turns, so
+    /// they never invalidate each other, and when a writer of another process committed
+    /// first nothing of it was written, so it runs again on the new head (as PostgreSQL
+    /// re-checks rows under READ COMMITTED).
+    async fn write_alone<T, F, Fut>(&self, alone: bool, mut attempt: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let retries = if alone { AUTOCOMMIT_RETRIES } else { 0 };
+        let _turn = match alone {
+            true => Some(self.graph.graph().statement_turn().await),
+            false => None,
+        };
+        let mut tried = 0;
+        loop {
+            match attempt().await {
+                Err(e) if e.kind == ErrorKind::SerializationFailure && tried < retries => {
+                    tried += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(1 << tried.min(6))).await;
+                }
+                result => return result,
+            }
         }
     }
 
@@ -347,26 +353,13 @@ impl Session {
             self.check_role(&plan)?;
             self.check_access_mode(&plan, tag.verb())?;
             let alone = !self.in_transaction();
-            let turn = match alone {
-                true => Some(self.graph.graph().statement_turn().await),
-                false => None,
-            };
-            let retries = if alone { AUTOCOMMIT_RETRIES } else { 0 };
-            let mut attempt = 0;
-            let result = loop {
-                let context = StatementContext::new(Some(text.to_string()), None);
-                let state = self.statement_state(Arc::new(context));
-                let result = self.run_plan(state, plan.clone(), Some(tag)).await;
-                match &result {
-                    Err(e) if e.kind == ErrorKind::SerializationFailure && attempt < retries => {
-                        attempt += 1;
-                        tokio::time::sleep(std::time::Duration::from_millis(1 << attempt.min(6)))
-                            .await;
-                    }
-                    _ => break result,
-                }
-            };
-            drop(turn);
+            let result = self
+                .write_alone(alone, || {
+                    let context = StatementContext::new(Some(text.to_string()), None);
+                    let state = self.statement_state(Arc::new(context));
+                    self.run_plan(state, plan.clone(), Some(tag))
+                })
+                .await;
             let done = StatementOutput::Done(result?);
             match alone {
                 true => Box::pin(self.auto_optimize(done)).await.collect().await,

@@ -45,13 +45,11 @@ impl StatementHook for CopyFromClient {
         Some(
             async {
                 let copy = copy?;
-                let columns = connection.session()?.copy_columns(&copy).await?;
-                let count = columns.len();
-                connection.start_copy_in(PendingCopy {
-                    copy,
-                    columns,
-                    data: Vec::new(),
-                });
+                let session = connection.session()?;
+                let columns = session.copy_columns(&copy).await?;
+                let pending = PendingCopy::new(copy, columns, session);
+                let count = pending.columns();
+                connection.start_copy_in(pending);
                 Ok(Outcome::CopyIn(count))
             }
             .await,

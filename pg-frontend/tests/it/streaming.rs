@@ -144,6 +144,29 @@ async fn copy_from_stdin_over_the_extended_protocol_in_and_out_of_transactions()
         client.query_one(count, &[]).await.unwrap().get::<_, i64>(0),
         2
     );
+
+    // The rows are held against the session's memory limit: past it, 53200 and nothing.
+    client
+        .batch_execute("SET omnigraph.statement_memory_limit = '1MB'")
+        .await
+        .unwrap();
+    let sink = client
+        .copy_in("COPY person (name, age) FROM STDIN (FORMAT csv)")
+        .await
+        .unwrap();
+    pin_mut!(sink);
+    for chunk in 0..4 {
+        let rows: String = (0..20_000)
+            .map(|i| format!("ext.m{chunk}.{i},1\n"))
+            .collect();
+        sink.send(bytes::Bytes::from(rows)).await.unwrap();
+    }
+    let err = sink.finish().await.unwrap_err();
+    assert_eq!(sqlstate(&err), "53200", "{err:?}");
+    assert_eq!(
+        client.query_one(count, &[]).await.unwrap().get::<_, i64>(0),
+        2
+    );
 }
 
 #[tokio::test]

@@ -649,6 +649,10 @@ async fn copy_from_stdin_inserts_text_and_csv_rows_as_one_commit_or_nothing() {
         .await
         .unwrap_err();
     assert_eq!(e.sqlstate(), "42703", "{e}");
+    let e = copy(&s, "COPY person (name, name) FROM STDIN", "")
+        .await
+        .unwrap_err();
+    assert_eq!(e.sqlstate(), "42701", "{e}");
     let e = copy(&s, "COPY nosuch FROM STDIN", "").await.unwrap_err();
     assert_eq!(e.sqlstate(), "42P01", "{e}");
     assert_eq!(commits(&s).await, before);
