@@ -213,6 +213,32 @@ def test_copy_from_table(server):
     run(server, body)
 
 
+def test_copy_records_to_table_sends_binary_copy(server):
+    # asyncpg copies records in PostgreSQL's binary COPY format, each value in the binary
+    # form of the column's type as it looked the types up.
+    async def body(conn):
+        rows = [(f"{PREFIX}c{i:03}", 20 + i) for i in range(300)]
+        status = await conn.copy_records_to_table("person", records=rows, columns=["name", "age"])
+        assert status == "COPY 300"
+        got = await conn.fetch(
+            "SELECT name, age FROM person WHERE name LIKE $1 ORDER BY name", PREFIX + "c%"
+        )
+        assert [tuple(r) for r in got] == rows
+        edges = [(rows[0][0], r[0], datetime.date(2021, 1, 1 + i)) for i, r in enumerate(rows[1:4])]
+        status = await conn.copy_records_to_table(
+            "knows", records=edges, columns=["src", "dst", "since"]
+        )
+        assert status == "COPY 3"
+        got = await conn.fetch(
+            "SELECT src, dst, since FROM knows WHERE src = $1 ORDER BY dst", rows[0][0]
+        )
+        assert [tuple(r) for r in got] == edges
+        with pytest.raises(asyncpg.UniqueViolationError):
+            await conn.copy_records_to_table("person", records=rows[:2], columns=["name", "age"])
+
+    run(server, body)
+
+
 def test_executemany(server):
     async def body(conn):
         rows = [(f"{PREFIX}m{i}", 60 + i, datetime.date(2020, 1, 1 + i)) for i in range(4)]

@@ -23,7 +23,7 @@ REFERENCES = {"igraph"}
 
 # Rows in report order; `None` is the load row (load_seconds).
 ROWS = [
-    (None, "load (CSV / NDJSON, keys and indexes included)"),
+    (None, "load (CSV, keys and indexes included)"),
     ("point_lookup", "point lookup (by key)"),
     ("one_hop", "1-hop"),
     ("two_hop", "2-hop distinct"),

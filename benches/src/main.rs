@@ -45,6 +45,7 @@
 //! `merge_conflicts`, a fast-forward merge, and (with one unrelated write on `main`
 //! first) a three-way merge, each into a fresh branch of the same state.
 
+mod ingest;
 mod maintenance;
 mod peers;
 mod postgres;
@@ -676,11 +677,13 @@ async fn main() {
         Some("server") => server::bench_server(&args).await,
         Some("serve") => server::serve(&args).await,
         Some("copy") => server::bench_copy(&args).await,
+        Some("ingest") => ingest::bench_ingest(&args).await,
+        Some("ingest-run") => ingest::ingest_run(&args).await,
         Some("generate") => peers::generate(&args),
         Some("engine") => peers::engine(&args).await,
         _ => {
             eprintln!(
-                "usage: omnigraph-bench load [--edges N] [--nodes N] | scan [--rows N] [--reps N] | traverse [--scale S] [--reps N] | merge [--rows N] [--changes N] [--reps N] | writes [--rows N] [--inserts N] | maintenance [--inserts N] [--rows N] [--fragments N] [--reps N] | server [--rows N] [--queries N] [--reps N] | copy [--rows N]"
+                "usage: omnigraph-bench load [--edges N] [--nodes N] | scan [--rows N] [--reps N] | traverse [--scale S] [--reps N] | merge [--rows N] [--changes N] [--reps N] | writes [--rows N] [--inserts N] | maintenance [--inserts N] [--rows N] [--fragments N] [--reps N] | server [--rows N] [--queries N] [--reps N] | copy [--rows N] | ingest [--scale S] [--data DIR]"
             );
             std::process::exit(2);
         }

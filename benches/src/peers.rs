@@ -1,8 +1,8 @@
 //! Our side of the comparison with peer engines (`benches/peers/run.py` drives it).
 //!
 //! `generate` writes one seeded R-MAT Person/Knows graph in every format the engines
-//! load (NDJSON for us, CSV for the peers) with the workload's inputs; `engine` loads the
-//! NDJSON into a fresh graph through SQL in this process and runs the shared workloads,
+//! load (CSV for every engine; NDJSON too, for `omnigraph-bench ingest`) with the
+//! workload's inputs; `engine` loads the CSV files into a fresh graph through SQL in this process and runs the shared workloads,
 //! then the ones only a versioned graph has (as-of scans, branch + write + merge as the
 //! history grows), printing one JSON report in the format every runner shares
 //! (`benches/peers/README.md`).
@@ -282,13 +282,11 @@ pub async fn engine(args: &[String]) {
     let session = Session::open(&graph).await.expect("open graph");
     let schema = std::fs::read_to_string(data.join("schema.txt")).expect("read schema");
     query(&session, &format!("CALL apply_schema({})", quoted(&schema))).await;
-    let ndjson = absolute(&data.join("graph.ndjson"));
+    // The peers load person.csv and knows.csv; so do we (each file's rows go to the type
+    // it is named after).
+    let csv = format!("{}/*.csv", absolute(&data));
     let started = Instant::now();
-    query(
-        &session,
-        &format!("CALL load({}, 'append')", quoted(&ndjson)),
-    )
-    .await;
+    query(&session, &format!("CALL load({}, 'append')", quoted(&csv))).await;
     let load_seconds = started.elapsed().as_secs_f64();
 
     let mut workloads = serde_json::Map::new();

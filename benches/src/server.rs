@@ -19,9 +19,9 @@ use crate::postgres::PgCluster;
 use crate::{SCHEMA, SplitMix, arg, people_graph, person_row};
 
 /// Our server as a child process; killed when dropped.
-struct ChildServer {
-    child: Child,
-    port: u16,
+pub(crate) struct ChildServer {
+    pub(crate) child: Child,
+    pub(crate) port: u16,
 }
 
 impl Drop for ChildServer {
@@ -31,7 +31,7 @@ impl Drop for ChildServer {
     }
 }
 
-fn spawn_ours(data_dir: &std::path::Path) -> ChildServer {
+pub(crate) fn spawn_ours(data_dir: &std::path::Path) -> ChildServer {
     let mut child = Command::new(std::env::current_exe().expect("own path"))
         .arg("serve")
         .arg(data_dir)
@@ -89,7 +89,7 @@ pub async fn serve(args: &[String]) {
     server.serve().await.expect("serve");
 }
 
-async fn connect(conninfo: &str) -> Client {
+pub(crate) async fn connect(conninfo: &str) -> Client {
     let (client, connection) = tokio_postgres::connect(conninfo, NoTls)
         .await
         .unwrap_or_else(|e| panic!("connect {conninfo}: {e}"));
@@ -346,7 +346,7 @@ pub async fn bench_copy(args: &[String]) {
 }
 
 /// The peak resident memory of process `pid` (VmHWM), in MB.
-fn peak_rss_mb(pid: u32) -> u64 {
+pub(crate) fn peak_rss_mb(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|status| {

@@ -23,7 +23,7 @@ use datafusion::physical_plan::{
 };
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use omnigraph_engine::{Error as EngineError, InsertMode};
+use omnigraph_engine::{Error as EngineError, InsertMode, LoadMode};
 
 use crate::context::GraphContext;
 use crate::error::{DfResult, to_df};
@@ -155,6 +155,77 @@ impl DmlExec {
         })
     }
 
+    /// An insert whose rows go to the table's writer as the input yields them, so its
+    /// memory is bounded whatever its size. A failed input is reported as itself.
+    async fn insert_streamed(
+        ctx: Arc<GraphContext>,
+        branch: String,
+        table: String,
+        mode: InsertMode,
+        mut rows: SendableRecordBatchStream,
+        limit: u64,
+        statement: Option<Arc<StatementContext>>,
+    ) -> DfResult<u64> {
+        let graph = ctx.graph();
+        let opts = ctx.write_options(statement.as_deref());
+        let returning = statement.as_ref().filter(|s| s.returning);
+        let load_mode = match mode {
+            InsertMode::Upsert => LoadMode::Merge,
+            _ => LoadMode::Append,
+        };
+        let mut input_error: Option<datafusion::error::DataFusionError> = None;
+        let mut written = 0u64;
+        let input = futures::stream::poll_fn(|cx| {
+            let next = match futures::ready!(rows.poll_next_unpin(cx)) {
+                Some(Ok(batch)) => {
+                    written += batch.num_rows() as u64;
+                    if written > limit {
+                        Some(Err(EngineError::LimitExceeded(too_many_rows(limit))))
+                    } else {
+                        Some(Ok(batch))
+                    }
+                }
+                Some(Err(e)) => {
+                    input_error = Some(e);
+                    Some(Err(EngineError::InvalidArgument(
+                        "the statement's input failed".into(),
+                    )))
+                }
+                None => None,
+            };
+            std::task::Poll::Ready(next)
+        });
+        let out = graph
+            .insert_stream(
+                &branch,
+                &table,
+                input,
+                load_mode,
+                returning.is_some(),
+                &opts,
+            )
+            .await
+            .map_err(EngineError::without_line);
+        if let Some(e) = input_error {
+            return Err(e);
+        }
+        let out = out.map_err(to_df)?;
+        if let (Some(statement), Some(commit)) = (returning, &out.commit) {
+            let ids = out.ids.get(&table).map(Vec::as_slice).unwrap_or_default();
+            let rows = crate::written_rows::rows_with_ids(
+                graph,
+                &branch,
+                commit.graph_version,
+                &table,
+                ids,
+            )
+            .await
+            .map_err(to_df)?;
+            statement.keep_returned(rows);
+        }
+        Ok(out.nodes + out.edges)
+    }
+
     async fn run(
         ctx: Arc<GraphContext>,
         branch: String,
@@ -234,6 +305,12 @@ impl DmlExec {
     }
 }
 
+fn too_many_rows(limit: u64) -> String {
+    format!(
+        "the statement writes more than {limit} rows (SET omnigraph.max_write_rows to raise the limit, or load bulk data with COPY or CALL load)"
+    )
+}
+
 /// Collects the statement's rows, refusing more than `limit` before holding them.
 async fn collect_at_most(
     input: Arc<dyn ExecutionPlan>,
@@ -247,9 +324,7 @@ async fn collect_at_most(
         let batch = batch?;
         rows += batch.num_rows() as u64;
         if rows > limit {
-            return Err(to_df(EngineError::LimitExceeded(format!(
-                "the statement writes more than {limit} rows (SET omnigraph.max_write_rows to raise the limit, or load bulk data with CALL load)"
-            ))));
+            return Err(to_df(EngineError::LimitExceeded(too_many_rows(limit))));
         }
         batches.push(batch);
     }
@@ -314,11 +389,24 @@ impl ExecutionPlan for DmlExec {
             .get::<OmniGraphOptions>()
             .map_or(DEFAULT_MAX_WRITE_ROWS, |o| o.max_write_rows);
         let statement = StatementContext::of_task(&context);
+        let limit = match &statement {
+            Some(s) if s.bulk_copy => u64::MAX,
+            _ => limit,
+        };
         let effect: BoxFuture<'static, DfResult<RecordBatch>> = Box::pin(async move {
-            let batches = collect_at_most(input, context, limit).await?;
-            let count = DmlExec::run(ctx, branch, table, op, batches, statement)
-                .await
-                .map_err(to_df)?;
+            let count = match op {
+                DmlOp::Insert(mode @ (InsertMode::Insert | InsertMode::Upsert)) => {
+                    let rows = execute_stream(input, context)?;
+                    DmlExec::insert_streamed(ctx, branch, table, mode, rows, limit, statement)
+                        .await?
+                }
+                op => {
+                    let batches = collect_at_most(input, context, limit).await?;
+                    DmlExec::run(ctx, branch, table, op, batches, statement)
+                        .await
+                        .map_err(to_df)?
+                }
+            };
             Ok(RecordBatch::try_new(
                 count_schema(),
                 vec![Arc::new(UInt64Array::from(vec![count]))],

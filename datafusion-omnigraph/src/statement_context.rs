@@ -28,6 +28,9 @@ pub struct StatementContext {
     /// them in `returned` (new rows of an insert or update, old rows of a delete).
     pub returning: bool,
     returned: Mutex<Vec<RecordBatch>>,
+    /// Whether the statement is a `COPY ... FROM`: its rows stream into the write, so
+    /// `omnigraph.max_write_rows` (a bound on rows a statement holds) does not apply.
+    pub bulk_copy: bool,
 }
 
 impl StatementContext {
@@ -42,6 +45,12 @@ impl StatementContext {
     /// The context of a statement that returns the rows it writes.
     pub fn returning_rows(mut self) -> StatementContext {
         self.returning = true;
+        self
+    }
+
+    /// The context of a `COPY ... FROM`.
+    pub fn bulk_copy(mut self) -> StatementContext {
+        self.bulk_copy = true;
         self
     }
 

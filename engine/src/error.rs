@@ -198,8 +198,13 @@ pub enum Error {
     #[error("{0}")]
     Integrity(IntegrityViolation),
 
-    #[error("line {line}: {source}")]
-    AtLine { line: u64, source: Box<Error> },
+    #[error("{}line {line}: {source}", file.as_ref().map(|f| format!("{f}, ")).unwrap_or_default())]
+    AtLine {
+        /// The file the line is in, when a write reads several.
+        file: Option<String>,
+        line: u64,
+        source: Box<Error>,
+    },
 
     #[error("malformed input: {0}")]
     BadInput(String),
@@ -277,8 +282,30 @@ impl Error {
     /// Wraps an error raised while processing a numbered input line.
     pub fn at_line(line: u64, err: impl Into<Error>) -> Error {
         Error::AtLine {
+            file: None,
             line,
             source: Box::new(err.into()),
+        }
+    }
+
+    /// Names the file a line-numbered error is in.
+    pub fn in_file(self, path: &std::path::Path) -> Error {
+        match self {
+            Error::AtLine { line, source, .. } => Error::AtLine {
+                file: Some(path.display().to_string()),
+                line,
+                source,
+            },
+            other => other,
+        }
+    }
+
+    /// The error without its line: for a statement's rows, whose numbers are not lines
+    /// of a file.
+    pub fn without_line(self) -> Error {
+        match self {
+            Error::AtLine { source, .. } => *source,
+            other => other,
         }
     }
 

@@ -20,6 +20,7 @@ pub mod graph;
 pub mod maintenance;
 pub mod manifest;
 pub mod merge;
+pub mod progress;
 pub mod recovery;
 pub mod schema;
 pub mod snapshot;
@@ -38,6 +39,7 @@ pub use maintenance::{
 };
 pub use manifest::{CommitRecord, TableEntry};
 pub use merge::{ConflictKind, MergeConflict, MergeKind, MergeOutcome, MergeStyle};
+pub use progress::{CopyProgress, CopySource, CopyTracker};
 pub use snapshot::Snapshot;
 pub use topology::{Direction, IdIndex, PathStep, Side, Topology};
 pub use write::batches::InsertMode;

@@ -78,19 +78,8 @@ impl Connection {
         *self.copy_in.lock().unwrap_or_else(|p| p.into_inner()) = Some(copy);
     }
 
-    /// Adds what the client sent to the `COPY` in progress (ignored without one).
-    pub fn copy_in_data(&self, data: &[u8]) {
-        if let Some(copy) = self
-            .copy_in
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_mut()
-        {
-            copy.add(data);
-        }
-    }
-
-    /// Ends the `COPY` in progress, handing over what it gathered.
+    /// The `COPY` in progress, taken off the connection (its messages come one at a
+    /// time: CopyData puts it back when it has read the data).
     pub fn take_copy_in(&self) -> Option<crate::copy_in::PendingCopy> {
         self.copy_in
             .lock()

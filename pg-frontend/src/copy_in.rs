@@ -11,8 +11,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::execution::memory_pool::{MemoryConsumer, MemoryPool, MemoryReservation};
 use futures::Sink;
-use omnigraph_sql::copy_from::{CopyFrom, read_rows};
-use omnigraph_sql::{ErrorKind, Session, SqlError};
+use omnigraph_sql::copy_from::{CopyFrom, CopyWriter};
+use omnigraph_sql::{ErrorKind, Session, SqlError, StatementResult};
 use pgwire::api::ClientInfo;
 use pgwire::api::copy::CopyHandler;
 use pgwire::api::query::send_execution_response;
@@ -20,52 +20,66 @@ use pgwire::api::results::Tag;
 use pgwire::error::{PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::copy::{CopyData, CopyDone, CopyFail};
+use tokio::task::JoinHandle;
 
 use crate::connection::Connection;
 use crate::errors::statement_error;
 
-/// A `COPY ... FROM STDIN` waiting for the client's rows.
+/// A `COPY ... FROM STDIN` taking the client's rows: they stream into the copy's write,
+/// which runs as its own task from the statement on and commits at CopyDone.
 pub struct PendingCopy {
-    copy: CopyFrom,
-    /// The columns read, in the client's order.
-    columns: Vec<String>,
-    /// What the client sent so far, held against the session's memory limits.
-    data: Vec<u8>,
+    writer: CopyWriter,
+    write: JoinHandle<Result<StatementResult, SqlError>>,
+    /// The part of a record still waiting for its end, held against the session's
+    /// memory limits (a record is read whole before its rows move on).
     reservation: MemoryReservation,
-    /// Why the data was dropped (past a memory limit), reported at CopyDone.
-    refused: Option<SqlError>,
 }
 
 impl PendingCopy {
-    pub fn new(copy: CopyFrom, columns: Vec<String>, session: &Session) -> PendingCopy {
+    /// Starts `copy`'s write; fails as the `COPY` would for an unknown table or column.
+    pub async fn start(copy: &CopyFrom, session: &Arc<Session>) -> Result<PendingCopy, SqlError> {
+        let (writer, write) = session.start_copy(copy).await?;
         let pool: Arc<dyn MemoryPool> = session.memory().clone();
-        PendingCopy {
-            copy,
-            columns,
-            data: Vec::new(),
-            reservation: MemoryConsumer::new("COPY FROM STDIN").register(&pool),
-            refused: None,
-        }
+        let reservation = MemoryConsumer::new("COPY FROM STDIN").register(&pool);
+        let session = session.clone();
+        let write = tokio::spawn(async move { session.run_copy(write).await });
+        Ok(PendingCopy {
+            writer,
+            write,
+            reservation,
+        })
     }
 
     pub fn columns(&self) -> usize {
-        self.columns.len()
+        self.writer.columns()
     }
 
-    /// Adds `bytes` the client sent; past the session's memory limit (or the server's)
-    /// the data is dropped and the `COPY` fails at its end with 53200.
-    pub fn add(&mut self, bytes: &[u8]) {
-        if self.refused.is_some() {
-            return;
+    /// Reads `bytes` the client sent; a record longer than the session's memory limit
+    /// (or the server's) fails the `COPY` with 53200.
+    pub async fn add(&mut self, bytes: &[u8]) {
+        self.writer.write(bytes).await;
+        if let Err(e) = self.reservation.try_resize(self.writer.pending_bytes()) {
+            self.writer.abandon(SqlError::from(e)).await;
         }
-        match self.reservation.try_grow(bytes.len()) {
-            Ok(()) => self.data.extend_from_slice(bytes),
-            Err(e) => {
-                self.refused = Some(SqlError::from(e));
-                self.data = Vec::new();
-                self.reservation.free();
-            }
-        }
+    }
+
+    /// Ends the data and waits for the write: `COPY n`, or why nothing was written.
+    async fn finish(mut self) -> Result<String, SqlError> {
+        self.writer.end().await;
+        let written = match self.write.await {
+            Ok(result) => result,
+            Err(e) => Err(SqlError::new(
+                ErrorKind::Internal,
+                format!("the COPY's write stopped: {e}"),
+            )),
+        };
+        Ok(self.writer.outcome(written)?.tag)
+    }
+
+    /// Stops the copy for `why`; nothing is written.
+    async fn abandon(mut self, why: SqlError) {
+        self.writer.abandon(why).await;
+        let _ = self.write.await;
     }
 }
 
@@ -82,20 +96,7 @@ impl CopyInHandler {
                 "CopyDone without a COPY in progress",
             )
         })?;
-        let session = self.connection.session()?;
-        if let Some(refused) = pending.refused {
-            session.statement_failed();
-            return Err(refused);
-        }
-        let rows = read_rows(
-            &pending.copy.format,
-            &pending.data,
-            pending.copy.table.table(),
-            &pending.columns,
-        )
-        .inspect_err(|_| session.statement_failed())?;
-        drop((pending.data, pending.reservation));
-        Ok(session.copy_from(&pending.copy, rows).await?.tag)
+        pending.finish().await
     }
 }
 
@@ -107,7 +108,10 @@ impl CopyHandler for CopyInHandler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        self.connection.copy_in_data(&copy_data.data);
+        if let Some(mut pending) = self.connection.take_copy_in() {
+            pending.add(&copy_data.data).await;
+            self.connection.start_copy_in(pending);
+        }
         Ok(())
     }
 
@@ -129,11 +133,14 @@ impl CopyHandler for CopyInHandler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        self.connection.take_copy_in();
-        self.connection.statement_failed();
-        statement_error(&SqlError::new(
+        let why = SqlError::new(
             ErrorKind::QueryCanceled,
             format!("COPY from stdin failed: {}", fail.message),
-        ))
+        );
+        if let Some(pending) = self.connection.take_copy_in() {
+            pending.abandon(why.clone()).await;
+        }
+        self.connection.statement_failed();
+        statement_error(&why)
     }
 }

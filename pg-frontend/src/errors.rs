@@ -10,6 +10,7 @@ fn info(severity: &str, err: &SqlError) -> ErrorInfo {
         err.message.clone(),
     );
     info.hint = err.hint.clone();
+    info.where_context = err.context.clone();
     info
 }
 

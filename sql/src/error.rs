@@ -87,6 +87,8 @@ pub enum ErrorKind {
     BadCopyFileFormat,
     /// 22021 character_not_in_repertoire (bytes that are not UTF-8)
     CharacterNotInRepertoire,
+    /// 22P03 invalid_binary_representation (a binary COPY value not in its type's form)
+    InvalidBinaryRepresentation,
     /// 23505 unique_violation
     UniqueViolation,
     /// 23503 foreign_key_violation (missing edge endpoint)
@@ -189,6 +191,7 @@ impl ErrorKind {
             ErrorKind::BadCopyFileFormat => "22P04",
             ErrorKind::DuplicateColumn => "42701",
             ErrorKind::CharacterNotInRepertoire => "22021",
+            ErrorKind::InvalidBinaryRepresentation => "22P03",
             ErrorKind::UniqueViolation => "23505",
             ErrorKind::MissingEndpoint => "23503",
             ErrorKind::NotNullViolation => "23502",
@@ -228,6 +231,9 @@ pub struct SqlError {
     pub message: String,
     /// What to do instead (PostgreSQL's HINT line).
     pub hint: Option<String>,
+    /// Where in its input the statement failed (PostgreSQL's CONTEXT line, e.g.
+    /// `COPY person, line 3, column age: "x"`).
+    pub context: Option<String>,
 }
 
 impl fmt::Display for SqlError {
@@ -246,11 +252,17 @@ impl SqlError {
             kind,
             message: message.into(),
             hint: None,
+            context: None,
         }
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn with_context(mut self, context: impl Into<String>) -> Self {
+        self.context = Some(context.into());
         self
     }
 

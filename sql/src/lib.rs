@@ -14,6 +14,7 @@ pub mod access_mode;
 mod array_syntax;
 mod binding;
 pub mod column_name;
+pub mod copy_binary;
 pub mod copy_from;
 mod cte_columns;
 pub mod cursor;

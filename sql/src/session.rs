@@ -290,7 +290,7 @@ impl Session {
         let autocommit_write =
             matches!(statement.kind, StatementKind::Write) && !self.in_transaction();
         let result = self
-            .write_alone(autocommit_write, || {
+            .write_alone(autocommit_write, AUTOCOMMIT_RETRIES, || {
                 Box::pin(self.run_once(statement, params, text))
             })
             .await;
@@ -313,12 +313,12 @@ impl Session {
     /// they never invalidate each other, and when a writer of another process committed
     /// first nothing of it was written, so it runs again on the new head (as PostgreSQL
     /// re-checks rows under READ COMMITTED).
-    async fn write_alone<T, F, Fut>(&self, alone: bool, mut attempt: F) -> Result<T>
+    async fn write_alone<T, F, Fut>(&self, alone: bool, retries: u32, mut attempt: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<T>>,
     {
-        let retries = if alone { AUTOCOMMIT_RETRIES } else { 0 };
+        let retries = if alone { retries } else { 0 };
         let _turn = match alone {
             true => Some(self.graph.graph().statement_turn().await),
             false => None,
@@ -335,12 +335,12 @@ impl Session {
         }
     }
 
-    /// Runs `plan`, a write the server built rather than parsed (a `COPY`'s insert), as a
-    /// parsed write runs: the role and access mode checked; alone, it is its own
-    /// transaction (its turn among this process's writers, run again when another
-    /// process committed first) followed by automatic maintenance. A failure inside a
-    /// transaction fails the transaction.
-    pub(crate) async fn run_write_plan(
+    /// Runs `plan`, a `COPY`'s insert (built, not parsed), as a parsed write runs: the
+    /// role and access mode checked; alone, it is its own transaction (its turn among
+    /// this process's writers) followed by automatic maintenance. Its rows stream from
+    /// the client, so it runs once: a conflict with another process's commit is
+    /// reported, not retried. A failure inside a transaction fails the transaction.
+    pub(crate) async fn run_copy_plan(
         &self,
         plan: LogicalPlan,
         tag: CommandTag,
@@ -354,8 +354,8 @@ impl Session {
             self.check_access_mode(&plan, tag.verb())?;
             let alone = !self.in_transaction();
             let result = self
-                .write_alone(alone, || {
-                    let context = StatementContext::new(Some(text.to_string()), None);
+                .write_alone(alone, 0, || {
+                    let context = StatementContext::new(Some(text.to_string()), None).bulk_copy();
                     let state = self.statement_state(Arc::new(context));
                     self.run_plan(state, plan.clone(), Some(tag))
                 })

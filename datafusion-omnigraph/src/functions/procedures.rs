@@ -83,11 +83,11 @@ pub const PROCEDURES: &[ProcedureSpec] = &[
     },
     ProcedureSpec {
         name: "load",
-        signature: "(path [, mode])",
-        // Reads a file of the server's file system.
+        signature: "(path [, mode [, type]])",
+        // Reads files of the server's file system.
         role: Role::Admin,
         effect: Effect::WritesBranch,
-        doc: "load an NDJSON file on the machine running the engine, one commit",
+        doc: "load NDJSON, CSV or Parquet files (a file, a directory or a glob) on the machine running the engine, one commit",
     },
     ProcedureSpec {
         name: "create_branch",
@@ -168,6 +168,8 @@ pub enum ProcedureCall {
     Load {
         path: String,
         mode: LoadMode,
+        /// The node or edge type of CSV and Parquet rows (else each file's name says).
+        table: Option<String>,
     },
     CreateBranch {
         name: String,
@@ -232,7 +234,7 @@ impl ProcedureCall {
                 }
             }
             "load" => {
-                let a = Args::new(name, exprs, 1, 2)?;
+                let a = Args::new(name, exprs, 1, 3)?;
                 let mode = match a.opt_text(1, "mode")? {
                     Some(m) => m.parse::<LoadMode>().map_err(to_df)?,
                     None => LoadMode::Merge,
@@ -240,6 +242,7 @@ impl ProcedureCall {
                 ProcedureCall::Load {
                     path: a.text(0, "path")?,
                     mode,
+                    table: a.opt_text(2, "type")?,
                 }
             }
             "create_branch" => {
@@ -424,8 +427,10 @@ impl ProcedureCall {
                 let out = graph.drop_index(&branch, name, *if_exists, &opts).await?;
                 index_ddl_row(out, statement)
             }
-            ProcedureCall::Load { path, mode } => {
-                let out = graph.load_file(&branch, path, *mode, &opts).await?;
+            ProcedureCall::Load { path, mode, table } => {
+                let out = graph
+                    .load_path(&branch, path, *mode, table.as_deref(), &opts)
+                    .await?;
                 vec![
                     num(Some(out.nodes)),
                     num(Some(out.edges)),

@@ -58,6 +58,8 @@ pub(crate) struct GraphInner {
     reserved_names: RwLock<Vec<String>>,
     /// Keeps cleanup's removal of unreferenced files away from writes in flight.
     pub(crate) write_gate: Arc<crate::maintenance::write_gate::WriteGate>,
+    /// The bulk writes running in this process (`pg_stat_progress_copy`).
+    pub(crate) copies: Arc<crate::progress::RunningCopies>,
 }
 
 /// A handle to one graph. Cheap to clone; clones share caches and the writer lock.
@@ -90,6 +92,7 @@ impl Graph {
                 manifests: Mutex::new(ManifestCaches::default()),
                 reserved_names: RwLock::new(Vec::new()),
                 write_gate: Arc::default(),
+                copies: Arc::default(),
             }),
         })
     }

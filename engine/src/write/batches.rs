@@ -101,6 +101,18 @@ impl Graph {
         mode: InsertMode,
         opts: &WriteOptions,
     ) -> Result<LoadSummary> {
+        let load_mode = match mode {
+            InsertMode::Insert => Some(LoadMode::Append),
+            InsertMode::Upsert => Some(LoadMode::Merge),
+            InsertMode::UpsertColumns(_) | InsertMode::SkipExisting => None,
+        };
+        if let Some(load_mode) = load_mode {
+            let input = futures::stream::iter(batches.iter().cloned().map(Ok));
+            return self
+                .insert_stream(branch, table, input, load_mode, true, opts)
+                .await
+                .map_err(Error::without_line);
+        }
         let snapshot = self.snapshot(branch).await?;
         let (def, _) = snapshot.table(table)?;
         let mut lines = Vec::new();
@@ -155,11 +167,7 @@ impl Graph {
         let read_at = matches!(mode, InsertMode::UpsertColumns(_)).then(|| snapshot.version());
         self.load_reader_at(branch, text.as_bytes(), load_mode, read_at, true, &opts)
             .await
-            .map_err(|e| match e {
-                // Row numbers of a statement's rows, not lines of a file.
-                Error::AtLine { source, .. } => *source,
-                other => other,
-            })
+            .map_err(Error::without_line)
     }
 
     /// Replaces existing rows of `table` on `branch` (an update): `batches` hold every
@@ -352,7 +360,7 @@ async fn keep_unlisted_columns(
 
 /// Why a value of `array` does not fit `ty` (enum members, finite floats, list and vector
 /// elements), or `None`.
-fn invalid_value(ty: &crate::schema::PropType, array: &dyn Array) -> Result<Option<String>> {
+pub(crate) fn invalid_value(ty: &crate::schema::PropType, array: &dyn Array) -> Result<Option<String>> {
     use crate::schema::PropType;
     match ty {
         PropType::Enum(members) => {

@@ -48,18 +48,66 @@ pub(crate) enum ExistingRows {
     Dropped,
 }
 
-/// The identifying parts of one table's written rows.
+/// A map keyed by ids: hashed fast (a write's ids are not chosen against the hash).
+pub(crate) type IdMap<V> = HashMap<String, V, foldhash::fast::RandomState>;
+
+/// The identifying parts of one table's written rows: what the checks need, never the
+/// rows themselves, and each endpoint once however many edges name it.
 #[derive(Debug, Default)]
 pub(crate) struct TableFacts {
-    /// id → input line (or row number) where it was written.
-    pub ids: HashMap<String, u64>,
-    /// (line, src, dst) per written edge.
-    pub edges: Vec<(u64, String, String)>,
+    /// id → input line (or row number) where it was written. Ids the write generated
+    /// for new rows (a keyless type's, outside a merge) cannot clash and are not kept.
+    pub ids: IdMap<u64>,
+    /// Per endpoint (`src`, `dst`): each node id the written edges name → the first line
+    /// naming it.
+    pub ends: [IdMap<u64>; 2],
+    /// Edges with a `@card`: written edges per source.
+    pub out_degree: Option<IdMap<u64>>,
     /// `@unique` column → value text → id of the written row holding it.
     pub unique: BTreeMap<String, HashMap<String, String>>,
 }
 
 impl TableFacts {
+    pub(crate) fn new(def: TableDef<'_>) -> TableFacts {
+        let counts_degree = matches!(def, TableDef::Edge(e) if e.cardinality.is_some());
+        TableFacts {
+            out_degree: counts_degree.then(IdMap::default),
+            ..TableFacts::default()
+        }
+    }
+
+    /// Records the id of a written row; the same id twice in one write fails.
+    pub(crate) fn record_id(&mut self, def: TableDef<'_>, id: &str, line: u64) -> Result<()> {
+        if let Some(first) = self.ids.get(id) {
+            return Err(Error::at_line(
+                line,
+                IntegrityViolation::DuplicateKey {
+                    table: def.table().to_string(),
+                    id: format!("{id}' (also on line {first})"),
+                },
+            ));
+        }
+        self.ids.insert(id.to_string(), line);
+        Ok(())
+    }
+
+    /// Records the endpoints of a written edge.
+    pub(crate) fn record_ends(&mut self, line: u64, src: &str, dst: &str) {
+        for (ends, id) in self.ends.iter_mut().zip([src, dst]) {
+            if !ends.contains_key(id) {
+                ends.insert(id.to_string(), line);
+            }
+        }
+        if let Some(degree) = &mut self.out_degree {
+            match degree.get_mut(src) {
+                Some(n) => *n += 1,
+                None => {
+                    degree.insert(src.to_string(), 1);
+                }
+            }
+        }
+    }
+
     /// Records the `@unique` values of a written batch; duplicates within the write fail.
     pub(crate) fn record_unique(&mut self, def: TableDef<'_>, batch: &RecordBatch) -> Result<()> {
         let unique_cols: Vec<&str> = def
@@ -182,10 +230,12 @@ pub(crate) async fn validate(
             check_endpoints(snapshot, facts, &fate, table, &edge.src_table, "src", f).await?;
             check_endpoints(snapshot, facts, &fate, table, &edge.dst_table, "dst", f).await?;
             if let Some(card) = edge.cardinality {
-                let mut counts: HashMap<&str, u64> = HashMap::new();
-                for (_, src, _) in &f.edges {
-                    *counts.entry(src.as_str()).or_default() += 1;
-                }
+                let mut counts: HashMap<&str, u64> = f
+                    .out_degree
+                    .iter()
+                    .flatten()
+                    .map(|(src, n)| (src.as_str(), *n))
+                    .collect();
                 if fate(table) != ExistingRows::Dropped {
                     let sources: Vec<&str> = counts.keys().copied().collect();
                     let mut stream =
@@ -267,14 +317,12 @@ async fn check_endpoints(
 ) -> Result<()> {
     let written = facts.get(node_table).map(|n| &n.ids);
     // Endpoint ids not written by this load, with the first line that uses each.
-    let mut unresolved: HashMap<&str, u64> = HashMap::new();
-    for (line, src, dst) in &f.edges {
-        let id = if endpoint == "src" { src } else { dst };
-        if written.is_some_and(|w| w.contains_key(id.as_str())) {
-            continue;
-        }
-        unresolved.entry(id.as_str()).or_insert(*line);
-    }
+    let named = &f.ends[usize::from(endpoint == "dst")];
+    let mut unresolved: HashMap<&str, u64> = named
+        .iter()
+        .filter(|(id, _)| !written.is_some_and(|w| w.contains_key(id.as_str())))
+        .map(|(id, line)| (id.as_str(), *line))
+        .collect();
     if unresolved.is_empty() {
         return Ok(());
     }

@@ -6,24 +6,24 @@
 //! {"edge":"Knows","from":"alice","to":"bob","data":{"since":"2020-01-01"}}
 //! ```
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use arrow_array::RecordBatch;
 use futures::TryStreamExt;
 use serde_json::{Map, Value};
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use super::commit::{self, CommitOutcome, CommitRequest, StagedTable, TableAction};
-use super::integrity::{self, ExistingRows, TableFacts};
+use super::integrity::{self, ExistingRows};
 use super::rows::{RowBuffer, derive_key_id, join_key_parts};
-use super::stage::{StageMode, TableStager};
-use super::{PreparedTable, WriteOptions, prepare_table};
-use crate::error::{Error, IntegrityViolation, Result};
+use super::stage::StageMode;
+use super::table_rows::TableRows;
+use super::WriteOptions;
+use crate::error::{Error, Result};
 use crate::graph::Graph;
-use crate::schema::{TableDef, table_arrow_schema};
+use crate::schema::TableDef;
 use crate::snapshot::Snapshot;
-use crate::storage::string_column;
 
 /// Rows buffered per table before they are handed to the table's writer.
 const BATCH_ROWS: usize = 8192;
@@ -62,7 +62,7 @@ impl LoadMode {
         }
     }
 
-    fn stage_mode(&self) -> StageMode {
+    pub(crate) fn stage_mode(&self) -> StageMode {
         match self {
             LoadMode::Append => StageMode::Append,
             LoadMode::Merge => StageMode::Upsert,
@@ -70,7 +70,7 @@ impl LoadMode {
         }
     }
 
-    fn existing_rows(&self) -> ExistingRows {
+    pub(crate) fn existing_rows(&self) -> ExistingRows {
         match self {
             LoadMode::Append => ExistingRows::Kept,
             LoadMode::Merge => ExistingRows::ReplacedById,
@@ -94,56 +94,19 @@ pub struct LoadSummary {
     pub ids: BTreeMap<String, Vec<String>>,
 }
 
-/// One table's part of a running load.
-struct TableLoad<'s> {
-    def: TableDef<'s>,
-    buffer: RowBuffer,
-    stager: Option<(PreparedTable, TableStager)>,
-    facts: TableFacts,
-    rows: u64,
-    /// Merge mode, keyless edges: the existing pairs' ids, as far as read.
-    pair_ids: PairIds,
-    /// Merge mode, keyless edges: (src, dst) pairs of this load → first line.
-    pairs_seen: HashMap<(String, String), u64>,
-}
-
-/// Sources a merge load looks up one at a time (through the edge table's `src` index)
-/// before it reads the table's pairs whole instead.
-const PAIR_SOURCES_LOOKED_UP: usize = 1024;
-
-/// Ids of a keyless edge table's existing `(src, dst)` pairs, read as a merge load meets
-/// them: a source's pairs through the `src` index when the load first names it, so a small
-/// load reads its own sources' edges only; past [`PAIR_SOURCES_LOOKED_UP`] sources, every
-/// pair in one read of the table.
-#[derive(Default)]
-struct PairIds {
-    /// src → dst → id (the first id of a pair that is there twice).
-    by_src: HashMap<String, HashMap<String, String>>,
-    whole_table: bool,
-}
-
-impl PairIds {
-    fn record(&mut self, batch: &RecordBatch) -> Result<()> {
-        let (ids, srcs, dsts) = (
-            string_column(batch, 0)?,
-            string_column(batch, 1)?,
-            string_column(batch, 2)?,
-        );
-        for i in 0..batch.num_rows() {
-            self.by_src
-                .entry(srcs.value(i).to_string())
-                .or_default()
-                .entry(dsts.value(i).to_string())
-                .or_insert_with(|| ids.value(i).to_string());
-        }
-        Ok(())
-    }
-}
-
-struct Load<'s> {
+/// A running write: the rows of each table it touches.
+pub(crate) struct Load<'s> {
     snapshot: &'s Snapshot,
     mode: LoadMode,
-    tables: BTreeMap<String, TableLoad<'s>>,
+    report_ids: bool,
+    tables: BTreeMap<String, TableRows<'s>>,
+    /// NDJSON rows not yet handed to their table, per table.
+    buffers: BTreeMap<String, RowBuffer>,
+}
+
+/// NDJSON line `line` parsed.
+pub(crate) fn parse_line(line: u64, text: &str) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| bad(line, format!("invalid JSON: {e}")))
 }
 
 fn bad(line: u64, message: impl Into<String>) -> Error {
@@ -162,23 +125,39 @@ fn field_str<'v>(obj: &'v Map<String, Value>, key: &str, line: u64) -> Result<&'
 }
 
 impl<'s> Load<'s> {
-    fn table(&mut self, def: TableDef<'s>) -> &mut TableLoad<'s> {
-        self.tables
-            .entry(def.table().to_string())
-            .or_insert_with(|| TableLoad {
-                def,
-                buffer: RowBuffer::new(def),
-                stager: None,
-                facts: TableFacts::default(),
-                rows: 0,
-                pair_ids: PairIds::default(),
-                pairs_seen: HashMap::new(),
-            })
+    pub(crate) fn new(snapshot: &'s Snapshot, mode: LoadMode, report_ids: bool) -> Load<'s> {
+        Load {
+            snapshot,
+            mode,
+            report_ids,
+            tables: BTreeMap::new(),
+            buffers: BTreeMap::new(),
+        }
     }
 
-    async fn line(&mut self, line: u64, text: &str) -> Result<()> {
-        let value: Value =
-            serde_json::from_str(text).map_err(|e| bad(line, format!("invalid JSON: {e}")))?;
+    fn table(&mut self, def: TableDef<'s>) -> &mut TableRows<'s> {
+        let (mode, report_ids) = (self.mode, self.report_ids);
+        self.tables
+            .entry(def.table().to_string())
+            .or_insert_with(|| TableRows::new(def, mode, report_ids))
+    }
+
+    /// Writes one batch of `table`'s rows (columns by name), its first row numbered
+    /// `first_line`.
+    pub(crate) async fn batch(&mut self, table: &str, batch: &RecordBatch, first_line: u64) -> Result<()> {
+        let snapshot = self.snapshot;
+        let (def, _) = snapshot.table(table)?;
+        self.table(def)
+            .push_batch(snapshot, batch, first_line)
+            .await
+    }
+
+    pub(crate) async fn line(&mut self, line: u64, text: &str) -> Result<()> {
+        self.value(line, parse_line(line, text)?).await
+    }
+
+    /// Writes the node or edge of NDJSON line `line`, parsed.
+    pub(crate) async fn value(&mut self, line: u64, value: Value) -> Result<()> {
         let Value::Object(obj) = value else {
             return Err(bad(line, "expected a JSON object"));
         };
@@ -206,11 +185,11 @@ impl<'s> Load<'s> {
                 .node(name)
                 .ok_or_else(|| bad(line, format!("unknown node type '{name}'")))?;
             let def = TableDef::Node(node);
-            let id = match derive_key_id(def, data).map_err(|v| Error::at_line(line, v))? {
-                Some(parts) => join_key_parts(&parts),
-                None => ulid::Ulid::new().to_string(),
+            let (id, fresh) = match derive_key_id(def, data).map_err(|v| Error::at_line(line, v))? {
+                Some(parts) => (join_key_parts(&parts), false),
+                None => (ulid::Ulid::new().to_string(), true),
             };
-            self.push(def, line, id, None, data).await
+            self.push(def, line, (id, fresh), None, data).await
         } else if obj.contains_key("edge") {
             if let Some(k) = obj
                 .keys()
@@ -226,31 +205,20 @@ impl<'s> Load<'s> {
                 .edge(name)
                 .ok_or_else(|| bad(line, format!("unknown edge type '{name}'")))?;
             let def = TableDef::Edge(edge);
-            let from = field_str(&obj, "from", line)?.to_string();
-            let to = field_str(&obj, "to", line)?.to_string();
+            let from = field_str(&obj, "from", line)?;
+            let to = field_str(&obj, "to", line)?;
             let id = match derive_key_id(def, data).map_err(|v| Error::at_line(line, v))? {
                 Some(parts) => {
-                    let mut all = vec![from.clone(), to.clone()];
+                    let mut all = vec![from.to_string(), to.to_string()];
                     all.extend(parts);
-                    join_key_parts(&all)
+                    (join_key_parts(&all), false)
                 }
-                None if self.mode == LoadMode::Merge => {
-                    // A keyless edge's identity in merge mode is (from, to): the same pair
-                    // twice in one load is a duplicate, whether or not it exists already.
-                    let pair = (from.clone(), to.clone());
-                    if let Some(first) = self.table(def).pairs_seen.insert(pair, line) {
-                        return Err(Error::at_line(
-                            line,
-                            IntegrityViolation::DuplicateKey {
-                                table: def.table().to_string(),
-                                id: format!("{from}->{to}' (also on line {first})"),
-                            },
-                        ));
-                    }
-                    let existing = self.existing_pair_id(def, &from, &to).await?;
-                    existing.unwrap_or_else(|| ulid::Ulid::new().to_string())
+                None => {
+                    let snapshot = self.snapshot;
+                    self.table(def)
+                        .keyless_edge_id(snapshot, from, to, line)
+                        .await?
                 }
-                None => ulid::Ulid::new().to_string(),
             };
             self.push(def, line, id, Some((from, to)), data).await
         } else {
@@ -261,91 +229,121 @@ impl<'s> Load<'s> {
         }
     }
 
-    async fn existing_pair_id(
-        &mut self,
-        def: TableDef<'s>,
-        from: &str,
-        to: &str,
-    ) -> Result<Option<String>> {
-        let snapshot = self.snapshot;
-        let pairs = &mut self.table(def).pair_ids;
-        if !pairs.whole_table && !pairs.by_src.contains_key(from) {
-            const COLUMNS: [&str; 3] = ["id", "src", "dst"];
-            let mut stream = if pairs.by_src.len() >= PAIR_SOURCES_LOOKED_UP {
-                pairs.by_src.clear();
-                pairs.whole_table = true;
-                snapshot.stream_columns(def.table(), &COLUMNS).await?
-            } else {
-                pairs.by_src.insert(from.to_string(), HashMap::new());
-                snapshot
-                    .stream_columns_matching(def.table(), &COLUMNS, "src", &[from])
-                    .await?
-            };
-            while let Some(batch) = stream.try_next().await? {
-                pairs.record(&batch)?;
-            }
-        }
-        Ok(pairs.by_src.get(from).and_then(|m| m.get(to)).cloned())
-    }
-
     async fn push(
         &mut self,
         def: TableDef<'s>,
         line: u64,
-        id: String,
-        endpoints: Option<(String, String)>,
+        (id, fresh): (String, bool),
+        endpoints: Option<(&str, &str)>,
         data: &Map<String, Value>,
     ) -> Result<()> {
-        let t = self.table(def);
-        if let Some(first) = t.facts.ids.get(&id) {
-            return Err(Error::at_line(
-                line,
-                IntegrityViolation::DuplicateKey {
-                    table: def.table().to_string(),
-                    id: format!("{id}' (also on line {first})"),
-                },
-            ));
-        }
-        t.buffer
-            .push(
-                &id,
-                endpoints.as_ref().map(|(s, d)| (s.as_str(), d.as_str())),
-                data,
-            )
+        self.table(def).record(&id, fresh, line, endpoints)?;
+        let buffer = self
+            .buffers
+            .entry(def.table().to_string())
+            .or_insert_with(|| RowBuffer::new(def));
+        buffer
+            .push(&id, endpoints, data)
             .map_err(|v| Error::at_line(line, v))?;
-        t.facts.ids.insert(id, line);
-        if let Some((s, d)) = endpoints {
-            t.facts.edges.push((line, s, d));
-        }
-        t.rows += 1;
-        if t.buffer.len() >= BATCH_ROWS {
-            self.flush(def.table().to_string()).await?;
+        if buffer.len() >= BATCH_ROWS {
+            self.flush(def.table()).await?;
         }
         Ok(())
     }
 
-    async fn flush(&mut self, table: String) -> Result<()> {
-        let snapshot = self.snapshot;
-        let mode = self.mode.stage_mode();
-        let t = self.tables.get_mut(&table).expect("flushed tables exist");
-        if t.buffer.len() == 0 {
+    async fn flush(&mut self, table: &str) -> Result<()> {
+        let Some(buffer) = self.buffers.get_mut(table) else {
+            return Ok(());
+        };
+        if buffer.len() == 0 {
             return Ok(());
         }
-        let batch = t.buffer.take_batch()?;
-        t.facts.record_unique(t.def, &batch)?;
-        if t.stager.is_none() {
-            let prepared = prepare_table(snapshot, &table).await?;
-            let stager =
-                TableStager::start(prepared.dataset.clone(), table_arrow_schema(t.def), mode);
-            t.stager = Some((prepared, stager));
+        let batch = buffer.take_batch()?;
+        let snapshot = self.snapshot;
+        let rows = self.tables.get_mut(table).expect("buffered rows are recorded");
+        rows.stage(snapshot, batch).await
+    }
+
+    /// Checks the written rows against the snapshot and each other, and commits them as
+    /// one graph commit (`kind`, `message`) on `branch`.
+    pub(crate) async fn commit(
+        mut self,
+        graph: &Graph,
+        branch: &str,
+        opts: &WriteOptions,
+        message: impl FnOnce(&LoadSummary) -> String,
+    ) -> Result<LoadSummary> {
+        let buffered: Vec<String> = self.buffers.keys().cloned().collect();
+        for name in buffered {
+            self.flush(&name).await?;
         }
-        let (_, stager) = t.stager.as_mut().expect("started above");
-        stager.send(batch).await
+        let snapshot = self.snapshot;
+        let mode = self.mode;
+        let mut facts = BTreeMap::new();
+        let mut existing = BTreeMap::new();
+        let mut stagers = Vec::new();
+        let mut summary = LoadSummary {
+            commit: None,
+            nodes: 0,
+            edges: 0,
+            tables: BTreeMap::new(),
+            ids: BTreeMap::new(),
+        };
+        for (name, mut t) in self.tables {
+            match t.def {
+                TableDef::Node(_) => summary.nodes += t.rows,
+                TableDef::Edge(_) => summary.edges += t.rows,
+            }
+            summary.tables.insert(name.clone(), t.rows);
+            if let Some(ids) = t.written_ids.take() {
+                summary.ids.insert(name.clone(), ids);
+            }
+            existing.insert(name.clone(), mode.existing_rows());
+            let (table_facts, stager) = t.into_parts();
+            facts.insert(name, table_facts);
+            if let Some(s) = stager {
+                stagers.push(s);
+            }
+        }
+        if stagers.is_empty() {
+            return Ok(summary);
+        }
+        integrity::validate(snapshot, &facts, &existing).await?;
+        drop(facts);
+
+        let mut tables = Vec::with_capacity(stagers.len());
+        for (prepared, stager) in stagers {
+            let txn = stager.finish().await?;
+            tables.push(StagedTable {
+                entry: prepared.entry,
+                dataset: prepared.dataset,
+                forked: prepared.forked,
+                action: TableAction::Transaction(Box::new(txn)),
+            });
+        }
+        let message = opts.message.clone().unwrap_or_else(|| message(&summary));
+        let outcome = commit::commit(
+            graph,
+            CommitRequest {
+                kind: "load",
+                branch: branch.to_string(),
+                base_version: snapshot.version(),
+                tables,
+                schema_source: None,
+                actor: opts.actor.clone(),
+                message,
+                history: Default::default(),
+            },
+        )
+        .await?;
+        summary.commit = Some(outcome);
+        Ok(summary)
     }
 }
 
 impl Graph {
-    /// Loads an NDJSON file into `branch` as one commit.
+    /// Loads a file into `branch` as one commit: NDJSON, or CSV or Parquet by extension
+    /// (see [`Graph::load_path`]).
     pub async fn load_file(
         &self,
         branch: &str,
@@ -353,11 +351,7 @@ impl Graph {
         mode: LoadMode,
         opts: &WriteOptions,
     ) -> Result<LoadSummary> {
-        let file = tokio::fs::File::open(path)
-            .await
-            .map_err(|e| Error::InvalidArgument(format!("cannot open '{path}': {e}")))?;
-        self.load_reader(branch, BufReader::new(file), mode, opts)
-            .await
+        self.load_path(branch, path, mode, None, opts).await
     }
 
     /// Loads NDJSON text into `branch` as one commit.
@@ -411,11 +405,7 @@ impl Graph {
         if snapshot.schema().is_empty() {
             return Err(Error::NoSchema);
         }
-        let mut load = Load {
-            snapshot: &snapshot,
-            mode,
-            tables: BTreeMap::new(),
-        };
+        let mut load = Load::new(&snapshot, mode, report_ids);
         let mut lines = reader.lines();
         let mut number = 0u64;
         while let Some(text) = lines
@@ -429,83 +419,49 @@ impl Graph {
             }
             load.line(number, &text).await?;
         }
-        let names: Vec<String> = load.tables.keys().cloned().collect();
-        for name in names {
-            load.flush(name).await?;
-        }
-
-        let mut facts = BTreeMap::new();
-        let mut existing = BTreeMap::new();
-        let mut stagers = Vec::new();
-        let mut summary = LoadSummary {
-            commit: None,
-            nodes: 0,
-            edges: 0,
-            tables: BTreeMap::new(),
-            ids: BTreeMap::new(),
-        };
-        for (name, t) in load.tables {
-            match t.def {
-                TableDef::Node(_) => summary.nodes += t.rows,
-                TableDef::Edge(_) => summary.edges += t.rows,
-            }
-            summary.tables.insert(name.clone(), t.rows);
-            existing.insert(name.clone(), mode.existing_rows());
-            facts.insert(name, t.facts);
-            if let Some(s) = t.stager {
-                stagers.push(s);
-            }
-        }
-        if stagers.is_empty() {
-            return Ok(summary);
-        }
-        integrity::validate(&snapshot, &facts, &existing).await?;
-        if report_ids {
-            for (name, f) in facts {
-                let mut written: Vec<(u64, String)> =
-                    f.ids.into_iter().map(|(id, line)| (line, id)).collect();
-                written.sort_unstable();
-                summary
-                    .ids
-                    .insert(name, written.into_iter().map(|(_, id)| id).collect());
-            }
-        } else {
-            drop(facts);
-        }
-
-        let mut tables = Vec::with_capacity(stagers.len());
-        for (prepared, stager) in stagers {
-            let txn = stager.finish().await?;
-            tables.push(StagedTable {
-                entry: prepared.entry,
-                dataset: prepared.dataset,
-                forked: prepared.forked,
-                action: TableAction::Transaction(Box::new(txn)),
-            });
-        }
-        let message = opts.message.clone().unwrap_or_else(|| {
+        load.commit(self, branch, opts, |summary| {
             format!(
                 "load ({}): {} nodes, {} edges",
                 mode.as_str(),
                 summary.nodes,
                 summary.edges
             )
-        });
-        let outcome = commit::commit(
-            self,
-            CommitRequest {
-                kind: "load",
-                branch: branch.to_string(),
-                base_version: snapshot.version(),
-                tables,
-                schema_source: None,
-                actor: opts.actor.clone(),
-                message,
-                history: Default::default(),
-            },
-        )
-        .await?;
-        summary.commit = Some(outcome);
-        Ok(summary)
+        })
+        .await
+    }
+
+    /// Writes the rows of `table` that `input` yields (columns by name, any order; `id`
+    /// is derived from the key and ignored if given; absent properties are NULL) into
+    /// `branch` as one commit, with every check of a load. Rows are handed to the table's
+    /// writer as they arrive: the write holds their ids, not the rows. A failed input
+    /// writes nothing.
+    pub async fn insert_stream<S>(
+        &self,
+        branch: &str,
+        table: &str,
+        mut input: S,
+        mode: LoadMode,
+        report_ids: bool,
+        opts: &WriteOptions,
+    ) -> Result<LoadSummary>
+    where
+        S: futures::Stream<Item = Result<RecordBatch>> + Unpin,
+    {
+        self.require_writable()?;
+        let _writing = self.writing().await;
+        crate::recovery::heal_own_before_write(self).await?;
+        let snapshot = self.snapshot(branch).await?;
+        let mut load = Load::new(&snapshot, mode, report_ids);
+        let mut line = 1u64;
+        while let Some(batch) = input.try_next().await? {
+            load.batch(table, &batch, line).await?;
+            line += batch.num_rows() as u64;
+        }
+        let table = table.to_string();
+        load.commit(self, branch, opts, move |summary| {
+            let rows = summary.tables.get(&table).copied().unwrap_or(0);
+            format!("insert {rows} rows into {table}")
+        })
+        .await
     }
 }

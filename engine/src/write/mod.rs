@@ -6,10 +6,12 @@ pub mod delete;
 pub mod index_ddl;
 pub mod indexes;
 pub(crate) mod integrity;
+pub mod load_files;
 pub mod loader;
 pub(crate) mod rows;
 pub mod schema_apply;
 pub(crate) mod stage;
+pub(crate) mod table_rows;
 
 use std::sync::Arc;
 

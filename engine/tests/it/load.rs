@@ -1,3 +1,4 @@
+use arrow_array::{RecordBatch, StringArray};
 use omnigraph_engine::{Error, IntegrityViolation, LoadMode};
 
 use crate::common::*;
@@ -522,4 +523,286 @@ async fn merge_matches_keyless_edges_however_many_sources_the_load_names() {
         .unwrap();
     let snap = graph.snapshot("main").await.unwrap();
     assert_eq!(snap.count_rows("knows").await.unwrap(), 2 * n as u64);
+}
+
+/// The social graph's rows as CSV and Parquet files in `dir`: person.csv, company.csv,
+/// knows.csv (endpoints as `from`/`to`) and works_at-0001.parquet.
+fn social_files(dir: &std::path::Path) {
+    use std::sync::Arc;
+    std::fs::write(
+        dir.join("person.csv"),
+        "name,age,email\nalice,30,a@x\nbob,25,\n\"carol, jr\",41,c@x\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("company.csv"), "name\nacme\n").unwrap();
+    std::fs::write(
+        dir.join("knows.csv"),
+        "from,to,since\nalice,bob,2020-01-01\nbob,\"carol, jr\",\n",
+    )
+    .unwrap();
+    let schema = Arc::new(arrow_schema::Schema::new(vec![
+        arrow_schema::Field::new("src", arrow_schema::DataType::Utf8, false),
+        arrow_schema::Field::new("dst", arrow_schema::DataType::Utf8, false),
+    ]));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(StringArray::from(vec!["alice", "bob"])),
+            Arc::new(StringArray::from(vec!["acme", "acme"])),
+        ],
+    )
+    .unwrap();
+    let file = std::fs::File::create(dir.join("works_at-0001.parquet")).unwrap();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+}
+
+#[tokio::test]
+async fn csv_and_parquet_files_load_by_file_name_in_one_commit() {
+    let (_dir, graph) = social_graph().await;
+    let files = tempfile::TempDir::new().unwrap();
+    social_files(files.path());
+    let before = graph.snapshot("main").await.unwrap().version();
+    let out = graph
+        .load_path(
+            "main",
+            files.path().to_str().unwrap(),
+            LoadMode::Append,
+            None,
+            &opts(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((out.nodes, out.edges), (4, 4));
+    assert_eq!(out.commit.unwrap().graph_version, before + 1);
+    assert_eq!(
+        ids(&graph, "main", "person").await,
+        ["alice", "bob", "carol, jr"]
+    );
+    // The same rows as NDJSON give the same tables (edge ids aside: they are new).
+    let (_other, same) = social_graph().await;
+    let lines = r#"{"type":"Person","data":{"name":"alice","age":30,"email":"a@x"}}
+{"type":"Person","data":{"name":"bob","age":25}}
+{"type":"Person","data":{"name":"carol, jr","age":41,"email":"c@x"}}
+{"type":"Company","data":{"name":"acme"}}
+{"edge":"Knows","from":"alice","to":"bob","data":{"since":"2020-01-01"}}
+{"edge":"Knows","from":"bob","to":"carol, jr"}
+{"edge":"WorksAt","from":"alice","to":"acme"}
+{"edge":"WorksAt","from":"bob","to":"acme"}"#;
+    same.load_ndjson("main", lines, LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    assert_eq!(
+        contents_except(&graph.snapshot("main").await.unwrap(), &["id"]).await,
+        contents_except(&same.snapshot("main").await.unwrap(), &["id"]).await
+    );
+
+    // A glob, and a type given for a file whose name does not say it.
+    let (_dir, graph) = social_graph().await;
+    std::fs::copy(
+        files.path().join("person.csv"),
+        files.path().join("staff.csv"),
+    )
+    .unwrap();
+    let err = graph
+        .load_path(
+            "main",
+            files.path().join("staff.csv").to_str().unwrap(),
+            LoadMode::Append,
+            None,
+            &opts(),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("which node or edge type"), "{err}");
+    graph
+        .load_path(
+            "main",
+            files.path().join("staff.csv").to_str().unwrap(),
+            LoadMode::Append,
+            Some("Person"),
+            &opts(),
+        )
+        .await
+        .unwrap();
+    let out = graph
+        .load_path(
+            "main",
+            files.path().join("c*.csv").to_str().unwrap(),
+            LoadMode::Append,
+            None,
+            &opts(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.tables.keys().collect::<Vec<_>>(), ["company"]);
+}
+
+#[tokio::test]
+async fn a_bad_file_writes_nothing_and_names_its_line() {
+    let (_dir, graph) = loaded_graph().await;
+    let before = graph.snapshot("main").await.unwrap().version();
+    let files = tempfile::TempDir::new().unwrap();
+    social_files(files.path());
+    let load = |path: std::path::PathBuf| {
+        let graph = graph.clone();
+        async move {
+            graph
+                .load_path(
+                    "main",
+                    path.to_str().unwrap(),
+                    LoadMode::Merge,
+                    None,
+                    &opts(),
+                )
+                .await
+                .unwrap_err()
+        }
+    };
+    // A value of the wrong type, in one of several files: the file and line are named.
+    std::fs::write(
+        files.path().join("person.csv"),
+        "name,age\ndave,4\nerin,old\n",
+    )
+    .unwrap();
+    let err = load(files.path().to_path_buf()).await;
+    let text = err.to_string();
+    assert!(text.contains("person.csv"), "{text}");
+    // An edge to a node that is nowhere.
+    std::fs::write(files.path().join("person.csv"), "name\ndave\n").unwrap();
+    std::fs::write(files.path().join("knows.csv"), "src,dst\ndave,nobody\n").unwrap();
+    let err = load(files.path().to_path_buf()).await;
+    assert!(
+        matches!(
+            root_violation(&err),
+            Some(IntegrityViolation::MissingEndpoint { .. })
+        ),
+        "{err}"
+    );
+    // A column the type does not have.
+    std::fs::write(files.path().join("knows.csv"), "src,dst,weight\ndave,bob,1\n").unwrap();
+    let err = load(files.path().to_path_buf()).await;
+    assert!(
+        matches!(
+            root_violation(&err),
+            Some(IntegrityViolation::UnknownProperty { .. })
+        ),
+        "{err}"
+    );
+    // The same key twice across batches of one file.
+    let rows: String = (0..20_000).map(|i| format!("p{}\n", i % 15_000)).collect();
+    let only = tempfile::TempDir::new().unwrap();
+    std::fs::write(only.path().join("person.csv"), format!("name\n{rows}")).unwrap();
+    let err = graph
+        .load_path(
+            "main",
+            only.path().join("person.csv").to_str().unwrap(),
+            LoadMode::Append,
+            None,
+            &opts(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(line_of(&err), Some(15_002), "{err}");
+    assert!(err.to_string().contains("also on line 2"), "{err}");
+    assert_eq!(graph.snapshot("main").await.unwrap().version(), before);
+    assert_eq!(ids(&graph, "main", "person").await, ["alice", "bob"]);
+}
+
+#[tokio::test]
+async fn inserted_batches_get_the_ids_loaded_lines_get() {
+    use std::sync::Arc;
+    let dir = tempfile::TempDir::new().unwrap();
+    let graph = omnigraph_engine::Graph::create(dir.path().to_str().unwrap())
+        .await
+        .unwrap();
+    graph
+        .apply_schema(
+            "main",
+            "node Event { at: DateTime @key, n: I64 }\nnode Day { d: Date @key, ok: Bool? }\nedge Next: Day -> Day { k: I32 @key }",
+            &opts(),
+        )
+        .await
+        .unwrap();
+    let lines = r#"{"type":"Event","data":{"at":"2024-01-01T00:00:00.5Z","n":1}}
+{"type":"Day","data":{"d":"2024-02-29"}}
+{"type":"Day","data":{"d":"2024-03-01"}}
+{"edge":"Next","from":"2024-02-29","to":"2024-03-01","data":{"k":7}}"#;
+    graph
+        .load_ndjson("main", lines, LoadMode::Append, &opts())
+        .await
+        .unwrap();
+    let loaded: Vec<Vec<String>> = {
+        let mut out = Vec::new();
+        for t in ["event", "day", "next"] {
+            out.push(ids(&graph, "main", t).await);
+        }
+        out
+    };
+    let dir2 = tempfile::TempDir::new().unwrap();
+    let inserted = omnigraph_engine::Graph::create(dir2.path().to_str().unwrap())
+        .await
+        .unwrap();
+    inserted
+        .apply_schema(
+            "main",
+            "node Event { at: DateTime @key, n: I64 }\nnode Day { d: Date @key, ok: Bool? }\nedge Next: Day -> Day { k: I32 @key }",
+            &opts(),
+        )
+        .await
+        .unwrap();
+    let utc = arrow_array::TimestampMicrosecondArray::from(vec![1_704_067_200_500_000i64])
+        .with_timezone("UTC");
+    let event = RecordBatch::try_from_iter(vec![
+        ("at", Arc::new(utc) as arrow_array::ArrayRef),
+        ("n", Arc::new(arrow_array::Int64Array::from(vec![1]))),
+    ])
+    .unwrap();
+    let day = RecordBatch::try_from_iter(vec![(
+        "d",
+        Arc::new(arrow_array::Date32Array::from(vec![19_782, 19_783])) as arrow_array::ArrayRef,
+    )])
+    .unwrap();
+    let next = RecordBatch::try_from_iter(vec![
+        ("src", Arc::new(StringArray::from(vec!["2024-02-29"])) as arrow_array::ArrayRef),
+        ("dst", Arc::new(StringArray::from(vec!["2024-03-01"]))),
+        ("k", Arc::new(arrow_array::Int32Array::from(vec![7]))),
+    ])
+    .unwrap();
+    for (table, batch) in [("event", event), ("day", day.clone()), ("next", next)] {
+        inserted
+            .insert_batches("main", table, &[batch], omnigraph_engine::InsertMode::Insert, &opts())
+            .await
+            .unwrap();
+    }
+    let mut got = Vec::new();
+    for t in ["event", "day", "next"] {
+        got.push(ids(&inserted, "main", t).await);
+    }
+    assert_eq!(got, loaded);
+    // The same key again is a duplicate; a required property left out is missing.
+    let err = inserted
+        .insert_batches("main", "day", &[day], omnigraph_engine::InsertMode::Insert, &opts())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(root_violation(&err), Some(IntegrityViolation::DuplicateKey { .. })),
+        "{err}"
+    );
+    let no_n = RecordBatch::try_from_iter(vec![(
+        "at",
+        Arc::new(
+            arrow_array::TimestampMicrosecondArray::from(vec![5i64]).with_timezone("UTC"),
+        ) as arrow_array::ArrayRef,
+    )])
+    .unwrap();
+    let err = inserted
+        .insert_batches("main", "event", &[no_n], omnigraph_engine::InsertMode::Insert, &opts())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(root_violation(&err), Some(IntegrityViolation::MissingProperty { .. })),
+        "{err}"
+    );
 }

@@ -4,6 +4,7 @@
 //! for this connection (its database, user and settings).
 
 pub mod catalog_table_oids;
+mod copy_progress;
 mod database_catalogs;
 pub(crate) mod dump_catalog;
 pub mod functions;
@@ -32,6 +33,7 @@ use database_catalogs::DatabaseCatalogs;
 use functions::{ConnectionFacts, catalog_functions};
 use key_definitions::KeyDefinitions;
 use roles::UserRoles;
+use copy_progress::CopyProgressTable;
 use session_activity::SessionActivity;
 use settings_table::SettingsTable;
 
@@ -103,6 +105,13 @@ pub fn install(
                 (
                     "pg_settings".to_string(),
                     Arc::new(SettingsTable(settings.clone())) as Arc<dyn TableProvider>,
+                ),
+                (
+                    "pg_stat_progress_copy".to_string(),
+                    Arc::new(CopyProgressTable {
+                        database: database.to_string(),
+                        graph: session.graph_context().graph().clone(),
+                    }) as Arc<dyn TableProvider>,
                 ),
                 (
                     "pg_stat_activity".to_string(),

@@ -46,8 +46,7 @@ impl StatementHook for CopyFromClient {
             async {
                 let copy = copy?;
                 let session = connection.session()?;
-                let columns = session.copy_columns(&copy).await?;
-                let pending = PendingCopy::new(copy, columns, session);
+                let pending = PendingCopy::start(&copy, session).await?;
                 let count = pending.columns();
                 connection.start_copy_in(pending);
                 Ok(Outcome::CopyIn(count))

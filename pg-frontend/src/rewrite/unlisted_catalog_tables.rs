@@ -11,7 +11,7 @@ use crate::catalog::dump_catalog::UNLISTED_EMPTY_TABLES;
 
 /// The catalog tables and views this server adds to datafusion-pg-catalog's (besides the
 /// [`UNLISTED_EMPTY_TABLES`]).
-const ADDED_TABLES: [&str; 2] = ["pg_indexes", "pg_stat_activity"];
+const ADDED_TABLES: [&str; 3] = ["pg_indexes", "pg_stat_activity", "pg_stat_progress_copy"];
 
 /// An unqualified name of one of [`UNLISTED_EMPTY_TABLES`] or [`ADDED_TABLES`] (pg_dump
 /// reads `FROM pg_transform`, DuckDB's scanner `FROM pg_indexes`) as `pg_catalog.<name>`:

@@ -145,7 +145,9 @@ async fn copy_from_stdin_over_the_extended_protocol_in_and_out_of_transactions()
         2
     );
 
-    // The rows are held against the session's memory limit: past it, 53200 and nothing.
+    // The rows stream into the write: more data than the session's memory limit is
+    // copied whole, but one record longer than the limit fails with 53200, nothing
+    // written.
     client
         .batch_execute("SET omnigraph.statement_memory_limit = '1MB'")
         .await
@@ -161,11 +163,30 @@ async fn copy_from_stdin_over_the_extended_protocol_in_and_out_of_transactions()
             .collect();
         sink.send(bytes::Bytes::from(rows)).await.unwrap();
     }
+    assert_eq!(sink.finish().await.unwrap(), 80_000);
+    let streamed = "SELECT count(*) FROM person WHERE name LIKE 'ext.m%'";
+    assert_eq!(
+        client.query_one(streamed, &[]).await.unwrap().get::<_, i64>(0),
+        80_000
+    );
+    let sink = client
+        .copy_in("COPY person (name, age) FROM STDIN (FORMAT csv)")
+        .await
+        .unwrap();
+    pin_mut!(sink);
+    sink.send(bytes::Bytes::from_static(b"ext.long,1\n\"ext.open"))
+        .await
+        .unwrap();
+    for _ in 0..4 {
+        sink.send(bytes::Bytes::from(vec![b'x'; 512 * 1024]))
+            .await
+            .unwrap();
+    }
     let err = sink.finish().await.unwrap_err();
     assert_eq!(sqlstate(&err), "53200", "{err:?}");
     assert_eq!(
         client.query_one(count, &[]).await.unwrap().get::<_, i64>(0),
-        2
+        80_002
     );
 }
 
