@@ -158,7 +158,7 @@ impl QueryHandler {
                 .await
                 .and_then(|outcome| match outcome {
                     // Its rows would have to arrive before the statements after it run.
-                    Outcome::CopyIn(_) if !last => {
+                    Outcome::CopyIn { .. } if !last => {
                         self.connection.take_copy_in();
                         Err(SqlError::new(
                             ErrorKind::NotSupported,

@@ -41,8 +41,9 @@ pub enum Outcome {
     TransactionStart,
     TransactionEnd(String),
     Copy(Box<CopyOut>, SchemaRef, SendableRecordBatchStream),
-    /// A `COPY ... FROM STDIN` of this many columns, waiting for the client's rows.
-    CopyIn(usize),
+    /// A `COPY ... FROM STDIN` of this many columns, in binary format or text,
+    /// waiting for the client's rows.
+    CopyIn { columns: usize, binary: bool },
 }
 
 impl QueryHandler {
@@ -52,8 +53,8 @@ impl QueryHandler {
             Outcome::Command(tag) => Ok(Response::Execution(Tag::new(&tag))),
             Outcome::TransactionStart => Ok(Response::TransactionStart(Tag::new("BEGIN"))),
             Outcome::TransactionEnd(tag) => Ok(Response::TransactionEnd(Tag::new(&tag))),
-            Outcome::CopyIn(columns) => Ok(Response::CopyIn(CopyResponse::new(
-                0,
+            Outcome::CopyIn { columns, binary } => Ok(Response::CopyIn(CopyResponse::new(
+                i8::from(binary),
                 columns,
                 futures::stream::empty(),
             ))),

@@ -19,7 +19,7 @@ use crate::copy::copy_out;
 use crate::copy_in::PendingCopy;
 use crate::execution;
 use crate::outcome::Outcome;
-use omnigraph_sql::copy_from::{CopyFrom, CopyFromSource};
+use omnigraph_sql::copy_from::{CopyFrom, CopyFromSource, CopyInFormat};
 
 pub struct CopyToClient;
 
@@ -47,9 +47,12 @@ impl StatementHook for CopyFromClient {
                 let copy = copy?;
                 let session = connection.session()?;
                 let pending = PendingCopy::start(&copy, session).await?;
-                let count = pending.columns();
+                let outcome = Outcome::CopyIn {
+                    columns: pending.columns(),
+                    binary: copy.format == CopyInFormat::Binary,
+                };
                 connection.start_copy_in(pending);
-                Ok(Outcome::CopyIn(count))
+                Ok(outcome)
             }
             .await,
         )
