@@ -210,20 +210,9 @@ impl DmlExec {
             return Err(e);
         }
         let out = out.map_err(to_df)?;
-        if let (Some(statement), Some(commit)) = (returning, &out.commit) {
-            let ids = out.ids.get(&table).map(Vec::as_slice).unwrap_or_default();
-            let rows = crate::written_rows::rows_with_ids(
-                graph,
-                &branch,
-                commit.graph_version,
-                &table,
-                ids,
-            )
+        inserted(graph, &branch, &table, out, returning)
             .await
-            .map_err(to_df)?;
-            statement.keep_returned(rows);
-        }
-        Ok(out.nodes + out.edges)
+            .map_err(to_df)
     }
 
     async fn run(
@@ -242,19 +231,7 @@ impl DmlExec {
                 let out = graph
                     .insert_batches(&branch, &table, &batches, mode, &opts)
                     .await?;
-                if let (Some(statement), Some(commit)) = (returning, &out.commit) {
-                    let ids = out.ids.get(&table).map(Vec::as_slice).unwrap_or_default();
-                    let rows = crate::written_rows::rows_with_ids(
-                        graph,
-                        &branch,
-                        commit.graph_version,
-                        &table,
-                        ids,
-                    )
-                    .await?;
-                    statement.keep_returned(rows);
-                }
-                Ok(out.nodes + out.edges)
+                inserted(graph, &branch, &table, out, returning).await
             }
             DmlOp::Update { read_at } => {
                 let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
@@ -303,6 +280,25 @@ impl DmlExec {
             }
         }
     }
+}
+
+/// The rows an insert wrote: kept for the statement's `RETURNING` (read back by the ids
+/// the write reported, at its commit), and counted.
+async fn inserted(
+    graph: &omnigraph_engine::Graph,
+    branch: &str,
+    table: &str,
+    out: omnigraph_engine::LoadSummary,
+    returning: Option<&Arc<StatementContext>>,
+) -> omnigraph_engine::Result<u64> {
+    if let (Some(statement), Some(commit)) = (returning, &out.commit) {
+        let ids = out.ids.get(table).map(Vec::as_slice).unwrap_or_default();
+        let rows =
+            crate::written_rows::rows_with_ids(graph, branch, commit.graph_version, table, ids)
+                .await?;
+        statement.keep_returned(rows);
+    }
+    Ok(out.nodes + out.edges)
 }
 
 fn too_many_rows(limit: u64) -> String {

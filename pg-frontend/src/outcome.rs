@@ -43,7 +43,10 @@ pub enum Outcome {
     Copy(Box<CopyOut>, SchemaRef, SendableRecordBatchStream),
     /// A `COPY ... FROM STDIN` of this many columns, in binary format or text,
     /// waiting for the client's rows.
-    CopyIn { columns: usize, binary: bool },
+    CopyIn {
+        columns: usize,
+        binary: bool,
+    },
 }
 
 impl QueryHandler {

@@ -26,8 +26,10 @@ const EPOCH_MICROS: i64 = 946_684_800_000_000;
 pub fn reads(ty: &DataType) -> bool {
     match ty {
         DataType::List(item) | DataType::FixedSizeList(item, _) => {
-            !matches!(item.data_type(), DataType::List(_) | DataType::FixedSizeList(..))
-                && reads(item.data_type())
+            !matches!(
+                item.data_type(),
+                DataType::List(_) | DataType::FixedSizeList(..)
+            ) && reads(item.data_type())
         }
         other => scalar(other),
     }
@@ -234,9 +236,7 @@ impl BinaryReader {
                     continue;
                 }
                 if length < 0 {
-                    return Err(self.located(bad_binary(format!(
-                        "invalid field size {length}"
-                    ))));
+                    return Err(self.located(bad_binary(format!("invalid field size {length}"))));
                 }
                 let Some(value) = cursor.take(length as usize) else {
                     return Ok(at);
@@ -247,7 +247,11 @@ impl BinaryReader {
                 let ty = self.schema.field(i).data_type().clone();
                 if let Err(e) = append(self.builders[i].as_mut(), &ty, field) {
                     let column = self.schema.field(i).name();
-                    let context = format!("COPY {}, line {}, column {column}", self.table, self.row + 1);
+                    let context = format!(
+                        "COPY {}, line {}, column {column}",
+                        self.table,
+                        self.row + 1
+                    );
                     return Err(e.with_context(context));
                 }
             }
@@ -281,8 +285,10 @@ fn append(builder: &mut dyn ArrayBuilder, ty: &DataType, value: Option<&[u8]>) -
     }
     match ty {
         DataType::Boolean => put!(BooleanBuilder, |v: &[u8]| exact::<1>(v).map(|b| b[0] != 0)),
-        DataType::Int32 => put!(Int32Builder, |v: &[u8]| exact::<4>(v).map(i32::from_be_bytes)),
-        DataType::Int64 => put!(Int64Builder, |v: &[u8]| exact::<8>(v).map(i64::from_be_bytes)),
+        DataType::Int32 => put!(Int32Builder, |v: &[u8]| exact::<4>(v)
+            .map(i32::from_be_bytes)),
+        DataType::Int64 => put!(Int64Builder, |v: &[u8]| exact::<8>(v)
+            .map(i64::from_be_bytes)),
         DataType::UInt32 => put!(UInt32Builder, |v: &[u8]| {
             let n = exact::<8>(v).map(i64::from_be_bytes)?;
             u32::try_from(n).map_err(|_| out_of_range("integer", n))
@@ -291,8 +297,10 @@ fn append(builder: &mut dyn ArrayBuilder, ty: &DataType, value: Option<&[u8]>) -
             let n = exact::<8>(v).map(i64::from_be_bytes)?;
             u64::try_from(n).map_err(|_| out_of_range("bigint", n))
         }),
-        DataType::Float32 => put!(Float32Builder, |v: &[u8]| exact::<4>(v).map(f32::from_be_bytes)),
-        DataType::Float64 => put!(Float64Builder, |v: &[u8]| exact::<8>(v).map(f64::from_be_bytes)),
+        DataType::Float32 => put!(Float32Builder, |v: &[u8]| exact::<4>(v)
+            .map(f32::from_be_bytes)),
+        DataType::Float64 => put!(Float64Builder, |v: &[u8]| exact::<8>(v)
+            .map(f64::from_be_bytes)),
         DataType::Utf8 => {
             let b = builder
                 .as_any_mut()

@@ -322,9 +322,7 @@ impl RowReader {
                 columns.iter().map(|c| force_null.contains(c)).collect(),
                 *header,
             ),
-            CopyInFormat::Text { .. } | CopyInFormat::Binary => {
-                (vec![false; columns.len()], false)
-            }
+            CopyInFormat::Text { .. } | CopyInFormat::Binary => (vec![false; columns.len()], false),
         };
         RowReader {
             format: format.clone(),
@@ -442,13 +440,7 @@ impl RowReader {
     }
 
     /// Reads the whole lines of `data` (all of it `at_end`); returns the bytes read.
-    fn read_text(
-        &mut self,
-        data: &[u8],
-        at_end: bool,
-        delimiter: u8,
-        null: &str,
-    ) -> Result<usize> {
+    fn read_text(&mut self, data: &[u8], at_end: bool, delimiter: u8, null: &str) -> Result<usize> {
         let mut at = 0;
         while at < data.len() {
             let (line, next) = match data[at..].iter().position(|b| *b == b'\n') {
@@ -492,9 +484,8 @@ impl RowReader {
         };
         let mut consumed = 0;
         while let Some(record) = records.next_record() {
-            let (line, fields) = record.map_err(|(line, m)| {
-                self.bad(ErrorKind::BadCopyFileFormat, m, line)
-            })?;
+            let (line, fields) =
+                record.map_err(|(line, m)| self.bad(ErrorKind::BadCopyFileFormat, m, line))?;
             let raw = &data[consumed..records.at];
             let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -513,9 +504,7 @@ impl RowReader {
                     && (!field.quoted || self.forced.get(i).copied().unwrap_or(false));
                 values.push(match is_null {
                     true => None,
-                    false => Some(
-                        utf8(&field.bytes).map_err(|(kind, m)| self.bad(kind, m, line))?,
-                    ),
+                    false => Some(utf8(&field.bytes).map_err(|(kind, m)| self.bad(kind, m, line))?),
                 });
             }
             self.push_row(values.into_iter(), line, raw)?;
@@ -541,11 +530,12 @@ fn utf8(bytes: &[u8]) -> std::result::Result<&str, FieldError> {
 }
 
 /// The fields of one line of the `text` format.
-fn text_fields(
-    line: &[u8],
+fn text_fields<'l>(
+    line: &'l [u8],
     delimiter: u8,
     null: &str,
-) -> std::result::Result<Vec<Option<String>>, FieldError> {
+) -> std::result::Result<Vec<Option<std::borrow::Cow<'l, str>>>, FieldError> {
+    use std::borrow::Cow;
     let mut fields = Vec::new();
     let mut start = 0;
     let mut i = 0;
@@ -554,7 +544,9 @@ fn text_fields(
             let raw = &line[start..i];
             fields.push(match raw == null.as_bytes() {
                 true => None,
-                false => Some(utf8(&unescape(raw))?.to_string()),
+                // Most fields have no escape: they are read in place.
+                false if !raw.contains(&b'\\') => Some(Cow::Borrowed(utf8(raw)?)),
+                false => Some(Cow::Owned(utf8(&unescape(raw))?.to_string())),
             });
             if i == line.len() {
                 return Ok(fields);
@@ -1206,19 +1198,18 @@ fn first_unconvertible(rows: &RecordBatch, targets: &Schema) -> Option<(usize, S
 mod tests {
     use super::*;
 
-/// The client's data read as rows, all at once.
-fn read_rows(
-    format: &CopyInFormat,
-    data: &[u8],
-    table: &str,
-    columns: &[String],
-) -> Result<CopyRows> {
-    let mut reader = RowReader::new(format, table, columns);
-    reader.feed(data)?;
-    reader.end()?;
-    reader.take()
-}
-
+    /// The client's data read as rows, all at once.
+    fn read_rows(
+        format: &CopyInFormat,
+        data: &[u8],
+        table: &str,
+        columns: &[String],
+    ) -> Result<CopyRows> {
+        let mut reader = RowReader::new(format, table, columns);
+        reader.feed(data)?;
+        reader.end()?;
+        reader.take()
+    }
 
     fn rows(
         format: &CopyInFormat,

@@ -360,7 +360,10 @@ async fn keep_unlisted_columns(
 
 /// Why a value of `array` does not fit `ty` (enum members, finite floats, list and vector
 /// elements), or `None`.
-pub(crate) fn invalid_value(ty: &crate::schema::PropType, array: &dyn Array) -> Result<Option<String>> {
+pub(crate) fn invalid_value(
+    ty: &crate::schema::PropType,
+    array: &dyn Array,
+) -> Result<Option<String>> {
     use crate::schema::PropType;
     match ty {
         PropType::Enum(members) => {

@@ -24,7 +24,6 @@ use crate::graph::Graph;
 use crate::progress::{CopyProgress, CopySource};
 use crate::schema::{GraphSchema, PropType, TableDef, arrow_type};
 
-
 /// Rows per decoded batch.
 const BATCH_ROWS: usize = 8192;
 
@@ -91,9 +90,7 @@ pub fn files_of(path: &str) -> Result<Vec<PathBuf>> {
         }
         files.sort();
         if files.is_empty() {
-            return Err(Error::InvalidArgument(format!(
-                "no file matches '{path}'"
-            )));
+            return Err(Error::InvalidArgument(format!("no file matches '{path}'")));
         }
         return Ok(files);
     }
@@ -109,7 +106,10 @@ fn table_for(schema: &GraphSchema, path: &Path, given: Option<&str>) -> Result<S
             .map(|def| def.table().to_string())
             .ok_or_else(|| Error::UnknownTable(name.to_string()));
     }
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
     // `knows-0001`, `knows_2`: a part of the type's rows.
     let base = stem.trim_end_matches(|c: char| c.is_ascii_digit());
     let base = base.trim_end_matches(['-', '_', '.']);
@@ -318,7 +318,10 @@ fn parse_ndjson(path: PathBuf, progress: Arc<CopyProgress>) -> Result<ParsedLine
                 }
             }
             if (done && !chunk.is_empty()) || chunk.len() == NDJSON_LINES {
-                if sender.blocking_send(Ok(std::mem::take(&mut chunk))).is_err() {
+                if sender
+                    .blocking_send(Ok(std::mem::take(&mut chunk)))
+                    .is_err()
+                {
                     return;
                 }
             }

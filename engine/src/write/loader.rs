@@ -14,12 +14,12 @@ use futures::TryStreamExt;
 use serde_json::{Map, Value};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
+use super::WriteOptions;
 use super::commit::{self, CommitOutcome, CommitRequest, StagedTable, TableAction};
 use super::integrity::{self, ExistingRows};
 use super::rows::{RowBuffer, derive_key_id, join_key_parts};
 use super::stage::StageMode;
 use super::table_rows::TableRows;
-use super::WriteOptions;
 use crate::error::{Error, Result};
 use crate::graph::Graph;
 use crate::schema::TableDef;
@@ -144,7 +144,12 @@ impl<'s> Load<'s> {
 
     /// Writes one batch of `table`'s rows (columns by name), its first row numbered
     /// `first_line`.
-    pub(crate) async fn batch(&mut self, table: &str, batch: &RecordBatch, first_line: u64) -> Result<()> {
+    pub(crate) async fn batch(
+        &mut self,
+        table: &str,
+        batch: &RecordBatch,
+        first_line: u64,
+    ) -> Result<()> {
         let snapshot = self.snapshot;
         let (def, _) = snapshot.table(table)?;
         self.table(def)
@@ -260,7 +265,10 @@ impl<'s> Load<'s> {
         }
         let batch = buffer.take_batch()?;
         let snapshot = self.snapshot;
-        let rows = self.tables.get_mut(table).expect("buffered rows are recorded");
+        let rows = self
+            .tables
+            .get_mut(table)
+            .expect("buffered rows are recorded");
         rows.stage(snapshot, batch).await
     }
 

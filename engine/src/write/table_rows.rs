@@ -270,7 +270,13 @@ impl<'s> TableRows<'s> {
         }
         let first_prop = if ends.is_some() { 3 } else { 1 };
         let ids = self
-            .ids(snapshot, rows, &columns[first_prop..], ends.as_ref(), first_line)
+            .ids(
+                snapshot,
+                rows,
+                &columns[first_prop..],
+                ends.as_ref(),
+                first_line,
+            )
             .await?;
         columns[0] = Arc::new(ids);
         let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
@@ -299,15 +305,25 @@ impl<'s> TableRows<'s> {
                 (&def.properties()[i], &properties[i])
             })
             .collect();
-        let mut ids = StringBuilder::with_capacity(rows, rows * 26);
+        let mut ids = StringBuilder::with_capacity(rows, rows * ulid::ULID_LEN);
         let mut parts: Vec<String> = Vec::with_capacity(key.len() + 2);
+        let mut new_id = [0u8; ulid::ULID_LEN];
         for row in 0..rows {
             let line = first_line + row as u64;
             let endpoints = ends.map(|(s, d)| (s.value(row), d.value(row)));
             let (id, fresh) = if key.is_empty() {
                 match endpoints {
-                    Some((from, to)) => self.keyless_edge_id(snapshot, from, to, line).await?,
-                    None => (ulid::Ulid::new().to_string(), true),
+                    Some((from, to)) if self.mode == LoadMode::Merge => {
+                        self.keyless_edge_id(snapshot, from, to, line).await?
+                    }
+                    _ => {
+                        // A new row of a keyless type: its id needs no check or copy.
+                        let id = ulid::Ulid::new();
+                        let id = id.array_to_str(&mut new_id);
+                        self.record(id, true, line, endpoints)?;
+                        ids.append_value(id);
+                        continue;
+                    }
                 }
             } else {
                 parts.clear();
@@ -316,9 +332,10 @@ impl<'s> TableRows<'s> {
                     parts.push(to.to_string());
                 }
                 for (prop, column) in &key {
-                    parts.push(key_part(def, prop, column.as_ref(), row).map_err(|e| {
-                        Error::at_line(line, e)
-                    })?);
+                    parts.push(
+                        key_part(def, prop, column.as_ref(), row)
+                            .map_err(|e| Error::at_line(line, e))?,
+                    );
                 }
                 (join_key_parts(&parts), false)
             };

@@ -681,7 +681,11 @@ async fn a_bad_file_writes_nothing_and_names_its_line() {
         "{err}"
     );
     // A column the type does not have.
-    std::fs::write(files.path().join("knows.csv"), "src,dst,weight\ndave,bob,1\n").unwrap();
+    std::fs::write(
+        files.path().join("knows.csv"),
+        "src,dst,weight\ndave,bob,1\n",
+    )
+    .unwrap();
     let err = load(files.path().to_path_buf()).await;
     assert!(
         matches!(
@@ -713,18 +717,23 @@ async fn a_bad_file_writes_nothing_and_names_its_line() {
 #[tokio::test]
 async fn inserted_batches_get_the_ids_loaded_lines_get() {
     use std::sync::Arc;
-    let dir = tempfile::TempDir::new().unwrap();
-    let graph = omnigraph_engine::Graph::create(dir.path().to_str().unwrap())
-        .await
-        .unwrap();
-    graph
-        .apply_schema(
-            "main",
-            "node Event { at: DateTime @key, n: I64 }\nnode Day { d: Date @key, ok: Bool? }\nedge Next: Day -> Day { k: I32 @key }",
-            &opts(),
-        )
-        .await
-        .unwrap();
+    // Keys of every key type, one graph loaded from lines and one from batches.
+    async fn keyed_graph() -> (tempfile::TempDir, omnigraph_engine::Graph) {
+        let dir = tempfile::TempDir::new().unwrap();
+        let graph = omnigraph_engine::Graph::create(dir.path().to_str().unwrap())
+            .await
+            .unwrap();
+        graph
+            .apply_schema(
+                "main",
+                "node Event { at: DateTime @key, n: I64 }\nnode Day { d: Date @key, ok: Bool? }\nedge Next: Day -> Day { k: I32 @key }",
+                &opts(),
+            )
+            .await
+            .unwrap();
+        (dir, graph)
+    }
+    let (_dir, graph) = keyed_graph().await;
     let lines = r#"{"type":"Event","data":{"at":"2024-01-01T00:00:00.5Z","n":1}}
 {"type":"Day","data":{"d":"2024-02-29"}}
 {"type":"Day","data":{"d":"2024-03-01"}}
@@ -733,25 +742,11 @@ async fn inserted_batches_get_the_ids_loaded_lines_get() {
         .load_ndjson("main", lines, LoadMode::Append, &opts())
         .await
         .unwrap();
-    let loaded: Vec<Vec<String>> = {
-        let mut out = Vec::new();
-        for t in ["event", "day", "next"] {
-            out.push(ids(&graph, "main", t).await);
-        }
-        out
-    };
-    let dir2 = tempfile::TempDir::new().unwrap();
-    let inserted = omnigraph_engine::Graph::create(dir2.path().to_str().unwrap())
-        .await
-        .unwrap();
-    inserted
-        .apply_schema(
-            "main",
-            "node Event { at: DateTime @key, n: I64 }\nnode Day { d: Date @key, ok: Bool? }\nedge Next: Day -> Day { k: I32 @key }",
-            &opts(),
-        )
-        .await
-        .unwrap();
+    let mut loaded = Vec::new();
+    for t in ["event", "day", "next"] {
+        loaded.push(ids(&graph, "main", t).await);
+    }
+    let (_dir2, inserted) = keyed_graph().await;
     let utc = arrow_array::TimestampMicrosecondArray::from(vec![1_704_067_200_500_000i64])
         .with_timezone("UTC");
     let event = RecordBatch::try_from_iter(vec![
@@ -765,14 +760,23 @@ async fn inserted_batches_get_the_ids_loaded_lines_get() {
     )])
     .unwrap();
     let next = RecordBatch::try_from_iter(vec![
-        ("src", Arc::new(StringArray::from(vec!["2024-02-29"])) as arrow_array::ArrayRef),
+        (
+            "src",
+            Arc::new(StringArray::from(vec!["2024-02-29"])) as arrow_array::ArrayRef,
+        ),
         ("dst", Arc::new(StringArray::from(vec!["2024-03-01"]))),
         ("k", Arc::new(arrow_array::Int32Array::from(vec![7]))),
     ])
     .unwrap();
     for (table, batch) in [("event", event), ("day", day.clone()), ("next", next)] {
         inserted
-            .insert_batches("main", table, &[batch], omnigraph_engine::InsertMode::Insert, &opts())
+            .insert_batches(
+                "main",
+                table,
+                &[batch],
+                omnigraph_engine::InsertMode::Insert,
+                &opts(),
+            )
             .await
             .unwrap();
     }
@@ -783,26 +787,43 @@ async fn inserted_batches_get_the_ids_loaded_lines_get() {
     assert_eq!(got, loaded);
     // The same key again is a duplicate; a required property left out is missing.
     let err = inserted
-        .insert_batches("main", "day", &[day], omnigraph_engine::InsertMode::Insert, &opts())
+        .insert_batches(
+            "main",
+            "day",
+            &[day],
+            omnigraph_engine::InsertMode::Insert,
+            &opts(),
+        )
         .await
         .unwrap_err();
     assert!(
-        matches!(root_violation(&err), Some(IntegrityViolation::DuplicateKey { .. })),
+        matches!(
+            root_violation(&err),
+            Some(IntegrityViolation::DuplicateKey { .. })
+        ),
         "{err}"
     );
     let no_n = RecordBatch::try_from_iter(vec![(
         "at",
-        Arc::new(
-            arrow_array::TimestampMicrosecondArray::from(vec![5i64]).with_timezone("UTC"),
-        ) as arrow_array::ArrayRef,
+        Arc::new(arrow_array::TimestampMicrosecondArray::from(vec![5i64]).with_timezone("UTC"))
+            as arrow_array::ArrayRef,
     )])
     .unwrap();
     let err = inserted
-        .insert_batches("main", "event", &[no_n], omnigraph_engine::InsertMode::Insert, &opts())
+        .insert_batches(
+            "main",
+            "event",
+            &[no_n],
+            omnigraph_engine::InsertMode::Insert,
+            &opts(),
+        )
         .await
         .unwrap_err();
     assert!(
-        matches!(root_violation(&err), Some(IntegrityViolation::MissingProperty { .. })),
+        matches!(
+            root_violation(&err),
+            Some(IntegrityViolation::MissingProperty { .. })
+        ),
         "{err}"
     );
 }

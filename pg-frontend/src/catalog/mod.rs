@@ -29,11 +29,11 @@ use omnigraph_sql::Session;
 
 use crate::catalog_keys::{KeyedPgCatalogSources, RelationSchemas};
 use crate::connection::PgSettings;
+use copy_progress::CopyProgressTable;
 use database_catalogs::DatabaseCatalogs;
 use functions::{ConnectionFacts, catalog_functions};
 use key_definitions::KeyDefinitions;
 use roles::UserRoles;
-use copy_progress::CopyProgressTable;
 use session_activity::SessionActivity;
 use settings_table::SettingsTable;
 

@@ -166,7 +166,11 @@ async fn copy_from_stdin_over_the_extended_protocol_in_and_out_of_transactions()
     assert_eq!(sink.finish().await.unwrap(), 80_000);
     let streamed = "SELECT count(*) FROM person WHERE name LIKE 'ext.m%'";
     assert_eq!(
-        client.query_one(streamed, &[]).await.unwrap().get::<_, i64>(0),
+        client
+            .query_one(streamed, &[])
+            .await
+            .unwrap()
+            .get::<_, i64>(0),
         80_000
     );
     let sink = client
