@@ -317,13 +317,13 @@ fn parse_ndjson(path: PathBuf, progress: Arc<CopyProgress>) -> Result<ParsedLine
                     }
                 }
             }
-            if (done && !chunk.is_empty()) || chunk.len() == NDJSON_LINES {
-                if sender
+            let full = (done && !chunk.is_empty()) || chunk.len() == NDJSON_LINES;
+            if full
+                && sender
                     .blocking_send(Ok(std::mem::take(&mut chunk)))
                     .is_err()
-                {
-                    return;
-                }
+            {
+                return;
             }
             if done {
                 return;
