@@ -1065,7 +1065,9 @@ impl Session {
     ) -> Result<crate::StatementResult> {
         use tokio::io::AsyncReadExt;
         self.require_role(datafusion_omnigraph::Role::Admin)?;
-        self.copy_columns(copy).await?;
+        // The table and columns are checked before the file is opened, as PostgreSQL
+        // does; a writer dropped unused writes nothing.
+        let (mut writer, write) = self.start_copy(copy).await?;
         let mut file = tokio::fs::File::open(path).await.map_err(|e| {
             let kind = match e.kind() {
                 std::io::ErrorKind::NotFound => ErrorKind::UndefinedFile,
@@ -1079,7 +1081,6 @@ impl Session {
                 ),
             )
         })?;
-        let (mut writer, write) = self.start_copy(copy).await?;
         if let Ok(meta) = file.metadata().await {
             writer.progress.set_bytes_total(meta.len());
         }
@@ -1101,12 +1102,6 @@ impl Session {
         };
         let ((), written) = futures::join!(read, self.run_copy(write));
         writer.outcome(written)
-    }
-
-    /// The columns `copy` reads, in the client's order: those it names, or every column
-    /// of its table. Fails as the `COPY` would for an unknown table or column.
-    pub async fn copy_columns(&self, copy: &CopyFrom) -> Result<Vec<String>> {
-        columns_of(copy, &self.copy_target(copy).await?.schema())
     }
 
     async fn copy_target(

@@ -81,6 +81,36 @@ async fn call_runs_procedures_and_set_switches_branches() {
 }
 
 #[tokio::test]
+async fn load_takes_csv_rows_of_the_type_it_is_given() {
+    let (_dir, s) = demo_session().await;
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("staff.csv");
+    std::fs::write(&path, "name,age\ncsv.a,41\ncsv.b,\n").unwrap();
+    // The file's name names no type: the load asks for one, and writes nothing.
+    let e = err(&s, &format!("CALL load('{}', 'append')", path.display())).await;
+    assert!(e.message.contains("which node or edge type"), "{e}");
+    let e = err(
+        &s,
+        &format!("CALL load('{}', 'append', 'Nosuch')", path.display()),
+    )
+    .await;
+    assert_eq!(e.sqlstate(), "42P01", "{e}");
+    s.execute(&format!(
+        "CALL load('{}', 'append', 'Person')",
+        path.display()
+    ))
+    .await
+    .unwrap();
+    let rows = table(
+        &s,
+        "SELECT name, age FROM person WHERE name LIKE 'csv.%' ORDER BY name",
+    )
+    .await;
+    assert!(rows.contains("| csv.a | 41  |"), "{rows}");
+    assert!(rows.contains("| csv.b |     |"), "{rows}");
+}
+
+#[tokio::test]
 async fn all_three_time_travel_forms_return_historical_rows() {
     let (_dir, s) = demo_session().await;
     let version = s
