@@ -19,6 +19,7 @@ use lance_index::IndexType;
 use lance_index::scalar::{BuiltinIndexType, ScalarIndexParams};
 use lance_table::format::IndexMetadata;
 
+use super::index_training;
 use crate::error::Result;
 use crate::schema::{PropType, TableDef};
 
@@ -28,6 +29,8 @@ pub const INDEX_TAIL_ROWS: u64 = 8192;
 pub const INDEX_TAIL_FRAGMENTS: u64 = 16;
 /// Most segments an index keeps; a delta past it folds trailing segments.
 pub const MAX_INDEX_SEGMENTS: usize = 8;
+/// Rows of a tail per segment built alongside others (see [`build_segments`]).
+pub const SEGMENT_PART_ROWS: u64 = 2 << 20;
 
 pub use crate::schema::IndexMethod;
 
@@ -249,6 +252,12 @@ async fn build_segment(
     fragments: Option<Vec<u32>>,
 ) -> Result<IndexMetadata> {
     let (index_type, params) = lance_index_type(spec.method);
+    let sorted = match spec.method {
+        IndexMethod::BTree => {
+            index_training::sorted_training_rows(ds, &spec.column, fragments.as_deref()).await?
+        }
+        IndexMethod::Bitmap | IndexMethod::LabelList => None,
+    };
     let mut handle = ds.clone();
     let columns = [spec.column.as_str()];
     let mut builder = handle
@@ -258,7 +267,63 @@ async fn build_segment(
     if let Some(f) = fragments {
         builder = builder.fragments(f);
     }
+    if let Some(rows) = sorted {
+        builder = builder.preprocessed_data(Box::new(rows));
+    }
     Ok(builder.execute_uncommitted().await?)
+}
+
+/// Builds the segments that index `fragments` (or the whole table): one, or for a tail of
+/// many rows up to one per core (at most `room`), built at the same time over runs of
+/// fragments of about equal rows, so a bulk load's index builds use every core.
+async fn build_segments(
+    ds: &Dataset,
+    spec: &IndexSpec,
+    fragments: Option<Vec<u32>>,
+    room: usize,
+) -> Result<Vec<IndexMetadata>> {
+    let wanted: Option<BTreeSet<u32>> = fragments.as_ref().map(|f| f.iter().copied().collect());
+    let sized: Vec<(u32, u64)> = ds
+        .manifest
+        .fragments
+        .iter()
+        .filter(|f| wanted.as_ref().is_none_or(|w| w.contains(&(f.id as u32))))
+        .map(|f| (f.id as u32, f.physical_rows.unwrap_or(0) as u64))
+        .collect();
+    let rows: u64 = sized.iter().map(|(_, r)| r).sum();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let parts = ((rows / SEGMENT_PART_ROWS) as usize)
+        .min(cores)
+        .min(room)
+        .min(sized.len())
+        .max(1);
+    if parts == 1 {
+        return Ok(vec![build_segment(ds, spec, fragments).await?]);
+    }
+    futures::future::try_join_all(
+        fragment_runs(&sized, parts)
+            .into_iter()
+            .map(|run| build_segment(ds, spec, Some(run))),
+    )
+    .await
+}
+
+/// `fragments` (id, rows) cut in order into at most `parts` runs of about equal rows.
+fn fragment_runs(fragments: &[(u32, u64)], parts: usize) -> Vec<Vec<u32>> {
+    let rows: u64 = fragments.iter().map(|(_, r)| r).sum();
+    let per_part = rows.div_ceil(parts.max(1) as u64);
+    let mut runs: Vec<Vec<u32>> = vec![Vec::new()];
+    let mut run_rows = 0;
+    for &(id, r) in fragments {
+        let started = runs.last().is_some_and(|r| !r.is_empty());
+        if started && run_rows >= per_part && runs.len() < parts {
+            runs.push(Vec::new());
+            run_rows = 0;
+        }
+        runs.last_mut().expect("one run at least").push(id);
+        run_rows += r;
+    }
+    runs
 }
 
 /// Creates every index of `specs` on a fresh (empty) dataset, committing one version per
@@ -310,7 +375,7 @@ pub(crate) async fn maintenance_txn(ds: &Dataset, specs: &[IndexSpec]) -> Result
         removed_indices.extend(empty.into_iter().cloned());
         segments = holding;
         if segments.is_empty() {
-            new_indices.push(build_segment(ds, spec, None).await?);
+            new_indices.extend(build_segments(ds, spec, None, MAX_INDEX_SEGMENTS).await?);
             continue;
         }
         let (tail_rows, tail) = uncovered(ds, &segments);
@@ -336,12 +401,9 @@ pub(crate) async fn maintenance_txn(ds: &Dataset, specs: &[IndexSpec]) -> Result
             }
         }
         let whole = kept.is_empty() && fragments.len() == existing.len();
-        let segment = if whole {
-            build_segment(ds, spec, None).await?
-        } else {
-            build_segment(ds, spec, Some(fragments.into_iter().collect())).await?
-        };
-        new_indices.push(segment);
+        let fragments = (!whole).then(|| fragments.into_iter().collect());
+        let room = MAX_INDEX_SEGMENTS - kept.len();
+        new_indices.extend(build_segments(ds, spec, fragments, room).await?);
     }
     Ok(TransactionBuilder::new(
         ds.version_id(),
@@ -456,5 +518,25 @@ impl crate::graph::Graph {
         )
         .await?;
         Ok(Some(outcome))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fragment_runs;
+
+    #[test]
+    fn fragment_runs_cover_every_fragment_once_in_order() {
+        let fragments: Vec<(u32, u64)> = (0..10).map(|i| (i, 1000 + 10 * i as u64)).collect();
+        for parts in 1..=12 {
+            let runs = fragment_runs(&fragments, parts);
+            assert!(runs.len() <= parts.max(1) && runs.iter().all(|r| !r.is_empty()));
+            let flat: Vec<u32> = runs.concat();
+            assert_eq!(flat, (0..10).collect::<Vec<_>>(), "{parts} parts");
+        }
+        let runs = fragment_runs(&fragments, 2);
+        // 10,450 rows: the first run closes once it holds half (5,225) or more.
+        assert_eq!(runs, vec![(0..6).collect::<Vec<_>>(), (6..10).collect()]);
+        assert_eq!(fragment_runs(&[(7, 0)], 3), vec![vec![7]]);
     }
 }

@@ -61,6 +61,9 @@ pub(crate) struct TableFacts {
     /// Per endpoint (`src`, `dst`): each node id the written edges name → the first line
     /// naming it.
     pub ends: [IdMap<u64>; 2],
+    /// The endpoints of the last recorded edge: edges often arrive grouped by source, and
+    /// a repeat of the last endpoint needs no lookup.
+    last_ends: [Option<String>; 2],
     /// Edges with a `@card`: written edges per source.
     pub out_degree: Option<IdMap<u64>>,
     /// `@unique` column → value text → id of the written row holding it.
@@ -93,9 +96,24 @@ impl TableFacts {
 
     /// Records the endpoints of a written edge.
     pub(crate) fn record_ends(&mut self, line: u64, src: &str, dst: &str) {
-        for (ends, id) in self.ends.iter_mut().zip([src, dst]) {
+        for ((ends, last), id) in self
+            .ends
+            .iter_mut()
+            .zip(&mut self.last_ends)
+            .zip([src, dst])
+        {
+            if last.as_deref() == Some(id) {
+                continue;
+            }
             if !ends.contains_key(id) {
                 ends.insert(id.to_string(), line);
+            }
+            match last {
+                Some(text) => {
+                    text.clear();
+                    text.push_str(id);
+                }
+                None => *last = Some(id.to_string()),
             }
         }
         if let Some(degree) = &mut self.out_degree {

@@ -192,7 +192,7 @@ impl<'s> Load<'s> {
             let def = TableDef::Node(node);
             let (id, fresh) = match derive_key_id(def, data).map_err(|v| Error::at_line(line, v))? {
                 Some(parts) => (join_key_parts(&parts), false),
-                None => (ulid::Ulid::new().to_string(), true),
+                None => (self.table(def).fresh_ids.next().to_string(), true),
             };
             self.push(def, line, (id, fresh), None, data).await
         } else if obj.contains_key("edge") {

@@ -88,6 +88,26 @@ impl PairIds {
     }
 }
 
+/// Ids for a write's new rows of a keyless type: ULIDs counting up from one drawn at the
+/// write's first row, so a write's ids are ascending in the order its rows are stored and
+/// its `id` index segment needs no sort. A fresh ULID's 80 random bits leave no room for a
+/// clash with another write's range.
+#[derive(Default)]
+pub(crate) struct FreshIds {
+    last: Option<ulid::Ulid>,
+}
+
+impl FreshIds {
+    pub(crate) fn next(&mut self) -> ulid::Ulid {
+        let id = match self.last.and_then(|last| last.increment()) {
+            Some(next) => next,
+            None => ulid::Ulid::new(),
+        };
+        self.last = Some(id);
+        id
+    }
+}
+
 /// The written rows of one table and its running writer.
 pub(crate) struct TableRows<'s> {
     pub def: TableDef<'s>,
@@ -97,6 +117,7 @@ pub(crate) struct TableRows<'s> {
     pub facts: TableFacts,
     pub rows: u64,
     pairs: PairIds,
+    pub fresh_ids: FreshIds,
     /// The written ids in input order, when the caller asked for them.
     pub written_ids: Option<Vec<String>>,
 }
@@ -111,6 +132,7 @@ impl<'s> TableRows<'s> {
             facts: TableFacts::new(def),
             rows: 0,
             pairs: PairIds::default(),
+            fresh_ids: FreshIds::default(),
             written_ids: report_ids.then(Vec::new),
         }
     }
@@ -125,7 +147,7 @@ impl<'s> TableRows<'s> {
         line: u64,
     ) -> Result<(String, bool)> {
         if self.mode != LoadMode::Merge {
-            return Ok((ulid::Ulid::new().to_string(), true));
+            return Ok((self.fresh_ids.next().to_string(), true));
         }
         let pair = (from.to_string(), to.to_string());
         if let Some(first) = self.pairs.seen.insert(pair, line) {
@@ -141,7 +163,10 @@ impl<'s> TableRows<'s> {
             .pairs
             .existing(snapshot, self.def.table(), from, to)
             .await?;
-        Ok(existing.map_or_else(|| (ulid::Ulid::new().to_string(), true), |id| (id, false)))
+        Ok(match existing {
+            Some(id) => (id, false),
+            None => (self.fresh_ids.next().to_string(), true),
+        })
     }
 
     /// Records one written row: its id (`fresh` when this write generated it for a new
@@ -318,7 +343,7 @@ impl<'s> TableRows<'s> {
                     }
                     _ => {
                         // A new row of a keyless type: its id needs no check or copy.
-                        let id = ulid::Ulid::new();
+                        let id = self.fresh_ids.next();
                         let id = id.array_to_str(&mut new_id);
                         self.record(id, true, line, endpoints)?;
                         ids.append_value(id);
