@@ -188,9 +188,11 @@ fn duckdb_load(data: &Path) -> f64 {
         "DuckDB load failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The last word: DuckDB may draw a progress bar on stdout before it.
     String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
+        .split_whitespace()
+        .last()
+        .and_then(|s| s.parse().ok())
         .expect("DuckDB's seconds")
 }
 

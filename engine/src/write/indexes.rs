@@ -19,7 +19,6 @@ use lance_index::IndexType;
 use lance_index::scalar::{BuiltinIndexType, ScalarIndexParams};
 use lance_table::format::IndexMetadata;
 
-use super::index_training;
 use crate::error::Result;
 use crate::schema::{PropType, TableDef};
 
@@ -252,12 +251,6 @@ async fn build_segment(
     fragments: Option<Vec<u32>>,
 ) -> Result<IndexMetadata> {
     let (index_type, params) = lance_index_type(spec.method);
-    let sorted = match spec.method {
-        IndexMethod::BTree => {
-            index_training::sorted_training_rows(ds, &spec.column, fragments.as_deref()).await?
-        }
-        IndexMethod::Bitmap | IndexMethod::LabelList => None,
-    };
     let mut handle = ds.clone();
     let columns = [spec.column.as_str()];
     let mut builder = handle
@@ -266,9 +259,6 @@ async fn build_segment(
         .replace(true);
     if let Some(f) = fragments {
         builder = builder.fragments(f);
-    }
-    if let Some(rows) = sorted {
-        builder = builder.preprocessed_data(Box::new(rows));
     }
     Ok(builder.execute_uncommitted().await?)
 }

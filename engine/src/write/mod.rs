@@ -4,7 +4,6 @@ pub mod batches;
 pub(crate) mod commit;
 pub mod delete;
 pub mod index_ddl;
-pub(crate) mod index_training;
 pub mod indexes;
 pub(crate) mod integrity;
 pub mod load_files;

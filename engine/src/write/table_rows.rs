@@ -89,9 +89,9 @@ impl PairIds {
 }
 
 /// Ids for a write's new rows of a keyless type: ULIDs counting up from one drawn at the
-/// write's first row, so a write's ids are ascending in the order its rows are stored and
-/// its `id` index segment needs no sort. A fresh ULID's 80 random bits leave no room for a
-/// clash with another write's range.
+/// write's first row, so a write's ids are ascending in the order its rows are stored (the
+/// `id` index build then sorts sorted runs) and no clock is read per row. A fresh ULID's
+/// 80 random bits leave no room for a clash with another write's range.
 #[derive(Default)]
 pub(crate) struct FreshIds {
     last: Option<ulid::Ulid>,

@@ -257,7 +257,8 @@ async fn a_loads_fresh_edge_ids_are_stored_ascending_and_answer_through_the_pkey
         .unwrap();
     let ids = strings(&batches, "id");
     assert_eq!(ids.len(), edges);
-    // Keyless ids count up in the order the rows are stored, so their segment needs no sort.
+    // Keyless ids count up in the order the rows are stored (their index build sorts
+    // sorted runs).
     assert!(
         ids.windows(2).all(|w| w[0] < w[1]),
         "fresh ids not ascending"
