@@ -91,6 +91,9 @@ pub struct GraphContext {
     actor: RwLock<String>,
     branch_names: RwLock<Vec<String>>,
     transaction: RwLock<Option<Transaction>>,
+    /// The names `GRAPH_TABLE` knows this graph by: the catalog's, the graph
+    /// directory's, and over the wire the database's.
+    property_graph_names: RwLock<Vec<String>>,
 }
 
 impl std::fmt::Debug for GraphContext {
@@ -111,6 +114,7 @@ impl GraphContext {
             actor: RwLock::new(DEFAULT_ACTOR.to_string()),
             branch_names: RwLock::new(vec![MAIN_BRANCH.to_string()]),
             transaction: RwLock::new(None),
+            property_graph_names: RwLock::new(Vec::new()),
         })
     }
 
@@ -121,6 +125,24 @@ impl GraphContext {
 
     pub fn graph(&self) -> &Graph {
         &self.graph
+    }
+
+    /// Makes `name` a name of this graph for `GRAPH_TABLE`.
+    pub fn add_property_graph_name(&self, name: &str) {
+        let mut names = self
+            .property_graph_names
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            names.push(name.to_string());
+        }
+    }
+
+    pub fn property_graph_names(&self) -> Vec<String> {
+        self.property_graph_names
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The open transaction, if any.

@@ -115,6 +115,12 @@ impl Dialect for OmniGraphDialect {
         self.postgres.is_custom_operator_part(ch)
     }
     fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
+        if crate::graph_table::parser::at_graph_table_body(parser) {
+            return Some(
+                crate::graph_table::parser::parse_graph_table(parser)
+                    .map(|table| crate::graph_table::encoding::to_expr(&table)),
+            );
+        }
         crate::numbers::decimal_literals::parse_float_beyond_decimal(parser)
             .or_else(|| self.postgres.parse_prefix(parser))
     }

@@ -23,6 +23,7 @@ pub mod dml_guard;
 pub mod error;
 mod expression_rewrite;
 pub mod functions;
+pub mod graph_table;
 pub mod nested;
 pub mod numbers;
 pub mod options;
@@ -172,6 +173,21 @@ pub fn register_context(
         .write()
         .register_expr_planner(Arc::new(types::resolution::AmbiguousAggregates))?;
     ctx.add_optimizer_rule(std::sync::Arc::new(dml_guard::DmlEmptyGuard));
+    for function in graph_table::pattern_functions() {
+        ctx.register_udf(function);
+    }
+    graph_ctx.add_property_graph_name(&catalog_name);
+    if let Some(name) = graph_ctx.graph().name() {
+        graph_ctx.add_property_graph_name(&name);
+    }
+    rebuilt_state::rebuild(ctx, |builder| {
+        builder.with_query_planner(Arc::new(graph_table::GraphQueryPlanner::new(
+            graph_ctx.clone(),
+        )))
+    });
+    ctx.register_relation_planner(Arc::new(graph_table::GraphTablePlanner::new(
+        graph_ctx.clone(),
+    )))?;
     ctx.register_relation_planner(Arc::new(time_travel::AsOfRelationPlanner::new(graph_ctx)))?;
     ctx.register_relation_planner(Arc::new(column_aliases::PartialColumnAliases))?;
     ctx.register_relation_planner(Arc::new(unnest_relations::UnnestRelations))?;

@@ -20,6 +20,7 @@ pub mod graph;
 pub mod maintenance;
 pub mod manifest;
 pub mod merge;
+pub mod pattern;
 pub mod progress;
 pub mod recovery;
 pub mod schema;

@@ -11,6 +11,7 @@ use lance::dataset::scanner::DatasetRecordBatchStream;
 use crate::derived::DerivedKey;
 use crate::error::{Error, Result};
 use crate::manifest::{ManifestState, TableEntry};
+use crate::pattern::EndpointPositions;
 use crate::schema::{GraphSchema, TableDef, TableKind, table_arrow_schema};
 use crate::storage;
 use crate::table_store::TableStore;
@@ -146,6 +147,42 @@ impl Snapshot {
             .get_or_build(key, IdIndex::memory_size, || async move {
                 let batches = storage::scan_columns(&dataset, &["id"]).await?;
                 IdIndex::from_id_batches(&batches)
+            })
+            .await
+    }
+
+    /// Where edge table `name`'s topology ordinals are in its node tables, at this
+    /// version of the three tables (built once, cached).
+    pub async fn endpoint_positions(&self, name: &str) -> Result<Arc<EndpointPositions>> {
+        let (def, entry) = self.table(name)?;
+        let TableDef::Edge(edge) = def else {
+            return Err(Error::InvalidArgument(format!(
+                "'{}' is a node table, not an edge table",
+                def.table()
+            )));
+        };
+        let (_, src) = self.table(&edge.src_table)?;
+        let (_, dst) = self.table(&edge.dst_table)?;
+        // One key for the three versions the map depends on.
+        let path = format!(
+            "{}|{}@{:?}:{}|{}@{:?}:{}",
+            entry.path,
+            src.path,
+            src.lance_branch,
+            src.version,
+            dst.path,
+            dst.lance_branch,
+            dst.version
+        );
+        let key = ("endpoints", path, entry.lance_branch.clone(), entry.version);
+        let same_table = edge.src_table == edge.dst_table;
+        let topology = self.topology(name).await?;
+        let src_ids = self.node_ids(&edge.src_table).await?;
+        let dst_ids = self.node_ids(&edge.dst_table).await?;
+        self.store
+            .endpoints
+            .get_or_build(key, EndpointPositions::memory_size, || async move {
+                EndpointPositions::build(&topology, &src_ids, &dst_ids, same_table)
             })
             .await
     }

@@ -11,6 +11,7 @@ use lance::session::Session;
 use crate::derived::DerivedCache;
 use crate::error::Result;
 use crate::manifest::TableEntry;
+use crate::pattern::EndpointPositions;
 use crate::storage;
 use crate::topology::{IdIndex, Topology};
 
@@ -43,6 +44,7 @@ pub(crate) struct TableStore {
     datasets: Mutex<DatasetCache>,
     pub(crate) topologies: DerivedCache<Topology>,
     pub(crate) id_indexes: DerivedCache<IdIndex>,
+    pub(crate) endpoints: DerivedCache<EndpointPositions>,
     /// Held while a table's Lance branches (forks) are created or deleted. Deleting one
     /// removes the directories no listed branch shares (`tree/_tx` once the last open
     /// transaction's fork is gone), so a fork must not be half-made meanwhile.
@@ -57,6 +59,7 @@ impl TableStore {
             datasets: Mutex::new(DatasetCache::default()),
             topologies: DerivedCache::new(topology_cache_bytes()),
             id_indexes: DerivedCache::new(topology_cache_bytes() / 4),
+            endpoints: DerivedCache::new(topology_cache_bytes() / 4),
             fork_refs: tokio::sync::Mutex::new(()),
         }
     }

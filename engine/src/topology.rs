@@ -286,6 +286,16 @@ impl Topology {
         self.nodes.id(ordinal)
     }
 
+    /// The endpoint column node `ordinal` was found in (`Src` when sides are not kept
+    /// apart).
+    pub fn side_of(&self, ordinal: u32) -> Side {
+        if self.nodes.side(ordinal) == 0 {
+            Side::Src
+        } else {
+            Side::Dst
+        }
+    }
+
     pub fn edge_id(&self, row: u32) -> &str {
         self.edge_ids.value(row as usize)
     }

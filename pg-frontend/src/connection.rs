@@ -94,6 +94,12 @@ impl Connection {
     /// Called once authentication succeeded and the database opened.
     pub fn start(&self, session: Session, user: String, role: Role, database: String) {
         session.set_role(role);
+        // GRAPH_TABLE knows the graph by the database's name, with or without its
+        // `@branch`.
+        session.graph_context().add_property_graph_name(&database);
+        if let Some((graph, _)) = database.split_once('@') {
+            session.graph_context().add_property_graph_name(graph);
+        }
         let session = Arc::new(session);
         let roles = match &self.server().users {
             Some(users) => users.roles(),

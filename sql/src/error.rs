@@ -9,6 +9,7 @@ use datafusion_omnigraph::engine_error;
 use datafusion_omnigraph::error::external_error;
 use datafusion_omnigraph::functions::datetime::DatetimeError;
 use datafusion_omnigraph::functions::errors::FunctionError;
+use datafusion_omnigraph::graph_table::GraphTableError;
 use datafusion_omnigraph::numbers::NumericError;
 use datafusion_omnigraph::subqueries::SubqueryError;
 use datafusion_omnigraph::types::TypeError;
@@ -97,6 +98,8 @@ pub enum ErrorKind {
     NotNullViolation,
     /// 23514 check_violation (cardinality)
     CheckViolation,
+    /// 42809 wrong_object_type (a node label on an edge pattern, or the reverse)
+    WrongObjectType,
     /// 42P16 invalid_table_definition (refused schema change)
     InvalidSchemaChange,
     /// 40001 serialization_failure (concurrent commit)
@@ -196,6 +199,7 @@ impl ErrorKind {
             ErrorKind::MissingEndpoint => "23503",
             ErrorKind::NotNullViolation => "23502",
             ErrorKind::CheckViolation => "23514",
+            ErrorKind::WrongObjectType => "42809",
             ErrorKind::InvalidSchemaChange => "42P16",
             ErrorKind::SerializationFailure => "40001",
             ErrorKind::MergeConflict => "23000",
@@ -394,6 +398,9 @@ fn datafusion_kind(err: &DataFusionError) -> ErrorKind {
     if let Some(type_error) = external_error::<TypeError>(err) {
         return type_kind(type_error);
     }
+    if let Some(graph_table) = external_error::<GraphTableError>(err) {
+        return graph_table_kind(graph_table);
+    }
     if let Some(SubqueryError::MoreThanOneRow) = external_error::<SubqueryError>(err) {
         return ErrorKind::CardinalityViolation;
     }
@@ -461,6 +468,19 @@ fn function_kind(err: &FunctionError) -> ErrorKind {
         FunctionError::InvalidRegularExpressionFlag(_) => ErrorKind::InvalidParameter,
         FunctionError::InvalidEscapeString => ErrorKind::InvalidEscapeSequence,
         FunctionError::InvalidInput { .. } => ErrorKind::InvalidValue,
+    }
+}
+
+fn graph_table_kind(err: &GraphTableError) -> ErrorKind {
+    match err {
+        GraphTableError::UnknownGraph { .. } | GraphTableError::UnknownLabel(_) => {
+            ErrorKind::UndefinedObject
+        }
+        GraphTableError::WrongLabelKind { .. } => ErrorKind::WrongObjectType,
+        GraphTableError::UnboundedPaths => ErrorKind::Syntax,
+        GraphTableError::ConflictingVariable(_) => ErrorKind::DuplicateAlias,
+        GraphTableError::DuplicateColumn(_) => ErrorKind::DuplicateColumn,
+        GraphTableError::NotSupported(_) => ErrorKind::NotSupported,
     }
 }
 

@@ -265,7 +265,11 @@ impl Visitor for NameCollector {
             // DataFusion looks a table function up by its first name part as written
             // (quotes kept, case not folded).
             (Some(_), _) => {
-                if let Some(ident) = name.0.first().and_then(|part| part.as_ident()) {
+                if let Some(ident) = name.0.first().and_then(|part| part.as_ident())
+                    && !ident.value.eq_ignore_ascii_case(
+                        datafusion_omnigraph::graph_table::parser::GRAPH_TABLE,
+                    )
+                {
                     push_unique(&mut self.names.table_functions, ident.to_string());
                 }
             }

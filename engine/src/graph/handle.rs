@@ -101,6 +101,16 @@ impl Graph {
         self.inner.table_store.root()
     }
 
+    /// The last part of the graph's root: the name it is known by.
+    pub fn name(&self) -> Option<String> {
+        self.root()
+            .trim_end_matches('/')
+            .rsplit(['/', '\\'])
+            .next()
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+    }
+
     pub fn mode(&self) -> OpenMode {
         self.inner.mode
     }

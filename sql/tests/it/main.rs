@@ -5,6 +5,7 @@ mod arrays;
 mod common;
 mod datetime;
 mod functions;
+mod graph_table;
 mod numbers;
 mod queries;
 mod routing;
