@@ -230,12 +230,15 @@ fn edge_table(graph: &PatternGraph, name: &str) -> u16 {
         .expect("the graph holds every table of the pattern") as u16
 }
 
+/// An element's id and, from a labelled input, its table.
+type CandidateId = (String, Option<String>);
+
 /// (id, label) pairs an element filter admits: an input's rows or an id list's values.
 fn candidate_ids(
     candidates: Candidates,
     inputs: &[Vec<RecordBatch>],
     id_lists: &[Vec<ScalarValue>],
-) -> DfResult<Option<Vec<(String, Option<String>)>>> {
+) -> DfResult<Option<Vec<CandidateId>>> {
     match candidates {
         Candidates::Any => Ok(None),
         Candidates::Ids(n) => Ok(Some(

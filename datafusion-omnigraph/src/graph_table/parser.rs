@@ -186,9 +186,9 @@ impl<'p, 'a> PatternParser<'p, 'a> {
         let mut columns = Vec::new();
         loop {
             let expr = self.parser.parse_expr()?;
-            let alias = if self.parser.parse_keyword(Keyword::AS) {
-                Some(self.parser.parse_identifier()?)
-            } else if matches!(self.peek(), Token::Word(_)) {
+            let aliased =
+                self.parser.parse_keyword(Keyword::AS) || matches!(self.peek(), Token::Word(_));
+            let alias = if aliased {
                 Some(self.parser.parse_identifier()?)
             } else {
                 None

@@ -663,8 +663,7 @@ impl<'c, 'p> Planning<'c, 'p> {
         let tables = self.resolve_labels(&element.labels, kind)?;
         let (name, named) = self.variable_name(element);
         let conditions = self.element_conditions(&name, element);
-        let slot;
-        if quantified || !named {
+        let slot = if quantified || !named {
             if quantified && named {
                 self.group_names.insert(name.clone());
             }
@@ -694,7 +693,7 @@ impl<'c, 'p> Planning<'c, 'p> {
                 tables: tables.clone(),
                 conditions,
             });
-            slot = None;
+            None
             // The group element's index is its position in `groups`; `match_node`
             // pairs factors and group elements in order.
         } else {
@@ -731,8 +730,8 @@ impl<'c, 'p> Planning<'c, 'p> {
                     next
                 }
             };
-            slot = Some(slot_index);
-        }
+            Some(slot_index)
+        };
         Ok(match kind {
             Kind::Node => SpecFactor::Node {
                 slot,

@@ -257,6 +257,9 @@ fn random_edges(seed: u64, n: usize, m: usize) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// A walk: its edges (rows) and its nodes.
+type Walk = (Vec<usize>, Vec<usize>);
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Walk,
@@ -267,21 +270,15 @@ enum Mode {
 
 /// Every walk from each node of `min..=max` edges (following `dir`: 1 out, -1 in, 0
 /// both), as (edge rows, nodes).
-fn walks(
-    edges: &[(usize, usize)],
-    n: usize,
-    min: usize,
-    max: usize,
-    dir: i32,
-) -> Vec<(Vec<usize>, Vec<usize>)> {
+fn walks(edges: &[(usize, usize)], n: usize, min: usize, max: usize, dir: i32) -> Vec<Walk> {
     let mut out = Vec::new();
     fn extend(
         edges: &[(usize, usize)],
         dir: i32,
         min: usize,
         max: usize,
-        path: &mut (Vec<usize>, Vec<usize>),
-        out: &mut Vec<(Vec<usize>, Vec<usize>)>,
+        path: &mut Walk,
+        out: &mut Vec<Walk>,
     ) {
         if path.0.len() >= min {
             out.push(path.clone());
@@ -313,7 +310,7 @@ fn walks(
     out
 }
 
-fn allowed(mode: Mode, path: &(Vec<usize>, Vec<usize>)) -> bool {
+fn allowed(mode: Mode, path: &Walk) -> bool {
     let distinct = |v: &[usize]| {
         let mut s = v.to_vec();
         s.sort();
@@ -384,8 +381,7 @@ async fn patterns_agree_with_brute_force_enumeration_on_random_graphs() {
                     .filter(|p| allowed(mode, p))
                     .collect();
                 // Per (start, end): the selector's paths.
-                let mut by_ends: BTreeMap<(usize, usize), Vec<(Vec<usize>, Vec<usize>)>> =
-                    BTreeMap::new();
+                let mut by_ends: BTreeMap<(usize, usize), Vec<Walk>> = BTreeMap::new();
                 for p in candidates.drain(..) {
                     by_ends
                         .entry((p.1[0], *p.1.last().unwrap()))
