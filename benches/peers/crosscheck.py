@@ -47,6 +47,8 @@ def check(results, workload):
             problems += _compare(name, inputs, {label: w["answers"] for label, w in ran.items()})
         elif name == "as_of_scan":
             problems += _check_as_of(results, ran)
+        elif name.startswith(GRAPH_TABLE_PREFIX) and name[len(GRAPH_TABLE_PREFIX):] in common.WORKLOADS:
+            problems += _check_graph_table(name, results, ran, workload)
     return problems, warnings
 
 
@@ -63,6 +65,22 @@ def _compare(name, inputs, answers):
         lines += [f"    {label:<24} {_show(got[label])}" for label in labels]
         problems.append("\n".join(lines))
     return problems
+
+
+# Ours-only GRAPH_TABLE forms of the traversal workloads: gt_<workload>.
+GRAPH_TABLE_PREFIX = "gt_"
+
+
+def _check_graph_table(name, results, ran, workload):
+    """A GRAPH_TABLE form answers what every engine answered to the workload it mirrors."""
+    mirrored = name[len(GRAPH_TABLE_PREFIX):]
+    reference = next(((label, r) for label, r in results.items() if mirrored in r["workloads"]), None)
+    if reference is None:
+        return [f"{name}: no engine ran {mirrored} to check it against"]
+    ref_label, ref = reference
+    answers = {f"{ref_label} ({mirrored})": ref["workloads"][mirrored]["answers"]}
+    answers.update({f"{label} ({name})": w["answers"] for label, w in ran.items()})
+    return _compare(name, common.inputs_for(mirrored, workload), answers)
 
 
 def _check_as_of(results, ran):

@@ -32,6 +32,11 @@ ROWS = [
     ("shortest_path", "shortest path"),
     ("scan_group", "filtered scan + group-by"),
     ("scan_sum", "full scan (count, sum)"),
+    ("gt_one_hop", "GRAPH_TABLE 1-hop"),
+    ("gt_two_hop", "GRAPH_TABLE 2-hop (ANY SHORTEST {1,2})"),
+    ("gt_three_hop", "GRAPH_TABLE 3-hop (ANY SHORTEST {1,3})"),
+    ("gt_reachability", "GRAPH_TABLE reachability (ANY SHORTEST +)"),
+    ("gt_shortest_path", "GRAPH_TABLE shortest path (ANY SHORTEST *)"),
     ("as_of_scan", "as-of scan (loaded version, 100 commits later)"),
     ("latest_scan", "latest scan (after 100 commits)"),
 ]

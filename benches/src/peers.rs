@@ -291,6 +291,19 @@ pub async fn engine(args: &[String]) {
 
     let mut workloads = serde_json::Map::new();
     let shared = shared_workloads(&session, &workload, reps).await;
+    for (name, timed) in graph_table_workloads(&session, &workload, reps).await {
+        // Each GRAPH_TABLE form answers exactly what the function it mirrors answers.
+        let mirrored = &shared
+            .iter()
+            .find(|(n, _)| format!("gt_{n}") == name)
+            .expect("a mirrored workload")
+            .1;
+        assert_eq!(
+            timed.answers, mirrored.answers,
+            "{name} differs from its function"
+        );
+        workloads.insert(name, timed.json());
+    }
     for (name, timed) in shared {
         workloads.insert(name.to_string(), timed.json());
     }
@@ -411,6 +424,72 @@ async fn shared_workloads(
     out.push((
         "scan_sum",
         timed(&[()], reps, |_| scan_sum(session, "")).await,
+    ));
+    out
+}
+
+/// The traversal workloads written as `GRAPH_TABLE` patterns (ours only: `gt_` and the
+/// name of the workload each mirrors, with the same answers).
+async fn graph_table_workloads(
+    session: &Session,
+    workload: &Value,
+    reps: usize,
+) -> Vec<(String, Timed)> {
+    let starts = strings(workload, "starts");
+    let pairs: Vec<(String, String)> = workload["pairs"]
+        .as_array()
+        .expect("pairs")
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().expect("pair").to_string(),
+                p[1].as_str().expect("pair").to_string(),
+            )
+        })
+        .collect();
+    let count_of = |sql: String| async move { single(&query(session, &sql).await) };
+    let mut out = Vec::new();
+    out.push((
+        "gt_one_hop".to_string(),
+        timed(&starts, reps, |s| {
+            count_of(format!(
+                "SELECT count(DISTINCT b) FROM GRAPH_TABLE (omnigraph \
+                 MATCH (a WHERE a.id = {})-[:Knows]->(b) COLUMNS (b.id AS b))",
+                quoted(s)
+            ))
+        })
+        .await,
+    ));
+    for (name, quantifier) in [
+        ("gt_two_hop", "{1,2}"),
+        ("gt_three_hop", "{1,3}"),
+        ("gt_reachability", "+"),
+    ] {
+        out.push((
+            name.to_string(),
+            timed(&starts, reps, |s| {
+                count_of(format!(
+                    "SELECT count(*) FROM GRAPH_TABLE (omnigraph \
+                     MATCH ANY SHORTEST (a WHERE a.id = {})-[:Knows]->{quantifier}(b) \
+                     WHERE b.id <> a.id COLUMNS (b.id AS b))",
+                    quoted(s)
+                ))
+            })
+            .await,
+        ));
+    }
+    out.push((
+        "gt_shortest_path".to_string(),
+        timed(&pairs, reps, |(a, b)| {
+            count_of(format!(
+                "SELECT hops FROM GRAPH_TABLE (omnigraph \
+                 MATCH p = ANY SHORTEST (a WHERE a.id = {})-[:Knows]->*(b WHERE b.id = {}) \
+                 COLUMNS (path_length(p) AS hops))",
+                quoted(a),
+                quoted(b)
+            ))
+        })
+        .await,
     ));
     out
 }

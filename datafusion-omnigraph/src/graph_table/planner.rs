@@ -783,17 +783,11 @@ impl<'c, 'p> Planning<'c, 'p> {
                     continue;
                 };
                 let mut allowed: Vec<BTreeSet<String>> = Vec::new();
-                if let Some(SpecFactor::Edge {
-                    tables, direction, ..
-                }) = factors.get(i + 1)
-                {
-                    allowed.push(endpoints(tables, *direction, true));
+                if let Some((tables, direction)) = edge_after(factors, i) {
+                    allowed.push(endpoints(tables, direction, true));
                 }
-                if let Some(SpecFactor::Edge {
-                    tables, direction, ..
-                }) = i.checked_sub(1).and_then(|p| factors.get(p))
-                {
-                    allowed.push(endpoints(tables, *direction, false));
+                if let Some((tables, direction)) = edge_before(factors, i) {
+                    allowed.push(endpoints(tables, direction, false));
                 }
                 if let Some(v) = self
                     .variables
@@ -964,8 +958,25 @@ impl<'c, 'p> Planning<'c, 'p> {
             id_lists.push(list);
             return Ok(Candidates::Ids(id_lists.len() - 1));
         }
+        // A table without a property the conditions read has no element that meets them.
+        let read = properties_read(name, conditions);
+        let schema = self.snapshot.schema().clone();
+        let has_all = |table: &String| {
+            schema.table(table).is_some_and(|def| {
+                read.iter().all(|p| {
+                    p == "id"
+                        || def.property(p).is_some()
+                        || (def.kind() == TableKind::Edge && (p == "src" || p == "dst"))
+                })
+            })
+        };
+        let mut readable: Vec<&String> = tables.iter().filter(|t| has_all(t)).collect();
+        if readable.is_empty() {
+            // Planned anyway, so the unknown property is reported as such.
+            readable = tables.iter().take(1).collect();
+        }
         let mut plans = Vec::new();
-        for table in tables {
+        for table in readable {
             let scan = self.scan(table, name)?;
             let filter = conjunction(
                 conditions
@@ -1062,6 +1073,46 @@ impl<'c, 'p> Planning<'c, 'p> {
     }
 }
 
+/// The edge a node at `i` is left by: the next factor, or the first of a repetition
+/// that runs at least once.
+fn edge_after(factors: &[SpecFactor], i: usize) -> Option<(&[String], Direction)> {
+    match factors.get(i + 1)? {
+        SpecFactor::Edge {
+            tables, direction, ..
+        } => Some((tables, *direction)),
+        SpecFactor::BeginRepeat { min, .. } if *min >= 1 => match factors.get(i + 2)? {
+            SpecFactor::Edge {
+                tables, direction, ..
+            } => Some((tables, *direction)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The edge a node at `i` is reached by: the factor before, or the last of a repetition
+/// (of one edge) that runs at least once.
+fn edge_before(factors: &[SpecFactor], i: usize) -> Option<(&[String], Direction)> {
+    match factors.get(i.checked_sub(1)?)? {
+        SpecFactor::Edge {
+            tables, direction, ..
+        } => Some((tables, *direction)),
+        SpecFactor::EndRepeat => match (
+            factors.get(i.checked_sub(3)?)?,
+            factors.get(i.checked_sub(2)?)?,
+        ) {
+            (
+                SpecFactor::BeginRepeat { min, .. },
+                SpecFactor::Edge {
+                    tables, direction, ..
+                },
+            ) if *min >= 1 => Some((tables, *direction)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 fn match_qualifier(index: usize) -> String {
     format!("#m{index}")
 }
@@ -1074,6 +1125,34 @@ fn has_unbounded(factors: &[PathFactor]) -> bool {
             path, quantifier, ..
         } => quantifier.is_some_and(|q| q.max.is_none()) || has_unbounded(path),
     })
+}
+
+/// The properties of element `name` that `conditions` read.
+fn properties_read(name: &str, conditions: &[sql::Expr]) -> BTreeSet<String> {
+    struct Read<'n> {
+        name: &'n str,
+        out: BTreeSet<String>,
+    }
+    impl Visitor for Read<'_> {
+        type Break = ();
+        fn pre_visit_expr(&mut self, expr: &sql::Expr) -> std::ops::ControlFlow<()> {
+            if let sql::Expr::CompoundIdentifier(parts) = expr
+                && parts.len() == 2
+                && parts[0].value == self.name
+            {
+                self.out.insert(parts[1].value.to_ascii_lowercase());
+            }
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    let mut read = Read {
+        name,
+        out: BTreeSet::new(),
+    };
+    for c in conditions {
+        let _ = Visit::visit(c, &mut read);
+    }
+    read.out
 }
 
 /// `x.id = v` or `x.id IN (v, ...)` alone, with constant values: the ids themselves.

@@ -298,7 +298,16 @@ pub fn match_paths(
         program,
         want_path,
     };
+    let reach = reach_shape(graph, program);
     for &start in starts {
+        if let Some(reach) = &reach
+            && let Some(rows) = search.reach(start, reach)
+        {
+            if !rows.is_empty() {
+                emit(rows)?;
+            }
+            continue;
+        }
         let rows = match (program.selector, program.mode) {
             (Selector::All, _) => search.all(start)?.rows,
             (_, PathMode::Walk) => search.breadth_first(start)?.rows,
@@ -310,6 +319,59 @@ pub fn match_paths(
     }
     Ok(())
 }
+
+/// `ANY SHORTEST (a)-[:e]->{min,max}(b)` over one edge type between nodes of one type,
+/// with no edge filter or variable: what the traversal functions answer, answered the
+/// same way (a bitmap BFS, or a bidirectional BFS to a few given ends).
+struct Reach {
+    start: u16,
+    edge: u16,
+    end: u16,
+    min: u32,
+    max: Option<u32>,
+}
+
+fn reach_shape(graph: &PatternGraph, program: &PathProgram) -> Option<Reach> {
+    let [
+        Instr::Node(start),
+        Instr::Enter(0),
+        Instr::Loop { repeat: 0, exit: 5 },
+        Instr::Edge(edge),
+        Instr::Next { repeat: 0, head: 2 },
+        Instr::Node(end),
+        Instr::Accept,
+    ] = program.instrs[..]
+    else {
+        return None;
+    };
+    let test = &program.edge_tests[edge as usize];
+    let repeat = program.repeats[0];
+    let (start_slot, end_slot) = (
+        program.node_tests[start as usize].slot,
+        program.node_tests[end as usize].slot,
+    );
+    let one_table = match test.tables[..] {
+        [t] => graph.edges[t as usize].src == graph.edges[t as usize].dst,
+        _ => false,
+    };
+    (matches!(program.selector, Selector::AnyShortest | Selector::Any(1))
+        && program.mode == PathMode::Walk
+        && repeat.min <= 1
+        && test.allowed.is_none()
+        && test.slot.is_none()
+        && one_table
+        && (start_slot.is_none() || start_slot != end_slot))
+        .then_some(Reach {
+            start,
+            edge,
+            end,
+            min: repeat.min,
+            max: repeat.max,
+        })
+}
+
+/// Ends given this few are reached by a bidirectional search each.
+const FEW_ENDS: usize = 16;
 
 struct Search<'g> {
     graph: &'g PatternGraph,
@@ -324,6 +386,145 @@ struct Found {
 }
 
 impl Search<'_> {
+    /// The rows of [`Reach`] from `start`; `None` where the general search must answer
+    /// (a path wanted to many ends, or a given end that is the start).
+    fn reach(&self, start: NodeRef, reach: &Reach) -> Option<Vec<PathRow>> {
+        let program = self.program;
+        let (start_test, end_test) = (
+            &program.node_tests[reach.start as usize],
+            &program.node_tests[reach.end as usize],
+        );
+        let test = &program.edge_tests[reach.edge as usize];
+        let table = &self.graph.edges[test.tables[0] as usize];
+        if !start_test.admits(start) {
+            return Some(Vec::new());
+        }
+        let row = |end: NodeRef, path: Option<PathElements>| {
+            let mut bindings = vec![None; program.slots];
+            if let Some(s) = start_test.slot {
+                bindings[s as usize] = Some(Element::Node(start));
+            }
+            if let Some(s) = end_test.slot {
+                bindings[s as usize] = Some(Element::Node(end));
+            }
+            PathRow { bindings, path }
+        };
+        let mut rows = Vec::new();
+        if reach.min == 0 && end_test.admits(start) {
+            rows.push(row(
+                start,
+                self.want_path.then(|| PathElements {
+                    nodes: vec![start],
+                    edges: Vec::new(),
+                }),
+            ));
+        }
+        let origin = if start.table == table.src {
+            table.endpoints.ordinal(Side::Src, start.position)
+        } else {
+            None
+        };
+        let Some(origin) = origin else {
+            return Some(rows);
+        };
+        let node = |ordinal: u32| {
+            table.endpoints.position(ordinal).map(|position| NodeRef {
+                table: table.src,
+                position,
+            })
+        };
+        let few_ends = end_test
+            .allowed
+            .as_ref()
+            .filter(|a| a.len() <= FEW_ENDS)
+            .map(|a| {
+                let mut ends: Vec<NodeRef> = a.iter().copied().collect();
+                ends.sort_unstable();
+                ends
+            });
+        if let Some(ends) = few_ends {
+            for end in ends {
+                if end == start {
+                    if reach.min == 0 {
+                        continue;
+                    }
+                    // A cycle back to the start: the general search finds it.
+                    return None;
+                }
+                let Some(target) = (end.table == table.src)
+                    .then(|| table.endpoints.ordinal(Side::Src, end.position))
+                    .flatten()
+                else {
+                    continue;
+                };
+                let Some(steps) =
+                    table
+                        .topology
+                        .shortest_path(origin, target, reach.max, test.direction)
+                else {
+                    continue;
+                };
+                let path = self.want_path.then(|| PathElements {
+                    nodes: steps.iter().filter_map(|s| node(s.node)).collect(),
+                    edges: steps
+                        .iter()
+                        .filter_map(|s| s.edge)
+                        .map(|row| EdgeRef {
+                            table: test.tables[0],
+                            row,
+                        })
+                        .collect(),
+                });
+                rows.push(row(end, path));
+            }
+            return Some(rows);
+        }
+        if self.want_path {
+            return None;
+        }
+        // Breadth first on a bitmap; a way back to the start is a cycle through it.
+        let topology = &table.topology;
+        let mut visited = vec![0u64; topology.node_count().div_ceil(64)];
+        let mut mark = |n: u32| -> bool {
+            let (w, b) = ((n / 64) as usize, n % 64);
+            let fresh = visited[w] & (1 << b) == 0;
+            visited[w] |= 1 << b;
+            fresh
+        };
+        mark(origin);
+        let mut returns = false;
+        let mut frontier = vec![origin];
+        let mut next = Vec::new();
+        let mut depth = 0u32;
+        let max = reach.max.unwrap_or(u32::MAX);
+        while !frontier.is_empty() && depth < max {
+            depth += 1;
+            for &n in &frontier {
+                topology.for_each_neighbor(n, test.direction, |m, _| {
+                    if m == origin {
+                        returns = true;
+                    }
+                    if mark(m) {
+                        next.push(m);
+                    }
+                });
+            }
+            for &m in &next {
+                if let Some(end) = node(m)
+                    && end_test.admits(end)
+                {
+                    rows.push(row(end, None));
+                }
+            }
+            std::mem::swap(&mut frontier, &mut next);
+            next.clear();
+        }
+        if returns && reach.min == 1 && end_test.admits(start) {
+            rows.push(row(start, None));
+        }
+        Some(rows)
+    }
+
     /// Passes `test` at `state`: the entry after binding its variable, `None` if it fails.
     fn node_test(&self, trace: &mut Trace, test: &NodeTest, state: &State) -> Option<u32> {
         if !test.admits(state.node) {

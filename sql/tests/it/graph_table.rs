@@ -418,3 +418,77 @@ async fn patterns_agree_with_brute_force_enumeration_on_random_graphs() {
         }
     }
 }
+
+#[tokio::test]
+async fn shortest_reachability_agrees_with_brute_force_on_random_graphs() {
+    for seed in [3u64, 11] {
+        let (_dir, s) = session().await;
+        let n = 7;
+        let edges = random_edges(seed, n, 12);
+        let people: Vec<String> = (0..n).map(|i| format!("('p{i}', {i})")).collect();
+        s.execute(&format!(
+            "INSERT INTO person (name, age) VALUES {}",
+            people.join(", ")
+        ))
+        .await
+        .unwrap();
+        let pairs: Vec<String> = edges
+            .iter()
+            .map(|(a, b)| format!("('p{a}', 'p{b}')"))
+            .collect();
+        s.execute(&format!(
+            "INSERT INTO knows (src, dst) VALUES {}",
+            pairs.join(", ")
+        ))
+        .await
+        .unwrap();
+        for dir in [1, -1, 0] {
+            let (l, r) = match dir {
+                1 => ("-", "->"),
+                -1 => ("<-", "-"),
+                _ => ("-", "-"),
+            };
+            for (min, max) in [
+                (0, Some(2)),
+                (1, Some(1)),
+                (1, Some(3)),
+                (1, None),
+                (0, None),
+            ] {
+                let quantifier = match max {
+                    Some(m) => format!("{{{min},{m}}}"),
+                    None => format!("{{{min},}}"),
+                };
+                // Every walk of up to n edges decides reachability and the shortest length.
+                let limit = max.unwrap_or(n);
+                let mut shortest: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+                for w in walks(&edges, n, min, limit, dir) {
+                    let key = (w.1[0], *w.1.last().unwrap());
+                    let len = w.0.len();
+                    shortest
+                        .entry(key)
+                        .and_modify(|l| *l = (*l).min(len))
+                        .or_insert(len);
+                }
+                let expected: Vec<String> =
+                    shortest.keys().map(|(a, b)| format!("{a}|{b}")).collect();
+                let sql = format!(
+                    "SELECT * FROM GRAPH_TABLE (social MATCH ANY SHORTEST (a){l}[:Knows]{r}{quantifier}(b) \
+                     COLUMNS (a.age AS a, b.age AS b))"
+                );
+                assert_eq!(rows(&s, &sql).await, expected, "seed {seed}: {sql}");
+                // To one given end, with the path: its length is the shortest.
+                let expected: Vec<String> = shortest
+                    .iter()
+                    .filter(|((_, b), _)| *b == 3)
+                    .map(|((a, b), len)| format!("{a}|{b}|{len}"))
+                    .collect();
+                let sql = format!(
+                    "SELECT * FROM GRAPH_TABLE (social MATCH p = ANY SHORTEST (a){l}[:Knows]{r}{quantifier}(b WHERE b.age = 3) \
+                     COLUMNS (a.age AS a, b.age AS b, path_length(p) AS n))"
+                );
+                assert_eq!(rows(&s, &sql).await, expected, "seed {seed}: {sql}");
+            }
+        }
+    }
+}
