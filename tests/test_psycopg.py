@@ -923,3 +923,38 @@ def test_scram_roles(scram_server):
             c.execute("CALL load('/etc/passwd')")
         actor = scalar(c, "SELECT actor FROM omnigraph.commits ORDER BY committed_at DESC LIMIT 1")
         assert actor == "writer"
+
+
+def test_graph_table_binds_parameters_and_describes_its_columns(conn):
+    """A GRAPH_TABLE pattern with a server-side bound parameter: the rows and the column
+    types are those of the same question asked with a join."""
+    cur = conn.execute(
+        "SELECT * FROM GRAPH_TABLE (demo MATCH (a:Person WHERE a.name = %s)-[k:Knows]->(b) "
+        "COLUMNS (b.name AS friend, b.age, k.since)) g ORDER BY friend",
+        ("alice.smith",),
+    )
+    rows = cur.fetchall()
+    assert [d.name for d in cur.description] == ["friend", "age", "since"]
+    assert [d.type_code for d in cur.description] == [25, 23, 1082]
+    expected = conn.execute(
+        "SELECT p.name, p.age, k.since FROM knows k JOIN person p ON p.id = k.dst "
+        "WHERE k.src = %s ORDER BY p.name",
+        ("alice.smith",),
+    ).fetchall()
+    assert rows == expected and rows
+    # Quantified, with a selector: everyone reachable, each once, as the traversal finds.
+    reached = conn.execute(
+        "SELECT count(*) FROM GRAPH_TABLE (demo MATCH ANY SHORTEST "
+        "(a WHERE a.id = %s)-[:Knows]->+(b) WHERE b.id <> a.id COLUMNS (b.id))",
+        ("alice.smith",),
+    ).fetchone()[0]
+    assert reached == conn.execute(
+        "SELECT count(*) FROM traverse('knows', %s, 1000000)", ("alice.smith",)
+    ).fetchone()[0]
+
+
+def test_graph_table_errors_carry_their_sqlstate(conn):
+    with pytest.raises(pe.UndefinedObject):
+        conn.execute("SELECT * FROM GRAPH_TABLE (demo MATCH (a:Robot) COLUMNS (a.name))")
+    with pytest.raises(pe.SyntaxError):
+        conn.execute("SELECT * FROM GRAPH_TABLE (demo MATCH (a)-[:Knows]->*(b) COLUMNS (b.name))")

@@ -22,9 +22,15 @@ WORKLOADS = [
     "three_hop",
     "reachability",
     "shortest_path",
+    "fof_city",
     "scan_group",
     "scan_sum",
 ]
+
+
+# `fof_city`: the distinct people two `knows` edges from the start (the start excluded) who
+# live in this city: filters on both ends of a two-edge pattern.
+FOF_CITY = "paris"
 
 
 def parse_args(description):
@@ -59,7 +65,7 @@ def inputs_for(name, workload):
     """The inputs of one workload; answers come back one per input, in this order."""
     if name == "point_lookup":
         return list(workload["lookup_keys"])
-    if name in ("one_hop", "two_hop", "three_hop", "reachability"):
+    if name in ("one_hop", "two_hop", "three_hop", "reachability", "fof_city"):
         return list(workload["starts"])
     if name == "shortest_path":
         return [tuple(p) for p in workload["pairs"]]

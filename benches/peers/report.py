@@ -30,6 +30,7 @@ ROWS = [
     ("three_hop", "3-hop distinct"),
     ("reachability", "full reachability"),
     ("shortest_path", "shortest path"),
+    ("fof_city", "friends of friends in a city (GRAPH_TABLE for us)"),
     ("scan_group", "filtered scan + group-by"),
     ("scan_sum", "full scan (count, sum)"),
     ("gt_one_hop", "GRAPH_TABLE 1-hop"),

@@ -40,6 +40,12 @@ SELECT count(*) FROM (SELECT node FROM h1 UNION SELECT node FROM h2 UNION SELECT
 WHERE node <> $1
 """
 
+FOF_CITY = f"""
+SELECT count(DISTINCT k2.dst) FROM knows k1 JOIN knows k2 ON k2.src = k1.dst
+JOIN person p ON p.name = k2.dst
+WHERE k1.src = $1 AND p.city = '{common.FOF_CITY}' AND k2.dst <> $1
+"""
+
 # UNION (not UNION ALL) drops rows already in the result, so each iteration's working
 # table is only the newly reached nodes: a breadth-first search without depths. (The
 # USING KEY form below gives depths too, but was ~1.4x slower for plain reachability.)
@@ -138,6 +144,7 @@ def workloads(con, min_age):
         "three_hop": scalar(THREE_HOP),
         "reachability": scalar(REACHABILITY),
         "shortest_path": shortest_path,
+        "fof_city": scalar(FOF_CITY),
         "scan_group": scan_group,
         "scan_sum": scan_sum,
     }

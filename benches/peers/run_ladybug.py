@@ -62,6 +62,11 @@ def load(conn, data_dir, max_depth):
         rows(conn, f"COPY {table} FROM '{path}' (header = true)")
 
 
+FOF_CITY = (
+    "MATCH (a:Person {name: $name})-[:Knows]->(:Person)-[:Knows]->(b:Person) "
+    f"WHERE b.city = '{common.FOF_CITY}' AND b.name <> $name RETURN count(DISTINCT b.name)"
+)
+
 # The largest upper bound Ladybug 0.22 stores without wrapping (16 bits).
 BOUND_LIMIT = 65535
 
@@ -111,6 +116,7 @@ def workloads(conn, min_age, max_depth):
         "three_hop": count(K_HOP.format(k=3)),
         "reachability": count(K_HOP.format(k=max_depth)),
         "shortest_path": shortest_path,
+        "fof_city": count(FOF_CITY),
         "scan_group": scan_group,
         "scan_sum": scan_sum,
     }

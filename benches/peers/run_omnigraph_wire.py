@@ -34,6 +34,12 @@ SCAN_SUM = "SELECT count(*), sum(age) FROM person"
 
 # Graph traversals are table functions; {0}, {1} are the start (and target) node keys.
 ONE_HOP = "SELECT count(DISTINCT node_id) FROM neighbors('knows', {0})"
+# The graph is the database `bench`.
+FOF_CITY = (
+    "SELECT count(DISTINCT b) FROM GRAPH_TABLE (bench MATCH (a:Person WHERE a.id = {0})"
+    "-[:Knows]->(:Person)-[:Knows]->(x:Person WHERE x.city = '" + common.FOF_CITY + "') "
+    "WHERE x.id <> a.id COLUMNS (x.id AS b))"
+)
 TWO_HOP = "SELECT count(*) FROM traverse('knows', {0}, 2)"
 THREE_HOP = "SELECT count(*) FROM traverse('knows', {0}, 3)"
 REACHABILITY = "SELECT count(*) FROM traverse('knows', {0}, 1000000)"
@@ -132,6 +138,7 @@ def workloads(conn, min_age):
         "three_hop": count(THREE_HOP),
         "reachability": count(REACHABILITY),
         "shortest_path": shortest_path,
+        "fof_city": count(FOF_CITY),
         "scan_group": scan_group,
         "scan_sum": scan_sum,
     }

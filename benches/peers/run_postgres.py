@@ -102,6 +102,12 @@ WITH h1 AS (SELECT DISTINCT dst AS node FROM knows WHERE src = %(s)s),
 SELECT count(*) FROM (SELECT node FROM h1 UNION SELECT node FROM h2) u WHERE node <> %(s)s
 """
 
+FOF_CITY = f"""
+SELECT count(DISTINCT k2.dst) FROM knows k1 JOIN knows k2 ON k2.src = k1.dst
+JOIN person p ON p.name = k2.dst
+WHERE k1.src = %(s)s AND p.city = '{common.FOF_CITY}' AND k2.dst <> %(s)s
+"""
+
 THREE_HOP = """
 WITH h1 AS (SELECT DISTINCT dst AS node FROM knows WHERE src = %(s)s),
      h2 AS (SELECT DISTINCT k.dst AS node FROM h1 JOIN knows k ON k.src = h1.node),
@@ -205,6 +211,7 @@ def workloads(conn, min_age):
         "three_hop": by_start(THREE_HOP),
         "reachability": by_start(REACHABILITY),
         "shortest_path": shortest_path,
+        "fof_city": by_start(FOF_CITY),
         "scan_group": scan_group,
         "scan_sum": scan_sum,
     }

@@ -26,6 +26,8 @@ const EDGE_FACTOR: u64 = 16;
 const START_COUNT: usize = 8;
 const LOOKUP_KEYS: usize = 100;
 const MIN_AGE: u64 = 30;
+/// `fof_city`'s city (`FOF_CITY` of `benches/peers/common.py`).
+const FOF_CITY: &str = "paris";
 /// Commits made after the load before the as-of scan reads the loaded version.
 const AS_OF_COMMITS: u64 = 100;
 
@@ -402,6 +404,18 @@ async fn shared_workloads(
                 let hops = single(&query(session, &sql).await);
                 if hops == json!(-1) { Value::Null } else { hops }
             }
+        })
+        .await,
+    ));
+    out.push((
+        "fof_city",
+        timed(&starts, reps, |s| {
+            count_of(format!(
+                "SELECT count(DISTINCT b) FROM GRAPH_TABLE (omnigraph \
+                 MATCH (a:Person WHERE a.id = {})-[:Knows]->(:Person)-[:Knows]->(x:Person WHERE x.city = '{FOF_CITY}') \
+                 WHERE x.id <> a.id COLUMNS (x.id AS b))",
+                quoted(s)
+            ))
         })
         .await,
     ));

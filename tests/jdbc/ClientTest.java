@@ -782,6 +782,34 @@ public class ClientTest {
         }
     }
 
+    static void checkGraphTable() throws Exception {
+        // A GRAPH_TABLE pattern prepared server side with a bound start: its column types
+        // (Describe) and its rows, compared with the same question asked with a join.
+        try (Connection c = connect()) {
+            long expected = count(c, "SELECT count(*) FROM knows k JOIN person p ON p.id = k.dst WHERE k.src = 'alice.smith'");
+            String sql = "SELECT * FROM GRAPH_TABLE (demo MATCH (a:Person WHERE a.name = ?)-[k:Knows]->(b) "
+                + "COLUMNS (b.name AS friend, b.age, k.since)) g";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < 6; i++) {
+                    ps.setString(1, "alice.smith");
+                    try (ResultSet rs = ps.executeQuery()) {
+                        ResultSetMetaData md = rs.getMetaData();
+                        assertEq(3, md.getColumnCount(), "column count");
+                        assertEq("friend", md.getColumnName(1), "first column");
+                        assertEq("text", md.getColumnTypeName(1), "friend type");
+                        assertEq("int4", md.getColumnTypeName(2), "age type");
+                        assertEq("date", md.getColumnTypeName(3), "since type");
+                        long rows = 0;
+                        while (rs.next()) {
+                            rows++;
+                        }
+                        assertEq(expected, rows, "execution " + (i + 1) + " rows");
+                    }
+                }
+            }
+        }
+    }
+
     static void checkDuplicateColumnNames() throws Exception {
         // PostgreSQL allows unnamed and duplicate output columns (pgjdbc's own metadata queries use them).
         try (Connection c = connect(); Statement st = c.createStatement();
@@ -865,6 +893,7 @@ public class ClientTest {
         check("callable_statement_escape", ClientTest::checkCallableStatement);
         check("callable_statement_escape_call_mode", ClientTest::checkCallableStatementCallMode);
         check("table_function_bound_parameter", ClientTest::checkTableFunctionParameter);
+        check("graph_table_prepared", ClientTest::checkGraphTable);
         check("duplicate_unnamed_columns", ClientTest::checkDuplicateColumnNames);
         check("copy_manager_copy_in", ClientTest::checkCopyManager);
 

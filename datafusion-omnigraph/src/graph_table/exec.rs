@@ -23,7 +23,7 @@ use datafusion::physical_plan::{
 use futures::TryStreamExt;
 use omnigraph_engine::Snapshot;
 use omnigraph_engine::pattern::{
-    EdgeSet, EdgeTable, EdgeTest, Element, NodeRef, NodeSet, NodeTable, NodeTest, PathRow,
+    EdgeSet, EdgeTable, EdgeTest, Element, NodeRef, NodeSet, NodeTable, NodeTest, PathElements,
     PatternGraph, ProgramBuilder, match_paths,
 };
 use omnigraph_engine::schema::TableDef;
@@ -364,22 +364,26 @@ fn run(
     let want_path = spec.path_variable.is_some();
     let mut out = Output::new(spec);
     let mut consumer_gone = false;
-    let result = match_paths(graph, &program, &starts, want_path, &mut |rows| {
-        for row in rows {
-            out.push(graph, &row);
-        }
-        if out.rows >= BATCH_ROWS {
-            let batch = out.finish(schema)?;
-            if tx.blocking_send(Ok(batch)).is_err() {
-                // The consumer is gone (LIMIT reached, query cancelled): stop searching.
-                consumer_gone = true;
-                return Err(omnigraph_engine::Error::InvalidArgument(
-                    "the query stopped reading".into(),
-                ));
+    let result = match_paths(
+        graph,
+        &program,
+        &starts,
+        want_path,
+        &mut |bindings, path| {
+            out.push(graph, bindings, path);
+            if out.rows >= BATCH_ROWS {
+                let batch = out.finish(schema)?;
+                if tx.blocking_send(Ok(batch)).is_err() {
+                    // The consumer is gone (LIMIT reached, query cancelled): stop searching.
+                    consumer_gone = true;
+                    return Err(omnigraph_engine::Error::InvalidArgument(
+                        "the query stopped reading".into(),
+                    ));
+                }
             }
-        }
-        Ok(())
-    });
+            Ok(())
+        },
+    );
     if consumer_gone {
         return Ok(());
     }
@@ -421,9 +425,14 @@ impl Output {
         }
     }
 
-    fn push(&mut self, graph: &PatternGraph, row: &PathRow) {
+    fn push(
+        &mut self,
+        graph: &PatternGraph,
+        bindings: &[Option<Element>],
+        path: Option<&PathElements>,
+    ) {
         self.rows += 1;
-        for ((ids, labels), element) in self.slots.iter_mut().zip(&row.bindings) {
+        for ((ids, labels), element) in self.slots.iter_mut().zip(bindings) {
             let (id, label) = match element {
                 Some(Element::Node(n)) => (
                     Some(graph.node_id(*n)),
@@ -440,7 +449,7 @@ impl Output {
                 labels.append_option(id.map(|_| label));
             }
         }
-        if let (Some((length, vertices, edges)), Some(path)) = (&mut self.path, &row.path) {
+        if let (Some((length, vertices, edges)), Some(path)) = (&mut self.path, path) {
             length.append_value(path.edges.len() as i64);
             for n in &path.nodes {
                 vertices.values().append_value(graph.node_id(*n));

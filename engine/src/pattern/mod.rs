@@ -13,5 +13,6 @@ pub use program::{
     PathProgram, ProgramBuilder, Repeat, Selector,
 };
 pub use search::{
-    EdgeTable, MAX_PATH_LENGTH, NodeTable, PathElements, PathRow, PatternGraph, match_paths,
+    EdgeTable, MAX_PATH_LENGTH, NodeTable, PathElements, PathRow, PatternGraph, RowSink,
+    match_paths,
 };

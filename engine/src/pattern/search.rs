@@ -285,13 +285,17 @@ struct State {
     length: u32,
 }
 
-/// Runs `program` from each of `starts`, handing each start's rows to `emit`.
+/// Where matches go, one at a time: the variables' elements by slot, and the path when
+/// one was asked for. Borrowed, so a row costs no allocation on the hot paths.
+pub type RowSink<'a> = dyn FnMut(&[Option<Element>], Option<&PathElements>) -> Result<()> + 'a;
+
+/// Runs `program` from each of `starts`, handing every match to `emit`.
 pub fn match_paths(
     graph: &PatternGraph,
     program: &PathProgram,
     starts: &[NodeRef],
     want_path: bool,
-    emit: &mut dyn FnMut(Vec<PathRow>) -> Result<()>,
+    emit: &mut RowSink<'_>,
 ) -> Result<()> {
     let search = Search {
         graph,
@@ -301,11 +305,8 @@ pub fn match_paths(
     let reach = reach_shape(graph, program);
     for &start in starts {
         if let Some(reach) = &reach
-            && let Some(rows) = search.reach(start, reach)
+            && search.reach(start, reach, emit)?
         {
-            if !rows.is_empty() {
-                emit(rows)?;
-            }
             continue;
         }
         let rows = match (program.selector, program.mode) {
@@ -313,8 +314,8 @@ pub fn match_paths(
             (_, PathMode::Walk) => search.breadth_first(start)?.rows,
             _ => search.select(search.all(start)?).rows,
         };
-        if !rows.is_empty() {
-            emit(rows)?;
+        for row in &rows {
+            emit(&row.bindings, row.path.as_ref())?;
         }
     }
     Ok(())
@@ -386,9 +387,10 @@ struct Found {
 }
 
 impl Search<'_> {
-    /// The rows of [`Reach`] from `start`; `None` where the general search must answer
-    /// (a path wanted to many ends, or a given end that is the start).
-    fn reach(&self, start: NodeRef, reach: &Reach) -> Option<Vec<PathRow>> {
+    /// Emits the rows of [`Reach`] from `start`; `false` (having emitted nothing) where
+    /// the general search must answer: a path wanted to many ends, or a given end that
+    /// is the start.
+    fn reach(&self, start: NodeRef, reach: &Reach, emit: &mut RowSink<'_>) -> Result<bool> {
         let program = self.program;
         let (start_test, end_test) = (
             &program.node_tests[reach.start as usize],
@@ -397,42 +399,8 @@ impl Search<'_> {
         let test = &program.edge_tests[reach.edge as usize];
         let table = &self.graph.edges[test.tables[0] as usize];
         if !start_test.admits(start) {
-            return Some(Vec::new());
+            return Ok(true);
         }
-        let row = |end: NodeRef, path: Option<PathElements>| {
-            let mut bindings = vec![None; program.slots];
-            if let Some(s) = start_test.slot {
-                bindings[s as usize] = Some(Element::Node(start));
-            }
-            if let Some(s) = end_test.slot {
-                bindings[s as usize] = Some(Element::Node(end));
-            }
-            PathRow { bindings, path }
-        };
-        let mut rows = Vec::new();
-        if reach.min == 0 && end_test.admits(start) {
-            rows.push(row(
-                start,
-                self.want_path.then(|| PathElements {
-                    nodes: vec![start],
-                    edges: Vec::new(),
-                }),
-            ));
-        }
-        let origin = if start.table == table.src {
-            table.endpoints.ordinal(Side::Src, start.position)
-        } else {
-            None
-        };
-        let Some(origin) = origin else {
-            return Some(rows);
-        };
-        let node = |ordinal: u32| {
-            table.endpoints.position(ordinal).map(|position| NodeRef {
-                table: table.src,
-                position,
-            })
-        };
         let few_ends = end_test
             .allowed
             .as_ref()
@@ -442,14 +410,48 @@ impl Search<'_> {
                 ends.sort_unstable();
                 ends
             });
+        match &few_ends {
+            // A cycle back to the start: the general search finds it.
+            Some(ends) if reach.min > 0 && ends.contains(&start) => return Ok(false),
+            None if self.want_path => return Ok(false),
+            _ => {}
+        }
+        let mut bindings = vec![None; program.slots];
+        if let Some(s) = start_test.slot {
+            bindings[s as usize] = Some(Element::Node(start));
+        }
+        let end_slot = end_test.slot.map(usize::from);
+        let mut emit_end = |end: NodeRef, path: Option<&PathElements>| {
+            if let Some(s) = end_slot {
+                bindings[s] = Some(Element::Node(end));
+            }
+            emit(&bindings, path)
+        };
+        if reach.min == 0 && end_test.admits(start) {
+            let path = PathElements {
+                nodes: vec![start],
+                edges: Vec::new(),
+            };
+            emit_end(start, self.want_path.then_some(&path))?;
+        }
+        let origin = if start.table == table.src {
+            table.endpoints.ordinal(Side::Src, start.position)
+        } else {
+            None
+        };
+        let Some(origin) = origin else {
+            return Ok(true);
+        };
+        let node = |ordinal: u32| {
+            table.endpoints.position(ordinal).map(|position| NodeRef {
+                table: table.src,
+                position,
+            })
+        };
         if let Some(ends) = few_ends {
             for end in ends {
                 if end == start {
-                    if reach.min == 0 {
-                        continue;
-                    }
-                    // A cycle back to the start: the general search finds it.
-                    return None;
+                    continue;
                 }
                 let Some(target) = (end.table == table.src)
                     .then(|| table.endpoints.ordinal(Side::Src, end.position))
@@ -464,6 +466,9 @@ impl Search<'_> {
                 else {
                     continue;
                 };
+                if steps.len() - 1 < reach.min as usize {
+                    continue;
+                }
                 let path = self.want_path.then(|| PathElements {
                     nodes: steps.iter().filter_map(|s| node(s.node)).collect(),
                     edges: steps
@@ -475,12 +480,9 @@ impl Search<'_> {
                         })
                         .collect(),
                 });
-                rows.push(row(end, path));
+                emit_end(end, path.as_ref())?;
             }
-            return Some(rows);
-        }
-        if self.want_path {
-            return None;
+            return Ok(true);
         }
         // Breadth first on a bitmap; a way back to the start is a cycle through it.
         let topology = &table.topology;
@@ -513,16 +515,16 @@ impl Search<'_> {
                 if let Some(end) = node(m)
                     && end_test.admits(end)
                 {
-                    rows.push(row(end, None));
+                    emit_end(end, None)?;
                 }
             }
             std::mem::swap(&mut frontier, &mut next);
             next.clear();
         }
         if returns && reach.min == 1 && end_test.admits(start) {
-            rows.push(row(start, None));
+            emit_end(start, None)?;
         }
-        Some(rows)
+        Ok(true)
     }
 
     /// Passes `test` at `state`: the entry after binding its variable, `None` if it fails.

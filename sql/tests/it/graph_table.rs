@@ -492,3 +492,51 @@ async fn shortest_reachability_agrees_with_brute_force_on_random_graphs() {
         }
     }
 }
+
+#[tokio::test]
+async fn patterns_read_the_branch_and_version_the_tables_read() {
+    let (_dir, s) = small_social().await;
+    let count = "SELECT count(*) FROM GRAPH_TABLE (social MATCH (a WHERE a.name = 'dan')-[:Knows]->(b) COLUMNS (b.name))";
+    let before = rows(
+        &s,
+        "SELECT head_version FROM omnigraph.branches WHERE name = 'main'",
+    )
+    .await;
+    s.execute("CALL create_branch('feature')").await.unwrap();
+    s.execute("INSERT INTO \"feature\".knows (src, dst) VALUES ('dan', 'eve'), ('dan', 'ann')")
+        .await
+        .unwrap();
+    s.execute("INSERT INTO knows (src, dst) VALUES ('dan', 'bob')")
+        .await
+        .unwrap();
+    // main: dan knows dan and bob; feature: dan, eve, ann; the older version: dan only.
+    assert_eq!(rows(&s, count).await, ["2"]);
+    let at = |reference: &str| {
+        format!(
+            "SELECT count(*) FROM GRAPH_TABLE (social FOR SYSTEM_TIME AS OF {reference} \
+             MATCH (a WHERE a.name = 'dan')-[:Knows]->(b) COLUMNS (b.name))"
+        )
+    };
+    assert_eq!(rows(&s, &at("'feature'")).await, ["3"]);
+    assert_eq!(rows(&s, &at(&before[0])).await, ["1"]);
+    // One statement, two versions of the pattern: what the branch added.
+    assert_eq!(
+        rows(
+            &s,
+            &format!(
+                "SELECT b FROM GRAPH_TABLE (social FOR SYSTEM_TIME AS OF 'feature' MATCH (a WHERE a.name = 'dan')-[:Knows]->(x) COLUMNS (x.name AS b)) \
+                 EXCEPT SELECT b FROM GRAPH_TABLE (social MATCH (a WHERE a.name = 'dan')-[:Knows]->(x) COLUMNS (x.name AS b))"
+            )
+        )
+        .await,
+        ["ann", "eve"]
+    );
+    // The session's branch and as-of setting apply as they do to tables.
+    s.execute("SET omnigraph.branch = 'feature'").await.unwrap();
+    assert_eq!(rows(&s, count).await, ["3"]);
+    s.execute("SET omnigraph.branch = 'main'").await.unwrap();
+    s.execute(&format!("SET omnigraph.as_of = '{}'", before[0]))
+        .await
+        .unwrap();
+    assert_eq!(rows(&s, count).await, ["1"]);
+}
