@@ -13,6 +13,7 @@ mod indexes;
 mod load;
 mod maintenance;
 mod merge;
+mod pattern;
 mod schema;
 mod snapshot;
 mod topology;

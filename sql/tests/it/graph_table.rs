@@ -523,10 +523,8 @@ async fn patterns_read_the_branch_and_version_the_tables_read() {
     assert_eq!(
         rows(
             &s,
-            &format!(
-                "SELECT b FROM GRAPH_TABLE (social FOR SYSTEM_TIME AS OF 'feature' MATCH (a WHERE a.name = 'dan')-[:Knows]->(x) COLUMNS (x.name AS b)) \
+            "SELECT b FROM GRAPH_TABLE (social FOR SYSTEM_TIME AS OF 'feature' MATCH (a WHERE a.name = 'dan')-[:Knows]->(x) COLUMNS (x.name AS b)) \
                  EXCEPT SELECT b FROM GRAPH_TABLE (social MATCH (a WHERE a.name = 'dan')-[:Knows]->(x) COLUMNS (x.name AS b))"
-            )
         )
         .await,
         ["ann", "eve"]
