@@ -257,6 +257,21 @@ fn single(result: &StatementResult) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// The shortest-path workload's (from, to) pairs.
+fn pairs(workload: &Value) -> Vec<(String, String)> {
+    workload["pairs"]
+        .as_array()
+        .expect("pairs")
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().expect("pair").to_string(),
+                p[1].as_str().expect("pair").to_string(),
+            )
+        })
+        .collect()
+}
+
 fn strings(workload: &Value, key: &str) -> Vec<String> {
     workload[key]
         .as_array()
@@ -336,17 +351,7 @@ async fn shared_workloads(
 ) -> Vec<(&'static str, Timed)> {
     let starts = strings(workload, "starts");
     let keys = strings(workload, "lookup_keys");
-    let pairs: Vec<(String, String)> = workload["pairs"]
-        .as_array()
-        .expect("pairs")
-        .iter()
-        .map(|p| {
-            (
-                p[0].as_str().expect("pair").to_string(),
-                p[1].as_str().expect("pair").to_string(),
-            )
-        })
-        .collect();
+    let pairs = pairs(workload);
     let min_age = workload["min_age"].as_u64().expect("min_age");
     let mut out = Vec::new();
 
@@ -450,17 +455,7 @@ async fn graph_table_workloads(
     reps: usize,
 ) -> Vec<(String, Timed)> {
     let starts = strings(workload, "starts");
-    let pairs: Vec<(String, String)> = workload["pairs"]
-        .as_array()
-        .expect("pairs")
-        .iter()
-        .map(|p| {
-            (
-                p[0].as_str().expect("pair").to_string(),
-                p[1].as_str().expect("pair").to_string(),
-            )
-        })
-        .collect();
+    let pairs = pairs(workload);
     let count_of = |sql: String| async move { single(&query(session, &sql).await) };
     let mut out = Vec::new();
     out.push((

@@ -34,33 +34,9 @@ pub struct PathPattern {
     pub path: Vec<PathFactor>,
 }
 
-/// Which of the matching paths are kept, per pair of end points.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Selector {
-    /// Every path (no prefix, or `ALL`).
-    All,
-    /// `ANY [k]`: up to `k` paths (`ANY` alone is one).
-    Any(u64),
-    /// `ANY SHORTEST`: one of the shortest.
-    AnyShortest,
-    /// `ALL SHORTEST`: every path of the shortest length.
-    AllShortest,
-    /// `SHORTEST k`: the `k` shortest.
-    Shortest(u64),
-}
-
-/// Which paths qualify at all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PathMode {
-    /// Anything, repeated nodes and edges included.
-    Walk,
-    /// No edge twice.
-    Trail,
-    /// No node twice.
-    Acyclic,
-    /// No node twice, but the last may be the first.
-    Simple,
-}
+/// Which matching paths are kept, per pair of end points, and which qualify at all:
+/// the engine's own.
+pub use omnigraph_engine::pattern::{PathMode, Selector};
 
 /// An element of a path, with its quantifier.
 #[derive(Debug, Clone, PartialEq)]

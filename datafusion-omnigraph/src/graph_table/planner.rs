@@ -19,7 +19,6 @@ use datafusion::sql::sqlparser::ast::{
     self as sql, BinaryOperator, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
     TableFactor, Visit, VisitMut, Visitor, VisitorMut,
 };
-use omnigraph_engine::pattern::{PathMode as EnginePathMode, Selector as EngineSelector};
 use omnigraph_engine::schema::{GraphSchema, TableDef, TableKind};
 use omnigraph_engine::{Direction, Snapshot};
 
@@ -880,19 +879,8 @@ impl<'c, 'p> Planning<'c, 'p> {
                 .variable
                 .as_ref()
                 .map(|v| self.context.normalize_ident(v.clone())),
-            selector: match path.selector {
-                Selector::All => EngineSelector::All,
-                Selector::Any(k) => EngineSelector::Any(k),
-                Selector::AnyShortest => EngineSelector::AnyShortest,
-                Selector::AllShortest => EngineSelector::AllShortest,
-                Selector::Shortest(k) => EngineSelector::Shortest(k),
-            },
-            mode: match path.mode {
-                PathMode::Walk => EnginePathMode::Walk,
-                PathMode::Trail => EnginePathMode::Trail,
-                PathMode::Acyclic => EnginePathMode::Acyclic,
-                PathMode::Simple => EnginePathMode::Simple,
-            },
+            selector: path.selector,
+            mode: path.mode,
         };
         let qualifier = match_qualifier(index);
         let mut fields = Vec::new();

@@ -527,6 +527,52 @@ impl Search<'_> {
         Ok(true)
     }
 
+    /// Where a repetition's bookkeeping at `state` leads, without moving: a counter set
+    /// to zero (`Enter`), out of the loop and/or into its body (`Loop`), or back to the
+    /// loop head one count up (`Next`).
+    fn counter_steps(&self, state: &State) -> [Option<State>; 2] {
+        let program = self.program;
+        match program.instrs[state.pc as usize] {
+            Instr::Enter(r) => {
+                let mut counters = state.counters;
+                counters[r as usize] = 0;
+                [
+                    Some(State {
+                        pc: state.pc + 1,
+                        counters,
+                        ..*state
+                    }),
+                    None,
+                ]
+            }
+            Instr::Loop { repeat, exit } => {
+                let count = state.counters[repeat as usize];
+                let r = program.repeats[repeat as usize];
+                [
+                    (count >= r.min).then_some(State { pc: exit, ..*state }),
+                    r.max.is_none_or(|m| count < m).then_some(State {
+                        pc: state.pc + 1,
+                        ..*state
+                    }),
+                ]
+            }
+            Instr::Next { repeat, head } => {
+                let mut counters = state.counters;
+                counters[repeat as usize] =
+                    program.advance(repeat as usize, counters[repeat as usize]);
+                [
+                    Some(State {
+                        pc: head,
+                        counters,
+                        ..*state
+                    }),
+                    None,
+                ]
+            }
+            _ => [None, None],
+        }
+    }
+
     /// Passes `test` at `state`: the entry after binding its variable, `None` if it fails.
     fn node_test(&self, trace: &mut Trace, test: &NodeTest, state: &State) -> Option<u32> {
         if !test.admits(state.node) {
@@ -643,52 +689,10 @@ impl Search<'_> {
                     trace.entries.truncate(mark);
                 }
             }
-            Instr::Enter(r) => {
-                let mut counters = state.counters;
-                counters[r as usize] = 0;
-                self.depth_first(
-                    trace,
-                    start,
-                    State {
-                        pc: state.pc + 1,
-                        counters,
-                        ..state
-                    },
-                    found,
-                )?;
-            }
-            Instr::Loop { repeat, exit } => {
-                let count = state.counters[repeat as usize];
-                let r = program.repeats[repeat as usize];
-                if count >= r.min {
-                    self.depth_first(trace, start, State { pc: exit, ..state }, found)?;
+            Instr::Enter(_) | Instr::Loop { .. } | Instr::Next { .. } => {
+                for next in self.counter_steps(&state).into_iter().flatten() {
+                    self.depth_first(trace, start, next, found)?;
                 }
-                if r.max.is_none_or(|m| count < m) {
-                    self.depth_first(
-                        trace,
-                        start,
-                        State {
-                            pc: state.pc + 1,
-                            ..state
-                        },
-                        found,
-                    )?;
-                }
-            }
-            Instr::Next { repeat, head } => {
-                let mut counters = state.counters;
-                counters[repeat as usize] =
-                    program.advance(repeat as usize, counters[repeat as usize]);
-                self.depth_first(
-                    trace,
-                    start,
-                    State {
-                        pc: head,
-                        counters,
-                        ..state
-                    },
-                    found,
-                )?;
             }
             Instr::Accept => {
                 trace.rows(
@@ -911,30 +915,11 @@ impl Search<'_> {
                     }
                 }
             }
-            Instr::Enter(r) => {
-                let mut counters = state.counters;
-                counters[r as usize] = 0;
-                self.closure(
-                    trace,
-                    State {
-                        pc: state.pc + 1,
-                        counters,
-                        ..state
-                    },
-                    visited,
-                    per_state,
-                    all_shortest,
-                    frontier,
-                    accepted,
-                );
-            }
-            Instr::Loop { repeat, exit } => {
-                let count = state.counters[repeat as usize];
-                let r = program.repeats[repeat as usize];
-                if count >= r.min {
+            Instr::Enter(_) | Instr::Loop { .. } | Instr::Next { .. } => {
+                for next in self.counter_steps(&state).into_iter().flatten() {
                     self.closure(
                         trace,
-                        State { pc: exit, ..state },
+                        next,
                         visited,
                         per_state,
                         all_shortest,
@@ -942,38 +927,6 @@ impl Search<'_> {
                         accepted,
                     );
                 }
-                if r.max.is_none_or(|m| count < m) {
-                    self.closure(
-                        trace,
-                        State {
-                            pc: state.pc + 1,
-                            ..state
-                        },
-                        visited,
-                        per_state,
-                        all_shortest,
-                        frontier,
-                        accepted,
-                    );
-                }
-            }
-            Instr::Next { repeat, head } => {
-                let mut counters = state.counters;
-                counters[repeat as usize] =
-                    program.advance(repeat as usize, counters[repeat as usize]);
-                self.closure(
-                    trace,
-                    State {
-                        pc: head,
-                        counters,
-                        ..state
-                    },
-                    visited,
-                    per_state,
-                    all_shortest,
-                    frontier,
-                    accepted,
-                );
             }
             Instr::Accept => accepted.push(state),
         }

@@ -260,6 +260,39 @@ fn random_edges(seed: u64, n: usize, m: usize) -> Vec<(usize, usize)> {
 /// A walk: its edges (rows) and its nodes.
 type Walk = (Vec<usize>, Vec<usize>);
 
+/// A graph of `n` persons `p0..` (age = number) and `m` seeded random knows edges
+/// between them, and the edges as (src, dst) numbers.
+async fn random_social(
+    seed: u64,
+    n: usize,
+    m: usize,
+) -> (tempfile::TempDir, Session, Vec<(usize, usize)>) {
+    let (dir, s) = session().await;
+    let edges = random_edges(seed, n, m);
+    let people: Vec<String> = (0..n).map(|i| format!("('p{i}', {i})")).collect();
+    let knows: Vec<String> = edges
+        .iter()
+        .map(|(a, b)| format!("('p{a}', 'p{b}')"))
+        .collect();
+    s.execute(&format!(
+        "INSERT INTO person (name, age) VALUES {}; INSERT INTO knows (src, dst) VALUES {}",
+        people.join(", "),
+        knows.join(", ")
+    ))
+    .await
+    .unwrap();
+    (dir, s, edges)
+}
+
+/// The edge pattern's two halves for a direction (1 out, -1 in, 0 either).
+fn arrow(dir: i32) -> (&'static str, &'static str) {
+    match dir {
+        1 => ("-", "->"),
+        -1 => ("<-", "-"),
+        _ => ("-", "-"),
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Walk,
@@ -336,30 +369,10 @@ fn allowed(mode: Mode, path: &Walk) -> bool {
 #[tokio::test]
 async fn patterns_agree_with_brute_force_enumeration_on_random_graphs() {
     for seed in [1u64, 7, 42] {
-        let (_dir, s) = session().await;
         let n = 7;
-        let edges = random_edges(seed, n, 14);
-        let people: Vec<String> = (0..n).map(|i| format!("('p{i}', {i})")).collect();
-        s.execute(&format!(
-            "INSERT INTO person (name, age) VALUES {}",
-            people.join(", ")
-        ))
-        .await
-        .unwrap();
-        // One write per edge keeps `since` the edge's row in the enumeration.
-        for (row, (a, b)) in edges.iter().enumerate() {
-            s.execute(&format!(
-                "INSERT INTO knows (src, dst, since) VALUES ('p{a}', 'p{b}', {row})"
-            ))
-            .await
-            .unwrap();
-        }
+        let (_dir, s, edges) = random_social(seed, n, 14).await;
         for dir in [1, -1, 0] {
-            let (l, r) = match dir {
-                1 => ("-", "->"),
-                -1 => ("<-", "-"),
-                _ => ("-", "-"),
-            };
+            let (l, r) = arrow(dir);
             for (prefix, mode, min, max) in [
                 ("", Mode::Walk, 1, 3),
                 ("", Mode::Walk, 0, 2),
@@ -422,32 +435,10 @@ async fn patterns_agree_with_brute_force_enumeration_on_random_graphs() {
 #[tokio::test]
 async fn shortest_reachability_agrees_with_brute_force_on_random_graphs() {
     for seed in [3u64, 11] {
-        let (_dir, s) = session().await;
         let n = 7;
-        let edges = random_edges(seed, n, 12);
-        let people: Vec<String> = (0..n).map(|i| format!("('p{i}', {i})")).collect();
-        s.execute(&format!(
-            "INSERT INTO person (name, age) VALUES {}",
-            people.join(", ")
-        ))
-        .await
-        .unwrap();
-        let pairs: Vec<String> = edges
-            .iter()
-            .map(|(a, b)| format!("('p{a}', 'p{b}')"))
-            .collect();
-        s.execute(&format!(
-            "INSERT INTO knows (src, dst) VALUES {}",
-            pairs.join(", ")
-        ))
-        .await
-        .unwrap();
+        let (_dir, s, edges) = random_social(seed, n, 12).await;
         for dir in [1, -1, 0] {
-            let (l, r) = match dir {
-                1 => ("-", "->"),
-                -1 => ("<-", "-"),
-                _ => ("-", "-"),
-            };
+            let (l, r) = arrow(dir);
             for (min, max) in [
                 (0, Some(2)),
                 (1, Some(1)),
