@@ -958,3 +958,16 @@ def test_graph_table_errors_carry_their_sqlstate(conn):
         conn.execute("SELECT * FROM GRAPH_TABLE (demo MATCH (a:Robot) COLUMNS (a.name))")
     with pytest.raises(pe.SyntaxError):
         conn.execute("SELECT * FROM GRAPH_TABLE (demo MATCH (a)-[:Knows]->*(b) COLUMNS (b.name))")
+
+
+def test_graph_table_copied_to_stdout(conn):
+    """A GRAPH_TABLE is a table in `COPY (...) TO STDOUT` too."""
+    pattern = (
+        "SELECT * FROM GRAPH_TABLE (demo MATCH (a:Person WHERE a.name = 'alice.smith')-[:Knows]->(b) "
+        "COLUMNS (b.name AS friend))"
+    )
+    expected = sorted(r[0] for r in conn.execute(pattern).fetchall())
+    assert expected
+    with conn.cursor().copy(f"COPY ({pattern}) TO STDOUT") as copy:
+        copied = sorted(bytes(block).decode() for block in copy)
+    assert sorted("".join(copied).splitlines()) == expected
