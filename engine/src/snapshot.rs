@@ -176,12 +176,14 @@ impl Snapshot {
         );
         let key = ("endpoints", path, entry.lance_branch.clone(), entry.version);
         let same_table = edge.src_table == edge.dst_table;
-        let topology = self.topology(name).await?;
-        let src_ids = self.node_ids(&edge.src_table).await?;
-        let dst_ids = self.node_ids(&edge.dst_table).await?;
+        let (src_table, dst_table) = (edge.src_table.clone(), edge.dst_table.clone());
+        // The topology and id indexes are read only when the map is built.
         self.store
             .endpoints
             .get_or_build(key, EndpointPositions::memory_size, || async move {
+                let topology = self.topology(name).await?;
+                let src_ids = self.node_ids(&src_table).await?;
+                let dst_ids = self.node_ids(&dst_table).await?;
                 EndpointPositions::build(&topology, &src_ids, &dst_ids, same_table)
             })
             .await

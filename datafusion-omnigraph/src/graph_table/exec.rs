@@ -476,18 +476,6 @@ impl Output {
             columns.push(Arc::new(edges.finish()));
         }
         self.rows = 0;
-        // The list fields' nullability and names follow the declared schema.
-        let columns = columns
-            .into_iter()
-            .zip(schema.fields())
-            .map(|(c, f)| {
-                if c.data_type() == f.data_type() {
-                    Ok(c)
-                } else {
-                    cast(&c, f.data_type())
-                }
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         Ok(RecordBatch::try_new(schema.clone(), columns)?)
     }
 }

@@ -631,8 +631,6 @@ impl<'c, 'p> Planning<'c, 'p> {
                                 }
                             }
                         }
-                        // Group elements' conditions decide their candidates below.
-                        let _ = first_group;
                     } else {
                         global.extend(body_global);
                     }
@@ -642,8 +640,6 @@ impl<'c, 'p> Planning<'c, 'p> {
                 }
             }
         }
-        // Resolve the candidates of this level's quantified elements now that their
-        // conditions are known (done by `match_node`).
         Ok(())
     }
 
@@ -692,9 +688,8 @@ impl<'c, 'p> Planning<'c, 'p> {
                 tables: tables.clone(),
                 conditions,
             });
+            // No slot: `match_node` pairs the factors without one with `groups`, in order.
             None
-            // The group element's index is its position in `groups`; `match_node`
-            // pairs factors and group elements in order.
         } else {
             let (own, others): (Vec<_>, Vec<_>) = conditions.into_iter().partition(|c| {
                 let (names, complex) = referenced_names(c);
@@ -833,7 +828,7 @@ impl<'c, 'p> Planning<'c, 'p> {
         let mut group_iter = groups.iter();
         for f in factors {
             let f = match f {
-                SpecFactor::Node { slot, tables, .. } | SpecFactor::Edge { slot, tables, .. } => {
+                SpecFactor::Node { slot, .. } | SpecFactor::Edge { slot, .. } => {
                     let (name, tables, conditions) = match slot {
                         Some(s) => {
                             let name = &slots[*s as usize].1;
@@ -845,7 +840,6 @@ impl<'c, 'p> Planning<'c, 'p> {
                             let g = group_iter
                                 .next()
                                 .expect("a group element per element without a slot");
-                            let _ = tables;
                             (g.name.clone(), g.tables.clone(), g.conditions.clone())
                         }
                     };

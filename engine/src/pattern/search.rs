@@ -230,8 +230,8 @@ impl Trace {
         });
     }
 
-    /// Every path through the alternatives of `at` and its ancestors, as steps from the
-    /// end back (`suffix` holds the steps after `at`, last first... reversed on emit).
+    /// Every path through the alternatives of `at` and its ancestors; `suffix` holds the
+    /// steps after `at`, the last first, and each path is emitted start first.
     fn expand(&self, at: u32, suffix: &mut Vec<Step>, emit: &mut dyn FnMut(&[Step])) {
         if at == NO_ENTRY {
             let mut steps: Vec<Step> = suffix.clone();
@@ -608,6 +608,25 @@ impl Search<'_> {
         }
     }
 
+    /// The edges `test` lets the path at `state` take (its mode and its edge variable
+    /// agree), and the node each leads to.
+    fn next_steps(
+        &self,
+        trace: &Trace,
+        test: &EdgeTest,
+        state: &State,
+        start: NodeRef,
+    ) -> Vec<(EdgeRef, NodeRef)> {
+        let mut steps = Vec::new();
+        self.graph
+            .for_each_step(state.node, test, |e, m| steps.push((e, m)));
+        steps.retain(|&(edge, to)| {
+            self.mode_allows(trace, state, start, edge, to)
+                && self.edge_slot(trace, test, state, edge)
+        });
+        steps
+    }
+
     fn edge_slot(&self, trace: &Trace, test: &EdgeTest, state: &State, edge: EdgeRef) -> bool {
         match test.slot {
             Some(slot) => trace
@@ -668,15 +687,7 @@ impl Search<'_> {
                     )));
                 }
                 let test = &program.edge_tests[t as usize];
-                let mut steps = Vec::new();
-                self.graph
-                    .for_each_step(state.node, test, |e, m| steps.push((e, m)));
-                for (edge, to) in steps {
-                    if !self.mode_allows(trace, &state, start, edge, to)
-                        || !self.edge_slot(trace, test, &state, edge)
-                    {
-                        continue;
-                    }
+                for (edge, to) in self.next_steps(trace, test, &state, start) {
                     let entry = trace.push(state.entry, Step::Edge(edge, to, test.slot));
                     let next = State {
                         pc: state.pc + 1,
@@ -821,13 +832,7 @@ impl Search<'_> {
                     unreachable!("the frontier holds edge steps");
                 };
                 let test = &program.edge_tests[t as usize];
-                let mut steps = Vec::new();
-                self.graph
-                    .for_each_step(state.node, test, |e, m| steps.push((e, m)));
-                for (edge, to) in steps {
-                    if !self.edge_slot(&trace, test, &state, edge) {
-                        continue;
-                    }
+                for (edge, to) in self.next_steps(&trace, test, &state, start) {
                     let entry = trace.push(state.entry, Step::Edge(edge, to, test.slot));
                     let next = State {
                         pc: state.pc + 1,

@@ -231,19 +231,29 @@ async fn a_large_load_leaves_its_rows_indexed_and_a_small_write_does_not() {
     assert_index_answers(&snap, "person", &person_filters(n)).await;
 }
 
-#[tokio::test]
-async fn a_loads_fresh_edge_ids_are_stored_ascending_and_answer_through_the_pkey() {
-    let (_dir, graph) = social_graph().await;
-    let n = 1000;
-    let edges = INDEX_TAIL_ROWS as usize * 2 + 77;
+/// Loads `n` people aged 20 (with emails if asked), then `edges` knows edges among them.
+async fn load_people_and_knows(graph: &Graph, n: usize, with_email: bool, edges: usize) {
     graph
-        .load_ndjson("main", &people(0..n, 20, false), LoadMode::Append, &opts())
+        .load_ndjson(
+            "main",
+            &people(0..n, 20, with_email),
+            LoadMode::Append,
+            &opts(),
+        )
         .await
         .unwrap();
     graph
         .load_ndjson("main", &knows(0..edges, n), LoadMode::Append, &opts())
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn a_loads_fresh_edge_ids_are_stored_ascending_and_answer_through_the_pkey() {
+    let (_dir, graph) = social_graph().await;
+    let n = 1000;
+    let edges = INDEX_TAIL_ROWS as usize * 2 + 77;
+    load_people_and_knows(&graph, n, false, edges).await;
     let snap = graph.snapshot("main").await.unwrap();
     let ds = snap.dataset("knows").await.unwrap();
     let mut scan = ds.scan();
@@ -322,14 +332,7 @@ async fn index_answers_equal_scans_across_writes_branches_merges_and_time() {
     let (_dir, graph) = social_graph().await;
     let n = 3000;
     // Below the threshold: everything in the flat tail.
-    graph
-        .load_ndjson("main", &people(0..n, 20, true), LoadMode::Append, &opts())
-        .await
-        .unwrap();
-    graph
-        .load_ndjson("main", &knows(0..n, n), LoadMode::Append, &opts())
-        .await
-        .unwrap();
+    load_people_and_knows(&graph, n, true, n).await;
     check_all(&graph, "main", n).await;
     let early = graph.snapshot("main").await.unwrap().version();
 
