@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use arrow_array::RecordBatch;
+use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::SchemaRef;
 use futures::TryStreamExt;
 use lance::Dataset;
@@ -186,6 +186,50 @@ impl Snapshot {
                 let dst_ids = self.node_ids(&dst_table).await?;
                 EndpointPositions::build(&topology, &src_ids, &dst_ids, same_table)
             })
+            .await
+    }
+
+    /// Column `column` of table `name` at this version, whole, in scan order: row `i` is
+    /// the node at position `i` of [`Self::node_ids`] (or the edge at topology row `i`).
+    /// Built once and cached, so filters a pattern checks against reached elements read
+    /// memory, not files.
+    pub async fn column(&self, name: &str, column: &str) -> Result<Arc<ArrayRef>> {
+        let (def, entry) = self.table(name)?;
+        if table_arrow_schema(def).field_with_name(column).is_err() {
+            return Err(Error::InvalidArgument(format!(
+                "table '{}' has no column '{column}'",
+                def.table()
+            )));
+        }
+        // No table path has a '#', so a column's key cannot be another table's.
+        let key = (
+            "column",
+            format!("{}#{column}", entry.path),
+            entry.lance_branch.clone(),
+            entry.version,
+        );
+        let dataset = self.store.dataset(entry).await?;
+        let column = column.to_string();
+        self.store
+            .columns
+            .get_or_build(
+                key,
+                |array: &ArrayRef| array.get_array_memory_size(),
+                || async move {
+                    let batches = storage::scan_columns(&dataset, &[column.as_str()]).await?;
+                    let arrays: Vec<&dyn arrow_array::Array> =
+                        batches.iter().map(|b| b.column(0).as_ref()).collect();
+                    match arrays.as_slice() {
+                        [] => {
+                            let field = dataset.schema().field(&column).map(|f| f.data_type());
+                            Ok(arrow_array::new_empty_array(
+                                &field.unwrap_or(arrow_schema::DataType::Null),
+                            ))
+                        }
+                        _ => Ok(arrow_select::concat::concat(&arrays)?),
+                    }
+                },
+            )
             .await
     }
 

@@ -5,6 +5,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
+use arrow_array::ArrayRef;
 use lance::Dataset;
 use lance::session::Session;
 
@@ -45,6 +46,7 @@ pub(crate) struct TableStore {
     pub(crate) topologies: DerivedCache<Topology>,
     pub(crate) id_indexes: DerivedCache<IdIndex>,
     pub(crate) endpoints: DerivedCache<EndpointPositions>,
+    pub(crate) columns: DerivedCache<ArrayRef>,
     /// Held while a table's Lance branches (forks) are created or deleted. Deleting one
     /// removes the directories no listed branch shares (`tree/_tx` once the last open
     /// transaction's fork is gone), so a fork must not be half-made meanwhile.
@@ -60,6 +62,7 @@ impl TableStore {
             topologies: DerivedCache::new(topology_cache_bytes()),
             id_indexes: DerivedCache::new(topology_cache_bytes() / 4),
             endpoints: DerivedCache::new(topology_cache_bytes() / 4),
+            columns: DerivedCache::new(topology_cache_bytes() / 4),
             fork_refs: tokio::sync::Mutex::new(()),
         }
     }

@@ -6,12 +6,16 @@
 use std::fmt;
 use std::sync::Arc;
 
+use std::collections::HashMap;
+
 use datafusion::arrow::array::{
-    Array, ArrayRef, Int64Builder, ListBuilder, RecordBatch, StringArray, StringBuilder,
+    Array, ArrayRef, BooleanArray, Int64Builder, ListBuilder, RecordBatch, StringArray,
+    StringBuilder,
 };
-use datafusion::arrow::compute::cast;
+use datafusion::arrow::compute::{cast, filter_record_batch};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::common::ScalarValue;
+use datafusion::error::DataFusionError;
 use datafusion::execution::TaskContext;
 use datafusion::physical_expr::EquivalenceProperties;
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
@@ -24,10 +28,11 @@ use futures::TryStreamExt;
 use omnigraph_engine::Snapshot;
 use omnigraph_engine::pattern::{
     EdgeSet, EdgeTable, EdgeTest, Element, NodeRef, NodeSet, NodeTable, NodeTest, PathElements,
-    PatternGraph, ProgramBuilder, match_paths,
+    PatternGraph, ProgramBuilder, Selector, match_paths,
 };
 use omnigraph_engine::schema::TableDef;
 
+use super::check::{LoadedCheck, NodeCheck};
 use super::spec::{Candidates, PathSpec, SpecFactor};
 use crate::error::{DfResult, to_df};
 use crate::functions::args::invalid;
@@ -35,10 +40,21 @@ use crate::functions::args::invalid;
 /// Rows per output batch.
 const BATCH_ROWS: usize = 8192;
 
+/// Where the rows of a pattern input (`Candidates::Input(n)`) come from.
+#[derive(Debug, Clone)]
+pub enum InputSource {
+    /// The `n`th child plan's ids.
+    Plan(usize),
+    /// A check of the table's cached columns (the input's plan is not run).
+    Check(Arc<NodeCheck>),
+}
+
 pub struct GraphMatchExec {
     snapshot: Snapshot,
     spec: Arc<PathSpec>,
-    inputs: Vec<Arc<dyn ExecutionPlan>>,
+    /// The plans of the inputs that are not checks.
+    plans: Vec<Arc<dyn ExecutionPlan>>,
+    sources: Vec<InputSource>,
     id_lists: Vec<Vec<ScalarValue>>,
     properties: Arc<PlanProperties>,
 }
@@ -55,7 +71,8 @@ impl GraphMatchExec {
     pub fn new(
         snapshot: Snapshot,
         spec: Arc<PathSpec>,
-        inputs: Vec<Arc<dyn ExecutionPlan>>,
+        plans: Vec<Arc<dyn ExecutionPlan>>,
+        sources: Vec<InputSource>,
         id_lists: Vec<Vec<ScalarValue>>,
         schema: SchemaRef,
     ) -> Self {
@@ -68,7 +85,8 @@ impl GraphMatchExec {
         GraphMatchExec {
             snapshot,
             spec,
-            inputs,
+            plans,
+            sources,
             id_lists,
             properties,
         }
@@ -83,7 +101,19 @@ impl DisplayAs for GraphMatchExec {
             self.spec.selector,
             self.spec.mode,
             self.snapshot.version()
-        )
+        )?;
+        let checks: Vec<String> = self
+            .sources
+            .iter()
+            .filter_map(|s| match s {
+                InputSource::Check(c) => Some(format!("{c:?}")),
+                InputSource::Plan(_) => None,
+            })
+            .collect();
+        if !checks.is_empty() {
+            write!(f, " checks=[{}]", checks.join(", "))?;
+        }
+        Ok(())
     }
 }
 
@@ -97,7 +127,7 @@ impl ExecutionPlan for GraphMatchExec {
     }
 
     fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        self.inputs.iter().collect()
+        self.plans.iter().collect()
     }
 
     fn with_new_children(
@@ -108,6 +138,7 @@ impl ExecutionPlan for GraphMatchExec {
             self.snapshot.clone(),
             self.spec.clone(),
             children,
+            self.sources.clone(),
             self.id_lists.clone(),
             self.properties.eq_properties.schema().clone(),
         )))
@@ -119,22 +150,29 @@ impl ExecutionPlan for GraphMatchExec {
         context: Arc<TaskContext>,
     ) -> DfResult<SendableRecordBatchStream> {
         let schema = self.properties.eq_properties.schema().clone();
-        let mut input_streams = Vec::new();
-        for plan in &self.inputs {
+        let mut plan_streams = Vec::new();
+        for plan in &self.plans {
             let mut streams = Vec::new();
             for p in 0..plan.output_partitioning().partition_count() {
                 streams.push(plan.execute(p, context.clone())?);
             }
-            input_streams.push(futures::stream::select_all(streams));
+            plan_streams.push(Some(futures::stream::select_all(streams)));
         }
         let snapshot = self.snapshot.clone();
         let spec = self.spec.clone();
+        let sources = self.sources.clone();
         let id_lists = self.id_lists.clone();
         let out_schema = schema.clone();
         let stream = futures::stream::once(async move {
             let mut inputs = Vec::new();
-            for stream in input_streams {
-                inputs.push(stream.try_collect::<Vec<RecordBatch>>().await?);
+            for source in sources {
+                inputs.push(match source {
+                    InputSource::Plan(n) => {
+                        let stream = plan_streams[n].take().expect("each plan feeds one input");
+                        Input::Rows(stream.try_collect::<Vec<RecordBatch>>().await?)
+                    }
+                    InputSource::Check(check) => Input::Check(check.load(&snapshot).await?),
+                });
             }
             let graph = pattern_graph(&snapshot, &spec).await?;
             let (tx, rx) = tokio::sync::mpsc::channel::<DfResult<RecordBatch>>(2);
@@ -230,13 +268,25 @@ fn edge_table(graph: &PatternGraph, name: &str) -> u16 {
         .expect("the graph holds every table of the pattern") as u16
 }
 
+/// What a pattern input holds when the search starts.
+enum Input {
+    /// The ids (and labels) its plan returned.
+    Rows(Vec<RecordBatch>),
+    /// A node filter over cached columns.
+    Check(LoadedCheck),
+}
+
+/// With at most this many start nodes, a filter on the pattern's last node is checked on
+/// the nodes the search reached (a few) rather than on the whole table first.
+const DEFER_MAX_STARTS: usize = 1024;
+
 /// An element's id and, from a labelled input, its table.
 type CandidateId = (String, Option<String>);
 
-/// (id, label) pairs an element filter admits: an input's rows or an id list's values.
+/// (id, label) pairs an input's rows or an id list's values admit.
 fn candidate_ids(
     candidates: Candidates,
-    inputs: &[Vec<RecordBatch>],
+    inputs: &[Input],
     id_lists: &[Vec<ScalarValue>],
 ) -> DfResult<Option<Vec<CandidateId>>> {
     match candidates {
@@ -252,8 +302,13 @@ fn candidate_ids(
                 .collect::<DfResult<_>>()?,
         )),
         Candidates::Input(n) => {
+            let Input::Rows(batches) = &inputs[n] else {
+                return Err(DataFusionError::Internal(
+                    "a checked input read as rows".into(),
+                ));
+            };
             let mut out = Vec::new();
-            for batch in &inputs[n] {
+            for batch in batches {
                 let ids = cast(batch.column(0), &DataType::Utf8)?;
                 let ids = ids.as_any().downcast_ref::<StringArray>().expect("Utf8");
                 let labels = if batch.num_columns() > 1 {
@@ -278,16 +333,109 @@ fn candidate_ids(
     }
 }
 
+/// The nodes of `tables` a node filter admits (`None`: all of them).
+fn node_allowed(
+    graph: &PatternGraph,
+    tables: &[u16],
+    candidates: Candidates,
+    inputs: &[Input],
+    id_lists: &[Vec<ScalarValue>],
+) -> DfResult<Option<Arc<NodeSet>>> {
+    let mut set = NodeSet::default();
+    if let Candidates::Input(n) = candidates
+        && let Input::Check(check) = &inputs[n]
+    {
+        for &t in tables {
+            let table = &graph.nodes[t as usize];
+            if table.name != check.table() {
+                continue;
+            }
+            let passed = check.evaluate_all(table.ids.len())?;
+            for position in passed.values().set_indices() {
+                set.insert(NodeRef {
+                    table: t,
+                    position: position as u32,
+                });
+            }
+        }
+        return Ok(Some(Arc::new(set)));
+    }
+    let Some(ids) = candidate_ids(candidates, inputs, id_lists)? else {
+        return Ok(None);
+    };
+    for (id, label) in ids {
+        for &t in tables {
+            if label
+                .as_ref()
+                .is_some_and(|l| *l != graph.nodes[t as usize].name)
+            {
+                continue;
+            }
+            if let Some(n) = graph.node(t, &id) {
+                set.insert(n);
+            }
+        }
+    }
+    Ok(Some(Arc::new(set)))
+}
+
+/// A filter on the pattern's last node, checked on the matches' nodes as they are
+/// emitted. Each node is checked once.
+struct DeferredCheck<'a> {
+    slot: usize,
+    check: &'a LoadedCheck,
+    verdicts: HashMap<u32, bool>,
+}
+
+impl DeferredCheck<'_> {
+    /// Which of the nodes at `positions` pass.
+    fn mask(&mut self, positions: &[u32]) -> DfResult<BooleanArray> {
+        let mut unknown: Vec<u32> = positions
+            .iter()
+            .copied()
+            .filter(|p| !self.verdicts.contains_key(p))
+            .collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        if !unknown.is_empty() {
+            let passed = self.check.evaluate_at(&unknown)?;
+            for (i, p) in unknown.into_iter().enumerate() {
+                self.verdicts.insert(p, passed.value(i));
+            }
+        }
+        Ok(positions.iter().map(|p| Some(self.verdicts[p])).collect())
+    }
+}
+
 fn run(
     graph: &PatternGraph,
     spec: &PathSpec,
-    inputs: &[Vec<RecordBatch>],
+    inputs: &[Input],
     id_lists: &[Vec<ScalarValue>],
     schema: &SchemaRef,
     tx: &tokio::sync::mpsc::Sender<DfResult<RecordBatch>>,
 ) -> DfResult<()> {
+    // The last factor, when it is a node (so outside any repetition) whose filter is a
+    // check and no selector ranks paths: with few starts it is checked after the search,
+    // which then emits the same matches and more rows to drop, but reads no table.
+    let last = spec.factors.len() - 1;
+    let deferrable = match &spec.factors[last] {
+        SpecFactor::Node {
+            slot: Some(slot),
+            candidates: Candidates::Input(n),
+            ..
+        } if last > 0
+            && spec.selector == Selector::All
+            && matches!(inputs[*n], Input::Check(_)) =>
+        {
+            Some((*slot as usize, *n))
+        }
+        _ => None,
+    };
+    let mut deferred: Option<DeferredCheck> = None;
     let mut builder = ProgramBuilder::new();
-    for f in &spec.factors {
+    let mut starts: Vec<NodeRef> = Vec::new();
+    for (i, f) in spec.factors.iter().enumerate() {
         match f {
             SpecFactor::Node {
                 slot,
@@ -295,23 +443,27 @@ fn run(
                 candidates,
             } => {
                 let table_ids: Vec<u16> = tables.iter().map(|t| node_table(graph, t)).collect();
-                let allowed = candidate_ids(*candidates, inputs, id_lists)?.map(|ids| {
-                    let mut set = NodeSet::default();
-                    for (id, label) in ids {
-                        for &t in &table_ids {
-                            if label
-                                .as_ref()
-                                .is_some_and(|l| *l != graph.nodes[t as usize].name)
-                            {
-                                continue;
-                            }
-                            if let Some(n) = graph.node(t, &id) {
-                                set.insert(n);
-                            }
-                        }
+                let allowed = match deferrable {
+                    Some((slot, n)) if i == last && starts.len() <= DEFER_MAX_STARTS => {
+                        let Input::Check(check) = &inputs[n] else {
+                            unreachable!("deferrable inputs are checks")
+                        };
+                        deferred = Some(DeferredCheck {
+                            slot,
+                            check,
+                            verdicts: HashMap::new(),
+                        });
+                        None
                     }
-                    Arc::new(set)
-                });
+                    _ => node_allowed(graph, &table_ids, *candidates, inputs, id_lists)?,
+                };
+                if i == 0 {
+                    starts = match &allowed {
+                        Some(allowed) => allowed.iter().collect(),
+                        None => graph.all_nodes(&table_ids),
+                    };
+                    starts.sort_unstable();
+                }
                 builder.node(NodeTest {
                     slot: *slot,
                     tables: table_ids,
@@ -355,14 +507,8 @@ fn run(
     let program = builder
         .finish(spec.selector, spec.mode, spec.slots.len())
         .map_err(to_df)?;
-    let start = program.start_test();
-    let mut starts: Vec<NodeRef> = match &start.allowed {
-        Some(allowed) => allowed.iter().copied().collect(),
-        None => graph.all_nodes(&start.tables),
-    };
-    starts.sort_unstable();
     let want_path = spec.path_variable.is_some();
-    let mut out = Output::new(spec);
+    let mut out = Output::new(spec, deferred.as_ref().map(|d| d.slot));
     let mut consumer_gone = false;
     let result = match_paths(
         graph,
@@ -372,7 +518,7 @@ fn run(
         &mut |bindings, path| {
             out.push(graph, bindings, path);
             if out.rows >= BATCH_ROWS {
-                let batch = out.finish(schema)?;
+                let batch = out.finish(schema, deferred.as_mut())?;
                 if tx.blocking_send(Ok(batch)).is_err() {
                     // The consumer is gone (LIMIT reached, query cancelled): stop searching.
                     consumer_gone = true;
@@ -389,7 +535,8 @@ fn run(
     }
     result.map_err(to_df)?;
     if out.rows > 0 {
-        let _ = tx.blocking_send(Ok(out.finish(schema)?));
+        let batch = out.finish(schema, deferred.as_mut())?;
+        let _ = tx.blocking_send(Ok(batch));
     }
     Ok(())
 }
@@ -404,12 +551,15 @@ struct Output {
         ListBuilder<StringBuilder>,
         ListBuilder<StringBuilder>,
     )>,
+    /// The slot whose filter is checked on output, and its nodes' positions by row.
+    deferred: Option<(usize, Vec<u32>)>,
 }
 
 impl Output {
-    fn new(spec: &PathSpec) -> Self {
+    fn new(spec: &PathSpec, deferred_slot: Option<usize>) -> Self {
         Output {
             rows: 0,
+            deferred: deferred_slot.map(|s| (s, Vec::new())),
             slots: spec
                 .slots
                 .iter()
@@ -432,6 +582,12 @@ impl Output {
         path: Option<&PathElements>,
     ) {
         self.rows += 1;
+        if let Some((slot, positions)) = &mut self.deferred {
+            let Some(Element::Node(n)) = bindings[*slot] else {
+                unreachable!("the pattern's last node is bound in every match")
+            };
+            positions.push(n.position);
+        }
         for ((ids, labels), element) in self.slots.iter_mut().zip(bindings) {
             let (id, label) = match element {
                 Some(Element::Node(n)) => (
@@ -462,7 +618,12 @@ impl Output {
         }
     }
 
-    fn finish(&mut self, schema: &SchemaRef) -> DfResult<RecordBatch> {
+    /// The rows so far as a batch, without those the deferred check refuses.
+    fn finish(
+        &mut self,
+        schema: &SchemaRef,
+        deferred: Option<&mut DeferredCheck>,
+    ) -> DfResult<RecordBatch> {
         let mut columns: Vec<ArrayRef> = Vec::new();
         for (ids, labels) in &mut self.slots {
             columns.push(Arc::new(ids.finish()));
@@ -476,6 +637,14 @@ impl Output {
             columns.push(Arc::new(edges.finish()));
         }
         self.rows = 0;
-        Ok(RecordBatch::try_new(schema.clone(), columns)?)
+        let batch = RecordBatch::try_new(schema.clone(), columns)?;
+        match (deferred, &mut self.deferred) {
+            (Some(check), Some((_, positions))) => {
+                let mask = check.mask(positions)?;
+                positions.clear();
+                Ok(filter_record_batch(&batch, &mask)?)
+            }
+            _ => Ok(batch),
+        }
     }
 }

@@ -9,6 +9,7 @@
 //! topology index (`omnigraph_engine::pattern`).
 
 pub mod ast;
+pub mod check;
 pub mod encoding;
 pub mod error;
 pub mod exec;
@@ -17,6 +18,7 @@ pub mod parser;
 pub mod planner;
 pub mod spec;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -37,6 +39,7 @@ use crate::error::{DfResult, to_df};
 use crate::functions::args::invalid;
 use crate::statement_context::StatementContext;
 use node::{GraphMatchNode, GraphVersion};
+use spec::{Candidates, SpecFactor};
 
 pub use error::GraphTableError;
 pub use planner::GraphTablePlanner;
@@ -68,7 +71,7 @@ impl ExtensionPlanner for GraphMatchPlanner {
         &self,
         _planner: &dyn PhysicalPlanner,
         node: &dyn UserDefinedLogicalNode,
-        _logical_inputs: &[&LogicalPlan],
+        logical_inputs: &[&LogicalPlan],
         physical_inputs: &[Arc<dyn ExecutionPlan>],
         state: &SessionState,
     ) -> DfResult<Option<Arc<dyn ExecutionPlan>>> {
@@ -92,10 +95,41 @@ impl ExtensionPlanner for GraphMatchPlanner {
             .iter()
             .map(|list| list.iter().map(|e| constant(e, state)).collect())
             .collect::<DfResult<Vec<Vec<ScalarValue>>>>()?;
+        // A one-table node filter is checked on cached columns rather than by its plan.
+        let node_inputs: BTreeSet<usize> = node
+            .spec
+            .factors
+            .iter()
+            .filter_map(|f| match f {
+                SpecFactor::Node {
+                    tables,
+                    candidates: Candidates::Input(n),
+                    ..
+                } if tables.len() == 1 => Some(*n),
+                _ => None,
+            })
+            .collect();
+        let mut plans = Vec::new();
+        let mut sources = Vec::new();
+        for (i, (logical, physical)) in logical_inputs.iter().zip(physical_inputs).enumerate() {
+            let check = if node_inputs.contains(&i) {
+                check::NodeCheck::from_plan(logical, state)?
+            } else {
+                None
+            };
+            sources.push(match check {
+                Some(check) => exec::InputSource::Check(Arc::new(check)),
+                None => {
+                    plans.push(physical.clone());
+                    exec::InputSource::Plan(plans.len() - 1)
+                }
+            });
+        }
         Ok(Some(Arc::new(exec::GraphMatchExec::new(
             snapshot,
             node.spec.clone(),
-            physical_inputs.to_vec(),
+            plans,
+            sources,
             id_lists,
             node.schema.inner().clone(),
         ))))

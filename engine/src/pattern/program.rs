@@ -55,8 +55,70 @@ pub enum Selector {
     Shortest(u64),
 }
 
-/// Nodes an element filter lets through.
-pub type NodeSet = HashSet<NodeRef, foldhash::fast::RandomState>;
+/// Nodes an element filter lets through: a bit per position of each node table, so a
+/// filter true for most of a big table costs a bit per node, and a test one lookup.
+#[derive(Debug, Default, Clone)]
+pub struct NodeSet {
+    /// (node table, bits by position).
+    tables: Vec<(u16, Vec<u64>)>,
+    len: usize,
+}
+
+impl NodeSet {
+    pub fn insert(&mut self, node: NodeRef) {
+        let bits = match self.tables.iter().position(|(t, _)| *t == node.table) {
+            Some(i) => &mut self.tables[i].1,
+            None => {
+                self.tables.push((node.table, Vec::new()));
+                &mut self.tables.last_mut().expect("pushed").1
+            }
+        };
+        let (word, bit) = (node.position as usize / 64, node.position % 64);
+        if bits.len() <= word {
+            bits.resize(word + 1, 0);
+        }
+        if bits[word] & (1 << bit) == 0 {
+            bits[word] |= 1 << bit;
+            self.len += 1;
+        }
+    }
+
+    #[inline]
+    pub fn contains(&self, node: &NodeRef) -> bool {
+        self.tables
+            .iter()
+            .find(|(t, _)| *t == node.table)
+            .and_then(|(_, bits)| bits.get(node.position as usize / 64))
+            .is_some_and(|word| word & (1 << (node.position % 64)) != 0)
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The nodes, by table in insertion order and by position within a table.
+    pub fn iter(&self) -> impl Iterator<Item = NodeRef> + '_ {
+        self.tables.iter().flat_map(|(table, bits)| {
+            bits.iter().enumerate().flat_map(move |(w, &word)| {
+                let mut rest = word;
+                std::iter::from_fn(move || {
+                    (rest != 0).then(|| {
+                        let bit = rest.trailing_zeros();
+                        rest &= rest - 1;
+                        NodeRef {
+                            table: *table,
+                            position: (w * 64) as u32 + bit,
+                        }
+                    })
+                })
+            })
+        })
+    }
+}
 
 /// Edges an element filter lets through, by edge table and id.
 #[derive(Debug, Default)]

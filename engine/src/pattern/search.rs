@@ -406,7 +406,7 @@ impl Search<'_> {
             .as_ref()
             .filter(|a| a.len() <= FEW_ENDS)
             .map(|a| {
-                let mut ends: Vec<NodeRef> = a.iter().copied().collect();
+                let mut ends: Vec<NodeRef> = a.iter().collect();
                 ends.sort_unstable();
                 ends
             });
