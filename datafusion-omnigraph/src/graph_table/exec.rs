@@ -6,11 +6,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use std::collections::HashMap;
-
 use datafusion::arrow::array::{
-    Array, ArrayRef, BooleanArray, Int64Builder, ListBuilder, RecordBatch, StringArray,
-    StringBuilder,
+    Array, ArrayRef, BooleanArray, Int64Builder, ListBuilder, RecordBatch, RecordBatchOptions,
+    StringArray, StringBuilder,
 };
 use datafusion::arrow::compute::{cast, filter_record_batch};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
@@ -384,26 +382,44 @@ fn node_allowed(
 struct DeferredCheck<'a> {
     slot: usize,
     check: &'a LoadedCheck,
-    verdicts: HashMap<u32, bool>,
+    /// Bits by position: checked, and passed.
+    checked: Vec<u64>,
+    passed: Vec<u64>,
 }
 
-impl DeferredCheck<'_> {
+impl<'a> DeferredCheck<'a> {
+    fn new(slot: usize, check: &'a LoadedCheck, rows: usize) -> Self {
+        DeferredCheck {
+            slot,
+            check,
+            checked: vec![0; rows.div_ceil(64)],
+            passed: vec![0; rows.div_ceil(64)],
+        }
+    }
+
     /// Which of the nodes at `positions` pass.
     fn mask(&mut self, positions: &[u32]) -> DfResult<BooleanArray> {
+        let bit = |bits: &[u64], p: u32| bits[p as usize / 64] & (1 << (p % 64)) != 0;
         let mut unknown: Vec<u32> = positions
             .iter()
             .copied()
-            .filter(|p| !self.verdicts.contains_key(p))
+            .filter(|p| !bit(&self.checked, *p))
             .collect();
         unknown.sort_unstable();
         unknown.dedup();
         if !unknown.is_empty() {
-            let passed = self.check.evaluate_at(&unknown)?;
+            let verdicts = self.check.evaluate_at(&unknown)?;
             for (i, p) in unknown.into_iter().enumerate() {
-                self.verdicts.insert(p, passed.value(i));
+                self.checked[p as usize / 64] |= 1 << (p % 64);
+                if verdicts.value(i) {
+                    self.passed[p as usize / 64] |= 1 << (p % 64);
+                }
             }
         }
-        Ok(positions.iter().map(|p| Some(self.verdicts[p])).collect())
+        Ok(positions
+            .iter()
+            .map(|p| Some(bit(&self.passed, *p)))
+            .collect())
     }
 }
 
@@ -448,11 +464,12 @@ fn run(
                         let Input::Check(check) = &inputs[n] else {
                             unreachable!("deferrable inputs are checks")
                         };
-                        deferred = Some(DeferredCheck {
-                            slot,
-                            check,
-                            verdicts: HashMap::new(),
-                        });
+                        let rows = table_ids
+                            .iter()
+                            .map(|t| graph.nodes[*t as usize].ids.len())
+                            .max()
+                            .unwrap_or(0);
+                        deferred = Some(DeferredCheck::new(slot, check, rows));
                         None
                     }
                     _ => node_allowed(graph, &table_ids, *candidates, inputs, id_lists)?,
@@ -516,6 +533,13 @@ fn run(
         &starts,
         want_path,
         &mut |bindings, path| {
+            if spec
+                .distinct
+                .iter()
+                .any(|(x, y)| bindings[*x as usize] == bindings[*y as usize])
+            {
+                return Ok(());
+            }
             out.push(graph, bindings, path);
             if out.rows >= BATCH_ROWS {
                 let batch = out.finish(schema, deferred.as_mut())?;
@@ -544,8 +568,8 @@ fn run(
 /// Column builders of a match node's output.
 struct Output {
     rows: usize,
-    /// Per slot: id and, when labelled, label.
-    slots: Vec<(StringBuilder, Option<StringBuilder>)>,
+    /// Per slot the query reads: id and, when labelled, label.
+    slots: Vec<Option<(StringBuilder, Option<StringBuilder>)>>,
     path: Option<(
         Int64Builder,
         ListBuilder<StringBuilder>,
@@ -563,7 +587,10 @@ impl Output {
             slots: spec
                 .slots
                 .iter()
-                .map(|s| (StringBuilder::new(), s.labelled().then(StringBuilder::new)))
+                .map(|s| {
+                    s.output
+                        .then(|| (StringBuilder::new(), s.labelled().then(StringBuilder::new)))
+                })
                 .collect(),
             path: spec.path_variable.as_ref().map(|_| {
                 (
@@ -588,7 +615,10 @@ impl Output {
             };
             positions.push(n.position);
         }
-        for ((ids, labels), element) in self.slots.iter_mut().zip(bindings) {
+        for (builders, element) in self.slots.iter_mut().zip(bindings) {
+            let Some((ids, labels)) = builders else {
+                continue;
+            };
             let (id, label) = match element {
                 Some(Element::Node(n)) => (
                     Some(graph.node_id(*n)),
@@ -625,7 +655,7 @@ impl Output {
         deferred: Option<&mut DeferredCheck>,
     ) -> DfResult<RecordBatch> {
         let mut columns: Vec<ArrayRef> = Vec::new();
-        for (ids, labels) in &mut self.slots {
+        for (ids, labels) in self.slots.iter_mut().flatten() {
             columns.push(Arc::new(ids.finish()));
             if let Some(labels) = labels {
                 columns.push(Arc::new(labels.finish()));
@@ -636,8 +666,12 @@ impl Output {
             columns.push(Arc::new(vertices.finish()));
             columns.push(Arc::new(edges.finish()));
         }
+        let batch = RecordBatch::try_new_with_options(
+            schema.clone(),
+            columns,
+            &RecordBatchOptions::new().with_row_count(Some(self.rows)),
+        )?;
         self.rows = 0;
-        let batch = RecordBatch::try_new(schema.clone(), columns)?;
         match (deferred, &mut self.deferred) {
             (Some(check), Some((_, positions))) => {
                 let mask = check.mask(positions)?;

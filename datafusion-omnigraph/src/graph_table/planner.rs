@@ -150,6 +150,10 @@ struct Planning<'c, 'p> {
     paths: BTreeMap<String, usize>,
     /// Variables of elements inside quantifiers.
     group_names: BTreeSet<String>,
+    /// Element and path variables the match nodes output (see [`SlotSpec::output`]).
+    outputs: BTreeSet<String>,
+    /// Per path pattern, the slot pairs `WHERE x.id <> y.id` keeps apart.
+    distinct: BTreeMap<usize, Vec<(u16, u16)>>,
     anonymous: usize,
 }
 
@@ -269,6 +273,8 @@ impl<'c, 'p> Planning<'c, 'p> {
             variables: BTreeMap::new(),
             paths: BTreeMap::new(),
             group_names: BTreeSet::new(),
+            outputs: BTreeSet::new(),
+            distinct: BTreeMap::new(),
             anonymous: 0,
         })
     }
@@ -346,7 +352,61 @@ impl<'c, 'p> Planning<'c, 'p> {
         out
     }
 
+    /// `table` with every identifier in its expressions written normalised and quoted
+    /// (`A.Name` is `"a"."name"`), so that variables and properties are compared by the
+    /// names they stand for however a query spells them.
+    fn normalize_identifiers(&self, mut table: GraphTable) -> GraphTable {
+        struct Normalize<'a>(&'a dyn RelationPlannerContext);
+        impl VisitorMut for Normalize<'_> {
+            type Break = ();
+            fn post_visit_expr(&mut self, expr: &mut sql::Expr) -> std::ops::ControlFlow<()> {
+                match expr {
+                    sql::Expr::Identifier(i) => *i = quoted(&self.0.normalize_ident(i.clone())),
+                    sql::Expr::CompoundIdentifier(parts) => {
+                        for i in parts {
+                            *i = quoted(&self.0.normalize_ident(i.clone()));
+                        }
+                    }
+                    _ => {}
+                }
+                std::ops::ControlFlow::Continue(())
+            }
+        }
+        fn factors(path: &mut [PathFactor], visitor: &mut Normalize) {
+            for factor in path {
+                let (element, filter) = match factor {
+                    PathFactor::Node(e) | PathFactor::Edge { element: e, .. } => {
+                        for (key, value) in &mut e.properties {
+                            *key = quoted(&visitor.0.normalize_ident(key.clone()));
+                            let _ = VisitMut::visit(value, visitor);
+                        }
+                        (None, e.filter.as_mut())
+                    }
+                    PathFactor::Group { path, filter, .. } => (Some(path), filter.as_mut()),
+                };
+                if let Some(path) = element {
+                    factors(path, visitor);
+                }
+                if let Some(filter) = filter {
+                    let _ = VisitMut::visit(filter, visitor);
+                }
+            }
+        }
+        let mut visitor = Normalize(&*self.context);
+        for path in &mut table.paths {
+            factors(&mut path.path, &mut visitor);
+        }
+        if let Some(filter) = &mut table.filter {
+            let _ = VisitMut::visit(filter, &mut visitor);
+        }
+        for c in &mut table.columns {
+            let _ = VisitMut::visit(&mut c.expr, &mut visitor);
+        }
+        table
+    }
+
     fn plan(mut self, table: GraphTable) -> DfResult<LogicalPlan> {
+        let table = self.normalize_identifiers(table);
         let mut global: Vec<sql::Expr> = Vec::new();
         if let Some(filter) = table.filter.clone() {
             conjuncts(filter, &mut global);
@@ -405,6 +465,15 @@ impl<'c, 'p> Planning<'c, 'p> {
             }
         }
         self.narrow_endpoints(&specs);
+        remaining.retain(|c| !self.keep_apart(c));
+        for expr in table.columns.iter().map(|c| &c.expr).chain(&remaining) {
+            self.outputs.extend(referenced_names(expr).0);
+        }
+        for (name, v) in &self.variables {
+            if v.slots.iter().any(|(p, _)| *p != v.slots[0].0) {
+                self.outputs.insert(name.clone());
+            }
+        }
 
         // One match node per path pattern.
         let mut plan: Option<LogicalPlan> = None;
@@ -520,6 +589,41 @@ impl<'c, 'p> Planning<'c, 'p> {
             .map(|(expr, name)| Ok(self.context.sql_to_expr(expr, plan.schema())?.alias(name)))
             .collect::<DfResult<Vec<_>>>()?;
         LogicalPlanBuilder::from(plan).project(projection)?.build()
+    }
+
+    /// Takes `x.id <> y.id` over two elements of one table bound in one path pattern as
+    /// a constraint of its match (which then need not output either id for it).
+    fn keep_apart(&mut self, conjunct: &sql::Expr) -> bool {
+        let sql::Expr::BinaryOp {
+            left,
+            op: BinaryOperator::NotEq,
+            right,
+        } = conjunct
+        else {
+            return false;
+        };
+        let id_of = |e: &sql::Expr| match e {
+            sql::Expr::CompoundIdentifier(parts) if parts.len() == 2 && parts[1].value == "id" => {
+                self.variables.get(&parts[0].value)
+            }
+            _ => None,
+        };
+        let (Some(x), Some(y)) = (id_of(left), id_of(right)) else {
+            return false;
+        };
+        if x.tables.len() != 1 || x.tables != y.tables || x.kind != y.kind {
+            return false;
+        }
+        let Some((path, sx, sy)) = x.slots.iter().find_map(|(p, sx)| {
+            y.slots
+                .iter()
+                .find(|(q, _)| q == p)
+                .map(|(_, sy)| (*p, *sx, *sy))
+        }) else {
+            return false;
+        };
+        self.distinct.entry(path).or_default().push((sx, sy));
+        true
     }
 
     /// Flattens a path's factors into spec factors, declaring its variables.
@@ -820,6 +924,7 @@ impl<'c, 'p> Planning<'c, 'p> {
             .map(|(_, name)| SlotSpec {
                 variable: name.clone(),
                 tables: self.variables[name].tables.clone(),
+                output: self.outputs.contains(name),
             })
             .collect();
         let mut inputs = Vec::new();
@@ -872,13 +977,15 @@ impl<'c, 'p> Planning<'c, 'p> {
             path_variable: path
                 .variable
                 .as_ref()
-                .map(|v| self.context.normalize_ident(v.clone())),
+                .map(|v| self.context.normalize_ident(v.clone()))
+                .filter(|v| self.outputs.contains(v)),
             selector: path.selector,
             mode: path.mode,
+            distinct: self.distinct.get(&index).cloned().unwrap_or_default(),
         };
         let qualifier = match_qualifier(index);
         let mut fields = Vec::new();
-        for s in &spec.slots {
+        for s in spec.slots.iter().filter(|s| s.output) {
             fields.push(Field::new(id_column(&s.variable), DataType::Utf8, true));
             if s.labelled() {
                 fields.push(Field::new(label_column(&s.variable), DataType::Utf8, true));

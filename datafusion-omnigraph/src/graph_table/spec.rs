@@ -42,6 +42,9 @@ pub struct SlotSpec {
     pub variable: String,
     /// Tables the element may be in; with more than one, the slot has a label column.
     pub tables: Vec<String>,
+    /// Whether the match node outputs the element: the query reads the variable, or
+    /// another path pattern shares it. Otherwise it is only bound during the search.
+    pub output: bool,
 }
 
 impl SlotSpec {
@@ -58,6 +61,9 @@ pub struct PathSpec {
     pub path_variable: Option<String>,
     pub selector: Selector,
     pub mode: PathMode,
+    /// Pairs of slots that bind different elements of one table (`WHERE x.id <> y.id`),
+    /// checked as matches are found rather than by a filter over their ids.
+    pub distinct: Vec<(u16, u16)>,
 }
 
 impl PartialOrd for PathSpec {

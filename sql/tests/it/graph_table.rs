@@ -81,6 +81,25 @@ async fn one_hop_patterns_read_labels_properties_and_directions() {
         .await,
         ["cat|ann|30|2003", "cat|dan|19|2004"]
     );
+    // Unquoted variables and properties fold to lower case, as column names do.
+    assert_eq!(
+        rows(
+            &s,
+            "SELECT * FROM GRAPH_TABLE (social MATCH (A:Person WHERE A.Name = 'cat')-[K:Knows]->(B {AGE: 19}) \
+             COLUMNS (A.NAME AS a, b.Name, K.since, ELEMENT_ID(a) = a.id AS same))"
+        )
+        .await,
+        ["cat|dan|2004|true"]
+    );
+    // Variables and a path variable the query does not read still match.
+    assert_eq!(
+        rows(
+            &s,
+            "SELECT count(*), min(one) FROM GRAPH_TABLE (social MATCH p = (a WHERE a.name = 'cat')-[k:Knows]->(b) COLUMNS (1 AS one))"
+        )
+        .await,
+        ["2|1"]
+    );
     // Either direction, an edge label given as the table name, any case.
     assert_eq!(
         rows(
@@ -187,6 +206,16 @@ async fn quantifiers_selectors_and_path_variables() {
         )
         .await,
         ["ann|30", "bob|25", "cat|41", "dan|19"]
+    );
+    // `a.id <> b.id` keeps the two apart during the match (the start is not reached).
+    assert_eq!(
+        rows(
+            &s,
+            "SELECT * FROM GRAPH_TABLE (social MATCH ANY SHORTEST (a WHERE a.name = 'ann')-[:Knows]->+(b) \
+             WHERE b.id <> a.id AND b.age > 20 COLUMNS (b.name))"
+        )
+        .await,
+        ["bob", "cat"]
     );
     assert_eq!(
         rows(
