@@ -62,6 +62,10 @@ pub enum ErrorKind {
     ReadOnlyParameter,
     /// 22P02 invalid_text_representation (a value that does not fit its type)
     InvalidValue,
+    /// 22000 data_exception (vectors of different dimensions)
+    DataException,
+    /// 22004 null_value_not_allowed (a NULL element in a vector)
+    NullValueNotAllowed,
     /// 22012 division_by_zero
     DivisionByZero,
     /// 22003 numeric_value_out_of_range
@@ -181,6 +185,8 @@ impl ErrorKind {
             ErrorKind::InvalidParameter => "22023",
             ErrorKind::ReadOnlyParameter => "55P02",
             ErrorKind::InvalidValue => "22P02",
+            ErrorKind::DataException => "22000",
+            ErrorKind::NullValueNotAllowed => "22004",
             ErrorKind::DivisionByZero => "22012",
             ErrorKind::NumericOutOfRange => "22003",
             ErrorKind::SubstringError => "22011",
@@ -467,6 +473,10 @@ fn function_kind(err: &FunctionError) -> ErrorKind {
         FunctionError::InvalidRegularExpression(_) => ErrorKind::InvalidRegularExpression,
         FunctionError::InvalidRegularExpressionFlag(_) => ErrorKind::InvalidParameter,
         FunctionError::InvalidEscapeString => ErrorKind::InvalidEscapeSequence,
+        FunctionError::DifferentVectorDimensions(..)
+        | FunctionError::EmptyVector
+        | FunctionError::NonFiniteInVector(_) => ErrorKind::DataException,
+        FunctionError::NullInVector => ErrorKind::NullValueNotAllowed,
         FunctionError::InvalidInput { .. } => ErrorKind::InvalidValue,
     }
 }

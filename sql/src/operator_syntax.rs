@@ -4,13 +4,17 @@
 //! decoded its escapes) as the string it spells, and `LIKE p ESCAPE 'c'` with an escape
 //! other than backslash (DataFusion's only one) as `LIKE like_escape(p, 'c')`, as
 //! PostgreSQL itself plans it: a literal pattern is written again with backslashes here,
-//! any other is rewritten when it runs. Output names are taken before this.
+//! any other is rewritten when it runs; and pgvector's distance operators (`<->`, `<=>`,
+//! `<#>`) as its distance functions. Output names are taken before this.
 
 use std::ops::ControlFlow;
 
 use datafusion::sql::parser::Statement as DFStatement;
-use datafusion::sql::sqlparser::ast::{Expr, UnaryOperator, Value, VisitMut, VisitorMut};
+use datafusion::sql::sqlparser::ast::{
+    BinaryOperator, Expr, UnaryOperator, Value, VisitMut, VisitorMut,
+};
 use datafusion_omnigraph::functions::like_escape::{escape_character, with_backslash_escapes};
+use datafusion_omnigraph::functions::vector;
 use datafusion_omnigraph::syntax_builders::function_call as call;
 
 /// Rewrites the operators and literals of `statement` the planner does not know.
@@ -57,6 +61,21 @@ fn rewrite(expr: &mut Expr) {
             {
                 **pattern = backslash_pattern(pattern, escape);
                 *escape_char = None;
+            }
+        }
+        Expr::BinaryOp { left, op, right } => {
+            let operator = match op {
+                BinaryOperator::LtDashGt => "<->",
+                // PostgreSQL has no `<=>` of its own (DataFusion reads it as MySQL's
+                // null-safe equality): it is pgvector's cosine distance.
+                BinaryOperator::Spaceship => "<=>",
+                BinaryOperator::Custom(c) => c.as_str(),
+                _ => return,
+            };
+            if let Some(function) = vector::operator_function(operator) {
+                let left = std::mem::replace(left.as_mut(), Expr::value(Value::Null));
+                let right = std::mem::replace(right.as_mut(), Expr::value(Value::Null));
+                *expr = call(function, vec![left, right]);
             }
         }
         _ => {}

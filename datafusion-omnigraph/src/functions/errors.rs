@@ -33,6 +33,14 @@ pub enum FunctionError {
     InvalidRegularExpressionFlag(char),
     /// 22025: an `ESCAPE` string longer than one character.
     InvalidEscapeString,
+    /// 22000: two vectors of different lengths given to a distance (their lengths).
+    DifferentVectorDimensions(usize, usize),
+    /// 22000: vector text with no element (`'[]'`).
+    EmptyVector,
+    /// 22000: a NaN (`true`) or infinite element in a vector.
+    NonFiniteInVector(bool),
+    /// 22004: an array with a NULL element used as a vector.
+    NullInVector,
     /// 22P02: text that is not a value of the type (`json`, `uuid`), and the text.
     InvalidInput {
         type_name: &'static str,
@@ -78,6 +86,15 @@ impl fmt::Display for FunctionError {
             FunctionError::InvalidEscapeString => {
                 f.write_str("invalid escape string: Escape string must be empty or one character.")
             }
+            FunctionError::DifferentVectorDimensions(a, b) => {
+                write!(f, "different vector dimensions {a} and {b}")
+            }
+            FunctionError::EmptyVector => f.write_str("vector must have at least 1 dimension"),
+            FunctionError::NonFiniteInVector(true) => f.write_str("NaN not allowed in vector"),
+            FunctionError::NonFiniteInVector(false) => {
+                f.write_str("infinite value not allowed in vector")
+            }
+            FunctionError::NullInVector => f.write_str("array must not contain nulls"),
             FunctionError::InvalidInput { type_name, value } => {
                 write!(f, "invalid input syntax for type {type_name}: \"{value}\"")
             }

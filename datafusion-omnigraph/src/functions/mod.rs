@@ -24,6 +24,7 @@ pub mod text;
 pub mod to_char;
 pub mod traversal;
 pub mod typed_text;
+pub mod vector;
 pub mod windows;
 
 use datafusion::logical_expr::ScalarUDF;
@@ -39,6 +40,7 @@ pub fn postgres_functions() -> Vec<ScalarUDF> {
     udfs.extend(arrays::functions());
     udfs.extend(numeric::functions());
     udfs.extend(datetime::functions());
+    udfs.extend(vector::functions());
     udfs
 }
 

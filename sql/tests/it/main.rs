@@ -9,6 +9,7 @@ mod graph_table;
 mod numbers;
 mod queries;
 mod routing;
+mod search;
 mod transactions;
 mod types;
 mod writes;

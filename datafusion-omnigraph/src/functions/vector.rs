@@ -1,0 +1,374 @@
+//! pgvector's vector functions over `Vector(n)` properties (Arrow `FixedSizeList` of
+//! `Float32`), float arrays (`ARRAY[1, 2, 3]`) and vector text (`'[1,2,3]'`):
+//! `l2_distance` (`<->`), `cosine_distance` (`<=>`), `inner_product`,
+//! `vector_negative_inner_product` (`<#>`), `l1_distance`, `vector_dims` and
+//! `vector_norm`. Sums are accumulated in `f32` in element order, as pgvector does, so
+//! results agree with it to the last bit.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Float64Array, Int32Array, OffsetSizeTrait,
+};
+use datafusion::arrow::buffer::NullBuffer;
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Float32Type};
+use datafusion::common::{Result, ScalarValue};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
+
+use super::errors::FunctionError;
+
+pub fn functions() -> Vec<ScalarUDF> {
+    let binary = |name, measure| {
+        ScalarUDF::new_from_impl(Distance {
+            name,
+            measure,
+            signature: Signature::user_defined(Volatility::Immutable),
+        })
+    };
+    vec![
+        binary("l2_distance", Measure::L2),
+        binary("cosine_distance", Measure::Cosine),
+        binary("inner_product", Measure::InnerProduct),
+        binary(
+            "vector_negative_inner_product",
+            Measure::NegativeInnerProduct,
+        ),
+        binary("l1_distance", Measure::L1),
+        ScalarUDF::new_from_impl(VectorProperty {
+            name: "vector_dims",
+            signature: Signature::user_defined(Volatility::Immutable),
+        }),
+        ScalarUDF::new_from_impl(VectorProperty {
+            name: "vector_norm",
+            signature: Signature::user_defined(Volatility::Immutable),
+        }),
+    ]
+}
+
+/// The function a pgvector operator stands for.
+pub fn operator_function(operator: &str) -> Option<&'static str> {
+    match operator {
+        "<->" => Some("l2_distance"),
+        "<=>" => Some("cosine_distance"),
+        "<#>" => Some("vector_negative_inner_product"),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Measure {
+    L2,
+    Cosine,
+    InnerProduct,
+    NegativeInnerProduct,
+    L1,
+}
+
+impl Measure {
+    fn apply(self, a: &[f32], b: &[f32]) -> f64 {
+        match self {
+            Measure::L2 => {
+                let mut sum = 0f32;
+                for (x, y) in a.iter().zip(b) {
+                    let d = x - y;
+                    sum += d * d;
+                }
+                (sum as f64).sqrt()
+            }
+            Measure::Cosine => {
+                let (mut dot, mut na, mut nb) = (0f32, 0f32, 0f32);
+                for (x, y) in a.iter().zip(b) {
+                    dot += x * y;
+                    na += x * x;
+                    nb += y * y;
+                }
+                let similarity = dot as f64 / ((na as f64) * (nb as f64)).sqrt();
+                if similarity.is_nan() {
+                    f64::NAN
+                } else {
+                    1.0 - similarity.clamp(-1.0, 1.0)
+                }
+            }
+            Measure::InnerProduct | Measure::NegativeInnerProduct => {
+                let mut dot = 0f32;
+                for (x, y) in a.iter().zip(b) {
+                    dot += x * y;
+                }
+                if self == Measure::InnerProduct {
+                    dot as f64
+                } else {
+                    -(dot as f64)
+                }
+            }
+            Measure::L1 => {
+                let mut sum = 0f32;
+                for (x, y) in a.iter().zip(b) {
+                    sum += (x - y).abs();
+                }
+                sum as f64
+            }
+        }
+    }
+}
+
+/// 42883: no function `name` takes `args`.
+fn undefined(name: &str, args: &[DataType]) -> datafusion::error::DataFusionError {
+    let types: Vec<String> = args.iter().map(|t| t.to_string()).collect();
+    FunctionError::UndefinedFunction(format!("{name}({})", types.join(", "))).into()
+}
+
+/// What an argument may be: a vector column, a float array, or vector text.
+fn accepts(t: &DataType) -> bool {
+    match t {
+        DataType::FixedSizeList(f, _) | DataType::List(f) | DataType::LargeList(f) => {
+            f.data_type().is_numeric() || f.data_type() == &DataType::Null
+        }
+        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 | DataType::Null => true,
+        _ => false,
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Distance {
+    name: &'static str,
+    measure: Measure,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for Distance {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        // Arguments are taken as they are; `return_type` refuses the wrong ones with a
+        // typed error (DataFusion turns a coercion error into text).
+        Ok(arg_types.to_vec())
+    }
+
+    fn return_type(&self, args: &[DataType]) -> Result<DataType> {
+        match args {
+            [a, b] if accepts(a) && accepts(b) => Ok(DataType::Float64),
+            _ => Err(undefined(self.name, args)),
+        }
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let scalar = args
+            .args
+            .iter()
+            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let a = Vectors::of(&args.args[0], rows)?;
+        let b = Vectors::of(&args.args[1], rows)?;
+        let n = if scalar { 1 } else { rows };
+        let mut out = Vec::with_capacity(n);
+        for row in 0..n {
+            out.push(match (a.get(row), b.get(row)) {
+                (Some(x), Some(y)) => {
+                    if x.len() != y.len() {
+                        return Err(
+                            FunctionError::DifferentVectorDimensions(x.len(), y.len()).into()
+                        );
+                    }
+                    Some(self.measure.apply(x, y))
+                }
+                _ => None,
+            });
+        }
+        let array = Float64Array::from(out);
+        Ok(if scalar {
+            ColumnarValue::Scalar(ScalarValue::try_from_array(&array, 0)?)
+        } else {
+            ColumnarValue::Array(Arc::new(array))
+        })
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct VectorProperty {
+    name: &'static str,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for VectorProperty {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        Ok(arg_types.to_vec())
+    }
+
+    fn return_type(&self, args: &[DataType]) -> Result<DataType> {
+        match args {
+            [a] if accepts(a) => Ok(if self.name == "vector_dims" {
+                DataType::Int32
+            } else {
+                DataType::Float64
+            }),
+            _ => Err(undefined(self.name, args)),
+        }
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let scalar = matches!(args.args[0], ColumnarValue::Scalar(_));
+        let v = Vectors::of(&args.args[0], args.number_rows)?;
+        let n = if scalar { 1 } else { args.number_rows };
+        let array: ArrayRef = if self.name == "vector_dims" {
+            Arc::new(Int32Array::from_iter(
+                (0..n).map(|row| v.get(row).map(|x| x.len() as i32)),
+            ))
+        } else {
+            Arc::new(Float64Array::from_iter((0..n).map(|row| {
+                v.get(row).map(|x| {
+                    x.iter()
+                        .map(|e| (*e as f64) * (*e as f64))
+                        .sum::<f64>()
+                        .sqrt()
+                })
+            })))
+        };
+        Ok(if scalar {
+            ColumnarValue::Scalar(ScalarValue::try_from_array(&array, 0)?)
+        } else {
+            ColumnarValue::Array(array)
+        })
+    }
+}
+
+/// An argument's vectors, row by row: the elements as `f32` and where each row's are.
+struct Vectors {
+    values: Vec<f32>,
+    /// Row `i`'s elements are `values[offsets[i]..offsets[i + 1]]`.
+    offsets: Vec<usize>,
+    nulls: Option<NullBuffer>,
+    /// One value for every row.
+    scalar: bool,
+}
+
+impl Vectors {
+    fn of(arg: &ColumnarValue, rows: usize) -> Result<Vectors> {
+        match arg {
+            ColumnarValue::Scalar(s) => {
+                let mut v = Vectors::of_array(&s.to_array_of_size(1)?)?;
+                v.scalar = true;
+                Ok(v)
+            }
+            ColumnarValue::Array(a) => {
+                debug_assert_eq!(a.len(), rows);
+                Vectors::of_array(a)
+            }
+        }
+    }
+
+    fn of_array(array: &ArrayRef) -> Result<Vectors> {
+        let nulls = array.logical_nulls();
+        match array.data_type() {
+            DataType::FixedSizeList(_, dim) => {
+                let list = array.as_fixed_size_list();
+                let dim = *dim as usize;
+                let values = float_values(list.values())?;
+                let offsets = (0..=list.len())
+                    .map(|i| list.value_offset(0) as usize + i * dim)
+                    .collect();
+                Ok(Vectors {
+                    values,
+                    offsets,
+                    nulls,
+                    scalar: false,
+                })
+            }
+            DataType::List(_) => Self::of_list(array.as_list::<i32>(), nulls),
+            DataType::LargeList(_) => Self::of_list(array.as_list::<i64>(), nulls),
+            DataType::Null => Ok(Vectors {
+                values: Vec::new(),
+                offsets: vec![0; array.len() + 1],
+                nulls: Some(NullBuffer::new_null(array.len())),
+                scalar: false,
+            }),
+            _ => {
+                let text = cast(array, &DataType::Utf8)?;
+                let text = text.as_string::<i32>();
+                let mut values = Vec::new();
+                let mut offsets = vec![0];
+                for i in 0..text.len() {
+                    if text.is_valid(i) {
+                        parse_vector(text.value(i), &mut values)?;
+                    }
+                    offsets.push(values.len());
+                }
+                Ok(Vectors {
+                    values,
+                    offsets,
+                    nulls,
+                    scalar: false,
+                })
+            }
+        }
+    }
+
+    fn of_list<O: OffsetSizeTrait>(
+        list: &datafusion::arrow::array::GenericListArray<O>,
+        nulls: Option<NullBuffer>,
+    ) -> Result<Vectors> {
+        Ok(Vectors {
+            values: float_values(list.values())?,
+            offsets: list.value_offsets().iter().map(|o| o.as_usize()).collect(),
+            nulls,
+            scalar: false,
+        })
+    }
+
+    fn get(&self, row: usize) -> Option<&[f32]> {
+        let row = if self.scalar { 0 } else { row };
+        if self.nulls.as_ref().is_some_and(|n| n.is_null(row)) {
+            return None;
+        }
+        Some(&self.values[self.offsets[row]..self.offsets[row + 1]])
+    }
+}
+
+/// The elements of a list's values as `f32`; a NULL element is refused, as pgvector does.
+fn float_values(values: &ArrayRef) -> Result<Vec<f32>> {
+    if values.null_count() > 0 {
+        return Err(FunctionError::NullInVector.into());
+    }
+    let floats = cast(values, &DataType::Float32)?;
+    Ok(floats.as_primitive::<Float32Type>().values().to_vec())
+}
+
+/// pgvector's text form: `[1, 2.5, -3e2]`.
+fn parse_vector(text: &str, out: &mut Vec<f32>) -> Result<()> {
+    let invalid = || FunctionError::InvalidInput {
+        type_name: "vector",
+        value: text.to_string(),
+    };
+    let inner = text
+        .trim()
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .ok_or_else(invalid)?;
+    if inner.trim().is_empty() {
+        return Err(FunctionError::EmptyVector.into());
+    }
+    for part in inner.split(',') {
+        let value: f32 = part.trim().parse().map_err(|_| invalid())?;
+        if !value.is_finite() {
+            return Err(FunctionError::NonFiniteInVector(value.is_nan()).into());
+        }
+        out.push(value);
+    }
+    Ok(())
+}
