@@ -95,3 +95,19 @@ def test_vector_functions_and_errors(docs):
     assert f"different vector dimensions {DIMS} and 2" in str(e.value)
     with pytest.raises(psycopg.errors.InvalidTextRepresentation):
         conn.execute("SELECT l2_distance(%s, '[1]')", ("[oops]",))
+
+
+def test_casts_to_vector_as_drivers_write_them(docs):
+    conn, vectors = docs
+    q = [0.25] * DIMS
+    ranked = sorted(vectors, key=lambda n: (cosine(vectors[n], q), n))
+    rows = conn.execute("SELECT n FROM doc ORDER BY emb <=> %s::vector LIMIT 5", (text(q),)).fetchall()
+    assert [r[0] for r in rows] == ranked[:5]
+    conn.execute("INSERT INTO doc (n, topic, emb) VALUES (%s, %s, %s::vector(16))",
+                 (5000, 0, text([1.0] + [0.0] * (DIMS - 1))))
+    row = conn.execute("SELECT n, emb FROM doc ORDER BY emb <-> '[1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]' LIMIT 1").fetchone()
+    assert row == (5000, [1.0] + [0.0] * (DIMS - 1))
+    conn.execute("DELETE FROM doc WHERE n = 5000")
+    with pytest.raises(psycopg.errors.DataException) as e:
+        conn.execute("SELECT %s::vector(16)", ("[1,2]",))
+    assert "expected 16 dimensions, not 2" in str(e.value)

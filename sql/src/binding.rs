@@ -9,6 +9,7 @@ use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::{
     Expr as SqlExpr, FunctionArg, FunctionArgExpr, TableFactor, Value, VisitMut, VisitorMut,
 };
+use datafusion_omnigraph::pg_type::pg_type_of;
 
 use crate::error::{ErrorKind, Result, SqlError};
 use crate::statement::Call;
@@ -22,14 +23,21 @@ pub(crate) fn placeholder_casts(plan: &LogicalPlan) -> Vec<(usize, DataType)> {
         node.apply_expressions(|expr| {
             expr.apply(|e| {
                 let cast = match e {
-                    Expr::Cast(c) => Some((&*c.expr, c.field.data_type())),
-                    Expr::TryCast(c) => Some((&*c.expr, c.field.data_type())),
+                    Expr::Cast(c) => Some((&*c.expr, &c.field)),
+                    Expr::TryCast(c) => Some((&*c.expr, &c.field)),
                     _ => None,
                 };
-                if let Some((Expr::Placeholder(p), ty)) = cast
+                if let Some((Expr::Placeholder(p), field)) = cast
                     && let Ok(n) = p.id.trim_start_matches('$').parse::<usize>()
                 {
-                    found.push((n, ty.clone()));
+                    // `$1::vector` is pgvector's text (`[1,2,3]`), read by the cast; there
+                    // is no `vector` type on the wire yet.
+                    let ty = if pg_type_of(field) == Some("vector") {
+                        DataType::Utf8
+                    } else {
+                        field.data_type().clone()
+                    };
+                    found.push((n, ty));
                 }
                 Ok(TreeNodeRecursion::Continue)
             })

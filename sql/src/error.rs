@@ -474,6 +474,7 @@ fn function_kind(err: &FunctionError) -> ErrorKind {
         FunctionError::InvalidRegularExpressionFlag(_) => ErrorKind::InvalidParameter,
         FunctionError::InvalidEscapeString => ErrorKind::InvalidEscapeSequence,
         FunctionError::DifferentVectorDimensions(..)
+        | FunctionError::ExpectedVectorDimensions(..)
         | FunctionError::EmptyVector
         | FunctionError::NonFiniteInVector(_) => ErrorKind::DataException,
         FunctionError::NullInVector => ErrorKind::NullValueNotAllowed,
@@ -501,6 +502,7 @@ fn type_kind(err: &TypeError) -> ErrorKind {
         TypeError::UndefinedOperator(_) => ErrorKind::UndefinedFunction,
         TypeError::AmbiguousFunction(_) => ErrorKind::AmbiguousFunction,
         TypeError::InvalidInput { .. } => ErrorKind::InvalidValue,
+        TypeError::InvalidTypeModifier(_) => ErrorKind::InvalidParameter,
         TypeError::OutOfRange { .. } | TypeError::NumericFieldOverflow => {
             ErrorKind::NumericOutOfRange
         }

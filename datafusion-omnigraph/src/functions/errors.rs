@@ -35,6 +35,8 @@ pub enum FunctionError {
     InvalidEscapeString,
     /// 22000: two vectors of different lengths given to a distance (their lengths).
     DifferentVectorDimensions(usize, usize),
+    /// 22000: a value cast to `vector(n)` with another number of elements (n, its own).
+    ExpectedVectorDimensions(usize, usize),
     /// 22000: vector text with no element (`'[]'`).
     EmptyVector,
     /// 22000: a NaN (`true`) or infinite element in a vector.
@@ -88,6 +90,9 @@ impl fmt::Display for FunctionError {
             }
             FunctionError::DifferentVectorDimensions(a, b) => {
                 write!(f, "different vector dimensions {a} and {b}")
+            }
+            FunctionError::ExpectedVectorDimensions(n, got) => {
+                write!(f, "expected {n} dimensions, not {got}")
             }
             FunctionError::EmptyVector => f.write_str("vector must have at least 1 dimension"),
             FunctionError::NonFiniteInVector(true) => f.write_str("NaN not allowed in vector"),

@@ -8,17 +8,22 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, Float64Array, Int32Array, OffsetSizeTrait,
+    Array, ArrayRef, AsArray, FixedSizeListArray, Float32Array, Float64Array, Int32Array,
+    ListArray, OffsetSizeTrait,
 };
-use datafusion::arrow::buffer::NullBuffer;
+use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Float32Type};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float32Type};
+use datafusion::common::tree_node::Transformed;
 use datafusion::common::{Result, ScalarValue};
+use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    Cast, ColumnarValue, Expr, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
+    Signature, TryCast, Volatility,
 };
 
 use super::errors::FunctionError;
+use crate::pg_type::{pg_type_of, with_pg_type};
 
 pub fn functions() -> Vec<ScalarUDF> {
     let binary = |name, measure| {
@@ -371,4 +376,127 @@ fn parse_vector(text: &str, out: &mut Vec<f32>) -> Result<()> {
         out.push(value);
     }
     Ok(())
+}
+
+/// The type a cast to `vector` (a list of `float4`) or `vector(n)` (a `Vector(n)`
+/// property's type) gives, tagged `vector` so that [`rewrite_cast`] finds it.
+pub fn vector_field(dims: Option<i32>) -> FieldRef {
+    let element = Arc::new(Field::new_list_field(DataType::Float32, true));
+    let data_type = match dims {
+        Some(n) => DataType::FixedSizeList(element, n),
+        None => DataType::List(element),
+    };
+    Arc::new(with_pg_type(Field::new("", data_type, true), "vector"))
+}
+
+/// A cast to `vector` or `vector(n)` as pgvector's input: vector text, an array or a
+/// vector, its length checked against `n`.
+pub fn rewrite_cast(expr: Expr) -> Transformed<Expr> {
+    let (inner, field) = match &expr {
+        Expr::Cast(Cast { expr, field }) | Expr::TryCast(TryCast { expr, field })
+            if pg_type_of(field) == Some("vector") =>
+        {
+            (expr.as_ref().clone(), field.clone())
+        }
+        _ => return Transformed::no(expr),
+    };
+    let dims = match field.data_type() {
+        DataType::FixedSizeList(_, n) => Some(*n),
+        _ => None,
+    };
+    let udf = ScalarUDF::new_from_impl(VectorCast {
+        dims,
+        signature: Signature::any(1, Volatility::Immutable),
+    });
+    Transformed::yes(Expr::ScalarFunction(ScalarFunction::new_udf(
+        Arc::new(udf),
+        vec![inner],
+    )))
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct VectorCast {
+    dims: Option<i32>,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for VectorCast {
+    fn name(&self) -> &str {
+        "vector"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, args: &[DataType]) -> Result<DataType> {
+        match args {
+            [a] if accepts(a) => Ok(vector_field(self.dims).data_type().clone()),
+            _ => Err(undefined("vector", args)),
+        }
+    }
+
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        let types: Vec<DataType> = args
+            .arg_fields
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
+        self.return_type(&types)?;
+        Ok(vector_field(self.dims))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let scalar = matches!(args.args[0], ColumnarValue::Scalar(_));
+        let rows = if scalar { 1 } else { args.number_rows };
+        let v = Vectors::of(&args.args[0], rows)?;
+        let mut values = Vec::new();
+        let mut offsets = vec![0i32];
+        let mut valid = Vec::with_capacity(rows);
+        for row in 0..rows {
+            match v.get(row) {
+                Some(x) => {
+                    if x.is_empty() {
+                        return Err(FunctionError::EmptyVector.into());
+                    }
+                    if let Some(n) = self.dims
+                        && x.len() != n as usize
+                    {
+                        return Err(
+                            FunctionError::ExpectedVectorDimensions(n as usize, x.len()).into()
+                        );
+                    }
+                    if let Some(bad) = x.iter().find(|e| !e.is_finite()) {
+                        return Err(FunctionError::NonFiniteInVector(bad.is_nan()).into());
+                    }
+                    values.extend_from_slice(x);
+                    valid.push(true);
+                }
+                None => {
+                    if let Some(n) = self.dims {
+                        values.extend(std::iter::repeat_n(0f32, n as usize));
+                    }
+                    valid.push(false);
+                }
+            }
+            offsets.push(values.len() as i32);
+        }
+        let element = Arc::new(Field::new_list_field(DataType::Float32, true));
+        let values = Arc::new(Float32Array::from(values));
+        let nulls = Some(NullBuffer::from(valid));
+        let array: ArrayRef = match self.dims {
+            Some(n) => Arc::new(FixedSizeListArray::try_new(element, n, values, nulls)?),
+            None => Arc::new(ListArray::try_new(
+                element,
+                OffsetBuffer::new(offsets.into()),
+                values,
+                nulls,
+            )?),
+        };
+        Ok(if scalar {
+            ColumnarValue::Scalar(ScalarValue::try_from_array(&array, 0)?)
+        } else {
+            ColumnarValue::Array(array)
+        })
+    }
 }

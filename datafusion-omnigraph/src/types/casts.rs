@@ -2,7 +2,8 @@
 //! after type coercion (so it also sees the casts coercion added) and replaces casts to
 //! character types ([`super::character`]), from text to numbers
 //! ([`super::text_input`]), between arrays and text ([`super::array_text`],
-//! [`super::array_out`]) and from floats to text ([`super::numeric_cast`]). Casts to
+//! [`super::array_out`]), from floats to text ([`super::numeric_cast`]) and to
+//! pgvector's `vector` (`crate::functions::vector`). Casts to
 //! unconstrained `numeric` are resolved before type coercion instead.
 
 use datafusion::common::Result;
@@ -20,6 +21,7 @@ pub struct PostgresCasts;
 impl AnalyzerRule for PostgresCasts {
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
         rewrite_expressions(plan, |e, schema| {
+            let e = crate::functions::vector::rewrite_cast(e).data;
             let e = array_text::literal_cast(e)?.data;
             let e = array_text::column_cast(e, schema)?.data;
             let e = array_out::text_cast(e, schema)?.data;

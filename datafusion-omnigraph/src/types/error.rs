@@ -28,6 +28,8 @@ pub enum TypeError {
     },
     /// 22003: `numeric field overflow`.
     NumericFieldOverflow,
+    /// 22023: a type's modifier it cannot take (`vector(0)`), and why.
+    InvalidTypeModifier(String),
 }
 
 impl fmt::Display for TypeError {
@@ -44,6 +46,7 @@ impl fmt::Display for TypeError {
                 write!(f, "value \"{value}\" is out of range for type {type_name}")
             }
             TypeError::NumericFieldOverflow => f.write_str("numeric field overflow"),
+            TypeError::InvalidTypeModifier(message) => f.write_str(message),
             TypeError::AmbiguousFunction(call) => write!(f, "function {call} is not unique"),
         }
     }

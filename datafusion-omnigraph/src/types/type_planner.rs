@@ -106,6 +106,27 @@ impl TypePlanner for PostgresTypePlanner {
             return Ok(None);
         };
         match (name.to_ascii_lowercase().as_str(), quoted) {
+            ("vector", false) => {
+                let modifier = |message: &str| TypeError::InvalidTypeModifier(message.into());
+                let dims = match sql_type {
+                    SqlType::Custom(_, modifiers) => match modifiers.as_slice() {
+                        [] => None,
+                        [n] => match n.parse::<i64>() {
+                            Ok(n) if n < 1 => {
+                                Err(modifier("dimensions for type vector must be at least 1"))?
+                            }
+                            Ok(n) if n > 16_000 => {
+                                Err(modifier("dimensions for type vector cannot exceed 16000"))?
+                            }
+                            Ok(n) => Some(n as i32),
+                            Err(_) => Err(modifier("invalid type modifier"))?,
+                        },
+                        _ => Err(modifier("invalid type modifier"))?,
+                    },
+                    _ => None,
+                };
+                Ok(Some(crate::functions::vector::vector_field(dims)))
+            }
             ("bpchar", false) => Ok(Some(character_field("bpchar", None))),
             ("char", true) => Ok(Some(character_field("char", Some(1)))),
             ("name", false) => Ok(Some(character_field("name", Some(63)))),

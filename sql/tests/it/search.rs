@@ -258,3 +258,92 @@ async fn vector_mistakes_get_pgvector_s_errors() {
     let e = err(&s, "SELECT l2_distance(1, 2)").await;
     assert_eq!(e.kind.sqlstate(), "42883", "{e}");
 }
+
+#[tokio::test]
+async fn casts_to_vector_read_pgvector_s_text() {
+    let (_dir, s, vectors) = documents().await;
+    let first = |sql: &'static str| {
+        let s = &s;
+        async move {
+            let batches = s.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            let c = batches[0].column(0);
+            if c.is_null(0) {
+                "NULL".to_string()
+            } else {
+                array_value_to_string(c, 0).unwrap()
+            }
+        }
+    };
+    assert_eq!(
+        first("SELECT '[1, 2.5, -3]'::vector").await,
+        "[1.0, 2.5, -3.0]"
+    );
+    assert_eq!(
+        first("SELECT CAST('[1,2]' AS vector(2))").await,
+        "[1.0, 2.0]"
+    );
+    assert_eq!(
+        first("SELECT ARRAY[1, 2, 3]::vector(3) <-> '[1,2,4]'::vector").await,
+        "1.0"
+    );
+    assert_eq!(first("SELECT vector_dims(NULL::vector)").await, "NULL");
+    // A cast of a `Vector(n)` column, and a vector written with a cast.
+    let q = "[1,0,0,0,0,0,0,0]";
+    let by_cast = ns(
+        &s,
+        &format!("SELECT n FROM doc WHERE emb IS NOT NULL ORDER BY emb::vector <=> '{q}'::vector({DIMS}) LIMIT 3"),
+    )
+    .await;
+    let plain = ns(
+        &s,
+        &format!("SELECT n FROM doc WHERE emb IS NOT NULL ORDER BY emb <=> '{q}' LIMIT 3"),
+    )
+    .await;
+    assert_eq!(by_cast, plain);
+    s.execute(&format!(
+        "INSERT INTO doc (n, topic, emb) VALUES (1000, 9, '{q}'::vector({DIMS}))"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        ns(
+            &s,
+            &format!("SELECT n FROM doc ORDER BY emb <-> '{q}' LIMIT 1")
+        )
+        .await,
+        [1000]
+    );
+    assert_eq!(vectors.len(), DOCS);
+    for (sql, state, message) in [
+        (
+            "SELECT '[1,2]'::vector(3)",
+            "22000",
+            "expected 3 dimensions, not 2",
+        ),
+        (
+            "SELECT '[1,2'::vector",
+            "22P02",
+            "invalid input syntax for type vector",
+        ),
+        (
+            "SELECT '[]'::vector",
+            "22000",
+            "vector must have at least 1 dimension",
+        ),
+        (
+            "SELECT '[1]'::vector(0)",
+            "22023",
+            "dimensions for type vector must be at least 1",
+        ),
+        (
+            "SELECT ARRAY[1, NULL]::vector",
+            "22004",
+            "array must not contain nulls",
+        ),
+        ("SELECT 1::vector", "42883", "does not exist"),
+    ] {
+        let e = err(&s, sql).await;
+        assert_eq!(e.kind.sqlstate(), state, "{sql}: {e}");
+        assert!(e.to_string().contains(message), "{sql}: {e}");
+    }
+}
