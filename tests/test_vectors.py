@@ -63,7 +63,12 @@ def docs(tmp_path_factory):
         stop_server(server)
 
 
-@pytest.mark.parametrize("operator,measure", [("<->", l2), ("<=>", cosine), ("<#>", negative_dot)])
+def l1(a, b):
+    return sum(abs(x - y) for x, y in zip(a, b))
+
+
+@pytest.mark.parametrize("operator,measure",
+                         [("<->", l2), ("<=>", cosine), ("<#>", negative_dot), ("<+>", l1)])
 @pytest.mark.parametrize("prepare", [False, True])
 def test_nearest_neighbours_with_a_bound_query_vector(docs, operator, measure, prepare):
     conn, vectors = docs

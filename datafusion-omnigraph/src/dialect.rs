@@ -40,6 +40,18 @@ impl OmniGraphDialect {
     }
 }
 
+/// Whether the next tokens are `<`, `+`, `>` written together: pgvector's `<+>` (L1
+/// distance), which the tokenizer splits (PostgreSQL reads any run of operator characters
+/// as one operator).
+fn at_l1_operator(parser: &Parser) -> bool {
+    let tokens = [0, 1, 2].map(|i| parser.peek_nth_token_ref(i));
+    matches!(
+        [&tokens[0].token, &tokens[1].token, &tokens[2].token],
+        [Token::Lt, Token::Plus, Token::Gt]
+    ) && tokens[0].span.end == tokens[1].span.start
+        && tokens[1].span.end == tokens[2].span.start
+}
+
 fn is_keyword(token: &Token, keyword: Keyword) -> bool {
     matches!(token, Token::Word(w) if w.keyword == keyword)
 }
@@ -78,6 +90,21 @@ impl Dialect for OmniGraphDialect {
     ) -> Option<Result<Expr, ParserError>> {
         if let Some(qualified) = qualified_operator(parser) {
             return Some(self.parse_qualified_operator(parser, expr.clone(), qualified));
+        }
+        if at_l1_operator(parser) {
+            for _ in 0..3 {
+                parser.next_token();
+            }
+            let precedence = self.prec_value(Precedence::PgOther);
+            return Some(
+                parser
+                    .parse_subexpr(precedence)
+                    .map(|right| Expr::BinaryOp {
+                        left: Box::new(expr.clone()),
+                        op: BinaryOperator::Custom("<+>".into()),
+                        right: Box::new(right),
+                    }),
+            );
         }
         let negated = is_keyword(&parser.peek_nth_token_ref(0).token, Keyword::NOT);
         let at = usize::from(negated);
@@ -125,6 +152,9 @@ impl Dialect for OmniGraphDialect {
             .or_else(|| self.postgres.parse_prefix(parser))
     }
     fn get_next_precedence(&self, parser: &Parser) -> Option<Result<u8, ParserError>> {
+        if at_l1_operator(parser) {
+            return Some(Ok(self.prec_value(Precedence::PgOther)));
+        }
         self.postgres.get_next_precedence(parser)
     }
     fn prec_value(&self, prec: Precedence) -> u8 {

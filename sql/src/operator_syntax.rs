@@ -5,7 +5,7 @@
 //! other than backslash (DataFusion's only one) as `LIKE like_escape(p, 'c')`, as
 //! PostgreSQL itself plans it: a literal pattern is written again with backslashes here,
 //! any other is rewritten when it runs; and pgvector's distance operators (`<->`, `<=>`,
-//! `<#>`) as its distance functions. Output names are taken before this.
+//! `<#>`, `<+>`) as its distance functions. Output names are taken before this.
 
 use std::ops::ControlFlow;
 

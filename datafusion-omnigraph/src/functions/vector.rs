@@ -1,7 +1,7 @@
 //! pgvector's vector functions over `Vector(n)` properties (Arrow `FixedSizeList` of
 //! `Float32`), float arrays (`ARRAY[1, 2, 3]`) and vector text (`'[1,2,3]'`):
 //! `l2_distance` (`<->`), `cosine_distance` (`<=>`), `inner_product`,
-//! `vector_negative_inner_product` (`<#>`), `l1_distance`, `vector_dims` and
+//! `vector_negative_inner_product` (`<#>`), `l1_distance` (`<+>`), `vector_dims` and
 //! `vector_norm`. Sums are accumulated in `f32` in element order, as pgvector does, so
 //! results agree with it to the last bit.
 
@@ -59,6 +59,7 @@ pub fn operator_function(operator: &str) -> Option<&'static str> {
         "<->" => Some("l2_distance"),
         "<=>" => Some("cosine_distance"),
         "<#>" => Some("vector_negative_inner_product"),
+        "<+>" => Some("l1_distance"),
         _ => None,
     }
 }

@@ -108,7 +108,12 @@ async fn exact_nearest_neighbours_agree_with_brute_force() {
     let (_dir, s, vectors) = documents().await;
     let mut rng = Rng(0xfeed_0042);
     type Measure = fn(&[f32], &[f32]) -> f64;
-    let measures: [(&str, Measure); 3] = [("<->", l2), ("<=>", cosine), ("<#>", |a, b| -dot(a, b))];
+    let measures: [(&str, Measure); 4] = [
+        ("<->", l2),
+        ("<=>", cosine),
+        ("<#>", |a, b| -dot(a, b)),
+        ("<+>", l1),
+    ];
     for _ in 0..5 {
         let q = rng.vector();
         for (operator, measure) in measures {
@@ -192,7 +197,7 @@ async fn distance_functions_compute_pgvector_s_values() {
         .query(
             "SELECT '[1,2,3]' <-> '[4,6,3]', ARRAY[1,0] <=> ARRAY[0,1], \
              inner_product('[1,2]', ARRAY[3.5, 4]), '[1,2]' <#> '[3,4]', \
-             l1_distance('[1,-2]', '[0,0]'), vector_dims('[1, 2.5, -3e2]'), \
+             '[1,-2]'<+>'[0,0]', vector_dims('[1, 2.5, -3e2]'), \
              vector_norm('[3,4]'), '[0,0]' <=> '[1,1]', l2_distance(NULL, '[1]')",
         )
         .await
@@ -255,6 +260,8 @@ async fn vector_mistakes_get_pgvector_s_errors() {
         assert_eq!(e.kind.sqlstate(), state, "{sql}: {e}");
         assert!(e.to_string().contains(message), "{sql}: {e}");
     }
+    // `< + >` apart is three operators, as in PostgreSQL.
+    assert_eq!(err(&s, "SELECT 1 < + > 2").await.kind.sqlstate(), "42601");
     let e = err(&s, "SELECT l2_distance(1, 2)").await;
     assert_eq!(e.kind.sqlstate(), "42883", "{e}");
 }
