@@ -113,6 +113,10 @@ def test_casts_to_vector_as_drivers_write_them(docs):
     row = conn.execute("SELECT n, emb FROM doc ORDER BY emb <-> '[1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]' LIMIT 1").fetchone()
     assert row == (5000, [1.0] + [0.0] * (DIMS - 1))
     conn.execute("DELETE FROM doc WHERE n = 5000")
+    # pgvector's own example: vector text for a vector column, no cast.
+    conn.execute(f"INSERT INTO doc (n, topic, emb) VALUES (5001, 0, '{text([0.0] * (DIMS - 1) + [1.0])}')")
+    assert conn.execute("SELECT emb FROM doc WHERE n = 5001").fetchone()[0] == [0.0] * (DIMS - 1) + [1.0]
+    conn.execute("DELETE FROM doc WHERE n = 5001")
     with pytest.raises(psycopg.errors.DataException) as e:
         conn.execute("SELECT %s::vector(16)", ("[1,2]",))
     assert "expected 16 dimensions, not 2" in str(e.value)

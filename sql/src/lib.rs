@@ -43,6 +43,7 @@ pub mod statement;
 mod syntax;
 mod syntax_passes;
 mod transaction;
+mod vector_values;
 mod yielding;
 
 pub use describe::Description;

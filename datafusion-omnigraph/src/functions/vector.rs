@@ -286,9 +286,10 @@ impl Vectors {
                 let list = array.as_fixed_size_list();
                 let dim = *dim as usize;
                 let values = float_values(list.values())?;
-                let offsets = (0..=list.len())
+                let offsets: Vec<usize> = (0..=list.len())
                     .map(|i| list.value_offset(0) as usize + i * dim)
                     .collect();
+                no_null_elements(list.values(), &offsets, nulls.as_ref())?;
                 Ok(Vectors {
                     values,
                     offsets,
@@ -329,9 +330,11 @@ impl Vectors {
         list: &datafusion::arrow::array::GenericListArray<O>,
         nulls: Option<NullBuffer>,
     ) -> Result<Vectors> {
+        let offsets: Vec<usize> = list.value_offsets().iter().map(|o| o.as_usize()).collect();
+        no_null_elements(list.values(), &offsets, nulls.as_ref())?;
         Ok(Vectors {
             values: float_values(list.values())?,
-            offsets: list.value_offsets().iter().map(|o| o.as_usize()).collect(),
+            offsets,
             nulls,
             scalar: false,
         })
@@ -346,13 +349,31 @@ impl Vectors {
     }
 }
 
-/// The elements of a list's values as `f32`; a NULL element is refused, as pgvector does.
+/// The elements of a list's values as `f32`.
 fn float_values(values: &ArrayRef) -> Result<Vec<f32>> {
-    if values.null_count() > 0 {
-        return Err(FunctionError::NullInVector.into());
-    }
     let floats = cast(values, &DataType::Float32)?;
     Ok(floats.as_primitive::<Float32Type>().values().to_vec())
+}
+
+/// Refuses a NULL element in a row that is not NULL itself, as pgvector does (a NULL
+/// row's slots may hold anything).
+fn no_null_elements(
+    values: &ArrayRef,
+    offsets: &[usize],
+    nulls: Option<&NullBuffer>,
+) -> Result<()> {
+    if values.null_count() == 0 {
+        return Ok(());
+    }
+    for row in 0..offsets.len().saturating_sub(1) {
+        if nulls.is_some_and(|n| n.is_null(row)) {
+            continue;
+        }
+        if (offsets[row]..offsets[row + 1]).any(|i| values.is_null(i)) {
+            return Err(FunctionError::NullInVector.into());
+        }
+    }
+    Ok(())
 }
 
 /// pgvector's text form: `[1, 2.5, -3e2]`.

@@ -321,6 +321,32 @@ async fn casts_to_vector_read_pgvector_s_text() {
         [1000]
     );
     assert_eq!(vectors.len(), DOCS);
+    // Vector text for a Vector column is a vector, as an untyped literal takes its
+    // target's type in PostgreSQL; in any column order.
+    s.execute(&format!(
+        "INSERT INTO doc (topic, n, emb) VALUES (9, 1001, '{q}'), (9, 1002, NULL); \
+         INSERT INTO doc (emb, n, topic) VALUES ('[0,1,0,0,0,0,0,0]', 1003, 9)"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        ns(
+            &s,
+            "SELECT n FROM doc WHERE topic = 9 ORDER BY emb <-> '[0,1,0,0,0,0,0,0]', n LIMIT 4"
+        )
+        .await,
+        [1003, 1000, 1001, 1002]
+    );
+    let e = err(
+        &s,
+        "INSERT INTO doc (n, topic, emb) VALUES (1004, 9, '[1,2]')",
+    )
+    .await;
+    assert_eq!(e.kind.sqlstate(), "22000", "{e}");
+    assert!(
+        e.to_string().contains("expected 8 dimensions, not 2"),
+        "{e}"
+    );
     for (sql, state, message) in [
         (
             "SELECT '[1,2]'::vector(3)",

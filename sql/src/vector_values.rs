@@ -1,0 +1,102 @@
+//! pgvector's text for a `Vector(n)` column in `INSERT ... VALUES`: PostgreSQL gives an
+//! untyped literal the type of its target column, so `VALUES ('[1,2,3]')` is a vector.
+//! DataFusion types `VALUES` before it knows the target, and no cast from text to a list
+//! exists, so such a literal is written as `'[1,2,3]'::vector(3)` first.
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::prelude::SessionContext;
+use datafusion::sql::TableReference;
+use datafusion::sql::parser::Statement as DFStatement;
+use datafusion::sql::sqlparser::ast::{
+    CastKind, DataType as SqlType, Expr, Ident, ObjectName, SetExpr, Statement, TableObject, Value,
+};
+
+use crate::names;
+
+/// `statement` with its `VALUES` text literals bound for `Vector(n)` columns cast to
+/// `vector(n)`. A table it cannot find is left for the planner to report.
+pub(crate) async fn with_vector_casts(ctx: &SessionContext, statement: &mut DFStatement) {
+    let DFStatement::Statement(statement) = statement else {
+        return;
+    };
+    let Statement::Insert(insert) = statement.as_mut() else {
+        return;
+    };
+    let Some(SetExpr::Values(values)) = insert.source.as_mut().map(|q| q.body.as_mut()) else {
+        return;
+    };
+    let has_text =
+        values.rows.iter().flat_map(|row| &row.content).any(
+            |e| matches!(e, Expr::Value(v) if matches!(v.value, Value::SingleQuotedString(_))),
+        );
+    if !has_text {
+        return;
+    }
+    let TableObject::TableName(name) = &insert.table else {
+        return;
+    };
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .filter_map(|p| p.as_ident().map(names::normalized))
+        .collect();
+    let reference = match parts.as_slice() {
+        [table] => TableReference::bare(table.as_str()),
+        [schema, table] => TableReference::partial(schema.as_str(), table.as_str()),
+        [catalog, schema, table] => {
+            TableReference::full(catalog.as_str(), schema.as_str(), table.as_str())
+        }
+        _ => return,
+    };
+    let Ok(provider) = ctx.table_provider(reference).await else {
+        return;
+    };
+    let schema = provider.schema();
+    let targets: Vec<Option<i32>> = if insert.columns.is_empty() {
+        schema
+            .fields()
+            .iter()
+            .map(|f| vector_dims(f.data_type()))
+            .collect()
+    } else {
+        insert
+            .columns
+            .iter()
+            .map(|c| {
+                let name = c.0.last()?.as_ident().map(names::normalized)?;
+                schema
+                    .field_with_name(&name)
+                    .ok()
+                    .and_then(|f| vector_dims(f.data_type()))
+            })
+            .collect()
+    };
+    for row in &mut values.rows {
+        for (value, dims) in row.content.iter_mut().zip(&targets) {
+            let Some(dims) = dims else { continue };
+            if matches!(value, Expr::Value(v) if matches!(v.value, Value::SingleQuotedString(_))) {
+                let literal = std::mem::replace(value, Expr::value(Value::Null));
+                *value = Expr::Cast {
+                    kind: CastKind::DoubleColon,
+                    expr: Box::new(literal),
+                    data_type: SqlType::Custom(
+                        ObjectName::from(vec![Ident::new("vector")]),
+                        vec![dims.to_string()],
+                    ),
+                    array: false,
+                    format: None,
+                };
+            }
+        }
+    }
+}
+
+/// `n` for the type of a `Vector(n)` property.
+fn vector_dims(data_type: &DataType) -> Option<i32> {
+    match data_type {
+        DataType::FixedSizeList(element, n) if element.data_type() == &DataType::Float32 => {
+            Some(*n)
+        }
+        _ => None,
+    }
+}
