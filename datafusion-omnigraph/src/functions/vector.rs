@@ -14,8 +14,8 @@ use datafusion::arrow::array::{
 use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Float32Type};
+use datafusion::common::Result;
 use datafusion::common::tree_node::Transformed;
-use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::{
     Cast, ColumnarValue, Expr, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
@@ -23,6 +23,7 @@ use datafusion::logical_expr::{
 };
 
 use super::errors::FunctionError;
+use super::registry::result;
 use crate::pg_type::{pg_type_of, with_pg_type};
 
 pub fn functions() -> Vec<ScalarUDF> {
@@ -189,12 +190,7 @@ impl ScalarUDFImpl for Distance {
                 _ => None,
             });
         }
-        let array = Float64Array::from(out);
-        Ok(if scalar {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&array, 0)?)
-        } else {
-            ColumnarValue::Array(Arc::new(array))
-        })
+        result(&args.args, Arc::new(Float64Array::from(out)))
     }
 }
 
@@ -246,11 +242,7 @@ impl ScalarUDFImpl for VectorProperty {
                 })
             })))
         };
-        Ok(if scalar {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&array, 0)?)
-        } else {
-            ColumnarValue::Array(array)
-        })
+        result(&args.args, array)
     }
 }
 
@@ -515,10 +507,6 @@ impl ScalarUDFImpl for VectorCast {
                 nulls,
             )?),
         };
-        Ok(if scalar {
-            ColumnarValue::Scalar(ScalarValue::try_from_array(&array, 0)?)
-        } else {
-            ColumnarValue::Array(array)
-        })
+        result(&args.args, array)
     }
 }
