@@ -110,7 +110,7 @@ impl Session {
         let returning = crate::returning::take_returning(&mut ast);
         crate::syntax_passes::with_postgres_syntax(&mut ast);
         self.refresh_branches_for(&ast).await?;
-        crate::vector_values::with_vector_casts(self.context(), &mut ast).await;
+        crate::vector_values::with_vector_casts(self.graph_context(), &mut ast).await;
         let in_table_functions = bind_table_function_arguments(&mut ast, None)?;
         let state = self.statement_state(Arc::new(StatementContext::default()));
         let plan = crate::references::statement_to_plan(&state, ast).await?;

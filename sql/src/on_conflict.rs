@@ -29,16 +29,14 @@ pub(crate) fn without_conflict_clause(insert: &Insert) -> DFStatement {
     DFStatement::Statement(Box::new(Statement::Insert(insert)))
 }
 
-/// The insert mode an `ON CONFLICT` clause asks for. `DO UPDATE` must take every
-/// non-key property from the new row (`SET col = EXCLUDED.col`): the row is replaced.
-pub(crate) async fn insert_mode(graph: &GraphContext, insert: &Insert) -> Result<InsertMode> {
-    use datafusion::sql::sqlparser::ast::{
-        AssignmentTarget, ConflictTarget, OnConflictAction, OnInsert, TableObject,
-    };
+/// The snapshot an `INSERT` writes to (its branch's head, the transaction's private
+/// branch within one) and the table it names there.
+pub(crate) async fn insert_target(
+    graph: &GraphContext,
+    insert: &Insert,
+) -> Result<(omnigraph_engine::Snapshot, String)> {
+    use datafusion::sql::sqlparser::ast::TableObject;
     let not_supported = |what: &str| SqlError::new(ErrorKind::NotSupported, what.to_string());
-    let Some(OnInsert::OnConflict(on_conflict)) = &insert.on else {
-        return Err(not_supported("ON DUPLICATE KEY UPDATE; use ON CONFLICT"));
-    };
     let TableObject::TableName(name) = &insert.table else {
         return Err(not_supported("INSERT INTO a table function"));
     };
@@ -59,7 +57,20 @@ pub(crate) async fn insert_mode(graph: &GraphContext, insert: &Insert) -> Result
         Some((target, private)) if branch == target => private,
         _ => branch,
     };
-    let snapshot = graph.graph().snapshot(&branch).await?;
+    Ok((graph.graph().snapshot(&branch).await?, table))
+}
+
+/// The insert mode an `ON CONFLICT` clause asks for. `DO UPDATE` must take every
+/// non-key property from the new row (`SET col = EXCLUDED.col`): the row is replaced.
+pub(crate) async fn insert_mode(graph: &GraphContext, insert: &Insert) -> Result<InsertMode> {
+    use datafusion::sql::sqlparser::ast::{
+        AssignmentTarget, ConflictTarget, OnConflictAction, OnInsert,
+    };
+    let not_supported = |what: &str| SqlError::new(ErrorKind::NotSupported, what.to_string());
+    let Some(OnInsert::OnConflict(on_conflict)) = &insert.on else {
+        return Err(not_supported("ON DUPLICATE KEY UPDATE; use ON CONFLICT"));
+    };
+    let (snapshot, table) = insert_target(graph, insert).await?;
     let (def, _) = snapshot.table(&table)?;
     // The conflict target must be the key: only key conflicts are detected.
     let key_columns: Vec<String> = match def {

@@ -562,7 +562,7 @@ impl Session {
         let returning = take_returning(&mut ast);
         crate::syntax_passes::with_postgres_syntax(&mut ast);
         self.refresh_branches_for(&ast).await?;
-        crate::vector_values::with_vector_casts(self.context(), &mut ast).await;
+        crate::vector_values::with_vector_casts(&self.graph, &mut ast).await;
         let mut context = StatementContext::new(Some(text.to_string()), insert_mode);
         if returning.is_some() {
             context = context.returning_rows();

@@ -4,54 +4,49 @@
 //! exists, so such a literal is written as `'[1,2,3]'::vector(3)` first.
 
 use datafusion::arrow::datatypes::DataType;
-use datafusion::prelude::SessionContext;
-use datafusion::sql::TableReference;
 use datafusion::sql::parser::Statement as DFStatement;
 use datafusion::sql::sqlparser::ast::{
-    CastKind, DataType as SqlType, Expr, Ident, ObjectName, SetExpr, Statement, TableObject, Value,
+    CastKind, DataType as SqlType, Expr, Ident, ObjectName, SetExpr, Statement, Value,
 };
+use datafusion_omnigraph::GraphContext;
 
 use crate::names;
 
+/// A text literal that may be vector text (which always starts with `[`): only an
+/// `INSERT` with one looks its table up.
+fn vector_like_text(expr: &Expr) -> bool {
+    matches!(expr, Expr::Value(v)
+        if matches!(&v.value, Value::SingleQuotedString(t) if t.trim_start().starts_with('[')))
+}
+
 /// `statement` with its `VALUES` text literals bound for `Vector(n)` columns cast to
 /// `vector(n)`. A table it cannot find is left for the planner to report.
-pub(crate) async fn with_vector_casts(ctx: &SessionContext, statement: &mut DFStatement) {
+pub(crate) async fn with_vector_casts(graph: &GraphContext, statement: &mut DFStatement) {
     let DFStatement::Statement(statement) = statement else {
         return;
     };
     let Statement::Insert(insert) = statement.as_mut() else {
         return;
     };
-    let Some(SetExpr::Values(values)) = insert.source.as_mut().map(|q| q.body.as_mut()) else {
-        return;
+    let has_text = match insert.source.as_deref().map(|q| q.body.as_ref()) {
+        Some(SetExpr::Values(values)) => values
+            .rows
+            .iter()
+            .flat_map(|row| &row.content)
+            .any(vector_like_text),
+        _ => false,
     };
-    let has_text =
-        values.rows.iter().flat_map(|row| &row.content).any(
-            |e| matches!(e, Expr::Value(v) if matches!(v.value, Value::SingleQuotedString(_))),
-        );
     if !has_text {
         return;
     }
-    let TableObject::TableName(name) = &insert.table else {
+    let Ok((snapshot, table)) = crate::on_conflict::insert_target(graph, insert).await else {
         return;
     };
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .filter_map(|p| p.as_ident().map(names::normalized))
-        .collect();
-    let reference = match parts.as_slice() {
-        [table] => TableReference::bare(table.as_str()),
-        [schema, table] => TableReference::partial(schema.as_str(), table.as_str()),
-        [catalog, schema, table] => {
-            TableReference::full(catalog.as_str(), schema.as_str(), table.as_str())
-        }
-        _ => return,
-    };
-    let Ok(provider) = ctx.table_provider(reference).await else {
+    // The table's columns as DataFusion plans the insert: its dataset's, in their order.
+    let Ok(dataset) = snapshot.dataset(&table).await else {
         return;
     };
-    let schema = provider.schema();
+    let schema = datafusion::arrow::datatypes::Schema::from(dataset.schema());
     let targets: Vec<Option<i32>> = if insert.columns.is_empty() {
         schema
             .fields()
@@ -71,10 +66,14 @@ pub(crate) async fn with_vector_casts(ctx: &SessionContext, statement: &mut DFSt
             })
             .collect()
     };
+    let Some(SetExpr::Values(values)) = insert.source.as_deref_mut().map(|q| q.body.as_mut())
+    else {
+        return;
+    };
     for row in &mut values.rows {
         for (value, dims) in row.content.iter_mut().zip(&targets) {
             let Some(dims) = dims else { continue };
-            if matches!(value, Expr::Value(v) if matches!(v.value, Value::SingleQuotedString(_))) {
+            if vector_like_text(value) {
                 let literal = std::mem::replace(value, Expr::value(Value::Null));
                 *value = Expr::Cast {
                     kind: CastKind::DoubleColon,

@@ -325,7 +325,7 @@ async fn casts_to_vector_read_pgvector_s_text() {
     // target's type in PostgreSQL; in any column order.
     s.execute(&format!(
         "INSERT INTO doc (topic, n, emb) VALUES (9, 1001, '{q}'), (9, 1002, NULL); \
-         INSERT INTO doc (emb, n, topic) VALUES ('[0,1,0,0,0,0,0,0]', 1003, 9)"
+         INSERT INTO doc (emb, n, topic) VALUES (' [0,1,0,0,0,0,0,0]', 1003, 9)"
     ))
     .await
     .unwrap();
@@ -347,6 +347,9 @@ async fn casts_to_vector_read_pgvector_s_text() {
         e.to_string().contains("expected 8 dimensions, not 2"),
         "{e}"
     );
+    // Without the columns named: the table's own order (`id` first, derived from the key).
+    let e = err(&s, "INSERT INTO doc VALUES (NULL, 1005, 9, '[1,2]')").await;
+    assert_eq!(e.kind.sqlstate(), "22000", "{e}");
     for (sql, state, message) in [
         (
             "SELECT '[1,2]'::vector(3)",
