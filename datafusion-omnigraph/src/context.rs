@@ -35,6 +35,10 @@ pub struct SessionSettings {
     pub auto_optimize_fragments: u64,
     /// The memory (bytes) one statement's operators may hold.
     pub statement_memory_limit: u64,
+    /// Vector index search knobs (0: Lance's default).
+    pub nprobes: u64,
+    pub ef_search: u64,
+    pub refine_factor: u64,
 }
 
 /// The actor of commits until the frontend says who is connected.
@@ -57,6 +61,9 @@ impl SessionSettings {
             auto_optimize: options.auto_optimize,
             auto_optimize_fragments: options.auto_optimize_fragments,
             statement_memory_limit: options.statement_memory_limit,
+            nprobes: options.nprobes,
+            ef_search: options.ef_search,
+            refine_factor: options.refine_factor,
         }
     }
 
@@ -68,6 +75,9 @@ impl SessionSettings {
         options.auto_optimize = self.auto_optimize;
         options.auto_optimize_fragments = self.auto_optimize_fragments;
         options.statement_memory_limit = self.statement_memory_limit;
+        options.nprobes = self.nprobes;
+        options.ef_search = self.ef_search;
+        options.refine_factor = self.refine_factor;
     }
 }
 

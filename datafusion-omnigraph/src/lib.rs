@@ -24,6 +24,7 @@ pub mod error;
 mod expression_rewrite;
 pub mod functions;
 pub mod graph_table;
+pub mod nearest;
 pub mod nested;
 pub mod numbers;
 pub mod options;
@@ -173,6 +174,7 @@ pub fn register_context(
         .write()
         .register_expr_planner(Arc::new(types::resolution::AmbiguousAggregates))?;
     ctx.add_optimizer_rule(std::sync::Arc::new(dml_guard::DmlEmptyGuard));
+    ctx.add_optimizer_rule(Arc::new(nearest::NearestNeighbours));
     for function in graph_table::pattern_functions() {
         ctx.register_udf(function);
     }

@@ -34,6 +34,13 @@ extensions_options! {
         /// The memory (bytes) a statement's sorts, aggregates and joins may hold; past it
         /// they spill to temporary files or fail with 53200.
         pub statement_memory_limit: u64, default = DEFAULT_STATEMENT_MEMORY_LIMIT
+        /// IVF partitions a vector index search probes first (it probes more while it has
+        /// found fewer than k rows); 0: Lance's adaptive default.
+        pub nprobes: u64, default = 0
+        /// Candidates an HNSW search keeps per partition; 0: Lance's default.
+        pub ef_search: u64, default = 0
+        /// Re-rank `refine_factor * k` index candidates by their exact vectors; 0: none.
+        pub refine_factor: u64, default = 0
     }
 }
 

@@ -32,7 +32,7 @@ pub enum SnapshotSource {
 }
 
 /// One node or edge table of the graph.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct GraphTable {
     ctx: Arc<GraphContext>,
     source: SnapshotSource,
@@ -103,6 +103,24 @@ impl GraphTable {
         }
     }
 
+    /// The table's dataset at the snapshot the statement reads, with the schema it was
+    /// planned with.
+    pub(crate) async fn scan_dataset(
+        &self,
+        state: &dyn Session,
+    ) -> DfResult<Arc<omnigraph_engine::lance::Dataset>> {
+        let snapshot = self.scan_snapshot(state).await?;
+        let dataset = snapshot.dataset(&self.table).await.map_err(to_df)?;
+        let scan_schema = datafusion::arrow::datatypes::Schema::from(dataset.schema());
+        if scan_schema.fields() != self.schema.fields() {
+            return Err(to_df(omnigraph_engine::Error::Conflict(format!(
+                "the schema of table '{}' changed while the statement was planned; run it again",
+                self.table
+            ))));
+        }
+        Ok(dataset)
+    }
+
     async fn scan_snapshot(&self, state: &dyn Session) -> DfResult<Snapshot> {
         match &self.source {
             SnapshotSource::Fixed(s) => Ok(s.clone()),
@@ -134,15 +152,7 @@ impl TableProvider for GraphTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        let snapshot = self.scan_snapshot(state).await?;
-        let dataset = snapshot.dataset(&self.table).await.map_err(to_df)?;
-        let scan_schema = datafusion::arrow::datatypes::Schema::from(dataset.schema());
-        if scan_schema.fields() != self.schema.fields() {
-            return Err(to_df(omnigraph_engine::Error::Conflict(format!(
-                "the schema of table '{}' changed while the statement was planned; run it again",
-                self.table
-            ))));
-        }
+        let dataset = self.scan_dataset(state).await?;
         // Lance takes the limit as an i64: one past it (`LIMIT 9223372036854775807 OFFSET
         // 1`) is no limit at all.
         let limit = limit.filter(|l| i64::try_from(*l).is_ok());

@@ -133,8 +133,10 @@ pub enum IndexError {
         column: String,
         ty: String,
     },
+    #[error("operator class \"{ops}\" does not exist for access method \"{method}\"")]
+    UnknownOperatorClass { ops: String, method: String },
     #[error(
-        "column \"{column}\" of type {ty} cannot be indexed (floats, vectors and blobs are not indexable)"
+        "column \"{column}\" of type {ty} cannot be indexed (floats and blobs are not indexable)"
     )]
     NotIndexable { column: String, ty: String },
     #[error(

@@ -4,14 +4,14 @@
 
 use std::sync::Arc;
 
-use crate::{binary_array, text_format};
+use crate::{binary_array, pgvector, text_format};
 
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use arrow_pg::datatypes::field_into_pg_type;
 use arrow_pg::encoder::encode_value;
-use datafusion_omnigraph::pg_type::pg_type_of;
+use datafusion_omnigraph::pg_type::{pg_type_of, with_pg_type};
 use datafusion_pg_catalog::pg_catalog::oid_field::OID_ALIAS_KEY;
 use pgwire::api::Type;
 use pgwire::api::portal::Format;
@@ -54,7 +54,13 @@ pub fn wire_schema(schema: &Schema) -> SchemaRef {
         .fields()
         .iter()
         .map(|f| {
-            Field::new(f.name(), wire_type(f.data_type()), true).with_metadata(f.metadata().clone())
+            let wire = Field::new(f.name(), wire_type(f.data_type()), true)
+                .with_metadata(f.metadata().clone());
+            if pgvector::holds_vectors(f) {
+                with_pg_type(wire, "vector")
+            } else {
+                wire
+            }
         })
         .collect();
     Arc::new(Schema::new(fields))
@@ -176,6 +182,7 @@ fn tagged_type(field: &Field, text: bool) -> Option<Type> {
         ("regtype", true) if text => Some(Type::REGTYPE),
         ("regclass", true) if text => Some(Type::REGCLASS),
         ("oid", false) if matches!(field.data_type(), DataType::Int32) => Some(Type::OID),
+        ("vector", false) if pgvector::holds_vectors(field) => Some(pgvector::vector_type()),
         ("_name", false) if text && is_text_list(field.data_type()) => Some(Type::NAME_ARRAY),
         ("int2vector", false) if text && is_list_of(field.data_type(), &DataType::Int16) => {
             Some(Type::INT2_VECTOR)
@@ -214,6 +221,24 @@ pub fn rows(
             let arrow_field = batch.schema_ref().field(column);
             let null = array.is_null(row);
             match pg_field.format() {
+                FieldFormat::Text if pgvector::is_vector_type(pg_field.datatype()) => {
+                    let text = (!null).then(|| pgvector::text(array.as_ref(), row));
+                    encoder.encode_field_with_type_and_format(
+                        &text,
+                        &Type::TEXT,
+                        FieldFormat::Text,
+                        pg_field.format_options(),
+                    )?;
+                }
+                FieldFormat::Binary if pgvector::is_vector_type(pg_field.datatype()) => {
+                    let bytes = (!null).then(|| pgvector::binary(array.as_ref(), row));
+                    encoder.encode_field_with_type_and_format(
+                        &bytes,
+                        &Type::BYTEA,
+                        FieldFormat::Binary,
+                        pg_field.format_options(),
+                    )?;
+                }
                 FieldFormat::Text
                     if is_vector(pg_field.datatype()) || text_format::writes(array.data_type()) =>
                 {

@@ -7,11 +7,17 @@ fn info(severity: &str, err: &SqlError) -> ErrorInfo {
     let mut info = ErrorInfo::new(
         severity.to_string(),
         err.sqlstate().to_string(),
-        err.message.clone(),
+        without_nul(&err.message),
     );
-    info.hint = err.hint.clone();
-    info.where_context = err.context.clone();
+    info.hint = err.hint.as_deref().map(without_nul);
+    info.where_context = err.context.as_deref().map(without_nul);
     info
+}
+
+/// `text` fit for a message field, which ends at its first NUL: a message that quotes a
+/// client's value (`invalid input syntax for type vector: "..."`) may hold one.
+fn without_nul(text: &str) -> String {
+    text.replace('\0', "\\0")
 }
 
 /// A statement's error: the statement fails, the connection stays.
@@ -37,4 +43,18 @@ pub fn canceled(reason: &str) -> SqlError {
 
 pub fn protocol(message: impl Into<String>) -> SqlError {
     SqlError::new(ErrorKind::ProtocolViolation, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nul_in_a_message_is_written_out() {
+        let err = SqlError::new(ErrorKind::InvalidValue, "bad value \"a\0b\"");
+        let PgWireError::UserError(info) = statement_error(&err) else {
+            panic!("a user error");
+        };
+        assert_eq!(info.message, "bad value \"a\\0b\"");
+    }
 }

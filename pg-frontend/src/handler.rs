@@ -27,7 +27,9 @@ use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, DEFAULT_NAME, PgWireConnectionState};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
-use pgwire::messages::extendedquery::{Describe, Execute, TARGET_TYPE_BYTE_STATEMENT};
+use pgwire::messages::extendedquery::{
+    Describe, Execute, Parse, ParseComplete, TARGET_TYPE_BYTE_STATEMENT,
+};
 use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
 use pgwire::messages::simplequery::Query;
 
@@ -40,7 +42,7 @@ use crate::prepared::{
     Prepared, StatementDescription, StatementParser, columns_changed, described_params,
     rolls_back_to_savepoint,
 };
-use crate::{encode, execution, hooks, params, prepared};
+use crate::{encode, execution, hooks, params, pgvector, prepared};
 
 pub struct QueryHandler {
     connection: Arc<Connection>,
@@ -335,6 +337,29 @@ impl ExtendedQueryHandler for QueryHandler {
 
     fn query_parser(&self) -> Arc<StatementParser> {
         self.parser.clone()
+    }
+
+    /// Stores the statement as pgwire does, keeping the parameters the client declared
+    /// `vector` so (pgwire knows built-in OIDs only) so that their values are read as
+    /// vectors, in text or binary.
+    async fn on_parse<C>(&self, client: &mut C, message: Parse) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let mut statement = StoredStatement::parse(client, &message, self.query_parser()).await?;
+        for (declared, oid) in statement.parameter_types.iter_mut().zip(&message.type_oids) {
+            if *oid == pgvector::VECTOR_OID {
+                *declared = Some(pgvector::vector_type());
+            }
+        }
+        client.portal_store().put_statement(Arc::new(statement));
+        client
+            .send(PgWireBackendMessage::ParseComplete(ParseComplete::new()))
+            .await?;
+        Ok(())
     }
 
     /// Runs a portal; one that finishes is logged with its duration if the session's

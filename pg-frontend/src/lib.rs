@@ -21,6 +21,7 @@ pub mod hooks;
 pub mod information_schema;
 pub mod outcome;
 pub mod params;
+pub mod pgvector;
 pub mod prepared;
 pub mod registry;
 pub mod rewrite;

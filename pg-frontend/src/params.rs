@@ -9,11 +9,14 @@ use omnigraph_sql::{ErrorKind, ParsedStatement, SqlError};
 use pgwire::api::Type;
 use pgwire::api::portal::Portal;
 
-use crate::array_param;
 use crate::encode::wire_type;
+use crate::{array_param, pgvector};
 
 /// The Postgres type a parameter of `data_type` is described as.
 pub fn pg_type(data_type: Option<&DataType>) -> Type {
+    if data_type.is_some_and(pgvector::is_vector_data_type) {
+        return pgvector::vector_type();
+    }
     data_type
         .and_then(|t| arrow_pg::datatypes::into_pg_type(&wire_type(t)).ok())
         .unwrap_or(Type::UNKNOWN)
@@ -47,7 +50,13 @@ pub fn decode<S: Clone>(
                 Some(t) => pg_type(Some(t)),
                 None => Type::TEXT,
             });
-            let value = read(portal, i, &ty).map_err(|e| bad(i, e))?;
+            let mut value = read(portal, i, &ty).map_err(|e| bad(i, e))?;
+            // Text for a vector is vector text, whatever type the client gave it.
+            if let (ScalarValue::Utf8(Some(text)), Some(t)) = (&value, &target)
+                && pgvector::is_vector_data_type(t)
+            {
+                value = pgvector::read_text(text).map_err(|e| bad(i, e))?;
+            }
             match (value, &target) {
                 // An array the client typed keeps its elements' type, as in PostgreSQL:
                 // `int4_col = ANY($1)` with an `int8[]` compares as `bigint`.
@@ -65,6 +74,16 @@ pub fn decode<S: Clone>(
 fn read<S: Clone>(portal: &Portal<S>, i: usize, ty: &Type) -> Result<ScalarValue, String> {
     if let Some(element) = array_param::element_type(ty) {
         return array_param::read(portal, i, ty, &element);
+    }
+    if pgvector::is_vector_type(ty) {
+        let Some(Some(bytes)) = portal.parameters.get(i) else {
+            return Ok(ScalarValue::Null);
+        };
+        if portal.parameter_format.is_binary(i) {
+            return pgvector::read_binary(bytes);
+        }
+        let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
+        return pgvector::read_text(text);
     }
     macro_rules! get {
         ($t:ty) => {

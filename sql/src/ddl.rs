@@ -81,8 +81,8 @@ fn method_name(using: &IndexType) -> String {
     }
 }
 
-/// `CREATE INDEX [IF NOT EXISTS] [name] ON table [USING method] (column)` as a call of
-/// `create_index(table, column, name, method, if_not_exists)`.
+/// `CREATE INDEX [IF NOT EXISTS] [name] ON table [USING method] (column [opclass])` as a
+/// call of `create_index(table, column, name, method, if_not_exists, opclass)`.
 pub(crate) fn create_index_call(index: &CreateIndex) -> Result<Call> {
     let refused = |what: &str| Err(index_refused(what));
     if index.unique {
@@ -107,9 +107,11 @@ pub(crate) fn create_index_call(index: &CreateIndex) -> Result<Call> {
         return refused("NULLS NOT DISTINCT");
     }
     let key = &index.columns[0];
-    if key.operator_class.is_some() {
-        return refused("an operator class in an index");
-    }
+    let opclass = key.operator_class.as_ref().map(|ops| {
+        names::object_parts(ops)
+            .pop()
+            .expect("an operator class has a name")
+    });
     let column = match &key.column.expr {
         Expr::Identifier(ident) => names::normalized(ident),
         _ => return refused("an index on an expression"),
@@ -133,6 +135,7 @@ pub(crate) fn create_index_call(index: &CreateIndex) -> Result<Call> {
             optional_text(name),
             optional_text(using.map(method_name)),
             boolean(index.if_not_exists),
+            optional_text(opclass),
         ],
         command: Some("CREATE INDEX"),
     })

@@ -305,6 +305,7 @@ fn engine_kind(err: &EngineError) -> ErrorKind {
             }
             IndexError::UnknownIndex(_)
             | IndexError::UnknownMethod(_)
+            | IndexError::UnknownOperatorClass { .. }
             | IndexError::MethodUnsupported { .. } => ErrorKind::UndefinedObject,
             IndexError::NotIndexable { .. } => ErrorKind::NotSupported,
             IndexError::InvalidName(_) => ErrorKind::InvalidName,

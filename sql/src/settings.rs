@@ -9,6 +9,7 @@ use datafusion::arrow::array::{RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::sql::sqlparser::ast::{Expr as SqlExpr, Value};
 use datafusion_omnigraph::OmniGraphOptions;
+use datafusion_omnigraph::context::SessionSettings;
 use datafusion_omnigraph::context::{
     DEFAULT_AUTO_OPTIMIZE_FRAGMENTS, DEFAULT_MAX_WRITE_ROWS, DEFAULT_STATEMENT_MEMORY_LIMIT,
 };
@@ -38,6 +39,17 @@ fn unknown_setting(name: &str) -> SqlError {
             OmniGraphOptions::names().join(", ")
         ),
     )
+}
+
+/// The vector search knob `name` of `options` (`omnigraph.nprobes`, `ef_search`,
+/// `refine_factor`: non-negative integers, 0 meaning Lance's default).
+fn search_knob<'a>(options: &'a mut SessionSettings, name: &str) -> Option<&'a mut u64> {
+    match name {
+        "omnigraph.nprobes" => Some(&mut options.nprobes),
+        "omnigraph.ef_search" => Some(&mut options.ef_search),
+        "omnigraph.refine_factor" => Some(&mut options.refine_factor),
+        _ => None,
+    }
 }
 
 fn fixed_in_transaction(name: &str) -> SqlError {
@@ -144,6 +156,17 @@ impl Session {
                 graph.update_settings(|s| s.statement_memory_limit = bytes);
                 self.apply_memory_limit(bytes);
             }
+            name if search_knob(&mut SessionSettings::default(), name).is_some() => {
+                let n: u64 = value.trim().parse().map_err(|_| {
+                    SqlError::new(
+                        ErrorKind::InvalidParameter,
+                        format!("{name} must be a non-negative integer, got '{value}'"),
+                    )
+                })?;
+                graph.update_settings(|s| {
+                    *search_knob(s, name).expect("matched a knob") = n;
+                });
+            }
             other => return Err(unknown_setting(other)),
         }
         Ok(())
@@ -175,7 +198,10 @@ impl Session {
                 Some(crate::memory::show_memory(s.statement_memory_limit))
             }
             name if is_access_mode_setting(name) => Some(self.show_access_mode(name)),
-            other => return Err(unknown_setting(other)),
+            name => match search_knob(&mut s.clone(), name) {
+                Some(n) => Some(n.to_string()),
+                None => return Err(unknown_setting(name)),
+            },
         };
         let schema = show_schema(name);
         let batch = RecordBatch::try_new(
@@ -213,6 +239,10 @@ impl Session {
                 self.apply_memory_limit(DEFAULT_STATEMENT_MEMORY_LIMIT);
             }
             name if is_access_mode_setting(name) => self.set_access_mode(name, "off")?,
+            name if search_knob(&mut SessionSettings::default(), name).is_some() => graph
+                .update_settings(|s| {
+                    *search_knob(s, name).expect("matched a knob") = 0;
+                }),
             other => return Err(unknown_setting(other)),
         }
         Ok(StatementResult::command("RESET"))

@@ -16,8 +16,12 @@ const PASSES: &[SyntaxPass] = &[
     crate::operator_syntax::with_planned_operators,
 ];
 
-/// Applies every pass to `ast`.
+/// Applies every pass to `ast` (to the statement an `EXPLAIN` explains, so it is
+/// explained as it runs).
 pub(crate) fn with_postgres_syntax(ast: &mut DFStatement) {
+    if let DFStatement::Explain(explain) = ast {
+        return with_postgres_syntax(&mut explain.statement);
+    }
     for pass in PASSES {
         pass(ast);
     }

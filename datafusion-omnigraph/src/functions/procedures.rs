@@ -19,7 +19,7 @@ use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, SendableRecordBatchStream,
 };
 use futures::future::BoxFuture;
-use omnigraph_engine::schema::IndexMethod;
+use omnigraph_engine::schema::{IndexMethod, VectorMetric};
 use omnigraph_engine::{IndexDefinition, IndexError, LoadMode};
 
 use super::args::Args;
@@ -68,7 +68,7 @@ pub const PROCEDURES: &[ProcedureSpec] = &[
     },
     ProcedureSpec {
         name: "create_index",
-        signature: "(table, column [, name [, method [, if_not_exists]]])",
+        signature: "(table, column [, name [, method [, if_not_exists [, opclass]]]])",
         // Edits the schema (the property's @index), as CREATE INDEX does.
         role: Role::Admin,
         effect: Effect::WritesBranch,
@@ -208,12 +208,19 @@ impl ProcedureCall {
                 }
             }
             "create_index" => {
-                let a = Args::new(name, exprs, 2, 5)?;
+                let a = Args::new(name, exprs, 2, 6)?;
                 let method = match a.nullable_text(3, "method")? {
                     Some(m) => Some(
                         IndexMethod::from_name(&m)
                             .ok_or_else(|| to_df(IndexError::UnknownMethod(m).into()))?,
                     ),
+                    None => None,
+                };
+                let metric = match a.nullable_text(5, "opclass")? {
+                    Some(ops) => Some(VectorMetric::from_ops_name(&ops).ok_or_else(|| {
+                        let method = method.map_or("hnsw".to_string(), |m| m.to_string());
+                        to_df(IndexError::UnknownOperatorClass { ops, method }.into())
+                    })?),
                     None => None,
                 };
                 ProcedureCall::CreateIndex {
@@ -222,6 +229,7 @@ impl ProcedureCall {
                         column: a.text(1, "column")?,
                         name: a.nullable_text(2, "name")?,
                         method,
+                        metric,
                     },
                     if_not_exists: a.opt_bool(4, "if_not_exists")?.unwrap_or(false),
                 }

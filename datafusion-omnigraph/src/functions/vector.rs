@@ -368,6 +368,23 @@ fn no_null_elements(
     Ok(())
 }
 
+/// The vector a constant holds (a list of numbers or vector text), if it is one.
+pub fn constant_vector(value: &datafusion::common::ScalarValue) -> Option<Vec<f32>> {
+    if value.is_null() {
+        return None;
+    }
+    let vectors = Vectors::of_array(&value.to_array_of_size(1).ok()?).ok()?;
+    vectors.get(0).map(<[f32]>::to_vec)
+}
+
+/// The elements of vector text (`[1, 2.5, -3e2]`), refused as a cast to `vector` refuses
+/// them.
+pub fn parse_vector_text(text: &str) -> Result<Vec<f32>> {
+    let mut out = Vec::new();
+    parse_vector(text, &mut out)?;
+    Ok(out)
+}
+
 /// pgvector's text form: `[1, 2.5, -3e2]`.
 fn parse_vector(text: &str, out: &mut Vec<f32>) -> Result<()> {
     let invalid = || FunctionError::InvalidInput {

@@ -56,6 +56,7 @@ mod tests {
         let decl = IndexDecl {
             name: Some("by_age".into()),
             method: Some(IndexMethod::Bitmap),
+            metric: None,
         };
         let added = set_property_index(SRC, "person", "age", Some(&decl)).unwrap();
         assert_eq!(
@@ -72,6 +73,7 @@ mod tests {
             Some(&IndexDecl {
                 name: None,
                 method: None,
+                metric: None,
             }),
         )
         .unwrap();

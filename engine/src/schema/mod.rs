@@ -13,7 +13,7 @@ pub use edit::set_property_index;
 pub use migration::{Migration, plan_migration};
 pub use model::{
     Cardinality, EdgeType, GraphSchema, IndexDecl, IndexMethod, NodeType, PropType, Property,
-    TableDef, TableKind,
+    TableDef, TableKind, VectorMetric,
 };
 pub use names::snake_case;
 pub use parser::{RESERVED_COLUMNS, parse_schema, parse_schema_reserving};

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::lexer::{Tok, Token, describe, tokenize};
 use super::model::{
     Cardinality, EdgeType, GraphSchema, IndexDecl, IndexMethod, NodeType, PropType, Property,
+    VectorMetric,
 };
 use super::names::snake_case;
 use crate::error::{Error, Result};
@@ -101,6 +102,20 @@ impl Parser {
                 ));
             }
             decl.method = Some(m);
+            if m.is_vector()
+                && let Tok::Ident(ops) = &self.peek().tok
+            {
+                let ops = ops.clone();
+                let ot = self.next();
+                decl.metric = Some(VectorMetric::from_ops_name(&ops).ok_or_else(|| {
+                    Self::error_at(
+                        &ot,
+                        format!(
+                            "unknown operator class '{ops}' (expected vector_l2_ops, vector_cosine_ops or vector_ip_ops)"
+                        ),
+                    )
+                })?);
+            }
         }
         self.expect_punct(')')?;
         Ok(decl)
@@ -801,7 +816,8 @@ mod tests {
             decl(3),
             IndexDecl {
                 name: Some("tags".into()),
-                method: Some(IndexMethod::LabelList)
+                method: Some(IndexMethod::LabelList),
+                metric: None,
             }
         );
         for (src, needle) in [

@@ -7,7 +7,9 @@ use super::commit::CommitOutcome;
 use super::indexes::{IndexOrigin, IndexSpec, indexable, required_indexes};
 use crate::error::{Error, IndexError, Result};
 use crate::graph::Graph;
-use crate::schema::{GraphSchema, IndexDecl, IndexMethod, TableDef, set_property_index};
+use crate::schema::{
+    GraphSchema, IndexDecl, IndexMethod, TableDef, VectorMetric, set_property_index,
+};
 
 /// What `CREATE INDEX` indexes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +20,8 @@ pub struct IndexDefinition {
     pub column: String,
     /// `None`: the column type's default (`IndexMethod::default_for`).
     pub method: Option<IndexMethod>,
+    /// A vector index's operator class; `None`: cosine distance.
+    pub metric: Option<VectorMetric>,
 }
 
 /// What `CREATE INDEX` or `DROP INDEX` did.
@@ -126,9 +130,21 @@ impl Graph {
             }
             .into());
         }
+        let method = def
+            .method
+            .unwrap_or_else(|| IndexMethod::default_for(&property.ty));
+        if def.metric.is_some() && !method.is_vector() {
+            return Err(IndexError::MethodUnsupported {
+                method: format!("{method} with an operator class"),
+                column: def.column.clone(),
+                ty: property.ty.to_string(),
+            }
+            .into());
+        }
         let decl = IndexDecl {
             name: def.name.clone(),
             method: def.method,
+            metric: def.metric,
         };
         let source = set_property_index(&schema.source, t, &def.column, Some(&decl))?;
         let opts = with_message(opts, || {

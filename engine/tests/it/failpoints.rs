@@ -515,6 +515,7 @@ async fn an_index_ddl_crash_leaves_the_old_or_the_new_index() {
         table: "person".into(),
         column: "age".into(),
         method: None,
+        metric: None,
     };
     let has_age_index = |graph: Graph| async move {
         let snap = graph.snapshot("main").await.unwrap();

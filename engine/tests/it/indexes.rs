@@ -455,6 +455,7 @@ fn age_index(name: Option<&str>, method: Option<IndexMethod>) -> IndexDefinition
         table: "person".to_string(),
         column: "age".to_string(),
         method,
+        metric: None,
     }
 }
 

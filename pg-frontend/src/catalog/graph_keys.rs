@@ -374,7 +374,7 @@ impl KeySource {
                     unique: spec.origin == IndexOrigin::Unique,
                     access_method: match spec.method {
                         IndexMethod::BTree => BTREE_ACCESS_METHOD,
-                        IndexMethod::Bitmap | IndexMethod::LabelList => 0,
+                        _ => 0,
                     },
                 };
                 definitions.insert(

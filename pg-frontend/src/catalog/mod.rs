@@ -63,6 +63,55 @@ fn static_tables() -> DFResult<Arc<PgCatalogStaticTables>> {
     Ok(TABLES.get_or_init(|| tables).clone())
 }
 
+/// `pg_type`: datafusion-pg-catalog's rows and pgvector's `vector`.
+fn pg_type_table() -> DFResult<Arc<dyn TableProvider>> {
+    static TABLE: OnceLock<Arc<dyn TableProvider>> = OnceLock::new();
+    if let Some(table) = TABLE.get() {
+        return Ok(table.clone());
+    }
+    let fixed = static_tables()?;
+    let batches = crate::pgvector::with_vector_row(fixed.pg_type.data())?;
+    let table: Arc<dyn TableProvider> = Arc::new(datafusion::datasource::MemTable::try_new(
+        fixed.pg_type.schema(),
+        vec![batches],
+    )?);
+    Ok(TABLE.get_or_init(|| table).clone())
+}
+
+/// The OID of the `pg_type` row named `typname` (built-in types and `vector`).
+pub(crate) fn type_oid_by_name(typname: &str) -> Option<i32> {
+    static OIDS: OnceLock<HashMap<String, i32>> = OnceLock::new();
+    let oids = OIDS.get_or_init(|| {
+        let mut oids = HashMap::new();
+        let Ok(fixed) = static_tables() else {
+            return oids;
+        };
+        let Ok(batches) = crate::pgvector::with_vector_row(fixed.pg_type.data()) else {
+            return oids;
+        };
+        for batch in &batches {
+            let (Some(oid), Some(name)) =
+                (batch.column_by_name("oid"), batch.column_by_name("typname"))
+            else {
+                continue;
+            };
+            let (Some(oid), Some(name)) = (
+                oid.as_any().downcast_ref::<arrow::array::Int32Array>(),
+                name.as_any().downcast_ref::<arrow::array::StringArray>(),
+            ) else {
+                continue;
+            };
+            for (oid, name) in oid.iter().zip(name.iter()) {
+                if let (Some(oid), Some(name)) = (oid, name) {
+                    oids.entry(name.to_string()).or_insert(oid);
+                }
+            }
+        }
+        oids
+    });
+    oids.get(typname).copied()
+}
+
 /// Installs `pg_catalog` and the connection's functions into `session`.
 pub fn install(
     session: &Session,
@@ -102,6 +151,7 @@ pub fn install(
                     .collect(),
             },
             HashMap::from_iter(dump_catalog::empty_tables().into_iter().chain([
+                ("pg_type".to_string(), pg_type_table().map_err(Box::new)?),
                 (
                     "pg_settings".to_string(),
                     Arc::new(SettingsTable(settings.clone())) as Arc<dyn TableProvider>,

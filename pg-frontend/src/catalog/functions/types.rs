@@ -28,8 +28,9 @@ fn to_regtype(name: &'static str, _: &ConnectionFacts) -> ScalarUDF {
     )
 }
 
-/// The OID of a built-in type by any of its SQL names (`to_regtype`); `None` for a type
-/// that does not exist here, such as an extension's (`hstore`).
+/// The OID of a built-in type by any of its SQL names (`to_regtype`), or of any type by
+/// its `pg_type` name (`bit`, `vector`); `None` for a type that does not exist here, such
+/// as an extension's (`hstore`).
 fn builtin_type_oid(name: &str) -> Option<i32> {
     let name = name
         .trim()
@@ -55,7 +56,7 @@ fn builtin_type_oid(name: &str) -> Option<i32> {
         "numeric" | "decimal" => 1700,
         "uuid" => 2950,
         "jsonb" => 3802,
-        _ => return None,
+        other => return crate::catalog::type_oid_by_name(other),
     })
 }
 
@@ -68,5 +69,10 @@ mod tests {
         assert_eq!(builtin_type_oid("integer"), Some(23));
         assert_eq!(builtin_type_oid("pg_catalog.TEXT"), Some(25));
         assert_eq!(builtin_type_oid("hstore"), None);
+        assert_eq!(builtin_type_oid("bit"), Some(1560));
+        assert_eq!(
+            builtin_type_oid("vector"),
+            Some(crate::pgvector::VECTOR_OID as i32)
+        );
     }
 }
