@@ -145,6 +145,12 @@ pub fn register_context(
             )),
         );
     }
+    ctx.register_udtf(
+        functions::text_search::NAME,
+        Arc::new(functions::text_search::TextSearchFunction::new(
+            graph_ctx.clone(),
+        )),
+    );
     for name in TRAVERSAL_FUNCTIONS {
         ctx.register_udtf(
             name,

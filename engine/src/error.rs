@@ -145,6 +145,10 @@ pub enum IndexError {
     InvalidName(String),
     #[error("cannot drop index {index} because {reason}")]
     Required { index: String, reason: String },
+    #[error(
+        "column \"{column}\" of relation \"{table}\" has no full-text index (CREATE INDEX ON {table} USING inverted ({column}))"
+    )]
+    NoTextIndex { table: String, column: String },
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -52,3 +52,4 @@ pub use write::{CommitOutcome, WriteOptions};
 
 /// Re-exported so dependants use the exact Lance/Arrow this engine was built with.
 pub use lance;
+pub use lance_index;

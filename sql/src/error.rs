@@ -310,6 +310,7 @@ fn engine_kind(err: &EngineError) -> ErrorKind {
             IndexError::NotIndexable { .. } => ErrorKind::NotSupported,
             IndexError::InvalidName(_) => ErrorKind::InvalidName,
             IndexError::Required { .. } => ErrorKind::DependentObjects,
+            IndexError::NoTextIndex { .. } => ErrorKind::ObjectNotInPrerequisiteState,
         },
         EngineError::NoSchema | EngineError::UnknownTable(_) => ErrorKind::UndefinedTable,
         EngineError::GraphNotFound(_) => ErrorKind::UnknownGraph,

@@ -18,9 +18,11 @@ pub mod numeric;
 pub mod operators;
 pub mod ordered_set;
 pub mod procedures;
+pub mod rank_fusion;
 pub mod regex;
 pub mod registry;
 pub mod text;
+pub mod text_search;
 pub mod to_char;
 pub mod traversal;
 pub mod typed_text;
@@ -41,6 +43,7 @@ pub fn postgres_functions() -> Vec<ScalarUDF> {
     udfs.extend(numeric::functions());
     udfs.extend(datetime::functions());
     udfs.extend(vector::functions());
+    udfs.push(rank_fusion::rrf());
     udfs
 }
 

@@ -41,6 +41,10 @@ pub const SEGMENT_PART_ROWS: u64 = 2 << 20;
 
 pub use crate::schema::IndexMethod;
 
+/// Rows up to which a table's full-text index is rebuilt by every commit that writes it
+/// (above, at the tail thresholds, like the others).
+pub const TEXT_INDEX_EAGER_ROWS: u64 = 65_536;
+
 /// Vectors a vector index segment needs before it is trained: fewer are scanned flat
 /// (exact), as IVF and product quantization need samples to train their centroids.
 pub const VECTOR_INDEX_MIN_ROWS: u64 = 4096;
@@ -344,6 +348,14 @@ pub(crate) async fn needs_maintenance(
             return Ok(true);
         }
         let (rows, ids) = pending(base, spec, &segments);
+        // A small table's full-text index covers every row at once: fuzzy terms are
+        // expanded from its dictionary, which a flat scan of the tail has not.
+        if spec.method == IndexMethod::Inverted
+            && (!ids.is_empty() || added.rows > 0)
+            && table_rows(base) + added.rows <= TEXT_INDEX_EAGER_ROWS
+        {
+            return Ok(true);
+        }
         tail_rows = tail_rows.max(rows);
         tail_frags = tail_frags.max(ids.len() as u64);
     }
@@ -417,7 +429,7 @@ async fn build_segments(
         .min(room)
         .min(sized.len())
         .max(1);
-    if parts == 1 {
+    if parts == 1 || spec.method == IndexMethod::Inverted {
         return Ok(vec![build_segment(ds, spec, fragments).await?]);
     }
     futures::future::try_join_all(
@@ -505,6 +517,15 @@ pub(crate) async fn maintenance_txn(ds: &Dataset, specs: &[IndexSpec]) -> Result
         segments = holding;
         if segments.is_empty() {
             new_indices.extend(build_segments(ds, spec, None, MAX_INDEX_SEGMENTS).await?);
+            continue;
+        }
+        // Lance's full-text segments over some fragments are parts of one index, to be
+        // merged before they are read; the index is built over the whole table instead.
+        if spec.method == IndexMethod::Inverted {
+            if !uncovered(ds, &segments).1.is_empty() {
+                removed_indices.extend(segments.into_iter().cloned());
+                new_indices.push(build_segment(ds, spec, None).await?);
+            }
             continue;
         }
         let (tail_rows, tail) = pending(ds, spec, &segments);

@@ -383,3 +383,388 @@ async fn casts_to_vector_read_pgvector_s_text() {
         assert!(e.to_string().contains(message), "{sql}: {e}");
     }
 }
+
+/// `rows` documents `n` with a random 8-d `emb` and `topic = n % 5`, as NDJSON lines.
+fn document_lines(rng: &mut Rng, range: std::ops::Range<usize>) -> (Vec<String>, Vec<Vec<f32>>) {
+    let vectors: Vec<Vec<f32>> = range.clone().map(|_| rng.vector()).collect();
+    let lines = range
+        .zip(&vectors)
+        .map(|(n, v)| {
+            format!(
+                r#"{{"type":"Doc","data":{{"n":{n},"topic":{},"emb":{}}}}}"#,
+                n % 5,
+                text(v)
+            )
+        })
+        .collect();
+    (lines, vectors)
+}
+
+/// The `k` nearest of `vectors` (by `measure`, then n) among those `keep` admits.
+fn brute_force(
+    vectors: &[(i64, Vec<f32>)],
+    q: &[f32],
+    measure: fn(&[f32], &[f32]) -> f64,
+    keep: impl Fn(i64) -> bool,
+    k: usize,
+) -> Vec<i64> {
+    let mut ranked: Vec<(f64, i64)> = vectors
+        .iter()
+        .filter(|(n, _)| keep(*n))
+        .map(|(n, v)| (measure(v, q), *n))
+        .collect();
+    ranked.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    ranked.into_iter().take(k).map(|(_, n)| n).collect()
+}
+
+async fn plan_text(s: &Session, sql: &str) -> String {
+    let batches = s.query(&format!("EXPLAIN {sql}")).await.unwrap();
+    batches
+        .iter()
+        .flat_map(|b| {
+            let c = b.column(b.num_columns() - 1).as_string::<i32>().clone();
+            (0..c.len()).map(move |i| c.value(i).to_string())
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn a_vector_index_answers_top_k_with_filters_new_rows_and_time_travel() {
+    const ROWS: usize = 6000;
+    let dir = tempfile::TempDir::new().unwrap();
+    let graph = Graph::create(dir.path().join("docs").to_str().unwrap())
+        .await
+        .unwrap();
+    let options = WriteOptions::default();
+    graph
+        .apply_schema(
+            "main",
+            &format!(
+                "node Doc {{ n: I64 @key, topic: I64, emb: Vector({DIMS}) @index(doc_emb using ivf_pq vector_l2_ops) }}"
+            ),
+            &options,
+        )
+        .await
+        .unwrap();
+    let mut rng = Rng(0xa11_ce55);
+    let (lines, vectors) = document_lines(&mut rng, 0..ROWS);
+    graph
+        .load_ndjson("main", &lines.join("\n"), LoadMode::Append, &options)
+        .await
+        .unwrap();
+    let mut all: Vec<(i64, Vec<f32>)> = (0..ROWS as i64).zip(vectors).collect();
+    let s = Session::new(graph).await.unwrap();
+    let top = |q: &[f32], filter: &str, k: usize| {
+        format!(
+            "SELECT n FROM doc {filter} ORDER BY emb <-> '{}' LIMIT {k}",
+            text(q)
+        )
+    };
+
+    // The index answers `<->` (its metric) and not `<=>`, which stays exact.
+    let q = rng.vector();
+    let plan = plan_text(&s, &top(&q, "", 10)).await;
+    assert!(plan.contains("ANNSubIndex: name=doc_emb"), "{plan}");
+    let cosine_sql = format!("SELECT n FROM doc ORDER BY emb <=> '{}' LIMIT 10", text(&q));
+    assert!(!plan_text(&s, &cosine_sql).await.contains("ANN"));
+    let want = brute_force(&all, &q, cosine, |_| true, 10);
+    assert_eq!(ns(&s, &cosine_sql).await, want);
+
+    // Recall at the default settings, with and without a filter; a filter never leaves
+    // fewer than k rows when k match, however few match.
+    let mut found = 0;
+    let mut total = 0;
+    for _ in 0..10 {
+        let q = rng.vector();
+        for (filter, keep) in [
+            ("", (|_| true) as fn(i64) -> bool),
+            ("WHERE topic = 2", |n| n % 5 == 2),
+        ] {
+            let want = brute_force(&all, &q, l2, keep, 10);
+            let got = ns(&s, &top(&q, filter, 10)).await;
+            assert_eq!(got.len(), 10);
+            assert!(got.iter().all(|n| keep(*n)), "{filter}: {got:?}");
+            found += got.iter().filter(|n| want.contains(n)).count();
+            total += want.len();
+        }
+        let got = ns(&s, &top(&q, "WHERE n IN (5, 17, 4000) OR n < 3", 10)).await;
+        let want = brute_force(&all, &q, l2, |n| [5, 17, 4000].contains(&n) || n < 3, 10);
+        assert_eq!(got, want);
+    }
+    let recall = found as f64 / total as f64;
+    assert!(recall >= 0.95, "recall@10 {recall}");
+
+    // OFFSET: the rows after the first ones.
+    let q = rng.vector();
+    let want = brute_force(&all, &q, l2, |_| true, 15);
+    let got = ns(
+        &s,
+        &format!(
+            "SELECT n FROM doc ORDER BY emb <-> '{}' LIMIT 5 OFFSET 10",
+            text(&q)
+        ),
+    )
+    .await;
+    assert_eq!(got.len(), 5);
+    assert!(got.iter().filter(|n| want[10..].contains(n)).count() >= 4);
+
+    // Rows written after the index was built are found at once (scanned flat), deleted
+    // ones are gone, and an earlier version answers as it was.
+    let before = s
+        .query("SELECT max(version) FROM omnigraph.commits")
+        .await
+        .unwrap();
+    let before = array_value_to_string(before[0].column(0), 0).unwrap();
+    let near: Vec<f32> = q.iter().map(|x| x + 1e-4).collect();
+    s.execute(&format!(
+        "INSERT INTO doc (n, topic, emb) VALUES (90001, 1, '{}'); DELETE FROM doc WHERE n = {}",
+        text(&near),
+        want[0]
+    ))
+    .await
+    .unwrap();
+    all.retain(|(n, _)| *n != want[0]);
+    all.push((90001, near.clone()));
+    let now = ns(&s, &top(&q, "", 3)).await;
+    assert_eq!(now[0], 90001);
+    assert!(!now.contains(&want[0]));
+    let then = ns(
+        &s,
+        &format!(
+            "SELECT n FROM doc FOR SYSTEM_TIME AS OF {before} ORDER BY emb <-> '{}' LIMIT 3",
+            text(&q)
+        ),
+    )
+    .await;
+    assert_eq!(then[0], want[0]);
+    assert!(!then.contains(&90001));
+
+    // The search knobs are settings; a bad value is refused.
+    s.execute("SET omnigraph.nprobes = 4; SET omnigraph.refine_factor = 2")
+        .await
+        .unwrap();
+    assert_eq!(ns(&s, &top(&q, "", 10)).await.len(), 10);
+    let e = err(&s, "SET omnigraph.ef_search = 'many'").await;
+    assert_eq!(e.kind.sqlstate(), "22023", "{e}");
+    s.execute("RESET omnigraph.nprobes; RESET omnigraph.refine_factor")
+        .await
+        .unwrap();
+
+    // CREATE INDEX with an operator class, and its mistakes.
+    s.execute("DROP INDEX doc_emb").await.unwrap();
+    assert!(!plan_text(&s, &top(&q, "", 10)).await.contains("ANN"));
+    s.execute("CREATE INDEX doc_emb_cos ON doc USING hnsw (emb vector_cosine_ops)")
+        .await
+        .unwrap();
+    assert!(
+        plan_text(&s, &cosine_sql)
+            .await
+            .contains("ANNSubIndex: name=doc_emb_cos")
+    );
+    assert_eq!(ns(&s, &cosine_sql).await.len(), 10);
+    for (sql, state) in [
+        (
+            "CREATE INDEX x ON doc USING ivf_pq (emb vector_hamming_ops)",
+            "42704",
+        ),
+        ("CREATE INDEX y ON doc USING hnsw (topic)", "42704"),
+        ("CREATE INDEX z ON doc USING btree (topic, emb)", "0A000"),
+    ] {
+        let e = err(&s, sql).await;
+        assert_eq!(e.kind.sqlstate(), state, "{sql}: {e}");
+    }
+}
+
+/// BM25 as Lance scores it (k1 = 1.2, b = 0.75, idf = ln(1 + (N - n + 0.5) / (n + 0.5))),
+/// for `query`'s terms over `docs` (each a list of terms).
+fn bm25(docs: &[Vec<&str>], query: &[&str]) -> Vec<f64> {
+    let n = docs.len() as f64;
+    let avg = docs.iter().map(Vec::len).sum::<usize>() as f64 / n;
+    docs.iter()
+        .map(|doc| {
+            query
+                .iter()
+                .map(|t| {
+                    let with = docs.iter().filter(|d| d.contains(t)).count() as f64;
+                    let freq = doc.iter().filter(|w| *w == t).count() as f64;
+                    if freq == 0.0 {
+                        return 0.0;
+                    }
+                    let idf = (1.0 + (n - with + 0.5) / (with + 0.5)).ln();
+                    let norm = 1.2 * (1.0 - 0.75 + 0.75 * doc.len() as f64 / avg);
+                    idf * 2.2 * freq / (freq + norm)
+                })
+                .sum()
+        })
+        .collect()
+}
+
+/// `(n, score)` rows of `sql`, in order.
+async fn scored(s: &Session, sql: &str) -> Vec<(i64, f64)> {
+    let batches = s.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    batches
+        .iter()
+        .flat_map(|b| {
+            let n = datafusion::arrow::compute::cast(b.column(0), &DataType::Int64).unwrap();
+            let score = b.column(1).as_primitive::<Float64Type>().clone();
+            let n = n.as_primitive::<Int64Type>().clone();
+            (0..b.num_rows()).map(move |i| (n.value(i), score.value(i)))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn text_search_ranks_by_bm25_with_phrases_fuzzy_terms_and_rrf() {
+    // Words that are no stop words, each its own stem.
+    const WORDS: [&str; 6] = ["graph", "vector", "branch", "merge", "commit", "column"];
+    let dir = tempfile::TempDir::new().unwrap();
+    let graph = Graph::create(dir.path().join("notes").to_str().unwrap())
+        .await
+        .unwrap();
+    let options = WriteOptions::default();
+    graph
+        .apply_schema(
+            "main",
+            "node Note { n: I64 @key, tag: I64, body: String @index(using inverted) }",
+            &options,
+        )
+        .await
+        .unwrap();
+    let mut rng = Rng(0x7e47_5ea7);
+    let docs: Vec<Vec<&str>> = (0..40)
+        .map(|_| {
+            let len = 2 + (rng.next().abs() * 8.0) as usize;
+            (0..len)
+                .map(|_| WORDS[((rng.next() + 1.0) * 3.0) as usize % WORDS.len()])
+                .collect()
+        })
+        .collect();
+    let lines: Vec<String> = docs
+        .iter()
+        .enumerate()
+        .map(|(n, d)| {
+            format!(
+                r#"{{"type":"Note","data":{{"n":{n},"tag":{},"body":"{}"}}}}"#,
+                n % 2,
+                d.join(" ")
+            )
+        })
+        .collect();
+    graph
+        .load_ndjson("main", &lines.join("\n"), LoadMode::Append, &options)
+        .await
+        .unwrap();
+    let s = Session::new(graph).await.unwrap();
+    let search = |query: &str, rest: &str| {
+        format!(
+            "SELECT note.n, t.score FROM text_search('note', 'body', '{query}'{rest}) t \
+             JOIN note ON note.id = t.id ORDER BY t.score DESC, note.n"
+        )
+    };
+
+    // Scores are BM25's, ranked best first; a document without the terms is not returned.
+    let want = bm25(&docs, &["graph", "merge"]);
+    let got = scored(&s, &search("Graph MERGE", "")).await;
+    assert_eq!(got.len(), want.iter().filter(|w| **w > 0.0).count());
+    for (n, score) in &got {
+        let w = want[*n as usize];
+        assert!(
+            (score - w).abs() <= 1e-4 * w.max(1.0),
+            "doc {n}: {score} vs {w}"
+        );
+    }
+    assert!(got.windows(2).all(|p| p[0].1 >= p[1].1));
+    // k: the best k.
+    let top = scored(&s, &search("graph merge", ", 3")).await;
+    assert_eq!(top, got[..3].to_vec());
+
+    // Every term, a phrase, fuzzy terms.
+    let has = |d: &Vec<&str>, w: &str| d.contains(&w);
+    let all: Vec<i64> = scored(&s, &search("graph merge", ", NULL, 'all'"))
+        .await
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let mut want_all: Vec<i64> = (0..docs.len() as i64)
+        .filter(|n| has(&docs[*n as usize], "graph") && has(&docs[*n as usize], "merge"))
+        .collect();
+    let mut sorted_all = all.clone();
+    sorted_all.sort();
+    want_all.sort();
+    assert_eq!(sorted_all, want_all);
+    let phrase: Vec<i64> = scored(&s, &search("vector branch", ", NULL, 'phrase'"))
+        .await
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let mut want_phrase: Vec<i64> = (0..docs.len() as i64)
+        .filter(|n| {
+            docs[*n as usize]
+                .windows(2)
+                .any(|w| w == ["vector", "branch"])
+        })
+        .collect();
+    let mut sorted_phrase = phrase.clone();
+    sorted_phrase.sort();
+    want_phrase.sort();
+    assert_eq!(sorted_phrase, want_phrase);
+    assert!(!want_phrase.is_empty());
+    let fuzzy = scored(&s, &search("comit", ", NULL, 'fuzzy'")).await;
+    let with_commit = docs.iter().filter(|d| has(d, "commit")).count();
+    assert_eq!(fuzzy.len(), with_commit);
+    assert!(scored(&s, &search("comit", "")).await.is_empty());
+
+    // A filter on the joined table, and rows written after the index (searched at once).
+    let tagged = scored(
+        &s,
+        "SELECT note.n, t.score FROM text_search('note', 'body', 'graph') t JOIN note ON note.id = t.id WHERE note.tag = 1 ORDER BY t.score DESC",
+    )
+    .await;
+    assert!(tagged.iter().all(|(n, _)| n % 2 == 1));
+    s.execute("INSERT INTO note (n, tag, body) VALUES (100, 0, 'zebra zebra graph')")
+        .await
+        .unwrap();
+    assert_eq!(scored(&s, &search("zebra", "")).await[0].0, 100);
+    s.execute("DELETE FROM note WHERE n = 100").await.unwrap();
+    assert!(scored(&s, &search("zebra", "")).await.is_empty());
+
+    // Reciprocal rank fusion.
+    let batches = s
+        .query("SELECT rrf(1, 2), rrf(NULL, 1), rrf(3, 1, 0), rrf(NULL, NULL)")
+        .await
+        .unwrap();
+    let value = |c: usize| batches[0].column(c).as_primitive::<Float64Type>().value(0);
+    assert!((value(0) - (1.0 / 61.0 + 1.0 / 62.0)).abs() < 1e-12);
+    assert!((value(1) - 1.0 / 61.0).abs() < 1e-12);
+    assert!((value(2) - (1.0 / 3.0 + 1.0)).abs() < 1e-12);
+    assert_eq!(value(3), 0.0);
+    let fused = ns(
+        &s,
+        "WITH a AS (SELECT n, row_number() OVER (ORDER BY n) AS r FROM note WHERE n < 5), \
+              b AS (SELECT n, row_number() OVER (ORDER BY n DESC) AS r FROM note WHERE n < 3) \
+         SELECT coalesce(a.n, b.n) FROM a FULL JOIN b ON a.n = b.n \
+         ORDER BY rrf(a.r, b.r) DESC, 1 LIMIT 3",
+    )
+    .await;
+    assert_eq!(fused, [0, 2, 1]);
+
+    for (sql, state) in [
+        ("SELECT * FROM text_search('note', 'nope', 'x')", "42703"),
+        ("SELECT * FROM text_search('note', 'tag', 'x')", "22023"),
+        ("SELECT * FROM text_search('nope', 'body', 'x')", "42P01"),
+        ("SELECT * FROM text_search('note', 'body', 'x', 0)", "22023"),
+        (
+            "SELECT * FROM text_search('note', 'body', 'x', 5, 'regex')",
+            "22023",
+        ),
+        ("SELECT rrf(0, 1)", "22023"),
+        ("SELECT rrf('a', 1)", "42883"),
+    ] {
+        let e = err(&s, sql).await;
+        assert_eq!(e.kind.sqlstate(), state, "{sql}: {e}");
+    }
+    s.execute("DROP INDEX note_body_idx").await.unwrap();
+    let e = err(&s, "SELECT * FROM text_search('note', 'body', 'x')").await;
+    assert_eq!(e.kind.sqlstate(), "55000", "{e}");
+}

@@ -1,0 +1,221 @@
+//! `text_search(table, column, query [, k [, mode]])`: the rows of a node or edge table
+//! whose text `column` matches `query`, ranked by BM25 on the column's inverted index
+//! (Lance's), as `(id, score)`, best first. Joined with the table (or a traversal) by
+//! `id`, it filters and orders any query; it reads the statement's snapshot, so it
+//! follows the session's branch and `omnigraph.as_of`.
+//!
+//! Modes: `match` (default: any term, BM25 over the terms), `all` (every term),
+//! `phrase` (the terms adjacent, in order) and `fuzzy` (any term, each matching indexed
+//! terms within a Levenshtein distance: 0 for terms of up to 2 letters, 1 up to 5, else
+//! 2, Lance's automatic fuzziness, taken for the query's longest term).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::logical_expr::{Expr, TableType};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::expressions::{CastExpr, Column};
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::projection::ProjectionExec;
+use omnigraph_engine::IndexError;
+use omnigraph_engine::lance_index::scalar::FullTextSearchQuery;
+use omnigraph_engine::lance_index::scalar::inverted::query::{
+    FtsQuery, MatchQuery, Operator, PhraseQuery,
+};
+use omnigraph_engine::schema::{IndexMethod, PropType};
+use omnigraph_engine::write::indexes::required_indexes;
+
+use super::args::{Args, invalid};
+use crate::context::{GraphContext, SnapshotSelector};
+use crate::error::{DfResult, to_df};
+use crate::statement_context::StatementContext;
+
+pub const NAME: &str = "text_search";
+
+/// How the query's terms match a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Match,
+    All,
+    Phrase,
+    Fuzzy,
+}
+
+impl Mode {
+    fn parse(text: &str) -> DfResult<Mode> {
+        Ok(match text.to_ascii_lowercase().as_str() {
+            "match" => Mode::Match,
+            "all" => Mode::All,
+            "phrase" => Mode::Phrase,
+            "fuzzy" => Mode::Fuzzy,
+            other => {
+                return Err(invalid(format!(
+                    "{NAME}(): unknown mode '{other}' (expected match, all, phrase or fuzzy)"
+                )));
+            }
+        })
+    }
+}
+
+/// One call: what to search and how many rows to return.
+#[derive(Debug, Clone)]
+struct Search {
+    table: String,
+    column: String,
+    query: String,
+    k: Option<u64>,
+    mode: Mode,
+}
+
+#[derive(Debug)]
+pub struct TextSearchFunction {
+    ctx: Arc<GraphContext>,
+}
+
+impl TextSearchFunction {
+    pub fn new(ctx: Arc<GraphContext>) -> Self {
+        TextSearchFunction { ctx }
+    }
+}
+
+impl TableFunctionImpl for TextSearchFunction {
+    fn call_with_args(&self, args: TableFunctionArgs) -> DfResult<Arc<dyn TableProvider>> {
+        let a = Args::new(NAME, args.exprs(), 3, 5)?;
+        let k = a.nullable_u64(3, "k")?;
+        if k == Some(0) {
+            return Err(invalid(format!("{NAME}(): k must be positive")));
+        }
+        let search = Search {
+            table: a.text(0, "table")?,
+            column: a.text(1, "column")?,
+            query: a.text(2, "query")?,
+            k,
+            mode: match a.opt_text(4, "mode")? {
+                Some(m) => Mode::parse(&m)?,
+                None => Mode::Match,
+            },
+        };
+        Ok(Arc::new(TextSearchTable {
+            ctx: self.ctx.clone(),
+            search,
+        }))
+    }
+}
+
+#[derive(Debug)]
+struct TextSearchTable {
+    ctx: Arc<GraphContext>,
+    search: Search,
+}
+
+fn schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8, false),
+        Field::new("score", DataType::Float64, false),
+    ]))
+}
+
+#[async_trait]
+impl TableProvider for TextSearchTable {
+    fn schema(&self) -> SchemaRef {
+        schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Temporary
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let search = &self.search;
+        let statement = StatementContext::of(state.config());
+        let snapshot = self
+            .ctx
+            .pinned(&SnapshotSelector::Current, statement.as_deref())
+            .await
+            .map_err(to_df)?;
+        let (def, _) = snapshot.table(&search.table).map_err(to_df)?;
+        let property = def
+            .properties()
+            .iter()
+            .find(|p| p.column == search.column)
+            .ok_or_else(|| {
+                to_df(
+                    IndexError::UnknownColumn {
+                        table: def.table().to_string(),
+                        column: search.column.clone(),
+                    }
+                    .into(),
+                )
+            })?;
+        if property.ty != PropType::String {
+            return Err(invalid(format!(
+                "{NAME}(): column \"{}\" is {}, not text",
+                search.column, property.ty
+            )));
+        }
+        let indexed = required_indexes(def)
+            .iter()
+            .any(|spec| spec.column == search.column && spec.method == IndexMethod::Inverted);
+        if !indexed {
+            return Err(to_df(
+                IndexError::NoTextIndex {
+                    table: def.table().to_string(),
+                    column: search.column.clone(),
+                }
+                .into(),
+            ));
+        }
+        let dataset = snapshot.dataset(def.table()).await.map_err(to_df)?;
+        let column = Some(search.column.clone());
+        let terms = search.query.clone();
+        let query: FtsQuery = match search.mode {
+            Mode::Match => MatchQuery::new(terms).with_column(column).into(),
+            Mode::All => MatchQuery::new(terms)
+                .with_column(column)
+                .with_operator(Operator::And)
+                .into(),
+            Mode::Fuzzy => {
+                let distance = terms
+                    .split_whitespace()
+                    .map(MatchQuery::auto_fuzziness)
+                    .max()
+                    .unwrap_or(0);
+                MatchQuery::new(terms)
+                    .with_column(column)
+                    .with_fuzziness(Some(distance))
+                    .into()
+            }
+            Mode::Phrase => PhraseQuery::new(terms).with_column(column).into(),
+        };
+        let query = FullTextSearchQuery::new_query(query).limit(search.k.map(|k| k as i64));
+        let mut scanner = dataset.scan();
+        scanner.project(&["id"]).map_err(lance_error)?;
+        scanner.full_text_search(query).map_err(lance_error)?;
+        let plan = scanner.create_plan().await.map_err(lance_error)?;
+        let output = plan.schema();
+        let id: Arc<dyn PhysicalExpr> = Arc::new(Column::new("id", output.index_of("id")?));
+        let score: Arc<dyn PhysicalExpr> = Arc::new(CastExpr::new(
+            Arc::new(Column::new("_score", output.index_of("_score")?)),
+            DataType::Float64,
+            None,
+        ));
+        let columns = [(id, "id".to_string()), (score, "score".to_string())];
+        let exprs: Vec<_> = match projection {
+            Some(p) => p.iter().map(|i| columns[*i].clone()).collect(),
+            None => columns.to_vec(),
+        };
+        Ok(Arc::new(ProjectionExec::try_new(exprs, plan)?))
+    }
+}
+
+fn lance_error(e: omnigraph_engine::lance::Error) -> datafusion::error::DataFusionError {
+    to_df(e.into())
+}
