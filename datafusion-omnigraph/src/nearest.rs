@@ -113,7 +113,8 @@ fn search_of(sort: &Sort) -> Option<Search> {
     if !first.asc {
         return None;
     }
-    let mut key = first.expr.clone();
+    // A bound parameter keeps its expression's name as an alias.
+    let mut key = first.expr.clone().unalias_nested().data;
     let mut node = sort.input.as_ref();
     let scan = loop {
         match node {
@@ -130,7 +131,7 @@ fn search_of(sort: &Sort) -> Option<Search> {
     }
     let provider = source_as_provider(&scan.source).ok()?;
     let table = provider.downcast_ref::<GraphTable>()?;
-    let Expr::ScalarFunction(ScalarFunction { func, args }) = key else {
+    let Expr::ScalarFunction(ScalarFunction { func, args }) = key.unalias_nested().data else {
         return None;
     };
     let metric = metric_of(func.name())?;

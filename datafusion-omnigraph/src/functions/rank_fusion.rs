@@ -95,14 +95,14 @@ impl ScalarUDFImpl for Rrf {
                 }
                 Some(k) => k.value(i),
             };
-            if !(k >= 0.0) {
+            if k.is_nan() || k < 0.0 {
                 return Err(invalid(format!("rrf(): k must be non-negative, got {k}")));
             }
             let mut score = 0.0;
             for ranks in [a, b] {
                 if ranks.is_valid(i) {
                     let rank = ranks.value(i);
-                    if !(rank >= 1.0) {
+                    if rank.is_nan() || rank < 1.0 {
                         return Err(invalid(format!(
                             "rrf(): a rank is a position from 1, got {rank}"
                         )));

@@ -65,7 +65,7 @@ pub fn distance_type(metric: VectorMetric) -> DistanceType {
 /// recall@10 is 0.8 before the re-rank and 1.0 after; Lance's default of 16 sub-vectors
 /// gives 0.17 and 0.55).
 pub fn pq_sub_vectors(dims: usize) -> usize {
-    if dims % 2 == 0 {
+    if dims.is_multiple_of(2) {
         (dims / 2).max(1)
     } else {
         dims
