@@ -236,6 +236,7 @@ impl TableProvider for NearestScan {
         };
         let mut scanner = dataset.scan();
         scanner.prefilter(true);
+        scanner.disable_scoring_autoprojection();
         scanner.project(&columns).map_err(lance_error)?;
         if let Some(filter) = conjunction(filters.to_vec()) {
             scanner.filter_expr(filter);
@@ -267,7 +268,7 @@ impl TableProvider for NearestScan {
             scanner.refine(refine_factor as u32);
         }
         let plan = scanner.create_plan().await.map_err(lance_error)?;
-        // Lance appends its `_distance`; the scan's rows are the projected columns alone.
+        // The scan's rows are the projected columns alone, in their order.
         let output = plan.schema();
         let exprs = columns
             .iter()
