@@ -14,6 +14,11 @@ pub fn to_df(err: EngineError) -> DataFusionError {
     DataFusionError::External(Box::new(err))
 }
 
+/// A Lance error as an engine error (typed, as [`to_df`] carries them).
+pub(crate) fn lance_to_df(err: omnigraph_engine::lance::Error) -> DataFusionError {
+    to_df(err.into())
+}
+
 /// The engine error inside a DataFusion error, however deeply it was wrapped.
 pub fn engine_error(err: &DataFusionError) -> Option<&EngineError> {
     external_error(err)

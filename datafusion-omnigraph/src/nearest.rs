@@ -26,7 +26,7 @@ use omnigraph_engine::schema::IndexMethod;
 use omnigraph_engine::schema::VectorMetric;
 use omnigraph_engine::write::indexes::{distance_type, vector_index};
 
-use crate::error::to_df;
+use crate::error::{lance_to_df, to_df};
 use crate::functions::vector::constant_vector;
 use crate::options::OmniGraphOptions;
 use crate::provider::GraphTable;
@@ -184,10 +184,6 @@ fn nonzero_or(value: u64, default: u64) -> u64 {
     if value > 0 { value } else { default }
 }
 
-fn lance_error(e: omnigraph_engine::lance::Error) -> datafusion::error::DataFusionError {
-    to_df(e.into())
-}
-
 /// A graph table read through its vector index: the `k` rows nearest to the search's
 /// query among those the pushed filters keep.
 #[derive(Debug)]
@@ -237,7 +233,7 @@ impl TableProvider for NearestScan {
         let mut scanner = dataset.scan();
         scanner.prefilter(true);
         scanner.disable_scoring_autoprojection();
-        scanner.project(&columns).map_err(lance_error)?;
+        scanner.project(&columns).map_err(lance_to_df)?;
         if let Some(filter) = conjunction(filters.to_vec()) {
             scanner.filter_expr(filter);
         }
@@ -247,7 +243,7 @@ impl TableProvider for NearestScan {
                 &Float32Array::from(search.query.clone()),
                 search.k,
             )
-            .map_err(lance_error)?;
+            .map_err(lance_to_df)?;
         scanner.distance_metric(distance_type(search.metric));
         let options = state
             .config_options()
@@ -267,7 +263,7 @@ impl TableProvider for NearestScan {
         if refine_factor > 0 {
             scanner.refine(refine_factor as u32);
         }
-        let plan = scanner.create_plan().await.map_err(lance_error)?;
+        let plan = scanner.create_plan().await.map_err(lance_to_df)?;
         // The scan's rows are the projected columns alone, in their order.
         let output = plan.schema();
         let exprs = columns

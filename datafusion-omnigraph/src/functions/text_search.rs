@@ -29,7 +29,7 @@ use omnigraph_engine::write::indexes::required_indexes;
 
 use super::args::{Args, invalid};
 use crate::context::{GraphContext, SnapshotSelector};
-use crate::error::{DfResult, to_df};
+use crate::error::{DfResult, lance_to_df, to_df};
 use crate::statement_context::StatementContext;
 
 pub const NAME: &str = "text_search";
@@ -197,9 +197,9 @@ impl TableProvider for TextSearchTable {
         };
         let query = FullTextSearchQuery::new_query(query).limit(search.k.map(|k| k as i64));
         let mut scanner = dataset.scan();
-        scanner.project(&["id"]).map_err(lance_error)?;
-        scanner.full_text_search(query).map_err(lance_error)?;
-        let plan = scanner.create_plan().await.map_err(lance_error)?;
+        scanner.project(&["id"]).map_err(lance_to_df)?;
+        scanner.full_text_search(query).map_err(lance_to_df)?;
+        let plan = scanner.create_plan().await.map_err(lance_to_df)?;
         let output = plan.schema();
         let id: Arc<dyn PhysicalExpr> = Arc::new(Column::new("id", output.index_of("id")?));
         let score: Arc<dyn PhysicalExpr> = Arc::new(CastExpr::new(
@@ -214,8 +214,4 @@ impl TableProvider for TextSearchTable {
         };
         Ok(Arc::new(ProjectionExec::try_new(exprs, plan)?))
     }
-}
-
-fn lance_error(e: omnigraph_engine::lance::Error) -> datafusion::error::DataFusionError {
-    to_df(e.into())
 }
