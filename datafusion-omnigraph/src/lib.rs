@@ -38,6 +38,8 @@ pub mod statement_context;
 pub mod subqueries;
 pub mod syntax_builders;
 pub mod system_tables;
+pub mod text_query;
+pub mod text_scan;
 pub mod time_travel;
 pub mod transaction;
 pub mod types;
@@ -181,6 +183,10 @@ pub fn register_context(
         .register_expr_planner(Arc::new(types::resolution::AmbiguousAggregates))?;
     ctx.add_optimizer_rule(std::sync::Arc::new(dml_guard::DmlEmptyGuard));
     ctx.add_optimizer_rule(Arc::new(nearest::NearestNeighbours));
+    ctx.add_optimizer_rule(Arc::new(text_scan::FullTextScans));
+    for function in functions::text_match::functions() {
+        ctx.register_udf(function);
+    }
     for function in graph_table::pattern_functions() {
         ctx.register_udf(function);
     }

@@ -156,7 +156,7 @@ fn search_of(sort: &Sort) -> Option<Search> {
 }
 
 /// `key` (over `projection`'s output) as an expression over its input.
-fn through_projection(key: Expr, projection: &Projection) -> Option<Expr> {
+pub(crate) fn through_projection(key: Expr, projection: &Projection) -> Option<Expr> {
     key.transform(|e| match e {
         Expr::Column(c) => {
             let i = projection.schema.index_of_column(&c)?;

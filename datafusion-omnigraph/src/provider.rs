@@ -67,6 +67,11 @@ impl GraphTable {
         matches!(self.source, SnapshotSource::Statement(_))
     }
 
+    /// The node or edge table's name.
+    pub(crate) fn name(&self) -> &str {
+        &self.table
+    }
+
     /// The filters Lance evaluates exactly as DataFusion does (the rest stay above the scan).
     fn exact(&self, filters: &[Expr]) -> Vec<Expr> {
         filters
@@ -121,7 +126,7 @@ impl GraphTable {
         Ok(dataset)
     }
 
-    async fn scan_snapshot(&self, state: &dyn Session) -> DfResult<Snapshot> {
+    pub(crate) async fn scan_snapshot(&self, state: &dyn Session) -> DfResult<Snapshot> {
         match &self.source {
             SnapshotSource::Fixed(s) => Ok(s.clone()),
             SnapshotSource::Statement(selector) => {

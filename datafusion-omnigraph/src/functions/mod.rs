@@ -22,6 +22,7 @@ pub mod rank_fusion;
 pub mod regex;
 pub mod registry;
 pub mod text;
+pub mod text_match;
 pub mod text_search;
 pub mod to_char;
 pub mod traversal;

@@ -4,10 +4,7 @@
 //! `id`, it filters and orders any query; it reads the statement's snapshot, so it
 //! follows the session's branch and `omnigraph.as_of`.
 //!
-//! Modes: `match` (default: any term, BM25 over the terms), `all` (every term),
-//! `phrase` (the terms adjacent, in order) and `fuzzy` (any term, each matching indexed
-//! terms within a Levenshtein distance: 0 for terms of up to 2 letters, 1 up to 5, else
-//! 2, Lance's automatic fuzziness, taken for the query's longest term).
+//! `mode` is one of [`TextMode`]'s.
 
 use std::sync::Arc;
 
@@ -19,45 +16,15 @@ use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::{CastExpr, Column};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::projection::ProjectionExec;
-use omnigraph_engine::IndexError;
 use omnigraph_engine::lance_index::scalar::FullTextSearchQuery;
-use omnigraph_engine::lance_index::scalar::inverted::query::{
-    FtsQuery, MatchQuery, Operator, PhraseQuery,
-};
-use omnigraph_engine::schema::{IndexMethod, PropType};
-use omnigraph_engine::write::indexes::required_indexes;
 
 use super::args::{Args, invalid};
 use crate::context::{GraphContext, SnapshotSelector};
 use crate::error::{DfResult, lance_to_df, to_df};
 use crate::statement_context::StatementContext;
+use crate::text_query::{TextMode, fts_query, require_text_index};
 
 pub const NAME: &str = "text_search";
-
-/// How the query's terms match a document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Match,
-    All,
-    Phrase,
-    Fuzzy,
-}
-
-impl Mode {
-    fn parse(text: &str) -> DfResult<Mode> {
-        Ok(match text.to_ascii_lowercase().as_str() {
-            "match" => Mode::Match,
-            "all" => Mode::All,
-            "phrase" => Mode::Phrase,
-            "fuzzy" => Mode::Fuzzy,
-            other => {
-                return Err(invalid(format!(
-                    "{NAME}(): unknown mode '{other}' (expected match, all, phrase or fuzzy)"
-                )));
-            }
-        })
-    }
-}
 
 /// One call: what to search and how many rows to return.
 #[derive(Debug, Clone)]
@@ -66,7 +33,7 @@ struct Search {
     column: String,
     query: String,
     k: Option<u64>,
-    mode: Mode,
+    mode: TextMode,
 }
 
 #[derive(Debug)]
@@ -93,8 +60,8 @@ impl TableFunctionImpl for TextSearchFunction {
             query: a.text(2, "query")?,
             k,
             mode: match a.opt_text(4, "mode")? {
-                Some(m) => Mode::parse(&m)?,
-                None => Mode::Match,
+                Some(m) => TextMode::parse(NAME, &m)?,
+                None => TextMode::Match,
             },
         };
         Ok(Arc::new(TextSearchTable {
@@ -142,59 +109,9 @@ impl TableProvider for TextSearchTable {
             .await
             .map_err(to_df)?;
         let (def, _) = snapshot.table(&search.table).map_err(to_df)?;
-        let property = def
-            .properties()
-            .iter()
-            .find(|p| p.column == search.column)
-            .ok_or_else(|| {
-                to_df(
-                    IndexError::UnknownColumn {
-                        table: def.table().to_string(),
-                        column: search.column.clone(),
-                    }
-                    .into(),
-                )
-            })?;
-        if property.ty != PropType::String {
-            return Err(invalid(format!(
-                "{NAME}(): column \"{}\" is {}, not text",
-                search.column, property.ty
-            )));
-        }
-        let indexed = required_indexes(def)
-            .iter()
-            .any(|spec| spec.column == search.column && spec.method == IndexMethod::Inverted);
-        if !indexed {
-            return Err(to_df(
-                IndexError::NoTextIndex {
-                    table: def.table().to_string(),
-                    column: search.column.clone(),
-                }
-                .into(),
-            ));
-        }
+        require_text_index(NAME, def, &search.column)?;
         let dataset = snapshot.dataset(def.table()).await.map_err(to_df)?;
-        let column = Some(search.column.clone());
-        let terms = search.query.clone();
-        let query: FtsQuery = match search.mode {
-            Mode::Match => MatchQuery::new(terms).with_column(column).into(),
-            Mode::All => MatchQuery::new(terms)
-                .with_column(column)
-                .with_operator(Operator::And)
-                .into(),
-            Mode::Fuzzy => {
-                let distance = terms
-                    .split_whitespace()
-                    .map(MatchQuery::auto_fuzziness)
-                    .max()
-                    .unwrap_or(0);
-                MatchQuery::new(terms)
-                    .with_column(column)
-                    .with_fuzziness(Some(distance))
-                    .into()
-            }
-            Mode::Phrase => PhraseQuery::new(terms).with_column(column).into(),
-        };
+        let query = fts_query(&search.column, &search.query, search.mode);
         let query = FullTextSearchQuery::new_query(query).limit(search.k.map(|k| k as i64));
         let mut scanner = dataset.scan();
         scanner.project(&["id"]).map_err(lance_to_df)?;

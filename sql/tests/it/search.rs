@@ -614,10 +614,12 @@ async fn scored(s: &Session, sql: &str) -> Vec<(i64, f64)> {
         .collect()
 }
 
-#[tokio::test]
-async fn text_search_ranks_by_bm25_with_phrases_fuzzy_terms_and_rrf() {
-    // Words that are no stop words, each its own stem.
-    const WORDS: [&str; 6] = ["graph", "vector", "branch", "merge", "commit", "column"];
+/// Words that are no stop words, each its own stem.
+const WORDS: [&str; 6] = ["graph", "vector", "branch", "merge", "commit", "column"];
+
+/// 40 notes `n` of 2 to 9 random `WORDS` in `body` (full-text indexed), `tag` `n % 2`;
+/// with the notes' words.
+async fn notes() -> (tempfile::TempDir, Session, Vec<Vec<&'static str>>) {
     let dir = tempfile::TempDir::new().unwrap();
     let graph = Graph::create(dir.path().join("notes").to_str().unwrap())
         .await
@@ -626,7 +628,7 @@ async fn text_search_ranks_by_bm25_with_phrases_fuzzy_terms_and_rrf() {
     graph
         .apply_schema(
             "main",
-            "node Note { n: I64 @key, tag: I64, body: String @index(using inverted) }",
+            "node Note { n: I64 @key, tag: I64, body: String @index(using inverted), title: String? }",
             &options,
         )
         .await
@@ -645,9 +647,10 @@ async fn text_search_ranks_by_bm25_with_phrases_fuzzy_terms_and_rrf() {
         .enumerate()
         .map(|(n, d)| {
             format!(
-                r#"{{"type":"Note","data":{{"n":{n},"tag":{},"body":"{}"}}}}"#,
+                r#"{{"type":"Note","data":{{"n":{n},"tag":{},"body":"{}","title":"{}"}}}}"#,
                 n % 2,
-                d.join(" ")
+                d.join(" "),
+                d[0]
             )
         })
         .collect();
@@ -656,6 +659,12 @@ async fn text_search_ranks_by_bm25_with_phrases_fuzzy_terms_and_rrf() {
         .await
         .unwrap();
     let s = Session::new(graph).await.unwrap();
+    (dir, s, docs)
+}
+
+#[tokio::test]
+async fn text_search_ranks_by_bm25_with_phrases_fuzzy_terms_and_rrf() {
+    let (_dir, s, docs) = notes().await;
     let search = |query: &str, rest: &str| {
         format!(
             "SELECT note.n, t.score FROM text_search('note', 'body', '{query}'{rest}) t \
@@ -767,4 +776,175 @@ async fn text_search_ranks_by_bm25_with_phrases_fuzzy_terms_and_rrf() {
     s.execute("DROP INDEX note_body_idx").await.unwrap();
     let e = err(&s, "SELECT * FROM text_search('note', 'body', 'x')").await;
     assert_eq!(e.kind.sqlstate(), "55000", "{e}");
+}
+
+/// The first column (an integer) of the rows of `sql`, in order.
+async fn first_column(s: &Session, sql: &str) -> Vec<i64> {
+    let batches = s.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    batches
+        .iter()
+        .flat_map(|b| {
+            let n = datafusion::arrow::compute::cast(b.column(0), &DataType::Int64).unwrap();
+            let n = n.as_primitive::<Int64Type>().clone();
+            (0..b.num_rows()).map(move |i| n.value(i))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn text_match_filters_and_text_score_orders_as_text_search_ranks() {
+    let (_dir, s, docs) = notes().await;
+    let reference = scored(
+        &s,
+        "SELECT note.n, t.score FROM text_search('note', 'body', 'graph merge') t \
+         JOIN note ON note.id = t.id ORDER BY t.score DESC, note.n",
+    )
+    .await;
+    assert!(reference.len() > 5);
+    let ranked: Vec<i64> = reference.iter().map(|(n, _)| *n).collect();
+
+    // The score in the select list, in ORDER BY by position, alias and expression.
+    for sql in [
+        "SELECT n, text_score(body, 'graph merge') FROM note WHERE text_match(body, 'graph merge') ORDER BY 2 DESC, n",
+        "SELECT n, text_score(body, 'graph merge') AS s FROM note WHERE text_match(body, 'graph merge') ORDER BY s DESC, n",
+        "SELECT d.n, text_score(d.body, 'graph merge') FROM note d WHERE text_match(d.body, 'graph merge') ORDER BY text_score(d.body, 'graph merge') DESC, d.n",
+        "SELECT n, text_score(body, 'graph merge') FROM note WHERE text_match(body, 'graph merge', 'match') ORDER BY 2 DESC, n",
+    ] {
+        let got = scored(&s, sql).await;
+        assert_eq!(got.len(), reference.len(), "{sql}");
+        for ((n, score), (want_n, want)) in got.iter().zip(&reference) {
+            assert_eq!(n, want_n, "{sql}");
+            assert!((score - want).abs() < 1e-9, "{sql}: {score} vs {want}");
+        }
+    }
+    // Ordered by a score that is not selected; the best k from the index.
+    let by_score = "SELECT n FROM note WHERE text_match(body, 'graph merge') ORDER BY text_score(body, 'graph merge') DESC";
+    assert_eq!(first_column(&s, &format!("{by_score}, n")).await, ranked);
+    let top: Vec<f64> = scored(
+        &s,
+        "SELECT n, text_score(body, 'graph merge') AS s FROM note WHERE text_match(body, 'graph merge') ORDER BY s DESC LIMIT 4",
+    )
+    .await
+    .into_iter()
+    .map(|(_, score)| score)
+    .collect();
+    let want: Vec<f64> = reference[..4].iter().map(|(_, score)| *score).collect();
+    assert_eq!(top, want);
+    assert_eq!(
+        first_column(&s, &format!("{by_score} LIMIT 3 OFFSET 1"))
+            .await
+            .len(),
+        3
+    );
+
+    // Other conditions: on the same table (prefiltered), on the score, a count, a join.
+    let tagged = first_column(
+        &s,
+        "SELECT n FROM note WHERE text_match(body, 'graph') AND tag = 1 ORDER BY n",
+    )
+    .await;
+    let want: Vec<i64> = (0..docs.len() as i64)
+        .filter(|n| n % 2 == 1 && docs[*n as usize].contains(&"graph"))
+        .collect();
+    assert_eq!(tagged, want);
+    let top_tagged = first_column(
+        &s,
+        "SELECT n FROM note WHERE text_match(body, 'graph') AND tag = 1 ORDER BY text_score(body, 'graph') DESC LIMIT 3",
+    )
+    .await;
+    assert_eq!(top_tagged.len(), 3.min(want.len()));
+    assert!(top_tagged.iter().all(|n| n % 2 == 1));
+    let threshold = reference[2].1;
+    let above = first_column(
+        &s,
+        &format!(
+            "SELECT n FROM note WHERE text_match(body, 'graph merge') AND text_score(body, 'graph merge') >= {threshold} ORDER BY n"
+        ),
+    )
+    .await;
+    let mut want: Vec<i64> = reference
+        .iter()
+        .filter(|(_, score)| *score >= threshold)
+        .map(|(n, _)| *n)
+        .collect();
+    want.sort();
+    assert_eq!(above, want);
+    let counted = s
+        .query("SELECT count(*), sum(text_score(body, 'graph merge')) FROM note WHERE text_match(body, 'graph merge')")
+        .await
+        .unwrap();
+    assert_eq!(
+        counted[0].column(0).as_primitive::<Int64Type>().value(0),
+        reference.len() as i64
+    );
+    let sum: f64 = reference.iter().map(|(_, score)| score).sum();
+    assert!((counted[0].column(1).as_primitive::<Float64Type>().value(0) - sum).abs() < 1e-9);
+    let joined = first_column(
+        &s,
+        "SELECT a.n FROM note a JOIN note b ON b.n = a.n + 1 \
+         WHERE text_match(a.body, 'graph merge') AND b.tag = 0 \
+         ORDER BY text_score(a.body, 'graph merge') DESC, a.n",
+    )
+    .await;
+    let want: Vec<i64> = ranked
+        .iter()
+        .copied()
+        .filter(|n| (*n as usize) + 1 < docs.len() && (n + 1) % 2 == 0)
+        .collect();
+    assert_eq!(joined, want);
+
+    // Modes, as text_search's.
+    for (mode, query) in [
+        ("all", "graph merge"),
+        ("phrase", "vector branch"),
+        ("fuzzy", "comit"),
+    ] {
+        let want = first_column(
+            &s,
+            &format!(
+                "SELECT note.n FROM text_search('note', 'body', '{query}', NULL, '{mode}') t JOIN note ON note.id = t.id ORDER BY note.n"
+            ),
+        )
+        .await;
+        let got = first_column(
+            &s,
+            &format!("SELECT n FROM note WHERE text_match(body, '{query}', '{mode}') ORDER BY n"),
+        )
+        .await;
+        assert!(!want.is_empty(), "{mode}");
+        assert_eq!(got, want, "{mode}");
+    }
+    // A NULL query matches nothing.
+    assert!(
+        first_column(&s, "SELECT n FROM note WHERE text_match(body, NULL)")
+            .await
+            .is_empty()
+    );
+
+    for (sql, state) in [
+        (
+            "SELECT n FROM note ORDER BY text_score(body, 'graph')",
+            "0A000",
+        ),
+        (
+            "SELECT n FROM note WHERE text_match(body, 'graph') OR tag = 1",
+            "0A000",
+        ),
+        (
+            "SELECT n FROM note WHERE text_match(body, 'graph') ORDER BY text_score(body, 'merge')",
+            "0A000",
+        ),
+        ("SELECT n FROM note WHERE text_match(tag, 'x')", "42883"),
+        (
+            "SELECT n FROM note WHERE text_match(body, 'x', 'regex')",
+            "22023",
+        ),
+        (
+            "SELECT n FROM note WHERE text_match(title, 'graph')",
+            "55000",
+        ),
+    ] {
+        let e = err(&s, sql).await;
+        assert_eq!(e.kind.sqlstate(), state, "{sql}: {e}");
+    }
 }
