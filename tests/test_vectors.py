@@ -123,6 +123,38 @@ def test_casts_to_vector_as_drivers_write_them(docs):
     assert "expected 16 dimensions, not 2" in str(e.value)
 
 
+@pytest.mark.parametrize("prepare", [False, True])
+def test_full_text_match_and_score_with_bound_queries(docs, prepare):
+    """`text_match` / `text_score` with the query (and mode) as bound parameters rank as
+    `text_search` does; a filter on the same table combines with the search."""
+    conn, _ = docs
+    conn.execute("CALL apply_schema(%s)", (
+        f"node Doc {{ n: I64 @key, topic: I64, emb: Vector({DIMS}) }}\n"
+        "node Note { n: I64 @key, tag: I64, body: String @index(using inverted) }",))
+    words = ["graph", "vector", "branch", "merge", "commit", "column"]
+    rng = random.Random(11)
+    bodies = {n: " ".join(rng.choice(words) for _ in range(rng.randint(2, 9))) for n in range(60)}
+    conn.execute("DELETE FROM note")
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO note (n, tag, body) VALUES (%s, %s, %s)",
+                        [(n, n % 2, b) for n, b in bodies.items()])
+    reference = conn.execute(
+        "SELECT note.n, t.score FROM text_search('note', 'body', 'graph merge') t "
+        "JOIN note ON note.id = t.id ORDER BY t.score DESC, note.n").fetchall()
+    rows = conn.execute(
+        "SELECT n, text_score(body, %s) AS s FROM note WHERE text_match(body, %s) ORDER BY s DESC, n",
+        ("graph merge", "graph merge"), prepare=prepare).fetchall()
+    assert [r[0] for r in rows] == [r[0] for r in reference]
+    assert [r[1] for r in rows] == pytest.approx([r[1] for r in reference], rel=1e-12)
+    top = conn.execute(
+        "SELECT n FROM note WHERE text_match(body, %s, %s) AND tag = %s "
+        "ORDER BY text_score(body, %s, %s) DESC LIMIT 5",
+        ("graph merge", "all", 1, "graph merge", "all"), prepare=prepare).fetchall()
+    assert top and len(top) <= 5
+    for (n,) in top:
+        assert n % 2 == 1 and {"graph", "merge"} <= set(bodies[n].split())
+
+
 def test_pgvector_psycopg_adapters(docs):
     """pgvector's own psycopg adapters: `register_vector` finds `vector` in pg_type; values
     arrive as `Vector`s in text and binary, and query vectors go as `vector` in both."""
