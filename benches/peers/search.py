@@ -33,6 +33,12 @@ from run_omnigraph_wire import Server, binary, quote  # noqa: E402
 
 WORDS_SEED = 21
 VECTORS_SEED = 128
+# The index parameters both systems get: IVF partitions of about 8,192 rows (Lance's
+# target for IVF_PQ, which OmniGraph's index uses), 2 dimensions per PQ sub-vector, 10 x k
+# candidates re-ranked by their exact vectors; each figure at a number of partitions
+# probed (--nprobes), which sets the recall.
+PARTITION_ROWS = 8192
+REFINE_FACTOR = 10
 
 
 def median_ms(fn, inputs):
@@ -73,7 +79,7 @@ def documents(rows):
     return docs, queries
 
 
-def lancedb_vectors(tmp, data, q, exact):
+def lancedb_vectors(tmp, data, q, exact, nprobes):
     import lancedb
 
     db = lancedb.connect(os.path.join(tmp, "lancedb"))
@@ -84,19 +90,24 @@ def lancedb_vectors(tmp, data, q, exact):
     }))
     start = time.perf_counter()
     table.create_index(metric="cosine", vector_column_name="emb", index_type="IVF_PQ",
+                       num_partitions=max(1, len(data) // PARTITION_ROWS),
                        num_sub_vectors=dims // 2)
     build = round(time.perf_counter() - start, 1)
 
-    def search(x):
-        return table.search(x, vector_column_name="emb").metric("cosine").refine_factor(10) \
-            .limit(10).select(["n"]).to_arrow()["n"].to_pylist()
+    out = {"index_build_s": build}
+    for probes in nprobes:
+        def search(x):
+            return table.search(x, vector_column_name="emb").metric("cosine") \
+                .nprobes(probes).refine_factor(REFINE_FACTOR) \
+                .limit(10).select(["n"]).to_arrow()["n"].to_pylist()
 
-    found = [search(x) for x in q]
-    return {"index_build_s": build, "indexed_ms": median_ms(search, list(q)),
-            "recall_at_10": recall(found, exact)}
+        found = [search(x) for x in q]
+        out[f"nprobes_{probes}"] = {"indexed_ms": median_ms(search, list(q)),
+                                    "recall_at_10": recall(found, exact)}
+    return out
 
 
-def omnigraph(tmp, data, q, exact, docs, text_queries):
+def omnigraph(tmp, data, q, exact, docs, text_queries, nprobes):
     from pgvector.psycopg import register_vector
 
     server_exe = binary("OMNIGRAPH_SERVER", "omnigraph-server")
@@ -125,6 +136,7 @@ def omnigraph(tmp, data, q, exact, docs, text_queries):
             conn.execute("CALL load(%s, 'append', 'Doc')", (vec_path,))
             out["vector_load_and_index_s"] = round(time.perf_counter() - start, 1)
             register_vector(conn)
+            conn.execute(f"SET omnigraph.refine_factor = {REFINE_FACTOR}")
             indexed = "SELECT n FROM doc ORDER BY emb <=> %s LIMIT 10"
             # `<->` has no index here: every row is compared (the exact figure).
             exact_sql = "SELECT n FROM doc ORDER BY emb <-> %s LIMIT 10"
@@ -132,9 +144,11 @@ def omnigraph(tmp, data, q, exact, docs, text_queries):
             def search(x, sql=indexed):
                 return [r[0] for r in conn.execute(sql, (x,), prepare=True).fetchall()]
 
-            found = [search(x) for x in q]
-            out["indexed_ms"] = median_ms(search, list(q))
-            out["recall_at_10"] = recall(found, exact)
+            for probes in nprobes:
+                conn.execute(f"SET omnigraph.nprobes = {probes}")
+                found = [search(x) for x in q]
+                out[f"nprobes_{probes}"] = {"indexed_ms": median_ms(search, list(q)),
+                                            "recall_at_10": recall(found, exact)}
             out["exact_ms"] = median_ms(lambda x: search(x, exact_sql), list(q[:10]))
             start = time.perf_counter()
             conn.execute("CALL load(%s, 'append', 'Note')", (note_path,))
@@ -142,6 +156,10 @@ def omnigraph(tmp, data, q, exact, docs, text_queries):
             text_sql = "SELECT id, score FROM text_search('note', 'body', %s, 10)"
             out["text_ms"] = median_ms(
                 lambda t: conn.execute(text_sql, (t,), prepare=True).fetchall(), text_queries)
+            match_sql = ("SELECT n, text_score(body, %s) AS score FROM note "
+                         "WHERE text_match(body, %s) ORDER BY score DESC LIMIT 10")
+            out["text_match_ms"] = median_ms(
+                lambda t: conn.execute(match_sql, (t, t), prepare=True).fetchall(), text_queries)
     return out
 
 
@@ -177,6 +195,7 @@ def main():
     parser.add_argument("--dims", type=int, default=128)
     parser.add_argument("--docs", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=50)
+    parser.add_argument("--nprobes", type=int, nargs="+", default=[20, 60])
     args = parser.parse_args()
     common.exit_on_sigterm()
     tmp = tempfile.mkdtemp(prefix="omnigraph-search-bench")
@@ -184,8 +203,8 @@ def main():
         data, q, exact = vectors(args.rows, args.dims, args.queries)
         docs, text_queries = documents(args.docs)
         result = {"rows": args.rows, "dims": args.dims, "docs": args.docs,
-                  "lancedb": lancedb_vectors(tmp, data, q, exact),
-                  "omnigraph": omnigraph(tmp, data, q, exact, docs, text_queries),
+                  "lancedb": lancedb_vectors(tmp, data, q, exact, args.nprobes),
+                  "omnigraph": omnigraph(tmp, data, q, exact, docs, text_queries, args.nprobes),
                   "postgres": postgres_text(docs, text_queries)}
         print(json.dumps(result, indent=2))
     finally:

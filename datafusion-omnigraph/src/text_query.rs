@@ -19,6 +19,9 @@ use omnigraph_engine::write::indexes::required_indexes;
 use crate::error::{DfResult, to_df};
 use crate::functions::args::invalid;
 
+/// The column of a Lance full-text search's output holding each row's BM25 score.
+pub const SCORE_COLUMN: &str = "_score";
+
 /// How the query's terms match a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum TextMode {

@@ -36,7 +36,7 @@ use crate::error::{lance_to_df, to_df};
 use crate::functions::text_match::{MATCH, SCORE};
 use crate::nearest::through_projection;
 use crate::provider::GraphTable;
-use crate::text_query::{TextMode, fts_query, require_text_index};
+use crate::text_query::{SCORE_COLUMN, TextMode, fts_query, require_text_index};
 
 /// One search of a text column: what `text_match(column, query, mode)` asks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -444,12 +444,9 @@ impl TableProvider for TextSearchScan {
             .map(|i| self.schema.field(*i).name().clone())
             .collect();
         let mut scanner = dataset.scan();
-        // Lance reads at least one column; the searched one is at hand.
-        let read = if columns.is_empty() {
-            vec![search.column.clone()]
-        } else {
-            columns
-        };
+        let mut read = columns;
+        read.push(SCORE_COLUMN.to_string());
+        scanner.disable_scoring_autoprojection();
         scanner.project(&read).map_err(lance_to_df)?;
         if let Some(filter) = conjunction(filters.to_vec()) {
             scanner.prefilter(true);
@@ -468,7 +465,10 @@ impl TableProvider for TextSearchScan {
                 let field = self.schema.field(i);
                 let expr: Arc<dyn PhysicalExpr> = if i == score_index {
                     Arc::new(CastExpr::new(
-                        Arc::new(ColumnExpr::new("_score", output.index_of("_score")?)),
+                        Arc::new(ColumnExpr::new(
+                            SCORE_COLUMN,
+                            output.index_of(SCORE_COLUMN)?,
+                        )),
                         DataType::Float64,
                         None,
                     ))

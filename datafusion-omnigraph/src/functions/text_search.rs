@@ -22,7 +22,7 @@ use super::args::{Args, invalid};
 use crate::context::{GraphContext, SnapshotSelector};
 use crate::error::{DfResult, lance_to_df, to_df};
 use crate::statement_context::StatementContext;
-use crate::text_query::{TextMode, fts_query, require_text_index};
+use crate::text_query::{SCORE_COLUMN, TextMode, fts_query, require_text_index};
 
 pub const NAME: &str = "text_search";
 
@@ -114,13 +114,16 @@ impl TableProvider for TextSearchTable {
         let query = fts_query(&search.column, &search.query, search.mode);
         let query = FullTextSearchQuery::new_query(query).limit(search.k.map(|k| k as i64));
         let mut scanner = dataset.scan();
-        scanner.project(&["id"]).map_err(lance_to_df)?;
+        scanner.disable_scoring_autoprojection();
+        scanner
+            .project(&["id", SCORE_COLUMN])
+            .map_err(lance_to_df)?;
         scanner.full_text_search(query).map_err(lance_to_df)?;
         let plan = scanner.create_plan().await.map_err(lance_to_df)?;
         let output = plan.schema();
         let id: Arc<dyn PhysicalExpr> = Arc::new(Column::new("id", output.index_of("id")?));
         let score: Arc<dyn PhysicalExpr> = Arc::new(CastExpr::new(
-            Arc::new(Column::new("_score", output.index_of("_score")?)),
+            Arc::new(Column::new(SCORE_COLUMN, output.index_of(SCORE_COLUMN)?)),
             DataType::Float64,
             None,
         ));
