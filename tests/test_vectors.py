@@ -155,6 +155,25 @@ def test_full_text_match_and_score_with_bound_queries(docs, prepare):
         assert n % 2 == 1 and {"graph", "merge"} <= set(bodies[n].split())
 
 
+def test_vector_columns_are_vector_n_in_the_catalog(docs):
+    """psql's `\\d`, `pg_attribute` and `information_schema` describe a `Vector(n)` column
+    as pgvector's `vector(n)`."""
+    conn, _ = docs
+    assert conn.execute(
+        "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+        "WHERE attrelid = 'doc'::regclass AND attname = 'emb'").fetchone() == (f"vector({DIMS})",)
+    assert conn.execute(
+        "SELECT data_type, udt_name FROM information_schema.columns "
+        "WHERE table_name = 'doc' AND column_name = 'emb'").fetchone() == ("USER-DEFINED", "vector")
+    info = conn.info
+    dsn = f"host={info.host} port={info.port} dbname={info.dbname} user={info.user}"
+    done = subprocess.run(["psql", dsn, "-X", "-c", "\\d doc"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    emb = [line for line in done.stdout.splitlines() if line.strip().startswith("emb")]
+    assert emb and f"vector({DIMS})" in emb[0], done.stdout
+
+
 def test_pgvector_psycopg_adapters(docs):
     """pgvector's own psycopg adapters: `register_vector` finds `vector` in pg_type; values
     arrive as `Vector`s in text and binary, and query vectors go as `vector` in both."""

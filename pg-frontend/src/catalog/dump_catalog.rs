@@ -128,9 +128,8 @@ impl SchemaProvider for DumpCatalog {
             return Ok(Some(table));
         }
         let namespaces = match name.as_str() {
-            "pg_type" | "pg_proc" | "pg_description" | "pg_init_privs" | "pg_extension" => {
-                self.inner.table("pg_namespace").await?
-            }
+            "pg_type" | "pg_proc" | "pg_description" | "pg_init_privs" | "pg_extension"
+            | "pg_attribute" => self.inner.table("pg_namespace").await?,
             _ => None,
         };
         let classes = match name.as_str() {
@@ -142,9 +141,9 @@ impl SchemaProvider for DumpCatalog {
             arrays,
             oid_arrays,
         };
-        Ok(Some(Arc::new(FixedTable::new(
-            table, fix, namespaces, classes,
-        )?)))
+        let mut fixed = FixedTable::new(table, fix, namespaces, classes)?;
+        fixed.types_vectors = name == "pg_attribute";
+        Ok(Some(Arc::new(fixed)))
     }
 
     fn table_exist(&self, name: &str) -> bool {
@@ -802,6 +801,8 @@ struct FixedTable {
     schema: SchemaRef,
     namespaces: Option<Arc<dyn TableProvider>>,
     classes: Option<Arc<dyn TableProvider>>,
+    /// `pg_attribute`: `Vector(n)` columns typed `vector(n)`.
+    types_vectors: bool,
 }
 
 impl FixedTable {
@@ -823,6 +824,7 @@ impl FixedTable {
             schema,
             namespaces,
             classes,
+            types_vectors: false,
         })
     }
 
@@ -869,7 +871,13 @@ impl TableProvider for FixedTable {
             None => None,
         };
         let served = ServedOids::read(namespaces.as_ref(), classes.as_ref())?;
-        let fixed = self.fix.apply(all, &served)?;
+        let mut fixed = self.fix.apply(all, &served)?;
+        if self.types_vectors
+            && let (Some(classes), Some(namespaces)) = (&classes, &namespaces)
+        {
+            fixed =
+                super::vector_columns::typed_as_vectors(fixed, classes, namespaces, state).await?;
+        }
         let fixed = RecordBatch::try_new(self.schema.clone(), fixed.columns().to_vec())?;
         Ok(MemorySourceConfig::try_new_exec(
             &[vec![fixed]],

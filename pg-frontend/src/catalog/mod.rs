@@ -15,6 +15,7 @@ mod roles;
 mod session_activity;
 mod settings_table;
 pub(crate) mod typed_tables;
+mod vector_columns;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -227,6 +228,11 @@ pub fn install(
                 udf.as_ref().clone(),
             ));
         }
+    }
+    if let Ok(udf) = ctx.udf("format_type") {
+        ctx.register_udf(functions::types::format_type_with_vector(
+            udf.as_ref().clone(),
+        ));
     }
     let tagged = functions::NAME_RESULTS
         .iter()

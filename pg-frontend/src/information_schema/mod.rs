@@ -167,11 +167,14 @@ struct ColumnRow {
     data_type: DataType,
 }
 
-/// PostgreSQL's standard name of a type (`data_type`): arrays are `ARRAY`, the rest
-/// their SQL names.
+/// PostgreSQL's standard name of a type (`data_type`): arrays are `ARRAY`, an extension's
+/// type (pgvector's `vector`) `USER-DEFINED`, the rest their SQL names.
 fn standard_type_name(pg: &Type) -> String {
     if pg.name().starts_with('_') {
         return "ARRAY".to_string();
+    }
+    if crate::pgvector::is_vector_type(pg) {
+        return "USER-DEFINED".to_string();
     }
     match pg.name() {
         "bool" => "boolean",
@@ -366,6 +369,9 @@ impl PgInformationSchema {
             let types: Vec<Type> = rows
                 .iter()
                 .map(|r| {
+                    if crate::pgvector::is_vector_data_type(&r.data_type) {
+                        return crate::pgvector::vector_type();
+                    }
                     arrow_pg::datatypes::into_pg_type(&wire_type(&r.data_type))
                         .unwrap_or(Type::TEXT)
                 })

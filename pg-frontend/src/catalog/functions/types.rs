@@ -1,10 +1,17 @@
-//! `to_regtype(name)`: built-in types' OIDs by name.
+//! `to_regtype(name)`: built-in types' OIDs by name; `format_type` knowing pgvector's
+//! `vector(n)`.
 
 use std::sync::Arc;
 
-use arrow::array::{Int32Array, StringArray};
-use arrow::datatypes::DataType;
-use datafusion::logical_expr::{ColumnarValue, ScalarUDF, Volatility, create_udf};
+use arrow::array::{Array, AsArray, Int32Array, StringArray};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Int64Type};
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility, create_udf,
+};
+
+use crate::pgvector::VECTOR_OID;
 
 use super::{CatalogFunction, ConnectionFacts, first_argument};
 
@@ -58,6 +65,66 @@ fn builtin_type_oid(name: &str) -> Option<i32> {
         "jsonb" => 3802,
         other => return crate::catalog::type_oid_by_name(other),
     })
+}
+
+/// `inner` (datafusion-pg-catalog's `format_type(oid, typmod)`) also naming pgvector's
+/// type: `vector(n)` with a dimension count, `vector` without.
+pub fn format_type_with_vector(inner: ScalarUDF) -> ScalarUDF {
+    ScalarUDF::new_from_impl(FormatType { inner })
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct FormatType {
+    inner: ScalarUDF,
+}
+
+impl ScalarUDFImpl for FormatType {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn signature(&self) -> &Signature {
+        self.inner.signature()
+    }
+
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+        self.inner.return_type(arg_types)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let inputs = ColumnarValue::values_to_arrays(&args.args)?;
+        let named = self.inner.invoke_with_args(args)?.into_array(rows)?;
+        let oids = cast(&inputs[0], &DataType::Int64)?;
+        let oids = oids.as_primitive::<Int64Type>();
+        if !oids.iter().any(|oid| oid == Some(VECTOR_OID as i64)) {
+            return Ok(ColumnarValue::Array(named));
+        }
+        let typmods = match inputs.get(1) {
+            Some(t) => Some(cast(t, &DataType::Int64)?),
+            None => None,
+        };
+        let named = cast(&named, &DataType::Utf8)?;
+        let named = named.as_string::<i32>();
+        let out: StringArray = (0..rows)
+            .map(|i| {
+                if oids.is_valid(i) && oids.value(i) == VECTOR_OID as i64 {
+                    let dims = typmods
+                        .as_ref()
+                        .map(|t| t.as_primitive::<Int64Type>())
+                        .filter(|t| t.is_valid(i) && t.value(i) > 0)
+                        .map(|t| t.value(i));
+                    Some(match dims {
+                        Some(n) => format!("vector({n})"),
+                        None => "vector".to_string(),
+                    })
+                } else {
+                    named.is_valid(i).then(|| named.value(i).to_string())
+                }
+            })
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    }
 }
 
 #[cfg(test)]
