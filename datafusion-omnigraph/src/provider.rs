@@ -81,6 +81,20 @@ impl GraphTable {
             .collect()
     }
 
+    /// The rows a DELETE or UPDATE with `filters` reads (a `text_match` among them from
+    /// the full-text index), and the filters still to apply to them.
+    async fn rows_to_write(
+        &self,
+        state: &dyn Session,
+        filters: Vec<Expr>,
+    ) -> DfResult<(Arc<dyn ExecutionPlan>, Vec<Expr>)> {
+        if let Some(found) = crate::text_scan::matching_rows(self, state, &filters).await? {
+            return Ok(found);
+        }
+        let scan = self.scan(state, None, &self.exact(&filters), None).await?;
+        Ok((scan, filters))
+    }
+
     /// The branch a write to this table goes to; time-travel reads and read-only
     /// sessions refuse writes (SQLSTATE 25006).
     pub(crate) fn write_branch(&self) -> DfResult<String> {
@@ -207,7 +221,7 @@ impl TableProvider for GraphTable {
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
         let branch = self.write_branch()?;
         let read_at = self.scan_snapshot(state).await?.version();
-        let scan = self.scan(state, None, &self.exact(&filters), None).await?;
+        let (scan, filters) = self.rows_to_write(state, filters).await?;
         let rows = filtered(state, scan, &self.schema, filters)?;
         // `RETURNING` shows the deleted rows whole; otherwise their ids are enough.
         let returning = StatementContext::of(state.config()).is_some_and(|s| s.returning);
@@ -260,7 +274,7 @@ impl TableProvider for GraphTable {
             };
             exprs.push((expr, field.name().clone()));
         }
-        let scan = self.scan(state, None, &self.exact(&filters), None).await?;
+        let (scan, filters) = self.rows_to_write(state, filters).await?;
         let rows = filtered(state, scan, &self.schema, filters)?;
         let updated = projected(state, rows, &self.schema, exprs)?;
         Ok(Arc::new(DmlExec::try_new(

@@ -19,6 +19,7 @@ use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{Column, Result as DfResult, ScalarValue};
 use datafusion::datasource::{provider_as_source, source_as_provider};
+use datafusion::logical_expr::WriteOp;
 use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::utils::{conjunction, split_conjunction_owned};
@@ -129,7 +130,11 @@ impl OptimizerRule for FullTextScans {
         plan: LogicalPlan,
         _config: &dyn OptimizerConfig,
     ) -> DfResult<Transformed<LogicalPlan>> {
-        if !mentions_text_search(&plan) {
+        // DELETE and UPDATE hand their filters to the table, which reads the matches
+        // itself ([`matching_rows`]); a rewritten plan would hand it the rest alone.
+        let writes_filtered_rows = matches!(&plan, LogicalPlan::Dml(dml)
+            if matches!(dml.op, WriteOp::Delete | WriteOp::Update));
+        if writes_filtered_rows || !mentions_text_search(&plan) {
             return Ok(Transformed::no(plan));
         }
         let before = plan.schema().clone();
@@ -366,6 +371,41 @@ fn limit_search(sort: Sort) -> DfResult<LogicalPlan> {
         input: Arc::new(input.data),
         fetch: sort.fetch,
     }))
+}
+
+/// For DELETE and UPDATE, which read their rows by the filters DataFusion hands the
+/// table: the rows of `table` (every column) that a `text_match` among `filters` keeps,
+/// read from the index with the exact filters pushed, and the filters left to apply.
+pub(crate) async fn matching_rows(
+    table: &GraphTable,
+    state: &dyn Session,
+    filters: &[Expr],
+) -> DfResult<Option<(Arc<dyn ExecutionPlan>, Vec<Expr>)>> {
+    let mut search = None;
+    let mut rest = Vec::new();
+    for conjunct in filters.iter().cloned().flat_map(split_conjunction_owned) {
+        if search.is_none()
+            && let Some((_, found)) = search_call(&conjunct, MATCH)?
+        {
+            search = Some(found);
+        } else {
+            rest.push(conjunct);
+        }
+    }
+    let Some(search) = search else {
+        return Ok(None);
+    };
+    let schema = table.schema();
+    let exact: Vec<Expr> = rest
+        .iter()
+        .filter(|f| crate::pushdown::is_exact(f, &schema))
+        .cloned()
+        .collect();
+    let columns: Vec<usize> = (0..schema.fields().len()).collect();
+    let rows = TextSearchScan::new(table.clone(), search, None)
+        .scan(state, Some(&columns), &exact, None)
+        .await?;
+    Ok(Some((rows, rest)))
 }
 
 fn text_search_scan(scan: &TableScan) -> Option<Arc<TextSearchScan>> {

@@ -947,4 +947,39 @@ async fn text_match_filters_and_text_score_orders_as_text_search_ranks() {
         let e = err(&s, sql).await;
         assert_eq!(e.kind.sqlstate(), state, "{sql}: {e}");
     }
+
+    // UPDATE and DELETE write the rows text_match keeps, and no others.
+    let with_graph = |keep: bool| -> Vec<i64> {
+        (0..20)
+            .filter(|n| docs[*n as usize].contains(&"graph") == keep)
+            .collect()
+    };
+    s.execute("UPDATE note SET tag = 9 WHERE text_match(body, 'graph') AND n < 20")
+        .await
+        .unwrap();
+    assert_eq!(
+        first_column(&s, "SELECT n FROM note WHERE tag = 9 ORDER BY n").await,
+        with_graph(true)
+    );
+    s.execute("DELETE FROM note WHERE text_match(body, 'graph') AND n < 20")
+        .await
+        .unwrap();
+    assert_eq!(
+        first_column(&s, "SELECT n FROM note WHERE n < 20 ORDER BY n").await,
+        with_graph(false)
+    );
+    // INSERT ... SELECT searches as a query does.
+    s.execute(
+        "INSERT INTO note (n, tag, body) SELECT n + 1000, 5, body FROM note WHERE text_match(body, 'merge')",
+    )
+    .await
+    .unwrap();
+    let kept = |n: i64| n >= 20 || !docs[n as usize].contains(&"graph");
+    let want: Vec<i64> = (0..docs.len() as i64)
+        .filter(|n| kept(*n) && docs[*n as usize].contains(&"merge"))
+        .collect();
+    assert_eq!(
+        first_column(&s, "SELECT n - 1000 FROM note WHERE tag = 5 ORDER BY 1").await,
+        want
+    );
 }
